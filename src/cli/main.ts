@@ -1,0 +1,44 @@
+import { parseArgs } from 'node:util';
+import { JobdirError, messageOf } from '../errors.js';
+import { commands } from './commands.js';
+
+/**
+ * `jobdir <command> [--config FILE] …`: the admin's tool. Each command lives in
+ * commands.ts (or a file of its own) and gets the parsed options.
+ */
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`jobdir: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, ...cmd.options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`jobdir ${name}: ${messageOf(err)}\nusage: jobdir ${name} ${cmd.usage}\n`);
+    return 2;
+  }
+  const config = (parsed.values.config as string | undefined) ?? process.env.JOBDIR_CONFIG ?? 'jobdir.ini';
+  return cmd.run({ config, values: parsed.values as Record<string, unknown>, args: parsed.positionals });
+}
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([n, c]) => `  ${(n + ' ' + c.usage).padEnd(40)} ${c.help}`);
+  return `usage: jobdir <command> [--config FILE] …\n\ncommands:\n${lines.join('\n')}\n\nFILE defaults to $JOBDIR_CONFIG, then ./jobdir.ini.\n`;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`jobdir: ${err instanceof JobdirError ? err.message : messageOf(err)}\n`);
+    process.exitCode = 1;
+  },
+);

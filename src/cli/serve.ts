@@ -1,0 +1,60 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { type Config, loadConfig } from '../config/index.js';
+import { createBackend, type Backend } from '../lifecycle/backend.js';
+import { createLog, type Log } from '../log.js';
+import { loadService } from '../service/load.js';
+import type { Service } from '../service/types.js';
+import { openStore, type Store } from '../store/index.js';
+import { createApp } from '../web/app.js';
+import { loadSecret } from '../web/secret.js';
+
+/** A running service: web + backend in one process. */
+export interface Running {
+  cfg: Config;
+  service: Service;
+  store: Store;
+  backend: Backend | null;
+  url: string;
+  server: ServerType;
+  close(): Promise<void>;
+}
+
+/** Options for `startService`. */
+export interface ServeOptions {
+  /** Override [web] port (0: any free port). */
+  port?: number;
+  /** Run the web only (split mode): no backend in this process. */
+  webOnly?: boolean;
+  log?: Log;
+}
+
+/** Load the config and service, start the backend (unless webOnly) and the HTTP server. */
+export async function startService(configFile: string, { port, webOnly = false, log = createLog('jobdir') }: ServeOptions = {}): Promise<Running> {
+  const cfg = loadConfig(configFile, (msg) => log('config_notice', { message: msg }));
+  const service = await loadService(cfg);
+  const store = await openStore(cfg);
+  const backend = webOnly ? null : createBackend({ cfg, service, store, log });
+  if (backend) await backend.start();
+  const app = createApp({
+    cfg, service, store, log, secret: await loadSecret(cfg.web.secretFile),
+    notify: backend ? (job) => backend.notify(job) : undefined,
+    cancel: backend ? (id, by) => backend.cancel(id, by) : undefined,
+    queuePosition: backend ? (id) => Math.max(0, backend.scheduler.queued().findIndex((j) => j.id === id)) : undefined,
+  });
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: cfg.web.host, port: port ?? cfg.web.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.setTimeout?.(120_000);
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  log('web_ready', { url, service: service.name });
+  return {
+    cfg, service, store, backend, url, server,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await backend?.stop();
+    },
+  };
+}

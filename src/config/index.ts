@@ -1,0 +1,243 @@
+import { dirname, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { ConfigError } from '../errors.js';
+import { ALL_STATES, STATES, type State } from '../states.js';
+import { parseAge, parseRunTime } from './duration.js';
+import { readIni, type IniSections } from './ini.js';
+import { sectionReader } from './section.js';
+
+export { ConfigError } from '../errors.js';
+export { parseAge, parseRunTime, formatDuration } from './duration.js';
+
+/** How one job type runs: the config's `[job NAME]` section. */
+export interface JobTypeConfig {
+  name: string;
+  enabled: boolean;
+  /** Per-type limit on jobs running at once (under the global `running`); null: none. */
+  concurrent: number | null;
+  /** Wall-clock limit of one run in ms; null: none. */
+  timeLimitMs: number | null;
+  /** Notification targets on success / failure: `mail ADDRESS…` and/or `syslog TAG`. */
+  notifySuccess: string;
+  notifyFail: string;
+  runner: 'local' | 'slurm' | 'sge';
+  /** Runner options (partition, memory, …) as written, for the runner to validate. */
+  runnerOptions: Record<string, string>;
+  /** Job types started, with this job's inputs, when this one completes. */
+  followOn: string[];
+}
+
+/** The whole, validated service configuration. */
+export interface Config {
+  file: string;
+  general: {
+    adminEmail: string;
+    serviceName: string;
+    urltop: string;
+    socket: string | null;
+    trackHostname: boolean;
+    github: string | null;
+    /** Path of the service module (a .ts or .js file). */
+    service: string;
+    idLength: number;
+  };
+  backend: {
+    user: string | null;
+    stateFile: string;
+    checkMinutes: number;
+    maxAttempts: number;
+    /** 0: chokidar uses inotify; >0: it polls at this interval (network filesystems). */
+    watchPollMs: number;
+    /** Grace after TERM before KILL, for time limits and cancels. */
+    killGraceMs: number;
+  };
+  limits: { running: number; runningTasks: number };
+  directories: {
+    install: string;
+    /** Folder holding indexes, mail queue and outbox (default: incoming's parent). */
+    data: string;
+    states: Record<State, string>;
+  };
+  oldjobs: { archiveMs: number | null; expireMs: number | null };
+  email: {
+    host: string | null;
+    port: number;
+    secure: boolean;
+    user: string | null;
+    password: string | null;
+    from: string;
+    outbox: string;
+  };
+  web: { host: string; port: number; secretFile: string };
+  jobs: Record<string, JobTypeConfig>;
+  /** The parsed INI, for services that read sections of their own. */
+  ini: IniSections;
+  /** Name of this host (read once). */
+  hostname: string;
+}
+
+const KNOWN: Record<string, readonly string[]> = {
+  general: ['admin_email', 'service_name', 'urltop', 'socket', 'track_hostname', 'github', 'service', 'id_length'],
+  backend: ['user', 'state_file', 'check_minutes', 'max_attempts', 'watch_poll_ms', 'kill_grace'],
+  limits: ['running', 'running_tasks'],
+  directories: ['install', 'data', ...ALL_STATES],
+  oldjobs: ['archive', 'expire'],
+  email: ['host', 'port', 'secure', 'user', 'password', 'from', 'outbox'],
+  web: ['host', 'port', 'secret_file'],
+};
+const JOB_KEYS = ['enabled', 'concurrent', 'time_limit', 'notify_success', 'notify_fail', 'runner',
+  'partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks', 'follow_on'];
+const RUNNER_KEYS = ['partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks'];
+
+/** Load and validate a config file; every error names the file, section, key and rule. */
+export function loadConfig(file: string, notice: (msg: string) => void = () => {}): Config {
+  const path = resolve(file);
+  const ini = readIni(path);
+  const base = dirname(path);
+  for (const name of Object.keys(ini)) {
+    if (!(name in KNOWN) && name !== 'database' && !name.startsWith('job ') && name !== 'service') {
+      throw new ConfigError(path, name, null, `is not a known section; known: ${Object.keys(KNOWN).join(', ')}, database, job NAME, service (free-form keys for the service module)`);
+    }
+  }
+  if (ini.database) notice(`${path}: [database] is ignored: jobdir keeps its jobs in the filesystem`);
+  const sec = (name: string) => sectionReader(path, name, ini[name], base, KNOWN[name]!);
+
+  const g = sec('general');
+  const web = sec('web');
+  const webPort = web.int('port', 8080, 0, 65535);
+  const webHost = web.str('host', '127.0.0.1')!;
+  const general: Config['general'] = {
+    adminEmail: g.parsed('admin_email', '', (v) => {
+      if (!/^[^@\s]+@[^@\s]+$/.test(v)) throw new Error(v ? `"${v}" is not an email address` : 'is required');
+      return v;
+    }),
+    serviceName: g.required('service_name'),
+    urltop: g.parsed('urltop', `http://${webHost}:${webPort}`, (v) => {
+      const u = new URL(v);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('must be an http(s) URL');
+      return v.replace(/\/+$/, '');
+    }),
+    socket: g.path('socket') ?? null,
+    trackHostname: g.bool('track_hostname', false),
+    github: g.str('github') ?? null,
+    service: g.path('service') ?? g.fail('service', 'is required: the path of the service module (e.g. service = service.ts)'),
+    idLength: g.int('id_length', 12, 10, 40),
+  };
+  g.done();
+
+  const d = sec('directories');
+  const install = d.path('install') ?? d.fail('install', 'is required');
+  const explicit: Partial<Record<State, string>> = {};
+  for (const s of ALL_STATES) {
+    const p = d.path(s);
+    if (p) explicit[s] = p;
+  }
+  if (!explicit.incoming) d.fail(STATES.INCOMING, 'is required');
+  if (!explicit.preprocessing) d.fail(STATES.PREPROCESSING, 'is required');
+  const states = resolveStateFolders(explicit);
+  const seen = new Map<string, State>();
+  for (const s of ALL_STATES) {
+    const other = seen.get(states[s]);
+    if (other) d.fail(s, `resolves to ${states[s]}, the same folder as ${other}; each state needs its own folder`);
+    seen.set(states[s], s);
+  }
+  const data = d.path('data') ?? dirname(states.incoming);
+  d.done();
+
+  const b = sec('backend');
+  const backend: Config['backend'] = {
+    user: b.str('user') ?? null,
+    stateFile: b.path('state_file') ?? join(data, 'backend.state'),
+    checkMinutes: b.parsed('check_minutes', '10', (v) => {
+      const n = Number(v);
+      if (!(n > 0)) throw new Error(`must be a positive number of minutes, not "${v}"`);
+      return n;
+    }),
+    maxAttempts: b.int('max_attempts', 3, 1, 100),
+    watchPollMs: b.int('watch_poll_ms', 0, 0, 600_000),
+    killGraceMs: b.parsed('kill_grace', '10s', parseRunTime),
+  };
+  b.done();
+
+  const l = sec('limits');
+  const running = l.int('running', 5, 1, 10_000);
+  const limits = { running, runningTasks: l.int('running_tasks', running, 1, 10_000) };
+  l.done();
+
+  const o = sec('oldjobs');
+  const oldjobs = {
+    archiveMs: o.parsed('archive', 'NEVER', parseAge),
+    expireMs: o.parsed('expire', 'NEVER', parseAge),
+  };
+  if (oldjobs.archiveMs !== null && oldjobs.expireMs !== null && oldjobs.archiveMs > oldjobs.expireMs) {
+    o.fail('archive', 'must not be later than expire');
+  }
+  if (oldjobs.archiveMs === null && oldjobs.expireMs !== null) {
+    o.fail('archive', 'is NEVER but expire is set; jobs are archived before they expire');
+  }
+  o.done();
+
+  const e = sec('email');
+  const email: Config['email'] = {
+    host: e.str('host') ?? null,
+    port: e.int('port', 25, 1, 65535),
+    secure: e.bool('secure', false),
+    user: e.str('user') ?? null,
+    password: e.str('password') ?? null,
+    from: e.str('from') ?? `"${general.serviceName.replace(/["\r\n]/g, '')}" <${general.adminEmail}>`,
+    outbox: e.path('outbox') ?? join(data, 'outbox'),
+  };
+  e.done();
+
+  const secretFile = web.path('secret_file') ?? join(data, 'web-secret');
+  web.done();
+
+  const jobs: Record<string, JobTypeConfig> = {};
+  for (const [name, body] of Object.entries(ini)) {
+    if (!name.startsWith('job ')) continue;
+    const type = name.slice(4).trim();
+    if (!/^[a-z][a-z0-9_-]{0,39}$/.test(type)) {
+      throw new ConfigError(path, name, null, 'job type names are 1-40 lower-case letters, digits, _ or -, starting with a letter');
+    }
+    const j = sectionReader(path, name, body, base, JOB_KEYS);
+    const runner = j.str('runner', 'local')!;
+    if (runner !== 'local' && runner !== 'slurm' && runner !== 'sge') j.fail('runner', `must be local, slurm or sge, not "${runner}"`);
+    const runnerOptions: Record<string, string> = {};
+    for (const k of RUNNER_KEYS) {
+      const v = j.str(k);
+      if (v !== undefined) runnerOptions[k] = v;
+    }
+    jobs[type] = {
+      name: type,
+      enabled: j.bool('enabled', true),
+      concurrent: j.str('concurrent') === undefined ? null : j.int('concurrent', 1, 1, 10_000),
+      timeLimitMs: j.str('time_limit') === undefined ? null : j.parsed('time_limit', '', parseRunTime),
+      notifySuccess: j.str('notify_success', '')!,
+      notifyFail: j.str('notify_fail', '')!,
+      runner: runner as JobTypeConfig['runner'],
+      runnerOptions,
+      followOn: j.list('follow_on'),
+    };
+    j.done();
+  }
+
+  return { file: path, general, backend, limits, directories: { install, data, states }, oldjobs, email, web: { host: webHost, port: webPort, secretFile }, jobs, ini, hostname: hostname() };
+}
+
+/**
+ * saliweb lets a state's directory default to the previous state's (failed: completed's).
+ * Here a state is a folder, so an inherited state gets a folder named after it inside the
+ * nearest explicitly configured directory (same filesystem, distinct folder).
+ */
+function resolveStateFolders(explicit: Partial<Record<State, string>>): Record<State, string> {
+  const chain: State[] = [STATES.INCOMING, STATES.PREPROCESSING, STATES.RUNNING, STATES.POSTPROCESSING,
+    STATES.FINALIZING, STATES.COMPLETED, STATES.ARCHIVED];
+  const out = {} as Record<State, string>;
+  let anchor = explicit.incoming!;
+  for (const s of chain) {
+    if (explicit[s]) anchor = explicit[s]!;
+    out[s] = explicit[s] ?? join(anchor, s);
+  }
+  out.failed = explicit.failed ?? join(explicit.completed ?? out.completed, STATES.FAILED);
+  return out;
+}

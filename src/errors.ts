@@ -1,0 +1,74 @@
+/**
+ * The few error types jobdir throws. Each carries an HTTP status and a stable code so one
+ * place (the web layer's onError) turns any of them into the same message as HTML or JSON,
+ * and the CLI prints the message and exits non-zero. Compare `err.name` across processes.
+ */
+export class JobdirError extends Error {
+  override name = 'JobdirError';
+  /** HTTP status this error maps to. */
+  status = 500;
+  /** Stable machine-readable code for API clients. */
+  code = 'internal_error';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A config file breaks a rule: names the file, section and key. */
+export class ConfigError extends JobdirError {
+  override name = 'ConfigError';
+  override code = 'config_error';
+  constructor(
+    readonly file: string,
+    readonly section: string | null,
+    readonly key: string | null,
+    readonly rule: string,
+    options?: { cause?: unknown },
+  ) {
+    const where = section == null ? '' : key == null ? ` [${section}]` : ` [${section}] ${key}`;
+    super(`${file}:${where} ${rule}`, options);
+  }
+}
+
+/** Submitted input is wrong; `fields` maps each bad field to what is wrong with it. */
+export class InputError extends JobdirError {
+  override name = 'InputError';
+  override status = 400;
+  override code = 'invalid_input';
+  constructor(readonly fields: Record<string, string>, options?: { cause?: unknown }) {
+    super(Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; '), options);
+  }
+}
+
+/** No such job (or file): deliberately says nothing more. */
+export class NotFoundError extends JobdirError {
+  override name = 'NotFoundError';
+  override status = 404;
+  override code = 'not_found';
+}
+
+/** The job existed but its results are archived or expired. */
+export class GoneError extends JobdirError {
+  override name = 'GoneError';
+  override status = 410;
+  override code = 'gone';
+}
+
+/** The request cannot be done in the job's current state (e.g. resubmit a running job). */
+export class ConflictError extends JobdirError {
+  override name = 'ConflictError';
+  override status = 409;
+  override code = 'conflict';
+}
+
+/** The service cannot accept work now (disk full, backend locked out); try later. */
+export class UnavailableError extends JobdirError {
+  override name = 'UnavailableError';
+  override status = 503;
+  override code = 'unavailable';
+}
+
+/** Message of any thrown value, for logs and pages. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,319 @@
+import type { Config } from '../config/index.js';
+import { ConflictError, messageOf, NotFoundError } from '../errors.js';
+import { jobEndedMail, adminFailureMail } from '../../templates/email.js';
+import { createMailer, queueMail, type Mailer } from '../mail/queue.js';
+import { runnerRegistry, type Runner } from '../runners/index.js';
+import { createScheduler, type QueuedJob, type Scheduler } from '../scheduler/index.js';
+import type { Service } from '../service/types.js';
+import { STATES, type State } from '../states.js';
+import {
+  appendJobLog, findJob, hasEnded, type Job, jobDir, JOB_FILES, listState, moveJob, prepareRun, readJob,
+  readMarkers, readProgress, type JobRef, type Markers, type Store, syncJobOutputs, updateJobConfig, writeCancel,
+  cleanStaging,
+} from '../store/index.js';
+import { watchJobs } from '../watcher/index.js';
+import { type Log, silentLog } from '../log.js';
+import { jobContext, jobOutcome, readTail, runHook, typeOfJob } from './context.js';
+import { describeRunEnd, type Failure } from './failure.js';
+import { keyedLock } from './lock.js';
+
+/** What a backend needs. */
+export interface BackendOptions {
+  cfg: Config;
+  service: Service;
+  store: Store;
+  log?: Log;
+  /** How long a service hook may take before its job fails (default 5 min). */
+  hookTimeoutMs?: number;
+}
+
+/** The backend: admits queued jobs, runs them, finishes them, and recovers after a crash. */
+export interface Backend {
+  /** Reconcile the filesystem at once, then watch and rescan periodically. */
+  start(): Promise<void>;
+  /** Stop watching and scheduling; running jobs carry on (they are detached). */
+  stop(): Promise<void>;
+  /** A new job is in incoming/ (from the web in this process, or the socket). */
+  notify(job: QueuedJob): void;
+  /** Cancel a queued or running job; resolves once the request is durable. */
+  cancel(id: string, by: string): Promise<void>;
+  /** Look at every active job now (what the periodic rescan does). */
+  rescan(): Promise<void>;
+  readonly scheduler: Scheduler;
+  readonly mailer: Mailer;
+}
+
+/** Create a backend for one service. */
+export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = 300_000 }: BackendOptions): Backend {
+  const scheduler = createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null);
+  const runners = runnerRegistry(cfg);
+  const mailer = createMailer(store, cfg, log);
+  const lock = keyedLock();
+  let stopped = false;
+  let watcher: { close(): Promise<void> } | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  const typeCfg = (type: string) => cfg.jobs[type];
+  const runnerFor = (job: Job): Runner => runners((job.config.run?.runner as Runner['kind']) ?? typeCfg(job.config.settings?.type ?? '')?.runner ?? 'local');
+  const resultsUrl = (id: string) => `${cfg.general.urltop}/jobs/${id}`;
+  const here = async (id: string, state: State): Promise<JobRef | null> => {
+    const ref = await findJob(store, id);
+    return ref && ref.state === state ? ref : null;
+  };
+  const safely = (what: string, id: string, p: Promise<unknown>) =>
+    p.catch((err) => log('step_failed', { step: what, job: id, error: messageOf(err) }));
+
+  function pump(): void {
+    if (stopped) return;
+    for (const q of scheduler.admit()) void safely('launch', q.id, lock.run(q.id, () => launch(q)));
+  }
+
+  /** INCOMING → PREPROCESSING → (preprocess, run) → RUNNING, wrapper started. */
+  async function launch(q: QueuedJob): Promise<void> {
+    let ref: JobRef;
+    try {
+      ref = await moveJob(store, q.id, STATES.INCOMING, STATES.PREPROCESSING, { durable: false });
+    } catch (err) {
+      scheduler.release(q.id);
+      if (err instanceof NotFoundError) return pump();
+      throw err;
+    }
+    const job = await readJob(ref);
+    const type = typeOfJob(service, job);
+    const fail = async (f: Failure) => {
+      scheduler.release(q.id);
+      pump();
+      await toFinalizing(ref, ref.state, f);
+    };
+    if (!type) return fail({ kind: 'technical', message: `The service has no job type "${job.config.settings?.type}".` });
+    const ctx = jobContext(job, cfg);
+    try {
+      const pre = await runHook('preprocess', hookTimeoutMs, () => type.preprocess?.(ctx));
+      if ((await readMarkers(ref.dir)).cancel) return fail({ kind: 'cancelled', message: 'The job was cancelled before it started.' });
+      if (pre && pre.skipRun) {
+        scheduler.release(q.id);
+        pump();
+        const post = await moveJob(store, q.id, STATES.PREPROCESSING, STATES.POSTPROCESSING, { durable: false });
+        return postprocess(post);
+      }
+      const spec = await runHook('run', hookTimeoutMs, () => type.run(ctx));
+      const argv = Array.isArray(spec) ? spec : spec.argv;
+      if (argv.length === 0 || argv.some((a) => typeof a !== 'string')) throw new Error('run() must return a non-empty list of strings');
+      const tc = typeCfg(type.name);
+      const runnerOptions = { ...tc?.runnerOptions, ...(Array.isArray(spec) ? {} : spec.runnerOptions) };
+      ref = await moveJob(store, q.id, STATES.PREPROCESSING, STATES.RUNNING, { durable: false });
+      const attempt = Number(job.config.run?.attempts ?? 0) + 1;
+      const kind = tc?.runner ?? 'local';
+      await prepareRun(ref, argv, attempt, { runner: kind });
+      await appendJobLog(ref.dir, 'started', { attempt, runner: kind, argv });
+      await runners(kind).start(ref, {
+        attempt, timeLimitMs: tc?.timeLimitMs ?? null, killGraceMs: cfg.backend.killGraceMs, runnerOptions,
+        onExit: () => void safely('run_end', q.id, lock.run(q.id, () => onRunEvent(q.id))),
+      });
+      log('job_started', { job: q.id, type: type.name, attempt, runner: kind });
+    } catch (err) {
+      const now = await findJob(store, q.id);
+      if (now && (now.state === STATES.PREPROCESSING || now.state === STATES.RUNNING)) {
+        await appendJobLog(now.dir, 'start_failed', { error: messageOf(err) });
+        ref = now;
+        return fail({ kind: 'technical', message: `The job could not be started: ${messageOf(err)}` });
+      }
+      throw err;
+    }
+  }
+
+  /** A running job's wrapper exited, or a marker appeared, or a rescan looks at it. */
+  async function onRunEvent(id: string): Promise<void> {
+    const ref = await here(id, STATES.RUNNING);
+    if (!ref) return;
+    const m = await readMarkers(ref.dir);
+    if (hasEnded(m)) return endRun(ref, null);
+    const job = await readJob(ref);
+    const live = await runnerFor(job).liveness(ref, m);
+    if (live !== 'dead') {
+      scheduler.activate(id, job.config.settings?.type ?? '');
+      return;
+    }
+    if (m.cancel) return endRun(ref, null);
+    const attempts = Number(job.config.run?.attempts ?? 1);
+    if (attempts >= cfg.backend.maxAttempts) {
+      return endRun(ref, { kind: 'technical', message: `The job was interrupted ${attempts} times (its wrapper disappeared without a result, e.g. in a crash or reboot); jobdir gave up.` });
+    }
+    await appendJobLog(ref.dir, 'lost', { attempts });
+    await moveJob(store, id, STATES.RUNNING, STATES.INCOMING);
+    scheduler.release(id);
+    log('job_requeued', { job: id, attempts, reason: 'wrapper gone without a result' });
+    scheduler.enqueue({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
+    pump();
+  }
+
+  /** RUNNING → POSTPROCESSING once the run is over; `override` replaces what the markers say. */
+  async function endRun(ref: JobRef, override: Failure | null): Promise<void> {
+    await syncJobOutputs(ref.dir);
+    if (override) await updateJobConfig(ref, (c) => void (c.result = { failure: override.message, failure_kind: override.kind }));
+    const post = await moveJob(store, ref.id, STATES.RUNNING, STATES.POSTPROCESSING, { durable: false });
+    scheduler.release(ref.id);
+    pump();
+    await appendJobLog(post.dir, 'run_ended');
+    await postprocess(post);
+  }
+
+  /** POSTPROCESSING: the postprocess hook (may ask for a rerun), then FINALIZING. */
+  async function postprocess(ref: JobRef): Promise<void> {
+    const job = await readJob(ref);
+    const type = typeOfJob(service, job);
+    let failure: Failure | null = job.config.result?.failure_kind
+      ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' }
+      : describeRunEnd(await readMarkers(ref.dir), await readTail(ref.dir, JOB_FILES.STDERR), typeCfg(job.config.settings?.type ?? '')?.timeLimitMs ?? null);
+    if (type?.postprocess && failure?.kind !== 'cancelled') {
+      try {
+        const outcome = await jobOutcome(job, cfg, failure === null, failure?.message ?? null, await readProgress(ref.dir));
+        const r = await runHook('postprocess', hookTimeoutMs, () => type.postprocess!(outcome));
+        if (r && r.rerun) {
+          await updateJobConfig(ref, (c) => {
+            c.inputs = { ...c.inputs, ...r.inputs };
+            c.run = { ...c.run, reschedules: String(Number(c.run?.reschedules ?? 0) + 1) };
+            delete c.result;
+          });
+          await moveJob(store, ref.id, STATES.POSTPROCESSING, STATES.INCOMING);
+          scheduler.enqueue({ id: ref.id, type: type.name, submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
+          return pump();
+        }
+      } catch (err) {
+        failure = { kind: 'technical', message: `The postprocess step failed: ${messageOf(err)}` };
+      }
+    }
+    await toFinalizing(ref, STATES.POSTPROCESSING, failure);
+  }
+
+  /** Record the outcome, move to FINALIZING and finish. */
+  async function toFinalizing(ref: JobRef, from: State, failure: Failure | null): Promise<void> {
+    await updateJobConfig(ref, (c) => void (c.result = failure ? { failure: failure.message, failure_kind: failure.kind } : {}));
+    const fin = await moveJob(store, ref.id, from, STATES.FINALIZING, { durable: false });
+    await finalize(fin);
+  }
+
+  /** FINALIZING: finalize hook, mail queued, then COMPLETED or FAILED (durable), complete hook. */
+  async function finalize(ref: JobRef): Promise<void> {
+    let job = await readJob(ref);
+    const type = typeOfJob(service, job);
+    let failure: Failure | null = job.config.result?.failure_kind
+      ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' } : null;
+    const outcome = async () => jobOutcome(job, cfg, failure === null, failure?.message ?? null, null);
+    if (type?.finalize) {
+      try {
+        await runHook('finalize', hookTimeoutMs, async () => type.finalize!(await outcome()));
+      } catch (err) {
+        failure = { kind: 'technical', message: `The finalize step failed: ${messageOf(err)}` };
+      }
+    }
+    const final = failure ? STATES.FAILED : STATES.COMPLETED;
+    await updateJobConfig(ref, (c) => void (c.result = { state: final, finished: new Date().toISOString(), ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }));
+    job = await readJob(ref);
+    const facts = { service: cfg.general.serviceName, id: ref.id, url: resultsUrl(ref.id), ok: !failure, failure: failure?.message ?? null };
+    const email = job.config.settings?.email;
+    if (email) await queueMail(store, cfg, `${ref.id}.user`, { to: [email], ...jobEndedMail(facts), headers: { 'X-Jobdir-Job': ref.id } });
+    if (failure?.kind === 'technical') {
+      const stderr = await readTail(ref.dir, JOB_FILES.STDERR, 4000);
+      await queueMail(store, cfg, `${ref.id}.admin`, { to: [cfg.general.adminEmail], ...adminFailureMail({ ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' }), headers: { 'X-Jobdir-Job': ref.id } });
+    }
+    const done = await moveJob(store, ref.id, STATES.FINALIZING, final);
+    await appendJobLog(done.dir, final, failure ? { failure: failure.message } : {});
+    log(failure ? 'job_failed' : 'job_completed', { job: ref.id, type: job.config.settings?.type, ...(failure ? { failure: failure.message, kind: failure.kind } : {}) });
+    if (type?.complete) {
+      try {
+        const o = await jobOutcome({ ...job, ...done }, cfg, !failure, failure?.message ?? null, null);
+        await runHook('complete', hookTimeoutMs, () => type.complete!(o));
+      } catch (err) {
+        log('hook_failed', { job: ref.id, hook: 'complete', error: messageOf(err) });
+      }
+    }
+    void mailer.flush();
+  }
+
+  async function queueFromDisk(id: string): Promise<void> {
+    const ref = await here(id, STATES.INCOMING);
+    if (!ref || scheduler.isQueued(id) || scheduler.isActive(id)) return;
+    const job = await readJob(ref).catch(() => null);
+    if (job) scheduler.enqueue({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
+  }
+
+  async function rescan(): Promise<void> {
+    const each = async (state: State, fn: (id: string) => Promise<void>) => {
+      for (const id of await listState(store, state)) {
+        if (state !== STATES.INCOMING && lock.busy(id)) continue;
+        await safely(`rescan ${state}`, id, lock.run(id, () => fn(id)));
+      }
+    };
+    await each(STATES.INCOMING, queueFromDisk);
+    await each(STATES.PREPROCESSING, async (id) => {
+      if (scheduler.isActive(id)) return;
+      await moveJob(store, id, STATES.PREPROCESSING, STATES.INCOMING);
+      await queueFromDisk(id);
+    });
+    await each(STATES.RUNNING, onRunEvent);
+    await each(STATES.POSTPROCESSING, async (id) => {
+      const ref = await here(id, STATES.POSTPROCESSING);
+      if (ref) await postprocess(ref);
+    });
+    await each(STATES.FINALIZING, async (id) => {
+      const ref = await here(id, STATES.FINALIZING);
+      if (ref) await finalize(ref);
+    });
+    pump();
+    await mailer.flush();
+  }
+
+  return {
+    scheduler,
+    mailer,
+    async start() {
+      await cleanStaging(store, 3_600_000);
+      watcher = watchJobs({ incoming: store.states.incoming, running: store.states.running }, {
+        incoming: (id) => void safely('watch', id, queueFromDisk(id).then(pump)),
+        runningFile: (id, name) => {
+          if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR) void safely('watch', id, lock.run(id, () => onRunEvent(id)));
+        },
+      }, cfg.backend.watchPollMs);
+      await rescan();
+      timer = setInterval(() => void rescan().catch((err) => log('rescan_failed', { error: messageOf(err) })), cfg.backend.checkMinutes * 60_000);
+      timer.unref();
+      log('backend_ready', { queued: scheduler.queued().length, active: scheduler.activeCount() });
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await watcher?.close();
+      mailer.close();
+    },
+    notify(job) {
+      scheduler.enqueue(job);
+      pump();
+    },
+    async cancel(id, by) {
+      const ref = await findJob(store, id);
+      if (!ref) throw new NotFoundError(`No job with id "${id}" was found.`);
+      if (ref.state === STATES.INCOMING) {
+        await lock.run(id, async () => {
+          const r = await here(id, STATES.INCOMING);
+          if (!r) return;
+          scheduler.dequeue(id);
+          await writeCancel(r.dir, by);
+          await toFinalizing(r, STATES.INCOMING, { kind: 'cancelled', message: `The job was cancelled (by ${by}) before it started.` });
+        });
+        return;
+      }
+      if (ref.state === STATES.PREPROCESSING || ref.state === STATES.RUNNING) {
+        await writeCancel(ref.dir, by);
+        if (ref.state === STATES.RUNNING) {
+          const job = await readJob(ref);
+          const m: Markers = await readMarkers(ref.dir);
+          void safely('cancel', id, runnerFor(job).cancel(ref, m, cfg.backend.killGraceMs).then(() => lock.run(id, () => onRunEvent(id))));
+        }
+        return;
+      }
+      throw new ConflictError(`Job ${id} is ${ref.state}; only queued or running jobs can be cancelled.`);
+    },
+    rescan,
+  };
+}

@@ -1,0 +1,67 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import type { JobContext, JobOutcome, JobType, Service } from '../service/types.js';
+import { appendJobLog, type Job, JOB_FILES, type Progress } from '../store/index.js';
+
+/** The service's job type for a job, or null when the service no longer has it. */
+export function typeOfJob(service: Service, job: Job): JobType | null {
+  return service.jobTypes.find((t) => t.name === job.config.settings?.type) ?? null;
+}
+
+/** The context hooks and `run` receive. */
+export function jobContext(job: Job, cfg: Config): JobContext {
+  return {
+    id: job.id,
+    type: job.config.settings?.type ?? '',
+    dir: job.dir,
+    inputs: { ...job.config.inputs },
+    email: job.config.settings?.email ?? '',
+    config: cfg,
+    log: (message: string) => appendJobLog(job.dir, 'service', { message }),
+  };
+}
+
+/** Read at most `max` bytes of the end of a job's output file ('' when absent). */
+export async function readTail(dir: string, name: string, max = 64 * 1024): Promise<string> {
+  try {
+    const fh = await fs.open(join(dir, name), 'r');
+    try {
+      const { size } = await fh.stat();
+      const len = Math.min(size, max);
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, size - len);
+      return buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+/** The outcome hooks and pages see. */
+export async function jobOutcome(job: Job, cfg: Config, ok: boolean, failure: string | null, progress: Progress | null): Promise<JobOutcome> {
+  const [stdout, stderr] = await Promise.all([readTail(job.dir, JOB_FILES.STDOUT), readTail(job.dir, JOB_FILES.STDERR)]);
+  return { ...jobContext(job, cfg), ok, failure, stdout, stderr, progress };
+}
+
+/** Thrown when a hook does not return within its time. */
+export class HookTimeout extends Error {
+  override name = 'HookTimeout';
+}
+
+/** Run a service hook with a time limit; its failure is the caller's to attribute to one job. */
+export async function runHook<T>(name: string, timeoutMs: number, fn: () => T | Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve().then(fn),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new HookTimeout(`the ${name} hook did not finish within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,103 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config/index.js';
+import { type Store, writeDurable } from '../store/index.js';
+
+/** A message to send. */
+export interface Message {
+  to: string[];
+  subject: string;
+  text: string;
+  /** Extra headers (X-Jobdir-Job …). */
+  headers?: Record<string, string>;
+}
+
+/** Strip CR/LF and other control characters from anything that reaches a header. */
+export function headerSafe(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 300);
+}
+
+/**
+ * Queue a message durably as mailq/<key>.json before the state change it announces is
+ * made visible. The key is deterministic (job id + kind), so a step redone after a crash
+ * rewrites the same entry instead of queueing a second mail.
+ */
+export async function queueMail(store: Store, cfg: Config, key: string, msg: Message): Promise<void> {
+  const to = msg.to.map(headerSafe).filter(Boolean);
+  if (to.length === 0) return;
+  const built = await nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }).sendMail({
+    from: cfg.email.from, to, subject: headerSafe(msg.subject), text: msg.text,
+    headers: Object.fromEntries(Object.entries(msg.headers ?? {}).map(([k, v]) => [k, headerSafe(v)])),
+  });
+  const raw = (built.message as Buffer).toString('utf8');
+  const envelope = { from: built.envelope.from, to: built.envelope.to };
+  await writeDurable(join(store.mailq, `${key.replace(/[^A-Za-z0-9._-]/g, '_')}.json`), JSON.stringify({ envelope, raw }));
+}
+
+/** Sends what is queued: to the SMTP server of [email], or into the outbox as .eml files. */
+export interface Mailer {
+  /** Deliver everything queued now; failures stay queued for the next call. Returns how many were delivered. */
+  flush(): Promise<number>;
+  close(): void;
+}
+
+/** A mailer for `cfg`: SMTP when [email] host is set, else the outbox folder. */
+export function createMailer(store: Store, cfg: Config, log: (event: string, f: Record<string, unknown>) => void = () => {}): Mailer {
+  const smtp = cfg.email.host
+    ? nodemailer.createTransport({
+        host: cfg.email.host, port: cfg.email.port, secure: cfg.email.secure, ignoreTLS: !cfg.email.secure && cfg.email.host === '127.0.0.1',
+        auth: cfg.email.user ? { user: cfg.email.user, pass: cfg.email.password ?? '' } : undefined,
+        connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000,
+      })
+    : null;
+  let running: Promise<number> | null = null;
+  let again = false;
+  const once = async (): Promise<number> => {
+    let sent = 0;
+    const names = (await fs.readdir(store.mailq)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+    for (const name of names) {
+      const path = join(store.mailq, name);
+      try {
+        const { envelope, raw } = JSON.parse(await fs.readFile(path, 'utf8')) as { envelope: { from: string; to: string[] }; raw: string };
+        if (smtp) {
+          await smtp.sendMail({ envelope, raw });
+          await fs.unlink(path);
+        } else {
+          await writeDurable(join(store.outbox, name.replace(/\.json$/, '.eml')), raw);
+          await fs.unlink(path);
+        }
+        sent++;
+        log('mail_sent', { key: name, to: envelope.to, via: smtp ? 'smtp' : 'outbox' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        log('mail_failed', { key: name, error: (err as Error).message });
+      }
+    }
+    return sent;
+  };
+  return {
+    async flush() {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        let n = 0;
+        do {
+          again = false;
+          n += await once();
+        } while (again);
+        return n;
+      })();
+      try {
+        return await running;
+      } finally {
+        running = null;
+      }
+    },
+    close() {
+      smtp?.close();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { JobRef, Markers } from '../store/index.js';
+
+/** How to start one run of a job. */
+export interface StartOptions {
+  attempt: number;
+  /** Wall-clock limit of the run in ms (TERM, grace, KILL); null for none. */
+  timeLimitMs: number | null;
+  killGraceMs: number;
+  /** The [job NAME] runner options merged with the service's overrides. */
+  runnerOptions: Record<string, string>;
+  /** Called once when the run is over as far as this process can tell (local: wrapper exit). */
+  onExit?: () => void;
+}
+
+/** Is the run alive: the OS (or the cluster) says so, never a file. */
+export type Liveness = 'alive' | 'dead' | 'unknown';
+
+/** A way to run the wrapper: on this machine, or through a cluster's scheduler. */
+export interface Runner {
+  readonly kind: 'local' | 'slurm' | 'sge';
+  /** Start the wrapper for a job in RUNNING whose argv file is written. */
+  start(job: JobRef, opts: StartOptions): Promise<void>;
+  /** Whether the job's wrapper is still alive. */
+  liveness(job: JobRef, markers: Markers): Promise<Liveness>;
+  /** Stop the run: TERM, then KILL after the grace. Safe on a dead run. */
+  cancel(job: JobRef, markers: Markers, graceMs: number): Promise<void>;
+  /** What is known about where the run is (pid, cluster id), for admins. */
+  where?(job: JobRef, markers: Markers): Promise<string>;
+}

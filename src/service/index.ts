@@ -1,0 +1,42 @@
+/**
+ * The API a service author uses. A service module's default export is `defineService({...})`:
+ *
+ *   export default defineService({
+ *     name: 'slowdiv', title: 'Slow division',
+ *     jobTypes: [{ name: 'divide', fields: { x: field.integer(), y: field.integer() },
+ *                  run: ({ inputs }) => ['./slow_div', inputs.x!, inputs.y!] }],
+ *   });
+ */
+import type { Field, Service } from './types.js';
+
+export type * from './types.js';
+
+type Opts<K extends Field['kind']> = Omit<Extract<Field, { kind: K }>, 'kind'>;
+
+/** Field constructors: `field.integer({ label: 'x', min: 0 })` and so on. */
+export const field = {
+  integer: (o: Opts<'integer'> = {}): Field => ({ kind: 'integer', ...o }),
+  number: (o: Opts<'number'> = {}): Field => ({ kind: 'number', ...o }),
+  string: (o: Opts<'string'> = {}): Field => ({ kind: 'string', ...o }),
+  choice: (choices: readonly string[], o: Omit<Opts<'choice'>, 'choices'> = {}): Field => ({ kind: 'choice', choices, ...o }),
+  boolean: (o: Opts<'boolean'> = {}): Field => ({ kind: 'boolean', required: false, ...o }),
+  email: (o: Opts<'email'> = {}): Field => ({ kind: 'email', ...o }),
+  file: (o: Opts<'file'>): Field => ({ kind: 'file', ...o }),
+};
+
+/** Check a service definition and return it; throws naming the job type and field at fault. */
+export function defineService(service: Service): Service {
+  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(service.name)) throw new Error(`service name "${service.name}" must be 1-40 lower-case letters, digits, _ or -`);
+  if (service.jobTypes.length === 0) throw new Error(`service ${service.name} has no job types`);
+  const seen = new Set<string>();
+  for (const t of service.jobTypes) {
+    if (!/^[a-z][a-z0-9_-]{0,39}$/.test(t.name)) throw new Error(`job type name "${t.name}" must be 1-40 lower-case letters, digits, _ or -`);
+    if (seen.has(t.name)) throw new Error(`job type "${t.name}" is defined twice`);
+    seen.add(t.name);
+    for (const name of Object.keys(t.fields)) {
+      if (!/^[a-z][a-z0-9_]{0,39}$/.test(name)) throw new Error(`job type ${t.name}: field name "${name}" must be 1-40 lower-case letters, digits or _`);
+      if (['email', 'type', 'csrf'].includes(name)) throw new Error(`job type ${t.name}: field name "${name}" is reserved`);
+    }
+  }
+  return service;
+}

@@ -1,0 +1,98 @@
+import type { Config } from '../config/index.js';
+import type { Progress } from '../store/index.js';
+
+/** What every input field has. */
+interface FieldBase {
+  /** Shown beside the input; defaults to the field's name. */
+  label?: string;
+  /** One line of help under the input. */
+  help?: string;
+  /** Default true. An optional field left empty is stored as "". */
+  required?: boolean;
+}
+
+/** One input of a job type's form / API. */
+export type Field = FieldBase & (
+  | { kind: 'integer'; min?: number; max?: number; default?: number }
+  | { kind: 'number'; min?: number; max?: number; default?: number }
+  | { kind: 'string'; maxLength?: number; pattern?: RegExp; multiline?: boolean; default?: string }
+  | { kind: 'choice'; choices: readonly string[]; default?: string }
+  | { kind: 'boolean'; default?: boolean }
+  | { kind: 'email'; default?: string }
+  | { kind: 'file'; maxBytes: number; accept?: readonly string[] }
+);
+
+/** What hooks and `run` receive about their job. */
+export interface JobContext {
+  id: string;
+  type: string;
+  /** The job directory: hooks read and write their files here (paths relative to it). */
+  dir: string;
+  /** Validated inputs as strings (file fields hold the stored file name). */
+  inputs: Record<string, string>;
+  email: string;
+  /** The whole service configuration (service-specific keys are in config.ini.service). */
+  config: Config;
+  /** Append a line to this job's own log (jobdir.log in its directory). */
+  log(message: string): Promise<void>;
+}
+
+/** What `run` may return instead of a bare argv. */
+export interface RunSpec {
+  argv: string[];
+  /** Overrides of the [job NAME] runner options (partition, memory, …). */
+  runnerOptions?: Record<string, string>;
+}
+
+/** The outcome a finished job's hooks and templates see. */
+export interface JobOutcome extends JobContext {
+  ok: boolean;
+  /** Plain-words failure, when !ok. */
+  failure: string | null;
+  stdout: string;
+  stderr: string;
+  progress: Progress | null;
+}
+
+/** What postprocess may ask for: run the program again with new data (saliweb's reschedule_run). */
+export interface Reschedule {
+  rerun: true;
+  /** Extra inputs merged into the job's inputs for the next run. */
+  inputs?: Record<string, string>;
+}
+
+/** One kind of job a service runs. */
+export interface JobType {
+  name: string;
+  title?: string;
+  description?: string;
+  /** Input fields, in form order. */
+  fields: Record<string, Field>;
+  /** Cross-field checks; return field → message for each problem. */
+  validate?(inputs: Record<string, string>): Record<string, string> | void;
+  /** The program to run: its argv (argv[0] a path or a name on PATH). */
+  run(job: JobContext): string[] | RunSpec | Promise<string[] | RunSpec>;
+  /** Before the run; return `{ skipRun: true }` to go straight to postprocess. */
+  preprocess?(job: JobContext): void | { skipRun?: boolean } | Promise<void | { skipRun?: boolean }>;
+  /** After the run (also after a failed run); may ask for a rerun. */
+  postprocess?(job: JobOutcome): void | Reschedule | Promise<void | Reschedule>;
+  finalize?(job: JobOutcome): void | Promise<void>;
+  /** After the job reached COMPLETED or FAILED (its email is already queued). */
+  complete?(job: JobOutcome): void | Promise<void>;
+  archive?(job: JobContext): void | Promise<void>;
+  expire?(job: JobContext): void | Promise<void>;
+  /** Files users may download (exact names or simple * globs). Default: every regular file the program wrote. */
+  downloads?: readonly string[];
+  /** The results shown on the page when the job completed, as HTML-safe text or markup. */
+  render?(job: JobOutcome): string | { html: string };
+}
+
+/** A whole service: what `defineService` returns and a service module exports as default. */
+export interface Service {
+  name: string;
+  title: string;
+  description?: string;
+  /** Whether the form asks for an email address (default 'optional'). */
+  email?: 'required' | 'optional';
+  jobTypes: JobType[];
+}

@@ -1,0 +1,152 @@
+import { InputError } from '../errors.js';
+import type { Field, JobType, Service } from './types.js';
+
+/** An uploaded file as the web layer hands it over. */
+export interface Upload {
+  filename: string;
+  type: string;
+  data: Uint8Array;
+}
+
+/** Validated submission: inputs as strings, uploads with safe stored names. */
+export interface ValidInput {
+  type: JobType;
+  email: string;
+  inputs: Record<string, string>;
+  files: { name: string; data: Uint8Array }[];
+}
+
+const EMAIL_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** Check an email address (no display name, no CR/LF, at most 254 characters). */
+export function checkEmail(v: string): string | null {
+  if (v.length > 254) return 'is longer than 254 characters';
+  return EMAIL_RE.test(v) ? null : `"${v.slice(0, 80)}" is not a valid email address`;
+}
+
+/** Pick the job type named `name` (or the only/first one when name is empty). */
+export function jobTypeOf(service: Service, name: string | undefined): JobType | null {
+  if (!name) return service.jobTypes[0] ?? null;
+  return service.jobTypes.find((t) => t.name === name) ?? null;
+}
+
+/**
+ * Validate a raw submission against the service's fields. Every problem is collected
+ * and thrown as one InputError (field → message), so the form can show each beside its
+ * field. Unknown fields are refused: a typo must not silently drop a parameter.
+ */
+export function validateSubmission(service: Service, raw: Record<string, string | Upload>, ignore: readonly string[] = []): ValidInput {
+  const errors: Record<string, string> = {};
+  const typeName = typeof raw.type === 'string' ? raw.type : undefined;
+  const type = jobTypeOf(service, typeName);
+  if (!type) throw new InputError({ type: `there is no job type "${String(typeName).slice(0, 40)}"; choose one of ${service.jobTypes.map((t) => t.name).join(', ')}` });
+  const inputs: Record<string, string> = {};
+  const files: ValidInput['files'] = [];
+  for (const [name, field] of Object.entries(type.fields)) {
+    const value = raw[name];
+    const err = field.kind === 'file' ? checkFile(name, field, value, files, inputs) : checkValue(name, field, value, inputs);
+    if (err) errors[name] = err;
+  }
+  let email = '';
+  const rawEmail = raw.email;
+  if (typeof rawEmail === 'string' && rawEmail.trim() !== '') {
+    email = rawEmail.trim();
+    const err = checkEmail(email);
+    if (err) errors.email = err;
+  } else if (rawEmail !== undefined && typeof rawEmail !== 'string') {
+    errors.email = 'must be text, not a file';
+  } else if (service.email === 'required') {
+    errors.email = 'is required: the results link is sent there';
+  }
+  for (const key of Object.keys(raw)) {
+    if (key === 'type' || key === 'email' || ignore.includes(key) || key in type.fields) continue;
+    errors[key.slice(0, 60)] = `is not a parameter of ${type.name}`;
+  }
+  if (Object.keys(errors).length === 0 && type.validate) Object.assign(errors, type.validate(inputs) ?? {});
+  if (Object.keys(errors).length) throw new InputError(errors);
+  return { type, email, inputs, files };
+}
+
+function checkValue(name: string, field: Exclude<Field, { kind: 'file' }>, value: string | Upload | undefined, out: Record<string, string>): string | null {
+  if (value !== undefined && typeof value !== 'string') return 'must be text, not a file';
+  let v = (value ?? '').trim();
+  if (v === '' && field.kind === 'boolean') v = field.default ? 'true' : 'false';
+  if (v === '' && field.default !== undefined && field.kind !== 'boolean') v = String(field.default);
+  if (v === '') {
+    if (field.required === false) {
+      out[name] = '';
+      return null;
+    }
+    return 'is required';
+  }
+  if (v.includes('\0')) return 'must not contain a NUL character';
+  switch (field.kind) {
+    case 'integer': {
+      if (!/^[+-]?\d{1,15}$/.test(v)) return `must be a whole number (such as 42), not "${v.slice(0, 40)}"`;
+      const n = Number(v);
+      if (field.min !== undefined && n < field.min) return `must be at least ${field.min}`;
+      if (field.max !== undefined && n > field.max) return `must be at most ${field.max}`;
+      out[name] = String(n);
+      return null;
+    }
+    case 'number': {
+      if (!/^[+-]?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})([eE][+-]?\d{1,3})?$/.test(v) || !Number.isFinite(Number(v))) return `must be a number (such as 2.5), not "${v.slice(0, 40)}"`;
+      const n = Number(v);
+      if (field.min !== undefined && n < field.min) return `must be at least ${field.min}`;
+      if (field.max !== undefined && n > field.max) return `must be at most ${field.max}`;
+      out[name] = v;
+      return null;
+    }
+    case 'string': {
+      const max = field.maxLength ?? 1000;
+      if (v.length > max) return `is ${v.length} characters long; the limit is ${max}`;
+      if (!field.multiline && /[\r\n]/.test(v)) return 'must be a single line';
+      if (field.pattern && !field.pattern.test(v)) return 'is not in the expected format';
+      out[name] = v;
+      return null;
+    }
+    case 'choice':
+      if (!field.choices.includes(v)) return `must be one of ${field.choices.join(', ')}`;
+      out[name] = v;
+      return null;
+    case 'boolean':
+      if (!/^(true|false|on|off|1|0|yes|no)$/i.test(v)) return 'must be true or false';
+      out[name] = /^(true|on|1|yes)$/i.test(v) ? 'true' : 'false';
+      return null;
+    case 'email': {
+      const err = checkEmail(v);
+      if (err) return err;
+      out[name] = v;
+      return null;
+    }
+  }
+}
+
+function checkFile(name: string, field: Extract<Field, { kind: 'file' }>, value: string | Upload | undefined, files: ValidInput['files'], out: Record<string, string>): string | null {
+  if (value === undefined || typeof value === 'string' || value.data.byteLength === 0) {
+    if (field.required === false) {
+      out[name] = '';
+      return null;
+    }
+    return typeof value === 'string' && value !== '' ? 'must be an uploaded file' : 'is required: choose a file';
+  }
+  if (value.data.byteLength > field.maxBytes) return `is ${value.data.byteLength} bytes; the limit is ${field.maxBytes}`;
+  const safe = safeFileName(value.filename);
+  if (field.accept && !field.accept.some((a) => safe.toLowerCase().endsWith(a.toLowerCase()) || value.type === a)) {
+    return `must be one of these types: ${field.accept.join(', ')}`;
+  }
+  const stored = `input-${name}-${safe}`;
+  files.push({ name: stored, data: value.data });
+  out[name] = stored;
+  return null;
+}
+
+/**
+ * A safe file name from whatever a browser sent: the last path segment, NFKC-normalised
+ * (so look-alike slashes and dots fold), only [A-Za-z0-9._-], no leading dot, ≤ 100 chars.
+ */
+export function safeFileName(name: string): string {
+  const base = name.normalize('NFKC').replace(/\0/g, '').split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-100);
+  return cleaned === '' ? 'upload' : cleaned;
+}

@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineService, field } from '../../service/index.js';
+
+const program = fileURLToPath(new URL('./slow_div', import.meta.url));
+
+/** The demo: slow division, as in Dalke's job-management recipe. */
+export default defineService({
+  name: 'slowdiv',
+  title: 'Slow division',
+  description: 'Divides x by y, slowly, like a long-running scientific program.',
+  email: 'optional',
+  jobTypes: [{
+    name: 'divide',
+    title: 'Divide x by y',
+    fields: { x: field.integer({ label: 'x (dividend)' }), y: field.integer({ label: 'y (divisor)' }) },
+    run: ({ inputs, config }) => [program, inputs.x!, inputs.y!, config.ini.service?.sleep_seconds ?? '30'],
+    downloads: ['stdout.txt', 'stderr.txt'],
+    render: ({ inputs, stdout }) => `${inputs.x} / ${inputs.y} = ${/answer is: (\S+)/.exec(stdout)?.[1] ?? '?'}`,
+  }],
+});

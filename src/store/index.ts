@@ -1,0 +1,12 @@
+/**
+ * The filesystem database: the only code that creates, writes, renames or deletes in job
+ * directories and state folders. Everything above it calls these functions.
+ */
+export * from './layout.js';
+export * from './jobs.js';
+export * from './run.js';
+export * from './indexes.js';
+export { JOB_FILES, PRIVATE_FILES } from './files.js';
+export { isJobId, newJobId, ID_ALPHABET } from './ids.js';
+export { writeDurable, readIfExists, isNoSpace } from './fsutil.js';
+export * from './results.js';

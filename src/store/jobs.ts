@@ -1,0 +1,229 @@
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { decode, encode } from 'ini';
+import { NotFoundError, UnavailableError } from '../errors.js';
+import { ALL_STATES, type State } from '../states.js';
+import { JOB_FILES } from './files.js';
+import { copyTreeDurable, fsyncDir, isENOENT, isNoSpace, writeDurable } from './fsutil.js';
+import { isJobId, newJobId } from './ids.js';
+import { addUserIndex } from './indexes.js';
+import { jobDir, type Store } from './layout.js';
+
+/** A job's config.ini: sections of string values. */
+export type JobConfig = Record<string, Record<string, string>>;
+
+/** Where a job is now. */
+export interface JobRef {
+  id: string;
+  state: State;
+  dir: string;
+}
+
+/** A job with its config.ini read. */
+export interface Job extends JobRef {
+  config: JobConfig;
+}
+
+/** What a submission carries into a new job. */
+export interface NewJob {
+  service: string;
+  type: string;
+  email: string;
+  inputs: Record<string, string>;
+  /** Uploaded files, stored under the job directory with names already made safe. */
+  files?: { name: string; data: Uint8Array }[];
+  /** Extra [settings] (hostname, parent, …). */
+  settings?: Record<string, string>;
+}
+
+/** Serialise a job config for config.ini. */
+export function encodeJobConfig(config: JobConfig): string {
+  return encode(config, { whitespace: true });
+}
+
+/** Parse config.ini text into string sections. */
+export function decodeJobConfig(text: string): JobConfig {
+  const raw = decode(text) as Record<string, unknown>;
+  const out: JobConfig = {};
+  for (const [name, body] of Object.entries(raw)) {
+    if (body === null || typeof body !== 'object') continue;
+    const section: Record<string, string> = {};
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) section[k] = v === null ? '' : String(v);
+    out[name] = section;
+  }
+  return out;
+}
+
+/**
+ * Create a job in INCOMING, durable before it is visible. The id is reserved by creating
+ * its by-id symlink (atomic, EEXIST on a clash, unique across every state); the job is
+ * built in a hidden staging folder, config.ini written durably, then renamed into
+ * incoming/ and the folder fsynced. Any failure removes what was made: no half job stays.
+ */
+export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
+  const incoming = store.states.incoming;
+  let id = '';
+  for (let tries = 0; ; tries++) {
+    id = newJobId(store.idLength);
+    try {
+      await fs.symlink(relative(store.byId, join(incoming, id)), join(store.byId, id));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20) throw asUnavailable(err);
+    }
+  }
+  const staging = join(incoming, `.${id}.new`);
+  const dir = join(incoming, id);
+  try {
+    await fs.mkdir(staging, { mode: 0o755 });
+    for (const f of input.files ?? []) await writeDurable(join(staging, f.name), f.data, { dirSync: false });
+    const config: JobConfig = {
+      settings: { job_id: id, service: input.service, type: input.type, email: input.email, submitted: new Date().toISOString(), ...input.settings },
+      inputs: input.inputs,
+    };
+    await writeDurable(join(staging, JOB_FILES.CONFIG), encodeJobConfig(config));
+    await fs.rename(staging, dir);
+    await fsyncDir(incoming);
+  } catch (err) {
+    await fs.rm(staging, { recursive: true, force: true }).catch(() => {});
+    await fs.unlink(join(store.byId, id)).catch(() => {});
+    throw asUnavailable(err);
+  }
+  if (input.email) await addUserIndex(store, input.email, id).catch(() => {});
+  return { id, state: 'incoming', dir };
+}
+
+function asUnavailable(err: unknown): unknown {
+  if (isNoSpace(err)) {
+    return new UnavailableError('The server is out of disk space and cannot accept jobs right now; nothing was kept. Please try again later.', { cause: err });
+  }
+  return err;
+}
+
+/** Find a job by id: through by-id, else by probing each state folder. Null if unknown. */
+export async function findJob(store: Store, id: string): Promise<JobRef | null> {
+  if (!isJobId(id)) return null;
+  try {
+    const target = join(store.byId, await fs.readlink(join(store.byId, id)));
+    const state = stateOfFolder(store, dirname(target));
+    if (state && basename(target) === id) {
+      await fs.stat(target);
+      return { id, state, dir: target };
+    }
+  } catch {
+    /* dangling or missing link: probe */
+  }
+  for (const state of [...ALL_STATES].reverse()) {
+    const dir = jobDir(store, state, id);
+    try {
+      await fs.stat(join(dir, JOB_FILES.CONFIG));
+      return { id, state, dir };
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
+/** Like findJob, but throws NotFoundError. */
+export async function getJob(store: Store, id: string): Promise<Job> {
+  const ref = await findJob(store, id);
+  if (!ref) throw new NotFoundError(`No job with id "${id}" was found.`);
+  return readJob(ref);
+}
+
+/** Read a job's config.ini. */
+export async function readJob(ref: JobRef): Promise<Job> {
+  const text = await fs.readFile(join(ref.dir, JOB_FILES.CONFIG), 'utf8');
+  return { ...ref, config: decodeJobConfig(text) };
+}
+
+/** Rewrite a job's config.ini durably with `mutate` applied; returns the new config. */
+export async function updateJobConfig(job: JobRef, mutate: (c: JobConfig) => void): Promise<JobConfig> {
+  const { config } = await readJob(job);
+  mutate(config);
+  await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config));
+  return config;
+}
+
+/** The state whose folder is `folder`, if any. */
+export function stateOfFolder(store: Store, folder: string): State | null {
+  for (const s of ALL_STATES) if (store.states[s] === folder) return s;
+  return null;
+}
+
+/** Ids of the jobs in `state` (dot-names and non-id names skipped). */
+export async function listState(store: Store, state: State): Promise<string[]> {
+  try {
+    return (await fs.readdir(store.states[state])).filter(isJobId);
+  } catch (err) {
+    if (isENOENT(err)) return [];
+    throw err;
+  }
+}
+
+/**
+ * Move job `id` from `from` to `to`: one rename(2), then (if durable) fsync of both
+ * folders, then the by-id link re-pointed. Across filesystems: copy to a hidden staging
+ * name, fsync, rename into place, remove the source. Throws NotFoundError when the job
+ * is not in `from` (someone else moved it first): callers treat that as "not mine".
+ */
+export async function moveJob(store: Store, id: string, from: State, to: State, opts: { durable?: boolean } = {}): Promise<JobRef> {
+  const src = jobDir(store, from, id);
+  const dest = jobDir(store, to, id);
+  try {
+    if (store.dev[from] === store.dev[to]) {
+      await fs.rename(src, dest);
+    } else {
+      const staging = join(store.states[to], `.${id}.moving`);
+      await fs.rm(staging, { recursive: true, force: true });
+      await copyTreeDurable(src, staging);
+      await fs.rename(staging, dest);
+      await fsyncDir(store.states[to]);
+      await fs.rm(src, { recursive: true, force: true });
+    }
+  } catch (err) {
+    if (isENOENT(err)) throw new NotFoundError(`Job ${id} is not in ${from}.`, { cause: err });
+    throw err;
+  }
+  if (opts.durable !== false) {
+    await Promise.all([fsyncDir(store.states[from]), fsyncDir(store.states[to])]);
+  }
+  await pointById(store, id, dest);
+  return { id, state: to, dir: dest };
+}
+
+/** Point by-id/<id> at `dir` (symlink to a temp name, renamed over the old link). */
+export async function pointById(store: Store, id: string, dir: string): Promise<void> {
+  const link = join(store.byId, id);
+  const tmp = join(store.byId, `.${id}.${process.pid}.lnk`);
+  await fs.rm(tmp, { force: true });
+  await fs.symlink(relative(store.byId, dir), tmp);
+  await fs.rename(tmp, link);
+}
+
+/** Delete a job everywhere: its directory (in any state) and its index links. */
+export async function removeJob(store: Store, ref: JobRef, email?: string): Promise<void> {
+  const { removeUserIndex } = await import('./indexes.js');
+  await fs.rm(ref.dir, { recursive: true, force: true });
+  await fs.rm(join(store.byId, ref.id), { force: true });
+  if (email) await removeUserIndex(store, email, ref.id);
+}
+
+/** Remove hidden half-made submissions older than `ageMs` (a crash mid-createJob). */
+export async function cleanStaging(store: Store, ageMs: number): Promise<string[]> {
+  const removed: string[] = [];
+  const incoming = store.states.incoming;
+  for (const name of await fs.readdir(incoming)) {
+    const m = /^\.([a-z]+)\.new$/.exec(name);
+    if (!m) continue;
+    const st = await fs.stat(join(incoming, name)).catch(() => null);
+    if (!st || Date.now() - st.mtimeMs < ageMs) continue;
+    await fs.rm(join(incoming, name), { recursive: true, force: true });
+    const link = join(store.byId, m[1]!);
+    const target = await fs.readlink(link).catch(() => null);
+    if (target !== null && !(await fs.stat(link).catch(() => null))) await fs.unlink(link).catch(() => {});
+    removed.push(m[1]!);
+  }
+  return removed;
+}

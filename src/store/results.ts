@@ -1,0 +1,66 @@
+import { constants, createReadStream, promises as fs, type ReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { PRIVATE_FILES } from './files.js';
+import type { JobRef } from './jobs.js';
+
+/** A file a user may download from a job. */
+export interface ResultFile {
+  name: string;
+  size: number;
+}
+
+/** Does `name` match one of the patterns (exact names or simple `*` globs)? */
+export function matchesAny(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => {
+    if (!p.includes('*')) return p === name;
+    const re = new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+    return re.test(name);
+  });
+}
+
+/** A name that could ever be served: one path segment, no dot-name, no control characters. */
+function plausible(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && !name.startsWith('.') && !/[/\\\u0000-\u001f\u007f]/.test(name) && !PRIVATE_FILES.has(name);
+}
+
+/**
+ * The downloadable files of a job: regular files (never symlinks, FIFOs or devices) at
+ * the top of the job directory, not framework files or dot-names, and on the service's
+ * whitelist when it declares one.
+ */
+export async function listResultFiles(job: JobRef, allow?: readonly string[]): Promise<ResultFile[]> {
+  const out: ResultFile[] = [];
+  let names: string[];
+  try {
+    names = await fs.readdir(job.dir);
+  } catch {
+    return out;
+  }
+  for (const name of names.sort()) {
+    if (!plausible(name) || (allow && !matchesAny(name, allow))) continue;
+    const st = await fs.lstat(join(job.dir, name)).catch(() => null);
+    if (st?.isFile()) out.push({ name, size: st.size });
+  }
+  return out;
+}
+
+/**
+ * Open one result file for reading, or null when it may not be served: the same rules
+ * as listResultFiles, checked on the opened descriptor (O_NOFOLLOW | O_NONBLOCK, then
+ * fstat is a regular file), so a symlink or FIFO swapped in later is refused too.
+ */
+export async function openResultFile(job: JobRef, name: string, allow?: readonly string[]): Promise<{ stream: ReadStream; size: number } | null> {
+  if (!plausible(name) || (allow && !matchesAny(name, allow))) return null;
+  let fh;
+  try {
+    fh = await fs.open(join(job.dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    return null;
+  }
+  return { stream: createReadStream('', { fd: fh.fd, autoClose: true }), size: st.size };
+}

@@ -1,0 +1,128 @@
+import { constants, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { encodeArg, JOB_FILES, parseMarker } from './files.js';
+import { fsyncDir, isENOENT, readIfExists, writeDurable } from './fsutil.js';
+import { type JobConfig, type JobRef, updateJobConfig } from './jobs.js';
+
+/** What the markers in a job directory say. Times are ms since the epoch (file mtimes). */
+export interface Markers {
+  running: { pid: number; host: string; attempt: number; started: number } | null;
+  success: { ended: number } | null;
+  error: { exit: number | null; signal: string | null; reason: string | null; ended: number } | null;
+  cancel: { at: number; by: string } | null;
+}
+
+async function readMarker(dir: string, name: string): Promise<{ fields: Record<string, string>; mtime: number } | null> {
+  let fh;
+  try {
+    fh = await fs.open(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    if (isENOENT(err) || (err as NodeJS.ErrnoException).code === 'ELOOP') return null;
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return null;
+    return { fields: parseMarker(await fh.readFile('utf8')), mtime: st.mtimeMs };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Read RUNNING, SUCCESS, ERROR and CANCEL of a job directory. */
+export async function readMarkers(dir: string): Promise<Markers> {
+  const [r, s, e, c] = await Promise.all([
+    readMarker(dir, JOB_FILES.RUNNING), readMarker(dir, JOB_FILES.SUCCESS),
+    readMarker(dir, JOB_FILES.ERROR), readMarker(dir, JOB_FILES.CANCEL),
+  ]);
+  return {
+    running: r && { pid: Number(r.fields.pid), host: r.fields.host ?? '', attempt: Number(r.fields.attempt ?? 1), started: r.mtime },
+    success: s && { ended: s.mtime },
+    error: e && {
+      exit: e.fields.exit === undefined ? null : Number(e.fields.exit),
+      signal: e.fields.signal ?? null,
+      reason: e.fields.reason ?? null,
+      ended: e.mtime,
+    },
+    cancel: c && { at: c.mtime, by: c.fields.by ?? 'user' },
+  };
+}
+
+/** True when the wrapper has left SUCCESS or ERROR. */
+export function hasEnded(m: Markers): boolean {
+  return m.success !== null || m.error !== null;
+}
+
+/**
+ * Make a job's end markers and outputs durable (fsync them and the job directory) before
+ * the backend acts on them: the wrapper does not fsync, to save forks.
+ */
+export async function syncJobOutputs(dir: string): Promise<void> {
+  for (const name of [JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.STDOUT, JOB_FILES.STDERR]) {
+    try {
+      const fh = await fs.open(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      /* absent or not a regular file */
+    }
+  }
+  await fsyncDir(dir);
+}
+
+/**
+ * Prepare attempt `attempt` of a job in RUNNING: remove the last run's markers, write the
+ * argv file durably and record the attempt (write-ahead, before the wrapper starts).
+ */
+export async function prepareRun(job: JobRef, argv: string[], attempt: number, extra: Record<string, string> = {}): Promise<JobConfig> {
+  await clearRunMarkers(job.dir);
+  await writeDurable(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n', { dirSync: false });
+  return updateJobConfig(job, (c) => {
+    c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
+  });
+}
+
+/** Remove the markers of a previous run (used before a rerun or a resubmit). */
+export async function clearRunMarkers(dir: string): Promise<void> {
+  await Promise.all([JOB_FILES.RUNNING, JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.PROGRESS, JOB_FILES.CANCEL, JOB_FILES.CLUSTER]
+    .map((n) => fs.rm(join(dir, n), { force: true })));
+}
+
+/** Record a request to cancel the job (durable, before anything is killed). */
+export async function writeCancel(dir: string, by: string): Promise<void> {
+  await writeDurable(join(dir, JOB_FILES.CANCEL), `by=${by.replace(/[\r\n]/g, ' ')}\n`);
+}
+
+/** The program's progress: a fraction 0..1 (null when unknown) and a message. */
+export interface Progress {
+  fraction: number | null;
+  message: string;
+}
+
+/**
+ * Read PROGRESS: its last non-empty line, `CURRENT TOTAL [message]`, `N% [message]`
+ * or just a message. Programs write it by temp + rename (or one short write).
+ */
+export async function readProgress(dir: string): Promise<Progress | null> {
+  const text = await readIfExists(join(dir, JOB_FILES.PROGRESS)).catch(() => null);
+  if (!text) return null;
+  const line = text.slice(-4096).split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  let m = /^(\d+(?:\.\d+)?)%\s*(.*)$/.exec(line);
+  if (m) return { fraction: clamp(Number(m[1]) / 100), message: m[2]!.slice(0, 500) };
+  m = /^(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s*(.*)$/.exec(line);
+  if (m && Number(m[2]) > 0) return { fraction: clamp(Number(m[1]) / Number(m[2])), message: m[3]!.slice(0, 500) };
+  return { fraction: null, message: line.slice(0, 500) };
+}
+
+function clamp(x: number): number {
+  return Math.max(0, Math.min(1, x));
+}
+
+/** Append one line to the job's own framework log (best effort). */
+export async function appendJobLog(dir: string, event: string, fields: Record<string, unknown> = {}): Promise<void> {
+  const line = JSON.stringify({ t: new Date().toISOString(), event, ...fields }) + '\n';
+  await fs.appendFile(join(dir, JOB_FILES.LOG), line).catch(() => {});
+}

@@ -1,0 +1,161 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie, getSignedCookie, setCookie, setSignedCookie } from 'hono/cookie';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Config } from '../config/index.js';
+import { InputError, JobdirError, messageOf, NotFoundError } from '../errors.js';
+import type { Log } from '../log.js';
+import type { QueuedJob } from '../scheduler/index.js';
+import type { Service } from '../service/types.js';
+import { type Upload, validateSubmission } from '../service/validate.js';
+import { STATES } from '../states.js';
+import { createJob, getJob, isJobId, openResultFile, type Store } from '../store/index.js';
+import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
+import { jobView } from './view.js';
+
+/** What the web layer needs. */
+export interface WebOptions {
+  cfg: Config;
+  service: Service;
+  store: Store;
+  secret: string;
+  log: Log;
+  /** Tell the backend of a new job at once (same process); otherwise chokidar/rescan find it. */
+  notify?: (job: QueuedJob) => void;
+  /** Cancel a job (same process); otherwise the web writes the request and the backend acts. */
+  cancel?: (id: string, by: string) => Promise<void>;
+  /** Jobs ahead of `id` in the queue, when known. */
+  queuePosition?: (id: string) => number | null;
+  /** Largest request body accepted (default 64 MiB; uploads have their own per-field limits). */
+  maxBodyBytes?: number;
+}
+
+const EMAIL_COOKIE = 'jobdir_email';
+const CSRF_COOKIE = 'jobdir_csrf';
+
+/** The hono app: form, submission, results pages and downloads. */
+export function createApp(o: WebOptions): Hono {
+  const { cfg, service, store, log } = o;
+  const app = new Hono();
+  const frame = { serviceName: cfg.general.serviceName, github: cfg.general.github };
+  const https = cfg.general.urltop.startsWith('https:');
+
+  app.use('*', secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
+    referrerPolicy: 'no-referrer',
+  }));
+
+  const csrfToken = (c: Context): string => {
+    let t = getCookie(c, CSRF_COOKIE);
+    if (!t || !/^[a-f0-9]{32}$/.test(t)) {
+      t = randomBytes(16).toString('hex');
+      setCookie(c, CSRF_COOKIE, t, { httpOnly: true, sameSite: 'Lax', secure: https, path: '/' });
+    }
+    return t;
+  };
+  const checkCsrf = (c: Context, sent: unknown) => {
+    const want = getCookie(c, CSRF_COOKIE) ?? '';
+    const got = typeof sent === 'string' ? sent : '';
+    if (!want || want.length !== got.length || !timingSafeEqual(Buffer.from(want), Buffer.from(got))) {
+      throw Object.assign(new JobdirError('This form has expired or was sent from another site, so it was not accepted. Reload the form and submit it again.'), { status: 403, code: 'csrf' });
+    }
+  };
+
+  const showForm = async (c: Context, typeName: string | undefined, values: Record<string, string>, errors: Record<string, string>, status: 200 | 400) => {
+    const type = service.jobTypes.find((t) => t.name === typeName) ?? service.jobTypes[0]!;
+    const email = (await getSignedCookie(c, o.secret, EMAIL_COOKIE)) || '';
+    return c.html(formPage({ ...frame, types: service.jobTypes, type, values: { email, ...values }, errors, email: service.email ?? 'optional', csrf: csrfToken(c), description: service.description }), status);
+  };
+
+  app.get('/', (c) => showForm(c, c.req.query('type'), {}, {}, 200));
+
+  app.post('/jobs', bodyLimit({ maxSize: o.maxBodyBytes ?? 64 * 1024 * 1024, onError: (c) => c.html(errorPage(frame, 413, 'The submission is larger than this service accepts, so nothing was kept.', 'Make the uploaded files smaller and try again.'), 413) }), async (c) => {
+    let body: Record<string, string | File | (string | File)[]>;
+    try {
+      body = await c.req.parseBody({ all: true });
+    } catch {
+      throw new InputError({ form: 'the request body could not be read as a form' });
+    }
+    const raw: Record<string, string | Upload> = {};
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(body)) {
+      const one = Array.isArray(v) ? v[v.length - 1] : v;
+      if (one === undefined) continue;
+      if (typeof one === 'string') {
+        raw[k] = one;
+        if (one.length <= 10_000) values[k] = one;
+      } else {
+        raw[k] = { filename: one.name, type: one.type, data: new Uint8Array(await one.arrayBuffer()) };
+      }
+    }
+    checkCsrf(c, raw.csrf);
+    let valid;
+    try {
+      valid = validateSubmission(service, raw, ['csrf']);
+    } catch (err) {
+      if (err instanceof InputError) return showForm(c, typeof raw.type === 'string' ? raw.type : undefined, values, err.fields, 400);
+      throw err;
+    }
+    const ref = await createJob(store, {
+      service: service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs, files: valid.files,
+      settings: cfg.general.trackHostname ? { hostname: cfg.hostname } : {},
+    });
+    log('job_submitted', { job: ref.id, type: valid.type.name });
+    o.notify?.({ id: ref.id, type: valid.type.name, submitted: Date.now() });
+    if (valid.email) await setSignedCookie(c, EMAIL_COOKIE, valid.email, o.secret, { httpOnly: true, sameSite: 'Lax', secure: https, path: '/', maxAge: 365 * 86400 });
+    return c.redirect(`/jobs/${ref.id}`, 303);
+  });
+
+  app.get('/jobs/:id', async (c) => {
+    const job = await getJob(store, c.req.param('id'));
+    const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
+    const view = await jobView(cfg, service, job, pos, csrfToken(c));
+    return c.html(resultsPage(frame, view));
+  });
+
+  app.post('/jobs/:id/cancel', async (c) => {
+    const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+    checkCsrf(c, body.csrf);
+    const id = c.req.param('id');
+    if (!isJobId(id)) throw new NotFoundError(`No job with id "${id}" was found.`);
+    if (!o.cancel) throw new JobdirError('Cancelling is not available in this setup.');
+    await o.cancel(id, 'the user');
+    return c.redirect(`/jobs/${id}`, 303);
+  });
+
+  app.get('/jobs/:id/files/:name', async (c) => {
+    const job = await getJob(store, c.req.param('id'));
+    const type = service.jobTypes.find((t) => t.name === job.config.settings?.type);
+    const name = c.req.param('name');
+    const file = job.state === STATES.COMPLETED || job.state === STATES.FAILED ? await openResultFile(job, name, type?.downloads) : null;
+    if (!file) throw new NotFoundError(`Job ${job.id} has no file "${name.slice(0, 100)}" to download.`);
+    return new Response(Readable.toWeb(file.stream) as ReadableStream, {
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(file.size),
+        'content-disposition': `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+        'x-content-type-options': 'nosniff',
+      },
+    });
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  app.notFound((c) => c.html(errorPage(frame, 404, 'There is no page at this address.', 'Check the link, or start from the form.'), 404));
+
+  app.onError((err, c) => {
+    const known = err instanceof JobdirError;
+    const status = known ? (err as JobdirError).status : 500;
+    if (!known) log('web_error', { path: c.req.path, error: messageOf(err), stack: (err as Error).stack });
+    const message = known ? err.message : 'Something went wrong on our side. The administrator has been told; please try again later.';
+    const next = status === 404 ? 'Check that the link is complete: job links are long and easily cut in two.'
+      : status === 410 ? 'Results are kept for a limited time. Submit the job again to get new results.'
+      : status === 503 ? 'Please try again in a few minutes.' : 'Go back, correct the request and try again.';
+    if (c.req.path.startsWith('/api/')) return c.json({ error: { code: known ? (err as JobdirError).code : 'internal_error', message } }, status as 400);
+    return c.html(errorPage(frame, status, message, next), status as 400);
+  });
+
+  return app;
+}

@@ -1,0 +1,60 @@
+import type { Config } from '../config/index.js';
+import { GoneError } from '../errors.js';
+import { readTail } from '../lifecycle/context.js';
+import type { JobOutcome, Service } from '../service/types.js';
+import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
+import { type Job, JOB_FILES, listResultFiles, readMarkers, readProgress } from '../store/index.js';
+import type { JobPageView } from '../../templates/pages.js';
+
+/** saliweb-style refresh: every 5 s at first, growing with the job's age, at most 5 min. */
+export function refreshSeconds(ageMs: number): number {
+  return Math.min(300, Math.max(5, Math.round(ageMs / 1000 / 10)));
+}
+
+/** Everything the results page and the API status show about a job. */
+export async function jobView(cfg: Config, service: Service, job: Job, queuePosition: number | null, csrf = ''): Promise<JobPageView & { type: string; runner: string }> {
+  const s = job.config.settings ?? {};
+  const r = job.config.result ?? {};
+  if (job.state === STATES.ARCHIVED) {
+    throw new GoneError(`The results of job ${job.id} were archived on ${(r.archived ?? '').slice(0, 10) || 'an earlier date'} and can no longer be viewed here.`);
+  }
+  const type = service.jobTypes.find((t) => t.name === s.type);
+  const m = await readMarkers(job.dir);
+  const active = ACTIVE_STATES.includes(job.state);
+  const final = FINAL_STATES.includes(job.state);
+  const progress = active || job.state === STATES.COMPLETED ? await readProgress(job.dir) : null;
+  let result: JobPageView['result'] = null;
+  if (job.state === STATES.COMPLETED && type?.render) {
+    const outcome: JobOutcome = {
+      id: job.id, type: s.type ?? '', dir: job.dir, inputs: { ...job.config.inputs }, email: s.email ?? '', config: cfg,
+      log: async () => {}, ok: true, failure: null, progress,
+      stdout: await readTail(job.dir, JOB_FILES.STDOUT), stderr: await readTail(job.dir, JOB_FILES.STDERR),
+    };
+    try {
+      const out = type.render(outcome);
+      result = typeof out === 'string' ? { text: out } : out;
+    } catch (err) {
+      result = { text: `(the result could not be shown: ${(err as Error).message})` };
+    }
+  }
+  const files = final ? await listResultFiles(job, type?.downloads) : [];
+  const submitted = Date.parse(s.submitted ?? '') || Date.now();
+  return {
+    id: job.id,
+    state: job.state,
+    type: s.type ?? '',
+    typeTitle: type?.title ?? s.type ?? 'Job',
+    runner: job.config.run?.runner ?? '',
+    submitted: s.submitted ?? '',
+    started: m.running ? new Date(m.running.started).toISOString() : null,
+    finished: final ? r.finished ?? null : null,
+    queuePosition,
+    progress: job.state === STATES.COMPLETED ? null : progress,
+    failure: job.state === STATES.FAILED ? r.failure ?? 'The job failed.' : null,
+    result,
+    files: files.map((f) => ({ ...f, url: `/jobs/${job.id}/files/${encodeURIComponent(f.name)}` })),
+    cancellable: job.state === STATES.INCOMING || job.state === STATES.PREPROCESSING || job.state === STATES.RUNNING,
+    csrf,
+    refresh: final ? null : refreshSeconds(Date.now() - submitted),
+  };
+}

@@ -1,0 +1,92 @@
+#!/bin/sh
+# jobdir wrapper: runs one job's program in its job directory and leaves a marker.
+#
+#   jobdir-wrapper.sh JOB_DIR [ATTEMPT]
+#
+# POSIX sh + coreutils only: the same script is the cluster job script, and cluster nodes
+# have no Node. The program's argv is read as data from JOB_DIR/argv (one argument per
+# line; a line holding a backslash is decoded like printf %b: \\ and \n) -- user input is
+# never parsed by a shell. Markers, each written to a dot-name and renamed into place:
+#   RUNNING  pid, host, started, attempt    (when the program starts)
+#   SUCCESS  exit=0                         (program exited 0)
+#   ERROR    exit=N | signal=NAME [reason=time_limit]
+# The markers' mtimes are the precise start and end times. stdout/stderr go to
+# stdout.txt/stderr.txt. Optional environment: JOBDIR_TIME_LIMIT and JOBDIR_KILL_GRACE
+# (seconds): TERM at the limit, KILL after the grace. The program sees JOBDIR_JOB_DIR,
+# JOBDIR_JOB_ID and JOBDIR_PROGRESS (the file to write progress to).
+# Forks: mv, the program, mv (plus timeout when a limit is set). fsync of the markers and
+# outputs is left to the backend, which makes them durable before acting on them.
+
+cd "$1" || exit 111
+JOBDIR_JOB_DIR=$PWD
+JOBDIR_JOB_ID=${PWD##*/}
+JOBDIR_PROGRESS=$PWD/PROGRESS
+export JOBDIR_JOB_DIR JOBDIR_JOB_ID JOBDIR_PROGRESS
+attempt=${2:-1}
+
+# Clock without a fork: boot time from /proc/stat plus uptime.
+btime=0
+if [ -r /proc/stat ]; then
+  while read -r k v; do [ "$k" = btime ] && { btime=$v; break; }; done </proc/stat
+fi
+now() {
+  if [ "$btime" != 0 ] && read -r up _ </proc/uptime; then
+    now_s=$((btime + ${up%.*})).${up#*.}
+  else
+    now_s=$(date +%s)
+  fi
+}
+host=
+[ -r /proc/sys/kernel/hostname ] && read -r host </proc/sys/kernel/hostname
+[ -n "$host" ] || host=$(uname -n)
+
+mark() { # mark NAME TEXT: write TEXT to .NAME.tmp, rename to NAME
+  printf '%s' "$2" >".$1.tmp" && mv -f ".$1.tmp" "$1"
+}
+
+set --
+while IFS= read -r a || [ -n "$a" ]; do
+  case $a in *\\*) a=$(printf '%bx' "$a"); a=${a%x} ;; esac
+  set -- "$@" "$a"
+done <argv
+[ $# -gt 0 ] || { mark ERROR "exit=127
+reason=empty_argv
+"; exit 1; }
+
+now; t0=${now_s%.*}
+mark RUNNING "pid=$$
+host=$host
+started=$now_s
+attempt=$attempt
+"
+
+limit=${JOBDIR_TIME_LIMIT:-}
+if [ -n "$limit" ]; then
+  timeout -k "${JOBDIR_KILL_GRACE:-10}" "$limit" "$@" </dev/null >stdout.txt 2>stderr.txt &
+else
+  "$@" </dev/null >stdout.txt 2>stderr.txt &
+fi
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+wait "$child"; rc=$?
+while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done
+
+now
+extra=
+if [ -n "$limit" ] && { [ "$rc" = 124 ] || { [ "$rc" = 137 ] && [ $((${now_s%.*} - t0)) -ge "$limit" ]; }; }; then
+  extra="reason=time_limit
+"
+fi
+if [ "$rc" = 0 ]; then
+  mark SUCCESS "exit=0
+ended=$now_s
+"
+elif [ "$rc" -gt 128 ] && [ -z "$extra" ]; then
+  mark ERROR "signal=$(kill -l $((rc - 128)))
+ended=$now_s
+"
+else
+  mark ERROR "exit=$rc
+ended=$now_s
+$extra"
+fi
