@@ -1,4 +1,4 @@
-import { constants, createReadStream, promises as fs, type ReadStream } from 'node:fs';
+import { constants, promises as fs, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { PRIVATE_FILES } from './files.js';
 import type { JobRef } from './jobs.js';
@@ -62,5 +62,5 @@ export async function openResultFile(job: JobRef, name: string, allow?: readonly
     await fh.close();
     return null;
   }
-  return { stream: createReadStream('', { fd: fh.fd, autoClose: true }), size: st.size };
+  return { stream: fh.createReadStream({ autoClose: true }), size: st.size };
 }

@@ -1,0 +1,118 @@
+/**
+ * Test helpers: a fresh data root per test, a config written for it, a real SMTP
+ * receiver, a real listening server, and waiting on the filesystem. No mocks.
+ */
+import { mkdtempSync, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { startService, type Running } from '../src/cli/serve.js';
+import { silentLog } from '../src/log.js';
+import { ALL_STATES } from '../src/states.js';
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The demo service module and the test fixtures' service module. */
+export const SLOWDIV = join(ROOT, 'src/services/slowdiv/index.ts');
+export const FIXTURE_SERVICE = join(ROOT, 'test/fixtures/service.ts');
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = 'jobdir-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Write a config file under `root` with every state folder inside root/jobs. `sections`
+ * adds or overrides keys: { general: { service: … }, 'job divide': { time_limit: '5s' } }.
+ */
+export async function writeConfig(root: string, sections: Record<string, Record<string, string | number>> = {}): Promise<string> {
+  const base: Record<string, Record<string, string | number>> = {
+    general: { service_name: 'Test service', service: SLOWDIV, admin_email: 'admin@example.test', urltop: 'http://jobs.example.test' },
+    backend: { state_file: join(root, 'jobs/backend.state'), check_minutes: 1 },
+    limits: { running: 4 },
+    directories: { install: root, ...Object.fromEntries(ALL_STATES.map((s) => [s, join(root, 'jobs', s)])) },
+    web: { port: 0 },
+    service: { sleep_seconds: '0.1' },
+  };
+  for (const [name, body] of Object.entries(sections)) base[name] = { ...base[name], ...body };
+  const text = Object.entries(base).map(([name, body]) => `[${name}]\n${Object.entries(body).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`).join('\n');
+  const file = join(root, 'jobdir.ini');
+  await fs.writeFile(file, text);
+  return file;
+}
+
+/** Start web + backend on a free port for `configFile`. */
+export function serveForTest(configFile: string, opts: { webOnly?: boolean } = {}): Promise<Running> {
+  return startService(configFile, { port: 0, log: silentLog, ...opts });
+}
+
+/** Poll `fn` until it returns a truthy value (or throw after `ms`). */
+export async function waitFor<T>(fn: () => T | Promise<T>, ms = 15_000, what = 'condition'): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Ids of the jobs in one state folder of a test root. */
+export async function idsIn(root: string, state: string): Promise<string[]> {
+  return (await fs.readdir(join(root, 'jobs', state)).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
+}
+
+/** A real SMTP server on loopback that parses what it receives. */
+export interface SmtpReceiver {
+  port: number;
+  messages: ParsedMail[];
+  waitForCount(n: number, ms?: number): Promise<ParsedMail[]>;
+  close(): Promise<void>;
+}
+
+/** Start an SMTP receiver (npm smtp-server + mailparser). */
+export async function startSmtp(): Promise<SmtpReceiver> {
+  const messages: ParsedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+    onData(stream, _session, cb) {
+      simpleParser(stream).then((m) => {
+        messages.push(m);
+        cb();
+      }, cb);
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.server.address() as { port: number }).port;
+  return {
+    port,
+    messages,
+    waitForCount: async (n, ms = 15_000) => {
+      await waitFor(() => messages.length >= n, ms, `${n} emails`);
+      return messages;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** Submit the form of a running service like a browser: GET / for the CSRF cookie, then POST. */
+export async function submitForm(url: string, fields: Record<string, string>): Promise<Response> {
+  const page = await fetch(`${url}/`);
+  const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())?.[1] ?? '';
+  return fetch(`${url}/jobs`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
+    body: new URLSearchParams({ csrf, ...fields }),
+  });
+}
+
+/** The job id a 303 from POST /jobs points to. */
+export function idFromRedirect(res: Response): string {
+  const loc = res.headers.get('location') ?? '';
+  const m = /\/jobs\/([a-z]+)$/.exec(loc);
+  if (res.status !== 303 || !m) throw new Error(`expected a 303 to /jobs/<id>, got ${res.status} ${loc}`);
+  return m[1]!;
+}
