@@ -3,11 +3,13 @@ import { hostname } from 'node:os';
 import { ConfigError } from '../errors.js';
 import { ALL_STATES, STATES, type State } from '../states.js';
 import { parseAge, parseRunTime } from './duration.js';
+import { parseNotify, type NotifyTargets } from './notify.js';
 import { readIni, type IniSections } from './ini.js';
 import { sectionReader } from './section.js';
 
 export { ConfigError } from '../errors.js';
 export { parseAge, parseRunTime, formatDuration } from './duration.js';
+export { parseNotify, type NotifyTargets } from './notify.js';
 
 /** How one job type runs: the config's `[job NAME]` section. */
 export interface JobTypeConfig {
@@ -18,8 +20,8 @@ export interface JobTypeConfig {
   /** Wall-clock limit of one run in ms; null: none. */
   timeLimitMs: number | null;
   /** Notification targets on success / failure: `mail ADDRESS…` and/or `syslog TAG`. */
-  notifySuccess: string;
-  notifyFail: string;
+  notifySuccess: NotifyTargets;
+  notifyFail: NotifyTargets;
   runner: 'local' | 'slurm' | 'sge';
   /** Runner options (partition, memory, …) as written, for the runner to validate. */
   runnerOptions: Record<string, string>;
@@ -50,6 +52,10 @@ export interface Config {
     watchPollMs: number;
     /** Grace after TERM before KILL, for time limits and cancels. */
     killGraceMs: number;
+    /** How long one service hook may take before its job fails (`hook_timeout`, default 5m). */
+    hookTimeoutMs: number;
+    /** Unix datagram socket that `syslog TAG` notifications go to (default /dev/log). */
+    syslogSocket: string;
   };
   limits: { running: number; runningTasks: number };
   directories: {
@@ -78,7 +84,7 @@ export interface Config {
 
 const KNOWN: Record<string, readonly string[]> = {
   general: ['admin_email', 'service_name', 'urltop', 'socket', 'track_hostname', 'github', 'service', 'id_length'],
-  backend: ['user', 'state_file', 'check_minutes', 'max_attempts', 'watch_poll_ms', 'kill_grace'],
+  backend: ['user', 'state_file', 'check_minutes', 'max_attempts', 'watch_poll_ms', 'kill_grace', 'hook_timeout', 'syslog_socket'],
   limits: ['running', 'running_tasks'],
   directories: ['install', 'data', ...ALL_STATES],
   oldjobs: ['archive', 'expire'],
@@ -156,6 +162,8 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     maxAttempts: b.int('max_attempts', 3, 1, 100),
     watchPollMs: b.int('watch_poll_ms', 0, 0, 600_000),
     killGraceMs: b.parsed('kill_grace', '10s', parseRunTime),
+    hookTimeoutMs: b.parsed('hook_timeout', '5m', parseRunTime),
+    syslogSocket: b.path('syslog_socket') ?? '/dev/log',
   };
   b.done();
 
@@ -212,8 +220,8 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
       enabled: j.bool('enabled', true),
       concurrent: j.str('concurrent') === undefined ? null : j.int('concurrent', 1, 1, 10_000),
       timeLimitMs: j.str('time_limit') === undefined ? null : j.parsed('time_limit', '', parseRunTime),
-      notifySuccess: j.str('notify_success', '')!,
-      notifyFail: j.str('notify_fail', '')!,
+      notifySuccess: j.parsed('notify_success', '', parseNotify),
+      notifyFail: j.parsed('notify_fail', '', parseNotify),
       runner: runner as JobTypeConfig['runner'],
       runnerOptions,
       followOn: j.list('follow_on'),
