@@ -2,6 +2,7 @@ import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import { jobEndedMail, adminFailureMail } from '../../templates/email.js';
 import { createMailer, queueMail, type Mailer } from '../mail/queue.js';
+import { notifyJobEnd } from '../mail/notify.js';
 import { runnerRegistry, type Runner } from '../runners/index.js';
 import { createScheduler, type QueuedJob, type Scheduler } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
@@ -23,7 +24,7 @@ export interface BackendOptions {
   service: Service;
   store: Store;
   log?: Log;
-  /** How long a service hook may take before its job fails (default 5 min). */
+  /** How long a service hook may take before its job fails (default: [backend] hook_timeout). */
   hookTimeoutMs?: number;
 }
 
@@ -44,7 +45,7 @@ export interface Backend {
 }
 
 /** Create a backend for one service. */
-export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = 300_000 }: BackendOptions): Backend {
+export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = cfg.backend.hookTimeoutMs }: BackendOptions): Backend {
   const scheduler = createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null);
   const runners = runnerRegistry(cfg);
   const mailer = createMailer(store, cfg, log);
@@ -217,6 +218,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       const stderr = await readTail(ref.dir, JOB_FILES.STDERR, 4000);
       await queueMail(store, cfg, `${ref.id}.admin`, { to: [cfg.general.adminEmail], ...adminFailureMail({ ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' }), headers: { 'X-Jobdir-Job': ref.id } });
     }
+    await notifyJobEnd(store, cfg, { id: ref.id, type: job.config.settings?.type ?? '', ok: !failure, failure: failure?.message ?? null, url: resultsUrl(ref.id) }, log);
     const done = await moveJob(store, ref.id, STATES.FINALIZING, final);
     await appendJobLog(done.dir, final, failure ? { failure: failure.message } : {});
     log(failure ? 'job_failed' : 'job_completed', { job: ref.id, type: job.config.settings?.type, ...(failure ? { failure: failure.message, kind: failure.kind } : {}) });
