@@ -6,9 +6,11 @@ import { parseAge, parseRunTime } from './duration.js';
 import { parseNotify, type NotifyTargets } from './notify.js';
 import { readIni, type IniSections } from './ini.js';
 import { sectionReader } from './section.js';
+import { readWebSection, WEB_KEYS, type WebConfig } from './web.js';
 
 export { ConfigError } from '../errors.js';
 export { parseAge, parseRunTime, formatDuration } from './duration.js';
+export type { WebConfig, RateLimit } from './web.js';
 export { parseNotify, type NotifyTargets } from './notify.js';
 
 /** How one job type runs: the config's `[job NAME]` section. */
@@ -74,7 +76,7 @@ export interface Config {
     from: string;
     outbox: string;
   };
-  web: { host: string; port: number; secretFile: string };
+  web: WebConfig;
   jobs: Record<string, JobTypeConfig>;
   /** The parsed INI, for services that read sections of their own. */
   ini: IniSections;
@@ -89,7 +91,7 @@ const KNOWN: Record<string, readonly string[]> = {
   directories: ['install', 'data', ...ALL_STATES],
   oldjobs: ['archive', 'expire'],
   email: ['host', 'port', 'secure', 'user', 'password', 'from', 'outbox'],
-  web: ['host', 'port', 'secret_file'],
+  web: ['host', 'port', ...WEB_KEYS],
 };
 const JOB_KEYS = ['enabled', 'concurrent', 'time_limit', 'notify_success', 'notify_fail', 'runner',
   'partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks', 'follow_on'];
@@ -127,7 +129,7 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     trackHostname: g.bool('track_hostname', false),
     github: g.str('github') ?? null,
     service: g.path('service') ?? g.fail('service', 'is required: the path of the service module (e.g. service = service.ts)'),
-    idLength: g.int('id_length', 12, 10, 40),
+    idLength: g.int('id_length', 12, 12, 40),
   };
   g.done();
 
@@ -197,7 +199,7 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   };
   e.done();
 
-  const secretFile = web.path('secret_file') ?? join(data, 'web-secret');
+  const webCfg = readWebSection(web, webHost, webPort, join(data, 'web-secret'));
   web.done();
 
   const jobs: Record<string, JobTypeConfig> = {};
@@ -229,7 +231,7 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     j.done();
   }
 
-  return { file: path, general, backend, limits, directories: { install, data, states }, oldjobs, email, web: { host: webHost, port: webPort, secretFile }, jobs, ini, hostname: hostname() };
+  return { file: path, general, backend, limits, directories: { install, data, states }, oldjobs, email, web: webCfg, jobs, ini, hostname: hostname() };
 }
 
 /**
