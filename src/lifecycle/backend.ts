@@ -53,6 +53,8 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
   let stopped = false;
   let watcher: { close(): Promise<void> } | null = null;
   let timer: NodeJS.Timeout | null = null;
+  /** Jobs whose runner reports the end itself (local): chokidar skips their folders. */
+  const selfWatched = new Set<string>();
 
   const typeCfg = (type: string) => cfg.jobs[type];
   const runnerFor = (job: Job): Runner => runners((job.config.run?.runner as Runner['kind']) ?? typeCfg(job.config.settings?.type ?? '')?.runner ?? 'local');
@@ -102,6 +104,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       if (argv.length === 0 || argv.some((a) => typeof a !== 'string')) throw new Error('run() must return a non-empty list of strings');
       const tc = typeCfg(type.name);
       const runnerOptions = { ...tc?.runnerOptions, ...(Array.isArray(spec) ? {} : spec.runnerOptions) };
+      if ((tc?.runner ?? 'local') === 'local') selfWatched.add(q.id);
       ref = await moveJob(store, q.id, STATES.PREPROCESSING, STATES.RUNNING, { durable: false });
       const attempt = Number(job.config.run?.attempts ?? 0) + 1;
       const kind = tc?.runner ?? 'local';
@@ -150,7 +153,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
 
   /** RUNNING → POSTPROCESSING once the run is over; `override` replaces what the markers say. */
   async function endRun(ref: JobRef, override: Failure | null): Promise<void> {
-    await syncJobOutputs(ref.dir);
+    selfWatched.delete(ref.id);
     if (override) await updateJobConfig(ref, (c) => void (c.result = { failure: override.message, failure_kind: override.kind }));
     const post = await moveJob(store, ref.id, STATES.RUNNING, STATES.POSTPROCESSING, { durable: false });
     scheduler.release(ref.id);
@@ -189,7 +192,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
 
   /** Record the outcome, move to FINALIZING and finish. */
   async function toFinalizing(ref: JobRef, from: State, failure: Failure | null): Promise<void> {
-    await updateJobConfig(ref, (c) => void (c.result = failure ? { failure: failure.message, failure_kind: failure.kind } : {}));
+    if (failure) await updateJobConfig(ref, (c) => void (c.result = { failure: failure.message, failure_kind: failure.kind }));
     const fin = await moveJob(store, ref.id, from, STATES.FINALIZING, { durable: false });
     await finalize(fin);
   }
@@ -209,10 +212,12 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       }
     }
     const final = failure ? STATES.FAILED : STATES.COMPLETED;
+    await syncJobOutputs(ref.dir);
     await updateJobConfig(ref, (c) => void (c.result = { state: final, finished: new Date().toISOString(), ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }));
     job = await readJob(ref);
     const facts = { service: cfg.general.serviceName, id: ref.id, url: resultsUrl(ref.id), ok: !failure, failure: failure?.message ?? null };
     const email = job.config.settings?.email;
+    const queued = !!email || failure?.kind === 'technical';
     if (email) await queueMail(store, cfg, `${ref.id}.user`, { to: [email], ...jobEndedMail(facts), headers: { 'X-Jobdir-Job': ref.id } });
     if (failure?.kind === 'technical') {
       const stderr = await readTail(ref.dir, JOB_FILES.STDERR, 4000);
@@ -230,12 +235,13 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         log('hook_failed', { job: ref.id, hook: 'complete', error: messageOf(err) });
       }
     }
-    void mailer.flush();
+    if (queued) void mailer.flush();
   }
 
   async function queueFromDisk(id: string): Promise<void> {
+    if (scheduler.isQueued(id) || scheduler.isActive(id)) return;
     const ref = await here(id, STATES.INCOMING);
-    if (!ref || scheduler.isQueued(id) || scheduler.isActive(id)) return;
+    if (!ref) return;
     const job = await readJob(ref).catch(() => null);
     if (job) scheduler.enqueue({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
   }
@@ -276,7 +282,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         runningFile: (id, name) => {
           if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR) void safely('watch', id, lock.run(id, () => onRunEvent(id)));
         },
-      }, cfg.backend.watchPollMs);
+      }, cfg.backend.watchPollMs, (id) => selfWatched.has(id));
       await rescan();
       timer = setInterval(() => void rescan().catch((err) => log('rescan_failed', { error: messageOf(err) })), cfg.backend.checkMinutes * 60_000);
       timer.unref();

@@ -82,6 +82,7 @@ export async function prepareRun(job: JobRef, argv: string[], attempt: number, e
   await writeDurable(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n', { dirSync: false });
   return updateJobConfig(job, (c) => {
     c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
+    delete c.result;
   });
 }
 

@@ -16,14 +16,19 @@ export interface WatchEvents {
  * filesystems where cluster nodes write and inotify sees nothing. The periodic rescan
  * in the backend remains the fallback either way.
  */
-export function watchJobs(dirs: { incoming: string; running: string }, ev: WatchEvents, pollMs = 0): { close(): Promise<void> } {
+export function watchJobs(
+  dirs: { incoming: string; running: string }, ev: WatchEvents, pollMs = 0,
+  selfReported: (id: string) => boolean = () => false,
+): { close(): Promise<void> } {
   const opts = (depth: number) => ({
     ignoreInitial: true,
     depth,
     usePolling: pollMs > 0,
     interval: pollMs || undefined,
     binaryInterval: pollMs || undefined,
-    ignored: (path: string) => basename(path).startsWith('.'),
+    // Dot-names are temp files; a running job whose runner reports its own end (a local
+    // wrapper is our child) costs no watch.
+    ignored: (path: string) => basename(path).startsWith('.') || (dirname(path) === dirs.running && selfReported(basename(path))),
     persistent: true,
   });
   const inc: FSWatcher = watch(dirs.incoming, opts(0));

@@ -1,0 +1,100 @@
+/**
+ * Issue 2's figures for trivial jobs (/bin/true, running = 4): HTTP submit latency,
+ * submit → program start, program end → job in completed, and end-to-end throughput of
+ * 1,000 jobs beside Node spawning the same program with the same concurrency.
+ * Start = mtime of RUNNING (the wrapper writes it just before exec), end = mtime of
+ * SUCCESS, completed = the time in jobdir.log's "completed" line (written after the rename).
+ */
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { startService } from '../../src/cli/serve.js';
+import { silentLog } from '../../src/log.js';
+import { FIXTURE_SERVICE, tempDir, writeConfig } from '../../test/helpers.js';
+import { figure, pct } from './util.js';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
+const CONCURRENCY = 4;
+
+async function rawSpawnRate(n: number): Promise<number> {
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      await new Promise<void>((resolve, reject) => {
+        const c = spawn('/bin/true', [], { stdio: 'ignore' });
+        c.once('exit', () => resolve());
+        c.once('error', reject);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return n / ((performance.now() - t0) / 1000);
+}
+
+export default async function (): Promise<void> {
+  const root = tempDir('jobdir-bench-');
+  const cfgFile = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, limits: { running: CONCURRENCY } });
+  const svc = await startService(cfgFile, { port: 0, log: silentLog });
+  const page = await fetch(`${svc.url}/`);
+  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
+  const submitted = new Map<string, number>();
+  const latencies: number[] = [];
+  const submitOne = async () => {
+    const t = Date.now();
+    const p0 = performance.now();
+    const res = await fetch(`${svc.url}/jobs`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ csrf, type: 'true' }),
+    });
+    latencies.push(performance.now() - p0);
+    const id = /\/jobs\/([a-z]+)$/.exec(res.headers.get('location') ?? '')?.[1];
+    if (res.status !== 303 || !id) throw new Error(`submit failed: ${res.status}`);
+    submitted.set(id, t);
+  };
+
+  const rawBefore = await rawSpawnRate(JOBS);
+  const t0 = Date.now();
+  let left = JOBS;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (left > 0) {
+      left--;
+      await submitOne();
+    }
+  }));
+  const completedDir = join(root, 'jobs', 'completed');
+  for (;;) {
+    const n = (await fs.readdir(completedDir)).length;
+    if (n >= JOBS) break;
+    if (Date.now() - t0 > 600_000) throw new Error(`only ${n} of ${JOBS} jobs completed in 10 min`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let lastDone = 0;
+  for (const [id, t] of submitted) {
+    const dir = join(completedDir, id);
+    const [run, ok, log] = await Promise.all([fs.stat(join(dir, 'RUNNING')), fs.stat(join(dir, 'SUCCESS')), fs.readFile(join(dir, 'jobdir.log'), 'utf8')]);
+    const done = Date.parse(JSON.parse(log.trim().split('\n').pop()!).t);
+    starts.push(run.mtimeMs - t);
+    ends.push(done - ok.mtimeMs);
+    lastDone = Math.max(lastDone, done);
+  }
+  const rate = JOBS / ((lastDone - t0) / 1000);
+  const rawAfter = await rawSpawnRate(JOBS);
+  const raw = (rawBefore + rawAfter) / 2;
+  await svc.close();
+  await fs.rm(root, { recursive: true, force: true });
+
+  console.log(`${JOBS} jobs of /bin/true, running = ${CONCURRENCY}, submitted over HTTP by 8 clients; every job durable`);
+  figure('HTTP submit latency p50', pct(latencies, 50), 'ms', '(target p99 < 20 ms)');
+  figure('HTTP submit latency p99', pct(latencies, 99), 'ms');
+  figure('submit → program start p50', pct(starts, 50), 'ms', '(target p50 < 15 ms; includes queueing behind 4 slots)');
+  figure('submit → program start p99', pct(starts, 99), 'ms');
+  figure('program end → job in completed p50', pct(ends, 50), 'ms', '(target p50 < 50 ms)');
+  figure('program end → job in completed p99', pct(ends, 99), 'ms');
+  figure('raw Node spawn of /bin/true (baseline)', raw, 'jobs/s', `(before ${rawBefore.toFixed(0)}, after ${rawAfter.toFixed(0)})`);
+  figure('jobdir end-to-end throughput', rate, 'jobs/s', `ratio ${(rate / raw).toFixed(2)} of raw (target ≥ 0.3)`);
+}
