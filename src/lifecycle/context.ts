@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { JobContext, JobOutcome, JobType, Service } from '../service/types.js';
-import { appendJobLog, type Job, JOB_FILES, type Progress } from '../store/index.js';
+import { appendJobLog, type Job, JOB_FILES, jobFilePath, type Progress, readJobFile, writeJobFile } from '../store/index.js';
 
 /** The service's job type for a job, or null when the service no longer has it. */
 export function typeOfJob(service: Service, job: Job): JobType | null {
@@ -19,6 +19,9 @@ export function jobContext(job: Job, cfg: Config): JobContext {
     email: job.config.settings?.email ?? '',
     config: cfg,
     log: (message: string) => appendJobLog(job.dir, 'service', { message }),
+    path: (name: string) => jobFilePath(job.dir, name),
+    readFile: (name: string) => readJobFile(job.dir, name),
+    writeFile: (name: string, data: string | Uint8Array) => writeJobFile(job.dir, name, data),
   };
 }
 

@@ -35,6 +35,16 @@ export interface JobContext {
   config: Config;
   /** Append a line to this job's own log (jobdir.log in its directory). */
   log(message: string): Promise<void>;
+  /**
+   * Absolute path of a file in the job directory. Hooks run inside the backend process,
+   * whose working directory is not the job's: always go through `path` (or readFile /
+   * writeFile). Refuses absolute names, `..` and dot-names.
+   */
+  path(name: string): string;
+  /** Read a text file of the job directory. */
+  readFile(name: string): Promise<string>;
+  /** Write a file into the job directory durably (not jobdir's own files). */
+  writeFile(name: string, data: string | Uint8Array): Promise<void>;
 }
 
 /** What `run` may return instead of a bare argv. */

@@ -10,3 +10,4 @@ export { JOB_FILES, PRIVATE_FILES } from './files.js';
 export { isJobId, newJobId, ID_ALPHABET } from './ids.js';
 export { writeDurable, readIfExists, isNoSpace } from './fsutil.js';
 export * from './results.js';
+export * from './jobfiles.js';

@@ -1,9 +1,9 @@
 import type { Config } from '../config/index.js';
 import { GoneError } from '../errors.js';
-import { readTail } from '../lifecycle/context.js';
+import { jobOutcome } from '../lifecycle/context.js';
 import type { JobOutcome, Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
-import { type Job, JOB_FILES, listResultFiles, readMarkers, readProgress } from '../store/index.js';
+import { type Job, listResultFiles, readMarkers, readProgress } from '../store/index.js';
 import type { JobPageView } from '../../templates/pages.js';
 
 /** saliweb-style refresh: every 5 s at first, growing with the job's age, at most 5 min. */
@@ -25,11 +25,7 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
   const progress = active || job.state === STATES.COMPLETED ? await readProgress(job.dir) : null;
   let result: JobPageView['result'] = null;
   if (job.state === STATES.COMPLETED && type?.render) {
-    const outcome: JobOutcome = {
-      id: job.id, type: s.type ?? '', dir: job.dir, inputs: { ...job.config.inputs }, email: s.email ?? '', config: cfg,
-      log: async () => {}, ok: true, failure: null, progress,
-      stdout: await readTail(job.dir, JOB_FILES.STDOUT), stderr: await readTail(job.dir, JOB_FILES.STDERR),
-    };
+    const outcome: JobOutcome = { ...(await jobOutcome(job, cfg, true, null, progress)), log: async () => {} };
     try {
       const out = type.render(outcome);
       result = typeof out === 'string' ? { text: out } : out;
