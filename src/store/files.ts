@@ -19,6 +19,8 @@ export const JOB_FILES = {
   CANCEL: 'CANCEL',
   /** Cluster submission record (write-ahead): phase=submitting|submitted, cluster id. */
   CLUSTER: 'CLUSTER',
+  /** What the cluster itself printed for the job script (sbatch -o / qsub -o; arrays: cluster.<task>.log). */
+  CLUSTER_LOG: 'cluster.log',
   STDOUT: 'stdout.txt',
   STDERR: 'stderr.txt',
   /** The framework's own log of this job: one line per event. */
@@ -28,7 +30,7 @@ export const JOB_FILES = {
 /** Framework files a user never downloads (stdout/stderr are results, so not listed). */
 export const PRIVATE_FILES: ReadonlySet<string> = new Set([
   JOB_FILES.CONFIG, JOB_FILES.ARGV, JOB_FILES.RUNNING, JOB_FILES.SUCCESS, JOB_FILES.ERROR,
-  JOB_FILES.PROGRESS, JOB_FILES.CANCEL, JOB_FILES.CLUSTER, JOB_FILES.LOG,
+  JOB_FILES.PROGRESS, JOB_FILES.CANCEL, JOB_FILES.CLUSTER, JOB_FILES.CLUSTER_LOG, JOB_FILES.LOG,
 ]);
 
 /** Parse a marker file's `key=value` lines. */

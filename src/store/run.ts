@@ -90,6 +90,8 @@ export async function prepareRun(job: JobRef, argv: string[], attempt: number, e
 export async function clearRunMarkers(dir: string): Promise<void> {
   await Promise.all([JOB_FILES.RUNNING, JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.PROGRESS, JOB_FILES.CANCEL, JOB_FILES.CLUSTER]
     .map((n) => fs.rm(join(dir, n), { force: true })));
+  const perTask = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => /^(SUCCESS|ERROR)\.\d+$/.test(n));
+  await Promise.all(perTask.map((n) => fs.rm(join(dir, n), { force: true })));
 }
 
 /** Record a request to cancel the job (durable, before anything is killed). */
