@@ -2,6 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { loadService } from '../service/load.js';
 import { startService } from './serve.js';
+import { adminUserCommand } from './admin-user.js';
 
 /** What a command receives. */
 export interface CommandInput {
@@ -20,6 +21,7 @@ export interface Command {
 
 /** Every verb, by name. */
 export const commands: Record<string, Command> = {
+  'admin-user': adminUserCommand,
   serve: {
     usage: '[--port N] [--web-only]',
     help: 'run the web server and the backend in the foreground',

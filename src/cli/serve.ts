@@ -8,6 +8,7 @@ import type { Service } from '../service/types.js';
 import { openStore, type Store } from '../store/index.js';
 import { createApp } from '../web/app.js';
 import { loadSecret } from '../web/secret.js';
+import { loadAdminCredentials } from '../web/security/admin-auth.js';
 
 /** A running service: web + backend in one process. */
 export interface Running {
@@ -34,10 +35,12 @@ export async function startService(configFile: string, { port, webOnly = false, 
   const cfg = loadConfig(configFile, (msg) => log('config_notice', { message: msg }));
   const service = await loadService(cfg);
   const store = await openStore(cfg);
+  const adminCredentials = cfg.web.adminCredentials ? await loadAdminCredentials(cfg.web.adminCredentials) : null;
   const backend = webOnly ? null : createBackend({ cfg, service, store, log });
   if (backend) await backend.start();
   const app = createApp({
     cfg, service, store, log, secret: await loadSecret(cfg.web.secretFile),
+    adminCredentials,
     notify: backend ? (job) => backend.notify(job) : undefined,
     cancel: backend ? (id, by) => backend.cancel(id, by) : undefined,
     queuePosition: backend ? (id) => Math.max(0, backend.scheduler.queued().findIndex((j) => j.id === id)) : undefined,

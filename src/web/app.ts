@@ -14,6 +14,8 @@ import { STATES } from '../states.js';
 import { createJob, getJob, isJobId, openResultFile, type Store } from '../store/index.js';
 import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
 import { jobView } from './view.js';
+import { adminAuth, type AdminCredentials } from './security/admin-auth.js';
+import { adminApi } from './api/admin.js';
 
 /** What the web layer needs. */
 export interface WebOptions {
@@ -30,6 +32,8 @@ export interface WebOptions {
   queuePosition?: (id: string) => number | null;
   /** Largest request body accepted (default 64 MiB; uploads have their own per-field limits). */
   maxBodyBytes?: number;
+  /** Users of /admin and /api/admin (read once at start from [web] admin_credentials); null: refused. */
+  adminCredentials?: AdminCredentials | null;
 }
 
 const EMAIL_COOKIE = 'jobdir_email';
@@ -46,6 +50,10 @@ export function createApp(o: WebOptions): Hono {
     contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
     referrerPolicy: 'no-referrer',
   }));
+
+  const admin = adminAuth(o.adminCredentials ?? null);
+  for (const p of ['/admin', '/admin/*', '/api/admin', '/api/admin/*']) app.use(p, admin);
+  app.route('/api/admin', adminApi());
 
   const csrfToken = (c: Context): string => {
     let t = getCookie(c, CSRF_COOKIE);
