@@ -26,4 +26,19 @@ export interface Runner {
   cancel(job: JobRef, markers: Markers, graceMs: number): Promise<void>;
   /** What is known about where the run is (pid, cluster id), for admins. */
   where?(job: JobRef, markers: Markers): Promise<string>;
+  /**
+   * Cluster runners: what the cluster says about the job's end (state, exit code), or null
+   * when the job never reached the cluster (so starting it again cannot run it twice).
+   */
+  report?(job: JobRef): Promise<ClusterReport | null>;
+}
+
+/** The cluster's account of a job, for the failure message and for admins. */
+export interface ClusterReport {
+  /** One line for people, e.g. "Slurm job 12: TIMEOUT (TimeLimit), exit code 0:15". */
+  text: string;
+  /** The cluster ended the job at its time limit. */
+  timeLimit: boolean;
+  /** The cluster still has the job queued or running. */
+  active: boolean;
 }
