@@ -25,10 +25,10 @@ function plausible(name: string): boolean {
 
 /**
  * The downloadable files of a job: regular files (never symlinks, FIFOs or devices) at
- * the top of the job directory, not framework files or dot-names, and on the service's
- * whitelist when it declares one.
+ * the top of the job directory, not framework files or dot-names, on the service's
+ * whitelist when it declares one, and not larger than `maxBytes` ([web] max_download).
  */
-export async function listResultFiles(job: JobRef, allow?: readonly string[]): Promise<ResultFile[]> {
+export async function listResultFiles(job: JobRef, allow?: readonly string[], maxBytes = Infinity): Promise<ResultFile[]> {
   const out: ResultFile[] = [];
   let names: string[];
   try {
@@ -39,7 +39,7 @@ export async function listResultFiles(job: JobRef, allow?: readonly string[]): P
   for (const name of names.sort()) {
     if (!plausible(name) || (allow && !matchesAny(name, allow))) continue;
     const st = await fs.lstat(join(job.dir, name)).catch(() => null);
-    if (st?.isFile()) out.push({ name, size: st.size });
+    if (st?.isFile() && st.size <= maxBytes) out.push({ name, size: st.size });
   }
   return out;
 }
@@ -47,9 +47,10 @@ export async function listResultFiles(job: JobRef, allow?: readonly string[]): P
 /**
  * Open one result file for reading, or null when it may not be served: the same rules
  * as listResultFiles, checked on the opened descriptor (O_NOFOLLOW | O_NONBLOCK, then
- * fstat is a regular file), so a symlink or FIFO swapped in later is refused too.
+ * fstat is a regular file of at most `maxBytes`), so a symlink or FIFO swapped in later
+ * is refused too, and so is a huge (e.g. sparse) file.
  */
-export async function openResultFile(job: JobRef, name: string, allow?: readonly string[]): Promise<{ stream: ReadStream; size: number } | null> {
+export async function openResultFile(job: JobRef, name: string, allow?: readonly string[], maxBytes = Infinity): Promise<{ stream: ReadStream; size: number } | null> {
   if (!plausible(name) || (allow && !matchesAny(name, allow))) return null;
   let fh;
   try {
@@ -58,7 +59,7 @@ export async function openResultFile(job: JobRef, name: string, allow?: readonly
     return null;
   }
   const st = await fh.stat();
-  if (!st.isFile()) {
+  if (!st.isFile() || st.size > maxBytes) {
     await fh.close();
     return null;
   }

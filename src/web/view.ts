@@ -33,7 +33,7 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
       result = { text: `(the result could not be shown: ${(err as Error).message})` };
     }
   }
-  const files = final ? await listResultFiles(job, type?.downloads) : [];
+  const files = final ? await listResultFiles(job, type?.downloads, cfg.web.maxDownloadBytes) : [];
   const submitted = Date.parse(s.submitted ?? '') || Date.now();
   return {
     id: job.id,
