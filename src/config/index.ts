@@ -58,6 +58,10 @@ export interface Config {
     hookTimeoutMs: number;
     /** Unix datagram socket that `syslog TAG` notifications go to (default /dev/log). */
     syslogSocket: string;
+    /** How often running cluster jobs are asked about (squeue / qstat), default 5 s. */
+    clusterPollMs: number;
+    /** How long a cluster job may be gone without a marker before it fails (slow NFS), default 64 s. */
+    clusterGraceMs: number;
   };
   limits: { running: number; runningTasks: number };
   directories: {
@@ -86,7 +90,7 @@ export interface Config {
 
 const KNOWN: Record<string, readonly string[]> = {
   general: ['admin_email', 'service_name', 'urltop', 'socket', 'track_hostname', 'github', 'service', 'id_length'],
-  backend: ['user', 'state_file', 'check_minutes', 'max_attempts', 'watch_poll_ms', 'kill_grace', 'hook_timeout', 'syslog_socket'],
+  backend: ['user', 'state_file', 'check_minutes', 'max_attempts', 'watch_poll_ms', 'kill_grace', 'hook_timeout', 'syslog_socket', 'cluster_poll', 'cluster_grace'],
   limits: ['running', 'running_tasks'],
   directories: ['install', 'data', ...ALL_STATES],
   oldjobs: ['archive', 'expire'],
@@ -166,6 +170,12 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     killGraceMs: b.parsed('kill_grace', '10s', parseRunTime),
     hookTimeoutMs: b.parsed('hook_timeout', '5m', parseRunTime),
     syslogSocket: b.path('syslog_socket') ?? '/dev/log',
+    clusterPollMs: b.parsed('cluster_poll', '5s', (v) => {
+      const ms = parseRunTime(v);
+      if (ms < 100) throw new Error(`must be at least 0.1s, not "${v}"`);
+      return ms;
+    }),
+    clusterGraceMs: b.parsed('cluster_grace', '64s', parseRunTime),
   };
   b.done();
 
