@@ -189,7 +189,9 @@ export async function moveJob(store: Store, id: string, from: State, to: State, 
   if (opts.durable !== false) {
     await Promise.all([fsyncDir(store.states[from]), fsyncDir(store.states[to])]);
   }
-  await pointById(store, id, dest);
+  // by-id is re-pointed where a job rests (queued, ended); findJob probes the state
+  // folders for a job in between, which saves a symlink + rename on each hot-path move.
+  if (to === 'incoming' || to === 'completed' || to === 'failed' || to === 'archived') await pointById(store, id, dest);
   return { id, state: to, dir: dest };
 }
 
@@ -197,7 +199,7 @@ export async function moveJob(store: Store, id: string, from: State, to: State, 
 export async function pointById(store: Store, id: string, dir: string): Promise<void> {
   const link = join(store.byId, id);
   const tmp = join(store.byId, `.${id}.${process.pid}.lnk`);
-  await fs.rm(tmp, { force: true });
+  await fs.unlink(tmp).catch(() => {});
   await fs.symlink(relative(store.byId, dir), tmp);
   await fs.rename(tmp, link);
 }
