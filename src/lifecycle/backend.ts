@@ -15,7 +15,7 @@ import {
 import { watchJobs } from '../watcher/index.js';
 import { type Log, silentLog } from '../log.js';
 import { jobContext, jobOutcome, readTail, runHook, typeOfJob } from './context.js';
-import { describeRunEnd, type Failure } from './failure.js';
+import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
 import { keyedLock } from './lock.js';
 
 /** What a backend needs. */
@@ -26,6 +26,8 @@ export interface BackendOptions {
   log?: Log;
   /** How long a service hook may take before its job fails (default: [backend] hook_timeout). */
   hookTimeoutMs?: number;
+  /** false: never start a job (restart-unfinished, admin tools): only finish and requeue. */
+  launch?: boolean;
 }
 
 /** The backend: admits queued jobs, runs them, finishes them, and recovers after a crash. */
@@ -40,12 +42,14 @@ export interface Backend {
   cancel(id: string, by: string): Promise<void>;
   /** Look at every active job now (what the periodic rescan does). */
   rescan(): Promise<void>;
+  /** Finish a job that sits in FINALIZING (the admin tools move a cancelled queued job there). */
+  finish(id: string): Promise<void>;
   readonly scheduler: Scheduler;
   readonly mailer: Mailer;
 }
 
 /** Create a backend for one service. */
-export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = cfg.backend.hookTimeoutMs }: BackendOptions): Backend {
+export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = cfg.backend.hookTimeoutMs, launch: launching = true }: BackendOptions): Backend {
   const scheduler = createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null);
   const runners = runnerRegistry(cfg);
   const mailer = createMailer(store, cfg, log);
@@ -67,7 +71,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     p.catch((err) => log('step_failed', { step: what, job: id, error: messageOf(err) }));
 
   function pump(): void {
-    if (stopped) return;
+    if (stopped || !launching) return;
     for (const q of scheduler.admit()) void safely('launch', q.id, lock.run(q.id, () => launch(q)));
   }
 
@@ -92,7 +96,8 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     const ctx = jobContext(job, cfg);
     try {
       const pre = await runHook('preprocess', hookTimeoutMs, () => type.preprocess?.(ctx));
-      if ((await readMarkers(ref.dir)).cancel) return fail({ kind: 'cancelled', message: 'The job was cancelled before it started.' });
+      const stop = (await readMarkers(ref.dir)).cancel;
+      if (stop) return fail(cancelFailure(stop, true));
       if (pre && pre.skipRun) {
         scheduler.release(q.id);
         pump();
@@ -109,6 +114,13 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       const attempt = Number(job.config.run?.attempts ?? 0) + 1;
       const kind = tc?.runner ?? 'local';
       await prepareRun(ref, argv, attempt, { runner: kind });
+      const late = (await readMarkers(ref.dir)).cancel;
+      if (late) {
+        selfWatched.delete(q.id);
+        scheduler.release(q.id);
+        pump();
+        return endRun(ref, cancelFailure(late, true));
+      }
       await appendJobLog(ref.dir, 'started', { attempt, runner: kind, argv });
       await runners(kind).start(ref, {
         attempt, timeLimitMs: tc?.timeLimitMs ?? null, killGraceMs: cfg.backend.killGraceMs, runnerOptions,
@@ -323,5 +335,9 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       throw new ConflictError(`Job ${id} is ${ref.state}; only queued or running jobs can be cancelled.`);
     },
     rescan,
+    finish: (id) => lock.run(id, async () => {
+      const ref = await here(id, STATES.FINALIZING);
+      if (ref) await finalize(ref);
+    }),
   };
 }

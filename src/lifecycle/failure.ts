@@ -15,9 +15,18 @@ export function stderrTail(stderr: string, lines = 5): string {
   return stderr.split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-lines).join('\n').slice(-2000);
 }
 
+/**
+ * The failure a stop request stands for. `jobdir fail` is kind technical (the admin is
+ * mailed) unless `-n` asked for no mail, then kind cancelled (no admin mail, no postprocess).
+ */
+export function cancelFailure(c: NonNullable<Markers['cancel']>, before = false): Failure {
+  if (c.mode === 'fail') return { kind: c.notify ? 'technical' : 'cancelled', message: `The administrator marked the job as failed${before ? ' before it ran' : ''}.` };
+  return { kind: 'cancelled', message: `The job was cancelled (by ${c.by})${before ? ' before it started' : ''}.` };
+}
+
 /** Describe how a run ended, from its markers; null when it succeeded. */
 export function describeRunEnd(m: Markers, stderr: string, timeLimitMs: number | null): Failure | null {
-  if (m.cancel) return { kind: 'cancelled', message: `The job was cancelled (by ${m.cancel.by}).` };
+  if (m.cancel) return cancelFailure(m.cancel);
   if (m.success) return null;
   const e = m.error;
   if (!e) return { kind: 'technical', message: 'The job ended without a result.' };

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/index.js';
-import { type Store, writeDurable } from '../store/index.js';
+import { STATES } from '../states.js';
+import { findJob, isJobId, type Store, writeDurable } from '../store/index.js';
 
 /** A message to send. */
 export interface Message {
@@ -59,6 +60,11 @@ export function createMailer(store: Store, cfg: Config, log: (event: string, f: 
     for (const name of names) {
       const path = join(store.mailq, name);
       try {
+        // A job's mail is queued in FINALIZING, before the rename that ends the job. Until
+        // that rename it is held back: a crash there redoes the step and rewrites the same
+        // key, so the user gets one mail, not one per attempt at finishing.
+        const id = name.slice(0, name.indexOf('.'));
+        if (isJobId(id) && (await findJob(store, id))?.state === STATES.FINALIZING) continue;
         const { envelope, raw } = JSON.parse(await fs.readFile(path, 'utf8')) as { envelope: { from: string; to: string[] }; raw: string };
         if (smtp) {
           await smtp.sendMail({ envelope, raw });

@@ -11,3 +11,4 @@ export { isJobId, newJobId, ID_ALPHABET } from './ids.js';
 export { writeDurable, readIfExists, isNoSpace } from './fsutil.js';
 export * from './results.js';
 export * from './jobfiles.js';
+export * from './old.js';

@@ -9,7 +9,8 @@ export interface Markers {
   running: { pid: number; host: string; attempt: number; started: number } | null;
   success: { ended: number } | null;
   error: { exit: number | null; signal: string | null; reason: string | null; ended: number } | null;
-  cancel: { at: number; by: string } | null;
+  /** A stop request: `mode` fail = the administrator forces FAILED; `notify` false = no admin mail. */
+  cancel: { at: number; by: string; mode: 'cancel' | 'fail'; notify: boolean } | null;
 }
 
 async function readMarker(dir: string, name: string): Promise<{ fields: Record<string, string>; mtime: number } | null> {
@@ -44,7 +45,7 @@ export async function readMarkers(dir: string): Promise<Markers> {
       reason: e.fields.reason ?? null,
       ended: e.mtime,
     },
-    cancel: c && { at: c.mtime, by: c.fields.by ?? 'user' },
+    cancel: c && { at: c.mtime, by: c.fields.by ?? 'user', mode: c.fields.mode === 'fail' ? 'fail' : 'cancel', notify: c.fields.notify !== '0' },
   };
 }
 
@@ -78,7 +79,7 @@ export async function syncJobOutputs(dir: string): Promise<void> {
  * argv file durably and record the attempt (write-ahead, before the wrapper starts).
  */
 export async function prepareRun(job: JobRef, argv: string[], attempt: number, extra: Record<string, string> = {}): Promise<JobConfig> {
-  await clearRunMarkers(job.dir);
+  await clearRunMarkers(job.dir, { keepCancel: true });
   await writeDurable(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n', { dirSync: false });
   return updateJobConfig(job, (c) => {
     c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
@@ -86,17 +87,20 @@ export async function prepareRun(job: JobRef, argv: string[], attempt: number, e
   });
 }
 
-/** Remove the markers of a previous run (used before a rerun or a resubmit). */
-export async function clearRunMarkers(dir: string): Promise<void> {
-  await Promise.all([JOB_FILES.RUNNING, JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.PROGRESS, JOB_FILES.CANCEL, JOB_FILES.CLUSTER]
-    .map((n) => fs.rm(join(dir, n), { force: true })));
-  const perTask = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => /^(SUCCESS|ERROR)\.\d+$/.test(n));
-  await Promise.all(perTask.map((n) => fs.rm(join(dir, n), { force: true })));
+/**
+ * Remove the markers of a previous run (used before a rerun or a resubmit). `keepCancel`
+ * (a rerun): a stop request written while the job was being prepared must survive it.
+ */
+export async function clearRunMarkers(dir: string, { keepCancel = false }: { keepCancel?: boolean } = {}): Promise<void> {
+  const markers = new Set<string>([JOB_FILES.RUNNING, JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.PROGRESS, ...(keepCancel ? [] : [JOB_FILES.CANCEL]), JOB_FILES.CLUSTER]);
+  // One readdir, then unlink only what is there (fs.rm per name costs an lstat each).
+  const present = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => markers.has(n) || /^(SUCCESS|ERROR)\.\d+$/.test(n));
+  await Promise.all(present.map((n) => fs.unlink(join(dir, n)).catch(() => {})));
 }
 
 /** Record a request to cancel the job (durable, before anything is killed). */
-export async function writeCancel(dir: string, by: string): Promise<void> {
-  await writeDurable(join(dir, JOB_FILES.CANCEL), `by=${by.replace(/[\r\n]/g, ' ')}\n`);
+export async function writeCancel(dir: string, by: string, { mode = 'cancel', notify = true }: { mode?: 'cancel' | 'fail'; notify?: boolean } = {}): Promise<void> {
+  await writeDurable(join(dir, JOB_FILES.CANCEL), `by=${by.replace(/[\r\n]/g, ' ')}\nmode=${mode}\nnotify=${notify ? 1 : 0}\n`);
 }
 
 /** The program's progress: a fraction 0..1 (null when unknown) and a message. */
