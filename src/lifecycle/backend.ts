@@ -17,6 +17,7 @@ import { type Log, silentLog } from '../log.js';
 import { jobContext, jobOutcome, readTail, runHook, typeOfJob } from './context.js';
 import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
 import { keyedLock } from './lock.js';
+import { clusterTracker } from './cluster.js';
 
 /** What a backend needs. */
 export interface BackendOptions {
@@ -57,6 +58,8 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
   let stopped = false;
   let watcher: { close(): Promise<void> } | null = null;
   let timer: NodeJS.Timeout | null = null;
+  const cluster = clusterTracker(cfg.backend.clusterGraceMs);
+  let clusterTimer: NodeJS.Timeout | null = null;
   /** Jobs whose runner reports the end itself (local): chokidar skips their folders. */
   const selfWatched = new Set<string>();
 
@@ -126,6 +129,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         attempt, timeLimitMs: tc?.timeLimitMs ?? null, killGraceMs: cfg.backend.killGraceMs, runnerOptions,
         onExit: () => void safely('run_end', q.id, lock.run(q.id, () => onRunEvent(q.id))),
       });
+      if (kind !== 'local') cluster.track(q.id);
       log('job_started', { job: q.id, type: type.name, attempt, runner: kind });
     } catch (err) {
       const now = await findJob(store, q.id);
@@ -143,18 +147,24 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     const ref = await here(id, STATES.RUNNING);
     if (!ref) return;
     const m = await readMarkers(ref.dir);
-    if (hasEnded(m)) return endRun(ref, null);
+    if (hasEnded(m) && !m.error?.signal) return endRun(ref, null);
     const job = await readJob(ref);
-    const live = await runnerFor(job).liveness(ref, m);
+    const runner = runnerFor(job);
+    if (hasEnded(m)) return endRun(ref, runner.kind === 'local' ? null : await cluster.explainEnd(ref, m, runner));
+    const live = await runner.liveness(ref, m);
+    if (runner.kind !== 'local' && live !== 'dead') cluster.seen(id);
     if (live !== 'dead') {
+      if (runner.kind !== 'local') cluster.track(id);
       scheduler.activate(id, job.config.settings?.type ?? '');
       return;
     }
     if (m.cancel) return endRun(ref, null);
+    if (runner.kind !== 'local' && !(await clusterJobGone(ref, runner, job.config.settings?.type ?? ''))) return;
     const attempts = Number(job.config.run?.attempts ?? 1);
     if (attempts >= cfg.backend.maxAttempts) {
       return endRun(ref, { kind: 'technical', message: `The job was interrupted ${attempts} times (its wrapper disappeared without a result, e.g. in a crash or reboot); jobdir gave up.` });
     }
+    cluster.forget(id);
     await appendJobLog(ref.dir, 'lost', { attempts });
     await moveJob(store, id, STATES.RUNNING, STATES.INCOMING);
     scheduler.release(id);
@@ -163,9 +173,48 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     pump();
   }
 
+  /**
+   * A cluster job the cluster no longer has, without SUCCESS/ERROR: true when it never
+   * reached the cluster (the caller requeues it); otherwise it waits out the grace period
+   * (polled) and then fails with the cluster's report. Never a second run.
+   */
+  async function clusterJobGone(ref: JobRef, runner: Runner, type: string): Promise<boolean> {
+    const v = await cluster.whenGone(ref, runner);
+    if (v.action === 'requeue') return true;
+    if (v.action === 'wait') {
+      cluster.track(ref.id);
+      scheduler.activate(ref.id, type);
+      return false;
+    }
+    await appendJobLog(ref.dir, 'cluster_gone', { failure: v.failure.message });
+    await endRun(ref, v.failure);
+    return false;
+  }
+
+  /** Every cluster_poll: ask the cluster about each running cluster job (one at a time). */
+  let polling = false;
+  async function pollClusterJobs(): Promise<void> {
+    if (polling || stopped) return;
+    polling = true;
+    try {
+      for (const id of [...cluster.active]) {
+        if (stopped) break;
+        if (lock.busy(id)) continue;
+        if (!(await here(id, STATES.RUNNING))) {
+          cluster.forget(id);
+          continue;
+        }
+        await safely('cluster_poll', id, lock.run(id, () => onRunEvent(id)));
+      }
+    } finally {
+      polling = false;
+    }
+  }
+
   /** RUNNING → POSTPROCESSING once the run is over; `override` replaces what the markers say. */
   async function endRun(ref: JobRef, override: Failure | null): Promise<void> {
     selfWatched.delete(ref.id);
+    cluster.forget(ref.id);
     if (override) await updateJobConfig(ref, (c) => void (c.result = { failure: override.message, failure_kind: override.kind }));
     const post = await moveJob(store, ref.id, STATES.RUNNING, STATES.POSTPROCESSING, { durable: false });
     scheduler.release(ref.id);
@@ -298,11 +347,14 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       await rescan();
       timer = setInterval(() => void rescan().catch((err) => log('rescan_failed', { error: messageOf(err) })), cfg.backend.checkMinutes * 60_000);
       timer.unref();
+      clusterTimer = setInterval(() => void pollClusterJobs(), cfg.backend.clusterPollMs);
+      clusterTimer.unref();
       log('backend_ready', { queued: scheduler.queued().length, active: scheduler.activeCount() });
     },
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (clusterTimer) clearInterval(clusterTimer);
       await watcher?.close();
       mailer.close();
     },
