@@ -2,6 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { type Config, loadConfig } from '../config/index.js';
 import { createBackend, type Backend } from '../lifecycle/backend.js';
+import { reportFatal } from '../lifecycle/fatal.js';
+import { acquireStateLock, type StateLock } from '../lifecycle/statefile.js';
+import { startSweeper } from '../lifecycle/sweep.js';
 import { createLog, type Log } from '../log.js';
 import { loadService } from '../service/load.js';
 import type { Service } from '../service/types.js';
@@ -18,7 +21,11 @@ export interface Running {
   backend: Backend | null;
   url: string;
   server: ServerType;
+  /** The state-file lock (null in web-only mode). */
+  lock: StateLock | null;
   close(): Promise<void>;
+  /** An unrecoverable error: record it in the state file (lockout), mail the admin, close. */
+  fatal(err: unknown): Promise<void>;
 }
 
 /** Options for `startService`. */
@@ -36,8 +43,19 @@ export async function startService(configFile: string, { port, webOnly = false, 
   const service = await loadService(cfg);
   const store = await openStore(cfg);
   const adminCredentials = cfg.web.adminCredentials ? await loadAdminCredentials(cfg.web.adminCredentials) : null;
+  const lock = webOnly ? null : await acquireStateLock(cfg.backend.stateFile);
   const backend = webOnly ? null : createBackend({ cfg, service, store, log });
-  if (backend) await backend.start();
+  if (backend) {
+    try {
+      await backend.start();
+    } catch (err) {
+      await backend.stop().catch(() => {});
+      await reportFatal({ cfg, store, log }, lock, err);
+      await lock?.release();
+      throw err;
+    }
+  }
+  const sweeper = backend ? startSweeper({ cfg, service, store, log }) : null;
   const app = createApp({
     cfg, service, store, log, secret: await loadSecret(cfg.web.secretFile),
     adminCredentials,
@@ -53,11 +71,18 @@ export async function startService(configFile: string, { port, webOnly = false, 
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
   log('web_ready', { url, service: service.name });
+  async function close(): Promise<void> {
+    await new Promise<void>((r) => server.close(() => r()));
+    await sweeper?.stop();
+    await backend?.stop();
+    await lock?.release();
+  }
   return {
-    cfg, service, store, backend, url, server,
-    async close() {
-      await new Promise<void>((r) => server.close(() => r()));
-      await backend?.stop();
+    cfg, service, store, backend, url, server, lock, close,
+    async fatal(err) {
+      await reportFatal({ cfg, store, log }, lock, err);
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await close().catch(() => {});
     },
   };
 }
