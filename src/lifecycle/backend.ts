@@ -104,6 +104,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       if (pre && pre.skipRun) {
         scheduler.release(q.id);
         pump();
+        await updateJobConfig(ref, (c) => void (c.run = { ...c.run, skipped: 'true' }));
         const post = await moveJob(store, q.id, STATES.PREPROCESSING, STATES.POSTPROCESSING, { durable: false });
         return postprocess(post);
       }
@@ -229,6 +230,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     const type = typeOfJob(service, job);
     let failure: Failure | null = job.config.result?.failure_kind
       ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' }
+      : job.config.run?.skipped === 'true' ? null
       : describeRunEnd(await readMarkers(ref.dir), await readTail(ref.dir, JOB_FILES.STDERR), typeCfg(job.config.settings?.type ?? '')?.timeLimitMs ?? null);
     if (type?.postprocess && failure?.kind !== 'cancelled') {
       try {
@@ -238,6 +240,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
           await updateJobConfig(ref, (c) => {
             c.inputs = { ...c.inputs, ...r.inputs };
             c.run = { ...c.run, reschedules: String(Number(c.run?.reschedules ?? 0) + 1) };
+            delete c.run.skipped;
             delete c.result;
           });
           await moveJob(store, ref.id, STATES.POSTPROCESSING, STATES.INCOMING);
