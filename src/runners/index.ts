@@ -7,15 +7,19 @@ import type { Runner } from './types.js';
 export type * from './types.js';
 export { WRAPPER, scanWrappers } from './local.js';
 
-/** The runners a backend uses, one per kind, created on first use. */
-export function runnerRegistry(cfg: Config): (kind: Runner['kind']) => Runner {
-  const made = new Map<string, Runner>();
-  return (kind) => {
+/**
+ * The runners a backend uses, one per kind, created on first use. `onLocalLost` gets the
+ * job folders whose exit report the local launcher can no longer give (it died).
+ */
+export function runnerRegistry(cfg: Config, onLocalLost?: (dirs: string[]) => void): ((kind: Runner['kind']) => Runner) & { closeAll(): void } {
+  const made = new Map<string, Runner & { close?(): void }>();
+  const get = (kind: Runner['kind']) => {
     let r = made.get(kind);
     if (!r) {
-      r = kind === 'slurm' ? slurmRunner(cfg) : kind === 'sge' ? sgeRunner(cfg) : localRunner();
+      r = kind === 'slurm' ? slurmRunner(cfg) : kind === 'sge' ? sgeRunner(cfg) : localRunner(onLocalLost);
       made.set(kind, r);
     }
     return r;
   };
+  return Object.assign(get, { closeAll: () => made.forEach((r) => r.close?.()) });
 }

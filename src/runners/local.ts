@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobRef, Markers } from '../store/index.js';
+import { createLauncher } from './launcher.js';
 import type { Liveness, Runner, StartOptions } from './types.js';
 
 /** Absolute path of the POSIX sh wrapper. */
@@ -47,14 +47,16 @@ export async function scanWrappers(): Promise<Map<string, number>> {
 }
 
 /**
- * Runs the wrapper on this machine, detached in its own session and process group, so
- * stopping the backend never stops a job. Liveness: the wrapper's pid (from RUNNING, or
+ * Runs the wrapper on this machine, detached in its own session and process group (through
+ * the sh launcher, which forks far more cheaply than Node), so stopping the backend never
+ * stops a job. Liveness: the wrapper's pid (from RUNNING, or
  * a /proc scan when RUNNING is not written yet) is a live wrapper of this job.
  */
-export function localRunner(): Runner {
-  const pids = new Map<string, number>();
+export function localRunner(onLost: (dirs: string[]) => void = () => {}): Runner & { close(): void } {
+  const launcher = createLauncher(WRAPPER);
+  launcher.onLost(onLost);
   const findPid = async (job: JobRef, m: Markers): Promise<number | null> => {
-    for (const pid of [pids.get(job.id), m.running?.pid]) {
+    for (const pid of [m.running?.pid]) {
       if (pid && (await isWrapperOf(pid, job.id))) return pid;
     }
     return (await scanWrappers()).get(job.id) ?? null;
@@ -62,23 +64,8 @@ export function localRunner(): Runner {
   return {
     kind: 'local',
     async start(job: JobRef, opts: StartOptions) {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      delete env.JOBDIR_TIME_LIMIT;
-      if (opts.timeLimitMs !== null) {
-        env.JOBDIR_TIME_LIMIT = String(Math.max(1, Math.ceil(opts.timeLimitMs / 1000)));
-        env.JOBDIR_KILL_GRACE = String(Math.max(1, Math.ceil(opts.killGraceMs / 1000)));
-      }
-      const child = spawn('/bin/sh', [WRAPPER, job.dir, String(opts.attempt)], { detached: true, stdio: 'ignore', env, cwd: job.dir });
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
-      });
-      pids.set(job.id, child.pid!);
-      child.once('exit', () => {
-        pids.delete(job.id);
-        opts.onExit?.();
-      });
-      child.unref();
+      const limit = opts.timeLimitMs === null ? 0 : Math.max(1, Math.ceil(opts.timeLimitMs / 1000));
+      launcher.launch(job.dir, opts.attempt, limit, Math.max(1, Math.ceil(opts.killGraceMs / 1000)), () => opts.onExit?.());
     },
     async liveness(job, m): Promise<Liveness> {
       return (await findPid(job, m)) === null ? 'dead' : 'alive';
@@ -101,6 +88,9 @@ export function localRunner(): Runner {
         if ((await procStart(pid)) !== start || !(await isWrapperOf(pid, job.id))) return;
       }
       signal('SIGKILL');
+    },
+    close() {
+      launcher.close();
     },
     async where(job, m) {
       const pid = await findPid(job, m);

@@ -1,0 +1,68 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The sh launcher script (see its header for the protocol). */
+export const LAUNCHER = fileURLToPath(new URL('../../wrapper/jobdir-launcher.sh', import.meta.url));
+
+/** Starts wrappers through one long-lived sh; see wrapper/jobdir-launcher.sh. */
+export interface Launcher {
+  /** Start the wrapper for `dir`; `onExit` runs when it has exited. */
+  launch(dir: string, attempt: number, limitSec: number, graceSec: number, onExit: () => void): void;
+  /** Called with every job dir whose exit report was lost because the launcher died. */
+  onLost(fn: (dirs: string[]) => void): void;
+  close(): void;
+}
+
+/**
+ * A launcher for `wrapper`. If the sh dies (someone killed it), it is restarted on the
+ * next launch and the jobs it had started are handed to `onLost`, so the backend polls
+ * them instead of waiting for a report that will never come.
+ */
+export function createLauncher(wrapper: string): Launcher {
+  let sh: ChildProcessWithoutNullStreams | null = null;
+  const waiting = new Map<string, () => void>();
+  let lost: (dirs: string[]) => void = () => {};
+  const start = () => {
+    const child = spawn('/bin/sh', [LAUNCHER, wrapper], { stdio: ['pipe', 'pipe', 'ignore'] }) as unknown as ChildProcessWithoutNullStreams;
+    let buf = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        const dir = line.slice(line.indexOf(' ') + 1);
+        const cb = waiting.get(dir);
+        waiting.delete(dir);
+        cb?.();
+      }
+    });
+    child.stdin.on('error', () => {});
+    child.once('exit', () => {
+      if (sh === child) sh = null;
+      const orphans = [...waiting.keys()];
+      waiting.clear();
+      if (orphans.length) lost(orphans);
+    });
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stdin as unknown as { unref?: () => void }).unref?.();
+    return child;
+  };
+  return {
+    launch(dir, attempt, limitSec, graceSec, onExit) {
+      if (/[\r\n]/.test(dir)) throw new Error(`job folder ${JSON.stringify(dir)} contains a line break`);
+      sh ??= start();
+      waiting.set(dir, onExit);
+      sh.stdin.write(`${attempt} ${limitSec} ${graceSec} ${dir}\n`);
+    },
+    onLost(fn) {
+      lost = fn;
+    },
+    close() {
+      sh?.stdin.end();
+      sh = null;
+    },
+  };
+}
