@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import { jobEndedMail, adminFailureMail } from '../../templates/email.js';
@@ -52,7 +53,27 @@ export interface Backend {
 /** Create a backend for one service. */
 export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = cfg.backend.hookTimeoutMs, launch: launching = true }: BackendOptions): Backend {
   const scheduler = createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null);
-  const runners = runnerRegistry(cfg);
+  /** Local jobs whose exit report was lost (the launcher died): polled until they end. */
+  const orphans = new Set<string>();
+  let orphanTimer: NodeJS.Timeout | null = null;
+  const pollOrphans = () => {
+    for (const id of orphans) {
+      void safely('orphan poll', id, lock.run(id, async () => {
+        await onRunEvent(id);
+        if (!(await here(id, STATES.RUNNING))) orphans.delete(id);
+      }));
+    }
+    if (orphans.size === 0 && orphanTimer) {
+      clearInterval(orphanTimer);
+      orphanTimer = null;
+    }
+  };
+  const runners = runnerRegistry(cfg, (dirs) => {
+    for (const d of dirs) orphans.add(basename(d));
+    log('launcher_lost', { jobs: dirs.length });
+    orphanTimer ??= setInterval(pollOrphans, 1000);
+    orphanTimer.unref();
+  });
   const mailer = createMailer(store, cfg, log);
   const lock = keyedLock();
   let stopped = false;
@@ -359,6 +380,8 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       if (timer) clearInterval(timer);
       if (clusterTimer) clearInterval(clusterTimer);
       await watcher?.close();
+      if (orphanTimer) clearInterval(orphanTimer);
+      runners.closeAll();
       mailer.close();
     },
     notify(job) {
