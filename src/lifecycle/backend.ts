@@ -308,7 +308,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       const stderr = await readTail(ref.dir, JOB_FILES.STDERR, 4000);
       await queueMail(store, cfg, `${ref.id}.admin`, { to: [cfg.general.adminEmail], ...adminFailureMail({ ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' }), headers: { 'X-Jobdir-Job': ref.id } });
     }
-    await notifyJobEnd(store, cfg, { id: ref.id, type: job.config.settings?.type ?? '', ok: !failure, failure: failure?.message ?? null, url: resultsUrl(ref.id) }, log);
+    const notified = await notifyJobEnd(store, cfg, { id: ref.id, type: job.config.settings?.type ?? '', ok: !failure, failure: failure?.message ?? null, url: resultsUrl(ref.id) }, log);
     const done = await moveJob(store, ref.id, STATES.FINALIZING, final);
     await appendJobLog(done.dir, final, failure ? { failure: failure.message } : {});
     log(failure ? 'job_failed' : 'job_completed', { job: ref.id, type: job.config.settings?.type, ...(failure ? { failure: failure.message, kind: failure.kind } : {}) });
@@ -320,7 +320,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         log('hook_failed', { job: ref.id, hook: 'complete', error: messageOf(err) });
       }
     }
-    if (queued) void mailer.flush();
+    if (queued || notified) void mailer.flush();
   }
 
   async function queueFromDisk(id: string): Promise<void> {

@@ -40,11 +40,11 @@ export function writeSyslog(socket: string, tag: string, priority: 'info' | 'err
  * queued durably under a deterministic key (`<id>.notify`), so redoing the finalize step
  * after a crash rewrites the same entry instead of sending twice; a syslog line may repeat
  * in that case (at least once). Never throws: a failed notification is logged and the job
- * carries on.
+ * carries on. Resolves true when a mail was queued (the caller flushes the queue).
  */
-export async function notifyJobEnd(store: Store, cfg: Config, e: JobEnd, log: Log): Promise<void> {
+export async function notifyJobEnd(store: Store, cfg: Config, e: JobEnd, log: Log): Promise<boolean> {
   const t: NotifyTargets | undefined = e.ok ? cfg.jobs[e.type]?.notifySuccess : cfg.jobs[e.type]?.notifyFail;
-  if (!t) return;
+  if (!t) return false;
   const line = notifyLine(cfg.general.serviceName, e);
   if (t.mail.length) {
     await queueMail(store, cfg, `${e.id}.notify`, {
@@ -58,4 +58,5 @@ export async function notifyJobEnd(store: Store, cfg: Config, e: JobEnd, log: Lo
     await writeSyslog(cfg.backend.syslogSocket, t.syslog, e.ok ? 'info' : 'err', line)
       .catch((err) => log('notify_failed', { job: e.id, via: 'syslog', error: messageOf(err) }));
   }
+  return t.mail.length > 0;
 }
