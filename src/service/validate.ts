@@ -63,7 +63,12 @@ export function validateSubmission(service: Service, raw: Record<string, string 
     errors[key.slice(0, 60)] = `is not a parameter of ${type.name}`;
   }
   if (Object.keys(errors).length === 0 && type.validate) Object.assign(errors, type.validate(inputs) ?? {});
-  if (Object.keys(errors).length) throw new InputError(errors);
+  if (Object.keys(errors).length) {
+    const err = new InputError(errors);
+    // An upload over its field's limit is answered 413 (Content Too Large), like a body over the request limit.
+    if (Object.values(errors).some((m) => m.startsWith(TOO_LARGE))) err.status = 413;
+    throw err;
+  }
   return { type, email, inputs, files };
 }
 
@@ -130,7 +135,7 @@ function checkFile(name: string, field: Extract<Field, { kind: 'file' }>, value:
     }
     return typeof value === 'string' && value !== '' ? 'must be an uploaded file' : 'is required: choose a file';
   }
-  if (value.data.byteLength > field.maxBytes) return `is ${value.data.byteLength} bytes; the limit is ${field.maxBytes}`;
+  if (value.data.byteLength > field.maxBytes) return `${TOO_LARGE} ${value.data.byteLength} bytes; the limit is ${field.maxBytes}`;
   const safe = safeFileName(value.filename);
   if (field.accept && !field.accept.some((a) => safe.toLowerCase().endsWith(a.toLowerCase()) || value.type === a)) {
     return `must be one of these types: ${field.accept.join(', ')}`;
@@ -139,6 +144,26 @@ function checkFile(name: string, field: Extract<Field, { kind: 'file' }>, value:
   files.push({ name: stored, data: value.data });
   out[name] = stored;
   return null;
+}
+
+const TOO_LARGE = 'is too large:';
+
+/** Room for the text fields and multipart framing of one submission, on top of its files. */
+export const FORM_OVERHEAD_BYTES = 1024 * 1024;
+
+/**
+ * The largest request body a submission to `service` can need: the job type with the
+ * largest total of file limits, plus FORM_OVERHEAD_BYTES. The web layer's body limit;
+ * a bigger request is refused (413) before any of it is stored.
+ */
+export function maxSubmissionBytes(service: Service): number {
+  let most = 0;
+  for (const t of service.jobTypes) {
+    let sum = 0;
+    for (const f of Object.values(t.fields)) if (f.kind === 'file') sum += f.maxBytes;
+    most = Math.max(most, sum);
+  }
+  return most + FORM_OVERHEAD_BYTES;
 }
 
 /**
