@@ -19,7 +19,12 @@ describe('admin credentials from a file the web process reads at start', () => {
     await setAdminUser(creds, 'ada', 'correct horse battery');
     svc = await serveForTest(await writeConfig(root, { web: { admin_credentials: creds } }));
   });
-  after(() => svc.close());
+  // Keep the loop alive while closing: StateLock.release awaits an unref'd child's exit.
+  after(async () => {
+    const keep = setInterval(() => {}, 1000);
+    await svc.close();
+    clearInterval(keep);
+  });
 
   test('the file holds user:scrypt lines, mode 600, never the password', async () => {
     const text = await fs.readFile(creds, 'utf8');
@@ -42,6 +47,7 @@ describe('admin credentials from a file the web process reads at start', () => {
     const page = await fetch(`${svc.url}/admin`);
     assert.equal(page.status, 401);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    await page.text();
   });
 
   test('the right credentials pass, and say who is signed in', async () => {

@@ -59,6 +59,7 @@ export async function startService(configFile: string, { port, webOnly = false, 
   const app = createApp({
     cfg, service, store, log, secret: await loadSecret(cfg.web.secretFile),
     adminCredentials,
+    flushMail: backend ? () => void backend.mailer.flush() : undefined,
     notify: backend ? (job) => backend.notify(job) : undefined,
     cancel: backend ? (id, by) => backend.cancel(id, by) : undefined,
     queuePosition: backend ? (id) => Math.max(0, backend.scheduler.queued().findIndex((j) => j.id === id)) : undefined,

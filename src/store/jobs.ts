@@ -128,7 +128,7 @@ export async function findJob(store: Store, id: string): Promise<JobRef | null> 
 /** Like findJob, but throws NotFoundError. */
 export async function getJob(store: Store, id: string): Promise<Job> {
   const ref = await findJob(store, id);
-  if (!ref) throw new NotFoundError(`No job with id "${id}" was found.`);
+  if (!ref) throw new NotFoundError('No job with this id was found.');
   return readJob(ref);
 }
 

@@ -1,8 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie, getSignedCookie, setCookie, setSignedCookie } from 'hono/cookie';
+import { getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config/index.js';
 import { InputError, JobdirError, messageOf, NotFoundError } from '../errors.js';
@@ -16,6 +15,10 @@ import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
 import { jobView } from './view.js';
 import { adminAuth, type AdminCredentials } from './security/admin-auth.js';
 import { adminApi } from './api/admin.js';
+import { createApi } from './api/index.js';
+import { myJobsRoutes } from './my-jobs.js';
+import { issueCsrf, verifyCsrf } from './security/csrf.js';
+import { createGuards } from './security/guards.js';
 
 /** What the web layer needs. */
 export interface WebOptions {
@@ -34,10 +37,11 @@ export interface WebOptions {
   maxBodyBytes?: number;
   /** Users of /admin and /api/admin (read once at start from [web] admin_credentials); null: refused. */
   adminCredentials?: AdminCredentials | null;
+  /** Deliver queued mail now (my-jobs links), when this process has a mailer. */
+  flushMail?: () => void;
 }
 
 const EMAIL_COOKIE = 'jobdir_email';
-const CSRF_COOKIE = 'jobdir_csrf';
 
 /** The hono app: form, submission, results pages and downloads. */
 export function createApp(o: WebOptions): Hono {
@@ -51,25 +55,18 @@ export function createApp(o: WebOptions): Hono {
     referrerPolicy: 'no-referrer',
   }));
 
+  const guards = createGuards(cfg.web);
+  app.use('*', guards.missSlowdown);
+  app.on('POST', ['/jobs'], guards.submitLimit);
+
   const admin = adminAuth(o.adminCredentials ?? null);
   for (const p of ['/admin', '/admin/*', '/api/admin', '/api/admin/*']) app.use(p, admin);
   app.route('/api/admin', adminApi());
+  app.route('/api', createApi({ ...o, guards }));
+  app.route('/my-jobs', myJobsRoutes({ ...o, guards, frame }));
 
-  const csrfToken = (c: Context): string => {
-    let t = getCookie(c, CSRF_COOKIE);
-    if (!t || !/^[a-f0-9]{32}$/.test(t)) {
-      t = randomBytes(16).toString('hex');
-      setCookie(c, CSRF_COOKIE, t, { httpOnly: true, sameSite: 'Lax', secure: https, path: '/' });
-    }
-    return t;
-  };
-  const checkCsrf = (c: Context, sent: unknown) => {
-    const want = getCookie(c, CSRF_COOKIE) ?? '';
-    const got = typeof sent === 'string' ? sent : '';
-    if (!want || want.length !== got.length || !timingSafeEqual(Buffer.from(want), Buffer.from(got))) {
-      throw Object.assign(new JobdirError('This form has expired or was sent from another site, so it was not accepted. Reload the form and submit it again.'), { status: 403, code: 'csrf' });
-    }
-  };
+  const csrfToken = (c: Context): string => issueCsrf(c, https);
+  const checkCsrf = verifyCsrf;
 
   const showForm = async (c: Context, typeName: string | undefined, values: Record<string, string>, errors: Record<string, string>, status: 200 | 400) => {
     const type = service.jobTypes.find((t) => t.name === typeName) ?? service.jobTypes[0]!;
@@ -79,7 +76,7 @@ export function createApp(o: WebOptions): Hono {
 
   app.get('/', (c) => showForm(c, c.req.query('type'), {}, {}, 200));
 
-  app.post('/jobs', bodyLimit({ maxSize: o.maxBodyBytes ?? 64 * 1024 * 1024, onError: (c) => c.html(errorPage(frame, 413, 'The submission is larger than this service accepts, so nothing was kept.', 'Make the uploaded files smaller and try again.'), 413) }), async (c) => {
+  app.post('/jobs', bodyLimit({ maxSize: o.maxBodyBytes ?? cfg.web.maxBodyBytes, onError: (c) => c.html(errorPage(frame, 413, 'The submission is larger than this service accepts, so nothing was kept.', 'Make the uploaded files smaller and try again.'), 413) }), async (c) => {
     let body: Record<string, string | File | (string | File)[]>;
     try {
       body = await c.req.parseBody({ all: true });
@@ -127,7 +124,7 @@ export function createApp(o: WebOptions): Hono {
     const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
     checkCsrf(c, body.csrf);
     const id = c.req.param('id');
-    if (!isJobId(id)) throw new NotFoundError(`No job with id "${id}" was found.`);
+    if (!isJobId(id)) throw new NotFoundError('No job with this id was found.');
     if (!o.cancel) throw new JobdirError('Cancelling is not available in this setup.');
     await o.cancel(id, 'the user');
     return c.redirect(`/jobs/${id}`, 303);
@@ -151,7 +148,7 @@ export function createApp(o: WebOptions): Hono {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  app.notFound((c) => c.html(errorPage(frame, 404, 'There is no page at this address.', 'Check the link, or start from the form.'), 404));
+  app.notFound((c) => c.req.path.startsWith('/api/') ? c.json({ error: { code: 'not_found', message: 'There is no API endpoint at this address.' } }, 404) : c.html(errorPage(frame, 404, 'There is no page at this address.', 'Check the link, or start from the form.'), 404));
 
   app.onError((err, c) => {
     const known = err instanceof JobdirError;
@@ -161,7 +158,7 @@ export function createApp(o: WebOptions): Hono {
     const next = status === 404 ? 'Check that the link is complete: job links are long and easily cut in two.'
       : status === 410 ? 'Results are kept for a limited time. Submit the job again to get new results.'
       : status === 503 ? 'Please try again in a few minutes.' : 'Go back, correct the request and try again.';
-    if (c.req.path.startsWith('/api/')) return c.json({ error: { code: known ? (err as JobdirError).code : 'internal_error', message } }, status as 400);
+    if (c.req.path.startsWith('/api/')) return c.json({ error: { code: known ? (err as JobdirError).code : 'internal_error', message, ...(err instanceof InputError ? { fields: err.fields } : {}) } }, status as 400);
     return c.html(errorPage(frame, status, message, next), status as 400);
   });
 

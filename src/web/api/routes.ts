@@ -1,0 +1,298 @@
+import { createHash } from 'node:crypto';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Config } from '../../config/index.js';
+import { InputError, JobdirError, NotFoundError, UnavailableError } from '../../errors.js';
+import type { Log } from '../../log.js';
+import { queueMail } from '../../mail/queue.js';
+import type { QueuedJob } from '../../scheduler/index.js';
+import type { Service } from '../../service/types.js';
+import { checkEmail, type Upload, validateSubmission } from '../../service/validate.js';
+import { STATES } from '../../states.js';
+import { findJob, getJob, type Job, listUserJobs, openResultFile, readJob, type Store } from '../../store/index.js';
+import { myJobsMail } from '../../../templates/my-jobs.js';
+import { fileResponse } from '../download.js';
+import { UnauthorizedError } from '../security/admin-auth.js';
+import type { Guards } from '../security/guards.js';
+import { myJobsUrl, verifyEmailToken } from '../security/tokens.js';
+import { submitValid } from '../submit.js';
+import { jobView } from '../view.js';
+import { type Schema, validate } from './schema.js';
+import { ErrorBody, FileName, JobCreated, JobId, JobList, JobStatus, JobTypeInfo, ServiceInfo, describeType, submitSchema } from './schemas.js';
+import { externalState } from './states.js';
+
+/** What the API needs (a subset of the web layer's options). */
+export interface ApiOptions {
+  cfg: Config;
+  service: Service;
+  store: Store;
+  log: Log;
+  secret: string;
+  guards: Guards;
+  notify?: (job: QueuedJob) => void;
+  cancel?: (id: string, by: string) => Promise<void>;
+  queuePosition?: (id: string) => number | null;
+  /** Deliver queued mail now (the backend's mailer), when this process has one. */
+  flushMail?: () => void;
+}
+
+/** What a handler receives once the route's schemas accepted the request. */
+export interface ApiInput {
+  params: Record<string, string>;
+  query: Record<string, string>;
+  /** Parsed JSON, or the form fields (files as Upload) of a multipart body. */
+  body: Record<string, string | Upload>;
+}
+
+/** One API route, declared as data: the server validates with it and openapi.ts documents it. */
+export interface ApiRoute {
+  method: 'get' | 'post';
+  /** OpenAPI-style path under /api, e.g. /jobs/{id}. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  params?: Record<string, Schema>;
+  query?: Record<string, Schema>;
+  /** `token`: a my-jobs token as `Authorization: Bearer …`. */
+  security?: 'token';
+  body?: { json?: Schema; form?: Schema };
+  responses: Record<number, { description: string; schema?: Schema; media?: string }>;
+  middleware?: MiddlewareHandler[];
+  handle(c: Context, input: ApiInput): Response | Promise<Response>;
+}
+
+/** 415: a body in a format the route does not take. */
+class UnsupportedMediaError extends JobdirError {
+  override name = 'UnsupportedMediaError';
+  override status = 415;
+  override code = 'unsupported_media_type';
+}
+
+/** 413: a body larger than [web] max_body. */
+export class TooLargeError extends JobdirError {
+  override name = 'TooLargeError';
+  override status = 413;
+  override code = 'too_large';
+}
+
+const NO_JOB = 'No job with this id was found.';
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((s) => [s, { description: { 400: 'Invalid input', 401: 'Missing or invalid token', 404: 'Unknown job (or file)', 409: 'Not possible in the job\'s state', 410: 'Archived: results no longer available', 413: 'Body too large', 415: 'Body not JSON or multipart', 429: 'Too many requests from this address', 503: 'Cannot accept work now' }[s] ?? 'Error', schema: ErrorBody }]));
+
+/** The API's routes. */
+export function apiRoutes(o: ApiOptions): ApiRoute[] {
+  const { cfg, service, store } = o;
+  const jobUrl = (id: string) => `/api/jobs/${id}`;
+  const links = (id: string, cancellable = false) => ({ self: jobUrl(id), results: `/jobs/${id}`, ...(cancellable ? { cancel: `${jobUrl(id)}/cancel` } : {}) });
+  const limitBody = bodyLimit({ maxSize: cfg.web.maxBodyBytes, onError: () => { throw new TooLargeError('The submission is larger than this service accepts, so nothing was kept. Make the uploaded files smaller and try again.'); } });
+
+  const status = async (job: Job) => {
+    const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
+    const v = await jobView(cfg, service, job, pos);
+    return {
+      id: v.id, state: job.state, ...renameExt(externalState(job.state, job.config.result?.failure_kind)), type: v.type,
+      progress: v.progress, queue_position: v.queuePosition, submitted: v.submitted, started: v.started, finished: v.finished,
+      failure: v.failure, result: v.result && 'text' in v.result ? v.result.text : null,
+      files: v.files.map((f) => ({ name: f.name, size: f.size, url: `${jobUrl(job.id)}/files/${encodeURIComponent(f.name)}` })),
+      links: links(job.id, v.cancellable),
+    };
+  };
+  const tokenEmail = (c: Context, query: Record<string, string>) => {
+    const auth = c.req.header('authorization') ?? '';
+    const token = /^Bearer (\S{1,600})$/i.exec(auth)?.[1] ?? query.token ?? '';
+    const email = token ? verifyEmailToken(o.secret, token) : null;
+    if (!email) throw new UnauthorizedError('This "my jobs" link is not valid or has expired. Ask for a new one on the my-jobs page: it is sent to your email address.');
+    return email;
+  };
+
+  return [
+    {
+      method: 'get', path: '/parameters', operationId: 'getParameters', tag: 'service',
+      summary: 'The service, its job types and their parameters (name, type, label, default, choices, limits)',
+      responses: { 200: { description: 'The service description', schema: ServiceInfo } },
+      handle: (c) => c.json({ service: service.name, title: service.title, ...(service.description ? { description: service.description } : {}), email: service.email ?? 'optional', types: service.jobTypes.map(describeType) }),
+    },
+    {
+      method: 'get', path: '/parameters/{type}', operationId: 'getJobType', tag: 'service',
+      summary: 'One job type and its parameters',
+      params: { type: { type: 'string', maxLength: 40, 'x-miss': true } },
+      responses: { 200: { description: 'The job type', schema: JobTypeInfo }, ...errors(404) },
+      handle: (c, { params }) => {
+        const t = service.jobTypes.find((x) => x.name === params.type);
+        if (!t) throw new NotFoundError('There is no job type with this name.');
+        return c.json(describeType(t));
+      },
+    },
+    {
+      method: 'post', path: '/jobs', operationId: 'submitJob', tag: 'jobs',
+      summary: 'Submit a job',
+      description: 'JSON for parameters only, multipart/form-data when files are uploaded (the same fields as the HTML form). Validated exactly like the form; answers 201 with a Location header once the job is durable.',
+      body: { json: submitSchema(service), form: submitSchema(service) },
+      middleware: [o.guards.submitLimit, limitBody],
+      responses: { 201: { description: 'Created; Location names the status URL', schema: JobCreated }, ...errors(400, 413, 415, 429, 503) },
+      handle: async (c, { body }) => {
+        const valid = validateSubmission(service, body);
+        const ref = await submitValid(o, valid);
+        c.header('Location', jobUrl(ref.id));
+        return c.json({ id: ref.id, state: ref.state, links: links(ref.id, true) }, 201);
+      },
+    },
+    {
+      method: 'get', path: '/jobs/{id}', operationId: 'getJobStatus', tag: 'jobs',
+      summary: 'A job\'s state, progress, times, failure and result files',
+      params: { id: JobId },
+      responses: { 200: { description: 'The job\'s status', schema: JobStatus }, ...errors(404, 410) },
+      handle: async (c, { params }) => c.json(await status(await getJob(store, params.id!))),
+    },
+    {
+      method: 'get', path: '/jobs/{id}/files/{name}', operationId: 'getResultFile', tag: 'jobs',
+      summary: 'Download one result file of a finished job',
+      params: { id: JobId, name: FileName },
+      responses: { 200: { description: 'The file', media: 'application/octet-stream' }, ...errors(404, 410) },
+      handle: async (_c, { params }) => {
+        const job = await getJob(store, params.id!);
+        if (job.state === STATES.ARCHIVED) await jobView(cfg, service, job, null);
+        const type = service.jobTypes.find((t) => t.name === job.config.settings?.type);
+        const file = job.state === STATES.COMPLETED || job.state === STATES.FAILED ? await openResultFile(job, params.name!, type?.downloads, cfg.web.maxDownloadBytes) : null;
+        if (!file) throw new NotFoundError('This job has no file with this name to download.');
+        return fileResponse(file, params.name!);
+      },
+    },
+    {
+      method: 'post', path: '/jobs/{id}/cancel', operationId: 'cancelJob', tag: 'jobs',
+      summary: 'Cancel a queued or running job',
+      params: { id: JobId },
+      responses: { 202: { description: 'Cancel requested (durable); the job ends as failed (cancelled)', schema: JobStatus }, ...errors(404, 409, 410, 503) },
+      handle: async (c, { params }) => {
+        const job = await getJob(store, params.id!);
+        if (job.state === STATES.ARCHIVED) await jobView(cfg, service, job, null);
+        if (!o.cancel) throw new UnavailableError('Cancelling is not available from this web server; ask the administrator.');
+        await o.cancel(job.id, 'the API client');
+        return c.json(await status(await getJob(store, job.id)), 202);
+      },
+    },
+    {
+      method: 'get', path: '/jobs', operationId: 'listMyJobs', tag: 'my jobs',
+      summary: 'The jobs of the email address a my-jobs token proves',
+      description: 'The token is the last part of a my-jobs link (mailed on request and in completion emails); send it as `Authorization: Bearer TOKEN` (or `?token=`).',
+      security: 'token',
+      query: { token: { type: 'string', maxLength: 600 } },
+      responses: { 200: { description: 'The jobs, newest first', schema: JobList }, ...errors(401) },
+      handle: async (c, { query }) => {
+        const email = tokenEmail(c, query);
+        return c.json({ email, jobs: await userJobs(store, email, links) });
+      },
+    },
+    {
+      method: 'post', path: '/my-jobs', operationId: 'requestMyJobsLink', tag: 'my jobs',
+      summary: 'Mail a signed, expiring my-jobs link to an address',
+      description: 'Always answers 202 with the same message, whether or not the address has jobs here.',
+      body: { json: { type: 'object', required: ['email'], properties: { email: { type: 'string', maxLength: 254 } }, additionalProperties: false } },
+      middleware: [o.guards.submitLimit],
+      responses: { 202: { description: 'Accepted', schema: { type: 'object', properties: { message: { type: 'string' } } } }, ...errors(400, 429) },
+      handle: (c, { body }) => {
+        const email = String(body.email ?? '').trim();
+        const bad = checkEmail(email);
+        if (bad) throw new InputError({ email: bad });
+        void mailMyJobsLink(o, email);
+        return c.json({ message: MY_JOBS_SENT }, 202);
+      },
+    },
+  ];
+}
+
+/** What the my-jobs request says, whatever the address. */
+export const MY_JOBS_SENT = 'If this address has jobs here, a link to them is on its way to it. The link works for a limited time.';
+
+/** Mail `email` a my-jobs link if it has jobs (in the background: the reply never waits, so its timing says nothing). */
+export async function mailMyJobsLink(o: Pick<ApiOptions, 'cfg' | 'store' | 'secret' | 'log' | 'flushMail'>, email: string): Promise<void> {
+  try {
+    if ((await listUserJobs(o.store, email)).length === 0) return;
+    const url = myJobsUrl(o.cfg.general.urltop, o.secret, email, o.cfg.web.linkTtlMs);
+    const key = `myjobs-${createHash('sha256').update(email).digest('hex').slice(0, 16)}-${Date.now()}`;
+    await queueMail(o.store, o.cfg, key, { to: [email], ...myJobsMail({ service: o.cfg.general.serviceName, url, ttlMs: o.cfg.web.linkTtlMs }) });
+    o.flushMail?.();
+  } catch (err) {
+    o.log('my_jobs_mail_failed', { error: (err as Error).message });
+  }
+}
+
+/** The jobs in `email`'s index, newest first (at most 1000). */
+export async function userJobs(store: Store, email: string, links: (id: string) => Record<string, string>) {
+  const ids = (await listUserJobs(store, email)).slice(0, 1000);
+  const jobs = await Promise.all(ids.map(async (id) => {
+    const ref = await findJob(store, id);
+    if (!ref) return null;
+    const job = await readJob(ref).catch(() => null);
+    if (!job || job.config.settings?.email !== email) return null;
+    return { id, state: job.state, type: job.config.settings?.type ?? '', submitted: job.config.settings?.submitted ?? '', links: links(id) };
+  }));
+  return jobs.filter((j) => j !== null).sort((a, b) => b.submitted.localeCompare(a.submitted));
+}
+
+function renameExt(e: { dispatcher: string; wes: string }) {
+  return { dispatcher_status: e.dispatcher, wes_state: e.wes };
+}
+
+/** Read and check a request against its route's schemas. */
+async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
+  const params: Record<string, string> = {};
+  for (const [name, schema] of Object.entries(r.params ?? {})) {
+    const v = c.req.param(name) ?? '';
+    const bad = validate(schema, v, name);
+    if (Object.keys(bad).length) throw schema['x-miss'] ? new NotFoundError(name === 'id' ? NO_JOB : 'Nothing was found at this address.') : new InputError(bad);
+    params[name] = v;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, schema] of Object.entries(r.query ?? {})) {
+    const v = c.req.query(name);
+    if (v === undefined) continue;
+    const bad = validate(schema, v, name);
+    if (Object.keys(bad).length) throw new InputError(bad);
+    query[name] = v;
+  }
+  let body: ApiInput['body'] = {};
+  if (r.body) {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type === 'application/json' && r.body.json) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await c.req.text());
+      } catch {
+        throw new InputError({ body: 'is not valid JSON' });
+      }
+      const bad = validate(r.body.json, parsed);
+      if (Object.keys(bad).length) throw new InputError(bad);
+      body = Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+    } else if ((type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') && r.body.form) {
+      let form: Record<string, string | File | (string | File)[]>;
+      try {
+        form = await c.req.parseBody({ all: true });
+      } catch {
+        throw new InputError({ body: 'could not be read as a form' });
+      }
+      for (const [k, v] of Object.entries(form)) {
+        const one = Array.isArray(v) ? v[v.length - 1] : v;
+        if (one === undefined) continue;
+        body[k] = typeof one === 'string' ? one : { filename: one.name, type: one.type, data: new Uint8Array(await one.arrayBuffer()) };
+      }
+    } else {
+      throw new UnsupportedMediaError(`Send the body as ${[r.body.json ? 'application/json' : '', r.body.form ? 'multipart/form-data' : ''].filter(Boolean).join(' or ')}.`);
+    }
+  }
+  return { params, query, body };
+}
+
+/** The /api sub-app: every route of `routes`, each behind its schema checks. */
+export function mountApi(routes: ApiRoute[]): Hono {
+  const api = new Hono();
+  for (const r of routes) {
+    api.on(r.method.toUpperCase(), [r.path.replace(/\{(\w+)\}/g, ':$1')], ...(r.middleware ?? []), async (c) => r.handle(c, await readInput(c, r)));
+  }
+  // Anything else under /jobs/ reads exactly like an unknown job (ids are unguessable, and misses alike).
+  api.all('/jobs/*', () => {
+    throw new NotFoundError(NO_JOB);
+  });
+  return api;
+}

@@ -1,0 +1,151 @@
+import type { Field, JobType, Service } from '../../service/types.js';
+import { ALL_STATES } from '../../states.js';
+import { ID_ALPHABET } from '../../store/index.js';
+import type { Schema } from './schema.js';
+
+/** A job id in a path: a mismatch is answered like an unknown job (404), never 400. */
+export const JobId: Schema = { type: 'string', pattern: `^[${ID_ALPHABET}]{12,40}$`, description: 'Job id: random consonants (≥ 51 random bits).', 'x-miss': true };
+
+/** A result file name in a path (the store decides what may be served). */
+export const FileName: Schema = { type: 'string', maxLength: 255, description: 'A file name from the job\'s `files` list.', 'x-miss': true };
+
+/** Every error: a stable code and the message the HTML page would show. */
+export const ErrorBody: Schema = {
+  type: 'object', required: ['error'],
+  properties: {
+    error: {
+      type: 'object', required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: ['invalid_input', 'not_found', 'gone', 'conflict', 'unavailable', 'unauthorized', 'rate_limited', 'too_large', 'unsupported_media_type', 'csrf', 'internal_error'] },
+        message: { type: 'string', description: 'For people: what happened and what to do.' },
+        fields: { type: 'object', additionalProperties: { type: 'string' }, description: 'invalid_input: field → what is wrong with it.' },
+      },
+    },
+  },
+};
+
+const str: Schema = { type: 'string' };
+const when: Schema = { type: 'string', format: 'date-time', nullable: true };
+
+/** The links a job resource carries. */
+const Links: Schema = {
+  type: 'object', required: ['self', 'results'],
+  properties: { self: { type: 'string', description: 'This status, as JSON.' }, results: { type: 'string', description: 'The results page for people.' }, cancel: { type: 'string' } },
+};
+
+/** What POST /api/jobs answers. */
+export const JobCreated: Schema = {
+  type: 'object', required: ['id', 'state', 'links'],
+  properties: { id: str, state: { type: 'string', enum: ALL_STATES }, links: Links },
+};
+
+/** A job's status (GET /api/jobs/{id}). */
+export const JobStatus: Schema = {
+  type: 'object',
+  required: ['id', 'state', 'dispatcher_status', 'wes_state', 'type', 'progress', 'queue_position', 'submitted', 'started', 'finished', 'failure', 'files', 'links'],
+  properties: {
+    id: str,
+    state: { type: 'string', enum: ALL_STATES, description: 'jobdir state (see the table in the description).' },
+    dispatcher_status: { type: 'string', enum: ['QUEUED', 'RUNNING', 'FINISHED', 'ERROR', 'FAILURE', 'NOT_FOUND'] },
+    wes_state: { type: 'string', enum: ['QUEUED', 'INITIALIZING', 'RUNNING', 'COMPLETE', 'EXECUTOR_ERROR', 'SYSTEM_ERROR', 'CANCELED', 'DELETED'] },
+    type: str,
+    progress: { type: 'object', nullable: true, properties: { fraction: { type: 'number', nullable: true, minimum: 0, maximum: 1 }, message: str } },
+    queue_position: { type: 'integer', nullable: true, description: 'Jobs ahead of this one while queued.' },
+    submitted: { type: 'string', format: 'date-time' },
+    started: when,
+    finished: when,
+    failure: { type: 'string', nullable: true, description: 'Why the job failed, in plain words.' },
+    result: { type: 'string', nullable: true, description: 'The service\'s one-line summary of a completed job, when it gives one as text.' },
+    files: { type: 'array', items: { type: 'object', required: ['name', 'size', 'url'], properties: { name: str, size: { type: 'integer' }, url: str } } },
+    links: Links,
+  },
+};
+
+/** GET /api/jobs: the jobs of the address a my-jobs token proves. */
+export const JobList: Schema = {
+  type: 'object', required: ['email', 'jobs'],
+  properties: {
+    email: str,
+    jobs: { type: 'array', items: { type: 'object', required: ['id', 'state', 'type', 'submitted', 'links'], properties: { id: str, state: { type: 'string', enum: ALL_STATES }, type: str, submitted: str, links: Links } } },
+  },
+};
+
+/** One parameter as described to clients. */
+const Parameter: Schema = {
+  type: 'object', required: ['name', 'type', 'label', 'required'],
+  properties: {
+    name: str, type: { type: 'string', enum: ['integer', 'number', 'string', 'choice', 'boolean', 'email', 'file'] }, label: str, help: str,
+    required: { type: 'boolean' }, default: { type: ['string', 'number', 'boolean'] }, choices: { type: 'array', items: str },
+    min: { type: 'number' }, max: { type: 'number' }, max_length: { type: 'integer' }, max_bytes: { type: 'integer' }, accept: { type: 'array', items: str }, multiline: { type: 'boolean' },
+  },
+};
+
+/** A job type and its parameters. */
+export const JobTypeInfo: Schema = {
+  type: 'object', required: ['name', 'title', 'parameters'],
+  properties: { name: str, title: str, description: str, parameters: { type: 'array', items: Parameter } },
+};
+
+/** GET /api/parameters. */
+export const ServiceInfo: Schema = {
+  type: 'object', required: ['service', 'title', 'email', 'types'],
+  properties: { service: str, title: str, description: str, email: { type: 'string', enum: ['required', 'optional'] }, types: { type: 'array', items: JobTypeInfo } },
+};
+
+/** Describe one field for clients (like the dispatcher's parameterdetails). */
+export function describeField(name: string, f: Field): Record<string, unknown> {
+  const out: Record<string, unknown> = { name, type: f.kind, label: f.label ?? name, required: f.required !== false };
+  if (f.help) out.help = f.help;
+  if ('default' in f && f.default !== undefined) out.default = f.default;
+  if (f.kind === 'choice') out.choices = [...f.choices];
+  if ((f.kind === 'integer' || f.kind === 'number') && f.min !== undefined) out.min = f.min;
+  if ((f.kind === 'integer' || f.kind === 'number') && f.max !== undefined) out.max = f.max;
+  if (f.kind === 'string') {
+    out.max_length = f.maxLength ?? 1000;
+    if (f.multiline) out.multiline = true;
+  }
+  if (f.kind === 'file') {
+    out.max_bytes = f.maxBytes;
+    if (f.accept) out.accept = [...f.accept];
+  }
+  return out;
+}
+
+/** Describe a job type for clients. */
+export function describeType(t: JobType): Record<string, unknown> {
+  return { name: t.name, title: t.title ?? t.name, ...(t.description ? { description: t.description } : {}), parameters: Object.entries(t.fields).map(([n, f]) => describeField(n, f)) };
+}
+
+/** JSON Schema of one field's value in a JSON submission. */
+function fieldSchema(name: string, f: Field): Schema {
+  const d = { description: f.label ?? name };
+  switch (f.kind) {
+    case 'integer': return { ...d, type: ['integer', 'string'], ...(f.min !== undefined ? { minimum: f.min } : {}), ...(f.max !== undefined ? { maximum: f.max } : {}) };
+    case 'number': return { ...d, type: ['number', 'string'], ...(f.min !== undefined ? { minimum: f.min } : {}), ...(f.max !== undefined ? { maximum: f.max } : {}) };
+    case 'boolean': return { ...d, type: ['boolean', 'string'] };
+    case 'choice': return { ...d, type: 'string', enum: [...f.choices] };
+    case 'file': return { ...d, type: 'string', format: 'binary', description: `${d.description} (multipart/form-data only; at most ${f.maxBytes} bytes)` };
+    default: return { ...d, type: 'string', ...(f.kind === 'string' ? { maxLength: f.maxLength ?? 1000 } : {}) };
+  }
+}
+
+/**
+ * The body of POST /api/jobs for `service`: a flat object like the HTML form (`type`,
+ * `email`, then the job type's parameters). The server checks the shape here and the
+ * values with validateSubmission, the same check the form gets; `oneOf` documents each
+ * job type's parameters.
+ */
+export function submitSchema(service: Service): Schema {
+  return {
+    type: 'object',
+    additionalProperties: { type: ['string', 'number', 'boolean'] },
+    properties: { type: { type: 'string', enum: service.jobTypes.map((t) => t.name) }, email: { type: 'string', maxLength: 254 } },
+    oneOf: service.jobTypes.map((t) => ({
+      type: 'object',
+      title: t.name,
+      required: ['type', ...Object.entries(t.fields).filter(([, f]) => f.required !== false && !('default' in f && f.default !== undefined) && f.kind !== 'boolean').map(([n]) => n)],
+      properties: { type: { type: 'string', enum: [t.name] }, email: { type: 'string', format: 'email' }, ...Object.fromEntries(Object.entries(t.fields).map(([n, f]) => [n, fieldSchema(n, f)])) },
+      additionalProperties: false,
+    } as Schema)),
+  };
+}

@@ -1,0 +1,69 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { WebConfig } from '../../config/index.js';
+import { JobdirError } from '../../errors.js';
+import { clientAddress } from './client.js';
+import { createCounter, missDelay } from './limiter.js';
+
+/** Too many requests from one client (429); carries Retry-After. */
+export class RateLimitedError extends JobdirError {
+  override name = 'RateLimitedError';
+  override status = 429;
+  override code = 'rate_limited';
+}
+
+/** Paths where a 404/401/410 is a guess at a job, a file or a credential. */
+const GUESSABLE = /^\/(api\/)?(jobs\/|my-jobs|admin)|^\/api\/jobs$/;
+
+/** Middleware that keep one client from flooding or guessing. */
+export interface Guards {
+  /** Counts submissions per client address; over `[web] submit_limit` answers 429. */
+  submitLimit: MiddlewareHandler;
+  /**
+   * After the response is known: a miss (404, 401, 410) on a job, file, my-jobs or admin
+   * path is counted per client; past `[web] miss_limit` each further miss waits, the waits
+   * doubling up to `[web] miss_delay` and queued per client (parallel guesses wait their
+   * turn), so one address gets at most one guess per miss_delay. A client with too many
+   * misses waiting is answered 429 at once.
+   */
+  missSlowdown: MiddlewareHandler;
+}
+
+/** Guards configured by `[web]`. */
+export function createGuards(web: WebConfig): Guards {
+  const submits = createCounter(web.submitLimit.windowMs);
+  const misses = createCounter(web.missLimit.windowMs);
+  const queue = new Map<string, { nextAt: number; waiting: number }>();
+  const addr = (c: Context) => clientAddress(c, web.trustProxy);
+  const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
+  return {
+    async submitLimit(c, next) {
+      const who = addr(c);
+      if (submits.hit(who) > web.submitLimit.count) {
+        const wait = submits.resetIn(who);
+        c.header('Retry-After', String(Math.ceil(wait / 1000)));
+        throw new RateLimitedError(`Too many submissions from your address; nothing was kept. Please try again in ${minutes(wait)} minute${minutes(wait) === 1 ? '' : 's'}.`);
+      }
+      await next();
+    },
+    async missSlowdown(c, next) {
+      const who = addr(c);
+      const q = queue.get(who);
+      if (q && q.waiting >= 32) {
+        c.header('Retry-After', String(Math.ceil(web.missDelayMs / 1000) || 1));
+        throw new RateLimitedError('Too many requests for pages that do not exist came from your address. Please wait a little and try again.');
+      }
+      await next();
+      const s = c.res.status;
+      if ((s !== 404 && s !== 401 && s !== 410) || !GUESSABLE.test(c.req.path)) return;
+      const delay = missDelay(misses.hit(who), web.missLimit.count, web.missDelayMs);
+      if (delay === 0) return;
+      const now = Date.now();
+      const e = queue.get(who) ?? { nextAt: now, waiting: 0 };
+      queue.set(who, e);
+      e.nextAt = Math.max(now, e.nextAt) + delay;
+      e.waiting++;
+      await new Promise((r) => setTimeout(r, e.nextAt - now));
+      if (--e.waiting === 0) queue.delete(who);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { html } from 'hono/html';
+import { formatDuration } from '../src/config/duration.js';
+import { layout, type PageFrame } from './layout.js';
+
+type Frame = Omit<PageFrame, 'title' | 'refresh'>;
+
+/** The mail carrying a my-jobs link. */
+export function myJobsMail(f: { service: string; url: string; ttlMs: number }): { subject: string; text: string } {
+  return {
+    subject: `${f.service}: your jobs`,
+    text: [
+      `Someone (we hope you) asked for a list of your ${f.service} jobs.`,
+      '',
+      `Your jobs: ${f.url}`,
+      '',
+      `The link works for ${formatDuration(f.ttlMs)}. Anyone with it can see your jobs, so do not share it.`,
+      'If you did not ask for it, you can ignore this message.',
+    ].join('\n'),
+  };
+}
+
+/** Ask for a my-jobs link (email + CSRF), or say that one was sent. */
+export function myJobsRequestPage(f: Frame & { csrf: string; email: string; sent: string | null; error: string | null }) {
+  return layout({ ...f, title: 'Your jobs' }, html`<h1>Your jobs</h1>
+${f.sent ? html`<p class="box" id="sent" role="status">${f.sent}</p>` : ''}
+<p>To see every job you submitted with your email address, we send a link to that address.</p>
+<form method="post" action="/my-jobs"><input type="hidden" name="csrf" value="${f.csrf}">
+<div class="f"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="email" required value="${f.email}" ${f.error ? html`aria-invalid="true" aria-describedby="email-err"` : ''}>
+${f.error ? html`<div class="err" id="email-err" role="alert">${f.error}</div>` : ''}</div>
+<button type="submit">Send me the link</button></form>`);
+}
+
+/** The jobs of one address. */
+export function myJobsPage(f: Frame & { email: string; jobs: { id: string; state: string; type: string; submitted: string }[] }) {
+  return layout({ ...f, title: 'Your jobs' }, html`<h1>Jobs of ${f.email}</h1>
+${f.jobs.length ? html`<table id="jobs"><tr><th>Job</th><th>Type</th><th>State</th><th>Submitted</th></tr>${f.jobs.map((j) => html`<tr><td><a href="/jobs/${j.id}">${j.id}</a></td><td>${j.type}</td><td><span class="state ${j.state}">${j.state}</span></td><td>${j.submitted}</td></tr>`)}</table>` : html`<p id="none">There are no jobs for this address.</p>`}
+<p><a href="/">Submit a new job</a></p>`);
+}
