@@ -6,6 +6,8 @@ interface JobMailFacts {
   url: string;
   ok: boolean;
   failure: string | null;
+  /** A signed link listing all of this address's jobs (expires). */
+  myJobsUrl?: string;
 }
 
 /** To the user when their job ends. */
@@ -19,6 +21,7 @@ export function jobEndedMail(f: JobMailFacts): { subject: string; text: string }
       `Results: ${f.url}`,
       '',
       'This link is the key to your results: share it only with people who may see them.',
+      ...(f.myJobsUrl ? ['', `All your jobs (this link expires): ${f.myJobsUrl}`] : []),
     ].join('\n'),
   };
 }

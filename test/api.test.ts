@@ -143,6 +143,10 @@ describe('the JSON API over a real server', () => {
     assert.equal((await fetch(`${svc.url}/api/jobs`, { headers: { authorization: `Bearer ${forged}` } })).status, 401);
     assert.equal((await fetch(`${svc.url}/api/jobs`)).status, 401);
     assert.equal((await fetch(`${svc.url}/my-jobs/${forged}`)).status, 401);
+    const ended = await waitFor(() => smtp.messages.find((m) => m.subject?.includes(`job ${id} completed`)), 15_000, 'completion mail');
+    const again = /All your jobs \(this link expires\): http:\/\/jobs\.example\.test\/my-jobs\/(\S+)/.exec(ended.text ?? '');
+    assert.ok(again, 'the completion email carries a my-jobs link');
+    assert.equal((await fetch(`${svc.url}/api/jobs`, { headers: { authorization: `Bearer ${again[1]}` } })).status, 200);
   });
 });
 

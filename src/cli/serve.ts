@@ -12,6 +12,7 @@ import { openStore, type Store } from '../store/index.js';
 import { createApp } from '../web/app.js';
 import { loadSecret } from '../web/secret.js';
 import { loadAdminCredentials } from '../web/security/admin-auth.js';
+import { myJobsUrl } from '../web/security/tokens.js';
 
 /** A running service: web + backend in one process. */
 export interface Running {
@@ -44,7 +45,8 @@ export async function startService(configFile: string, { port, webOnly = false, 
   const store = await openStore(cfg);
   const adminCredentials = cfg.web.adminCredentials ? await loadAdminCredentials(cfg.web.adminCredentials) : null;
   const lock = webOnly ? null : await acquireStateLock(cfg.backend.stateFile);
-  const backend = webOnly ? null : createBackend({ cfg, service, store, log });
+  const secret = await loadSecret(cfg.web.secretFile);
+  const backend = webOnly ? null : createBackend({ cfg, service, store, log, myJobsUrl: (email) => myJobsUrl(cfg.general.urltop, secret, email, cfg.web.linkTtlMs) });
   if (backend) {
     try {
       await backend.start();
@@ -57,7 +59,7 @@ export async function startService(configFile: string, { port, webOnly = false, 
   }
   const sweeper = backend ? startSweeper({ cfg, service, store, log }) : null;
   const app = createApp({
-    cfg, service, store, log, secret: await loadSecret(cfg.web.secretFile),
+    cfg, service, store, log, secret,
     adminCredentials,
     flushMail: backend ? () => void backend.mailer.flush() : undefined,
     notify: backend ? (job) => backend.notify(job) : undefined,
@@ -65,7 +67,14 @@ export async function startService(configFile: string, { port, webOnly = false, 
     queuePosition: backend ? (id) => Math.max(0, backend.scheduler.queued().findIndex((j) => j.id === id)) : undefined,
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: cfg.web.host, port: port ?? cfg.web.port }, () => resolve(s));
+    const s = serve({
+      fetch: app.fetch, hostname: cfg.web.host, port: port ?? cfg.web.port,
+      // Slow or oversized clients: headers must arrive within headers_timeout, the whole request within request_timeout.
+      serverOptions: {
+        headersTimeout: Math.min(cfg.web.headersTimeoutMs, cfg.web.requestTimeoutMs), requestTimeout: cfg.web.requestTimeoutMs, maxHeaderSize: cfg.web.maxHeaderSize,
+        connectionsCheckingInterval: Math.max(100, Math.min(30_000, cfg.web.headersTimeoutMs / 4)),
+      },
+    }, () => resolve(s));
     s.once('error', reject);
   });
   server.setTimeout?.(120_000);

@@ -30,6 +30,8 @@ export interface BackendOptions {
   hookTimeoutMs?: number;
   /** false: never start a job (restart-unfinished, admin tools): only finish and requeue. */
   launch?: boolean;
+  /** A signed "my jobs" link for an address, put in completion emails (the web's secret signs it). */
+  myJobsUrl?: (email: string) => string;
 }
 
 /** The backend: admits queued jobs, runs them, finishes them, and recovers after a crash. */
@@ -51,7 +53,7 @@ export interface Backend {
 }
 
 /** Create a backend for one service. */
-export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = cfg.backend.hookTimeoutMs, launch: launching = true }: BackendOptions): Backend {
+export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = cfg.backend.hookTimeoutMs, launch: launching = true, myJobsUrl }: BackendOptions): Backend {
   const scheduler = createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null);
   /** Local jobs whose exit report was lost (the launcher died): polled until they end. */
   const orphans = new Set<string>();
@@ -303,7 +305,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     const facts = { service: cfg.general.serviceName, id: ref.id, url: resultsUrl(ref.id), ok: !failure, failure: failure?.message ?? null };
     const email = job.config.settings?.email;
     const queued = !!email || failure?.kind === 'technical';
-    if (email) await queueMail(store, cfg, `${ref.id}.user`, { to: [email], ...jobEndedMail(facts), headers: { 'X-Jobdir-Job': ref.id } });
+    if (email) await queueMail(store, cfg, `${ref.id}.user`, { to: [email], ...jobEndedMail({ ...facts, myJobsUrl: myJobsUrl?.(email) }), headers: { 'X-Jobdir-Job': ref.id } });
     if (failure?.kind === 'technical') {
       const stderr = await readTail(ref.dir, JOB_FILES.STDERR, 4000);
       await queueMail(store, cfg, `${ref.id}.admin`, { to: [cfg.general.adminEmail], ...adminFailureMail({ ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' }), headers: { 'X-Jobdir-Job': ref.id } });
