@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineService, field } from '../../service/index.js';
+import { greet } from './greet.js';
 
 const program = fileURLToPath(new URL('./slow_div', import.meta.url));
 
-/** The demo: slow division, as in Dalke's job-management recipe. */
+/** The demo: slow division, as in Dalke's job-management recipe, and greet (greet.ts). */
 export default defineService({
   name: 'slowdiv',
   title: 'Slow division',
-  description: 'Divides x by y, slowly, like a long-running scientific program.',
+  description: 'Programs that take their time, like long-running scientific ones.',
   email: 'optional',
   jobTypes: [{
     name: 'divide',
@@ -16,5 +17,5 @@ export default defineService({
     run: ({ inputs, config }) => [program, inputs.x!, inputs.y!, config.ini.service?.sleep_seconds ?? '30'],
     downloads: ['stdout.txt', 'stderr.txt'],
     render: ({ inputs, stdout }) => `${inputs.x} / ${inputs.y} = ${/answer is: (\S+)/.exec(stdout)?.[1] ?? '?'}`,
-  }],
+  }, greet],
 });
