@@ -3,6 +3,7 @@ import { loadConfig } from '../config/index.js';
 import { loadService } from '../service/load.js';
 import { startService } from './serve.js';
 import { adminUserCommand } from './admin-user.js';
+import { newServiceCommand } from './new-service.js';
 
 /** What a command receives. */
 export interface CommandInput {
@@ -22,6 +23,7 @@ export interface Command {
 /** Every verb, by name. */
 export const commands: Record<string, Command> = {
   'admin-user': adminUserCommand,
+  'new-service': newServiceCommand,
   serve: {
     usage: '[--port N] [--web-only]',
     help: 'run the web server and the backend in the foreground',
