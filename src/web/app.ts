@@ -8,7 +8,7 @@ import { InputError, JobdirError, messageOf, NotFoundError } from '../errors.js'
 import type { Log } from '../log.js';
 import type { QueuedJob } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
-import { type Upload, validateSubmission } from '../service/validate.js';
+import { maxSubmissionBytes, type Upload, validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
 import { createJob, getJob, isJobId, openResultFile, type Store } from '../store/index.js';
 import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
@@ -68,7 +68,7 @@ export function createApp(o: WebOptions): Hono {
   const csrfToken = (c: Context): string => issueCsrf(c, https);
   const checkCsrf = verifyCsrf;
 
-  const showForm = async (c: Context, typeName: string | undefined, values: Record<string, string>, errors: Record<string, string>, status: 200 | 400) => {
+  const showForm = async (c: Context, typeName: string | undefined, values: Record<string, string>, errors: Record<string, string>, status: 200 | 400 | 413) => {
     const type = service.jobTypes.find((t) => t.name === typeName) ?? service.jobTypes[0]!;
     const email = (await getSignedCookie(c, o.secret, EMAIL_COOKIE)) || '';
     return c.html(formPage({ ...frame, types: service.jobTypes, type, values: { email, ...values }, errors, email: service.email ?? 'optional', csrf: csrfToken(c), description: service.description }), status);
@@ -76,7 +76,11 @@ export function createApp(o: WebOptions): Hono {
 
   app.get('/', (c) => showForm(c, c.req.query('type'), {}, {}, 200));
 
-  app.post('/jobs', bodyLimit({ maxSize: o.maxBodyBytes ?? cfg.web.maxBodyBytes, onError: (c) => c.html(errorPage(frame, 413, 'The submission is larger than this service accepts, so nothing was kept.', 'Make the uploaded files smaller and try again.'), 413) }), async (c) => {
+  app.post('/jobs', bodyLimit({ maxSize: o.maxBodyBytes ?? Math.min(cfg.web.maxBodyBytes, maxSubmissionBytes(service)), onError: (c) => {
+    // The rest of the body is never read: tell the client not to reuse this connection.
+    c.header('Connection', 'close');
+    return c.html(errorPage(frame, 413, 'The submission is larger than this service accepts, so nothing was kept.', 'Make the uploaded files smaller and try again.'), 413);
+  } }), async (c) => {
     let body: Record<string, string | File | (string | File)[]>;
     try {
       body = await c.req.parseBody({ all: true });
@@ -100,7 +104,7 @@ export function createApp(o: WebOptions): Hono {
     try {
       valid = validateSubmission(service, raw, ['csrf']);
     } catch (err) {
-      if (err instanceof InputError) return showForm(c, typeof raw.type === 'string' ? raw.type : undefined, values, err.fields, 400);
+      if (err instanceof InputError) return showForm(c, typeof raw.type === 'string' ? raw.type : undefined, values, err.fields, err.status === 413 ? 413 : 400);
       throw err;
     }
     const ref = await createJob(store, {
