@@ -14,6 +14,11 @@
 # stdout.txt/stderr.txt. Optional environment: JOBDIR_TIME_LIMIT and JOBDIR_KILL_GRACE
 # (seconds): TERM at the limit, KILL after the grace. The program sees JOBDIR_JOB_DIR,
 # JOBDIR_JOB_ID and JOBDIR_PROGRESS (the file to write progress to).
+# Array jobs (JOBDIR_ARRAY_TASKS=N, set by the cluster runners): the task number comes from
+# SLURM_ARRAY_TASK_ID or SGE_TASK_ID and the program sees it as JOBDIR_TASK_ID; the task
+# writes stdout.T.txt, stderr.T.txt and SUCCESS.T or ERROR.T, and the task that finds every
+# task's marker present writes the job's SUCCESS, or ERROR (reason=tasks_failed) plus a
+# one-line stderr.txt naming the failed tasks. RUNNING is shared (the last task to start).
 # Forks: mv, the program, mv (plus timeout when a limit is set). fsync of the markers and
 # outputs is left to the backend, which makes them durable before acting on them.
 
@@ -23,6 +28,15 @@ JOBDIR_JOB_ID=${PWD##*/}
 JOBDIR_PROGRESS=$PWD/PROGRESS
 export JOBDIR_JOB_DIR JOBDIR_JOB_ID JOBDIR_PROGRESS
 attempt=${2:-1}
+task= sfx= out=stdout.txt err=stderr.txt
+if [ -n "${JOBDIR_ARRAY_TASKS:-}" ]; then
+  task=${SLURM_ARRAY_TASK_ID:-${SGE_TASK_ID:-}}
+  [ "$task" = undefined ] && task=
+  if [ -n "$task" ]; then
+    JOBDIR_TASK_ID=$task; export JOBDIR_TASK_ID
+    sfx=.$task out=stdout.$task.txt err=stderr.$task.txt
+  fi
+fi
 
 # Clock without a fork: boot time from /proc/stat plus uptime.
 btime=0
@@ -41,7 +55,7 @@ host=
 [ -n "$host" ] || host=$(uname -n)
 
 mark() { # mark NAME TEXT: write TEXT to .NAME.tmp, rename to NAME
-  printf '%s' "$2" >".$1.tmp" && mv -f ".$1.tmp" "$1"
+  printf '%s' "$2" >".$1.tmp$sfx" && mv -f ".$1.tmp$sfx" "$1"
 }
 
 set --
@@ -49,7 +63,7 @@ while IFS= read -r a || [ -n "$a" ]; do
   case $a in *\\*) a=$(printf '%bx' "$a"); a=${a%x} ;; esac
   set -- "$@" "$a"
 done <argv
-[ $# -gt 0 ] || { mark ERROR "exit=127
+[ $# -gt 0 ] || { mark "ERROR$sfx" "exit=127
 reason=empty_argv
 "; exit 1; }
 
@@ -62,9 +76,9 @@ attempt=$attempt
 
 limit=${JOBDIR_TIME_LIMIT:-}
 if [ -n "$limit" ]; then
-  timeout -k "${JOBDIR_KILL_GRACE:-10}" "$limit" "$@" </dev/null >stdout.txt 2>stderr.txt &
+  timeout -k "${JOBDIR_KILL_GRACE:-10}" "$limit" "$@" </dev/null >"$out" 2>"$err" &
 else
-  "$@" </dev/null >stdout.txt 2>stderr.txt &
+  "$@" </dev/null >"$out" 2>"$err" &
 fi
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
@@ -78,15 +92,36 @@ if [ -n "$limit" ] && { [ "$rc" = 124 ] || { [ "$rc" = 137 ] && [ $((${now_s%.*}
 "
 fi
 if [ "$rc" = 0 ]; then
-  mark SUCCESS "exit=0
+  mark "SUCCESS$sfx" "exit=0
 ended=$now_s
 "
 elif [ "$rc" -gt 128 ] && [ -z "$extra" ]; then
-  mark ERROR "signal=$(kill -l $((rc - 128)))
+  mark "ERROR$sfx" "signal=$(kill -l $((rc - 128)))
 ended=$now_s
 "
 else
-  mark ERROR "exit=$rc
+  mark "ERROR$sfx" "exit=$rc
 ended=$now_s
 $extra"
+fi
+
+# Array task: the one that sees every task's marker writes the job's own marker.
+[ -n "$task" ] || exit 0
+i=1 failed=
+while [ "$i" -le "$JOBDIR_ARRAY_TASKS" ]; do
+  if [ -e "ERROR.$i" ]; then failed="$failed $i"; elif [ ! -e "SUCCESS.$i" ]; then exit 0; fi
+  i=$((i + 1))
+done
+if [ -z "$failed" ]; then
+  mark SUCCESS "exit=0
+tasks=$JOBDIR_ARRAY_TASKS
+ended=$now_s
+"
+else
+  printf 'array tasks failed:%s of %s (see stderr.N.txt)\n' "$failed" "$JOBDIR_ARRAY_TASKS" >stderr.txt
+  mark ERROR "exit=1
+reason=tasks_failed
+failed_tasks=${failed# }
+ended=$now_s
+"
 fi

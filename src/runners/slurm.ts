@@ -84,7 +84,8 @@ export function slurmEngine(): ClusterEngine {
       const text = rows.length === 1 && !rows[0]!.task
         ? `Slurm job ${id}: ${one(rows[0]!)}`
         : `Slurm array job ${id}: ${rows.map((x) => `task ${x.task}: ${one(x)}`).join('; ')}`;
-      return { text, timeLimit: rows.some((x) => x.state === 'TIMEOUT'), active: rows.some((x) => ACTIVE.has(x.state)) };
+      // While the job's processes are being killed the state reads COMPLETING; the reason already says TimeLimit.
+      return { text, timeLimit: rows.some((x) => x.state === 'TIMEOUT' || x.reason === 'TimeLimit'), active: rows.some((x) => ACTIVE.has(x.state)) };
     },
     async cancel(id, name) {
       await run('scancel', id ? [id] : ['-n', name], env);

@@ -1,0 +1,237 @@
+/**
+ * The Slurm and Grid Engine runners against the real single-node engines started by
+ * scripts/start-slurm.sh and scripts/start-sge.sh (npm test starts them). Jobs go in
+ * through HTTP; the backend is a real `jobdir serve` process where a test kills it.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, promises as fs, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { decodeJobConfig } from '../src/store/jobs.js';
+import type { Running } from '../src/cli/serve.js';
+import { idFromRedirect, idsIn, ROOT, serveForTest, startSmtp, submitForm, tempDir, waitFor, writeConfig, type SmtpReceiver } from './helpers.js';
+
+const SERVICE = join(ROOT, 'test/fixtures/cluster-service.ts');
+const SGE_ENV = { ...process.env, SGE_ROOT: process.env.SGE_ROOT ?? '/var/lib/gridengine', SGE_CELL: process.env.SGE_CELL ?? 'default' };
+type Kind = 'slurm' | 'sge';
+
+/** Is the engine's submit client installed and its daemon answering? (else the suite skips, saying why) */
+function engineMissing(kind: Kind): string | false {
+  try {
+    if (kind === 'slurm') execFileSync('squeue', ['-h', '-o', '%i'], { stdio: 'pipe', timeout: 10_000 });
+    else execFileSync('qstat', [], { stdio: 'pipe', env: SGE_ENV, timeout: 10_000 });
+    return false;
+  } catch (err) {
+    return `${kind === 'slurm' ? 'sbatch/squeue' : 'qsub/qstat'} missing or the daemon is not running (run scripts/start-${kind}.sh): ${(err as Error).message.split('\n')[0]}`;
+  }
+}
+
+/** How many jobs named `name` the cluster knows (queued, running or finished). */
+function clusterJobsNamed(kind: Kind, name: string): number {
+  const out = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: SGE_ENV });
+    } catch {
+      return '';
+    }
+  };
+  if (kind === 'slurm') return out('squeue', ['-h', '-t', 'all', '-n', name, '-o', '%i']).split('\n').filter(Boolean).length;
+  return (out('qstat', ['-j', name]).match(/^job_number:/gm) ?? []).length + (out('qacct', ['-j', name]).match(/^jobnumber/gm) ?? []).length;
+}
+
+async function jobConfig(root: string, state: string, id: string) {
+  return decodeJobConfig(await fs.readFile(join(root, 'jobs', state, id, 'config.ini'), 'utf8'));
+}
+async function clusterRecord(dir: string): Promise<Record<string, string>> {
+  const text = await fs.readFile(join(dir, 'CLUSTER'), 'utf8').catch(() => '');
+  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+async function stateOf(root: string, id: string): Promise<string | null> {
+  for (const s of ['incoming', 'preprocessing', 'running', 'postprocessing', 'finalizing', 'completed', 'failed']) {
+    if ((await idsIn(root, s)).includes(id)) return s;
+  }
+  return null;
+}
+
+function configFor(root: string, kind: Kind, extra: Record<string, Record<string, string | number>> = {}) {
+  const job = (more: Record<string, string> = {}) => ({ runner: kind, ...more });
+  return writeConfig(root, {
+    general: { service: SERVICE },
+    backend: { cluster_poll: '0.5s', cluster_grace: '1s' },
+    'job ok': job(), 'job exit1': job(), 'job sleep': job(), 'job tasks': job(),
+    // the cluster's own limit, below the program's 600 s: Slurm's minimum is 1 minute
+    'job long': job({ time: kind === 'slurm' ? '1' : '0:0:3' }),
+    ...extra,
+  });
+}
+
+/** `jobdir serve` in its own process (so a test can SIGKILL it), with its URL. */
+async function serveProcess(config: string, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', config, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const url = await waitFor(() => /serving on (http:\/\/\S+)/.exec(out)?.[1] ?? (child.exitCode !== null ? Promise.reject(new Error(`serve exited: ${out}`)) : null), 30_000, 'jobdir serve');
+  return { child, url };
+}
+async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await gone;
+}
+
+/** Cancel like a browser: the results page's form (CSRF token + cookie), then POST. */
+async function cancelViaForm(url: string, id: string): Promise<number> {
+  const page = await fetch(`${url}/jobs/${id}`);
+  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())?.[1] ?? '';
+  const res = await fetch(`${url}/jobs/${id}/cancel`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams({ csrf }) });
+  return res.status;
+}
+
+for (const kind of ['slurm', 'sge'] as const) {
+  const missing = engineMissing(kind);
+  describe(`the ${kind} runner on the real engine`, { skip: missing }, () => {
+    let root: string;
+    let svc: Running;
+    let smtp: SmtpReceiver;
+    let longId = '';
+    before(async () => {
+      root = tempDir(`jobdir-${kind}-`);
+      smtp = await startSmtp();
+      svc = await serveForTest(await configFor(root, kind, { email: { host: '127.0.0.1', port: smtp.port } }));
+      // Submitted first: the cluster's time limit takes a while (Slurm: 1 min, checked every ~30 s).
+      longId = idFromRedirect(await submitForm(svc.url, { type: 'long' }));
+    });
+    after(async () => {
+      if (longId && (await stateOf(root, longId)) === 'running') {
+        await svc.backend?.cancel(longId, 'the test').catch(() => {});
+        await waitFor(async () => (await stateOf(root, longId)) === 'failed', 60_000, 'long job cancelled').catch(() => {});
+      }
+      await svc?.close();
+      await smtp?.close();
+    });
+
+    test('a job submitted through HTTP runs under the cluster, ends with its result and its email', async () => {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'hello cluster', email: 'carol@example.test' }));
+      await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 60_000, 'job completed');
+      const dir = join(root, 'jobs/completed', id);
+      const rec = await clusterRecord(dir);
+      assert.equal(rec.phase, 'submitted');
+      assert.equal(rec.kind, kind);
+      assert.equal(rec.name, `jd-${id}-1`);
+      assert.match(rec.id ?? '', /^\d+$/);
+      assert.equal(clusterJobsNamed(kind, `jd-${id}-1`), 1);
+      assert.equal(await fs.readFile(join(dir, 'stdout.txt'), 'utf8'), 'hello cluster\n');
+      assert.match(await (await fetch(`${svc.url}/jobs/${id}`)).text(), /echoed: hello cluster/);
+      const mail = await waitFor(() => smtp.messages.find((m) => (m.text ?? '').includes(`/jobs/${id}`)), 15_000, 'email');
+      assert.match(mail.to && 'text' in mail.to ? mail.to.text : '', /carol@example\.test/);
+    });
+
+    test('a failing program fails the job with the program\'s error', async () => {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'exit1' }));
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 60_000, 'job failed');
+      const c = await jobConfig(root, 'failed', id);
+      assert.equal(c.result?.failure_kind, 'program');
+      assert.match(c.result?.failure ?? '', /the input makes no sense/);
+    });
+
+    test('cancel stops the cluster job and the job ends as cancelled', async () => {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'sleep', seconds: '300' }));
+      await waitFor(() => existsSync(join(root, 'jobs/running', id, 'RUNNING')), 60_000, 'job running on the cluster');
+      const rec = await clusterRecord(join(root, 'jobs/running', id));
+      assert.equal(await cancelViaForm(svc.url, id), 303);
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 60_000, 'job cancelled');
+      const c = await jobConfig(root, 'failed', id);
+      assert.equal(c.result?.failure_kind, 'cancelled');
+      const active = kind === 'slurm'
+        ? () => /PENDING|RUNNING|COMPLETING/.test(execFileSync('squeue', ['-h', '-t', 'all', '-j', rec.id!, '-o', '%T'], { encoding: 'utf8' }))
+        : () => { try { execFileSync('qstat', ['-j', rec.id!], { stdio: 'pipe', env: SGE_ENV }); return true; } catch { return false; } };
+      await waitFor(() => !active(), 30_000, 'cluster job gone');
+    });
+
+    test('an array job runs every task under the throttle and ends once every task has a marker', async () => {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'tasks' }));
+      await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 90_000, 'array job completed');
+      const dir = join(root, 'jobs/completed', id);
+      const spans: [number, number][] = [];
+      for (const t of [1, 2, 3]) {
+        assert.ok(existsSync(join(dir, `SUCCESS.${t}`)), `SUCCESS.${t}`);
+        const m = /^task (\d+) start (\S+) end (\S+)$/m.exec(await fs.readFile(join(dir, `stdout.${t}.txt`), 'utf8'));
+        assert.equal(m?.[1], String(t));
+        spans.push([Number(m![2]), Number(m![3])]);
+      }
+      spans.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < spans.length; i++) assert.ok(spans[i]![0] >= spans[i - 1]![1], `with running_tasks = 1 task spans must not overlap: ${JSON.stringify(spans)}`);
+    });
+
+    test('a failing array task fails the job and names the task', async () => {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'tasks', fail: '2' }));
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 90_000, 'array job failed');
+      const c = await jobConfig(root, 'failed', id);
+      assert.match(c.result?.failure ?? '', /array tasks failed: 2 of 3/);
+    });
+
+    test('a job killed by the cluster\'s time limit fails as a time limit, with what the cluster reports', async () => {
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(longId), 180_000, 'long job stopped by the cluster');
+      const c = await jobConfig(root, 'failed', longId);
+      assert.equal(c.result?.failure_kind, 'time_limit', c.result?.failure);
+      assert.match(c.result?.failure ?? '', kind === 'slurm' ? /TimeLimit/ : /failed 37/);
+    });
+  });
+
+  describe(`the ${kind} runner across backend crashes`, { skip: missing }, () => {
+    test('a backend killed while a cluster job runs is restarted: the job is recovered, not resubmitted', async () => {
+      const root = tempDir(`jobdir-${kind}-crash-`);
+      const config = await configFor(root, kind);
+      let { child, url } = await serveProcess(config);
+      try {
+        const id = idFromRedirect(await submitForm(url, { type: 'sleep', seconds: '4' }));
+        await waitFor(() => existsSync(join(root, 'jobs/running', id, 'RUNNING')), 60_000, 'job running on the cluster');
+        const before = await clusterRecord(join(root, 'jobs/running', id));
+        await killHard(child);
+        ({ child, url } = await serveProcess(config));
+        await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 60_000, 'job completed after the restart');
+        const after = await clusterRecord(join(root, 'jobs/completed', id));
+        assert.equal(after.id, before.id);
+        assert.equal((await jobConfig(root, 'completed', id)).run?.attempts, '1');
+        assert.equal(clusterJobsNamed(kind, `jd-${id}-1`), 1);
+        assert.equal(clusterJobsNamed(kind, `jd-${id}-2`), 0);
+      } finally {
+        await killHard(child);
+      }
+    });
+
+    test('a backend killed between submitting and recording the cluster id finds the job by name and runs it once', async () => {
+      const root = tempDir(`jobdir-${kind}-wal-`);
+      const config = await configFor(root, kind);
+      // A real submit command that kills its caller (the backend) the moment the cluster has the job.
+      const shim = join(root, 'shim');
+      await fs.mkdir(shim);
+      const cmd = kind === 'slurm' ? 'sbatch' : 'qsub';
+      const real = execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim();
+      writeFileSync(join(shim, cmd), `#!/bin/sh\n"${real}" "$@"\nkill -KILL $PPID\n`);
+      chmodSync(join(shim, cmd), 0o755);
+      let { child, url } = await serveProcess(config, { ...process.env, PATH: `${shim}:${process.env.PATH}` });
+      try {
+        const id = idFromRedirect(await submitForm(url, { type: 'sleep', seconds: '2' }));
+        await waitFor(() => child.exitCode !== null || child.signalCode !== null, 60_000, 'the backend killed by the submit shim');
+        const dir = join(root, 'jobs/running', id);
+        assert.equal((await clusterRecord(dir)).phase, 'submitting');
+        ({ child, url } = await serveProcess(config));
+        await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 60_000, 'job completed after the restart');
+        const rec = await clusterRecord(join(root, 'jobs/completed', id));
+        assert.equal(rec.phase, 'submitted');
+        assert.match(rec.id ?? '', /^\d+$/);
+        assert.equal((await jobConfig(root, 'completed', id)).run?.attempts, '1');
+        assert.equal(clusterJobsNamed(kind, `jd-${id}-1`), 1);
+        assert.equal(clusterJobsNamed(kind, `jd-${id}-2`), 0);
+        assert.equal(await stateOf(root, id), 'completed');
+      } finally {
+        await killHard(child);
+      }
+    });
+  });
+}
