@@ -1,5 +1,6 @@
 import { html, raw } from 'hono/html';
-import type { Field, JobType } from '../src/service/types.js';
+import { escapeHtml } from '../src/service/render.js';
+import type { Field, FormView, JobType } from '../src/service/types.js';
 import { layout, type PageFrame } from './layout.js';
 
 type Frame = Omit<PageFrame, 'title' | 'refresh'>;
@@ -11,6 +12,23 @@ export function formPage(f: Frame & {
 }) {
   const err = (name: string) => (f.errors[name] ? html`<div class="err" id="${name}-err" role="alert">${f.errors[name]}</div>` : '');
   const general = Object.entries(f.errors).filter(([k]) => k !== 'email' && !(k in f.type.fields));
+  const fieldBlock = (name: string, field: Field) => html`<div class="f">${input(name, field, f.values[name] ?? '', !!f.errors[name])}${field.help ? html`<div class="help" id="${name}-help">${field.help}</div>` : ''}${err(name)}</div>`;
+  const emailBlock = () => html`<div class="f"><label for="email">Email address${f.email === 'optional' ? ' (optional: the results link is sent there)' : ''}</label>
+<input id="email" name="email" type="email" autocomplete="email" value="${f.values.email ?? ''}" ${f.email === 'required' ? raw('required') : ''} ${f.errors.email ? raw('aria-invalid="true" aria-describedby="email-err"') : ''}>${err('email')}</div>`;
+  const hidden = html`<input type="hidden" name="type" value="${f.type.name}"><input type="hidden" name="csrf" value="${f.csrf}">`;
+  if (f.type.form) {
+    // The service's own template: it gets the pieces (hidden inputs, any generated field) as HTML.
+    const view: FormView = {
+      action: '/jobs', hidden: String(hidden), values: f.values, errors: f.errors, escape: escapeHtml,
+      field: (name) => {
+        if (name === 'email') return String(emailBlock());
+        const field = f.type.fields[name];
+        if (!field) throw new Error(`job type ${f.type.name} has no field "${name}"`);
+        return String(fieldBlock(name, field));
+      },
+    };
+    return layout({ ...f, title: f.type.title ?? f.type.name }, html`${general.length ? html`<div class="box err" role="alert">${general.map(([k, v]) => html`<div>${k}: ${v}</div>`)}</div>` : ''}${raw(f.type.form(view))}`);
+  }
   return layout({ ...f, title: f.type.title ?? f.type.name }, html`
 ${f.types.length > 1 ? html`<nav aria-label="Job types">${f.types.map((t) => html`<a href="/?type=${t.name}" ${t === f.type ? raw('aria-current="page"') : ''}>${t.title ?? t.name}</a>`)}</nav>` : ''}
 <h1>${f.type.title ?? f.type.name}</h1>
@@ -18,10 +36,9 @@ ${f.description ? html`<p>${f.description}</p>` : ''}
 ${f.type.description ? html`<p>${f.type.description}</p>` : ''}
 ${general.length ? html`<div class="box err" role="alert">${general.map(([k, v]) => html`<div>${k}: ${v}</div>`)}</div>` : ''}
 <form method="post" action="/jobs" enctype="multipart/form-data">
-<input type="hidden" name="type" value="${f.type.name}"><input type="hidden" name="csrf" value="${f.csrf}">
-${Object.entries(f.type.fields).map(([name, field]) => html`<div class="f">${input(name, field, f.values[name] ?? '', !!f.errors[name])}${field.help ? html`<div class="help" id="${name}-help">${field.help}</div>` : ''}${err(name)}</div>`)}
-<div class="f"><label for="email">Email address${f.email === 'optional' ? ' (optional: the results link is sent there)' : ''}</label>
-<input id="email" name="email" type="email" autocomplete="email" value="${f.values.email ?? ''}" ${f.email === 'required' ? raw('required') : ''} ${f.errors.email ? raw('aria-invalid="true" aria-describedby="email-err"') : ''}>${err('email')}</div>
+${hidden}
+${Object.entries(f.type.fields).map(([name, field]) => fieldBlock(name, field))}
+${emailBlock()}
 <button type="submit">Submit</button>
 </form>`);
 }

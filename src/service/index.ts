@@ -10,6 +10,8 @@
 import type { Field, Service } from './types.js';
 
 export type * from './types.js';
+export { escapeHtml } from './render.js';
+export type { ResultTemplate } from './render.js';
 
 type Opts<K extends Field['kind']> = Omit<Extract<Field, { kind: K }>, 'kind'>;
 

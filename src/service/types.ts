@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { Progress } from '../store/index.js';
+import type { ResultTemplate } from './render.js';
 
 /** What every input field has. */
 interface FieldBase {
@@ -71,6 +72,21 @@ export interface Reschedule {
   inputs?: Record<string, string>;
 }
 
+/** What a custom form template gets. */
+export interface FormView {
+  /** Where the form posts (`/jobs`), with method post and enctype multipart/form-data. */
+  action: string;
+  /** The hidden inputs every submission needs (job type, CSRF token), as HTML. */
+  hidden: string;
+  /** The values the user sent (re-shown after a mistake) and a message per bad field. */
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  /** The generated HTML of one field (label, input, help, error), for the fields you do not lay out yourself. */
+  field(name: string): string;
+  /** Escape text for HTML. */
+  escape(text: string): string;
+}
+
 /** One kind of job a service runs. */
 export interface JobType {
   name: string;
@@ -93,8 +109,18 @@ export interface JobType {
   expire?(job: JobContext): void | Promise<void>;
   /** Files users may download (exact names or simple * globs). Default: every regular file the program wrote. */
   downloads?: readonly string[];
-  /** The results shown on the page when the job completed, as HTML-safe text or markup. */
-  render?(job: JobOutcome): string | { html: string };
+  /**
+   * The results shown on the page when the job completed: a function returning text (shown
+   * escaped) or `{ html }` (trusted markup), or `{ template }`, an HTML file whose
+   * `{{stdout}}`, `{{inputs.NAME}}`, `{{id}}` placeholders are filled in, escaped.
+   */
+  render?: ((job: JobOutcome) => string | { html: string }) | ResultTemplate;
+  /**
+   * Your own form for this job type, instead of the one generated from `fields`: return the
+   * HTML inside the page. Put `view.hidden` inside your <form> and use `view.field(name)`
+   * for the standard input (label, value, error message) of any field you do not lay out yourself.
+   */
+  form?(view: FormView): string;
 }
 
 /** A whole service: what `defineService` returns and a service module exports as default. */

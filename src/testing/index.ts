@@ -10,6 +10,7 @@ import { type Config, loadConfig } from '../config/index.js';
 import { createBackend } from '../lifecycle/backend.js';
 import { jobOutcome } from '../lifecycle/context.js';
 import { loadService } from '../service/load.js';
+import { renderResult } from '../service/render.js';
 import { type Upload, validateSubmission } from '../service/validate.js';
 import { ALL_STATES, FINAL_STATES, STATES } from '../states.js';
 import { createJob, findJob, listResultFiles, openStore, readJob, readProgress } from '../store/index.js';
@@ -70,10 +71,10 @@ export async function runTestJob(configFile: string, fields: Record<string, stri
     const ok = now.state === STATES.COMPLETED;
     const failure = ok ? null : job.config.result?.failure ?? 'The job failed.';
     const outcome = await jobOutcome(job, cfg, ok, failure, await readProgress(now.dir));
-    const out = ok ? valid.type.render?.(outcome) ?? null : null;
+    const out = ok ? renderResult(valid.type, outcome) : null;
     return {
       id: ref.id, state: now.state, failure, stdout: outcome.stdout, stderr: outcome.stderr,
-      rendered: out === null ? null : typeof out === 'string' ? out : out.html,
+      rendered: out === null ? null : 'text' in out ? out.text : out.html,
       files: (await listResultFiles(now, valid.type.downloads)).map((f) => f.name),
       progress: outcome.progress, dir: now.dir,
     };

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { GoneError } from '../errors.js';
 import { jobOutcome } from '../lifecycle/context.js';
+import { renderResult } from '../service/render.js';
 import type { JobOutcome, Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
 import { type Job, listResultFiles, readMarkers, readProgress } from '../store/index.js';
@@ -27,8 +28,7 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
   if (job.state === STATES.COMPLETED && type?.render) {
     const outcome: JobOutcome = { ...(await jobOutcome(job, cfg, true, null, progress)), log: async () => {} };
     try {
-      const out = type.render(outcome);
-      result = typeof out === 'string' ? { text: out } : out;
+      result = renderResult(type, outcome);
     } catch (err) {
       result = { text: `(the result could not be shown: ${(err as Error).message})` };
     }
