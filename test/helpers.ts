@@ -33,7 +33,8 @@ export async function writeConfig(root: string, sections: Record<string, Record<
     backend: { state_file: join(root, 'jobs/backend.state'), check_minutes: 1 },
     limits: { running: 4 },
     directories: { install: root, ...Object.fromEntries(ALL_STATES.map((s) => [s, join(root, 'jobs', s)])) },
-    web: { port: 0 },
+    // Tests submit many jobs from one address: the rate limit has its own test.
+    web: { port: 0, submit_limit: '100000/1h' },
     service: { sleep_seconds: '0.1' },
   };
   for (const [name, body] of Object.entries(sections)) base[name] = { ...base[name], ...body };

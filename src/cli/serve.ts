@@ -82,7 +82,15 @@ export async function startService(configFile: string, { port, webOnly = false, 
   const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
   log('web_ready', { url, service: service.name });
   async function close(): Promise<void> {
-    await new Promise<void>((r) => server.close(() => r()));
+    // Let requests in flight finish (up to 2 s), drop idle keep-alive connections at once.
+    // The ref'd timer also keeps the process alive while the server closes.
+    const srv = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+    const force = setTimeout(() => srv.closeAllConnections?.(), 2000);
+    await new Promise<void>((r) => {
+      server.close(() => r());
+      srv.closeIdleConnections?.();
+    });
+    clearTimeout(force);
     await sweeper?.stop();
     await backend?.stop();
     await lock?.release();

@@ -10,7 +10,7 @@ import type { Service } from '../service/types.js';
 import { STATES, type State } from '../states.js';
 import {
   appendJobLog, findJob, hasEnded, type Job, jobDir, JOB_FILES, listState, moveJob, prepareRun, readJob,
-  readMarkers, readProgress, type JobRef, type Markers, type Store, syncJobOutputs, updateJobConfig, writeCancel,
+  readMarkers, readProgress, type JobRef, type Markers, type Store, JOB_OUTPUTS, updateJobConfig, writeCancel,
   cleanStaging,
 } from '../store/index.js';
 import { watchJobs } from '../watcher/index.js';
@@ -299,8 +299,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       }
     }
     const final = failure ? STATES.FAILED : STATES.COMPLETED;
-    await syncJobOutputs(ref.dir);
-    await updateJobConfig(ref, (c) => void (c.result = { state: final, finished: new Date().toISOString(), ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }));
+    await updateJobConfig(ref, (c) => void (c.result = { state: final, finished: new Date().toISOString(), ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }), { alsoSync: JOB_OUTPUTS });
     job = await readJob(ref);
     const facts = { service: cfg.general.serviceName, id: ref.id, url: resultsUrl(ref.id), ok: !failure, failure: failure?.message ?? null };
     const email = job.config.settings?.email;

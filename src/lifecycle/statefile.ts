@@ -151,6 +151,9 @@ export async function acquireStateLock(path: string, role = 'backend'): Promise<
     async release() {
       if (!fatal) await writeInPlace(path, { ...base, state: 'stopped', at: new Date().toISOString() }).catch(() => {});
       const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+      // The child was unref'd; ref it again, or a process with nothing else to do exits
+      // before the lock is released (seen: the bench ended inside close()).
+      child.ref();
       free();
       await exited;
     },

@@ -23,13 +23,34 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Write `content` to `path` durably and atomically (temp + fsync + rename + dir fsync). */
-export async function writeDurable(path: string, content: string | Uint8Array, opts: { dirSync?: boolean; mode?: number } = {}): Promise<void> {
+/** fsync each existing regular file of `paths` at once (one journal commit serves them all). */
+export async function fsyncFiles(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map(async (p) => {
+    let fh;
+    try {
+      fh = await fs.open(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch {
+      return; // absent, a symlink, …: nothing of ours to make durable
+    }
+    try {
+      if ((await fh.stat()).isFile()) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }));
+}
+
+/**
+ * Write `content` to `path` durably and atomically (temp + fsync + rename + dir fsync).
+ * `alsoSync`: other files of the same folder to make durable in the same round, in
+ * parallel with the temp file, so a step costs two fsync rounds however many files it has.
+ */
+export async function writeDurable(path: string, content: string | Uint8Array, opts: { dirSync?: boolean; mode?: number; alsoSync?: readonly string[] } = {}): Promise<void> {
   const tmp = tempNameFor(path);
   const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, opts.mode ?? 0o644);
   try {
     await fh.writeFile(content);
-    await fh.sync();
+    await Promise.all([fh.sync(), fsyncFiles(opts.alsoSync ?? [])]);
   } catch (err) {
     await fh.close();
     await fs.rm(tmp, { force: true });

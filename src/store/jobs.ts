@@ -4,7 +4,7 @@ import { decode, encode } from 'ini';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { ALL_STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
-import { copyTreeDurable, fsyncDir, isENOENT, isNoSpace, writeDurable } from './fsutil.js';
+import { copyTreeDurable, fsyncDir, fsyncFiles, isENOENT, isNoSpace, writeDurable } from './fsutil.js';
 import { isJobId, newJobId } from './ids.js';
 import { addUserIndex } from './indexes.js';
 import { jobDir, type Store } from './layout.js';
@@ -76,12 +76,15 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   const dir = join(incoming, id);
   try {
     await fs.mkdir(staging, { mode: 0o755 });
-    for (const f of input.files ?? []) await writeDurable(join(staging, f.name), f.data, { dirSync: false });
     const config: JobConfig = {
       settings: { job_id: id, service: input.service, type: input.type, email: input.email, submitted: new Date().toISOString(), ...input.settings },
       inputs: input.inputs,
     };
-    await writeDurable(join(staging, JOB_FILES.CONFIG), encodeJobConfig(config));
+    // The staging folder is hidden as a whole, so its files need no temp names: write them,
+    // fsync them and the folder in one round, then rename the folder into incoming/.
+    const files = [...(input.files ?? []), { name: JOB_FILES.CONFIG, data: encodeJobConfig(config) }];
+    for (const f of files) await fs.writeFile(join(staging, f.name), f.data, { flag: 'wx' });
+    await Promise.all([fsyncFiles(files.map((f) => join(staging, f.name))), fsyncDir(staging)]);
     await fs.rename(staging, dir);
     await fsyncDir(incoming);
   } catch (err) {
@@ -138,11 +141,14 @@ export async function readJob(ref: JobRef): Promise<Job> {
   return { ...ref, config: decodeJobConfig(text) };
 }
 
-/** Rewrite a job's config.ini durably with `mutate` applied; returns the new config. */
-export async function updateJobConfig(job: JobRef, mutate: (c: JobConfig) => void): Promise<JobConfig> {
+/**
+ * Rewrite a job's config.ini durably with `mutate` applied; returns the new config.
+ * `alsoSync` names other files of the job made durable in the same fsync round.
+ */
+export async function updateJobConfig(job: JobRef, mutate: (c: JobConfig) => void, opts: { alsoSync?: readonly string[] } = {}): Promise<JobConfig> {
   const { config } = await readJob(job);
   mutate(config);
-  await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config));
+  await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config), { alsoSync: (opts.alsoSync ?? []).map((n) => join(job.dir, n)) });
   return config;
 }
 

@@ -1,7 +1,7 @@
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { encodeArg, JOB_FILES, parseMarker } from './files.js';
-import { fsyncDir, isENOENT, readIfExists, writeDurable } from './fsutil.js';
+import { fsyncDir, fsyncFiles, isENOENT, readIfExists, writeDurable } from './fsutil.js';
 import { type JobConfig, type JobRef, updateJobConfig } from './jobs.js';
 
 /** What the markers in a job directory say. Times are ms since the epoch (file mtimes). */
@@ -59,20 +59,12 @@ export function hasEnded(m: Markers): boolean {
  * the backend acts on them: the wrapper does not fsync, to save forks.
  */
 export async function syncJobOutputs(dir: string): Promise<void> {
-  for (const name of [JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.STDOUT, JOB_FILES.STDERR]) {
-    try {
-      const fh = await fs.open(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    } catch {
-      /* absent or not a regular file */
-    }
-  }
+  await fsyncFiles(JOB_OUTPUTS.map((n) => join(dir, n)));
   await fsyncDir(dir);
 }
+
+/** The files the wrapper leaves that must be durable before a job is finished. */
+export const JOB_OUTPUTS: readonly string[] = [JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.STDOUT, JOB_FILES.STDERR];
 
 /**
  * Prepare attempt `attempt` of a job in RUNNING: remove the last run's markers, write the
@@ -80,11 +72,13 @@ export async function syncJobOutputs(dir: string): Promise<void> {
  */
 export async function prepareRun(job: JobRef, argv: string[], attempt: number, extra: Record<string, string> = {}): Promise<JobConfig> {
   await clearRunMarkers(job.dir, { keepCancel: true });
-  await writeDurable(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n', { dirSync: false });
+  // Nobody reads argv before the wrapper starts (after this returns): written in place and
+  // made durable in the same fsync round as config.ini.
+  await fs.writeFile(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n');
   return updateJobConfig(job, (c) => {
     c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
     delete c.result;
-  });
+  }, { alsoSync: [JOB_FILES.ARGV] });
 }
 
 /**
