@@ -73,6 +73,7 @@ describe('service hooks, time limits, cancel and notifications', () => {
       'job ok': { notify_success: 'mail ops@example.test, syslog jobdir-test' },
       'job exit1': { notify_fail: 'syslog jobdir-test mail ops@example.test oncall@example.test' },
       'job hang': { time_limit: '1s' },
+      'job slow': { concurrent: 1 },
     }));
   });
   after(async () => {
@@ -142,6 +143,20 @@ describe('service hooks, time limits, cancel and notifications', () => {
     assert.ok(!(await idsIn(root, 'failed')).includes(id));
     await svc.backend!.cancel(id, 'admin');
     await ended(id, 'failed');
+  });
+
+  test('[job NAME] concurrent holds a second job of that type in the queue; other types pass it', async () => {
+    const first = await submit({ type: 'slow', seconds: '300' });
+    await waitFor(() => fs.stat(join(root, 'jobs/running', first, 'RUNNING')).catch(() => null), 15_000, 'first slow job running');
+    const second = await submit({ type: 'slow', seconds: '300' });
+    const other = await submit({ type: 'ok', text: 'overtakes' });
+    await ended(other);
+    assert.ok((await idsIn(root, 'incoming')).includes(second), 'the second slow job waits while the first runs');
+    assert.match(await page(second), /Your job is queued/);
+    await svc.backend!.cancel(first, 'admin');
+    await waitFor(() => fs.stat(join(root, 'jobs/running', second, 'RUNNING')).catch(() => null), 15_000, 'second slow job running once the first ended');
+    await svc.backend!.cancel(second, 'admin');
+    await ended(second, 'failed');
   });
 
   test('notify_success and notify_fail mail the listed addresses and write a syslog line, per job type', async () => {
