@@ -106,6 +106,8 @@ for (const kind of ['slurm', 'sge'] as const) {
       longId = idFromRedirect(await submitForm(svc.url, { type: 'long' }));
     });
     after(async () => {
+      // Tests filtered out by name still ran before(): stop the long job rather than leave it on the cluster.
+      if (longId) await waitFor(async () => (await stateOf(root, longId)) !== 'incoming' && (await stateOf(root, longId)) !== 'preprocessing', 30_000, 'long job submitted').catch(() => {});
       if (longId && (await stateOf(root, longId)) === 'running') {
         await svc.backend?.cancel(longId, 'the test').catch(() => {});
         await waitFor(async () => (await stateOf(root, longId)) === 'failed', 60_000, 'long job cancelled').catch(() => {});
