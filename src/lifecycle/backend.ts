@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { failpoint } from '../config/failpoint.js';
 import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import { jobEndedMail, adminFailureMail } from '../../templates/email.js';
@@ -141,6 +142,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       const attempt = Number(job.config.run?.attempts ?? 0) + 1;
       const kind = tc?.runner ?? 'local';
       await prepareRun(ref, argv, attempt, { runner: kind });
+      failpoint('run:prepared');
       const late = (await readMarkers(ref.dir)).cancel;
       if (late) {
         selfWatched.delete(q.id);
@@ -154,6 +156,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         onExit: () => void safely('run_end', q.id, lock.run(q.id, () => onRunEvent(q.id))),
       });
       if (kind !== 'local') cluster.track(q.id);
+      failpoint('run:started');
       log('job_started', { job: q.id, type: type.name, attempt, runner: kind });
     } catch (err) {
       const now = await findJob(store, q.id);

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { failpoint } from '../config/failpoint.js';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/index.js';
@@ -68,6 +69,7 @@ export function createMailer(store: Store, cfg: Config, log: (event: string, f: 
         const { envelope, raw } = JSON.parse(await fs.readFile(path, 'utf8')) as { envelope: { from: string; to: string[] }; raw: string };
         if (smtp) {
           await smtp.sendMail({ envelope, raw });
+          failpoint('mail:sent');
           await fs.unlink(path);
         } else {
           await writeDurable(join(store.outbox, name.replace(/\.json$/, '.eml')), raw);
