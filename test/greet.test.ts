@@ -15,13 +15,7 @@ describe('demo job type greet (greeter-app)', () => {
       backend: { kill_grace: '1s' },
     }));
   });
-  after(async () => {
-    // backend.stop() awaits chokidar's close, which waits on unref'd handles: with no other
-    // handle open (the spine test has its SMTP server) node exits first. Reported in #5.
-    const keep = setInterval(() => {}, 1000);
-    await svc.close();
-    clearInterval(keep);
-  });
+  after(() => svc.close());
   const page = async (id: string) => (await fetch(`${svc.url}/jobs/${id}`)).text();
 
   test('the form offers both job types and greet\'s fields', async () => {

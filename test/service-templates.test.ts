@@ -12,11 +12,7 @@ describe('service templates', () => {
     root = tempDir();
     svc = await serveForTest(await writeConfig(root, { general: { service: join(ROOT, 'test/fixtures/templates.ts') } }));
   });
-  after(async () => {
-    const keep = setInterval(() => {}, 1000); // see greet.test.ts
-    await svc.close();
-    clearInterval(keep);
-  });
+  after(() => svc.close());
 
   test('the service\'s form template is shown, with the hidden inputs and the generated fields it asks for', async () => {
     const html = await (await fetch(`${svc.url}/`)).text();

@@ -15,11 +15,7 @@ describe('uploads', () => {
     root = tempDir();
     svc = await serveForTest(await writeConfig(root, { general: { service: join(ROOT, 'test/fixtures/uploads.ts') } }));
   });
-  after(async () => {
-    const keep = setInterval(() => {}, 1000); // see greet.test.ts
-    await svc.close();
-    clearInterval(keep);
-  });
+  after(() => svc.close());
 
   /** POST the form as multipart, like a browser: GET / for the CSRF cookie and token first. */
   async function post(fields: Record<string, string | { name: string; data: Uint8Array<ArrayBuffer> | string; type?: string }>): Promise<Response> {

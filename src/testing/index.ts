@@ -79,9 +79,6 @@ export async function runTestJob(configFile: string, fields: Record<string, stri
       progress: outcome.progress, dir: now.dir,
     };
   } finally {
-    // Under node:test, backend.stop() can be left pending when it is the last thing alive
-    // (the runner sees an empty event loop while chokidar closes); hold the loop open.
-    const keep = setInterval(() => {}, 1000);
-    await backend.stop().finally(() => clearInterval(keep));
+    await backend.stop();
   }
 }
