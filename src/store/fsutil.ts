@@ -45,12 +45,12 @@ export async function fsyncFiles(paths: readonly string[]): Promise<void> {
  * `alsoSync`: other files of the same folder to make durable in the same round, in
  * parallel with the temp file, so a step costs two fsync rounds however many files it has.
  */
-export async function writeDurable(path: string, content: string | Uint8Array, opts: { dirSync?: boolean; mode?: number; alsoSync?: readonly string[] } = {}): Promise<void> {
+export async function writeDurable(path: string, content: string | Uint8Array, opts: { dirSync?: boolean; mode?: number; alsoSync?: readonly string[]; sync?: boolean } = {}): Promise<void> {
   const tmp = tempNameFor(path);
   const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, opts.mode ?? 0o644);
   try {
     await fh.writeFile(content);
-    await Promise.all([fh.sync(), fsyncFiles(opts.alsoSync ?? [])]);
+    if (opts.sync !== false) await Promise.all([fh.sync(), fsyncFiles(opts.alsoSync ?? [])]);
   } catch (err) {
     await fh.close();
     await fs.rm(tmp, { force: true });
@@ -63,7 +63,7 @@ export async function writeDurable(path: string, content: string | Uint8Array, o
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  if (opts.dirSync !== false) await fsyncDir(dirname(path));
+  if (opts.dirSync !== false && opts.sync !== false) await fsyncDir(dirname(path));
 }
 
 /** Read a small text file, or null when it does not exist. */

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { failpoint } from '../config/failpoint.js';
 import { basename, dirname, join, relative } from 'node:path';
 import { decode, encode } from 'ini';
 import { NotFoundError, UnavailableError } from '../errors.js';
@@ -143,12 +144,14 @@ export async function readJob(ref: JobRef): Promise<Job> {
 
 /**
  * Rewrite a job's config.ini durably with `mutate` applied; returns the new config.
- * `alsoSync` names other files of the job made durable in the same fsync round.
+ * `alsoSync` names other files of the job made durable in the same fsync round;
+ * `durable: false` keeps the atomic rename but skips the fsyncs (what a power cut may
+ * undo must be harmless to lose).
  */
-export async function updateJobConfig(job: JobRef, mutate: (c: JobConfig) => void, opts: { alsoSync?: readonly string[] } = {}): Promise<JobConfig> {
+export async function updateJobConfig(job: JobRef, mutate: (c: JobConfig) => void, opts: { alsoSync?: readonly string[]; durable?: boolean } = {}): Promise<JobConfig> {
   const { config } = await readJob(job);
   mutate(config);
-  await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config), { alsoSync: (opts.alsoSync ?? []).map((n) => join(job.dir, n)) });
+  await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config), { alsoSync: (opts.alsoSync ?? []).map((n) => join(job.dir, n)), sync: opts.durable !== false });
   return config;
 }
 
@@ -177,9 +180,12 @@ export async function listState(store: Store, state: State): Promise<string[]> {
 export async function moveJob(store: Store, id: string, from: State, to: State, opts: { durable?: boolean } = {}): Promise<JobRef> {
   const src = jobDir(store, from, id);
   const dest = jobDir(store, to, id);
+  const point = `move:${from}>${to}`;
+  failpoint(`${point}:before`);
   try {
     if (store.dev[from] === store.dev[to]) {
       await fs.rename(src, dest);
+      failpoint(`${point}:renamed`);
     } else {
       const staging = join(store.states[to], `.${id}.moving`);
       await fs.rm(staging, { recursive: true, force: true });
@@ -198,6 +204,7 @@ export async function moveJob(store: Store, id: string, from: State, to: State, 
   // by-id is re-pointed where a job rests (queued, ended); findJob probes the state
   // folders for a job in between, which saves a symlink + rename on each hot-path move.
   if (to === 'incoming' || to === 'completed' || to === 'failed' || to === 'archived') await pointById(store, id, dest);
+  failpoint(`${point}:after`);
   return { id, state: to, dir: dest };
 }
 

@@ -72,13 +72,15 @@ export const JOB_OUTPUTS: readonly string[] = [JOB_FILES.SUCCESS, JOB_FILES.ERRO
  */
 export async function prepareRun(job: JobRef, argv: string[], attempt: number, extra: Record<string, string> = {}): Promise<JobConfig> {
   await clearRunMarkers(job.dir, { keepCancel: true });
-  // Nobody reads argv before the wrapper starts (after this returns): written in place and
-  // made durable in the same fsync round as config.ini.
+  // No fsync on the launch path: a process crash cannot tear these (argv is read only
+  // after this returns; config.ini is replaced by rename), and what a power cut undoes is
+  // harmless: the job is found again without markers and rerun (at worst with its attempt
+  // count one lower). The run slot is not held waiting on the disk.
   await fs.writeFile(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n');
   return updateJobConfig(job, (c) => {
     c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
     delete c.result;
-  }, { alsoSync: [JOB_FILES.ARGV] });
+  }, { durable: false });
 }
 
 /**
