@@ -136,6 +136,15 @@ describe('service hooks, time limits, cancel and notifications', () => {
     assert.deepEqual(await processesIn(id), []);
   });
 
+  test('cancelling a program that ignores TERM kills it after the grace', async () => {
+    const id = await submit({ type: 'stubborn' });
+    await waitFor(() => fs.stat(join(root, 'jobs/running', id, 'RUNNING')).catch(() => null), 15_000, 'job running');
+    assert.equal((await cancelFromPage(svc.url, id)).status, 303);
+    await ended(id, 'failed');
+    assert.match(await page(id), /cancelled \(by the user\)/);
+    assert.deepEqual(await processesIn(id), []);
+  });
+
   test('a cancel without the page\'s CSRF token is refused and the job keeps running', async () => {
     const id = await submit({ type: 'sleep', seconds: '300' });
     const res = await fetch(`${svc.url}/jobs/${id}/cancel`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=00' });
