@@ -39,6 +39,11 @@ describe('demo job type greet (greeter-app)', () => {
       const html = await page(id);
       return /<progress id="progress" max="100" value="\d+">/.test(html) && /Thinking of a greeting for Grace \(step \d+ of 100\)/.test(html) ? html : null;
     }, 20_000, 'a progress bar with the message');
+    const api = await waitFor(async () => {
+      const body = (await (await fetch(`${svc.url}/api/jobs/${id}`)).json()) as { progress?: { fraction: number | null; message: string } | null };
+      return body.progress?.message.includes('Thinking of a greeting for Grace') ? body.progress : null;
+    }, 20_000, 'the API reporting progress');
+    assert.ok(api.fraction !== null && api.fraction >= 0 && api.fraction < 1);
     assert.match(running, /http-equiv="refresh"/);
     assert.match(running, /Cancel this job/);
     await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 20_000, 'greeting stopped');
