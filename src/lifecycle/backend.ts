@@ -137,10 +137,10 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       if (argv.length === 0 || argv.some((a) => typeof a !== 'string')) throw new Error('run() must return a non-empty list of strings');
       const tc = typeCfg(type.name);
       const runnerOptions = { ...tc?.runnerOptions, ...(Array.isArray(spec) ? {} : spec.runnerOptions) };
-      if ((tc?.runner ?? 'local') === 'local') selfWatched.add(q.id);
+      const kind = (Array.isArray(spec) ? undefined : spec.runner) ?? tc?.runner ?? 'local';
+      if (kind === 'local') selfWatched.add(q.id);
       ref = await moveJob(store, q.id, STATES.PREPROCESSING, STATES.RUNNING, { durable: false });
       const attempt = Number(job.config.run?.attempts ?? 0) + 1;
-      const kind = tc?.runner ?? 'local';
       await prepareRun(ref, argv, attempt, { runner: kind });
       failpoint('run:prepared');
       const late = (await readMarkers(ref.dir)).cancel;

@@ -51,8 +51,10 @@ export interface JobContext {
 /** What `run` may return instead of a bare argv. */
 export interface RunSpec {
   argv: string[];
-  /** Overrides of the [job NAME] runner options (partition, memory, …). */
+  /** Overrides of the [job NAME] runner options (partition, memory, array_tasks, running_tasks, …). */
   runnerOptions?: Record<string, string>;
+  /** Where this job runs, overriding the [job NAME] `runner` key (e.g. big inputs to the cluster). */
+  runner?: 'local' | 'slurm' | 'sge';
 }
 
 /** The outcome a finished job's hooks and templates see. */
