@@ -3,12 +3,15 @@
  * over a real server, real programs, a real SMTP receiver and a real syslog socket.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { idFromRedirect, idsIn, ROOT, serveForTest, startSmtp, submitForm, tempDir, waitFor, writeConfig, type SmtpReceiver } from './helpers.js';
 import type { Running } from '../src/cli/serve.js';
+
+const run = promisify(execFile);
 
 /** A syslog daemon stand-in: a Unix datagram socket (python3) that prints each message as a line. */
 async function startSyslog(path: string): Promise<{ lines: string[]; close(): void }> {
@@ -142,6 +145,16 @@ describe('service hooks, time limits, cancel and notifications', () => {
     assert.equal((await cancelFromPage(svc.url, id)).status, 303);
     await ended(id, 'failed');
     assert.match(await page(id), /cancelled \(by the user\)/);
+    assert.deepEqual(await processesIn(id), []);
+  });
+
+  test('the admin command `jobdir cancel ID` stops a running job from another process', async () => {
+    const id = await submit({ type: 'sleep', seconds: '300' });
+    await waitFor(() => fs.stat(join(root, 'jobs/running', id, 'RUNNING')).catch(() => null), 15_000, 'job running');
+    const out = await run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', svc.cfg.file], { cwd: ROOT });
+    assert.match(out.stdout + out.stderr, new RegExp(id));
+    await ended(id, 'failed');
+    assert.match(await page(id), /cancelled/);
     assert.deepEqual(await processesIn(id), []);
   });
 
