@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { type Config, loadConfig } from '../config/index.js';
 import { createBackend, type Backend } from '../lifecycle/backend.js';
 import { reportFatal } from '../lifecycle/fatal.js';
@@ -22,6 +23,8 @@ export interface Running {
   backend: Backend | null;
   url: string;
   server: ServerType;
+  /** The hono app itself (tests drive it with app.request()). */
+  app: Hono;
   /** The state-file lock (null in web-only mode). */
   lock: StateLock | null;
   close(): Promise<void>;
@@ -96,7 +99,7 @@ export async function startService(configFile: string, { port, webOnly = false, 
     await lock?.release();
   }
   return {
-    cfg, service, store, backend, url, server, lock, close,
+    cfg, service, store, backend, url, server, app, lock, close,
     async fatal(err) {
       await reportFatal({ cfg, store, log }, lock, err);
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();

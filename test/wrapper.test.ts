@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { WRAPPER } from '../src/runners/index.js';
+import { createLauncher } from '../src/runners/launcher.js';
+import { encodeArg } from '../src/store/files.js';
+import { tempDir, waitFor } from './helpers.js';
+
+/** A job dir with `argv`; run the wrapper on it (env added), resolve with its exit code. */
+async function runWrapper(argv: string[], env: Record<string, string> = {}, onStart?: (pid: number) => void) {
+  const dir = join(tempDir('jobdir-wrap-'), 'bcdfghjkmnpq');
+  await fs.mkdir(dir);
+  await fs.writeFile(join(dir, 'argv'), argv.map(encodeArg).join('\n') + '\n');
+  const child = spawn('/bin/sh', [WRAPPER, dir, '2'], { stdio: 'ignore', env: { ...process.env, ...env }, detached: true });
+  onStart?.(child.pid!);
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  const read = (n: string) => fs.readFile(join(dir, n), 'utf8').catch(() => null);
+  return { dir, code, read };
+}
+
+describe('the POSIX sh wrapper', () => {
+  test('passes argv as data: spaces, newlines, backslashes, quotes and $(…) arrive verbatim and run nothing', async () => {
+    const canary = join(tempDir(), 'pwned');
+    const args = ['a b', 'line1\nline2', 'back\\slash \\n not a newline', `$(touch ${canary})`, '', "it's", '-n', '*', '\\', 'tab\there', 'ünï'];
+    const { read } = await runWrapper(['printf', '%s\\0', ...args]);
+    const out = (await read('stdout.txt'))!;
+    assert.deepEqual(out.split('\0').slice(0, -1), args);
+    assert.equal(existsSync(canary), false);
+    assert.match((await read('SUCCESS'))!, /^exit=0$/m);
+  });
+
+  test('RUNNING records pid, host and attempt; the program sees its job dir, id and progress file', async () => {
+    const { dir, read } = await runWrapper(['sh', '-c', 'echo "$JOBDIR_JOB_DIR|$JOBDIR_JOB_ID|$JOBDIR_PROGRESS"; pwd']);
+    const running = (await read('RUNNING'))!;
+    assert.match(running, /^pid=\d+$/m);
+    assert.match(running, /^host=.+$/m);
+    assert.match(running, /^attempt=2$/m);
+    assert.match(running, /^started=\d+(\.\d+)?$/m);
+    const [vars, cwd] = (await read('stdout.txt'))!.trim().split('\n');
+    assert.equal(vars, `${dir}|bcdfghjkmnpq|${dir}/PROGRESS`);
+    assert.equal(cwd, dir);
+  });
+
+  test('a failing program leaves ERROR with its exit code and its stderr', async () => {
+    const { read } = await runWrapper(['sh', '-c', 'echo oops >&2; exit 3']);
+    assert.match((await read('ERROR'))!, /^exit=3$/m);
+    assert.equal(await read('SUCCESS'), null);
+    assert.equal(await read('stderr.txt'), 'oops\n');
+  });
+
+  test('a program killed by a signal leaves ERROR naming the signal', async () => {
+    const { read } = await runWrapper(['sh', '-c', 'kill -KILL $$']);
+    assert.match((await read('ERROR'))!, /^signal=KILL$/m);
+  });
+
+  test('a program that is not there leaves ERROR exit=127 with the reason on stderr', async () => {
+    const { read } = await runWrapper(['/nonexistent/program']);
+    assert.match((await read('ERROR'))!, /^exit=127$/m);
+    assert.match((await read('stderr.txt'))!, /not found|No such file/);
+  });
+
+  test('the time limit TERMs the program, then KILLs one that ignores TERM, and says so', async () => {
+    const polite = await runWrapper(['sleep', '30'], { JOBDIR_TIME_LIMIT: '1', JOBDIR_KILL_GRACE: '1' });
+    assert.match((await polite.read('ERROR'))!, /^reason=time_limit$/m);
+    const stubborn = await runWrapper(['sh', '-c', 'trap "" TERM; sleep 30 & wait; sleep 30'], { JOBDIR_TIME_LIMIT: '1', JOBDIR_KILL_GRACE: '1' });
+    assert.match((await stubborn.read('ERROR'))!, /^reason=time_limit$/m);
+  });
+
+  test('TERM to the wrapper\'s process group (a cancel) stops the program and still leaves ERROR', async () => {
+    let pid = 0;
+    const run = runWrapper(['sleep', '30'], {}, (p) => (pid = p));
+    await waitFor(async () => pid > 0 && existsSync(`/proc/${pid}`), 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(-pid, 'SIGTERM');
+    const { read } = await run;
+    assert.match((await read('ERROR'))!, /^signal=TERM$/m);
+  });
+});
+
+describe('the sh launcher', () => {
+  test('starts each wrapper in a session of its own and reports every exit', async () => {
+    const root = tempDir('jobdir-launch-');
+    const launcher = createLauncher(WRAPPER);
+    const ended: string[] = [];
+    const dirs = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+      const dir = join(root, `job${i}`);
+      await fs.mkdir(dir);
+      await fs.writeFile(join(dir, 'argv'), 'sh\n-c\necho "$(ps -o sid= -p $$) $$"\n');
+      return dir;
+    }));
+    for (const d of dirs) launcher.launch(d, 1, 0, 1, () => ended.push(d));
+    await waitFor(() => ended.length === 20, 15_000, 'all reports');
+    const sessions = new Set<string>();
+    for (const d of dirs) {
+      assert.match(await fs.readFile(join(d, 'SUCCESS'), 'utf8'), /exit=0/);
+      const running = await fs.readFile(join(d, 'RUNNING'), 'utf8');
+      const wrapperPid = /pid=(\d+)/.exec(running)![1];
+      const [sid] = (await fs.readFile(join(d, 'stdout.txt'), 'utf8')).trim().split(/\s+/);
+      assert.equal(sid, wrapperPid, 'the wrapper leads its own session');
+      sessions.add(sid!);
+    }
+    assert.equal(sessions.size, 20);
+    assert.notEqual([...sessions][0], String(process.pid));
+    launcher.close();
+  });
+
+  test('when the launcher dies, the jobs it started carry on and are handed over as lost reports', async () => {
+    const root = tempDir('jobdir-launch-');
+    const launcher = createLauncher(WRAPPER);
+    const lost: string[] = [];
+    launcher.onLost((d) => lost.push(...d));
+    const dir = join(root, 'job');
+    await fs.mkdir(dir);
+    await fs.writeFile(join(dir, 'argv'), 'sleep\n1\n');
+    launcher.launch(dir, 1, 0, 1, () => assert.fail('the report cannot come from a dead launcher'));
+    await waitFor(() => existsSync(join(dir, 'RUNNING')), 5000);
+    const sh = (await fs.readFile(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')).trim().split(/\s+/).map(Number);
+    for (const pid of sh) {
+      const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      if (cmd.includes('jobdir-launcher.sh')) process.kill(pid, 'SIGKILL');
+    }
+    await waitFor(() => lost.length === 1, 5000, 'lost report');
+    assert.deepEqual(lost, [dir]);
+    await waitFor(() => existsSync(join(dir, 'SUCCESS')), 10_000, 'the job to finish anyway');
+    launcher.close();
+  });
+});
