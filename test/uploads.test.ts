@@ -39,8 +39,8 @@ describe('uploads', () => {
     assert.deepEqual(await fs.readdir(join(root, 'jobs/by-id')), []);
   }
 
-  test('the body limit is derived from the fields: the largest job type\'s file limits plus room for the form', () => {
-    assert.equal(maxSubmissionBytes(uploads), 1500 + FORM_OVERHEAD_BYTES);
+  test('the body limit is derived from the fields: the largest job type\'s file and text limits plus room for the form', () => {
+    assert.equal(maxSubmissionBytes(uploads), 1500 + 4 * 20 + FORM_OVERHEAD_BYTES);
   });
 
   test('a file over its field\'s limit is answered 413 with the form and the reason, and nothing is kept', async () => {

@@ -103,7 +103,7 @@ function checkValue(name: string, field: Exclude<Field, { kind: 'file' }>, value
       return null;
     }
     case 'string': {
-      const max = field.maxLength ?? 1000;
+      const max = field.maxLength ?? DEFAULT_MAX_LENGTH;
       if (v.length > max) return `is ${v.length} characters long; the limit is ${max}`;
       if (!field.multiline && /[\r\n]/.test(v)) return 'must be a single line';
       if (field.pattern && !field.pattern.test(v)) return 'is not in the expected format';
@@ -147,20 +147,26 @@ function checkFile(name: string, field: Extract<Field, { kind: 'file' }>, value:
 }
 
 const TOO_LARGE = 'is too large:';
+/** A string field's length limit when it declares none. */
+const DEFAULT_MAX_LENGTH = 1000;
 
 /** Room for the text fields and multipart framing of one submission, on top of its files. */
 export const FORM_OVERHEAD_BYTES = 1024 * 1024;
 
 /**
- * The largest request body a submission to `service` can need: the job type with the
- * largest total of file limits, plus FORM_OVERHEAD_BYTES. The web layer's body limit;
- * a bigger request is refused (413) before any of it is stored.
+ * The largest request body a submission to `service` can need: over its job types, the
+ * largest total of file limits plus 4 bytes (UTF-8) per character of string limits, plus
+ * FORM_OVERHEAD_BYTES. The web layer's body limit; a bigger request is refused (413)
+ * before any of it is stored.
  */
 export function maxSubmissionBytes(service: Service): number {
   let most = 0;
   for (const t of service.jobTypes) {
     let sum = 0;
-    for (const f of Object.values(t.fields)) if (f.kind === 'file') sum += f.maxBytes;
+    for (const f of Object.values(t.fields)) {
+      if (f.kind === 'file') sum += f.maxBytes;
+      else if (f.kind === 'string') sum += 4 * (f.maxLength ?? DEFAULT_MAX_LENGTH);
+    }
     most = Math.max(most, sum);
   }
   return most + FORM_OVERHEAD_BYTES;
