@@ -154,6 +154,28 @@ for (const kind of ['slurm', 'sge'] as const) {
       await waitFor(() => !active(), 30_000, 'cluster job gone');
     });
 
+    test('a cluster job killed outside jobdir (no marker) fails after the grace period with the cluster\'s report', async () => {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'sleep', seconds: '300' }));
+      const dir = join(root, 'jobs/running', id);
+      await waitFor(() => existsSync(join(dir, 'RUNNING')), 60_000, 'job running on the cluster');
+      const rec = await clusterRecord(dir);
+      if (kind === 'slurm') execFileSync('scancel', ['--full', '--signal=KILL', rec.id!]);
+      else execFileSync('qdel', [rec.id!], { env: SGE_ENV, stdio: 'pipe' });
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 60_000, 'job failed');
+      const c = await jobConfig(root, 'failed', id);
+      assert.equal(c.result?.failure_kind, 'technical');
+      assert.match(c.result?.failure ?? '', /The cluster job ended without a result: node failure, time or memory limit\?/);
+      assert.match(c.result?.failure ?? '', kind === 'slurm' ? new RegExp(`Slurm job ${rec.id}: `) : new RegExp(`Grid Engine job ${rec.id}: failed 100`));
+      assert.equal(clusterJobsNamed(kind, `jd-${id}-2`), 0);
+    });
+
+    test('the service\'s run() can send a job of a local type to the cluster', async () => {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'chosen', where: kind }));
+      await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 60_000, 'job completed');
+      assert.equal((await jobConfig(root, 'completed', id)).run?.runner, kind);
+      assert.equal((await clusterRecord(join(root, 'jobs/completed', id))).kind, kind);
+    });
+
     test('an array job runs every task under the throttle and ends once every task has a marker', async () => {
       const id = idFromRedirect(await submitForm(svc.url, { type: 'tasks' }));
       await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 90_000, 'array job completed');

@@ -24,11 +24,33 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeout
   });
 }
 
-/** Split a raw options string like a shell would for words and quotes (no expansions). */
+/** Split a raw options string like a shell splits words and quotes ('…', "…", \x), with no expansions. */
 export function splitOptions(raw: string): string[] {
   const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(raw); m; m = re.exec(raw)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!;
+    const escaped = ch === '\\' && quote !== "'" && i + 1 < raw.length;
+    if (escaped) {
+      word += raw[++i]!;
+      inWord = true;
+    } else if (quote) {
+      if (ch === quote) quote = null;
+      else word += ch;
+    } else if (/\s/.test(ch)) {
+      if (inWord) out.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      inWord = true;
+      if (ch === "'" || ch === '"') quote = ch;
+      else word += ch;
+    }
+  }
+  if (quote) throw new Error(`runner option options has an unclosed ${quote}`);
+  if (inWord) out.push(word);
   return out;
 }
 
