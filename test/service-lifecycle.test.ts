@@ -120,10 +120,12 @@ describe('service hooks, time limits, cancel and notifications', () => {
   });
 
   test('a program that ignores TERM is killed after the grace; the job fails with "time limit exceeded (1 s)"', async () => {
-    const id = await submit({ type: 'hang' });
+    const id = await submit({ type: 'hang', email: 'timed@example.test' });
     await ended(id, 'failed');
     const html = await page(id);
     assert.match(html, /time limit exceeded \(1 s\)/);
+    const mail = await waitFor(() => smtp.messages.find((m) => m.subject?.includes(id) && !m.headers.get('x-jobdir-notify')), 15_000, 'the user\'s mail');
+    assert.match(mail.text ?? '', /What went wrong: time limit exceeded \(1 s\)/);
     assert.match(await fs.readFile(join(root, 'jobs/failed', id, 'ERROR'), 'utf8'), /reason=time_limit/);
     assert.deepEqual(await processesIn(id), [], 'nothing of the job is left running');
   });
