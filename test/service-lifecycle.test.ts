@@ -101,6 +101,12 @@ describe('service hooks, time limits, cancel and notifications', () => {
     assert.match(await page(id), /last: round 3/);
   });
 
+  test('a postprocess that always asks for a rerun is stopped after 50 reruns', async () => {
+    const id = await submit({ type: 'forever' });
+    await ended(id, 'failed');
+    assert.match(await page(id), /The postprocess step failed: it asked for a rerun 51 times; the limit is 50/);
+  });
+
   test('a hook that throws or hangs fails its own job with the reason; other jobs go on', async () => {
     const [thrower, hanger, postThrower, ok] = [await submit({ type: 'throws' }), await submit({ type: 'hangs' }), await submit({ type: 'post_throws' }), await submit({ type: 'ok', text: 'still here' })];
     await ended(ok);

@@ -16,7 +16,7 @@ import {
 } from '../store/index.js';
 import { watchJobs } from '../watcher/index.js';
 import { type Log, silentLog } from '../log.js';
-import { jobContext, jobOutcome, readTail, runHook, typeOfJob } from './context.js';
+import { jobContext, jobOutcome, MAX_RERUNS, readTail, runHook, typeOfJob } from './context.js';
 import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
 import { keyedLock } from './lock.js';
 import { clusterTracker } from './cluster.js';
@@ -263,6 +263,8 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         const outcome = await jobOutcome(job, cfg, failure === null, failure?.message ?? null, await readProgress(ref.dir));
         const r = await runHook('postprocess', hookTimeoutMs, () => type.postprocess!(outcome));
         if (r && r.rerun) {
+          const reruns = Number(job.config.run?.reschedules ?? 0);
+          if (reruns >= MAX_RERUNS) throw new Error(`it asked for a rerun ${reruns + 1} times; the limit is ${MAX_RERUNS}`);
           await updateJobConfig(ref, (c) => {
             c.inputs = { ...c.inputs, ...r.inputs };
             c.run = { ...c.run, reschedules: String(Number(c.run?.reschedules ?? 0) + 1) };

@@ -49,6 +49,9 @@ export async function jobOutcome(job: Job, cfg: Config, ok: boolean, failure: st
   return { ...jobContext(job, cfg), ok, failure, stdout, stderr, progress };
 }
 
+/** How many times postprocess may ask for a rerun of one job before the job fails (a loop guard). */
+export const MAX_RERUNS = 50;
+
 /** Thrown when a hook does not return within its time. */
 export class HookTimeout extends Error {
   override name = 'HookTimeout';
