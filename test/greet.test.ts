@@ -60,3 +60,12 @@ describe('demo job type greet (greeter-app)', () => {
     assert.match(html, /id="steps-err"[^>]*>must be at most 100/);
   });
 });
+
+test('[job greet] enabled = false: the type is not offered and a submission of it is refused', async () => {
+  const { loadConfig } = await import('../src/config/index.js');
+  const { loadService } = await import('../src/service/load.js');
+  const { validateSubmission } = await import('../src/service/validate.js');
+  const service = await loadService(loadConfig(await writeConfig(tempDir(), { 'job greet': { enabled: 'false' } })));
+  assert.deepEqual(service.jobTypes.map((t) => t.name), ['divide']);
+  assert.throws(() => validateSubmission(service, { type: 'greet', name: 'x' }), /there is no job type "greet"; choose one of divide/);
+});
