@@ -7,6 +7,8 @@
  *                  run: ({ inputs }) => ['./slow_div', inputs.x!, inputs.y!] }],
  *   });
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Field, Service } from './types.js';
 
 export type * from './types.js';
@@ -35,6 +37,10 @@ export function defineService(service: Service): Service {
     if (!/^[a-z][a-z0-9_-]{0,39}$/.test(t.name)) throw new Error(`job type name "${t.name}" must be 1-40 lower-case letters, digits, _ or -`);
     if (seen.has(t.name)) throw new Error(`job type "${t.name}" is defined twice`);
     seen.add(t.name);
+    if (t.render && typeof t.render !== 'function') {
+      const path = t.render.template instanceof URL ? fileURLToPath(t.render.template) : t.render.template;
+      if (!existsSync(path)) throw new Error(`job type ${t.name}: the results template ${path} does not exist`);
+    }
     for (const name of Object.keys(t.fields)) {
       if (!/^[a-z][a-z0-9_]{0,39}$/.test(name)) throw new Error(`job type ${t.name}: field name "${name}" must be 1-40 lower-case letters, digits or _`);
       if (['email', 'type', 'csrf'].includes(name)) throw new Error(`job type ${t.name}: field name "${name}" is reserved`);
