@@ -159,7 +159,8 @@ for (const kind of ['slurm', 'sge'] as const) {
       const dir = join(root, 'jobs/running', id);
       await waitFor(() => existsSync(join(dir, 'RUNNING')), 60_000, 'job running on the cluster');
       const rec = await clusterRecord(dir);
-      if (kind === 'slurm') execFileSync('scancel', ['--full', '--signal=KILL', rec.id!]);
+      // Slurm: SIGKILL the wrapper itself (pid in RUNNING; this is a single-node cluster), as a node failure would.
+      if (kind === 'slurm') process.kill(Number(/^pid=(\d+)$/m.exec(await fs.readFile(join(dir, 'RUNNING'), 'utf8'))![1]), 'SIGKILL');
       else execFileSync('qdel', [rec.id!], { env: SGE_ENV, stdio: 'pipe' });
       await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 60_000, 'job failed');
       const c = await jobConfig(root, 'failed', id);

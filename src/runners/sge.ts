@@ -38,7 +38,7 @@ function qacctRecords(text: string): Record<string, string>[] {
     const rec: Record<string, string> = {};
     for (const line of block.split('\n')) {
       const m = /^(\w+)\s+(.*?)\s*$/.exec(line);
-      if (m) rec[m[1]!] = m[2]!;
+      if (m) rec[m[1]!] = m[2]!.replace(/\s+/g, ' ');
     }
     return rec;
   }).filter((r) => r.jobnumber);
