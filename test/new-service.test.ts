@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { ROOT, tempDir } from './helpers.js';
+import { idFromRedirect, ROOT, serveForTest, submitForm, tempDir, waitFor } from './helpers.js';
 
 const run = promisify(execFile);
 // A nested `node --test` talks to its parent runner when it sees NODE_TEST_CONTEXT; these run on their own.
@@ -23,6 +23,20 @@ describe('jobdir new-service', () => {
     assert.match(check.stdout, /OK \(service protein-fold, job types: run\)/);
     const t = await run(join(ROOT, 'node_modules/.bin/tsx'), ['--test', 'protein-fold.test.ts'], { cwd: dir, env });
     assert.match(t.stdout, /# pass 2\n# fail 0/);
+  });
+
+  test('the scaffold serves its form and runs a job end to end', async () => {
+    const dir = join(tempDir(), 'echoer');
+    await jobdir('new-service', 'echoer', '--dir', dir);
+    const svc = await serveForTest(join(dir, 'echoer.ini'));
+    try {
+      assert.match(await (await fetch(`${svc.url}/`)).text(), /<input id="text" name="text" required/);
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'run', text: 'bonjour', times: '3' }));
+      await waitFor(async () => (await fs.readdir(join(dir, 'data/completed')).catch(() => [])).includes(id), 20_000, 'scaffold job completed');
+      assert.match(await (await fetch(`${svc.url}/jobs/${id}`)).text(), /bonjour\nbonjour\nbonjour/);
+    } finally {
+      await svc.close();
+    }
   });
 
   test('in a project with jobdir installed the scaffold imports "jobdir" and "jobdir/testing" by name', async () => {
