@@ -4,7 +4,7 @@ import type { SectionReader } from './section.js';
 /** Keys of `[web]` beyond host and port (read by `readWebSection`). */
 export const WEB_KEYS = [
   'secret_file', 'admin_credentials', 'max_body', 'max_download', 'submit_limit', 'miss_limit', 'miss_delay',
-  'trust_proxy', 'headers_timeout', 'request_timeout', 'max_header_size', 'link_ttl',
+  'trust_proxy', 'headers_timeout', 'request_timeout', 'max_header_size', 'link_ttl', 'min_free_disk',
 ] as const;
 
 /** A count per time window, e.g. `30/1h`. */
@@ -41,6 +41,8 @@ export interface WebConfig {
   maxHeaderSize: number;
   /** How long a mailed "my jobs" link works (`link_ttl`, default 7d). */
   linkTtlMs: number;
+  /** /healthz answers 503 when a state folder's filesystem has less free (`min_free_disk`, default 1G). */
+  minFreeDiskBytes: number;
 }
 
 /** Parse `64M`, `1G`, `512K` or a plain number of bytes. */
@@ -77,5 +79,6 @@ export function readWebSection(web: SectionReader, host: string, port: number, d
     requestTimeoutMs: web.parsed('request_timeout', '60s', parseRunTime),
     maxHeaderSize: web.int('max_header_size', 16384, 1024, 1024 * 1024),
     linkTtlMs: web.parsed('link_ttl', '7d', parseRunTime),
+    minFreeDiskBytes: web.parsed('min_free_disk', '1G', parseBytes),
   };
 }

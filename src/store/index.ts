@@ -12,3 +12,4 @@ export { writeDurable, readIfExists, isNoSpace } from './fsutil.js';
 export * from './results.js';
 export * from './jobfiles.js';
 export * from './old.js';
+export * from './census.js';

@@ -1,0 +1,139 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { ALL_STATES, STATES, type State } from '../states.js';
+import { JOB_FILES } from './files.js';
+import { isENOENT } from './fsutil.js';
+import { type JobRef, listState, readJob } from './jobs.js';
+import { jobDir, type Store } from './layout.js';
+
+/**
+ * What a job's directory says about it without reading a file: when it was submitted
+ * (the directory's birth time: created at submission, and a rename keeps the inode) and,
+ * for an ended job, when it finished (the directory's mtime: config.ini is replaced in
+ * it when the job ends). Times are ms since the epoch; 0 when unknown.
+ */
+export interface JobStamp {
+  id: string;
+  state: State;
+  submitted: number;
+  /** When it ended (completed, failed, archived); null while active. */
+  finished: number | null;
+  /** How it ended: completed or failed (archived jobs: as recorded); null while active. */
+  outcome: typeof STATES.COMPLETED | typeof STATES.FAILED | null;
+}
+
+/** One look at every state folder. */
+export interface CensusSnapshot {
+  /** Jobs per state (directories in each state folder). */
+  counts: Record<State, number>;
+  /** Every job on disk. */
+  stamps: readonly JobStamp[];
+  at: number;
+  /** How long the scan took (ms) and how many directories it had to stat (new since the last scan). */
+  tookMs: number;
+  statted: number;
+}
+
+/** Options of `createCensus`. */
+export interface CensusOptions {
+  /** Archived jobs changed within this window have config.ini read for their finish time (default 32 days). */
+  windowMs?: number;
+}
+
+/** A cached census of the store: `snapshot(maxAgeMs)` rescans when the last one is older. */
+export interface Census {
+  snapshot(maxAgeMs?: number): Promise<CensusSnapshot>;
+}
+
+/**
+ * A census of the job directories that stays cheap with 100k jobs on disk: each scan is
+ * one readdir per state folder; a directory is stat'ed only the first time it is seen in
+ * a folder (a job's submission and finish times never change while it stays there), and
+ * config.ini is read only where the directory cannot tell (state folders on different
+ * filesystems, where a move is a copy and the birth time is the copy's, or an archived
+ * job that ended recently). Concurrent callers share one scan.
+ */
+export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: CensusOptions = {}): Census {
+  const cache = new Map<State, Map<string, JobStamp>>(ALL_STATES.map((s) => [s, new Map()]));
+  const oneDevice = ALL_STATES.every((s) => store.dev[s] === store.dev[STATES.INCOMING]);
+  let last: CensusSnapshot | null = null;
+  let running: Promise<CensusSnapshot> | null = null;
+
+  async function stampOf(state: State, id: string, now: number): Promise<JobStamp | null> {
+    const dir = jobDir(store, state, id);
+    const st = await fs.stat(dir).catch((err) => (isENOENT(err) ? null : Promise.reject(err)));
+    if (!st) return null;
+    const ended = state === STATES.COMPLETED || state === STATES.FAILED || state === STATES.ARCHIVED;
+    let submitted = oneDevice && st.birthtimeMs > 0 && st.birthtimeMs <= st.mtimeMs + 1 ? st.birthtimeMs : 0;
+    let finished: number | null = ended ? st.mtimeMs : null;
+    let outcome: JobStamp['outcome'] = state === STATES.COMPLETED || state === STATES.FAILED ? state : null;
+    const recent = now - st.mtimeMs < windowMs;
+    // An old ended job is outside every chart: its times need no file read.
+    if ((submitted === 0 && (!ended || recent)) || (state === STATES.ARCHIVED && recent)) {
+      const job = await readJob({ id, state, dir }).catch(() => null);
+      if (!job) return null;
+      submitted ||= Date.parse(job.config.settings?.submitted ?? '') || 0;
+      if (state === STATES.ARCHIVED) {
+        finished = Date.parse(job.config.result?.finished ?? '') || finished;
+        outcome = job.config.result?.state === STATES.FAILED ? STATES.FAILED : STATES.COMPLETED;
+      }
+    }
+    return { id, state, submitted, finished, outcome };
+  }
+
+  async function scan(): Promise<CensusSnapshot> {
+    const t0 = performance.now();
+    const now = Date.now();
+    const counts = {} as Record<State, number>;
+    let statted = 0;
+    for (const state of ALL_STATES) {
+      const known = cache.get(state)!;
+      const ids = await listState(store, state);
+      counts[state] = ids.length;
+      const present = new Set(ids);
+      for (const id of known.keys()) if (!present.has(id)) known.delete(id);
+      const fresh = ids.filter((id) => !known.has(id));
+      statted += fresh.length;
+      for (let i = 0; i < fresh.length; i += 64) {
+        const got = await Promise.all(fresh.slice(i, i + 64).map((id) => stampOf(state, id, now)));
+        for (const s of got) if (s) known.set(s.id, s);
+      }
+    }
+    const stamps: JobStamp[] = [];
+    for (const m of cache.values()) for (const s of m.values()) stamps.push(s);
+    last = { counts, stamps, at: now, tookMs: performance.now() - t0, statted };
+    return last;
+  }
+
+  return {
+    snapshot(maxAgeMs = 0) {
+      if (last && Date.now() - last.at <= maxAgeMs) return Promise.resolve(last);
+      running ??= scan().finally(() => {
+        running = null;
+      });
+      return running;
+    },
+  };
+}
+
+/** When a job was submitted, started and ended (ms; null when unknown), from its directory and marker mtimes. */
+export interface JobTimes {
+  submitted: number | null;
+  started: number | null;
+  ended: number | null;
+}
+
+/** Read a job's times with a few stats (config.ini only when state folders are on different filesystems). */
+export async function readJobTimes(store: Store, ref: JobRef): Promise<JobTimes> {
+  const mtime = (name: string) => fs.stat(join(ref.dir, name)).then((s) => s.mtimeMs, () => null);
+  const [dir, started, success, error] = await Promise.all([
+    fs.stat(ref.dir).catch(() => null), mtime(JOB_FILES.RUNNING), mtime(JOB_FILES.SUCCESS), mtime(JOB_FILES.ERROR),
+  ]);
+  const oneDevice = ALL_STATES.every((s) => store.dev[s] === store.dev[STATES.INCOMING]);
+  let submitted = dir && oneDevice && dir.birthtimeMs > 0 ? dir.birthtimeMs : null;
+  if (submitted === null) {
+    const job = await readJob(ref).catch(() => null);
+    submitted = Date.parse(job?.config.settings?.submitted ?? '') || null;
+  }
+  return { submitted, started, ended: success ?? error };
+}
