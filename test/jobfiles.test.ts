@@ -27,3 +27,20 @@ test('hook file helpers refuse escapes, symlinks and jobdir\'s own files, and ma
   await assert.rejects(readJobFile(dir, 'secret-link'), /ELOOP/);
   await assert.rejects(readJobFile(dir, 'link/secret'), /leads outside the job directory/);
 });
+
+test('progress is read from the end of a regular PROGRESS file only', async () => {
+  const { readProgress } = await import('../src/store/index.js');
+  const dir = tempDir();
+  assert.equal(await readProgress(dir), null);
+  await fs.writeFile(join(dir, 'PROGRESS'), `${'0 10 early\n'.repeat(100_000)}7 10 aligning chain B\n`);
+  assert.deepEqual(await readProgress(dir), { fraction: 0.7, message: 'aligning chain B' });
+  await fs.writeFile(join(dir, 'PROGRESS'), '42% sampling\n');
+  assert.deepEqual(await readProgress(dir), { fraction: 0.42, message: 'sampling' });
+  await fs.writeFile(join(dir, 'PROGRESS'), 'reading the database');
+  assert.deepEqual(await readProgress(dir), { fraction: null, message: 'reading the database' });
+  const secret = join(tempDir(), 'secret');
+  await fs.writeFile(secret, 'root:password-hash\n');
+  await fs.rm(join(dir, 'PROGRESS'));
+  await fs.symlink(secret, join(dir, 'PROGRESS'));
+  assert.equal(await readProgress(dir), null, 'a symlinked PROGRESS shows nothing');
+});

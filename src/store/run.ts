@@ -1,7 +1,7 @@
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { encodeArg, JOB_FILES, parseMarker } from './files.js';
-import { fsyncDir, fsyncFiles, isENOENT, readIfExists, writeDurable } from './fsutil.js';
+import { fsyncDir, fsyncFiles, isENOENT, writeDurable } from './fsutil.js';
 import { type JobConfig, type JobRef, updateJobConfig } from './jobs.js';
 
 /** What the markers in a job directory say. Times are ms since the epoch (file mtimes). */
@@ -107,17 +107,41 @@ export interface Progress {
 
 /**
  * Read PROGRESS: its last non-empty line, `CURRENT TOTAL [message]`, `N% [message]`
- * or just a message. Programs write it by temp + rename (or one short write).
+ * or just a message. Programs write it by temp + rename (or one short write). Only the
+ * last 4 KiB are read (a program that appends costs nothing more), and only from a regular
+ * file: a PROGRESS symlinked elsewhere (to a file of the server's) shows nothing.
  */
 export async function readProgress(dir: string): Promise<Progress | null> {
-  const text = await readIfExists(join(dir, JOB_FILES.PROGRESS)).catch(() => null);
+  const text = await readTailRegular(join(dir, JOB_FILES.PROGRESS), 4096);
   if (!text) return null;
-  const line = text.slice(-4096).split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  const line = text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
   let m = /^(\d+(?:\.\d+)?)%\s*(.*)$/.exec(line);
   if (m) return { fraction: clamp(Number(m[1]) / 100), message: m[2]!.slice(0, 500) };
   m = /^(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s*(.*)$/.exec(line);
   if (m && Number(m[2]) > 0) return { fraction: clamp(Number(m[1]) / Number(m[2])), message: m[3]!.slice(0, 500) };
   return { fraction: null, message: line.slice(0, 500) };
+}
+
+/** The last `max` bytes of a regular file (never through a symlink or from a FIFO), or null. */
+async function readTailRegular(path: string, max: number): Promise<string | null> {
+  let fh;
+  try {
+    fh = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return null;
+    const len = Math.min(st.size, max);
+    const buf = Buffer.alloc(len);
+    const { bytesRead } = await fh.read(buf, 0, len, st.size - len);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    await fh.close();
+  }
 }
 
 function clamp(x: number): number {
