@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { JobContext, JobOutcome, JobType, Service } from '../service/types.js';
@@ -28,9 +28,12 @@ export function jobContext(job: Job, cfg: Config): JobContext {
 /** Read at most `max` bytes of the end of a job's output file ('' when absent). */
 export async function readTail(dir: string, name: string, max = 64 * 1024): Promise<string> {
   try {
-    const fh = await fs.open(join(dir, name), 'r');
+    // Never through a symlink or from a FIFO: a program cannot make the page show a server file.
+    const fh = await fs.open(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
-      const { size } = await fh.stat();
+      const st = await fh.stat();
+      if (!st.isFile()) return '';
+      const { size } = st;
       const len = Math.min(size, max);
       const buf = Buffer.alloc(len);
       await fh.read(buf, 0, len, size - len);
