@@ -44,3 +44,14 @@ test('progress is read from the end of a regular PROGRESS file only', async () =
   await fs.symlink(secret, join(dir, 'PROGRESS'));
   assert.equal(await readProgress(dir), null, 'a symlinked PROGRESS shows nothing');
 });
+
+test('a job\'s stdout that is a symlink to a server file is never read for pages or hooks', async () => {
+  const { readTail } = await import('../src/lifecycle/context.js');
+  const dir = tempDir();
+  const secret = join(tempDir(), 'secret');
+  await fs.writeFile(secret, 'root:password-hash\n');
+  await fs.symlink(secret, join(dir, 'stdout.txt'));
+  assert.equal(await readTail(dir, 'stdout.txt'), '');
+  await fs.writeFile(join(dir, 'stderr.txt'), 'x'.repeat(100) + 'tail');
+  assert.equal(await readTail(dir, 'stderr.txt', 4), 'tail');
+});
