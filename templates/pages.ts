@@ -58,12 +58,19 @@ function input(name: string, field: Field, value: string, bad: boolean) {
     case 'choice':
       return html`${label}<select ${a}>${field.choices.map((c) => html`<option ${c === (value || field.default) ? raw('selected') : ''}>${c}</option>`)}</select>`;
     case 'file':
-      return html`${label}<input ${a} type="file" ${field.accept ? html`accept="${field.accept.join(',')}"` : ''}>`;
+      return html`${label}<input ${a} type="file" ${field.accept ? html`accept="${field.accept.join(',')}"` : ''}><div class="help" id="${name}-limit">At most ${formatBytes(field.maxBytes)}${field.accept ? `; ${field.accept.join(', ')}` : ''}.</div>`;
     case 'string':
       return field.multiline
         ? html`${label}<textarea ${a} rows="6" maxlength="${field.maxLength ?? 1000}">${value}</textarea>`
         : html`${label}<input ${a} type="text" maxlength="${field.maxLength ?? 1000}" value="${value}">`;
   }
+}
+
+/** Bytes for people: 900 bytes, 5 KB, 2.5 MB, 1 GB (powers of 1000, as file browsers show). */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} bytes`;
+  const [v, unit] = n < 1e6 ? [n / 1e3, 'KB'] : n < 1e9 ? [n / 1e6, 'MB'] : [n / 1e9, 'GB'];
+  return `${Number(v.toFixed(v < 10 ? 1 : 0))} ${unit}`;
 }
 
 /** Everything the results page shows about a job. */

@@ -43,6 +43,12 @@ describe('uploads', () => {
     assert.equal(maxSubmissionBytes(uploads), 1500 + 4 * 20 + FORM_OVERHEAD_BYTES);
   });
 
+  test('the form shows each file field\'s limit and accepted types', async () => {
+    const html = await (await fetch(`${svc.url}/`)).text();
+    assert.match(html, /<input id="structure" name="structure" required type="file" accept="\.pdb,\.txt"><div class="help" id="structure-limit">At most 1 KB; \.pdb, \.txt\.<\/div>/);
+    assert.match(html, /id="extra-limit">At most 500 bytes\.</);
+  });
+
   test('a file over its field\'s limit is answered 413 with the form and the reason, and nothing is kept', async () => {
     const res = await post({ structure: { name: 'big.pdb', data: 'A'.repeat(1001) } });
     assert.equal(res.status, 413);
