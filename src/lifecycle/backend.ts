@@ -20,6 +20,9 @@ import { jobContext, jobOutcome, MAX_RERUNS, readTail, runHook, typeOfJob } from
 import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
 import { keyedLock } from './lock.js';
 import { clusterTracker } from './cluster.js';
+import { checkFollowOn, childRecords, childResults, followOnRequests } from './deps.js';
+import { childrenOf, childStates, ensureChildren, parentGate, recordChildren, waitsOn } from '../store/deps.js';
+import type { ChildRequest } from '../service/types.js';
 
 /** What a backend needs. */
 export interface BackendOptions {
@@ -121,6 +124,8 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     };
     if (!type) return fail({ kind: 'technical', message: `The service has no job type "${job.config.settings?.type}".` });
     const ctx = jobContext(job, cfg);
+    const parentId = job.config.settings?.parent;
+    if (parentId) ctx.parent = await findJob(store, parentId).then((p) => p && { id: p.id, dir: p.dir });
     try {
       const pre = await runHook('preprocess', hookTimeoutMs, () => type.preprocess?.(ctx));
       const stop = (await readMarkers(ref.dir)).cancel;
@@ -133,7 +138,16 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         return postprocess(post);
       }
       const spec = await runHook('run', hookTimeoutMs, () => type.run(ctx));
-      const argv = Array.isArray(spec) ? spec : spec.argv;
+      const argv = Array.isArray(spec) ? spec : spec.argv ?? [];
+      const kids = Array.isArray(spec) ? [] : spec.children ?? [];
+      if (kids.length) await startChildren(ref, job, `run:${job.config.run?.reschedules ?? 0}`, kids);
+      if (argv.length === 0 && kids.length) {
+        // The children are the work: the job waits for them in POSTPROCESSING, holding no run slot.
+        scheduler.release(q.id);
+        pump();
+        await updateJobConfig(ref, (c) => void (c.run = { ...c.run, skipped: 'true' }));
+        return postprocess(await moveJob(store, q.id, STATES.PREPROCESSING, STATES.POSTPROCESSING, { durable: false }));
+      }
       if (argv.length === 0 || argv.some((a) => typeof a !== 'string')) throw new Error('run() must return a non-empty list of strings');
       const tc = typeCfg(type.name);
       const runnerOptions = { ...tc?.runnerOptions, ...(Array.isArray(spec) ? {} : spec.runnerOptions) };
@@ -254,15 +268,30 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
   async function postprocess(ref: JobRef): Promise<void> {
     const job = await readJob(ref);
     const type = typeOfJob(service, job);
+    if (job.config.children) {
+      // A parent waits here, its run over, until the children it waits for have ended.
+      await ensureChildren(store, job, service.name).then((made) => made.forEach(admitChild));
+      if (waitsOn(await childStates(store, job.config))) return void appendJobLog(ref.dir, 'waiting_for_children');
+    }
     let failure: Failure | null = job.config.result?.failure_kind
       ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' }
       : job.config.run?.skipped === 'true' ? null
       : describeRunEnd(await readMarkers(ref.dir), await readTail(ref.dir, JOB_FILES.STDERR), typeCfg(job.config.settings?.type ?? '')?.timeLimitMs ?? null);
+    if (!type?.postprocess && !failure && job.config.children) {
+      // No hook to judge the children: a child it waited for that failed fails the parent.
+      const bad = (await childResults(store, service, job)).find((c) => !c.ok && childrenOf(job.config).some((r) => r.id === c.id && r.mode === 'wait'));
+      if (bad) failure = { kind: 'program', message: `Job ${bad.id} (${bad.type}), which this job waited for, failed: ${bad.failure ?? ''}` };
+    }
     if (type?.postprocess && failure?.kind !== 'cancelled') {
       try {
-        const outcome = await jobOutcome(job, cfg, failure === null, failure?.message ?? null, await readProgress(ref.dir));
+        const outcome = await jobOutcome(job, cfg, failure === null, failure?.message ?? null, await readProgress(ref.dir), await childResults(store, service, job));
         const r = await runHook('postprocess', hookTimeoutMs, () => type.postprocess!(outcome));
-        if (r && r.rerun) {
+        if (r && 'children' in r && r.children?.length) {
+          const round = Number(job.config.run?.child_rounds ?? 0) + 1;
+          await updateJobConfig(ref, (c) => void (c.run = { ...c.run, child_rounds: String(round) }));
+          await startChildren(ref, job, `post:${job.config.run?.reschedules ?? 0}:${round}`, r.children);
+          if (r.children.some((c) => c.wait !== false)) return postprocess(ref);
+        } else if (r && 'rerun' in r && r.rerun) {
           const reruns = Number(job.config.run?.reschedules ?? 0);
           if (reruns >= MAX_RERUNS) throw new Error(`it asked for a rerun ${reruns + 1} times; the limit is ${MAX_RERUNS}`);
           await updateJobConfig(ref, (c) => {
@@ -303,6 +332,14 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         failure = { kind: 'technical', message: `The finalize step failed: ${messageOf(err)}` };
       }
     }
+    if (!failure && typeCfg(job.config.settings?.type ?? '')?.followOn.length) {
+      try {
+        await startChildren(ref, job, 'follow', followOnRequests(cfg, service, job));
+        job = await readJob(ref);
+      } catch (err) {
+        failure = { kind: 'technical', message: `The follow-on jobs could not be started: ${messageOf(err)}` };
+      }
+    }
     const final = failure ? STATES.FAILED : STATES.COMPLETED;
     await updateJobConfig(ref, (c) => void (c.result = { state: final, finished: new Date().toISOString(), ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }), { alsoSync: JOB_OUTPUTS });
     job = await readJob(ref);
@@ -317,6 +354,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     const notified = await notifyJobEnd(store, cfg, { id: ref.id, type: job.config.settings?.type ?? '', ok: !failure, failure: failure?.message ?? null, url: resultsUrl(ref.id) }, log);
     const done = await moveJob(store, ref.id, STATES.FINALIZING, final);
     await appendJobLog(done.dir, final, failure ? { failure: failure.message } : {});
+    wakeRelatives(job);
     log(failure ? 'job_failed' : 'job_completed', { job: ref.id, type: job.config.settings?.type, ...(failure ? { failure: failure.message, kind: failure.kind } : {}) });
     if (type?.complete) {
       try {
@@ -334,7 +372,52 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     const ref = await here(id, STATES.INCOMING);
     if (!ref) return;
     const job = await readJob(ref).catch(() => null);
+    if (job?.config.settings?.after_parent === 'true') {
+      // A fired child waits in incoming/ until its parent has completed (rare: the common path reads one key).
+      const gate = await parentGate(store, job.config);
+      if (gate.verdict === 'wait') return;
+      if (gate.verdict === 'fail') return void safely('dependency', id, lock.run(id, () => failDependent(id, gate.parent)));
+    }
     if (job) scheduler.enqueue({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
+  }
+
+  /**
+   * Record children of `parent` (durably, in its config.ini), then create them and queue
+   * them. Asking again after a crash names the same ids, so nothing is made twice.
+   */
+  async function startChildren(parent: JobRef, job: Job, stage: string, requests: ChildRequest[]): Promise<void> {
+    const records = childRecords(service, store, job, stage, requests);
+    await recordChildren(parent, records);
+    failpoint('children:recorded');
+    const made = await ensureChildren(store, await readJob(parent), service.name);
+    await appendJobLog(parent.dir, 'children_started', { stage, children: records.map((r) => `${r.id} ${r.type} ${r.mode}`) });
+    log('children_started', { job: parent.id, stage, children: records.length, made: made.length });
+    made.forEach(admitChild);
+  }
+
+  /** Queue a child just made (its own lock: never under its parent's). */
+  function admitChild(id: string): void {
+    void safely('child', id, lock.run(id, () => queueFromDisk(id)).then(pump));
+  }
+
+  /** A job ended: its parent may be waiting for it, its fired children for it. */
+  function wakeRelatives(job: Job): void {
+    const parent = job.config.settings?.parent;
+    if (parent && job.config.settings?.after_parent !== 'true') {
+      void safely('wake parent', parent, lock.run(parent, async () => {
+        const ref = await here(parent, STATES.POSTPROCESSING);
+        if (ref) await postprocess(ref);
+      }));
+    }
+    for (const c of childrenOf(job.config)) if (c.mode === 'after') admitChild(c.id);
+  }
+
+  /** INCOMING → FINALIZING → FAILED for a fired child whose parent failed (or is gone). */
+  async function failDependent(id: string, parent: string): Promise<void> {
+    const ref = await here(id, STATES.INCOMING);
+    if (!ref) return;
+    scheduler.dequeue(id);
+    await toFinalizing(ref, STATES.INCOMING, { kind: 'cancelled', message: `This job did not run: job ${parent}, which it was to follow, failed.` });
   }
 
   async function rescan(): Promise<void> {
@@ -367,6 +450,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     scheduler,
     mailer,
     async start() {
+      checkFollowOn(cfg, service);
       await cleanStaging(store, 3_600_000);
       watcher = watchJobs({ incoming: store.states.incoming, running: store.states.running }, {
         incoming: (id) => void safely('watch', id, queueFromDisk(id).then(pump)),

@@ -1,7 +1,7 @@
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
-import type { JobContext, JobOutcome, JobType, Service } from '../service/types.js';
+import type { ChildResult, JobContext, JobOutcome, JobType, Service } from '../service/types.js';
 import { appendJobLog, type Job, JOB_FILES, jobFilePath, type Progress, readJobFile, writeJobFile } from '../store/index.js';
 
 /** The service's job type for a job, or null when the service no longer has it. */
@@ -47,9 +47,9 @@ export async function readTail(dir: string, name: string, max = 64 * 1024): Prom
 }
 
 /** The outcome hooks and pages see. */
-export async function jobOutcome(job: Job, cfg: Config, ok: boolean, failure: string | null, progress: Progress | null): Promise<JobOutcome> {
+export async function jobOutcome(job: Job, cfg: Config, ok: boolean, failure: string | null, progress: Progress | null, children: ChildResult[] = []): Promise<JobOutcome> {
   const [stdout, stderr] = await Promise.all([readTail(job.dir, JOB_FILES.STDOUT), readTail(job.dir, JOB_FILES.STDERR)]);
-  return { ...jobContext(job, cfg), ok, failure, stdout, stderr, progress };
+  return { ...jobContext(job, cfg), ok, failure, stdout, stderr, progress, children };
 }
 
 /** How many times postprocess may ask for a rerun of one job before the job fails (a loop guard). */

@@ -46,11 +46,44 @@ export interface JobContext {
   readFile(name: string): Promise<string>;
   /** Write a file into the job directory durably (not jobdir's own files). */
   writeFile(name: string, data: string | Uint8Array): Promise<void>;
+  /** The job that started this one (a child or follow-on job), with its directory; null otherwise. */
+  parent?: { id: string; dir: string } | null;
+}
+
+/**
+ * A job a job starts (see docs/writing-a-service.md, "Jobs that start jobs"). `wait`
+ * (default true): the parent waits, and its postprocess sees the child's result in
+ * `job.children`. `wait: false`: fire it; the child starts once the parent has completed
+ * and fails, naming the parent, if the parent fails.
+ */
+export interface ChildRequest {
+  type: string;
+  /** The child's inputs, validated like a submission of its type (no file fields). */
+  inputs?: Record<string, string>;
+  wait?: boolean;
+  /** Send the child's own result mail here (default: none; the parent's mail covers it). */
+  email?: string;
+}
+
+/** What a parent's postprocess sees of each child it started. */
+export interface ChildResult {
+  id: string;
+  type: string;
+  /** The child's state: completed or failed once it ended. */
+  state: string;
+  ok: boolean;
+  failure: string | null;
+  /** The child's directory and the files its program left there. */
+  dir: string;
+  files: string[];
 }
 
 /** What `run` may return instead of a bare argv. */
 export interface RunSpec {
+  /** May be empty when `children` does the work: the job then waits for them. */
   argv: string[];
+  /** Jobs to start now (recorded in this job before they exist: a crash never runs one twice). */
+  children?: ChildRequest[];
   /** Overrides of the [job NAME] runner options (partition, memory, array_tasks, running_tasks, …). */
   runnerOptions?: Record<string, string>;
   /** Where this job runs, overriding the [job NAME] `runner` key (e.g. big inputs to the cluster). */
@@ -65,6 +98,13 @@ export interface JobOutcome extends JobContext {
   stdout: string;
   stderr: string;
   progress: Progress | null;
+  /** The children this job started, with their results (empty when it started none). */
+  children: ChildResult[];
+}
+
+/** What postprocess may return to start jobs: the parent waits for those with `wait` and is called again. */
+export interface StartChildren {
+  children: ChildRequest[];
 }
 
 /** What postprocess may ask for: run the program again with new data (saliweb's reschedule_run). */
@@ -103,7 +143,7 @@ export interface JobType {
   /** Before the run; return `{ skipRun: true }` to go straight to postprocess. */
   preprocess?(job: JobContext): void | { skipRun?: boolean } | Promise<void | { skipRun?: boolean }>;
   /** After the run (also after a failed run); may ask for a rerun. */
-  postprocess?(job: JobOutcome): void | Reschedule | Promise<void | Reschedule>;
+  postprocess?(job: JobOutcome): void | Reschedule | StartChildren | Promise<void | Reschedule | StartChildren>;
   finalize?(job: JobOutcome): void | Promise<void>;
   /** After the job reached COMPLETED or FAILED (its email is already queued). */
   complete?(job: JobOutcome): void | Promise<void>;

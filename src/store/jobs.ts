@@ -35,6 +35,8 @@ export interface NewJob {
   files?: { name: string; data: Uint8Array }[];
   /** Extra [settings] (hostname, parent, …). */
   settings?: Record<string, string>;
+  /** Use this id (a child's, recorded in its parent beforehand); EEXIST when it is taken. */
+  id?: string;
 }
 
 /** Serialise a job config for config.ini. */
@@ -65,12 +67,12 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   const incoming = store.states.incoming;
   let id = '';
   for (let tries = 0; ; tries++) {
-    id = newJobId(store.idLength);
+    id = input.id ?? newJobId(store.idLength);
     try {
       await fs.symlink(relative(store.byId, join(incoming, id)), join(store.byId, id));
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20) throw asUnavailable(err);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20 || input.id) throw asUnavailable(err);
     }
   }
   const staging = join(incoming, `.${id}.new`);
