@@ -9,7 +9,8 @@ import { startSweeper } from '../lifecycle/sweep.js';
 import { createLog, type Log } from '../log.js';
 import { loadService } from '../service/load.js';
 import type { Service } from '../service/types.js';
-import { openStore, type Store } from '../store/index.js';
+import { createMetrics } from '../metrics/prometheus.js';
+import { findJob, openStore, readJobTimes, type Store } from '../store/index.js';
 import { createApp } from '../web/app.js';
 import { loadSecret } from '../web/secret.js';
 import { loadAdminCredentials } from '../web/security/admin-auth.js';
@@ -42,10 +43,16 @@ export interface ServeOptions {
 }
 
 /** Load the config and service, start the backend (unless webOnly) and the HTTP server. */
-export async function startService(configFile: string, { port, webOnly = false, log = createLog('jobdir') }: ServeOptions = {}): Promise<Running> {
-  const cfg = loadConfig(configFile, (msg) => log('config_notice', { message: msg }));
+export async function startService(configFile: string, { port, webOnly = false, log: baseLog = createLog('jobdir') }: ServeOptions = {}): Promise<Running> {
+  const cfg = loadConfig(configFile, (msg) => baseLog('config_notice', { message: msg }));
   const service = await loadService(cfg);
   const store = await openStore(cfg);
+  // /metrics counts what this process logs: submissions (web) and job ends (backend).
+  const metrics = createMetrics(service.jobTypes.map((t) => t.name), async (id) => {
+    const ref = await findJob(store, id);
+    return ref && readJobTimes(store, ref);
+  });
+  const log = metrics.tap(baseLog);
   const adminCredentials = cfg.web.adminCredentials ? await loadAdminCredentials(cfg.web.adminCredentials) : null;
   const lock = webOnly ? null : await acquireStateLock(cfg.backend.stateFile);
   const secret = await loadSecret(cfg.web.secretFile);
@@ -62,7 +69,7 @@ export async function startService(configFile: string, { port, webOnly = false, 
   }
   const sweeper = backend ? startSweeper({ cfg, service, store, log }) : null;
   const app = createApp({
-    cfg, service, store, log, secret,
+    cfg, service, store, log, secret, metrics, backend,
     adminCredentials,
     flushMail: backend ? () => void backend.mailer.flush() : undefined,
     notify: backend ? (job) => backend.notify(job) : undefined,

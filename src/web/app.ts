@@ -19,6 +19,12 @@ import { createApi } from './api/index.js';
 import { myJobsRoutes } from './my-jobs.js';
 import { issueCsrf, verifyCsrf } from './security/csrf.js';
 import { createGuards } from './security/guards.js';
+import type { Backend } from '../lifecycle/backend.js';
+import { createMetrics, type Metrics } from '../metrics/prometheus.js';
+import { type Census, createCensus, findJob, readJobTimes } from '../store/index.js';
+import { adminRoutes } from './admin/routes.js';
+import { opsRoutes } from './ops.js';
+import { requestLog } from './request-log.js';
 
 /** What the web layer needs. */
 export interface WebOptions {
@@ -39,6 +45,12 @@ export interface WebOptions {
   adminCredentials?: AdminCredentials | null;
   /** Deliver queued mail now (my-jobs links), when this process has a mailer. */
   flushMail?: () => void;
+  /** The backend in this process (the dashboard's actions and health use it); null in split mode. */
+  backend?: Backend | null;
+  /** This process's Prometheus metrics (fed by its log); one without events by default. */
+  metrics?: Metrics;
+  /** The cached census of the job directories (dashboard, /metrics); made here by default. */
+  census?: Census;
 }
 
 const EMAIL_COOKIE = 'jobdir_email';
@@ -49,6 +61,13 @@ export function createApp(o: WebOptions): Hono {
   const app = new Hono();
   const frame = { serviceName: cfg.general.serviceName, github: cfg.general.github };
   const https = cfg.general.urltop.startsWith('https:');
+  const census = o.census ?? createCensus(store);
+  const metrics = o.metrics ?? createMetrics(service.jobTypes.map((t) => t.name), async (id) => {
+    const ref = await findJob(store, id);
+    return ref && readJobTimes(store, ref);
+  });
+
+  app.use('*', requestLog(log));
 
   app.use('*', secureHeaders({
     contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
@@ -62,6 +81,8 @@ export function createApp(o: WebOptions): Hono {
   const admin = adminAuth(o.adminCredentials ?? null);
   for (const p of ['/admin', '/admin/*', '/api/admin', '/api/admin/*']) app.use(p, admin);
   app.route('/api/admin', adminApi());
+  app.route('/admin', adminRoutes({ cfg, service, store, log, census, backend: o.backend ?? null, frame, https }));
+  app.route('/', opsRoutes({ cfg, store, census, metrics, inProcessBackend: !!o.backend, schedulerQueued: o.backend ? () => o.backend!.scheduler.queued().length : undefined }));
   app.route('/api', createApi({ ...o, guards }));
   app.route('/my-jobs', myJobsRoutes({ ...o, guards, frame }));
 
@@ -120,7 +141,7 @@ export function createApp(o: WebOptions): Hono {
   app.get('/jobs/:id', async (c) => {
     const job = await getJob(store, c.req.param('id'));
     const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
-    const view = await jobView(cfg, service, job, pos, csrfToken(c));
+    const view = await jobView(cfg, service, job, pos, csrfToken(c), store);
     return c.html(resultsPage(frame, view));
   });
 
@@ -149,8 +170,6 @@ export function createApp(o: WebOptions): Hono {
       },
     });
   });
-
-  app.get('/healthz', (c) => c.json({ ok: true }));
 
   app.notFound((c) => c.req.path.startsWith('/api/') ? c.json({ error: { code: 'not_found', message: 'There is no API endpoint at this address.' } }, 404) : c.html(errorPage(frame, 404, 'There is no page at this address.', 'Check the link, or start from the form.'), 404));
 

@@ -1,0 +1,124 @@
+/**
+ * What the admin dashboard shows, gathered from the store: counts per state, the queue in
+ * order, running jobs (run time, progress, where they run), recent failures with their
+ * error, and activity charts. The census (one readdir per state folder) finds the jobs;
+ * config.ini is read only for the few rows shown.
+ */
+import type { Config } from '../config/index.js';
+import { activityCharts, type ActivitySeries } from '../metrics/activity.js';
+import { runnerRegistry, type Runner } from '../runners/index.js';
+import { ALL_STATES, STATES, type State } from '../states.js';
+import { type Census, type JobStamp, jobDir, type Progress, readJob, readMarkers, readProgress, type Store } from '../store/index.js';
+import { checkHealth, type Health } from './health.js';
+
+/** A queued job. */
+export interface QueueRow {
+  id: string;
+  position: number;
+  type: string;
+  email: string;
+  submitted: number;
+}
+
+/** A job being prepared, run or finished. */
+export interface RunningRow {
+  id: string;
+  state: State;
+  type: string;
+  submitted: number;
+  started: number | null;
+  attempt: number;
+  progress: Progress | null;
+  where: string;
+  cancelRequested: boolean;
+}
+
+/** A failed job. */
+export interface FailureRow {
+  id: string;
+  type: string;
+  email: string;
+  finished: number;
+  kind: string;
+  failure: string;
+}
+
+/** Everything on the dashboard. */
+export interface DashboardData {
+  now: number;
+  counts: Record<State, number>;
+  queue: QueueRow[];
+  queueTotal: number;
+  running: RunningRow[];
+  failures: FailureRow[];
+  failuresTotal: number;
+  hourly: ActivitySeries;
+  daily: ActivitySeries;
+  health: Health;
+  scan: { tookMs: number; statted: number; jobs: number };
+}
+
+/** What gathering needs. */
+export interface DashboardEnv {
+  cfg: Config;
+  store: Store;
+  census: Census;
+  inProcessBackend: boolean;
+}
+
+const ACTIVE_RUN: readonly State[] = [STATES.PREPROCESSING, STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING];
+
+/** A gatherer that reuses a census younger than `maxAgeMs` (shared by every open dashboard). */
+export function dashboardSource(env: DashboardEnv, { rows = 50, failures = 20 } = {}): (maxAgeMs?: number) => Promise<DashboardData> {
+  const runners = runnerRegistry(env.cfg);
+  const runnerFor = (kind: string | undefined, type: string): Runner =>
+    runners((kind as Runner['kind'] | undefined) ?? env.cfg.jobs[type]?.runner ?? 'local');
+
+  return async (maxAgeMs = 0) => {
+    const snap = await env.census.snapshot(maxAgeMs);
+    const now = Date.now();
+    const by = (states: readonly State[]) => snap.stamps.filter((s) => states.includes(s.state));
+    const read = (s: JobStamp) => readJob({ id: s.id, state: s.state, dir: jobDir(env.store, s.state, s.id) }).catch(() => null);
+
+    const queued = by([STATES.INCOMING]).sort((a, b) => a.submitted - b.submitted || a.id.localeCompare(b.id));
+    const queue = (await Promise.all(queued.slice(0, rows).map(async (s, i) => {
+      const job = await read(s);
+      return job && { id: s.id, position: i + 1, type: job.config.settings?.type ?? '', email: job.config.settings?.email ?? '', submitted: s.submitted };
+    }))).filter((r) => r !== null);
+
+    const active = by(ACTIVE_RUN).sort((a, b) => a.submitted - b.submitted).slice(0, rows);
+    const running = (await Promise.all(active.map(async (s): Promise<RunningRow | null> => {
+      const job = await read(s);
+      if (!job) return null;
+      const m = await readMarkers(job.dir).catch(() => null);
+      const type = job.config.settings?.type ?? '';
+      const where = s.state === STATES.RUNNING
+        ? await runnerFor(job.config.run?.runner, type).where?.(job, m ?? { running: null, success: null, error: null, cancel: null }).catch(() => '?') ?? '?'
+        : job.config.run?.runner ?? '';
+      return {
+        id: s.id, state: s.state, type, submitted: s.submitted, started: m?.running?.started ?? null,
+        attempt: Number(job.config.run?.attempts ?? 0), progress: await readProgress(job.dir), where, cancelRequested: !!m?.cancel,
+      };
+    }))).filter((r) => r !== null);
+
+    const failedStamps = by([STATES.FAILED]).sort((a, b) => (b.finished ?? 0) - (a.finished ?? 0));
+    const failureRows = (await Promise.all(failedStamps.slice(0, failures).map(async (s) => {
+      const job = await read(s);
+      const r = job?.config.result ?? {};
+      return job && {
+        id: s.id, type: job.config.settings?.type ?? '', email: job.config.settings?.email ?? '',
+        finished: Date.parse(r.finished ?? '') || s.finished || 0, kind: r.failure_kind ?? '', failure: r.failure ?? '',
+      };
+    }))).filter((r) => r !== null);
+
+    const health = await checkHealth({ stateFile: env.cfg.backend.stateFile, store: env.store, minFreeBytes: env.cfg.web.minFreeDiskBytes, inProcessBackend: env.inProcessBackend });
+    return {
+      now, counts: { ...snap.counts }, queue, queueTotal: queued.length, running, failures: failureRows, failuresTotal: failedStamps.length,
+      ...activityCharts(snap.stamps, now), health,
+      scan: { tookMs: snap.tookMs, statted: snap.statted, jobs: snap.stamps.length },
+    };
+  };
+}
+
+/** Every state, for tables that list them all. */
+export const DASHBOARD_STATES: readonly State[] = ALL_STATES;

@@ -1,0 +1,127 @@
+import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { Config } from '../../config/index.js';
+import { NotFoundError } from '../../errors.js';
+import { ADMIN, type AdminEnv, cancelJob, deleteJob, failJob, resubmitJob, showJob } from '../../lifecycle/admin.js';
+import type { Backend } from '../../lifecycle/backend.js';
+import { dashboardSource } from '../../lifecycle/dashboard.js';
+import type { Log } from '../../log.js';
+import type { Service } from '../../service/types.js';
+import { STATES, type State } from '../../states.js';
+import { type Census, findJob, isJobId, readJob, type Store } from '../../store/index.js';
+import { ADMIN_ACTIONS, type AdminAction, adminJobPage, confirmPage, dashboardPage, dashboardPanel } from '../../../templates/admin.js';
+import { issueCsrf, verifyCsrf } from '../security/csrf.js';
+import { LIVE_JS } from './live.js';
+
+/** What the dashboard needs. */
+export interface AdminRoutesOptions {
+  cfg: Config;
+  service: Service;
+  store: Store;
+  log: Log;
+  census: Census;
+  backend?: Backend | null;
+  frame: { serviceName: string; github: string | null };
+  https: boolean;
+  /** How often an open dashboard is sent a fresh panel (default 2 s). */
+  liveMs?: number;
+}
+
+/** The actions that make sense for a job in `state`. */
+export function actionsFor(state: State): AdminAction[] {
+  switch (state) {
+    case STATES.FAILED: return ['resubmit', 'delete'];
+    case STATES.INCOMING: return ['cancel', 'delete'];
+    case STATES.PREPROCESSING:
+    case STATES.RUNNING: return ['cancel', 'fail', 'delete'];
+    case STATES.COMPLETED: return ['fail', 'delete'];
+    case STATES.ARCHIVED: return ['delete'];
+    default: return [];
+  }
+}
+
+/**
+ * /admin (behind adminAuth, mounted by app.ts): the dashboard, its live updates as
+ * server-sent events (/admin/events, read by the same-origin /admin/live.js; the CSP
+ * allows no inline script), a page per job, and the admin actions as CSRF-checked form
+ * posts with a confirmation page in between.
+ */
+export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUser: string } }> {
+  const app = new Hono<{ Variables: { adminUser: string } }>();
+  const data = dashboardSource({ cfg: o.cfg, store: o.store, census: o.census, inProcessBackend: !!o.backend });
+  const env = (): AdminEnv => ({ cfg: o.cfg, service: o.service, store: o.store, log: o.log, backend: o.backend ?? null });
+  const csrf = (c: Context) => issueCsrf(c, o.https);
+  const liveMs = o.liveMs ?? 2000;
+
+  app.get('/', async (c) => {
+    const done = c.req.query('done');
+    const id = c.req.query('job') ?? '';
+    let note: string | null = null;
+    if (done && done in ADMIN_ACTIONS && isJobId(id)) {
+      const now = await findJob(o.store, id);
+      note = `${ADMIN_ACTIONS[done as AdminAction].label}: job ${id} ${now ? `is now ${now.state}` : 'no longer exists'}.`;
+    }
+    c.header('Cache-Control', 'no-store');
+    return c.html(dashboardPage(o.frame, await data(1000), csrf(c), note));
+  });
+
+  app.get('/live.js', (c) => c.body(LIVE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
+
+  app.get('/events', (c) => {
+    const token = csrf(c);
+    c.header('Cache-Control', 'no-store');
+    return streamSSE(c, async (stream) => {
+      let open = true;
+      stream.onAbort(() => void (open = false));
+      let last = '';
+      let quiet = 0;
+      while (open) {
+        const panel = String(await dashboardPanel(await data(liveMs / 2), token));
+        if (panel !== last) {
+          await stream.writeSSE({ event: 'panel', data: JSON.stringify({ html: panel }) });
+          last = panel;
+          quiet = 0;
+        } else if ((quiet += liveMs) >= 15_000) {
+          await stream.writeSSE({ event: 'ping', data: '' });
+          quiet = 0;
+        }
+        await stream.sleep(liveMs);
+      }
+    });
+  });
+
+  app.get('/jobs/:id', async (c) => {
+    const d = await showJob(env(), c.req.param('id'));
+    const s = d.job.config.settings ?? {};
+    return c.html(adminJobPage(o.frame, {
+      id: d.job.id, state: d.job.state, dir: d.job.dir, settings: s, inputs: d.job.config.inputs ?? {}, attempts: d.attempts,
+      where: d.where, failure: d.failure, history: d.history, log: d.logTail, stdout: d.stdoutTail, stderr: d.stderrTail,
+      actions: actionsFor(d.job.state), csrf: csrf(c),
+    }));
+  });
+
+  app.post('/jobs/:id/:action', async (c) => {
+    const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+    verifyCsrf(c, body.csrf);
+    const id = c.req.param('id');
+    const action = c.req.param('action');
+    if (!(action in ADMIN_ACTIONS)) throw new NotFoundError('There is no such admin action.');
+    const ref = isJobId(id) ? await findJob(o.store, id) : null;
+    if (!ref) throw new NotFoundError(`No job with id "${id.slice(0, 40)}" was found.`);
+    const act = action as AdminAction;
+    if (body.confirm !== 'yes') {
+      const job = await readJob(ref).catch(() => null);
+      return c.html(confirmPage(o.frame, { id, state: ref.state, type: job?.config.settings?.type ?? '', action: act, csrf: csrf(c) }));
+    }
+    const user = c.get('adminUser');
+    const by = `${ADMIN} (${user})`;
+    if (act === 'resubmit') await resubmitJob(env(), id);
+    else if (act === 'cancel') await cancelJob(env(), id, by);
+    else if (act === 'fail') await failJob(env(), id);
+    else await deleteJob(env(), id);
+    o.log('admin_action', { job: id, action: act, user, was: ref.state });
+    return c.redirect(`/admin?done=${act}&job=${id}`, 303);
+  });
+
+  return app;
+}
