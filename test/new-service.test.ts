@@ -32,7 +32,7 @@ describe('jobdir new-service', () => {
     try {
       assert.match(await (await fetch(`${svc.url}/`)).text(), /<input id="text" name="text" required/);
       const id = idFromRedirect(await submitForm(svc.url, { type: 'run', text: 'bonjour', times: '3' }));
-      await waitFor(async () => (await fs.readdir(join(dir, 'data/completed')).catch(() => [])).includes(id), 20_000, 'scaffold job completed');
+      await waitFor(async () => (await fs.readdir(join(dir, 'data/completed')).catch(() => [] as string[])).includes(id), 20_000, 'scaffold job completed');
       assert.match(await (await fetch(`${svc.url}/jobs/${id}`)).text(), /bonjour\nbonjour\nbonjour/);
     } finally {
       await svc.close();
