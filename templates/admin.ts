@@ -19,7 +19,7 @@ export const ADMIN_ACTIONS = {
 /** One of ADMIN_ACTIONS' names. */
 export type AdminAction = keyof typeof ADMIN_ACTIONS;
 
-const CSS = `main{max-width:76rem}.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem;padding:0;margin:0;list-style:none}
+const CSS = `header,main,footer{max-width:76rem}.actions form{display:inline-block;margin:0 .5rem .5rem 0}form a{margin-left:1rem}.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem;padding:0;margin:0;list-style:none}
 .tiles li{background:#fff;border:1px solid #dde;border-radius:6px;padding:.5rem .7rem}.tiles b{display:block;font-size:1.5rem}
 .scroll{overflow-x:auto}.scroll table{min-width:36rem}td form{display:inline;margin:0 .25rem .25rem 0}td button{padding:.3rem .7rem;font-size:.9rem}
 button.danger{background:#b00020}.ok{color:#1b7f3b;font-weight:600}.bad{color:#b00020;font-weight:600}
@@ -50,11 +50,11 @@ function actionButton(id: string, action: AdminAction, csrf: string) {
 /** A grouped bar chart of submissions, completions and failures, with a table for screen readers. */
 export function activityChart(title: string, s: ActivitySeries, label: (start: number) => string, every: number): Html {
   const n = s.starts.length;
-  const W = 720;
-  const H = 180;
-  const top = 12;
-  const bottom = 22;
-  const left = 30;
+  const W = 480;
+  const H = 200;
+  const top = 14;
+  const bottom = 26;
+  const left = 34;
   const max = Math.max(1, ...s.submitted, ...s.completed, ...s.failed);
   const step = Math.max(1, Math.ceil(max / 4));
   const yMax = step * 4;
@@ -65,14 +65,15 @@ export function activityChart(title: string, s: ActivitySeries, label: (start: n
   const ticks: string[] = [];
   for (let k = 0; k <= 4; k++) {
     const v = k * step;
-    ticks.push(`<line x1="${left}" x2="${W}" y1="${y(v)}" y2="${y(v)}" stroke="#dde"/><text x="${left - 4}" y="${y(v) + 4}" text-anchor="end" font-size="11" fill="#556">${v}</text>`);
+    ticks.push(`<line x1="${left}" x2="${W}" y1="${y(v)}" y2="${y(v)}" stroke="#dde"/><text x="${left - 4}" y="${y(v) + 4}" text-anchor="end" font-size="14" fill="#556">${v}</text>`);
   }
   for (let i = 0; i < n; i++) {
     const x0 = left + i * slot + 2;
     ([['s', s.submitted[i]!, 'submitted'], ['c', s.completed[i]!, 'completed'], ['x', s.failed[i]!, 'failed']] as const).forEach(([cls, v, what], k) => {
       if (v > 0) bars.push(`<rect class="${cls}" x="${(x0 + k * bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}"><title>${label(s.starts[i]!)}: ${v} ${what}</title></rect>`);
     });
-    if (i % every === 0 || i === n - 1) ticks.push(`<text x="${(x0 + slot / 2 - 2).toFixed(1)}" y="${H - 6}" text-anchor="middle" font-size="11" fill="#556">${label(s.starts[i]!)}</text>`);
+    // Labels every `every` buckets, counted back from the newest (which is always labelled, flush right).
+    if ((n - 1 - i) % every === 0) ticks.push(`<text x="${(i === n - 1 ? W : x0 + slot / 2 - 2).toFixed(1)}" y="${H - 6}" text-anchor="${i === n - 1 ? 'end' : 'middle'}" font-size="14" fill="#556">${label(s.starts[i]!)}</text>`);
   }
   const total = (a: number[]) => a.reduce((x, v) => x + v, 0);
   const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
@@ -89,7 +90,7 @@ export function dashboardPanel(d: DashboardData, csrf: string): Html {
   return html`<p class="muted" id="updated">Updated ${iso(d.now)} UTC · backend ${h.backend.alive
     ? html`<span class="ok">alive</span>${h.backend.pid ? ` (pid ${h.backend.pid}${h.backend.inProcess ? ', this process' : ''})` : ''}`
     : html`<span class="bad">not running</span>`}${h.stateFile.ok ? '' : html` · <span class="bad">state file: ${h.stateFile.error}</span>`}
-· disk ${h.disks.map((k, i) => html`${i ? ', ' : ''}<span class="${k.ok ? '' : 'bad'}">${bytes(k.freeBytes)} free (${k.states.join(', ')})</span>`)}</p>
+· disk ${h.disks.map((k, i) => html`${i ? ', ' : ''}<span class="${k.ok ? '' : 'bad'}">${bytes(k.freeBytes)} free${h.disks.length > 1 ? ` (${k.states.join(', ')})` : ''}${k.ok ? '' : ` (below ${bytes(h.minFreeBytes)})`}</span>`)}</p>
 <h2 id="counts-h">Jobs per state</h2>
 <ul class="tiles" aria-labelledby="counts-h" id="counts">${ALL_STATES.map((s) => html`<li id="count-${s}"><b>${d.counts[s]}</b>${s}</li>`)}</ul>
 
@@ -111,8 +112,8 @@ ${d.failures.map((f) => html`<tr id="failed-${f.id}"><td><a href="/admin/jobs/${
 
 <h2>Activity</h2>
 <div class="charts">
-${activityChart('Last 24 hours', d.hourly, (t) => `${new Date(t).toISOString().slice(11, 13)}h`, 3)}
-${activityChart('Last 30 days', d.daily, (t) => new Date(t).toISOString().slice(5, 10), 5)}
+${activityChart('Last 24 hours', d.hourly, (t) => `${new Date(t).toISOString().slice(11, 13)}h`, 6)}
+${activityChart('Last 30 days', d.daily, (t) => new Date(t).toISOString().slice(5, 10), 7)}
 </div>
 <p class="muted">Counted from ${d.scan.jobs} job directories in ${d.scan.tookMs.toFixed(0)} ms.</p>`;
 }
@@ -150,7 +151,7 @@ export function adminJobPage(f: Frame, j: {
 ${Object.entries(j.settings).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}
 <tr><th>Attempts</th><td>${j.attempts}</td></tr>${j.where ? html`<tr><th>Where</th><td>${j.where}</td></tr>` : ''}
 ${j.failure ? html`<tr><th>Failure</th><td class="err-text">${j.failure}</td></tr>` : ''}</table></div>
-${j.actions.length ? html`<p>${j.actions.map((a) => actionButton(j.id, a, j.csrf))}</p>` : ''}
+${j.actions.length ? html`<div class="actions">${j.actions.map((a) => actionButton(j.id, a, j.csrf))}</div>` : ''}
 <h2>Inputs</h2><div class="scroll"><table>${Object.entries(j.inputs).map(([k, v]) => html`<tr><th>${k}</th><td>${v.length > 300 ? `${v.slice(0, 300)}…` : v}</td></tr>`)}</table></div>
 ${j.history.length ? html`<h2>History</h2><ul>${j.history.map((h) => html`<li>${h}</li>`)}</ul>` : ''}
 ${block('jobdir.log', j.log)}${block('stdout.txt', j.stdout)}${block('stderr.txt', j.stderr)}`);
