@@ -4,6 +4,7 @@ import { loadService } from '../service/load.js';
 import { daemonCommands, serveCommand } from './daemon.js';
 import { jobCommands } from './jobs.js';
 import { adminUserCommand } from './admin-user.js';
+import { submitCommand } from './submit.js';
 import { newServiceCommand } from './new-service.js';
 
 /** What a command receives. */
@@ -24,6 +25,7 @@ export interface Command {
 /** Every verb, by name. */
 export const commands: Record<string, Command> = {
   'admin-user': adminUserCommand,
+  submit: submitCommand,
   'new-service': newServiceCommand,
   serve: serveCommand,
   ...daemonCommands,

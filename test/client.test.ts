@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ApiError, createClient } from '../src/client/index.js';
+import { ROOT, serveForTest, tempDir, writeConfig } from './helpers.js';
+import type { Running } from '../src/cli/serve.js';
+
+function jobdir(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => void (stdout += d));
+    p.stderr.on('data', (d) => void (stderr += d));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('the typed client and `jobdir submit` against a real server', () => {
+  let svc: Running;
+  before(async () => {
+    svc = await serveForTest(await writeConfig(tempDir()));
+  });
+  after(async () => {
+    const keep = setInterval(() => {}, 1000); // StateLock.release awaits an unref'd child
+    await svc.close();
+    clearInterval(keep);
+  });
+
+  test('submit, wait with backoff, download; API errors arrive as ApiError with code and fields', async () => {
+    const api = createClient({ url: svc.url });
+    const info = await api.parameters();
+    assert.deepEqual(info.types[0]!.parameters.map((p) => p.name), ['x', 'y']);
+    const { id } = await api.submit({ type: 'divide', x: 9, y: 4 });
+    const seen: string[] = [];
+    const done = await api.wait(id, { minDelayMs: 50, onStatus: (s) => seen.push(s.state) });
+    assert.equal(done.state, 'completed');
+    assert.equal(seen.at(-1), 'completed');
+    assert.equal(await (await api.download(id, 'stdout.txt')).text(), 'The answer is: 2.25\n');
+    await assert.rejects(api.submit({ x: 'a' }), (e: unknown) => e instanceof ApiError && e.status === 400 && e.code === 'invalid_input' && /whole number/.test(e.fields.x ?? ''));
+    await assert.rejects(api.status('bcdfghjkmnpq'), (e: unknown) => e instanceof ApiError && e.status === 404 && e.code === 'not_found');
+  });
+
+  test('`jobdir submit --url … x=… y=… --wait` prints the id, waits and downloads the results', async () => {
+    const cwd = tempDir();
+    const r = await jobdir(['submit', '--url', svc.url, '--wait', '--poll', '0.1', '--out', 'res', 'x=7', 'y=2'], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const [id, result] = r.stdout.trim().split('\n');
+    assert.match(id!, /^[bcdfghjkmnpqrstvwxyz]{12}$/);
+    assert.equal(result, '7 / 2 = 3.5');
+    assert.match(r.stderr, /completed/);
+    assert.equal(await fs.readFile(join(cwd, 'res', 'stdout.txt'), 'utf8'), 'The answer is: 3.5\n');
+    const bad = await jobdir(['submit', '--url', svc.url, 'x=oops'], cwd);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /x: must be a whole number/);
+    const failed = await jobdir(['submit', '--url', svc.url, '--wait', '--poll', '0.1', 'x=1', 'y=0'], cwd);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /failed: .*cannot divide 1 by zero/);
+  });
+
+  test('uploads go as multipart', async () => {
+    const s2 = await serveForTest(await writeConfig(tempDir(), { general: { service: join(ROOT, 'test/fixtures/hostile-service.ts') } }));
+    try {
+      const api = createClient({ url: s2.url });
+      const { id } = await api.submit({ type: 'upload', data: { filename: 'in.txt', data: new TextEncoder().encode('hello upload') } });
+      const done = await api.wait(id, { minDelayMs: 50 });
+      assert.equal(done.state, 'completed');
+      assert.equal(await (await api.download(id, 'stdout.txt')).text(), 'hello upload');
+    } finally {
+      const keep = setInterval(() => {}, 1000);
+      await s2.close();
+      clearInterval(keep);
+    }
+  });
+});
