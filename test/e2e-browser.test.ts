@@ -1,0 +1,190 @@
+/**
+ * End to end in a real browser: Debian's /usr/bin/chromium driven by playwright-core,
+ * against a real server (web + backend), real programs and a real SMTP receiver.
+ * Screenshots of every page at phone and desktop sizes go to test-artifacts/e2e/.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startService, type Running } from '../src/cli/serve.js';
+import { silentLog } from '../src/log.js';
+import { setAdminUser } from '../src/web/security/admin-auth.js';
+import { ROOT, startSmtp, type SmtpReceiver, tempDir, waitFor, writeConfig } from './helpers.js';
+
+const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const ADMIN = { username: 'ada', password: 'correct horse battery' };
+const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Every visible form control has a label; the page does not scroll sideways. */
+async function checkTidy(page: Page, what: string): Promise<void> {
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden]),select,textarea')]
+    .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label')).map((el) => el.outerHTML));
+  assert.deepEqual(unlabelled, [], `${what}: controls without a label`);
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `${what}: the page is ${scroll}px wide in a ${width}px window`);
+}
+
+describe('in a browser: form, results, email link, download, dashboard', () => {
+  let root: string;
+  let svc: Running;
+  let smtp: SmtpReceiver;
+  let browser: Browser;
+  const contexts: Partial<Record<keyof typeof SIZES, BrowserContext>> = {};
+  let flag: string;
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    root = tempDir();
+    flag = join(root, 'flag');
+    smtp = await startSmtp();
+    const creds = join(root, 'admins');
+    await setAdminUser(creds, ADMIN.username, ADMIN.password);
+    const port = await freePort();
+    const cfg = await writeConfig(root, {
+      general: { service: join(ROOT, 'test/fixtures/e2e-service.ts'), urltop: `http://127.0.0.1:${port}` },
+      web: { port, admin_credentials: creds },
+      email: { host: '127.0.0.1', port: smtp.port },
+      service: { sleep_seconds: '0.1', greet_delay: '0.5', flag_file: flag },
+      'job greet': { time_limit: '5m' },
+    });
+    svc = await startService(cfg, { log: silentLog });
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    for (const [name, viewport] of Object.entries(SIZES)) {
+      contexts[name as keyof typeof SIZES] = await browser.newContext({ viewport, httpCredentials: ADMIN, acceptDownloads: true });
+    }
+  });
+  after(async () => {
+    await browser?.close();
+    const keep = setInterval(() => {}, 1000);
+    await svc?.close();
+    clearInterval(keep);
+    await smtp?.close();
+  });
+
+  let greetId = '';
+
+  test('the form is filled and sent with the keyboard; the results page reloads itself and its progress bar moves until "Hello, Ada!"', async () => {
+    const page = await contexts.desktop!.newPage();
+    await page.goto(`${svc.url}/?type=greet`);
+    await checkTidy(page, 'form (desktop)');
+    await shot(page, 'form-desktop');
+    await page.getByLabel('Name').focus();
+    await page.keyboard.type('Ada');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('30');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('ada@example.test');
+    await Promise.all([page.waitForURL(/\/jobs\/[a-z]+$/), page.keyboard.press('Enter')]);
+    greetId = /\/jobs\/([a-z]+)$/.exec(page.url())![1]!;
+
+    // The page reloads itself (meta refresh): record what each load shows until the job is done.
+    const seen: number[] = [];
+    let loads = 0;
+    let shotRunning = false;
+    for (;;) {
+      const state = await page.locator('#state').textContent();
+      if (state === 'completed') break;
+      const value = await page.locator('#progress').getAttribute('value', { timeout: 100 }).catch(() => null);
+      if (value !== null) seen.push(Number(value));
+      if (value !== null && Number(value) > 0 && !shotRunning) {
+        await shot(page, 'results-running-desktop');
+        shotRunning = true;
+      }
+      await page.waitForEvent('load', { timeout: 30_000 });
+      loads++;
+    }
+    assert.ok(loads >= 2, `the page reloaded itself ${loads} time(s)`);
+    assert.ok(new Set(seen).size >= 2 && seen.at(-1)! > seen[0]!, `the progress bar moved: ${seen.join(' → ')}`);
+    assert.equal((await page.locator('#result').textContent())?.trim(), 'Hello, Ada!');
+    await checkTidy(page, 'results (desktop)');
+    await shot(page, 'results-done-desktop');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'stdout.txt' }).click()]);
+    assert.equal(download.suggestedFilename(), 'stdout.txt');
+    assert.equal((await fs.readFile(await download.path(), 'utf8')).trim(), 'Hello, Ada!');
+    await page.close();
+  });
+
+  test('the link in the received email opens the results', async () => {
+    const mails = await smtp.waitForCount(1, 30_000);
+    const mail = mails.find((m) => m.subject?.includes(greetId));
+    assert.ok(mail, 'an email about the job');
+    assert.match(mail.subject ?? '', /completed/);
+    const link = /Results: (\S+)/.exec(mail.text ?? '')?.[1];
+    assert.equal(link, `${svc.url}/jobs/${greetId}`);
+    const page = await contexts.phone!.newPage();
+    await page.goto(link!);
+    assert.equal((await page.locator('#result').textContent())?.trim(), 'Hello, Ada!');
+    await checkTidy(page, 'results (phone)');
+    await shot(page, 'results-done-phone');
+    await page.goto(`${svc.url}/?type=greet`);
+    await checkTidy(page, 'form (phone)');
+    await shot(page, 'form-phone');
+    await page.close();
+  });
+
+  test('a failed job is resubmitted with its dashboard button, confirmed, and the live dashboard shows it complete', async () => {
+    const page = await contexts.desktop!.newPage();
+    await page.goto(`${svc.url}/?type=flaky`);
+    await page.getByLabel('Note (optional)').fill('first try');
+    await Promise.all([page.waitForURL(/\/jobs\/[a-z]+$/), page.getByRole('button', { name: 'Submit' }).click()]);
+    const id = /\/jobs\/([a-z]+)$/.exec(page.url())![1]!;
+    await waitFor(async () => (await (await fetch(`${svc.url}/api/jobs/${id}`)).json() as { state: string }).state === 'failed', 30_000, 'the flaky job failed');
+    await page.reload();
+    await shot(page, 'results-failed-desktop');
+
+    await page.goto(`${svc.url}/admin`);
+    await checkTidy(page, 'dashboard (desktop)');
+    const row = page.locator(`#failed-${id}`);
+    assert.match((await row.textContent()) ?? '', /does not exist/);
+    assert.equal(await page.locator('#count-completed b').textContent(), '1');
+    await page.locator('#chart-last-24-hours svg rect.c').first().waitFor();
+    await shot(page, 'dashboard-desktop');
+
+    await fs.writeFile(flag, 'fixed\n');
+    await page.locator(`#resubmit-${id}`).focus();
+    await Promise.all([page.waitForURL(/\/admin\/jobs\/[a-z]+\/resubmit$/), page.keyboard.press('Enter')]);
+    assert.match((await page.locator('h1').textContent()) ?? '', new RegExp(`Resubmit job ${id}\\?`));
+    await checkTidy(page, 'confirm page');
+    await shot(page, 'confirm-desktop');
+    await Promise.all([page.waitForURL(/\/admin\?done=resubmit/), page.locator('#confirm').click()]);
+
+    // From here on the page is not reloaded: the panel updates over server-sent events.
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    await page.locator('#count-completed b').filter({ hasText: /^2$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator(`#failed-${id}`).count(), 0);
+    assert.equal(navigations, 0, 'the dashboard updated without reloading');
+    assert.ok(Number(await page.locator('#live').getAttribute('data-updates')) >= 1);
+    await shot(page, 'dashboard-after-resubmit-desktop');
+
+    await page.goto(`${svc.url}/admin/jobs/${id}`);
+    assert.equal(await page.locator('#state').textContent(), 'completed');
+    assert.match((await page.locator('#jobdir-log').textContent()) ?? '', /"event":"resubmitted"/);
+    await shot(page, 'admin-job-desktop');
+    const phone = await contexts.phone!.newPage();
+    await phone.goto(`${svc.url}/admin`);
+    await checkTidy(phone, 'dashboard (phone)');
+    await shot(phone, 'dashboard-phone');
+    await phone.goto(`${svc.url}/jobs/${id}`);
+    assert.equal((await phone.locator('#result').textContent())?.trim(), 'Flag found: the job works now.');
+    await phone.close();
+    await page.close();
+  });
+});
