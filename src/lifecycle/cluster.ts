@@ -45,6 +45,11 @@ export function clusterTracker(graceMs: number) {
       goneSince.set(ref.id, since);
       if (now - since < graceMs) return { action: 'wait', remainingMs: graceMs - (now - since) };
       const rep = await runner.report?.(ref).catch((err: Error) => ({ text: `the cluster could not be asked: ${err.message}`, timeLimit: false, active: false }));
+      if (rep?.active) {
+        // The listing missed it but the cluster still has it: keep waiting.
+        goneSince.delete(ref.id);
+        return { action: 'wait', remainingMs: graceMs };
+      }
       const what = rep?.text ?? `cluster job ${rec.clusterId}`;
       return {
         action: 'fail',

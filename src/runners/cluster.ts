@@ -40,11 +40,16 @@ export interface ClusterEngine {
   findByName(name: string): Promise<string | null>;
   /** Is the job queued or running; null when the cluster cannot be asked. */
   isActive(id: string): Promise<boolean | null>;
+  /** Ids of every queued or running job of this user, in one command (the poll's snapshot). */
+  listActive(): Promise<Set<string>>;
   /** The cluster's account of the job. */
   report(id: string): Promise<ClusterReport>;
   /** Ask the cluster to stop the job (by id, or by name while the id is unknown). */
   cancel(id: string | null, name: string): Promise<void>;
 }
+
+/** How long one listing of the cluster's jobs answers for every job polled. */
+const SNAPSHOT_MS = 1000;
 
 /** Slurm-style time limit for a cluster: the job type's limit plus the kill grace plus a minute. */
 export function backstopSeconds(plan: Pick<SubmitPlan, 'timeLimitMs' | 'killGraceMs'>): number | null {
@@ -60,6 +65,26 @@ export function backstopSeconds(plan: Pick<SubmitPlan, 'timeLimitMs' | 'killGrac
  */
 export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
   const submitting = new Set<string>();
+  let snap: { at: number; ids: Set<string> } | null = null;
+  let listing: Promise<void> | null = null;
+
+  /**
+   * Is the job active, from one listing of all the user's jobs shared by every job polled
+   * within SNAPSHOT_MS (qstat costs ~150 ms a call); a job recorded after the listing was
+   * taken, or a failed listing, is asked about on its own.
+   */
+  async function isActive(id: string, recordedAt: number): Promise<boolean | null> {
+    if (!snap || Date.now() - snap.at > SNAPSHOT_MS) {
+      listing ??= (async () => {
+        const at = Date.now();
+        const ids = await engine.listActive().catch(() => null);
+        snap = ids ? { at, ids } : null;
+      })().finally(() => void (listing = null));
+      await listing;
+    }
+    if (snap && snap.at > recordedAt) return snap.ids.has(id);
+    return engine.isActive(id);
+  }
 
   /** The job's record and cluster id (null: never reached the cluster). Throws when the cluster cannot be asked. */
   async function resolve(job: JobRef): Promise<{ rec: ClusterRecord | null; id: string | null }> {
@@ -112,9 +137,9 @@ export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
     async liveness(job): Promise<Liveness> {
       if (submitting.has(job.id)) return 'alive';
       try {
-        const { id } = await resolve(job);
+        const { rec, id } = await resolve(job);
         if (!id) return 'dead';
-        const active = await engine.isActive(id);
+        const active = await isActive(id, rec?.at ?? Date.now());
         return active === null ? 'unknown' : active ? 'alive' : 'dead';
       } catch {
         return 'unknown';

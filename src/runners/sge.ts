@@ -69,6 +69,12 @@ export function sgeEngine(): ClusterEngine {
       if (!q) return null;
       return q.code === 0 ? true : gone(q.stderr) ? false : null;
     },
+    async listActive() {
+      const q = await run('qstat', [], env);
+      if (q.code !== 0) throw new Error(`qstat failed: ${q.stderr.trim()}`);
+      // Table rows start with the job id; the header and its dashes do not.
+      return new Set(q.stdout.split('\n').map((l) => /^\s*(\d+)\s/.exec(l)?.[1]).filter((x): x is string => !!x));
+    },
     async report(id): Promise<ClusterReport> {
       const active = (await run('qstat', ['-j', id], env)).code === 0;
       const a = await run('qacct', ['-j', id], env);

@@ -64,6 +64,16 @@ export function slurmEngine(): ClusterEngine {
       if (r.code !== 0) return /invalid job id/i.test(r.stderr) ? false : null;
       return r.stdout.split('\n').some((s) => ACTIVE.has(s.trim()));
     },
+    async listActive() {
+      const r = await run('squeue', ['-h', '--me', '-t', 'all', '-o', '%F|%T'], env);
+      if (r.code !== 0) throw new Error(`squeue failed: ${r.stderr.trim()}`);
+      const ids = new Set<string>();
+      for (const line of r.stdout.split('\n')) {
+        const [id, state] = line.trim().split('|');
+        if (id && state && ACTIVE.has(state)) ids.add(id);
+      }
+      return ids;
+    },
     async report(id): Promise<ClusterReport> {
       const r = await run('scontrol', ['show', 'job', '-o', id], env);
       let rows: { task: string; state: string; reason: string; exit: string }[] = [];
