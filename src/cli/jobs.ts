@@ -17,6 +17,7 @@ import { silentLog } from '../log.js';
 import { loadService } from '../service/load.js';
 import { ACTIVE_STATES, ALL_STATES, isState, type State } from '../states.js';
 import { cleanStaging, findJob, listState, openStore } from '../store/index.js';
+import { childStates } from '../store/deps.js';
 import type { Command } from './commands.js';
 
 const out = (s: string) => void process.stdout.write(s + '\n');
@@ -113,6 +114,11 @@ export const jobCommands: Record<string, Command> = {
       if (d.failure) out(`  failure    ${d.failure}${c.result?.failure_kind ? ` (${c.result.failure_kind})` : ''}`);
       out('  inputs');
       for (const [k, v] of Object.entries(c.inputs ?? {})) out(`    ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`);
+      if (c.settings?.parent) out(`  parent     ${c.settings.parent}${c.settings.after_parent === 'true' ? ' (this job starts once it has completed)' : ' (it waits for this job)'}`);
+      if (c.children) {
+        out('  children');
+        for (const ch of await childStates(env.store, c)) out(`    ${ch.id}  ${ch.type.padEnd(12)} ${(ch.ref?.state ?? 'not made yet').padEnd(14)} ${ch.mode === 'after' ? 'starts after this job completes' : 'this job waits for it'}`);
+      }
       if (d.history.length) {
         out('  history');
         for (const h of d.history) out(`    ${h}`);

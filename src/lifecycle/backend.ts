@@ -270,8 +270,13 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     const type = typeOfJob(service, job);
     if (job.config.children) {
       // A parent waits here, its run over, until the children it waits for have ended.
-      await ensureChildren(store, job, service.name).then((made) => made.forEach(admitChild));
-      if (waitsOn(await childStates(store, job.config))) return void appendJobLog(ref.dir, 'waiting_for_children');
+      let kids = await childStates(store, job.config);
+      if (kids.some((k) => k.ref === null)) {
+        // Recorded but not made (a crash in between), or caught mid-move: look again under each child's lock.
+        (await ensureChildren(store, job, service.name, (id, fn) => lock.run(id, fn))).forEach(admitChild);
+        kids = await childStates(store, job.config);
+      }
+      if (waitsOn(kids)) return void appendJobLog(ref.dir, 'waiting_for_children');
     }
     let failure: Failure | null = job.config.result?.failure_kind
       ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' }
@@ -389,7 +394,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     const records = childRecords(service, store, job, stage, requests);
     await recordChildren(parent, records);
     failpoint('children:recorded');
-    const made = await ensureChildren(store, await readJob(parent), service.name);
+    const made = await ensureChildren(store, await readJob(parent), service.name, (id, fn) => lock.run(id, fn));
     await appendJobLog(parent.dir, 'children_started', { stage, children: records.map((r) => `${r.id} ${r.type} ${r.mode}`) });
     log('children_started', { job: parent.id, stage, children: records.length, made: made.length });
     made.forEach(admitChild);

@@ -68,20 +68,26 @@ export async function recordChildren(parent: JobRef, children: readonly ChildRec
 /**
  * Create each recorded child that does not exist yet, in INCOMING, naming its parent.
  * A half-made child (a by-id link without a job, left by a crash) is cleared and made
- * again. Returns the ids created now.
+ * again. `guard` runs each check-and-create under the child's own lock: a job caught
+ * between two folders by a move is not "missing". Returns the ids created now.
  */
-export async function ensureChildren(store: Store, parent: JobRef & { config: JobConfig }, service: string): Promise<string[]> {
+export async function ensureChildren(
+  store: Store, parent: JobRef & { config: JobConfig }, service: string,
+  guard: (id: string, fn: () => Promise<void>) => Promise<void> = (_id, fn) => fn(),
+): Promise<string[]> {
   const made: string[] = [];
   const depth = Number(parent.config.settings?.depth ?? 0) + 1;
   for (const ch of childrenOf(parent.config)) {
-    if (await findJob(store, ch.id)) continue;
-    await fs.rm(join(store.states.incoming, `.${ch.id}.new`), { recursive: true, force: true });
-    await fs.rm(join(store.byId, ch.id), { force: true });
-    await createJob(store, {
-      id: ch.id, service, type: ch.type, email: ch.email, inputs: ch.inputs,
-      settings: { parent: parent.id, depth: String(depth), ...(ch.mode === 'after' ? { after_parent: 'true' } : {}) },
+    await guard(ch.id, async () => {
+      if (await findJob(store, ch.id)) return;
+      await fs.rm(join(store.states.incoming, `.${ch.id}.new`), { recursive: true, force: true });
+      await fs.rm(join(store.byId, ch.id), { force: true });
+      await createJob(store, {
+        id: ch.id, service, type: ch.type, email: ch.email, inputs: ch.inputs,
+        settings: { parent: parent.id, depth: String(depth), ...(ch.mode === 'after' ? { after_parent: 'true' } : {}) },
+      });
+      made.push(ch.id);
     });
-    made.push(ch.id);
   }
   return made;
 }

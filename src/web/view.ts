@@ -4,7 +4,8 @@ import { jobOutcome } from '../lifecycle/context.js';
 import { renderResult } from '../service/render.js';
 import type { JobOutcome, Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
-import { type Job, listResultFiles, readMarkers, readProgress } from '../store/index.js';
+import { type Job, listResultFiles, readMarkers, readProgress, type Store } from '../store/index.js';
+import { childStates } from '../store/deps.js';
 import type { JobPageView } from '../../templates/pages.js';
 
 /** saliweb-style refresh: every 5 s at first, growing with the job's age, at most 5 min. */
@@ -13,7 +14,7 @@ export function refreshSeconds(ageMs: number): number {
 }
 
 /** Everything the results page and the API status show about a job. */
-export async function jobView(cfg: Config, service: Service, job: Job, queuePosition: number | null, csrf = ''): Promise<JobPageView & { type: string; runner: string }> {
+export async function jobView(cfg: Config, service: Service, job: Job, queuePosition: number | null, csrf = '', store?: Store): Promise<JobPageView & { type: string; runner: string }> {
   const s = job.config.settings ?? {};
   const r = job.config.result ?? {};
   if (job.state === STATES.ARCHIVED) {
@@ -52,5 +53,7 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
     cancellable: job.state === STATES.INCOMING || job.state === STATES.PREPROCESSING || job.state === STATES.RUNNING,
     csrf,
     refresh: final ? null : refreshSeconds(Date.now() - submitted),
+    parent: s.parent ?? null,
+    children: store && job.config.children ? (await childStates(store, job.config)).map((c) => ({ id: c.id, type: c.type, state: c.ref?.state ?? 'incoming' })) : [],
   };
 }

@@ -89,13 +89,15 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
 
   const status = async (job: Job) => {
     const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
-    const v = await jobView(cfg, service, job, pos);
+    const v = await jobView(cfg, service, job, pos, '', store);
     return {
       id: v.id, state: job.state, ...renameExt(externalState(job.state, job.config.result?.failure_kind)), type: v.type,
       progress: v.progress, queue_position: v.queuePosition, submitted: v.submitted, started: v.started, finished: v.finished,
       failure: v.failure, result: v.result && 'text' in v.result ? v.result.text : null,
       files: v.files.map((f) => ({ name: f.name, size: f.size, url: `${jobUrl(job.id)}/files/${encodeURIComponent(f.name)}` })),
       links: links(job.id, v.cancellable),
+      parent: v.parent ?? null,
+      children: (v.children ?? []).map((ch) => ({ ...ch, links: links(ch.id) })),
     };
   };
   const tokenEmail = (c: Context, query: Record<string, string>) => {

@@ -58,6 +58,8 @@ export const JobStatus: Schema = {
     result: { type: 'string', nullable: true, description: 'The service\'s one-line summary of a completed job, when it gives one as text.' },
     files: { type: 'array', items: { type: 'object', required: ['name', 'size', 'url'], properties: { name: str, size: { type: 'integer' }, url: str } } },
     links: Links,
+    parent: { type: 'string', nullable: true, description: 'The job that started this one (a child or follow-on job).' },
+    children: { type: 'array', description: 'The jobs this job started, in the order it asked for them.', items: { type: 'object', required: ['id', 'type', 'state', 'links'], properties: { id: str, type: str, state: { type: 'string', enum: ALL_STATES }, links: Links } } },
   },
 };
 

@@ -1,0 +1,123 @@
+/**
+ * Jobs that start jobs, through a real service (web + backend), real wrappers and real
+ * programs: a three-step follow_on chain, children a parent waits for, a child that
+ * fails, fired children of a parent that fails, and two rounds of children.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { idsIn, ROOT, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
+import type { Running } from '../src/cli/serve.js';
+import { decodeJobConfig } from '../src/store/index.js';
+
+const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
+
+async function submit(svc: Running, body: Record<string, string>): Promise<string> {
+  const res = await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(res.status, 201, await res.clone().text());
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function ended(root: string, id: string): Promise<'completed' | 'failed'> {
+  return waitFor(async () => ((await idsIn(root, 'completed')).includes(id) ? 'completed' : (await idsIn(root, 'failed')).includes(id) ? 'failed' : null), 30_000, `job ${id} to end`);
+}
+
+async function configOf(root: string, state: string, id: string) {
+  return decodeJobConfig(await fs.readFile(join(root, 'jobs', state, id, 'config.ini'), 'utf8'));
+}
+
+describe('jobs that start jobs', () => {
+  let root: string;
+  let svc: Running;
+  let cfgFile: string;
+  before(async () => {
+    root = tempDir('jobdir-deps-');
+    svc = await serveForTest(cfgFile = await writeConfig(root, {
+      general: { service: CHAIN }, limits: { running: 2 },
+      'job align': { follow_on: 'model' }, 'job model': { follow_on: 'score' },
+    }));
+  });
+  after(() => svc.close());
+
+  test('a three-step follow_on chain runs each step once, in order, each reading the previous step\'s output', async () => {
+    const align = await submit(svc, { type: 'align', seq: 'ACGT' });
+    assert.equal(await ended(root, align), 'completed');
+    const model = Object.keys((await configOf(root, 'completed', align)).children ?? {})[0]!;
+    assert.ok(model, 'align records its follow-on');
+    assert.equal(await ended(root, model), 'completed');
+    const score = Object.keys((await configOf(root, 'completed', model)).children ?? {})[0]!;
+    assert.equal(await ended(root, score), 'completed');
+    const out = await fs.readFile(join(root, 'jobs/completed', score, 'stdout.txt'), 'utf8');
+    assert.equal(out, 'align ACGT ran\nmodel ACGT ran\nscore ACGT ran\n');
+    const c = await configOf(root, 'completed', score);
+    assert.equal(c.settings?.parent, model);
+    assert.equal(c.settings?.after_parent, 'true');
+    // In order: each step started after its parent had completed.
+    const startOf = async (id: string) => (await fs.stat(join(root, 'jobs/completed', id, 'RUNNING'))).mtimeMs;
+    const finishedOf = async (id: string) => Date.parse((await configOf(root, 'completed', id)).result!.finished!);
+    assert.ok(await startOf(model) >= (await finishedOf(align)) - 5);
+    assert.ok(await startOf(score) >= (await finishedOf(model)) - 5);
+    // The parent shows its child: page, API.
+    const page = await (await fetch(`${svc.url}/jobs/${align}`)).text();
+    assert.match(page, new RegExp(`href="/jobs/${model}"`));
+    const api = (await (await fetch(`${svc.url}/api/jobs/${align}`)).json()) as { children: { id: string; state: string; type: string }[] };
+    assert.deepEqual(api.children.map((x) => [x.id, x.type, x.state]), [[model, 'model', 'completed']]);
+    const child = (await (await fetch(`${svc.url}/api/jobs/${model}`)).json()) as { parent: string | null };
+    assert.equal(child.parent, align);
+    const shown = execFileSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'show', model, '--config', cfgFile], { encoding: 'utf8' });
+    assert.match(shown, new RegExp(`parent     ${align} \\(this job starts once it has completed\\)`));
+    assert.match(shown, new RegExp(`children\\n    ${score}  score\\s+completed\\s+starts after this job completes`));
+  });
+
+  test('a parent waits for its children, holding no run slot, and its postprocess sums their results', async () => {
+    const id = await submit(svc, { type: 'fanout', n: '6' });
+    assert.equal(await ended(root, id), 'completed');
+    assert.equal(await fs.readFile(join(root, 'jobs/completed', id, 'sum.txt'), 'utf8'), '91\n');
+    const kids = Object.keys((await configOf(root, 'completed', id)).children ?? {});
+    assert.equal(kids.length, 6);
+    for (const k of kids) assert.ok((await idsIn(root, 'completed')).includes(k), `child ${k} completed`);
+  });
+
+  test('a child that fails fails the parent that waited for it (no postprocess hook), naming the child', async () => {
+    const id = await submit(svc, { type: 'fanfail' });
+    assert.equal(await ended(root, id), 'failed');
+    const c = await configOf(root, 'failed', id);
+    const failing = Object.entries(c.children ?? {}).find(([, v]) => v.startsWith('fail '))![0];
+    assert.match(c.result!.failure!, new RegExp(`Job ${failing} \\(fail\\), which this job waited for, failed: .*refusing`));
+  });
+
+  test('a fired child waits for its parent: it runs after the parent completes, and fails naming the parent when the parent fails', async () => {
+    const good = await submit(svc, { type: 'fires', ok: 'true' });
+    const bad = await submit(svc, { type: 'fires', ok: 'false' });
+    assert.equal(await ended(root, good), 'completed');
+    assert.equal(await ended(root, bad), 'failed');
+    const goodKid = Object.keys((await configOf(root, 'completed', good)).children ?? {})[0]!;
+    const badKid = Object.keys((await configOf(root, 'failed', bad)).children ?? {})[0]!;
+    assert.equal(await ended(root, goodKid), 'completed');
+    assert.equal(await ended(root, badKid), 'failed');
+    const why = (await configOf(root, 'failed', badKid)).result!.failure!;
+    assert.match(why, new RegExp(`job ${bad}, which it was to follow, failed`));
+    await assert.rejects(fs.stat(join(root, 'jobs/failed', badKid, 'RUNNING')), 'the fired child of a failed parent never ran');
+  });
+
+  test('postprocess may start children in rounds and sees all of them at the end', async () => {
+    const id = await submit(svc, { type: 'rounds' });
+    assert.equal(await ended(root, id), 'completed');
+    assert.equal(await fs.readFile(join(root, 'jobs/completed', id, 'rounds.txt'), 'utf8'), 'square:completed square:completed\n');
+  });
+});
+
+describe('follow_on checks', () => {
+  test('a follow_on chain that loops is refused when the backend starts, naming the section and key', async () => {
+    const root = tempDir('jobdir-deps-');
+    const cfg = await writeConfig(root, { general: { service: CHAIN }, 'job align': { follow_on: 'model' }, 'job model': { follow_on: 'align' } });
+    await assert.rejects(serveForTest(cfg), /\[job align\] follow_on loops: align → model → align/);
+  });
+  test('a follow_on naming no job type of the service is refused', async () => {
+    const root = tempDir('jobdir-deps-');
+    const cfg = await writeConfig(root, { general: { service: CHAIN }, 'job align': { follow_on: 'modle' } });
+    await assert.rejects(serveForTest(cfg), /\[job align\] follow_on names "modle"/);
+  });
+});
