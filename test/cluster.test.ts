@@ -60,7 +60,7 @@ function configFor(root: string, kind: Kind, extra: Record<string, Record<string
     general: { service: SERVICE },
     backend: { cluster_poll: '0.5s', cluster_grace: '1s' },
     'job capped': job({ time_limit: '2s' }),
-    'job ok': job(), 'job exit1': job(), 'job sleep': job(), 'job tasks': job(),
+    'job ok': job(), 'job exit1': job(), 'job refused': job(), 'job sleep': job(), 'job tasks': job(),
     // the cluster's own limit, below the program's 600 s: Slurm's minimum is 1 minute
     'job long': job({ time: kind === 'slurm' ? '1' : '0:0:3' }),
     ...extra,
@@ -139,6 +139,15 @@ for (const kind of ['slurm', 'sge'] as const) {
       const c = await jobConfig(root, 'failed', id);
       assert.equal(c.result?.failure_kind, 'program');
       assert.match(c.result?.failure ?? '', /the input makes no sense/);
+    });
+
+    test('a submission the cluster refuses fails the job with the cluster\'s words', async () => {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'refused' }));
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 60_000, 'job failed');
+      const c = await jobConfig(root, 'failed', id);
+      assert.equal(c.result?.failure_kind, 'technical');
+      assert.match(c.result?.failure ?? '', new RegExp(`${kind === 'slurm' ? 'Slurm' : 'Grid Engine'} did not accept the job: .*no-such-option`));
+      assert.equal(clusterJobsNamed(kind, `jd-${id}-1`), 0);
     });
 
     test('cancel stops the cluster job and the job ends as cancelled', async () => {

@@ -122,7 +122,7 @@ export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
         try {
           const res = await run(cmd, args, { ...engine.env, ...env });
           id = res.code === 0 ? engine.parseId(res.stdout) : null;
-          why = (res.stderr.trim() || res.stdout.trim()).slice(0, 500);
+          why = (res.stderr.trim() || res.stdout.trim()).replace(/\s*\n\s*/g, ' ').slice(0, 500);
         } catch (err) {
           why = (err as Error).message;
         }
