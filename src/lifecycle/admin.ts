@@ -118,10 +118,11 @@ export async function resubmitJob(env: AdminEnv, id: string): Promise<JobRef> {
     delete c.result;
   });
   await clearRunMarkers(ref.dir);
+  // Everything is written before the move: once in incoming/ a backend may take the job at once.
+  await appendJobLog(ref.dir, 'resubmitted', { by: ADMIN });
   const moved = await moveJob(env.store, id, STATES.FAILED, STATES.INCOMING);
-  await appendJobLog(moved.dir, 'resubmitted', { by: ADMIN });
-  const job = await readJob(moved);
-  env.backend?.notify({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
+  const s = config.settings ?? {};
+  env.backend?.notify({ id, type: s.type ?? '', submitted: Date.parse(s.submitted ?? '') || 0 });
   env.log('job_resubmitted', { job: id });
   return moved;
 }
