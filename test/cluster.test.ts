@@ -207,6 +207,8 @@ for (const kind of ['slurm', 'sge'] as const) {
         assert.equal(m?.[1], String(t));
         spans.push([Number(m![2]), Number(m![3])]);
       }
+      assert.equal((await fetch(`${svc.url}/jobs/${id}/files/SUCCESS.1`)).status, 404, 'per-task markers are jobdir\'s, not results');
+      assert.equal((await fetch(`${svc.url}/jobs/${id}/files/stdout.2.txt`)).status, 200);
       spans.sort((a, b) => a[0] - b[0]);
       for (let i = 1; i < spans.length; i++) assert.ok(spans[i]![0] >= spans[i - 1]![1], `with running_tasks = 1 task spans must not overlap: ${JSON.stringify(spans)}`);
     });

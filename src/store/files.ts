@@ -33,6 +33,11 @@ export const PRIVATE_FILES: ReadonlySet<string> = new Set([
   JOB_FILES.PROGRESS, JOB_FILES.CANCEL, JOB_FILES.CLUSTER, JOB_FILES.CLUSTER_LOG, JOB_FILES.LOG,
 ]);
 
+/** True for jobdir's own files, including array jobs' per-task markers and cluster logs. */
+export function isPrivateFile(name: string): boolean {
+  return PRIVATE_FILES.has(name) || /^(?:(?:SUCCESS|ERROR)\.\d+|cluster\.\d+\.log)$/.test(name);
+}
+
 /** Parse a marker file's `key=value` lines. */
 export function parseMarker(text: string): Record<string, string> {
   const out: Record<string, string> = {};

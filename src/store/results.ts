@@ -1,6 +1,6 @@
 import { constants, promises as fs, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { PRIVATE_FILES } from './files.js';
+import { isPrivateFile } from './files.js';
 import type { JobRef } from './jobs.js';
 
 /** A file a user may download from a job. */
@@ -20,7 +20,7 @@ export function matchesAny(name: string, patterns: readonly string[]): boolean {
 
 /** A name that could ever be served: one path segment, no dot-name, no control characters. */
 function plausible(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && !name.startsWith('.') && !/[/\\\u0000-\u001f\u007f]/.test(name) && !PRIVATE_FILES.has(name);
+  return name.length > 0 && name.length <= 255 && !name.startsWith('.') && !/[/\\\u0000-\u001f\u007f]/.test(name) && !isPrivateFile(name);
 }
 
 /**
