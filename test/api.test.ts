@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { moveJob, removeJob } from '../src/store/index.js';
 import { validate, type Schema } from '../src/web/api/schema.js';
 import { ErrorBody, JobStatus } from '../src/web/api/schemas.js';
 import { FIXTURE_SERVICE, idsIn, serveForTest, startSmtp, submitForm, tempDir, waitFor, writeConfig, type SmtpReceiver } from './helpers.js';
@@ -54,6 +55,20 @@ describe('the JSON API over a real server', () => {
     assert.equal(file.status, 200);
     assert.equal(file.headers.get('content-disposition'), 'attachment; filename="stdout.txt"');
     assert.equal(await file.text(), 'The answer is: 3.5\n');
+  });
+
+  test('a finished job\'s status, though cached, follows the job when it is archived and when it is deleted', async () => {
+    const { id } = await (await fetch(`${svc.url}/api/jobs`, json({ x: 8, y: 2 }))).json() as { id: string };
+    await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed');
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${svc.url}/api/jobs/${id}`)).status, 200);
+    const archived = await moveJob(svc.store, id, 'completed', 'archived');
+    const gone = await waitFor(async () => {
+      const r = await fetch(`${svc.url}/api/jobs/${id}`);
+      return r.status === 410 ? r : null;
+    }, 10_000, '410 after archiving');
+    assert.equal((await gone.json() as { error: { code: string } }).error.code, 'gone');
+    await removeJob(svc.store, archived);
+    await waitFor(async () => (await fetch(`${svc.url}/api/jobs/${id}`)).status === 404, 10_000, '404 after deleting');
   });
 
   test('a failing job reads as FAILURE / EXECUTOR_ERROR with the plain-words reason', async () => {

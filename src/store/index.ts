@@ -10,6 +10,7 @@ export { JOB_FILES, PRIVATE_FILES } from './files.js';
 export { isJobId, newJobId, ID_ALPHABET } from './ids.js';
 export { writeDurable, readIfExists, isNoSpace } from './fsutil.js';
 export * from './results.js';
+export { jobStamp } from './stamp.js';
 export * from './jobfiles.js';
 export * from './old.js';
 export * from './census.js';

@@ -20,6 +20,7 @@ import { jobView } from '../view.js';
 import { type Schema, validate } from './schema.js';
 import { ErrorBody, FileName, JobCreated, JobId, JobList, JobStatus, JobTypeInfo, ServiceInfo, describeType, submitSchema } from './schemas.js';
 import { externalState } from './states.js';
+import { createStatusCache } from './status-cache.js';
 
 /** What the API needs (a subset of the web layer's options). */
 export interface ApiOptions {
@@ -100,6 +101,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       children: (v.children ?? []).map((ch) => ({ ...ch, links: links(ch.id) })),
     };
   };
+  const cachedStatus = createStatusCache(store, status);
   const tokenEmail = (c: Context, query: Record<string, string>) => {
     const auth = c.req.header('authorization') ?? '';
     const token = /^Bearer (\S{1,600})$/i.exec(auth)?.[1] ?? query.token ?? '';
@@ -145,7 +147,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       summary: 'A job\'s state, progress, times, failure and result files',
       params: { id: JobId },
       responses: { 200: { description: 'The job\'s status', schema: JobStatus }, ...errors(404, 410) },
-      handle: async (c, { params }) => c.json(await status(await getJob(store, params.id!))),
+      handle: async (c, { params }) => c.body(await cachedStatus(params.id!), 200, { 'content-type': 'application/json' }),
     },
     {
       method: 'get', path: '/jobs/{id}/files/{name}', operationId: 'getResultFile', tag: 'jobs',
@@ -243,7 +245,8 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
   for (const [name, schema] of Object.entries(r.params ?? {})) {
     const v = c.req.param(name) ?? '';
     const bad = validate(schema, v, name);
-    if (Object.keys(bad).length) throw schema['x-miss'] ? new NotFoundError(name === 'id' ? NO_JOB : 'Nothing was found at this address.') : new InputError(bad);
+    // x-miss: a value that cannot match is still looked up by the handler, so it gets the same 404, just as late.
+    if (Object.keys(bad).length && !schema['x-miss']) throw new InputError(bad);
     params[name] = v;
   }
   const query: Record<string, string> = {};

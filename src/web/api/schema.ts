@@ -24,6 +24,13 @@ export interface Schema {
   [extension: `x-${string}`]: unknown;
 }
 
+const patterns = new Map<string, RegExp>();
+const compiled = (p: string): RegExp => {
+  let re = patterns.get(p);
+  if (!re) patterns.set(p, (re = new RegExp(p, 'u')));
+  return re;
+};
+
 const typeOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v);
 
 /**
@@ -44,7 +51,7 @@ export function validate(schema: Schema, value: unknown, path = '', out: Record<
   if (schema.enum && !schema.enum.includes(value as string)) out[at] = `must be one of ${schema.enum.join(', ')}`;
   if (typeof value === 'string') {
     if (schema.maxLength !== undefined && value.length > schema.maxLength) out[at] = `is longer than ${schema.maxLength} characters`;
-    else if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value)) out[at] = 'is not in the expected format';
+    else if (schema.pattern && !compiled(schema.pattern).test(value)) out[at] = 'is not in the expected format';
   }
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < schema.minimum) out[at] = `must be at least ${schema.minimum}`;

@@ -3,7 +3,7 @@ import { ALL_STATES } from '../../states.js';
 import { ID_ALPHABET } from '../../store/index.js';
 import type { Schema } from './schema.js';
 
-/** A job id in a path: a mismatch is answered like an unknown job (404), never 400. */
+/** A job id in a path: a mismatch is looked up all the same and answered like an unknown job (404), never 400. */
 export const JobId: Schema = { type: 'string', pattern: `^[${ID_ALPHABET}]{12,40}$`, description: 'Job id: random consonants (≥ 51 random bits).', 'x-miss': true };
 
 /** A result file name in a path (the store decides what may be served). */
