@@ -60,6 +60,10 @@ export function createGuards(web: WebConfig): Guards {
       const now = Date.now();
       const e = queue.get(who) ?? { nextAt: now, waiting: 0 };
       queue.set(who, e);
+      if (e.waiting >= 32) {
+        c.header('Retry-After', String(Math.ceil((e.nextAt - now) / 1000) || 1));
+        throw new RateLimitedError('Too many requests for pages that do not exist came from your address. Please wait a little and try again.');
+      }
       e.nextAt = Math.max(now, e.nextAt) + delay;
       e.waiting++;
       await new Promise((r) => setTimeout(r, e.nextAt - now));
