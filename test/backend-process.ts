@@ -1,0 +1,69 @@
+/**
+ * Helpers for tests that run the backend as a real separate process (`jobdir serve`) so
+ * they can kill -9 it, plus job creation straight into the store as the web would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/index.js';
+import { isLocked } from '../src/lifecycle/statefile.js';
+import { createJob, openStore, type Store } from '../src/store/index.js';
+import { ROOT, waitFor } from './helpers.js';
+
+/** A `jobdir serve` child process. */
+export interface BackendProcess {
+  proc: ChildProcess;
+  /** Resolves with the exit code, or the signal name, when it ends. */
+  exited: Promise<number | string>;
+  output(): string;
+}
+
+/** Run `jobdir serve --config FILE`; resolves once it serves, or once it exits (a failpoint fired, it refused). */
+export async function startBackend(configFile: string, env: Record<string, string> = {}): Promise<BackendProcess> {
+  const proc = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', configFile], {
+    env: { ...process.env, JOBDIR_FAILPOINT: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => void (out += d.toString()));
+  const exited = new Promise<number | string>((r) => proc.once('exit', (code, sig) => r(sig ?? code ?? -1)));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  await waitFor(() => ended || out.includes('is serving on'), 60_000, 'the backend to serve or exit');
+  return { proc, exited, output: () => out };
+}
+
+/** Wait until no process holds the state-file lock. */
+export async function waitUnlocked(stateFile: string): Promise<void> {
+  await waitFor(async () => !(await isLocked(stateFile)), 10_000, 'the state-file lock to be released');
+}
+
+/** SIGKILL the backend and wait until the kernel has released its state-file lock. */
+export async function kill9(b: BackendProcess, stateFile: string): Promise<void> {
+  b.proc.kill('SIGKILL');
+  await b.exited;
+  await waitUnlocked(stateFile);
+}
+
+/** The store of a config file (the test process writes jobs the way the web does). */
+export async function storeOf(configFile: string): Promise<Store> {
+  return openStore(loadConfig(configFile));
+}
+
+/** Create `n` fixture `ok` jobs whose program prints `text-<i>`, each for its own address. */
+export async function createOkJobs(store: Store, n: number, prefix = 'job'): Promise<Map<string, { text: string; email: string }>> {
+  const jobs = new Map<string, { text: string; email: string }>();
+  for (let i = 0; i < n; i++) {
+    const text = `${prefix}-${i}`;
+    const email = `${prefix}${i}@example.test`;
+    const ref = await createJob(store, { service: 'fixtures', type: 'ok', email, inputs: { text } });
+    jobs.set(ref.id, { text, email });
+  }
+  return jobs;
+}
+
+/** How many times the job's own log records `event`. */
+export async function countEvents(dir: string, event: string): Promise<number> {
+  const log = await fs.readFile(join(dir, 'jobdir.log'), 'utf8').catch(() => '');
+  return log.split('\n').filter((l) => l.includes(`"event":"${event}"`)).length;
+}
