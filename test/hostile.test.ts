@@ -196,6 +196,12 @@ describe('hostile input against a real server', () => {
     const slow = await raw(svc.url, ['GET / HTTP/1.1\r\n', 'Host: x\r\n', 'X-A: 1\r\n', 'X-B: 2\r\n', 'X-C: 3\r\n', 'X-D: 4\r\n', 'X-E: 5\r\n', 'X-F: 6\r\n'], 400);
     assert.match(slow, /^HTTP\/1\.1 408|^$/, 'closed with 408 Request Timeout (or just closed)');
     assert.doesNotMatch(slow, /200 OK/);
+    const n = await byId();
+    const body = JSON.stringify({ type: 'echo', text: 'x'.repeat(200) });
+    const dribble = [`POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`, ...body.slice(0, 20).split('')];
+    const slowBody = await raw(svc.url, dribble, 300);
+    assert.doesNotMatch(slowBody, /201 Created/, 'a body dribbled past request_timeout is not accepted');
+    assert.equal(await byId(), n);
   });
 });
 
