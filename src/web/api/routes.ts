@@ -147,7 +147,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       summary: 'A job\'s state, progress, times, failure and result files',
       params: { id: JobId },
       responses: { 200: { description: 'The job\'s status', schema: JobStatus }, ...errors(404, 410) },
-      handle: async (c, { params }) => c.body(await cachedStatus(params.id!), 200, { 'content-type': 'application/json' }),
+      handle: async (c, { params }) => c.body(await cachedStatus(params.id!), 200, { 'content-type': 'application/json', 'cache-control': 'private, no-cache' }),
     },
     {
       method: 'get', path: '/jobs/{id}/files/{name}', operationId: 'getResultFile', tag: 'jobs',
