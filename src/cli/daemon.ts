@@ -10,8 +10,11 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
-import { messageOf } from '../errors.js';
-import { backendStatus, lockoutMessage, type BackendStatus } from '../lifecycle/statefile.js';
+import { JobdirError, messageOf } from '../errors.js';
+import { reportFatal, wasReported } from '../lifecycle/fatal.js';
+import { acquireStateLock, backendStatus, lockoutMessage, type BackendStatus } from '../lifecycle/statefile.js';
+import { createLog } from '../log.js';
+import { openStore } from '../store/index.js';
 import type { Command } from './commands.js';
 import { startService } from './serve.js';
 
@@ -38,7 +41,16 @@ export const serveCommand: Command = {
   options: { port: { type: 'string' }, 'web-only': { type: 'boolean' } },
   async run({ config, values }) {
     const port = values.port === undefined ? undefined : Number(values.port);
-    const running = await startService(config, { port, webOnly: values['web-only'] === true });
+    const webOnly = values['web-only'] === true;
+    let running;
+    try {
+      running = await startService(config, { port, webOnly });
+    } catch (err) {
+      // A start that failed before the backend ran (the store cannot be opened, …) is as
+      // fatal as one that failed in it: record it (lockout) and tell the admin.
+      if (!webOnly && !(err instanceof JobdirError) && !wasReported(err)) await reportStartFailure(config, err);
+      throw err;
+    }
     say(`${running.service.title} is serving on ${running.url} (data under ${running.cfg.directories.data}, pid ${process.pid})`);
     return new Promise<number>((resolve) => {
       let ending = false;
@@ -56,6 +68,15 @@ export const serveCommand: Command = {
     });
   },
 };
+
+async function reportStartFailure(configFile: string, err: unknown): Promise<void> {
+  const cfg = loadConfig(configFile);
+  const log = createLog('jobdir');
+  const lock = await acquireStateLock(cfg.backend.stateFile).catch(() => null);
+  if (!lock) return;
+  await reportFatal({ cfg, store: await openStore(cfg).catch(() => null), log }, lock, err);
+  await lock.release();
+}
 
 /** Start `serve` detached, logging to the daemon log; resolves once it is ready (or says why not). */
 async function startDaemon(configFile: string, quiet: boolean): Promise<number> {

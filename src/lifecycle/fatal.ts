@@ -7,12 +7,27 @@ import type { Config } from '../config/index.js';
 import { messageOf } from '../errors.js';
 import type { Log } from '../log.js';
 import { createMailer, queueMail } from '../mail/queue.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Store } from '../store/index.js';
 import type { StateLock } from './statefile.js';
 
-/** Record, log and mail a fatal error (mail delivery is given at most `mailWaitMs`). */
-export async function reportFatal(env: { cfg: Config; store: Store; log: Log }, lock: StateLock | null, err: unknown, mailWaitMs = 20_000): Promise<void> {
-  const { cfg, store, log } = env;
+const reported = new WeakSet<object>();
+
+/** True when `err` went through reportFatal already (so a caller up the stack does not report it twice). */
+export function wasReported(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && reported.has(err);
+}
+
+/**
+ * Record, log and mail a fatal error (mail delivery is given at most `mailWaitMs`). With
+ * no store (it could not be opened) the mail is queued in a temporary folder instead.
+ */
+export async function reportFatal(env: { cfg: Config; store: Store | null; log: Log }, lock: StateLock | null, err: unknown, mailWaitMs = 20_000): Promise<void> {
+  const { cfg, log } = env;
+  if (typeof err === 'object' && err !== null) reported.add(err);
+  const store = env.store ?? ({ mailq: mkdtempSync(join(tmpdir(), 'jobdir-fatal-mail-')), outbox: cfg.email.outbox } as Store);
   const detail = err instanceof Error ? err.stack ?? err.message : String(err);
   log('backend_fatal', { error: messageOf(err), stack: detail });
   await lock?.recordFatal(messageOf(err)).catch((e) => log('backend_fatal_unrecorded', { error: messageOf(e) }));
