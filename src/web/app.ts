@@ -13,6 +13,7 @@ import { STATES } from '../states.js';
 import { createJob, getJob, isJobId, openResultFile, type Store } from '../store/index.js';
 import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
 import { jobView } from './view.js';
+import { createJobCache } from './job-cache.js';
 import { adminAuth, type AdminCredentials } from './security/admin-auth.js';
 import { adminApi } from './api/admin.js';
 import { createApi } from './api/index.js';
@@ -138,12 +139,13 @@ export function createApp(o: WebOptions): Hono {
     return c.redirect(`/jobs/${ref.id}`, 303);
   });
 
-  app.get('/jobs/:id', async (c) => {
-    const job = await getJob(store, c.req.param('id'));
+  const pages = createJobCache<string>(store, { freshMs: 0 });
+  app.get('/jobs/:id', async (c) => c.html(await pages(c.req.param('id'), async (job) => {
     const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
     const view = await jobView(cfg, service, job, pos, csrfToken(c), store);
-    return c.html(resultsPage(frame, view));
-  });
+    // A finished job's page has no form (no CSRF token) and no self-refresh: the same for everyone.
+    return { value: String(await resultsPage(frame, view)), cacheable: !view.cancellable && view.refresh === null && !(view.children?.length) };
+  })));
 
   app.post('/jobs/:id/cancel', async (c) => {
     const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));

@@ -20,7 +20,7 @@ import { jobView } from '../view.js';
 import { type Schema, validate } from './schema.js';
 import { ErrorBody, FileName, JobCreated, JobId, JobList, JobStatus, JobTypeInfo, ServiceInfo, describeType, submitSchema } from './schemas.js';
 import { externalState } from './states.js';
-import { createStatusCache } from './status-cache.js';
+import { createJobCache } from '../job-cache.js';
 
 /** What the API needs (a subset of the web layer's options). */
 export interface ApiOptions {
@@ -101,7 +101,11 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       children: (v.children ?? []).map((ch) => ({ ...ch, links: links(ch.id) })),
     };
   };
-  const cachedStatus = createStatusCache(store, status);
+  const statusCache = createJobCache<string>(store);
+  const cachedStatus = (id: string) => statusCache(id, async (job) => {
+    const s = await status(job);
+    return { value: JSON.stringify(s), cacheable: s.children.length === 0 };
+  });
   const tokenEmail = (c: Context, query: Record<string, string>) => {
     const auth = c.req.header('authorization') ?? '';
     const token = /^Bearer (\S{1,600})$/i.exec(auth)?.[1] ?? query.token ?? '';
