@@ -1,8 +1,8 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
+import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ALL_STATES, STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
-import { isENOENT } from './fsutil.js';
 import { type JobRef, listState, readJob } from './jobs.js';
 import { jobDir, type Store } from './layout.js';
 
@@ -46,9 +46,11 @@ export interface Census {
 }
 
 /**
- * A census of the job directories that stays cheap with 100k jobs on disk: each scan is
- * one readdir per state folder; a directory is stat'ed only the first time it is seen in
- * a folder (a job's submission and finish times never change while it stays there), and
+ * A census of the job directories that stays cheap with 100k jobs on disk: each scan
+ * stats the state folders and reads again only those whose mtime changed (an entry came
+ * or went); a job directory is stat'ed only the first time it is seen in a folder (its
+ * submission and finish times never change while it stays there), synchronously in
+ * slices of 1,000 (~4 ms each; an async stat costs 4x more through the thread pool), and
  * config.ini is read only where the directory cannot tell (state folders on different
  * filesystems, where a move is a copy and the birth time is the copy's, or an archived
  * job that ended recently). Concurrent callers share one scan.
@@ -57,11 +59,13 @@ export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: Censu
   const cache = new Map<State, Map<string, JobStamp>>(ALL_STATES.map((s) => [s, new Map()]));
   const oneDevice = ALL_STATES.every((s) => store.dev[s] === store.dev[STATES.INCOMING]);
   let last: CensusSnapshot | null = null;
+  /** Each folder's mtime when it was last read, and what it held. */
+  const folderSeen = new Map<State, { mtimeNs: bigint; count: number }>();
   let running: Promise<CensusSnapshot> | null = null;
 
   async function stampOf(state: State, id: string, now: number): Promise<JobStamp | null> {
     const dir = jobDir(store, state, id);
-    const st = await fs.stat(dir).catch((err) => (isENOENT(err) ? null : Promise.reject(err)));
+    const st = statSync(dir, { throwIfNoEntry: false });
     if (!st) return null;
     const ended = state === STATES.COMPLETED || state === STATES.FAILED || state === STATES.ARCHIVED;
     let submitted = oneDevice && st.birthtimeMs > 0 && st.birthtimeMs <= st.mtimeMs + 1 ? st.birthtimeMs : 0;
@@ -88,16 +92,27 @@ export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: Censu
     let statted = 0;
     for (const state of ALL_STATES) {
       const known = cache.get(state)!;
+      const folder = await fs.stat(store.states[state], { bigint: true }).catch(() => null);
+      const seen = folderSeen.get(state);
+      // Unchanged since it was read (and not so recently that a coarse clock could hide a change).
+      if (folder && seen && seen.mtimeNs === folder.mtimeNs && now - Number(folder.mtimeMs) > 2000) {
+        counts[state] = seen.count;
+        continue;
+      }
       const ids = await listState(store, state);
       counts[state] = ids.length;
       const present = new Set(ids);
       for (const id of known.keys()) if (!present.has(id)) known.delete(id);
       const fresh = ids.filter((id) => !known.has(id));
       statted += fresh.length;
-      for (let i = 0; i < fresh.length; i += 64) {
-        const got = await Promise.all(fresh.slice(i, i + 64).map((id) => stampOf(state, id, now)));
-        for (const s of got) if (s) known.set(s.id, s);
+      for (let i = 0; i < fresh.length; i += 1000) {
+        if (i > 0) await yieldLoop();
+        for (const id of fresh.slice(i, i + 1000)) {
+          const s = await stampOf(state, id, now);
+          if (s) known.set(s.id, s);
+        }
       }
+      if (folder) folderSeen.set(state, { mtimeNs: folder.mtimeNs, count: ids.length });
     }
     const stamps: JobStamp[] = [];
     for (const m of cache.values()) for (const s of m.values()) stamps.push(s);
