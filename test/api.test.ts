@@ -57,11 +57,13 @@ describe('the JSON API over a real server', () => {
     assert.equal(await file.text(), 'The answer is: 3.5\n');
   });
 
-  test('a finished job\'s status, though cached, follows the job when it is archived and when it is deleted', async () => {
+  test('a finished job\'s status and page, though cached, follow the job when it is archived and when it is deleted', async () => {
     const { id } = await (await fetch(`${svc.url}/api/jobs`, json({ x: 8, y: 2 }))).json() as { id: string };
     await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed');
     for (let i = 0; i < 3; i++) assert.equal((await fetch(`${svc.url}/api/jobs/${id}`)).status, 200);
+    for (let i = 0; i < 3; i++) assert.match(await (await fetch(`${svc.url}/jobs/${id}`)).text(), /8 \/ 2 = 4/);
     const archived = await moveJob(svc.store, id, 'completed', 'archived');
+    assert.equal((await fetch(`${svc.url}/jobs/${id}`)).status, 410, 'the results page checks its cache on every request');
     const gone = await waitFor(async () => {
       const r = await fetch(`${svc.url}/api/jobs/${id}`);
       return r.status === 410 ? r : null;
@@ -69,6 +71,7 @@ describe('the JSON API over a real server', () => {
     assert.equal((await gone.json() as { error: { code: string } }).error.code, 'gone');
     await removeJob(svc.store, archived);
     await waitFor(async () => (await fetch(`${svc.url}/api/jobs/${id}`)).status === 404, 10_000, '404 after deleting');
+    assert.equal((await fetch(`${svc.url}/jobs/${id}`)).status, 404);
   });
 
   test('a failing job reads as FAILURE / EXECUTOR_ERROR with the plain-words reason', async () => {
