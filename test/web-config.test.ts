@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadConfig } from '../src/config/index.js';
 import { parseBytes, parseRate } from '../src/config/web.js';
+import { clientKey } from '../src/web/security/client.js';
 import { signEmailToken, verifyEmailToken } from '../src/web/security/tokens.js';
 import { tempDir, writeConfig } from './helpers.js';
 
@@ -38,3 +39,13 @@ function writeConfigSync(root: string, sections: Record<string, Record<string, s
   writeFileSync(file, base);
   return file;
 }
+
+test('rate limits count an IPv6 client by its /64 and an IPv4-mapped one by its IPv4 address', () => {
+  assert.equal(clientKey('203.0.113.7'), '203.0.113.7');
+  assert.equal(clientKey('::ffff:203.0.113.7'), '203.0.113.7');
+  assert.equal(clientKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(clientKey('2001:db8:1:2:bbbb:cccc:dddd:eeee'), '2001:db8:1:2::/64');
+  assert.equal(clientKey('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.equal(clientKey('::1'), '0:0:0:0::/64');
+  assert.equal(clientKey('local'), 'local');
+});

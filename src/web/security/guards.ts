@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { WebConfig } from '../../config/index.js';
 import { JobdirError } from '../../errors.js';
-import { clientAddress } from './client.js';
+import { clientAddress, clientKey } from './client.js';
 import { createCounter, missDelay } from './limiter.js';
 
 /** Too many requests from one client (429); carries Retry-After. */
@@ -33,7 +33,7 @@ export function createGuards(web: WebConfig): Guards {
   const submits = createCounter(web.submitLimit.windowMs);
   const misses = createCounter(web.missLimit.windowMs);
   const queue = new Map<string, { nextAt: number; waiting: number }>();
-  const addr = (c: Context) => clientAddress(c, web.trustProxy);
+  const addr = (c: Context) => clientKey(clientAddress(c, web.trustProxy));
   const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
   return {
     async submitLimit(c, next) {
