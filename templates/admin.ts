@@ -27,7 +27,9 @@ button.danger{background:#b00020}.ok{color:#1b7f3b;font-weight:600}.bad{color:#b
 .legend span{display:inline-block;margin-right:1rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}
 .s{background:#2456c9;fill:#2456c9}.c{background:#1b9e4b;fill:#1b9e4b}.x{background:#d03030;fill:#d03030}
 td.err-text{max-width:28rem;white-space:pre-wrap;word-break:break-word}progress{max-width:12rem}.note{background:#e8f0fe;border-color:#9bb5ee}
-.muted{color:#667;font-size:.9rem}`;
+.muted{color:#667;font-size:.9rem}
+@media (max-width:40rem){.cards table{min-width:0}.cards tr.head{display:none}.cards tr{display:block;border-bottom:1px solid #dde;padding:.4rem 0}
+.cards td{display:block;border:0;padding:.1rem 0}.cards td::before{content:attr(data-label) ": ";font-weight:600}.cards td.err-text{max-width:none}}`;
 
 const iso = (ms: number | null) => (ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '–');
 
@@ -95,20 +97,20 @@ export function dashboardPanel(d: DashboardData, csrf: string): Html {
 <ul class="tiles" aria-labelledby="counts-h" id="counts">${ALL_STATES.map((s) => html`<li id="count-${s}"><b>${d.counts[s]}</b>${s}</li>`)}</ul>
 
 <h2 id="running-h">Running (${d.running.length})</h2>
-${d.running.length ? html`<div class="scroll"><table id="running" aria-labelledby="running-h"><tr><th>Job</th><th>Type</th><th>State</th><th>Run time</th><th>Progress</th><th>Where</th><th>Actions</th></tr>
-${d.running.map((r) => html`<tr id="run-${r.id}"><td><a href="/admin/jobs/${r.id}">${r.id}</a></td><td>${r.type}</td><td>${r.state}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}${r.cancelRequested ? ' · stop requested' : ''}</td>
-<td>${r.started ? duration(d.now - r.started) : '–'}</td>
-<td>${r.progress ? html`${r.progress.fraction !== null ? html`<progress max="100" value="${Math.round(r.progress.fraction * 100)}" aria-label="Progress of job ${r.id}">${Math.round(r.progress.fraction * 100)}%</progress> ${Math.round(r.progress.fraction * 100)}%` : ''} <span class="muted">${r.progress.message}</span>` : '–'}</td>
-<td>${r.where || '–'}</td><td>${r.state === 'running' || r.state === 'preprocessing' ? html`${actionButton(r.id, 'cancel', csrf)}${actionButton(r.id, 'fail', csrf)}` : ''}</td></tr>`)}</table></div>` : html`<p>No job is running.</p>`}
+${d.running.length ? html`<div class="scroll cards"><table id="running" aria-labelledby="running-h"><tr class="head"><th>Job</th><th>Type</th><th>State</th><th>Run time</th><th>Progress</th><th>Where</th><th>Actions</th></tr>
+${d.running.map((r) => html`<tr id="run-${r.id}"><td data-label="Job"><a href="/admin/jobs/${r.id}">${r.id}</a></td><td data-label="Type">${r.type}</td><td data-label="State">${r.state}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}${r.cancelRequested ? ' · stop requested' : ''}</td>
+<td data-label="Run time">${r.started ? duration(d.now - r.started) : '–'}</td>
+<td data-label="Progress">${r.progress ? html`${r.progress.fraction !== null ? html`<progress max="100" value="${Math.round(r.progress.fraction * 100)}" aria-label="Progress of job ${r.id}">${Math.round(r.progress.fraction * 100)}%</progress> ${Math.round(r.progress.fraction * 100)}%` : ''} <span class="muted">${r.progress.message}</span>` : '–'}</td>
+<td data-label="Where">${r.where || '–'}</td><td data-label="Actions">${r.state === 'running' || r.state === 'preprocessing' ? html`${actionButton(r.id, 'cancel', csrf)}${actionButton(r.id, 'fail', csrf)}` : ''}</td></tr>`)}</table></div>` : html`<p>No job is running.</p>`}
 
 <h2 id="queue-h">Queue (${d.queueTotal})</h2>
-${d.queue.length ? html`<div class="scroll"><table id="queue" aria-labelledby="queue-h"><tr><th>#</th><th>Job</th><th>Type</th><th>Submitted</th><th>Waiting</th><th>Actions</th></tr>
-${d.queue.map((q) => html`<tr id="queued-${q.id}"><td>${q.position}</td><td><a href="/admin/jobs/${q.id}">${q.id}</a></td><td>${q.type}</td><td>${iso(q.submitted)}</td><td>${duration(d.now - q.submitted)}</td><td>${actionButton(q.id, 'cancel', csrf)}${actionButton(q.id, 'delete', csrf)}</td></tr>`)}</table></div>
+${d.queue.length ? html`<div class="scroll cards"><table id="queue" aria-labelledby="queue-h"><tr class="head"><th>#</th><th>Job</th><th>Type</th><th>Submitted</th><th>Waiting</th><th>Actions</th></tr>
+${d.queue.map((q) => html`<tr id="queued-${q.id}"><td data-label="#">${q.position}</td><td data-label="Job"><a href="/admin/jobs/${q.id}">${q.id}</a></td><td data-label="Type">${q.type}</td><td data-label="Submitted">${iso(q.submitted)}</td><td data-label="Waiting">${duration(d.now - q.submitted)}</td><td data-label="Actions">${actionButton(q.id, 'cancel', csrf)}${actionButton(q.id, 'delete', csrf)}</td></tr>`)}</table></div>
 ${d.queueTotal > d.queue.length ? html`<p class="muted">and ${d.queueTotal - d.queue.length} more.</p>` : ''}` : html`<p>The queue is empty.</p>`}
 
 <h2 id="failures-h">Recent failures (${d.failures.length} of ${d.failuresTotal})</h2>
-${d.failures.length ? html`<div class="scroll"><table id="failures" aria-labelledby="failures-h"><tr><th>Job</th><th>Type</th><th>Failed at (UTC)</th><th>Error</th><th>Actions</th></tr>
-${d.failures.map((f) => html`<tr id="failed-${f.id}"><td><a href="/admin/jobs/${f.id}">${f.id}</a></td><td>${f.type}</td><td>${iso(f.finished)}</td><td class="err-text">${f.failure}${f.kind ? html` <span class="muted">(${f.kind})</span>` : ''}</td><td>${actionButton(f.id, 'resubmit', csrf)}${actionButton(f.id, 'delete', csrf)}</td></tr>`)}</table></div>` : html`<p>No failed jobs.</p>`}
+${d.failures.length ? html`<div class="scroll cards"><table id="failures" aria-labelledby="failures-h"><tr class="head"><th>Job</th><th>Type</th><th>Failed at (UTC)</th><th>Error</th><th>Actions</th></tr>
+${d.failures.map((f) => html`<tr id="failed-${f.id}"><td data-label="Job"><a href="/admin/jobs/${f.id}">${f.id}</a></td><td data-label="Type">${f.type}</td><td data-label="Failed at (UTC)">${iso(f.finished)}</td><td data-label="Error" class="err-text">${f.failure}${f.kind ? html` <span class="muted">(${f.kind})</span>` : ''}</td><td data-label="Actions">${actionButton(f.id, 'resubmit', csrf)}${actionButton(f.id, 'delete', csrf)}</td></tr>`)}</table></div>` : html`<p>No failed jobs.</p>`}
 
 <h2>Activity</h2>
 <div class="charts">

@@ -59,7 +59,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
       web: { port, admin_credentials: creds },
       email: { host: '127.0.0.1', port: smtp.port },
       service: { sleep_seconds: '0.1', greet_delay: '0.5', flag_file: flag },
-      'job greet': { time_limit: '5m' },
+      'job greet': { time_limit: '5m', concurrent: 1 },
     });
     svc = await startService(cfg, { log: silentLog });
     await fs.mkdir(ARTIFACTS, { recursive: true });
@@ -185,6 +185,40 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     await phone.goto(`${svc.url}/jobs/${id}`);
     assert.equal((await phone.locator('#result').textContent())?.trim(), 'Flag found: the job works now.');
     await phone.close();
+    await page.close();
+  });
+
+  test('the dashboard shows a running job with its progress and pid, the queue behind it, and cancels the running one with its button', async () => {
+    const submit = async (name: string, steps: number) => {
+      const res = await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'greet', name, steps: String(steps) }) });
+      assert.equal(res.status, 201);
+      return (await res.json() as { id: string }).id;
+    };
+    const long = await submit('Bob', 100);
+    const queued = await submit('Cy', 1);
+    await waitFor(async () => (((await (await fetch(`${svc.url}/api/jobs/${long}`)).json()) as { progress?: { fraction: number } | null }).progress?.fraction ?? 0) > 0, 30_000, 'Bob running with progress');
+    const page = await contexts.desktop!.newPage();
+    await page.goto(`${svc.url}/admin`);
+    const run = page.locator(`#run-${long}`);
+    await run.locator('progress').waitFor();
+    assert.match((await run.textContent()) ?? '', /local pid \d+/);
+    assert.match((await run.textContent()) ?? '', /Thinking of a greeting for Bob/);
+    assert.equal(await page.locator(`#queued-${queued} td`).first().textContent(), '1');
+    await checkTidy(page, 'dashboard with a running job');
+    await shot(page, 'dashboard-running-desktop');
+    const phone = await contexts.phone!.newPage();
+    await phone.goto(`${svc.url}/admin`);
+    await checkTidy(phone, 'dashboard with a running job (phone)');
+    await shot(phone, 'dashboard-running-phone');
+    await phone.close();
+
+    await Promise.all([page.waitForURL(/\/cancel$/), page.locator(`#cancel-${long}`).click()]);
+    await Promise.all([page.waitForURL(/\/admin\?done=cancel/), page.locator('#confirm').click()]);
+    assert.match((await page.locator('#note').textContent()) ?? '', new RegExp(`Cancel: job ${long} is now (failed|postprocessing|finalizing)`));
+    // The queued job runs once the slot is free; the open dashboard sees it complete.
+    await page.locator(`#failed-${long}`).waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await page.locator(`#queued-${queued}`).count()) === 0 && (await page.locator(`#run-${queued}`).count()) === 0, 30_000, 'Cy done');
+    assert.match((await page.locator(`#failed-${long}`).textContent()) ?? '', /cancelled/);
     await page.close();
   });
 });
