@@ -52,19 +52,24 @@ export const DEFAULT_LIST_STATES: readonly State[] = [...ACTIVE_STATES, STATES.F
 
 /** The jobs in `states`, oldest submission first. */
 export async function listJobs(env: AdminEnv, states: readonly State[] = DEFAULT_LIST_STATES, now = Date.now()): Promise<JobRow[]> {
+  const refs: JobRef[] = [];
+  for (const state of states) for (const id of await listState(env.store, state)) refs.push({ id, state, dir: `${env.store.states[state]}/${id}` });
   const rows: JobRow[] = [];
-  for (const state of states) {
-    for (const id of await listState(env.store, state)) {
-      const job = await readJob({ id, state, dir: `${env.store.states[state]}/${id}` }).catch(() => null);
+  let next = 0;
+  const worker = async () => {
+    while (next < refs.length) {
+      const ref = refs[next++]!;
+      const job = await readJob(ref).catch(() => null);
       if (!job) continue;
       const s = job.config.settings ?? {};
       rows.push({
-        id, state, type: s.type ?? '', email: s.email ?? '', submitted: s.submitted ?? '',
+        id: ref.id, state: ref.state, type: s.type ?? '', email: s.email ?? '', submitted: s.submitted ?? '',
         ageMs: now - (Date.parse(s.submitted ?? '') || now), failure: job.config.result?.failure ?? '',
       });
     }
-  }
-  return rows.sort((a, b) => a.submitted.localeCompare(b.submitted));
+  };
+  await Promise.all(Array.from({ length: Math.min(32, refs.length) }, worker));
+  return rows.sort((a, b) => a.submitted.localeCompare(b.submitted) || a.id.localeCompare(b.id));
 }
 
 /** Everything `jobdir show` prints about one job. */

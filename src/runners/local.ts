@@ -46,6 +46,20 @@ export async function scanWrappers(): Promise<Map<string, number>> {
   return out;
 }
 
+let lastScan: { at: number; result: Promise<Map<string, number>> } | null = null;
+
+/**
+ * scanWrappers, shared by callers within `maxAgeMs` of one scan: a reconcile of 1,000 lost
+ * jobs makes one /proc scan (~25 ms), not 1,000. Safe because only a backend starts
+ * wrappers and it knows its own pids; a slightly old scan can only miss a wrapper started
+ * by a backend that is no longer running.
+ */
+function recentWrappers(maxAgeMs = 1000): Promise<Map<string, number>> {
+  const now = Date.now();
+  if (!lastScan || now - lastScan.at > maxAgeMs) lastScan = { at: now, result: scanWrappers() };
+  return lastScan.result;
+}
+
 /**
  * Runs the wrapper on this machine, detached in its own session and process group (through
  * the sh launcher, which forks far more cheaply than Node), so stopping the backend never
@@ -59,7 +73,7 @@ export function localRunner(onLost: (dirs: string[]) => void = () => {}): Runner
     for (const pid of [m.running?.pid]) {
       if (pid && (await isWrapperOf(pid, job.id))) return pid;
     }
-    return (await scanWrappers()).get(job.id) ?? null;
+    return (await recentWrappers()).get(job.id) ?? null;
   };
   return {
     kind: 'local',
