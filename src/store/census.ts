@@ -62,6 +62,7 @@ export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: Censu
   /** Each folder's mtime when it was last read, and what it held. */
   const folderSeen = new Map<State, { mtimeNs: bigint; count: number }>();
   let running: Promise<CensusSnapshot> | null = null;
+  let runningSince = 0;
 
   async function stampOf(state: State, id: string, now: number): Promise<JobStamp | null> {
     const dir = jobDir(store, state, id);
@@ -122,11 +123,19 @@ export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: Censu
 
   return {
     snapshot(maxAgeMs = 0) {
-      if (last && Date.now() - last.at <= maxAgeMs) return Promise.resolve(last);
-      running ??= scan().finally(() => {
-        running = null;
+      const oldest = Date.now() - maxAgeMs;
+      if (last && last.at >= oldest) return Promise.resolve(last);
+      // Join a scan in progress only if it started late enough; otherwise scan again after it.
+      if (running && runningSince >= oldest) return running;
+      const next: Promise<CensusSnapshot> = (running ?? Promise.resolve()).catch(() => {}).then(() => {
+        runningSince = Date.now();
+        return scan();
+      }).finally(() => {
+        if (running === next) running = null;
       });
-      return running;
+      running = next;
+      runningSince = Date.now();
+      return next;
     },
   };
 }

@@ -33,7 +33,7 @@ export function opsRoutes(o: OpsOptions): Hono {
   });
 
   app.get('/metrics', async (c) => {
-    const [snap, h] = await Promise.all([o.census.snapshot(1000), health()]);
+    const [snap, h] = await Promise.all([o.census.snapshot(0), health()]);
     const g: Sample[] = ALL_STATES.map((state) => ({ name: 'jobdir_jobs', help: 'Jobs per state (directories in each state folder).', labels: { state }, value: snap.counts[state] }));
     g.push({ name: 'jobdir_backend_up', help: '1 when a backend holds the state file lock.', value: h.backend.alive ? 1 : 0 });
     g.push({ name: 'jobdir_state_file_ok', help: '1 when the state file records no fatal error.', value: h.stateFile.ok ? 1 : 0 });

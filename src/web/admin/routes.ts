@@ -62,7 +62,7 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
       note = `${ADMIN_ACTIONS[done as AdminAction].label}: job ${id} ${now ? `is now ${now.state}` : 'no longer exists'}.`;
     }
     c.header('Cache-Control', 'no-store');
-    return c.html(dashboardPage(o.frame, await data(1000), csrf(c), note));
+    return c.html(dashboardPage(o.frame, await data(0), csrf(c), note));
   });
 
   app.get('/live.js', (c) => c.body(LIVE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
