@@ -15,6 +15,7 @@ import { createApp } from '../web/app.js';
 import { loadSecret } from '../web/secret.js';
 import { loadAdminCredentials } from '../web/security/admin-auth.js';
 import { myJobsUrl } from '../web/security/tokens.js';
+import { socketNotifier, startBackendSocket } from '../socket/index.js';
 
 /** A running service: web + backend in one process. */
 export interface Running {
@@ -68,11 +69,19 @@ export async function startService(configFile: string, { port, webOnly = false, 
     }
   }
   const sweeper = backend ? startSweeper({ cfg, service, store, log }) : null;
+  // [general] socket: the backend listens; a web-only process tells it of new jobs there.
+  const sock = backend && cfg.general.socket ? await startBackendSocket({ cfg, service, store, log, backend }).catch(async (err: unknown) => {
+    await sweeper?.stop();
+    await backend.stop();
+    await lock?.release();
+    throw err;
+  }) : null;
+  const notifier = !backend && cfg.general.socket ? socketNotifier(cfg.general.socket, log) : null;
   const app = createApp({
     cfg, service, store, log, secret, metrics, backend,
     adminCredentials,
     flushMail: backend ? () => void backend.mailer.flush() : undefined,
-    notify: backend ? (job) => backend.notify(job) : undefined,
+    notify: backend ? (job) => backend.notify(job) : notifier?.notify,
     cancel: backend ? (id, by) => backend.cancel(id, by) : undefined,
     queuePosition: backend ? (id) => Math.max(0, backend.scheduler.queued().findIndex((j) => j.id === id)) : undefined,
   });
@@ -101,6 +110,8 @@ export async function startService(configFile: string, { port, webOnly = false, 
       srv.closeIdleConnections?.();
     });
     clearTimeout(force);
+    await sock?.close();
+    notifier?.close();
     await sweeper?.stop();
     await backend?.stop();
     await lock?.release();

@@ -6,6 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { ApiError, createClient, type JobStatus, type Submission } from '../client/index.js';
 import { JobdirError } from '../errors.js';
 import type { Command } from './commands.js';
+import { submitOverSocket } from './submit-socket.js';
 
 /** Parse `key=value` and `key=@path` (a file to upload) arguments. */
 export async function parseAssignments(args: string[]): Promise<Submission> {
@@ -28,10 +29,11 @@ const describe = (s: JobStatus) => `${s.state}${s.queue_position ? ` (${s.queue_
  * result files into DIR (default ./ID). Exit 0 when the job completed, 1 when it failed.
  */
 export const submitCommand: Command = {
-  usage: '--url URL [--wait] [--out DIR] [--poll SECONDS] key=value… key=@FILE…',
+  usage: '--url URL [--wait] [--out DIR] [--poll SECONDS] key=value… key=@FILE… | --socket PATH [--wait] TYPE key=value…',
   help: 'submit a job to a service\'s API; --wait polls until done and downloads the results',
-  options: { url: { type: 'string' }, wait: { type: 'boolean' }, out: { type: 'string' }, poll: { type: 'string' } },
+  options: { url: { type: 'string' }, socket: { type: 'string' }, wait: { type: 'boolean' }, out: { type: 'string' }, poll: { type: 'string' } },
   async run({ values, args }) {
+    if (values.socket) return submitOverSocket(values.socket as string, args, { wait: values.wait === true, pollMs: values.poll === undefined ? 1000 : Number(values.poll) * 1000 });
     const url = values.url as string | undefined;
     if (!url) throw new JobdirError('jobdir submit needs --url URL (the service\'s address)');
     const api = createClient({ url });

@@ -1,0 +1,76 @@
+/**
+ * The command socket wired to a service: in the backend process, submissions validated
+ * exactly like HTTP ones (validateSubmission → createJob → the scheduler); in a web-only
+ * process, a notifier that tells the backend of each new job over the same socket.
+ */
+import type { Config } from '../config/index.js';
+import { InputError, NotFoundError } from '../errors.js';
+import type { Backend } from '../lifecycle/backend.js';
+import type { Log } from '../log.js';
+import type { QueuedJob } from '../scheduler/index.js';
+import type { Service } from '../service/types.js';
+import { validateSubmission } from '../service/validate.js';
+import { STATES } from '../states.js';
+import { createJob, findJob, readJob, type Store } from '../store/index.js';
+import { openSocketClient, type SocketClient } from './client.js';
+import { type CommandSocket, startCommandSocket, type SocketOptions } from './server.js';
+
+export { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
+export type { CommandSocket } from './server.js';
+
+/** Start the backend's command socket at cfg.general.socket. */
+export function startBackendSocket(o: { cfg: Config; service: Service; store: Store; log: Log; backend: Backend }, opts: SocketOptions = {}): Promise<CommandSocket> {
+  const { cfg, service, store, log, backend } = o;
+  const noJob = () => new NotFoundError('no job with this id');
+  return startCommandSocket(cfg.general.socket!, {
+    async submit(fields) {
+      const valid = validateSubmission(service, fields);
+      if (valid.files.length) throw new InputError({ file: 'files cannot be sent over the socket; use the web form or the API' });
+      const ref = await createJob(store, {
+        service: service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs,
+        settings: { via: 'socket', ...(cfg.general.trackHostname ? { hostname: cfg.hostname } : {}) },
+      });
+      log('job_submitted', { job: ref.id, type: valid.type.name, via: 'socket' });
+      backend.notify({ id: ref.id, type: valid.type.name, submitted: Date.now() });
+      return ref.id;
+    },
+    async status(id) {
+      const ref = await findJob(store, id);
+      if (!ref) throw noJob();
+      return `${id} ${ref.state}`;
+    },
+    async notify(id) {
+      const ref = await findJob(store, id);
+      if (!ref) throw noJob();
+      const job = await readJob(ref);
+      // A fired child waits for its parent: the backend's own checks queue it, not a notice.
+      if (ref.state === STATES.INCOMING && job.config.settings?.after_parent !== 'true') {
+        backend.notify({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || Date.now() });
+      }
+      return id;
+    },
+  }, { log, ...opts });
+}
+
+/**
+ * For a web-only process: tell the backend of a new job over the socket, on one kept
+ * connection (re-opened after an error). Best effort: when the backend is down or slow,
+ * its watcher on incoming/ and the periodic rescan find the job anyway.
+ */
+export function socketNotifier(path: string, log: Log): { notify(job: QueuedJob): void; close(): void } {
+  let client: Promise<SocketClient> | null = null;
+  return {
+    notify(job) {
+      client ??= openSocketClient(path);
+      const c = client;
+      c.then((s) => s.send(`NOTIFY ${job.id}`)).catch((err: Error) => {
+        if (client === c) client = null;
+        log('socket_notify_failed', { job: job.id, error: err.message });
+      });
+    },
+    close() {
+      void client?.then((s) => s.close()).catch(() => {});
+      client = null;
+    },
+  };
+}

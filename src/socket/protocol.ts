@@ -1,0 +1,64 @@
+/**
+ * The command socket's line protocol (upq's command socket, saliweb's backend socket):
+ * one UTF-8 line per request, one line per answer.
+ *
+ *   TYPE key=value key:value …   submit a job of TYPE  → ACK <id>        | ERR <why>
+ *   STATUS <id>                  where is a job         → ACK <id> <state> | ERR <why>
+ *   NOTIFY <id>                  (the web, split mode)  → ACK <id>        | ERR <why>
+ *
+ * Values are percent-decoded (`%20` for a space, `%25` for %). Commands are upper-case;
+ * job type names are lower-case, so they never clash.
+ */
+
+/** Longest request line accepted, in bytes (the newline excluded). */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** A parsed request line. */
+export type Request =
+  | { kind: 'submit'; fields: Record<string, string> }
+  | { kind: 'status'; id: string }
+  | { kind: 'notify'; id: string }
+  | { kind: 'error'; message: string };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Parse one request line (without its newline); never throws. */
+export function parseRequest(bytes: Uint8Array): Request {
+  let line: string;
+  try {
+    line = decoder.decode(bytes).replace(/\r$/, '');
+  } catch {
+    return { kind: 'error', message: 'the line is not UTF-8 text' };
+  }
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(line)) return { kind: 'error', message: 'the line contains control characters' };
+  const words = line.trim().split(/[ \t]+/).filter(Boolean);
+  const [head, ...rest] = words;
+  if (!head) return { kind: 'error', message: 'empty line; send TYPE key=value …, STATUS ID or NOTIFY ID' };
+  if (head === 'STATUS' || head === 'NOTIFY') {
+    if (rest.length !== 1) return { kind: 'error', message: `${head} takes exactly one job id` };
+    return { kind: head === 'STATUS' ? 'status' : 'notify', id: rest[0]! };
+  }
+  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(head)) return { kind: 'error', message: `"${head.slice(0, 40)}" is neither a command (STATUS, NOTIFY) nor a job type name` };
+  const fields: Record<string, string> = { type: head };
+  for (const w of rest) {
+    const m = /^([a-z][a-z0-9_]{0,39})[=:](.*)$/.exec(w);
+    if (!m) return { kind: 'error', message: `"${w.slice(0, 40)}" is not key=value` };
+    if (m[1] === 'type' || m[1]! in fields) return { kind: 'error', message: `${m[1]} is given twice` };
+    try {
+      fields[m[1]!] = decodeURIComponent(m[2]!);
+    } catch {
+      return { kind: 'error', message: `the value of ${m[1]} is not valid percent-encoding` };
+    }
+  }
+  return { kind: 'submit', fields };
+}
+
+/** An answer line: newline-free, bounded, ending in \n. */
+export function answer(kind: 'ACK' | 'ERR', text: string): string {
+  return `${kind} ${text.replace(/[\r\n]+/g, ' ').slice(0, 2000)}\n`;
+}
+
+/** Percent-encode a value for a request line (what `jobdir submit --socket` sends). */
+export function encodeValue(v: string): string {
+  return v.replace(/[%\s\u0000-\u001f\u007f]/g, (c) => encodeURIComponent(c));
+}
