@@ -12,7 +12,7 @@ import { STATES, type State } from '../states.js';
 import {
   appendJobLog, findJob, hasEnded, type Job, jobDir, JOB_FILES, listState, moveJob, prepareRun, readJob,
   readMarkers, readProgress, type JobRef, type Markers, type Store, JOB_OUTPUTS, updateJobConfig, writeCancel,
-  cleanStaging,
+  cleanStaging, rebuildIndexes,
 } from '../store/index.js';
 import { watchJobs } from '../watcher/index.js';
 import { type Log, silentLog } from '../log.js';
@@ -472,6 +472,8 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         },
       }, cfg.backend.watchPollMs, (id) => selfWatched.has(id));
       await rescan();
+      // Indexes are derived (DESIGN 3): rebuilt in the background, after the backend is ready.
+      void rebuildIndexes(store).then((r) => (r.added || r.removed) && log('indexes_rebuilt', { ...r }), (err) => log('reindex_failed', { error: messageOf(err) }));
       timer = setInterval(() => void rescan().catch((err) => log('rescan_failed', { error: messageOf(err) })), cfg.backend.checkMinutes * 60_000);
       timer.unref();
       clusterTimer = setInterval(() => void pollClusterJobs(), cfg.backend.clusterPollMs);

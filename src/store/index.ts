@@ -13,4 +13,5 @@ export * from './results.js';
 export { jobStamp } from './stamp.js';
 export * from './jobfiles.js';
 export * from './old.js';
+export * from './reindex.js';
 export * from './census.js';
