@@ -1,0 +1,95 @@
+/**
+ * Crash safety across a chain: a real backend process running a three-step follow_on chain
+ * (align → model → score, real programs) is killed with SIGKILL at each step that records,
+ * creates, admits, starts and finishes the steps, and at random moments. Each step must run
+ * exactly once (a log outside the job directories records every run), in order, and every
+ * job of the chain must end in completed.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { idsIn, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
+import { kill9, startBackend, storeOf, waitUnlocked } from './backend-process.js';
+import { createJob } from '../src/store/index.js';
+
+const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
+
+async function setup() {
+  const root = tempDir('jobdir-chain-crash-');
+  const cfg = await writeConfig(root, {
+    general: { service: CHAIN }, limits: { running: 2 },
+    'job align': { follow_on: 'model' }, 'job model': { follow_on: 'score' },
+  });
+  return { root, cfg, stateFile: join(root, 'jobs/backend.state'), store: await storeOf(cfg) };
+}
+
+/** Start `n` chains; each records its steps' runs in its own log file. */
+async function startChains(root: string, store: Awaited<ReturnType<typeof storeOf>>, n: number): Promise<string[]> {
+  const logs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const log = join(root, `steps-${i}.log`);
+    await createJob(store, { service: 'chain', type: 'align', email: '', inputs: { seq: `S${i}`, log } });
+    logs.push(log);
+  }
+  return logs;
+}
+
+/** Every chain ran align, model, score once each, in that order; 3n jobs completed, none elsewhere. */
+async function assertChainsRanOnce(root: string, logs: string[]): Promise<void> {
+  for (const [i, log] of logs.entries()) {
+    assert.equal(await fs.readFile(log, 'utf8'), `align S${i}\nmodel S${i}\nscore S${i}\n`, `chain ${i} ran each step once, in order`);
+  }
+  assert.equal((await idsIn(root, 'completed')).length, 3 * logs.length);
+  for (const s of ['incoming', 'preprocessing', 'running', 'postprocessing', 'finalizing', 'failed']) assert.deepEqual(await idsIn(root, s), [], `nothing left in ${s}`);
+}
+
+const allDone = (root: string, n: number) => waitFor(async () => (await idsIn(root, 'completed')).length === 3 * n, 60_000, `${3 * n} jobs completed`);
+
+describe('a three-step chain survives kill -9 of the backend', () => {
+  const points = [
+    'children:recorded@1', 'children:recorded@2',
+    'move:finalizing>completed:renamed@1', 'move:finalizing>completed:renamed@2',
+    'move:incoming>preprocessing:renamed@2', 'move:preprocessing>running:renamed@3',
+    'run:prepared@2', 'run:started@2', 'run:started@3', 'move:running>postprocessing:renamed@3',
+  ];
+  for (const point of points) {
+    test(`killed at ${point}: each step runs once, in order`, async () => {
+      const { root, cfg, stateFile, store } = await setup();
+      const logs = await startChains(root, store, 1);
+      const first = await startBackend(cfg, { JOBDIR_FAILPOINT: point });
+      assert.equal(await first.exited, 'SIGKILL', `the backend died at ${point}`);
+      await waitUnlocked(stateFile);
+      const second = await startBackend(cfg);
+      try {
+        await allDone(root, 1);
+        await assertChainsRanOnce(root, logs);
+      } finally {
+        second.proc.kill('SIGTERM');
+        await second.exited;
+      }
+    });
+  }
+
+  test('kills at random moments while 6 chains run: every step of every chain runs once, in order', async () => {
+    const { root, cfg, stateFile, store } = await setup();
+    const logs = await startChains(root, store, 6);
+    let b = await startBackend(cfg);
+    let kills = 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 400));
+      if ((await idsIn(root, 'completed')).length === 3 * logs.length && kills >= 4) break;
+      await kill9(b, stateFile);
+      kills++;
+      b = await startBackend(cfg);
+    }
+    try {
+      await allDone(root, logs.length);
+      await assertChainsRanOnce(root, logs);
+      console.log(`# ${kills} kills, ${logs.length} chains of 3 steps, each step ran once`);
+    } finally {
+      b.proc.kill('SIGTERM');
+      await b.exited;
+    }
+  });
+});
