@@ -140,7 +140,8 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       const spec = await runHook('run', hookTimeoutMs, () => type.run(ctx));
       const argv = Array.isArray(spec) ? spec : spec.argv ?? [];
       const kids = Array.isArray(spec) ? [] : spec.children ?? [];
-      if (kids.length) await startChildren(ref, job, `run:${job.config.run?.reschedules ?? 0}`, kids);
+      // The stage names the same ids when run() is asked again after a crash, new ones after a rerun or resubmit.
+      if (kids.length) await startChildren(ref, job, `run:${job.config.run?.reschedules ?? 0}:${job.config.run?.total_attempts ?? 0}`, kids);
       if (argv.length === 0 && kids.length) {
         // The children are the work: the job waits for them in POSTPROCESSING, holding no run slot.
         scheduler.release(q.id);
