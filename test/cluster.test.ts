@@ -9,6 +9,7 @@ import { chmodSync, existsSync, promises as fs, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJobConfig } from '../src/store/jobs.js';
+import { resubmitJob } from '../src/lifecycle/admin.js';
 import type { Running } from '../src/cli/serve.js';
 import { idFromRedirect, idsIn, ROOT, serveForTest, startSmtp, submitForm, tempDir, waitFor, writeConfig, type SmtpReceiver } from './helpers.js';
 
@@ -38,6 +39,11 @@ function clusterJobsNamed(kind: Kind, name: string): number {
   };
   if (kind === 'slurm') return out('squeue', ['-h', '-t', 'all', '-n', name, '-o', '%i']).split('\n').filter(Boolean).length;
   return (out('qstat', ['-j', name]).match(/^job_number:/gm) ?? []).length + (out('qacct', ['-j', name]).match(/^jobnumber/gm) ?? []).length;
+}
+
+/** Exactly one job of this name, once the cluster's records settle (SGE's accounting lags ~1 s behind qstat). */
+async function oneClusterJob(kind: Kind, name: string): Promise<void> {
+  await waitFor(() => clusterJobsNamed(kind, name) === 1, 30_000, `exactly one cluster job named ${name} (now ${clusterJobsNamed(kind, name)})`);
 }
 
 async function jobConfig(root: string, state: string, id: string) {
@@ -126,7 +132,7 @@ for (const kind of ['slurm', 'sge'] as const) {
       assert.equal(rec.kind, kind);
       assert.equal(rec.name, `jd-${id}-1`);
       assert.match(rec.id ?? '', /^\d+$/);
-      assert.equal(clusterJobsNamed(kind, `jd-${id}-1`), 1);
+      await oneClusterJob(kind, `jd-${id}-1`);
       assert.equal(await fs.readFile(join(dir, 'stdout.txt'), 'utf8'), 'hello cluster\n');
       assert.match(await (await fetch(`${svc.url}/jobs/${id}`)).text(), /echoed: hello cluster/);
       const mail = await waitFor(() => smtp.messages.find((m) => (m.text ?? '').includes(`/jobs/${id}`)), 15_000, 'email');
@@ -139,6 +145,15 @@ for (const kind of ['slurm', 'sge'] as const) {
       const c = await jobConfig(root, 'failed', id);
       assert.equal(c.result?.failure_kind, 'program');
       assert.match(c.result?.failure ?? '', /the input makes no sense/);
+    });
+
+    test('a resubmitted cluster job runs under a new cluster name, so the old run can never be mistaken for it', async () => {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'exit1' }));
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 60_000, 'job failed');
+      await resubmitJob({ cfg: svc.cfg, service: svc.service, store: svc.store, log: () => {}, backend: svc.backend }, id);
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(id) && (await clusterRecord(join(root, 'jobs/failed', id))).name === `jd-${id}-2`, 60_000, 'resubmitted job failed again');
+      // SGE's accounting shows a finished job about a second later: wait for both records.
+      await waitFor(() => clusterJobsNamed(kind, `jd-${id}-1`) === 1 && clusterJobsNamed(kind, `jd-${id}-2`) === 1, 30_000, 'one cluster job per name');
     });
 
     test('a submission the cluster refuses fails the job with the cluster\'s words', async () => {
@@ -243,7 +258,7 @@ for (const kind of ['slurm', 'sge'] as const) {
         const after = await clusterRecord(join(root, 'jobs/completed', id));
         assert.equal(after.id, before.id);
         assert.equal((await jobConfig(root, 'completed', id)).run?.attempts, '1');
-        assert.equal(clusterJobsNamed(kind, `jd-${id}-1`), 1);
+        await oneClusterJob(kind, `jd-${id}-1`);
         assert.equal(clusterJobsNamed(kind, `jd-${id}-2`), 0);
       } finally {
         await killHard(child);
@@ -273,7 +288,7 @@ for (const kind of ['slurm', 'sge'] as const) {
         const rec = await clusterRecord(join(root, 'jobs/completed', id));
         if (rec.phase === 'submitted') assert.match(rec.id ?? '', /^\d+$/);
         assert.equal((await jobConfig(root, 'completed', id)).run?.attempts, '1');
-        assert.equal(clusterJobsNamed(kind, `jd-${id}-1`), 1);
+        await oneClusterJob(kind, `jd-${id}-1`);
         assert.equal(clusterJobsNamed(kind, `jd-${id}-2`), 0);
         assert.equal(await stateOf(root, id), 'completed');
       } finally {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../store/cluster.js';
-import type { JobRef } from '../store/index.js';
+import { readJob, type JobRef } from '../store/index.js';
 import { positiveInt, run } from './exec.js';
 import { WRAPPER } from './local.js';
 import type { ClusterReport, Liveness, Runner, StartOptions } from './types.js';
@@ -8,7 +8,7 @@ import type { ClusterReport, Liveness, Runner, StartOptions } from './types.js';
 /** What one submission asks of the cluster. */
 export interface SubmitPlan {
   job: JobRef;
-  /** Cluster job name: `jd-<id>-<attempt>`, how a restarted backend finds the job. */
+  /** Cluster job name: `jd-<id>-<run number, counting resubmitted runs>`, how a restarted backend finds the job. */
   name: string;
   attempt: number;
   /** Array tasks 1..tasks (0: a plain job) and how many may run at once. */
@@ -107,8 +107,10 @@ export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
         wrapperEnv.JOBDIR_KILL_GRACE = String(Math.max(1, Math.ceil(opts.killGraceMs / 1000)));
       }
       if (tasks > 0) wrapperEnv.JOBDIR_ARRAY_TASKS = String(tasks);
+      // Unique across resubmits too (they restart `attempts` at 0), so a name found after a crash is this run's.
+      const before = Number((await readJob(job)).config.run?.total_attempts ?? 0);
       const plan: SubmitPlan = {
-        job, name: `jd-${job.id}-${opts.attempt}`, attempt: opts.attempt, tasks, throttle,
+        job, name: `jd-${job.id}-${before + opts.attempt}`, attempt: opts.attempt, tasks, throttle,
         timeLimitMs: opts.timeLimitMs, killGraceMs: opts.killGraceMs, options: opts.runnerOptions, wrapperEnv,
         script: WRAPPER, scriptArgs: [job.dir, String(opts.attempt)],
       };
