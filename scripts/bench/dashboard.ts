@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { dashboardSource } from '../../src/lifecycle/dashboard.js';
 import { ALL_STATES, STATES } from '../../src/states.js';
-import { createCensus, encodeJobConfig, newJobId, openStore, readJob } from '../../src/store/index.js';
+import { createCensus, encodeJobConfig, newJobId, openStore, readJob, readJobTimes } from '../../src/store/index.js';
 import { tempDir, writeConfig } from '../../test/helpers.js';
 import { figure } from './util.js';
 
@@ -68,6 +68,11 @@ export default async function dashboard(): Promise<void> {
     gathers.push(performance.now() - t0);
   }
   figure('dashboard data (census + rows + charts; median)', gathers.sort((a, b) => a - b)[2]!, 'ms');
+
+  const sample = ids.slice(0, 2000);
+  t0 = performance.now();
+  for (const { id, state } of sample) await readJobTimes(store, { id, state: state as 'failed', dir: join(store.states[state as 'failed'], id) });
+  figure('times lookup per ended job (/metrics histograms)', ((performance.now() - t0) * 1000) / sample.length, 'µs', '4 stats, after the job_completed/job_failed log line');
 
   t0 = performance.now();
   for (const { id, state } of ids) await readJob({ id, state: state as (typeof ALL_STATES)[number], dir: join(store.states[state as 'failed'], id) });

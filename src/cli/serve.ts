@@ -10,7 +10,7 @@ import { createLog, type Log } from '../log.js';
 import { loadService } from '../service/load.js';
 import type { Service } from '../service/types.js';
 import { createMetrics } from '../metrics/prometheus.js';
-import { findJob, openStore, readJobTimes, type Store } from '../store/index.js';
+import { jobDir, openStore, readJobTimes, type Store } from '../store/index.js';
 import { createApp } from '../web/app.js';
 import { loadSecret } from '../web/secret.js';
 import { loadAdminCredentials } from '../web/security/admin-auth.js';
@@ -49,10 +49,7 @@ export async function startService(configFile: string, { port, webOnly = false, 
   const service = await loadService(cfg);
   const store = await openStore(cfg);
   // /metrics counts what this process logs: submissions (web) and job ends (backend).
-  const metrics = createMetrics(service.jobTypes.map((t) => t.name), async (id) => {
-    const ref = await findJob(store, id);
-    return ref && readJobTimes(store, ref);
-  });
+  const metrics = createMetrics(service.jobTypes.map((t) => t.name), (id, ended) => readJobTimes(store, { id, state: ended, dir: jobDir(store, ended, id) }));
   const log = metrics.tap(baseLog);
   const adminCredentials = cfg.web.adminCredentials ? await loadAdminCredentials(cfg.web.adminCredentials) : null;
   const lock = webOnly ? null : await acquireStateLock(cfg.backend.stateFile);

@@ -10,7 +10,7 @@ import type { Log } from '../log.js';
 export const TIME_BUCKETS = [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400];
 
 /** A job's times, looked up after it ended (null when unknown). */
-export type TimesLookup = (id: string) => Promise<{ submitted: number | null; started: number | null; ended: number | null } | null>;
+export type TimesLookup = (id: string, ended: 'completed' | 'failed') => Promise<{ submitted: number | null; started: number | null; ended: number | null } | null>;
 
 /** A gauge sample: metric name, labels, value. */
 export interface Sample {
@@ -59,7 +59,7 @@ export function createMetrics(types: readonly string[], times: TimesLookup): Met
   const wait = new Map<string, Histogram>();
   for (const t of types) for (const m of [submitted, completed, failed]) m.set(t, 0);
   let dropped = 0;
-  const queue: { id: string; type: string }[] = [];
+  const queue: { id: string; type: string; ended: 'completed' | 'failed' }[] = [];
   let busy = 0;
 
   const add = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
@@ -73,9 +73,9 @@ export function createMetrics(types: readonly string[], times: TimesLookup): Met
   };
   const pump = () => {
     while (busy < 4 && queue.length) {
-      const { id, type } = queue.shift()!;
+      const { id, type, ended } = queue.shift()!;
       busy++;
-      void times(id).then((t) => {
+      void times(id, ended).then((t) => {
         if (t?.started != null && t.ended != null) observeTime(runTime, type, (t.ended - t.started) / 1000);
         if (t?.started != null && t.submitted != null) observeTime(wait, type, (t.started - t.submitted) / 1000);
       }, () => {}).finally(() => {
@@ -94,7 +94,7 @@ export function createMetrics(types: readonly string[], times: TimesLookup): Met
         if (typeof f.job === 'string') {
           if (queue.length >= 10_000) dropped++;
           else {
-            queue.push({ id: f.job, type });
+            queue.push({ id: f.job, type, ended: event === 'job_completed' ? 'completed' : 'failed' });
             pump();
           }
         }

@@ -147,12 +147,16 @@ export interface JobTimes {
   ended: number | null;
 }
 
-/** Read a job's times with a few stats (config.ini only when state folders are on different filesystems). */
+/**
+ * Read a job's times with four stats (config.ini only when state folders are on different
+ * filesystems). The stats are synchronous: ~4 µs each, against ~15-20 µs through the
+ * thread pool. Null times when the job is not in `ref.dir` (any more).
+ */
 export async function readJobTimes(store: Store, ref: JobRef): Promise<JobTimes> {
-  const mtime = (name: string) => fs.stat(join(ref.dir, name)).then((s) => s.mtimeMs, () => null);
-  const [dir, started, success, error] = await Promise.all([
-    fs.stat(ref.dir).catch(() => null), mtime(JOB_FILES.RUNNING), mtime(JOB_FILES.SUCCESS), mtime(JOB_FILES.ERROR),
-  ]);
+  const mtime = (name: string) => statSync(join(ref.dir, name), { throwIfNoEntry: false })?.mtimeMs ?? null;
+  const dir = statSync(ref.dir, { throwIfNoEntry: false });
+  if (!dir) return { submitted: null, started: null, ended: null };
+  const [started, success, error] = [mtime(JOB_FILES.RUNNING), mtime(JOB_FILES.SUCCESS), mtime(JOB_FILES.ERROR)];
   const oneDevice = ALL_STATES.every((s) => store.dev[s] === store.dev[STATES.INCOMING]);
   let submitted = dir && oneDevice && dir.birthtimeMs > 0 ? dir.birthtimeMs : null;
   if (submitted === null) {

@@ -22,7 +22,7 @@ import { issueCsrf, verifyCsrf } from './security/csrf.js';
 import { createGuards } from './security/guards.js';
 import type { Backend } from '../lifecycle/backend.js';
 import { createMetrics, type Metrics } from '../metrics/prometheus.js';
-import { type Census, createCensus, findJob, readJobTimes } from '../store/index.js';
+import { type Census, createCensus, jobDir, readJobTimes } from '../store/index.js';
 import { adminRoutes } from './admin/routes.js';
 import { opsRoutes } from './ops.js';
 import { requestLog } from './request-log.js';
@@ -65,10 +65,7 @@ export function createApp(o: WebOptions): Hono {
   const census = o.census ?? createCensus(store);
   // The first census stats every job directory once (1.7 s for 100k): start it now, not on the first dashboard.
   void census.snapshot().catch((err) => log('census_failed', { error: messageOf(err) }));
-  const metrics = o.metrics ?? createMetrics(service.jobTypes.map((t) => t.name), async (id) => {
-    const ref = await findJob(store, id);
-    return ref && readJobTimes(store, ref);
-  });
+  const metrics = o.metrics ?? createMetrics(service.jobTypes.map((t) => t.name), (id, ended) => readJobTimes(store, { id, state: ended, dir: jobDir(store, ended, id) }));
 
   app.use('*', requestLog(log));
 
