@@ -127,6 +127,7 @@ export function dashboardPage(f: Frame, d: DashboardData, csrf: string, note: st
 <nav aria-label="Admin"><a href="/admin">Dashboard</a><a href="/metrics">Metrics</a><a href="/healthz">Health</a><a href="/">Form</a></nav>
 ${note ? html`<div class="box note" role="status" id="note">${note}</div>` : ''}
 <div id="live" aria-live="off">${dashboardPanel(d, csrf)}</div>
+<noscript><meta http-equiv="refresh" content="30"></noscript>
 <script src="/admin/live.js" defer></script>`);
 }
 

@@ -48,10 +48,12 @@ describe('dashboard, health and metrics of a running service', () => {
     method: 'POST', redirect: 'manual', headers: { ...ADMIN, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form),
   });
 
-  test('/healthz is 200 with the backend alive, the state file healthy and the free disk of the state folders', async () => {
+  test('/healthz is 200 with the backend alive, the state file healthy and the free disk of the state folders (no paths: it is public)', async () => {
     const res = await fetch(`${svc.url}/healthz`);
     assert.equal(res.status, 200);
-    const h = await res.json() as { ok: boolean; backend: { alive: boolean; pid: number }; stateFile: { ok: boolean; state: string }; disks: { freeBytes: number; states: string[] }[] };
+    const body = await res.text();
+    assert.ok(!body.includes(root), 'no server path in a public answer');
+    const h = JSON.parse(body) as { ok: boolean; backend: { alive: boolean; pid: number }; stateFile: { ok: boolean; state: string }; disks: { freeBytes: number; states: string[] }[] };
     assert.equal(h.ok, true);
     assert.equal(h.backend.alive, true);
     assert.equal(h.backend.pid, process.pid);
@@ -78,6 +80,7 @@ describe('dashboard, health and metrics of a running service', () => {
     assert.match(text, /^jobdir_job_run_seconds_bucket\{type="ok",le="\+Inf"\} 1$/m);
     assert.match(text, /^jobdir_job_queue_wait_seconds_count\{type="ok"\} 1$/m);
     assert.match(text, /^jobdir_backend_up 1$/m);
+    assert.ok(!text.includes(root), 'no server path in a public answer');
   });
 
   test('/admin needs the credentials and shows counts, the failure with its error, and a resubmit button', async () => {

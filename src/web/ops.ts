@@ -20,7 +20,8 @@ export interface OpsOptions {
 /**
  * /healthz: the backend alive, the state file healthy and free disk on each state folder's
  * filesystem; 200 when all are, 503 otherwise (JSON either way). /metrics: Prometheus text.
- * Neither needs credentials (load balancers and scrapers call them); neither names a job.
+ * Neither needs credentials (load balancers and scrapers call them), so neither names a job
+ * or a path on the server (the dashboard shows those).
  */
 export function opsRoutes(o: OpsOptions): Hono {
   const app = new Hono();
@@ -29,7 +30,8 @@ export function opsRoutes(o: OpsOptions): Hono {
   app.get('/healthz', async (c) => {
     const h = await health();
     c.header('Cache-Control', 'no-store');
-    return c.json(h, h.ok ? 200 : 503);
+    const { path: _file, ...stateFile } = h.stateFile;
+    return c.json({ ...h, stateFile, disks: h.disks.map(({ path: _dir, ...d }) => d) }, h.ok ? 200 : 503);
   });
 
   app.get('/metrics', async (c) => {
@@ -38,7 +40,7 @@ export function opsRoutes(o: OpsOptions): Hono {
     g.push({ name: 'jobdir_backend_up', help: '1 when a backend holds the state file lock.', value: h.backend.alive ? 1 : 0 });
     g.push({ name: 'jobdir_state_file_ok', help: '1 when the state file records no fatal error.', value: h.stateFile.ok ? 1 : 0 });
     for (const d of h.disks) {
-      g.push({ name: 'jobdir_disk_free_bytes', help: 'Free bytes on the filesystem holding these state folders.', labels: { path: d.path, states: d.states.join(',') }, value: d.freeBytes });
+      g.push({ name: 'jobdir_disk_free_bytes', help: 'Free bytes on the filesystem holding these state folders.', labels: { states: d.states.join(',') }, value: d.freeBytes });
     }
     if (o.schedulerQueued) g.push({ name: 'jobdir_scheduler_queued', help: 'Jobs waiting in this process\'s scheduler.', value: o.schedulerQueued() });
     g.push({ name: 'jobdir_census_scan_seconds', help: 'Time the last scan of the state folders took.', value: snap.tookMs / 1000 });
