@@ -47,6 +47,21 @@ function fields(line: string): Record<string, string> {
  */
 export function slurmEngine(): ClusterEngine {
   const env = clientEnv();
+  /**
+   * A job that ended more than MinJobAge ago has left squeue: ask the accounting (slurmdbd),
+   * else the jobcomp file (`sacct -c`, which cannot filter by name), over the last week.
+   */
+  const finishedByName = async (name: string): Promise<string | null> => {
+    const db = await run('sacct', ['-X', '-n', '-P', '-S', 'now-7days', '--name', name, '-o', 'jobid'], env);
+    if (db.code === 0) return /^(\d+)/m.exec(db.stdout)?.[1] ?? null;
+    const c = await run('sacct', ['-c', '-n', '-P', '-S', 'now-7days', '-o', 'jobid,jobname'], env);
+    if (c.code !== 0) throw new Error(`sacct failed: ${(db.stderr || c.stderr).trim()}`);
+    for (const line of c.stdout.split('\n')) {
+      const [id, jobName] = line.split('|');
+      if (jobName === name && id && /^\d+$/.test(id)) return id;
+    }
+    return null;
+  };
   const engine: ClusterEngine = {
     kind: 'slurm',
     label: 'Slurm',
@@ -56,7 +71,8 @@ export function slurmEngine(): ClusterEngine {
     async findByName(name) {
       const r = await run('squeue', ['-h', '-t', 'all', '-n', name, '-o', '%F'], env);
       if (r.code !== 0) throw new Error(`squeue failed: ${r.stderr.trim()}`);
-      return r.stdout.split('\n').map((s) => s.trim()).find((s) => /^\d+$/.test(s)) ?? null;
+      const id = r.stdout.split('\n').map((s) => s.trim()).find((s) => /^\d+$/.test(s));
+      return id ?? (await finishedByName(name));
     },
     async isActive(id) {
       const r = await run('squeue', ['-h', '-t', 'all', '-j', id, '-o', '%T'], env).catch(() => null);
