@@ -12,7 +12,7 @@ import { readIfExists, writeDurable } from './fsutil.js';
 export interface ClusterRecord {
   phase: 'submitting' | 'submitted';
   kind: 'slurm' | 'sge';
-  /** Cluster job name, unique per job and attempt (`jd-<id>-<attempt>`). */
+  /** Cluster job name, unique per job and run, resubmits included (`jd-<id>-<run>`). */
   name: string;
   attempt: number;
   /** The cluster's job id (array jobs: the array's id); null while submitting. */
