@@ -23,7 +23,7 @@ button.secondary{background:#6b7280}button:focus,input:focus,select:focus,a:focu
 .state{display:inline-block;padding:.1rem .6rem;border-radius:1rem;background:#e4e9f7;font-weight:600}
 .state.completed{background:#d7f5dd}.state.failed{background:#fbdada}progress{width:100%;height:1.2rem}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #eee;vertical-align:top}
-pre{white-space:pre-wrap;word-break:break-word;background:#f0f1f4;padding:.6rem;border-radius:4px}nav a{margin-right:1rem}
+pre{white-space:pre-wrap;word-break:break-word;background:#f0f1f4;padding:.6rem;border-radius:4px}nav a{margin-right:1rem}nav a[aria-current]{font-weight:600;color:inherit;text-decoration:none}
 footer{color:#667;font-size:.85rem}main>form{margin-top:1rem}`;
 
 /** The page frame: title, optional self-refresh, the service name, a footer with the source link. */
