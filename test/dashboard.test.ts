@@ -163,6 +163,37 @@ describe('/healthz says what is wrong', () => {
   });
 });
 
+describe('split mode: a web-only process beside the backend', () => {
+  test('its /healthz sees the other process\'s backend alive and its dashboard resubmits a failed job that the backend then runs', async () => {
+    const root = tempDir();
+    const creds = join(root, 'admins');
+    await setAdminUser(creds, 'ada', 'correct horse battery');
+    const cfg = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, web: { admin_credentials: creds } });
+    const full = await serveForTest(cfg);
+    const web = await serveForTest(cfg, { webOnly: true });
+    try {
+      const id = idFromRedirect(await submitForm(web.url, { type: 'exit1' }));
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 20_000, 'failed');
+      const h = await (await fetch(`${web.url}/healthz`)).json() as { ok: boolean; backend: { alive: boolean; inProcess: boolean } };
+      assert.deepEqual([h.ok, h.backend.alive, h.backend.inProcess], [true, true, false]);
+      const page = await fetch(`${web.url}/admin`, { headers: ADMIN });
+      const text = await page.text();
+      assert.match(text, new RegExp(`id="resubmit-${id}"`));
+      const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(text)![1]!;
+      const res = await fetch(`${web.url}/admin/jobs/${id}/resubmit`, {
+        method: 'POST', redirect: 'manual', headers: { ...ADMIN, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, confirm: 'yes' }),
+      });
+      assert.equal(res.status, 303);
+      // The backend (the other process's) runs it again: exit1 fails again, with one more history line.
+      await waitFor(async () => (await idsIn(root, 'failed')).includes(id) && /resubmitted/.test(await (await fetch(`${web.url}/admin/jobs/${id}`, { headers: ADMIN })).text()), 20_000, 'ran again');
+    } finally {
+      await closeService(web);
+      await closeService(full);
+    }
+  });
+});
+
 describe('the census of job directories', () => {
   test('counts each state with one readdir, times jobs from their directories, and stats a directory only once', async () => {
     const root = tempDir();
