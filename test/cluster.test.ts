@@ -265,6 +265,29 @@ for (const kind of ['slurm', 'sge'] as const) {
       }
     });
 
+    test('a backend killed after recording "submitting" but before the cluster had the job starts it again, once', async () => {
+      const root = tempDir(`jobdir-${kind}-pre-`);
+      const config = await configFor(root, kind);
+      const shim = join(root, 'shim');
+      await fs.mkdir(shim);
+      const cmd = kind === 'slurm' ? 'sbatch' : 'qsub';
+      writeFileSync(join(shim, cmd), '#!/bin/sh\nkill -KILL $PPID\nexit 1\n');
+      chmodSync(join(shim, cmd), 0o755);
+      let { child, url } = await serveProcess(config, { ...process.env, PATH: `${shim}:${process.env.PATH}` });
+      try {
+        const id = idFromRedirect(await submitForm(url, { type: 'sleep', seconds: '1' }));
+        await waitFor(() => child.exitCode !== null || child.signalCode !== null, 60_000, 'the backend killed by the submit shim');
+        assert.equal((await clusterRecord(join(root, 'jobs/running', id))).phase, 'submitting');
+        ({ child, url } = await serveProcess(config));
+        await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 60_000, 'job completed after the restart');
+        assert.equal((await jobConfig(root, 'completed', id)).run?.attempts, '2');
+        assert.equal(clusterJobsNamed(kind, `jd-${id}-1`), 0);
+        await oneClusterJob(kind, `jd-${id}-2`);
+      } finally {
+        await killHard(child);
+      }
+    });
+
     test('a backend killed between submitting and recording the cluster id finds the job by name and runs it once', async () => {
       const root = tempDir(`jobdir-${kind}-wal-`);
       const config = await configFor(root, kind);
