@@ -76,7 +76,8 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
       let last = '';
       let quiet = 0;
       while (open) {
-        const panel = String(await dashboardPanel(await data(liveMs / 2), token));
+        const d = await data(liveMs / 2);
+        const panel = String(await dashboardPanel(d, token));
         if (panel !== last) {
           await stream.writeSSE({ event: 'panel', data: JSON.stringify({ html: panel }) });
           last = panel;
@@ -85,7 +86,8 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
           await stream.writeSSE({ event: 'ping', data: '' });
           quiet = 0;
         }
-        await stream.sleep(liveMs);
+        // A huge store makes a scan slow: keep the census under ~10% of a core.
+        await stream.sleep(Math.max(liveMs, Math.round(d.scan.tookMs * 10)));
       }
     });
   });
