@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../store/cluster.js';
-import { readJob, type JobRef } from '../store/index.js';
+import { readJob, readMarkers, type JobRef } from '../store/index.js';
 import { positiveInt, run } from './exec.js';
 import { WRAPPER } from './local.js';
 import type { ClusterReport, Liveness, Runner, StartOptions } from './types.js';
@@ -132,6 +132,8 @@ export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
         id ??= await engine.findByName(plan.name).catch(() => null);
         if (!id) throw new Error(`${engine.label} did not accept the job: ${why || `${cmd} gave no job id`}`);
         await writeClusterRecord(job.dir, { ...rec, phase: 'submitted', clusterId: id });
+        // A cancel that arrived while sbatch/qsub ran found no id to cancel: do it now.
+        if ((await readMarkers(job.dir)).cancel) await engine.cancel(id, plan.name);
       } finally {
         submitting.delete(job.id);
       }
