@@ -64,7 +64,7 @@ export async function startCommandSocket(path: string, handlers: SocketHandlers,
   await fs.rm(tmp, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(tmp, () => {
+    server.listen({ path: tmp, backlog: 1024 }, () => {
       server.off('error', reject);
       resolve();
     });
