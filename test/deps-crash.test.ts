@@ -10,8 +10,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { idsIn, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
-import { kill9, startBackend, storeOf, waitUnlocked } from './backend-process.js';
-import { createJob } from '../src/store/index.js';
+import { countEvents, kill9, startBackend, storeOf, waitUnlocked } from './backend-process.js';
+import { createJob, decodeJobConfig } from '../src/store/index.js';
 
 const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
 
@@ -92,4 +92,30 @@ describe('a three-step chain survives kill -9 of the backend', () => {
       await b.exited;
     }
   });
+});
+
+describe('a parent waiting for its children survives kill -9 of the backend', () => {
+  const points = ['children:recorded@1', 'move:preprocessing>postprocessing:renamed@1', 'move:finalizing>completed:renamed@2', 'move:finalizing>completed:after@4'];
+  for (const point of points) {
+    test(`killed at ${point}: 4 children made once, each run once, and the parent sums them`, async () => {
+      const { root, cfg, stateFile, store } = await setup();
+      const parent = await createJob(store, { service: 'chain', type: 'fanout', email: '', inputs: { n: '4' } });
+      const first = await startBackend(cfg, { JOBDIR_FAILPOINT: point });
+      assert.equal(await first.exited, 'SIGKILL', `the backend died at ${point}`);
+      await waitUnlocked(stateFile);
+      const second = await startBackend(cfg);
+      try {
+        await waitFor(async () => (await idsIn(root, 'completed')).includes(parent.id), 60_000, 'the parent completed');
+        const dir = join(root, 'jobs/completed', parent.id);
+        assert.equal(await fs.readFile(join(dir, 'sum.txt'), 'utf8'), '30\n');
+        const kids = Object.keys(decodeJobConfig(await fs.readFile(join(dir, 'config.ini'), 'utf8')).children ?? {});
+        assert.equal(kids.length, 4);
+        assert.deepEqual((await idsIn(root, 'completed')).sort(), [parent.id, ...kids].sort(), 'exactly the parent and its 4 children exist');
+        for (const k of kids) assert.equal(await countEvents(join(root, 'jobs/completed', k), 'started'), 1, `child ${k} ran once`);
+      } finally {
+        second.proc.kill('SIGTERM');
+        await second.exited;
+      }
+    });
+  }
 });
