@@ -92,6 +92,8 @@ export interface JobPageView {
   refresh: number | null;
   /** The job that started this one, and the jobs this one started (with their states). */
   parent?: string | null;
+  /** True while this job is queued until its parent has completed (a fired child, a follow-on). */
+  waitsForParent?: boolean;
   children?: { id: string; type: string; state: string }[];
 }
 
@@ -108,7 +110,7 @@ ${v.progress ? html`<div class="box"><label for="progress">Progress</label>${v.p
 ${v.result ? html`<div class="box" id="result">${'html' in v.result ? raw(v.result.html) : html`<p>${v.result.text}</p>`}</div>` : ''}
 ${v.failure ? html`<div class="box err" id="failure" role="alert"><p>The job did not complete.</p><pre>${v.failure}</pre><p class="help">If this looks like a problem with the service rather than your input, reply to the email or contact the administrator with the job id.</p></div>` : ''}
 <table><tr><th>Submitted</th><td>${v.submitted}</td></tr>${v.started ? html`<tr><th>Started</th><td>${v.started}</td></tr>` : ''}${v.finished ? html`<tr><th>Finished</th><td>${v.finished}</td></tr>` : ''}</table>
-${v.parent ? html`<p id="parent">Started by job <a href="/jobs/${v.parent}">${v.parent}</a>.</p>` : ''}
+${v.parent ? html`<p id="parent">Started by job <a href="/jobs/${v.parent}">${v.parent}</a>${v.waitsForParent ? '; it starts once that job has completed' : ''}.</p>` : ''}
 ${v.children?.length ? html`<h2>Jobs started by this job</h2><ul id="children">${v.children.map((c) => html`<li><a href="/jobs/${c.id}">${c.id}</a> ${c.type}: <span class="state ${c.state}">${c.state}</span></li>`)}</ul>` : ''}
 ${v.files.length ? html`<h2>Files</h2><ul id="files">${v.files.map((file) => html`<li><a href="${file.url}" download>${file.name}</a> (${file.size} bytes)</li>`)}</ul>` : ''}
 ${v.cancellable ? html`<form method="post" action="/jobs/${v.id}/cancel"><input type="hidden" name="csrf" value="${v.csrf}"><button class="secondary" type="submit">Cancel this job</button></form>` : ''}`);

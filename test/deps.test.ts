@@ -102,6 +102,21 @@ describe('jobs that start jobs', () => {
     await assert.rejects(fs.stat(join(root, 'jobs/failed', badKid, 'RUNNING')), 'the fired child of a failed parent never ran');
   });
 
+  test('a fired child stays queued while its parent runs, and its page says what it waits for', async () => {
+    const id = await submit(svc, { type: 'slowfire' });
+    const kid = await waitFor(async () => {
+      const dir = (await idsIn(root, 'running')).includes(id) ? 'running' : null;
+      return dir && Object.keys((await configOf(root, dir, id)).children ?? {})[0];
+    }, 15_000, 'the parent running with its child recorded');
+    assert.ok((await idsIn(root, 'incoming')).includes(kid), 'the child waits in incoming/');
+    const page = await (await fetch(`${svc.url}/jobs/${kid}`)).text();
+    assert.match(page, new RegExp(`Started by job <a href="/jobs/${id}">${id}</a>; it starts once that job has completed`));
+    const parentPage = await (await fetch(`${svc.url}/jobs/${id}`)).text();
+    assert.match(parentPage, new RegExp(`<a href="/jobs/${kid}">${kid}</a> score: <span class="state incoming">incoming</span>`));
+    assert.equal(await ended(root, kid), 'completed');
+    assert.ok((await idsIn(root, 'completed')).includes(id));
+  });
+
   test('postprocess may start children in rounds and sees all of them at the end', async () => {
     const id = await submit(svc, { type: 'rounds' });
     assert.equal(await ended(root, id), 'completed');

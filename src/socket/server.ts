@@ -39,6 +39,10 @@ export interface CommandSocket {
 
 /** Listen on `path` (a stale socket left by a killed backend is replaced; any other file is refused). */
 export async function startCommandSocket(path: string, handlers: SocketHandlers, { idleMs = 10_000, maxConnections = 256, maxLineBytes = MAX_LINE_BYTES, log = () => {} }: SocketOptions = {}): Promise<CommandSocket> {
+  // sun_path holds 108 bytes; the hidden name used while the mode is set is longer than `path`.
+  if (Buffer.byteLength(join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)) > 107) {
+    throw new JobdirError(`[general] socket: ${path} is too long for a Unix socket (at most about 90 bytes); choose a shorter path.`);
+  }
   await clearStale(path);
   let open = 0;
   const conns = new Set<Socket>();

@@ -54,6 +54,7 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
     csrf,
     refresh: final ? null : refreshSeconds(Date.now() - submitted),
     parent: s.parent ?? null,
+    waitsForParent: s.after_parent === 'true' && job.state === STATES.INCOMING,
     children: store && job.config.children ? (await childStates(store, job.config)).map((c) => ({ id: c.id, type: c.type, state: c.ref?.state ?? 'incoming' })) : [],
   };
 }
