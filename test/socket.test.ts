@@ -92,6 +92,13 @@ describe('the command socket of a running backend', () => {
     assert.match(await socketRequest(sock, 'true'), /^ACK [a-z]+$/);
   });
 
+  test('a flood of lines sent without reading the answers is cut off, and the backend carries on', async () => {
+    const flood = await raw(sock, Buffer.alloc(60_000, '\n'), 10_000);
+    assert.match(flood.text, /ERR more than 1000 requests sent without waiting for answers; closing\n$/);
+    assert.ok(flood.closed);
+    assert.match(await socketRequest(sock, 'true'), /^ACK [a-z]+$/);
+  });
+
   test('several requests on one connection are answered in order', async () => {
     const r = await raw(sock, 'true\nSTATUS bcdfghjkmnpq\nnosuch\n', 1500);
     const lines = r.text.trim().split('\n');

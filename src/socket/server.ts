@@ -15,6 +15,9 @@ import { InputError, JobdirError, messageOf } from '../errors.js';
 import type { Log } from '../log.js';
 import { answer, MAX_LINE_BYTES, parseRequest, type Request } from './protocol.js';
 
+/** Requests one connection may send ahead of their answers. */
+const MAX_PENDING = 1000;
+
 /** What the socket does with a request; each resolves to the text after ACK, or throws (→ ERR). */
 export interface SocketHandlers {
   submit(fields: Record<string, string>): Promise<string>;
@@ -145,7 +148,11 @@ function serveConnection(sock: Socket, h: SocketHandlers, idleMs: number, maxLin
       log('socket_request_failed', { error: messageOf(err) });
       return answer('ERR', err instanceof JobdirError ? err.message : 'the request failed; see the backend log');
     });
-    if (!sock.destroyed) sock.write(reply);
+    // A client that sends without reading its answers is not buffered for: wait for the drain.
+    if (!sock.destroyed && !sock.write(reply)) await new Promise((r) => {
+      sock.once('drain', r);
+      sock.once('close', r);
+    });
     return next();
   };
   sock.on('data', (data: Buffer) => {
@@ -154,6 +161,7 @@ function serveConnection(sock: Socket, h: SocketHandlers, idleMs: number, maxLin
     for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, start)) {
       const part = data.subarray(start, nl);
       if (size + part.length > maxLine) return refuse(`the line is longer than ${maxLine} bytes; closing`);
+      if (pending.length >= MAX_PENDING) return refuse(`more than ${MAX_PENDING} requests sent without waiting for answers; closing`);
       pending.push(size ? Buffer.concat([...chunks, part]) : Buffer.from(part));
       chunks = [];
       size = 0;
