@@ -60,6 +60,26 @@ describe('the command socket of a running backend', () => {
     assert.equal(await socketRequest(sock, 'STATUS bcdfghjkmnpq'), 'ERR no job with this id');
   });
 
+  test('after=ID: a job waits for job ID to complete, is recorded as its child, and fails naming it when it fails', async () => {
+    const first = (await socketRequest(sock, 'sleep seconds=1')).slice(4);
+    const next = /^ACK ([a-z]+)$/.exec(await socketRequest(sock, `ok text=next after=${first}`))?.[1];
+    assert.ok(next);
+    assert.equal(await socketRequest(sock, `STATUS ${next}`), `ACK ${next} incoming`);
+    await waitFor(async () => (await idsIn(root, 'completed')).includes(next!), 15_000, 'the dependent job completed');
+    const runningOf = async (id: string) => (await fs.stat(join(root, 'jobs/completed', id, 'RUNNING'))).mtimeMs;
+    const endOf = async (id: string) => (await fs.stat(join(root, 'jobs/completed', id, 'SUCCESS'))).mtimeMs;
+    assert.ok(await runningOf(next!) >= await endOf(first), 'it started after the first had ended');
+    const parentIni = await fs.readFile(join(root, 'jobs/completed', first, 'config.ini'), 'utf8');
+    assert.match(parentIni, new RegExp(`\\[children\\]\\n${next} = ok after`));
+    const bad = (await socketRequest(sock, 'exit1')).slice(4);
+    const doomed = (await socketRequest(sock, `ok after=${bad}`)).slice(4);
+    await waitFor(async () => (await idsIn(root, 'failed')).includes(doomed), 15_000, 'the job after a failing one failed');
+    assert.match(await fs.readFile(join(root, 'jobs/failed', doomed, 'config.ini'), 'utf8'), new RegExp(`job ${bad}, which it was to follow, failed`));
+    assert.match(await socketRequest(sock, `ok after=${bad}`), new RegExp(`^ERR job ${bad} has failed`));
+    assert.match(await socketRequest(sock, 'ok after=bcdfghjkmnpq'), /^ERR there is no job bcdfghjkmnpq to wait for/);
+    assert.match(await socketRequest(sock, 'ok after=nope'), /^ERR after: is not a job id/);
+  });
+
   test('the socket file is 0660: its permissions decide who may use it', async () => {
     const st = await fs.stat(sock);
     assert.ok(st.isSocket());

@@ -52,6 +52,12 @@ export interface Backend {
   rescan(): Promise<void>;
   /** Finish a job that sits in FINALIZING (the admin tools move a cancelled queued job there). */
   finish(id: string): Promise<void>;
+  /**
+   * Start a job that waits for job `parent` to complete (saliweb's dependencies; the socket's
+   * `after=ID`): recorded in the parent, then made; it fails, naming the parent, if the parent
+   * fails. Throws when the parent is unknown or has already failed. Resolves with the new id.
+   */
+  startAfter(parent: string, request: ChildRequest): Promise<string>;
   readonly scheduler: Scheduler;
   readonly mailer: Mailer;
 }
@@ -527,6 +533,15 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     finish: (id) => lock.run(id, async () => {
       const ref = await here(id, STATES.FINALIZING);
       if (ref) await finalize(ref);
+    }),
+    startAfter: (parent, request) => lock.run(parent, async () => {
+      const ref = await findJob(store, parent);
+      if (!ref || ref.state === STATES.ARCHIVED) throw new NotFoundError(`there is no job ${parent} to wait for`);
+      if (ref.state === STATES.FAILED) throw new ConflictError(`job ${parent} has failed; nothing would start after it`);
+      const job = await readJob(ref);
+      const n = childrenOf(job.config).length;
+      await startChildren(ref, job, `after:${n}`, [{ ...request, wait: false }]);
+      return childrenOf((await readJob(ref)).config)[n]!.id;
     }),
   };
 }

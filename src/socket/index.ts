@@ -11,7 +11,7 @@ import type { QueuedJob } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
 import { validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
-import { createJob, findJob, readJob, type Store } from '../store/index.js';
+import { createJob, findJob, isJobId, readJob, type Store } from '../store/index.js';
 import { openSocketClient, type SocketClient } from './client.js';
 import { type CommandSocket, startCommandSocket, type SocketOptions } from './server.js';
 
@@ -23,9 +23,16 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
   const { cfg, service, store, log, backend } = o;
   const noJob = () => new NotFoundError('no job with this id');
   return startCommandSocket(cfg.general.socket!, {
-    async submit(fields) {
+    async submit({ after, ...fields }) {
       const valid = validateSubmission(service, fields);
       if (valid.files.length) throw new InputError({ file: 'files cannot be sent over the socket; use the web form or the API' });
+      if (after !== undefined) {
+        // after=ID: the job waits for job ID to complete (recorded as its child; fails if ID fails).
+        if (!isJobId(after)) throw new InputError({ after: 'is not a job id' });
+        const id = await backend.startAfter(after, { type: valid.type.name, inputs: valid.inputs, ...(valid.email ? { email: valid.email } : {}) });
+        log('job_submitted', { job: id, type: valid.type.name, via: 'socket', after });
+        return id;
+      }
       const ref = await createJob(store, {
         service: service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs,
         settings: { via: 'socket', ...(cfg.general.trackHostname ? { hostname: cfg.hostname } : {}) },

@@ -3,6 +3,7 @@
  * one UTF-8 line per request, one line per answer.
  *
  *   TYPE key=value key:value …   submit a job of TYPE  → ACK <id>        | ERR <why>
+ *     … after=ID                 the job waits for job ID to complete (and fails if it fails)
  *   STATUS <id>                  where is a job         → ACK <id> <state> | ERR <why>
  *   NOTIFY <id>                  (the web, split mode)  → ACK <id>        | ERR <why>
  *
