@@ -117,6 +117,31 @@ describe('jobs that start jobs', () => {
     assert.ok((await idsIn(root, 'completed')).includes(id));
   });
 
+  for (const via of ['the API', 'jobdir cancel']) {
+    test(`cancelling a parent that waits for its children (${via}) stops them, and the parent ends cancelled`, async () => {
+      const id = await submit(svc, { type: 'fannap' });
+      const kids = await waitFor(async () => {
+        if (!(await idsIn(root, 'postprocessing')).includes(id)) return null;
+        const k = Object.keys((await configOf(root, 'postprocessing', id)).children ?? {});
+        const running = await idsIn(root, 'running');
+        return k.length === 2 && k.every((x) => running.includes(x)) ? k : null;
+      }, 15_000, 'the parent waiting and both children running');
+      assert.match(await (await fetch(`${svc.url}/jobs/${id}`)).text(), /Cancel this job/);
+      if (via === 'the API') {
+        assert.equal((await fetch(`${svc.url}/api/jobs/${id}/cancel`, { method: 'POST' })).status, 202);
+      } else {
+        const shown = execFileSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', cfgFile], { encoding: 'utf8' });
+        assert.match(shown, /was waiting for 2 job\(s\) it started/);
+      }
+      assert.equal(await ended(root, id), 'failed');
+      assert.match((await configOf(root, 'failed', id)).result!.failure!, /cancelled/);
+      for (const k of kids) {
+        assert.equal(await ended(root, k), 'failed');
+        assert.equal((await configOf(root, 'failed', k)).result!.failure_kind, 'cancelled');
+      }
+    });
+  }
+
   test('postprocess may start children in rounds and sees all of them at the end', async () => {
     const id = await submit(svc, { type: 'rounds' });
     assert.equal(await ended(root, id), 'completed');

@@ -21,6 +21,7 @@ import { adminFailureMail } from '../../templates/email.js';
 import { createBackend, type Backend } from './backend.js';
 import { readTail } from './context.js';
 import { cancelFailure, type Failure } from './failure.js';
+import { childStates, unfinishedWaited } from '../store/deps.js';
 
 /** What an admin operation needs; `backend` when one runs in this process. */
 export interface AdminEnv {
@@ -219,7 +220,16 @@ async function stopJob(env: AdminEnv, id: string, req: { by: string; mode: 'canc
               : `Job ${id} was stopped; the backend ends it as ${verb} when it sees the wrapper gone (if no backend is running, when it starts).`,
           };
         }
-        case STATES.POSTPROCESSING:
+        case STATES.POSTPROCESSING: {
+          // A parent waiting for its children: the request is recorded and its children stopped.
+          const kids = unfinishedWaited(await childStates(env.store, (await readJob(ref)).config));
+          if (kids.length) {
+            await writeCancel(ref.dir, req.by, req);
+            const said = await Promise.all(kids.map((k) => stopJob(env, k, req).then((o) => `${k} ${o.state}`, (e: unknown) => `${k}: ${(e as Error).message}`)));
+            return { state: ref.state, message: `Job ${id} was waiting for ${kids.length} job(s) it started (${said.join('; ')}); they were ${verb}, and it ends as ${verb} once they have stopped.` };
+          }
+          throw new ConflictError(`Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`);
+        }
         case STATES.FINALIZING:
           throw new ConflictError(`Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`);
         default:

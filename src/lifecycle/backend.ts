@@ -21,7 +21,7 @@ import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
 import { keyedLock } from './lock.js';
 import { clusterTracker } from './cluster.js';
 import { checkFollowOn, childRecords, childResults, followOnRequests } from './deps.js';
-import { childrenOf, childStates, ensureChildren, parentGate, recordChildren, waitsOn } from '../store/deps.js';
+import { childrenOf, childStates, ensureChildren, parentGate, recordChildren, unfinishedWaited, waitsOn } from '../store/deps.js';
 import type { ChildRequest } from '../service/types.js';
 
 /** What a backend needs. */
@@ -284,6 +284,9 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         kids = await childStates(store, job.config);
       }
       if (waitsOn(kids)) return void appendJobLog(ref.dir, 'waiting_for_children');
+      // Cancelled while it waited: its children were stopped; it ends cancelled, without its hook.
+      const stop = (await readMarkers(ref.dir)).cancel;
+      if (stop) return toFinalizing(ref, STATES.POSTPROCESSING, cancelFailure(stop));
     }
     let failure: Failure | null = job.config.result?.failure_kind
       ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' }
@@ -526,6 +529,15 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
           await onRunEvent(id);
         }));
         return;
+      }
+      if (ref.state === STATES.POSTPROCESSING) {
+        // A parent waiting for its children: record the request, stop them; it ends when they have.
+        const kids = unfinishedWaited(await childStates(store, (await readJob(ref)).config));
+        if (kids.length) {
+          await writeCancel(ref.dir, by);
+          for (const k of kids) await this.cancel(k, by).catch((err: unknown) => log('cancel_failed', { job: k, error: messageOf(err) }));
+          return;
+        }
       }
       throw new ConflictError(`Job ${id} is ${ref.state}; only queued or running jobs can be cancelled.`);
     },

@@ -111,6 +111,11 @@ export function waitsOn(children: readonly ChildState[]): boolean {
   return children.some((c) => c.mode === 'wait' && (c.ref === null || !FINAL_STATES.includes(c.ref.state)));
 }
 
+/** Ids of the children the parent waits for that exist and have not ended (what a cancel stops). */
+export function unfinishedWaited(children: readonly ChildState[]): string[] {
+  return children.filter((c) => c.mode === 'wait' && c.ref !== null && !FINAL_STATES.includes(c.ref.state)).map((c) => c.id);
+}
+
 /**
  * What holds a dependent job (`after_parent`) in the queue: 'wait' while its parent has
  * not completed, 'run' once it has (archived counts), 'fail' when it failed or is gone.

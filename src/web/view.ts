@@ -5,7 +5,7 @@ import { renderResult } from '../service/render.js';
 import type { JobOutcome, Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
 import { type Job, listResultFiles, readMarkers, readProgress, type Store } from '../store/index.js';
-import { childStates } from '../store/deps.js';
+import { childStates, unfinishedWaited } from '../store/deps.js';
 import type { JobPageView } from '../../templates/pages.js';
 
 /** saliweb-style refresh: every 5 s at first, growing with the job's age, at most 5 min. */
@@ -50,7 +50,8 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
     failure: job.state === STATES.FAILED ? r.failure ?? 'The job failed.' : null,
     result,
     files: files.map((f) => ({ ...f, url: `/jobs/${job.id}/files/${encodeURIComponent(f.name)}` })),
-    cancellable: job.state === STATES.INCOMING || job.state === STATES.PREPROCESSING || job.state === STATES.RUNNING,
+    cancellable: job.state === STATES.INCOMING || job.state === STATES.PREPROCESSING || job.state === STATES.RUNNING
+      || (job.state === STATES.POSTPROCESSING && !!store && !!job.config.children && unfinishedWaited(await childStates(store, job.config)).length > 0),
     csrf,
     refresh: final ? null : refreshSeconds(Date.now() - submitted),
     parent: s.parent ?? null,
