@@ -71,14 +71,14 @@ describe('a three-step chain survives kill -9 of the backend', () => {
     });
   }
 
-  test('kills at random moments while 6 chains run: every step of every chain runs once, in order', async () => {
+  test('kills at random moments while 10 chains run: every step of every chain runs once, in order', async () => {
     const { root, cfg, stateFile, store } = await setup();
-    const logs = await startChains(root, store, 6);
+    const logs = await startChains(root, store, 10);
     let b = await startBackend(cfg);
     let kills = 0;
     for (;;) {
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 400));
-      if ((await idsIn(root, 'completed')).length === 3 * logs.length && kills >= 4) break;
+      if ((await idsIn(root, 'completed')).length === 3 * logs.length && kills >= 6) break;
       await kill9(b, stateFile);
       kills++;
       b = await startBackend(cfg);
