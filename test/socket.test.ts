@@ -197,6 +197,19 @@ describe('slow and silent clients', () => {
   });
 });
 
+describe('a socket path too long for a Unix socket', () => {
+  test('is refused naming the key, and the backend lets go of its state lock', async () => {
+    const root = tempDir('jobdir-socket-');
+    const long = join(root, 'jobs', 'x'.repeat(100), 'backend.sock');
+    await fs.mkdir(join(root, 'jobs', 'x'.repeat(100)), { recursive: true });
+    const cfgFile = await writeConfig(root, { general: { service: FIXTURE_SERVICE, socket: long } });
+    await assert.rejects(serveForTest(cfgFile), /\[general\] socket: .* is too long for a Unix socket/);
+    const ok = await writeConfig(root, { general: { service: FIXTURE_SERVICE, socket: join(root, 'jobs/b.sock') } });
+    const svc = await serveForTest(ok);
+    await svc.close();
+  });
+});
+
 describe('split mode: web and backend in separate processes', () => {
   test('the web-only process tells the backend of a new job over the socket (no watcher, no rescan to find it)', async () => {
     const root = tempDir('jobdir-socket-');
