@@ -142,6 +142,14 @@ describe('jobs that start jobs', () => {
     });
   }
 
+  test('a postprocess that always starts more children fails its job after 50 rounds instead of looping', async () => {
+    const id = await submit(svc, { type: 'forever' });
+    assert.equal(await ended(root, id), 'failed');
+    const c = await configOf(root, 'failed', id);
+    assert.match(c.result!.failure!, /The postprocess step failed: it started children 51 times; the limit is 50/);
+    assert.equal(Object.keys(c.children ?? {}).length, 50);
+  });
+
   test('postprocess may start children in rounds and sees all of them at the end', async () => {
     const id = await submit(svc, { type: 'rounds' });
     assert.equal(await ended(root, id), 'completed');

@@ -303,6 +303,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         const r = await runHook('postprocess', hookTimeoutMs, () => type.postprocess!(outcome));
         if (r && 'children' in r && r.children?.length) {
           const round = Number(job.config.run?.child_rounds ?? 0) + 1;
+          if (round > MAX_RERUNS) throw new Error(`it started children ${round} times; the limit is ${MAX_RERUNS}`);
           await updateJobConfig(ref, (c) => void (c.run = { ...c.run, child_rounds: String(round) }));
           await startChildren(ref, job, `post:${job.config.run?.reschedules ?? 0}:${round}`, r.children);
           if (r.children.some((c) => c.wait !== false)) return postprocess(ref);
