@@ -42,7 +42,7 @@ describe('jobs that start jobs', () => {
   after(() => svc.close());
 
   test('a three-step follow_on chain runs each step once, in order, each reading the previous step\'s output', async () => {
-    const align = await submit(svc, { type: 'align', seq: 'ACGT' });
+    const align = await submit(svc, { type: 'align', seq: 'ACGT', email: 'chain@example.test' });
     assert.equal(await ended(root, align), 'completed');
     const model = Object.keys((await configOf(root, 'completed', align)).children ?? {})[0]!;
     assert.ok(model, 'align records its follow-on');
@@ -54,6 +54,7 @@ describe('jobs that start jobs', () => {
     const c = await configOf(root, 'completed', score);
     assert.equal(c.settings?.parent, model);
     assert.equal(c.settings?.after_parent, 'true');
+    assert.equal(c.settings?.email, 'chain@example.test', 'a follow-on is mailed to the same address');
     // In order: each step started after its parent had completed.
     const startOf = async (id: string) => (await fs.stat(join(root, 'jobs/completed', id, 'RUNNING'))).mtimeMs;
     const finishedOf = async (id: string) => Date.parse((await configOf(root, 'completed', id)).result!.finished!);

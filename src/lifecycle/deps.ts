@@ -48,13 +48,17 @@ export function childRecords(service: Service, store: Store, parent: Job, stage:
   });
 }
 
-/** The follow_on requests of a job that completed: each named type, with the inputs it has fields for. */
+/**
+ * The follow_on requests of a job that completed: each named type, with the inputs it has
+ * fields for, mailed to the same address (each step of a chain is a result of its own).
+ */
 export function followOnRequests(cfg: Config, service: Service, job: Job): ChildRequest[] {
   const names = cfg.jobs[job.config.settings?.type ?? '']?.followOn ?? [];
   return names.map((name) => {
     const fields = service.jobTypes.find((t) => t.name === name)?.fields ?? {};
     const inputs = Object.fromEntries(Object.entries(job.config.inputs ?? {}).filter(([k]) => k in fields && fields[k]!.kind !== 'file'));
-    return { type: name, inputs, wait: false };
+    const email = job.config.settings?.email;
+    return { type: name, inputs, wait: false, ...(email ? { email } : {}) };
   });
 }
 
