@@ -216,24 +216,35 @@ describe('split mode: web and backend in separate processes', () => {
     const sock = join(root, 'jobs/backend.sock');
     // Polling every 10 min and a rescan every 10 min: only the socket can make the job run soon.
     const cfgFile = await writeConfig(root, { general: { service: FIXTURE_SERVICE, socket: sock }, backend: { watch_poll_ms: 600_000, check_minutes: 10 } });
-    const backend = spawn(process.execPath, [JOBDIR, 'serve', '--config', cfgFile, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    backend.stdout!.on('data', (d) => void (out += d));
-    backend.stderr!.on('data', (d) => void (out += d));
-    try {
+    const startBackendProcess = async () => {
+      const p = spawn(process.execPath, [JOBDIR, 'serve', '--config', cfgFile, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout!.on('data', (d) => void (out += d));
+      p.stderr!.on('data', (d) => void (out += d));
       await waitFor(() => out.includes('is serving on'), 60_000, 'the backend to serve');
-      const web = await serveForTest(cfgFile, { webOnly: true });
-      try {
-        const res = await fetch(`${web.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'ok', text: 'split' }) });
-        assert.equal(res.status, 201);
-        const { id } = (await res.json()) as { id: string };
-        await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 20_000, 'the job completed through the backend process');
-      } finally {
-        await web.close();
-      }
+      return p;
+    };
+    const stop = async (p: ReturnType<typeof spawn>) => {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    };
+    let backend = await startBackendProcess();
+    const web = await serveForTest(cfgFile, { webOnly: true });
+    const submitAndWait = async (text: string) => {
+      const res = await fetch(`${web.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'ok', text }) });
+      assert.equal(res.status, 201);
+      const { id } = (await res.json()) as { id: string };
+      await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 20_000, `job "${text}" completed through the backend process`);
+    };
+    try {
+      await submitAndWait('split');
+      // A restarted backend: the web's kept connection is gone; the next notice opens a new one.
+      await stop(backend);
+      backend = await startBackendProcess();
+      await submitAndWait('after a backend restart');
     } finally {
-      backend.kill('SIGTERM');
-      await new Promise((r) => backend.once('exit', r));
+      await web.close();
+      await stop(backend);
     }
   });
 });

@@ -66,15 +66,18 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
  */
 export function socketNotifier(path: string, log: Log): { notify(job: QueuedJob): void; close(): void } {
   let client: Promise<SocketClient> | null = null;
+  const send = (id: string, retry: boolean): void => {
+    client ??= openSocketClient(path);
+    const c = client;
+    c.then((s) => s.send(`NOTIFY ${id}`)).catch((err: Error) => {
+      if (client === c) client = null;
+      // The kept connection was closed (a backend restart, its idle timeout): once more on a new one.
+      if (retry) return send(id, false);
+      log('socket_notify_failed', { job: id, error: err.message });
+    });
+  };
   return {
-    notify(job) {
-      client ??= openSocketClient(path);
-      const c = client;
-      c.then((s) => s.send(`NOTIFY ${job.id}`)).catch((err: Error) => {
-        if (client === c) client = null;
-        log('socket_notify_failed', { job: job.id, error: err.message });
-      });
-    },
+    notify: (job) => send(job.id, true),
     close() {
       void client?.then((s) => s.close()).catch(() => {});
       client = null;
