@@ -95,3 +95,25 @@ describe('config: a saliweb-compatible INI reader whose errors name file, sectio
     rejects(join(tempDir(), 'missing.ini'), null, null, /file not found/);
   });
 });
+
+describe('[backend] user', () => {
+  test('the backend refuses to run as another user, and as root unless user = root, saying so plainly', async () => {
+    const { checkBackendUser } = await import('../src/lifecycle/user.js');
+    const cfg = loadConfig(await configWith(MINIMAL + '[backend]\nuser = modloop\n'));
+    assert.doesNotThrow(() => checkBackendUser(cfg, { username: 'modloop', uid: 1001 }));
+    assert.throws(() => checkBackendUser(cfg, { username: 'alice', uid: 1002 }), /\[backend\] user says the backend runs as "modloop", but this process runs as "alice"/);
+    assert.throws(() => checkBackendUser(cfg, { username: 'root', uid: 0 }), /as root is refused unless user = root/);
+    const rootCfg = loadConfig(await configWith(MINIMAL + '[backend]\nuser = root\n'));
+    assert.doesNotThrow(() => checkBackendUser(rootCfg, { username: 'root', uid: 0 }));
+    const none = loadConfig(await configWith(MINIMAL));
+    assert.doesNotThrow(() => checkBackendUser(none, { username: 'anyone', uid: 5 }));
+  });
+
+  test('a real serve as the wrong user exits with the plain message', async () => {
+    const { startService } = await import('../src/cli/serve.js');
+    const { writeConfig } = await import('./helpers.js');
+    const root = tempDir();
+    const file = await writeConfig(root, { backend: { user: 'nosuchuser' } });
+    await assert.rejects(startService(file, { port: 0, log: () => {} }), /this process runs as "root"|this process runs as "/);
+  });
+});

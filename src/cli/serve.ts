@@ -5,6 +5,7 @@ import { type Config, loadConfig } from '../config/index.js';
 import { createBackend, type Backend } from '../lifecycle/backend.js';
 import { reportFatal } from '../lifecycle/fatal.js';
 import { acquireStateLock, type StateLock } from '../lifecycle/statefile.js';
+import { checkBackendUser } from '../lifecycle/user.js';
 import { startSweeper } from '../lifecycle/sweep.js';
 import { createLog, type Log } from '../log.js';
 import { loadService } from '../service/load.js';
@@ -52,6 +53,7 @@ export async function startService(configFile: string, { port, webOnly = false, 
   const metrics = createMetrics(service.jobTypes.map((t) => t.name), (id, ended) => readJobTimes(store, { id, state: ended, dir: jobDir(store, ended, id) }));
   const log = metrics.tap(baseLog);
   const adminCredentials = cfg.web.adminCredentials ? await loadAdminCredentials(cfg.web.adminCredentials) : null;
+  if (!webOnly) checkBackendUser(cfg);
   const lock = webOnly ? null : await acquireStateLock(cfg.backend.stateFile);
   const secret = await loadSecret(cfg.web.secretFile);
   const backend = webOnly ? null : createBackend({ cfg, service, store, log, myJobsUrl: (email) => myJobsUrl(cfg.general.urltop, secret, email, cfg.web.linkTtlMs) });
