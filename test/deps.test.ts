@@ -163,6 +163,7 @@ describe('follow_on checks', () => {
     const root = tempDir('jobdir-deps-');
     const cfg = await writeConfig(root, { general: { service: CHAIN }, 'job align': { follow_on: 'model' }, 'job model': { follow_on: 'align' } });
     await assert.rejects(serveForTest(cfg), /\[job align\] follow_on loops: align → model → align/);
+    assert.throws(() => execFileSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', cfg], { encoding: 'utf8', stdio: 'pipe' }), (err: { stderr: string }) => /follow_on loops/.test(err.stderr));
   });
   test('a follow_on naming no job type of the service is refused', async () => {
     const root = tempDir('jobdir-deps-');

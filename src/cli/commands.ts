@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { loadService } from '../service/load.js';
+import { checkFollowOn } from '../lifecycle/deps.js';
 import { daemonCommands, serveCommand } from './daemon.js';
 import { jobCommands } from './jobs.js';
 import { adminUserCommand } from './admin-user.js';
@@ -36,6 +37,7 @@ export const commands: Record<string, Command> = {
     async run({ config }) {
       const cfg = loadConfig(config, (m) => process.stderr.write(`notice: ${m}\n`));
       const service = await loadService(cfg);
+      checkFollowOn(cfg, service);
       process.stdout.write(`${cfg.file}: OK (service ${service.name}, job types: ${service.jobTypes.map((t) => t.name).join(', ')})\n`);
       return 0;
     },
