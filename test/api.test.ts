@@ -132,7 +132,7 @@ describe('the JSON API over a real server', () => {
     assert.equal(doc.openapi, '3.0.3');
     for (const p of ['/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/files/{name}', '/api/jobs/{id}/cancel', '/api/parameters', '/api/my-jobs']) assert.ok(doc.paths[p], p);
     const submit = doc.paths['/api/jobs']!.post!.requestBody!.content['application/json']!.schema;
-    assert.deepEqual(Object.keys(submit.oneOf![0]!.properties), ['type', 'email', 'x', 'y']);
+    assert.deepEqual(Object.keys(submit.oneOf![0]!.properties), ['type', 'email', 'after', 'x', 'y']);
     assert.match(doc.info.description, /\| completed \| FINISHED \| COMPLETE \|/);
   });
 

@@ -151,6 +151,29 @@ describe('jobs that start jobs', () => {
     assert.equal(Object.keys(c.children ?? {}).length, 50);
   });
 
+  test('the API\'s after=ID: a job waits for another to complete, fails naming it when it fails; bad ids are refused', async () => {
+    const first = await submit(svc, { type: 'nap' });
+    const next = await submit(svc, { type: 'score', seq: 'later', after: first });
+    assert.equal(((await (await fetch(`${svc.url}/api/jobs/${next}`)).json()) as { state: string }).state, 'incoming');
+    const api = (await (await fetch(`${svc.url}/api/jobs/${first}`)).json()) as { children: { id: string }[] };
+    assert.deepEqual(api.children.map((c) => c.id), [next]);
+    assert.equal((await fetch(`${svc.url}/api/jobs/${first}/cancel`, { method: 'POST' })).status, 202);
+    assert.equal(await ended(root, next), 'failed');
+    assert.match((await configOf(root, 'failed', next)).result!.failure!, new RegExp(`job ${first}, which it was to follow, failed`));
+    const post = (body: Record<string, string>) => fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refused = await post({ type: 'score', after: first });
+    assert.equal(refused.status, 409);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /has failed; nothing would start after it/);
+    const unknown = await post({ type: 'score', after: 'bcdfghjkmnpq' });
+    assert.equal(unknown.status, 400);
+    assert.match(JSON.stringify(await unknown.json()), /there is no job bcdfghjkmnpq to wait for/);
+    assert.equal((await post({ type: 'score', after: 'x' })).status, 400);
+    const ok = await submit(svc, { type: 'align', seq: 'Q' });
+    assert.equal(await ended(root, ok), 'completed');
+    const after = await submit(svc, { type: 'score', seq: 'done', after: ok });
+    assert.equal(await ended(root, after), 'completed');
+  });
+
   test('postprocess may start children in rounds and sees all of them at the end', async () => {
     const id = await submit(svc, { type: 'rounds' });
     assert.equal(await ended(root, id), 'completed');

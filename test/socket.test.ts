@@ -230,14 +230,18 @@ describe('split mode: web and backend in separate processes', () => {
     };
     let backend = await startBackendProcess();
     const web = await serveForTest(cfgFile, { webOnly: true });
-    const submitAndWait = async (text: string) => {
-      const res = await fetch(`${web.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'ok', text }) });
+    const submitAndWait = async (text: string, after?: string) => {
+      const res = await fetch(`${web.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'ok', text, ...(after ? { after } : {}) }) });
       assert.equal(res.status, 201);
       const { id } = (await res.json()) as { id: string };
       await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 20_000, `job "${text}" completed through the backend process`);
+      return id;
     };
     try {
-      await submitAndWait('split');
+      const first = await submitAndWait('split');
+      // after=ID from the web-only process goes through the socket: the backend records it in ID.
+      const then = await submitAndWait('then', first);
+      assert.match(await fs.readFile(join(root, 'jobs/completed', first, 'config.ini'), 'utf8'), new RegExp(`${then} = ok after`));
       // A restarted backend: the web's kept connection is gone; the next notice opens a new one.
       await stop(backend);
       backend = await startBackendProcess();

@@ -16,7 +16,7 @@ import { createApp } from '../web/app.js';
 import { loadSecret } from '../web/secret.js';
 import { loadAdminCredentials } from '../web/security/admin-auth.js';
 import { myJobsUrl } from '../web/security/tokens.js';
-import { socketNotifier, startBackendSocket } from '../socket/index.js';
+import { socketNotifier, socketStartAfter, startBackendSocket } from '../socket/index.js';
 
 /** A running service: web + backend in one process. */
 export interface Running {
@@ -81,6 +81,7 @@ export async function startService(configFile: string, { port, webOnly = false, 
     adminCredentials,
     flushMail: backend ? () => void backend.mailer.flush() : undefined,
     notify: backend ? (job) => backend.notify(job) : notifier?.notify,
+    startAfter: backend ? (parent, request) => backend.startAfter(parent, request) : cfg.general.socket ? socketStartAfter(cfg.general.socket) : undefined,
     cancel: backend ? (id, by) => backend.cancel(id, by) : undefined,
     queuePosition: backend ? (id) => Math.max(0, backend.scheduler.queued().findIndex((j) => j.id === id)) : undefined,
   });

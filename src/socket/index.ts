@@ -4,15 +4,15 @@
  * process, a notifier that tells the backend of each new job over the same socket.
  */
 import type { Config } from '../config/index.js';
-import { InputError, NotFoundError } from '../errors.js';
+import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Backend } from '../lifecycle/backend.js';
 import type { Log } from '../log.js';
 import type { QueuedJob } from '../scheduler/index.js';
-import type { Service } from '../service/types.js';
+import type { ChildRequest, Service } from '../service/types.js';
 import { validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
 import { createJob, findJob, isJobId, readJob, type Store } from '../store/index.js';
-import { openSocketClient, type SocketClient } from './client.js';
+import { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
 import { type CommandSocket, startCommandSocket, type SocketOptions } from './server.js';
 
 export { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
@@ -57,6 +57,15 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
       return id;
     },
   }, { log, ...opts });
+}
+
+/** For a web-only process: submit a job that waits for `parent` through the backend's socket (`after=ID`). */
+export function socketStartAfter(path: string): (parent: string, request: ChildRequest) => Promise<string> {
+  return async (parent, r) => {
+    const reply = await socketRequest(path, submitLine({ ...r.inputs, type: r.type, ...(r.email ? { email: r.email } : {}), after: parent }));
+    if (reply.startsWith('ACK ')) return reply.slice(4).trim();
+    throw new ConflictError(reply.replace(/^ERR /, ''));
+  };
 }
 
 /**

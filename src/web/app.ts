@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import { InputError, JobdirError, messageOf, NotFoundError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { QueuedJob } from '../scheduler/index.js';
-import type { Service } from '../service/types.js';
+import type { ChildRequest, Service } from '../service/types.js';
 import { maxSubmissionBytes, type Upload, validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
 import { createJob, getJob, isJobId, openResultFile, type Store } from '../store/index.js';
@@ -36,6 +36,8 @@ export interface WebOptions {
   log: Log;
   /** Tell the backend of a new job at once (same process); otherwise chokidar/rescan find it. */
   notify?: (job: QueuedJob) => void;
+  /** Submit a job that waits for job `parent` (the API's `after`): the backend records it in the parent. */
+  startAfter?: (parent: string, request: ChildRequest) => Promise<string>;
   /** Cancel a job (same process); otherwise the web writes the request and the backend acts. */
   cancel?: (id: string, by: string) => Promise<void>;
   /** Jobs ahead of `id` in the queue, when known. */

@@ -6,10 +6,10 @@ import { InputError, JobdirError, NotFoundError, UnavailableError } from '../../
 import type { Log } from '../../log.js';
 import { queueMail } from '../../mail/queue.js';
 import type { QueuedJob } from '../../scheduler/index.js';
-import type { Service } from '../../service/types.js';
+import type { ChildRequest, Service } from '../../service/types.js';
 import { checkEmail, type Upload, validateSubmission } from '../../service/validate.js';
 import { STATES } from '../../states.js';
-import { findJob, getJob, type Job, listUserJobs, openResultFile, readJob, type Store } from '../../store/index.js';
+import { findJob, getJob, isJobId, type Job, listUserJobs, openResultFile, readJob, type Store } from '../../store/index.js';
 import { myJobsMail } from '../../../templates/my-jobs.js';
 import { fileResponse } from '../download.js';
 import { UnauthorizedError } from '../security/admin-auth.js';
@@ -31,6 +31,7 @@ export interface ApiOptions {
   secret: string;
   guards: Guards;
   notify?: (job: QueuedJob) => void;
+  startAfter?: (parent: string, request: ChildRequest) => Promise<string>;
   cancel?: (id: string, by: string) => Promise<void>;
   queuePosition?: (id: string) => number | null;
   /** Deliver queued mail now (the backend's mailer), when this process has one. */
@@ -139,8 +140,19 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       body: { json: submitSchema(service), form: submitSchema(service) },
       middleware: [o.guards.submitLimit, limitBody],
       responses: { 201: { description: 'Created; Location names the status URL', schema: JobCreated }, ...errors(400, 413, 415, 429, 503) },
-      handle: async (c, { body }) => {
+      handle: async (c, { body: { after, ...body } }) => {
         const valid = validateSubmission(service, body);
+        if (after !== undefined) {
+          // after=ID: the job waits for job ID to complete (recorded as its child; fails if ID fails).
+          if (typeof after !== 'string' || !isJobId(after)) throw new InputError({ after: 'is not a job id' });
+          if (valid.files.length) throw new InputError({ after: 'cannot be combined with uploaded files' });
+          if (!o.startAfter) throw new UnavailableError('Jobs that wait for other jobs need the backend (or its socket) in this setup.');
+          const id = await o.startAfter(after, { type: valid.type.name, inputs: valid.inputs, ...(valid.email ? { email: valid.email } : {}) }).catch((err: unknown) => {
+            throw err instanceof NotFoundError ? new InputError({ after: err.message }) : err;
+          });
+          c.header('Location', jobUrl(id));
+          return c.json({ id, state: STATES.INCOMING, links: links(id, true) }, 201);
+        }
         const ref = await submitValid(o, valid);
         c.header('Location', jobUrl(ref.id));
         return c.json({ id: ref.id, state: ref.state, links: links(ref.id, true) }, 201);

@@ -137,16 +137,19 @@ function fieldSchema(name: string, f: Field): Schema {
  * values with validateSubmission, the same check the form gets; `oneOf` documents each
  * job type's parameters.
  */
+/** A submission's `after`: the job waits for that job to complete, and fails if it fails. */
+const After: Schema = { type: 'string', maxLength: 40, description: 'Id of a job this one waits for: it starts once that job has completed, and fails (naming it) if it fails.' };
+
 export function submitSchema(service: Service): Schema {
   return {
     type: 'object',
     additionalProperties: { type: ['string', 'number', 'boolean'] },
-    properties: { type: { type: 'string', enum: service.jobTypes.map((t) => t.name) }, email: { type: 'string', maxLength: 254 } },
+    properties: { type: { type: 'string', enum: service.jobTypes.map((t) => t.name) }, email: { type: 'string', maxLength: 254 }, after: After },
     oneOf: service.jobTypes.map((t) => ({
       type: 'object',
       title: t.name,
       required: ['type', ...Object.entries(t.fields).filter(([, f]) => f.required !== false && !('default' in f && f.default !== undefined) && f.kind !== 'boolean').map(([n]) => n)],
-      properties: { type: { type: 'string', enum: [t.name] }, email: { type: 'string', format: 'email' }, ...Object.fromEntries(Object.entries(t.fields).map(([n, f]) => [n, fieldSchema(n, f)])) },
+      properties: { type: { type: 'string', enum: [t.name] }, email: { type: 'string', format: 'email' }, after: After, ...Object.fromEntries(Object.entries(t.fields).map(([n, f]) => [n, fieldSchema(n, f)])) },
       additionalProperties: false,
     } as Schema)),
   };
