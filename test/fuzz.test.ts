@@ -119,7 +119,9 @@ describe('fuzzing the HTTP surface', () => {
       if (!type.startsWith('application/json') && !type.startsWith('application/octet-stream')) {
         assert.ok(!new RegExp(`<${TAG}[\\s>]`).test(out), `${r.method} ${r.path} reflected markup unescaped: ${out.slice(0, 300)}`);
       }
-      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      // Node's HTTP parser answers oversized headers itself (431, empty body, no headers of
+      // ours): nothing there to sniff. Every response the app makes carries nosniff.
+      if (!(res.status === 431 && out === '')) assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `${r.method} ${r.path} → ${res.status}`);
     }), { numRuns: RUNS, endOnFailure: true });
     assert.equal(count, RUNS);
     assert.deepEqual(await listTree(join(base, 'outside')), outsideBefore, 'nothing appeared beside the data root');
