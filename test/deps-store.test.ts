@@ -8,8 +8,8 @@ import { promises as fs } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../src/config/index.js';
-import { childId, childrenOf, ensureChildren, parentGate, recordChildren } from '../src/store/deps.js';
-import { createJob, findJob, moveJob, openStore, readJob } from '../src/store/index.js';
+import { childId, childrenOf, childStates, ensureChildren, parentGate, recordChildren, waitsOn } from '../src/store/deps.js';
+import { createJob, findJob, moveJob, openStore, readJob, removeJob } from '../src/store/index.js';
 import { tempDir, writeConfig } from './helpers.js';
 
 async function fresh() {
@@ -66,4 +66,19 @@ test('a fired child waits while its parent is active, runs once it completed, an
   assert.deepEqual(await parentGate(store, config), { verdict: 'fail', parent: parent.id });
   assert.equal((await parentGate(store, { settings: { parent: 'bcdfghjkmnpq', after_parent: 'true' } })).verdict, 'fail', 'a parent that is gone');
   assert.equal((await parentGate(store, { settings: { parent: parent.id } })).verdict, 'run', 'a child its parent waits for is not held');
+});
+
+test('a child made, then deleted, is never made again and no longer holds its parent', async () => {
+  const store = await fresh();
+  const parent = await createJob(store, { service: 's', type: 'p', email: '', inputs: {} });
+  const id = childId(parent.id, 'run:0:0', 0, 12);
+  await recordChildren(parent, [{ id, type: 'c', mode: 'wait', inputs: {}, email: '' }]);
+  assert.deepEqual(await ensureChildren(store, await readJob(parent), 's'), [id]);
+  assert.equal(waitsOn(await childStates(store, (await readJob(parent)).config)), true);
+  await removeJob(store, (await findJob(store, id))!);
+  assert.deepEqual(await ensureChildren(store, await readJob(parent), 's'), []);
+  assert.equal(await findJob(store, id), null);
+  const [state] = await childStates(store, (await readJob(parent)).config);
+  assert.equal(state!.gone, true);
+  assert.equal(waitsOn([state!]), false);
 });

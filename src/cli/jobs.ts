@@ -117,7 +117,7 @@ export const jobCommands: Record<string, Command> = {
       if (c.settings?.parent) out(`  parent     ${c.settings.parent}${c.settings.after_parent === 'true' ? ' (this job starts once it has completed)' : ' (it waits for this job)'}`);
       if (c.children) {
         out('  children');
-        for (const ch of await childStates(env.store, c)) out(`    ${ch.id}  ${ch.type.padEnd(12)} ${(ch.ref?.state ?? 'not made yet').padEnd(14)} ${ch.mode === 'after' ? 'starts after this job completes' : 'this job waits for it'}`);
+        for (const ch of await childStates(env.store, c)) out(`    ${ch.id}  ${ch.type.padEnd(12)} ${(ch.ref?.state ?? (ch.gone ? 'deleted' : 'not made yet')).padEnd(14)} ${ch.mode === 'after' ? 'starts after this job completes' : 'this job waits for it'}`);
       }
       if (d.history.length) {
         out('  history');

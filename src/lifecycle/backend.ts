@@ -278,7 +278,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     if (job.config.children) {
       // A parent waits here, its run over, until the children it waits for have ended.
       let kids = await childStates(store, job.config);
-      if (kids.some((k) => k.ref === null)) {
+      if (kids.some((k) => k.ref === null && !k.gone)) {
         // Recorded but not made (a crash in between), or caught mid-move: look again under each child's lock.
         (await ensureChildren(store, job, service.name, (id, fn) => lock.run(id, fn))).forEach(admitChild);
         kids = await childStates(store, job.config);

@@ -15,7 +15,7 @@ import type { Config } from '../config/index.js';
 import { ConfigError, messageOf } from '../errors.js';
 import type { ChildRequest, ChildResult, Service } from '../service/types.js';
 import { validateSubmission } from '../service/validate.js';
-import { FINAL_STATES, STATES } from '../states.js';
+import { EXPIRED, FINAL_STATES, STATES } from '../states.js';
 import { listResultFiles, readJob, type Job, type Store } from '../store/index.js';
 import { childId, type ChildRecord, childStates } from '../store/deps.js';
 
@@ -85,7 +85,7 @@ export async function childResults(store: Store, service: Service, parent: Job):
   const out: ChildResult[] = [];
   for (const c of await childStates(store, parent.config)) {
     if (!c.ref) {
-      out.push({ id: c.id, type: c.type, state: STATES.INCOMING, ok: false, failure: null, dir: '', files: [] });
+      out.push({ id: c.id, type: c.type, state: c.gone ? EXPIRED : STATES.INCOMING, ok: false, failure: c.gone ? 'The job was deleted.' : null, dir: '', files: [] });
       continue;
     }
     const job = await readJob(c.ref).catch(() => null);

@@ -6,7 +6,9 @@
  *   <id> = <type> wait|after       <input> = <value>   (the request, kept to re-create it)
  *
  * and each child names its parent in its [settings] (`parent`, and `after_parent = true`
- * when it must wait for the parent to complete). Child ids are derived from the parent's
+ * when it must wait for the parent to complete). Once made, a child is marked in the
+ * parent's `[children made]`, so one deleted later (jobdir delete, expiry) is gone for good
+ * rather than made again. Child ids are derived from the parent's
  * id and the request's place (stage, round, index), so asking again after a crash names
  * the same ids: recording is a merge, creating an id that exists is a no-op. A crash
  * between the record and the creation leaves ids without jobs; `ensureChildren` makes
@@ -19,6 +21,9 @@ import { FINAL_STATES, STATES } from '../states.js';
 import { ID_ALPHABET, isJobId } from './ids.js';
 import { createJob, findJob, type JobConfig, type JobRef, readJob, updateJobConfig } from './jobs.js';
 import type { Store } from './layout.js';
+
+/** The parent's section marking the children that were made. */
+const MADE = 'children made';
 
 /** How a child relates to its parent: the parent waits for it, or it waits for the parent. */
 export type ChildMode = 'wait' | 'after';
@@ -76,9 +81,12 @@ export async function ensureChildren(
   guard: (id: string, fn: () => Promise<void>) => Promise<void> = (_id, fn) => fn(),
 ): Promise<string[]> {
   const made: string[] = [];
+  const mark: string[] = [];
   const depth = Number(parent.config.settings?.depth ?? 0) + 1;
   for (const ch of childrenOf(parent.config)) {
+    if (parent.config[MADE]?.[ch.id]) continue;
     await guard(ch.id, async () => {
+      mark.push(ch.id);
       if (await findJob(store, ch.id)) return;
       await fs.rm(join(store.states.incoming, `.${ch.id}.new`), { recursive: true, force: true });
       await fs.rm(join(store.byId, ch.id), { force: true });
@@ -89,6 +97,12 @@ export async function ensureChildren(
       made.push(ch.id);
     });
   }
+  if (mark.length) {
+    await updateJobConfig(parent, (c) => {
+      c[MADE] ??= {};
+      for (const id of mark) c[MADE][id] = '1';
+    });
+  }
   return made;
 }
 
@@ -97,18 +111,23 @@ export interface ChildState {
   id: string;
   type: string;
   mode: ChildMode;
-  /** null: recorded but not created yet (a crash in between; the backend makes it). */
+  /** null: not made yet (a crash in between; the backend makes it), or gone. */
   ref: JobRef | null;
+  /** Made, then deleted (jobdir delete, expiry): it counts as ended. */
+  gone: boolean;
 }
 
 /** Where each recorded child of `config` is now. */
 export async function childStates(store: Store, config: JobConfig): Promise<ChildState[]> {
-  return Promise.all(childrenOf(config).map(async (ch) => ({ id: ch.id, type: ch.type, mode: ch.mode, ref: await findJob(store, ch.id) })));
+  return Promise.all(childrenOf(config).map(async (ch) => {
+    const ref = await findJob(store, ch.id);
+    return { id: ch.id, type: ch.type, mode: ch.mode, ref, gone: ref === null && !!config[MADE]?.[ch.id] };
+  }));
 }
 
 /** True while a child the parent waits for has not ended (or not been made yet). */
 export function waitsOn(children: readonly ChildState[]): boolean {
-  return children.some((c) => c.mode === 'wait' && (c.ref === null || !FINAL_STATES.includes(c.ref.state)));
+  return children.some((c) => c.mode === 'wait' && !c.gone && (c.ref === null || !FINAL_STATES.includes(c.ref.state)));
 }
 
 /** Ids of the children the parent waits for that exist and have not ended (what a cancel stops). */

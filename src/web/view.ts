@@ -3,7 +3,7 @@ import { GoneError } from '../errors.js';
 import { jobOutcome } from '../lifecycle/context.js';
 import { renderResult } from '../service/render.js';
 import type { JobOutcome, Service } from '../service/types.js';
-import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
+import { ACTIVE_STATES, EXPIRED, FINAL_STATES, STATES } from '../states.js';
 import { type Job, listResultFiles, readMarkers, readProgress, type Store } from '../store/index.js';
 import { childStates, unfinishedWaited } from '../store/deps.js';
 import type { JobPageView } from '../../templates/pages.js';
@@ -56,6 +56,6 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
     refresh: final ? null : refreshSeconds(Date.now() - submitted),
     parent: s.parent ?? null,
     waitsForParent: s.after_parent === 'true' && job.state === STATES.INCOMING,
-    children: store && job.config.children ? (await childStates(store, job.config)).map((c) => ({ id: c.id, type: c.type, state: c.ref?.state ?? 'incoming' })) : [],
+    children: store && job.config.children ? (await childStates(store, job.config)).map((c) => ({ id: c.id, type: c.type, state: c.ref?.state ?? (c.gone ? EXPIRED : STATES.INCOMING) })) : [],
   };
 }

@@ -1,5 +1,5 @@
 import type { Field, JobType, Service } from '../../service/types.js';
-import { ALL_STATES } from '../../states.js';
+import { ALL_STATES, EXPIRED } from '../../states.js';
 import { ID_ALPHABET } from '../../store/index.js';
 import type { Schema } from './schema.js';
 
@@ -59,7 +59,7 @@ export const JobStatus: Schema = {
     files: { type: 'array', items: { type: 'object', required: ['name', 'size', 'url'], properties: { name: str, size: { type: 'integer' }, url: str } } },
     links: Links,
     parent: { type: 'string', nullable: true, description: 'The job that started this one (a child or follow-on job).' },
-    children: { type: 'array', description: 'The jobs this job started, in the order it asked for them.', items: { type: 'object', required: ['id', 'type', 'state', 'links'], properties: { id: str, type: str, state: { type: 'string', enum: ALL_STATES }, links: Links } } },
+    children: { type: 'array', description: 'The jobs this job started, in the order it asked for them.', items: { type: 'object', required: ['id', 'type', 'state', 'links'], properties: { id: str, type: str, state: { type: 'string', enum: [...ALL_STATES, EXPIRED], description: 'expired: the child was deleted.' }, links: Links } } },
   },
 };
 
