@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getSignedCookie, setSignedCookie } from 'hono/cookie';
@@ -12,6 +11,7 @@ import { maxSubmissionBytes, type Upload, validateSubmission } from '../service/
 import { STATES } from '../states.js';
 import { createJob, getJob, isJobId, openResultFile, type Store } from '../store/index.js';
 import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
+import { fileResponse } from './download.js';
 import { jobView } from './view.js';
 import { createJobCache } from './job-cache.js';
 import { adminAuth, type AdminCredentials } from './security/admin-auth.js';
@@ -164,14 +164,7 @@ export function createApp(o: WebOptions): Hono {
     const name = c.req.param('name');
     const file = job.state === STATES.COMPLETED || job.state === STATES.FAILED ? await openResultFile(job, name, type?.downloads, cfg.web.maxDownloadBytes) : null;
     if (!file) throw new NotFoundError(`Job ${job.id} has no file "${name.slice(0, 100)}" to download.`);
-    return new Response(Readable.toWeb(file.stream) as ReadableStream, {
-      headers: {
-        'content-type': 'application/octet-stream',
-        'content-length': String(file.size),
-        'content-disposition': `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
-        'x-content-type-options': 'nosniff',
-      },
-    });
+    return fileResponse(file, name);
   });
 
   app.notFound((c) => c.req.path.startsWith('/api/') ? c.json({ error: { code: 'not_found', message: 'There is no API endpoint at this address.' } }, 404) : c.html(errorPage(frame, 404, 'There is no page at this address.', 'Check the link, or start from the form.'), 404));
