@@ -206,6 +206,12 @@ async function stopJob(env: AdminEnv, id: string, req: { by: string; mode: 'canc
           if (ref.state === STATES.PREPROCESSING) {
             // The backend checks for CANCEL before it starts the wrapper; wait to see where the job goes.
             const moved = await waitUntilMoved(env, id, STATES.PREPROCESSING, 5000);
+            let now = moved ? await findJob(env.store, id) : null;
+            if (now?.state === STATES.FINALIZING && (await waitUntilMoved(env, id, STATES.FINALIZING, 5000))) now = await findJob(env.store, id);
+            // A job prepared and waiting for a run slot ends at once, as a queued one does.
+            if (now && (now.state === STATES.FAILED || now.state === STATES.COMPLETED)) {
+              return { state: now.state, message: `Job ${id} was queued and is now ${verb} (${now.state}).` };
+            }
             if (moved) continue;
             return { state: ref.state, message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.` };
           }

@@ -32,10 +32,11 @@ async function readMarker(dir: string, name: string): Promise<{ fields: Record<s
 
 /** Read RUNNING, SUCCESS, ERROR and CANCEL of a job directory. */
 export async function readMarkers(dir: string): Promise<Markers> {
-  const [r, s, e, c] = await Promise.all([
-    readMarker(dir, JOB_FILES.RUNNING), readMarker(dir, JOB_FILES.SUCCESS),
-    readMarker(dir, JOB_FILES.ERROR), readMarker(dir, JOB_FILES.CANCEL),
-  ]);
+  // One readdir, then only the markers that are there: most calls find one or none, and
+  // each open costs the event loop more than the whole listing.
+  const present = new Set(await fs.readdir(dir).catch(() => [] as string[]));
+  const read = (name: string) => (present.has(name) ? readMarker(dir, name) : Promise.resolve(null));
+  const [r, s, e, c] = await Promise.all([read(JOB_FILES.RUNNING), read(JOB_FILES.SUCCESS), read(JOB_FILES.ERROR), read(JOB_FILES.CANCEL)]);
   return {
     running: r && { pid: Number(r.fields.pid), host: r.fields.host ?? '', attempt: Number(r.fields.attempt ?? 1), started: r.mtime },
     success: s && { ended: s.mtime },
@@ -81,6 +82,19 @@ export async function prepareRun(job: JobRef, argv: string[], attempt: number, e
     c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
     delete c.result;
   }, { durable: false });
+}
+
+/**
+ * A job prepared in PREPROCESSING never ran there (programs run only in RUNNING): when it
+ * is sent back to the queue (after a crash), the attempt it was prepared for is not counted.
+ */
+export async function unprepareRun(job: JobRef): Promise<void> {
+  await updateJobConfig(job, (c) => {
+    const p = c.run?.prepared_for;
+    if (!c.run || p === undefined) return;
+    if (c.run.attempts === p) c.run.attempts = String(Math.max(0, Number(p) - 1));
+    delete c.run.prepared_for;
+  });
 }
 
 /**
