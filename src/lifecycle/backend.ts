@@ -1,5 +1,4 @@
-import { promises as fsp } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { failpoint } from '../config/failpoint.js';
 import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
@@ -11,7 +10,7 @@ import { createScheduler, type QueuedJob, type Scheduler } from '../scheduler/in
 import type { Service } from '../service/types.js';
 import { STATES, type State } from '../states.js';
 import {
-  appendJobLog, findJob, hasEnded, unprepareRun, type Job, jobDir, JOB_FILES, listState, moveJob, prepareRun, readJob,
+  appendJobLog, findJob, hasEnded, type Job, jobDir, JOB_FILES, listState, moveJob, prepareRun, readJob,
   readMarkers, readProgress, type JobRef, type Markers, type Store, JOB_OUTPUTS, updateJobConfig, writeCancel,
   cleanStaging, rebuildIndexes,
 } from '../store/index.js';
@@ -20,7 +19,6 @@ import { type Log, silentLog } from '../log.js';
 import { jobContext, jobOutcome, MAX_RERUNS, readTail, runHook, typeOfJob } from './context.js';
 import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
 import { keyedLock } from './lock.js';
-import { createSlots } from './slots.js';
 import { clusterTracker } from './cluster.js';
 import { checkFollowOn, childRecords, childResults, followOnRequests } from './deps.js';
 import { childrenOf, childStates, ensureChildren, parentGate, recordChildren, unfinishedWaited, waitsOn } from '../store/deps.js';
@@ -66,10 +64,7 @@ export interface Backend {
 
 /** Create a backend for one service. */
 export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = cfg.backend.hookTimeoutMs, launch: launching = true, myJobsUrl }: BackendOptions): Backend {
-  // The scheduler admits up to twice `running` jobs: the second half are prepared in
-  // PREPROCESSING while the first half run; run slots hold the actual limit.
-  const scheduler = createScheduler(cfg.limits.running * 2, (t) => cfg.jobs[t]?.concurrent ?? null);
-  const slots = createSlots(cfg.limits.running);
+  const scheduler = createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null);
   /** Local jobs whose exit report was lost (the launcher died): polled until they end. */
   const orphans = new Set<string>();
   let orphanTimer: NodeJS.Timeout | null = null;
@@ -129,7 +124,6 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     const job = await readJob(ref);
     const type = typeOfJob(service, job);
     const fail = async (f: Failure) => {
-      slots.release(q.id);
       scheduler.release(q.id);
       pump();
       await toFinalizing(ref, ref.state, f);
@@ -165,31 +159,23 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       const tc = typeCfg(type.name);
       const runnerOptions = { ...tc?.runnerOptions, ...(Array.isArray(spec) ? {} : spec.runnerOptions) };
       const kind = (Array.isArray(spec) ? undefined : spec.runner) ?? tc?.runner ?? 'local';
-      const attempt = Number(job.config.run?.attempts ?? 0) + 1;
-      // Prepared in PREPROCESSING (prepared_for marks an attempt that has not run yet, so a
-      // crash before the move to RUNNING does not count it), then wait for a run slot.
-      await prepareRun(ref, argv, attempt, { runner: kind, prepared_for: String(attempt) });
-      failpoint('run:prepared');
-      const waitForSlot = slots.acquire(q.id);
-      watchWaiting();
-      const gotSlot = await waitForSlot;
-      const late = (await readMarkers(ref.dir)).cancel;
-      if (late || !gotSlot) {
-        slots.release(q.id);
-        scheduler.release(q.id);
-        pump();
-        return fail(late ? cancelFailure(late, true) : { kind: 'cancelled', message: 'The job was cancelled before it started.' });
-      }
       if (kind === 'local') selfWatched.add(q.id);
       ref = await moveJob(store, q.id, STATES.PREPROCESSING, STATES.RUNNING, { durable: false });
+      const attempt = Number(job.config.run?.attempts ?? 0) + 1;
+      await prepareRun(ref, argv, attempt, { runner: kind });
+      failpoint('run:prepared');
+      const late = (await readMarkers(ref.dir)).cancel;
+      if (late) {
+        selfWatched.delete(q.id);
+        scheduler.release(q.id);
+        pump();
+        return endRun(ref, cancelFailure(late, true));
+      }
+      await appendJobLog(ref.dir, 'started', { attempt, runner: kind, argv });
       await runners(kind).start(ref, {
         attempt, timeLimitMs: tc?.timeLimitMs ?? null, killGraceMs: cfg.backend.killGraceMs, runnerOptions,
-        onExit: () => {
-          slots.release(q.id);
-          void safely('run_end', q.id, lock.run(q.id, () => onRunEvent(q.id)));
-        },
+        onExit: () => void safely('run_end', q.id, lock.run(q.id, () => onRunEvent(q.id))),
       });
-      await appendJobLog(ref.dir, 'started', { attempt, runner: kind, argv });
       if (kind !== 'local') cluster.track(q.id);
       failpoint('run:started');
       log('job_started', { job: q.id, type: type.name, attempt, runner: kind });
@@ -202,27 +188,6 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       }
       throw err;
     }
-  }
-
-  /**
-   * While prepared jobs wait for a run slot, look for a CANCEL another process (the admin
-   * CLI, a web-only process) wrote: such a job ends now, not when a slot frees.
-   */
-  let waitTimer: NodeJS.Timeout | null = null;
-  function watchWaiting(): void {
-    if (waitTimer || stopped) return;
-    waitTimer = setInterval(() => {
-      const ids = slots.waiting();
-      if (ids.length === 0 || stopped) {
-        clearInterval(waitTimer!);
-        waitTimer = null;
-        return;
-      }
-      for (const id of ids) {
-        void fsp.stat(join(jobDir(store, STATES.PREPROCESSING, id), JOB_FILES.CANCEL)).then(() => slots.abort(id), () => {});
-      }
-    }, 500);
-    waitTimer.unref();
   }
 
   /** A running job's wrapper exited, or a marker appeared, or a rescan looks at it. */
@@ -239,7 +204,6 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     if (live !== 'dead') {
       if (runner.kind !== 'local') cluster.track(id);
       scheduler.activate(id, job.config.settings?.type ?? '');
-      slots.hold(id);
       return;
     }
     if (m.cancel) return endRun(ref, null);
@@ -251,7 +215,6 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     cluster.forget(id);
     await appendJobLog(ref.dir, 'lost', { attempts });
     await moveJob(store, id, STATES.RUNNING, STATES.INCOMING);
-    slots.release(id);
     scheduler.release(id);
     log('job_requeued', { job: id, attempts, reason: 'wrapper gone without a result' });
     scheduler.enqueue({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
@@ -299,7 +262,6 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
   /** RUNNING → POSTPROCESSING once the run is over; `override` replaces what the markers say. */
   async function endRun(ref: JobRef, override: Failure | null): Promise<void> {
     selfWatched.delete(ref.id);
-    slots.release(ref.id);
     cluster.forget(ref.id);
     if (override) await updateJobConfig(ref, (c) => void (c.result = { failure: override.message, failure_kind: override.kind }));
     const post = await moveJob(store, ref.id, STATES.RUNNING, STATES.POSTPROCESSING, { durable: false });
@@ -492,8 +454,6 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     await each(STATES.INCOMING, queueFromDisk);
     await each(STATES.PREPROCESSING, async (id) => {
       if (scheduler.isActive(id)) return;
-      const ref = await here(id, STATES.PREPROCESSING);
-      if (ref) await unprepareRun(ref);
       await moveJob(store, id, STATES.PREPROCESSING, STATES.INCOMING);
       await queueFromDisk(id);
     });
@@ -537,7 +497,6 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       if (clusterTimer) clearInterval(clusterTimer);
       await watcher?.close();
       if (orphanTimer) clearInterval(orphanTimer);
-      if (waitTimer) clearInterval(waitTimer);
       runners.closeAll();
       mailer.close();
     },
@@ -566,7 +525,6 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
           if ((err as NodeJS.ErrnoException).code === 'ENOENT' && tries < 20) return this.cancel(id, by, tries + 1);
           throw err;
         }
-        slots.abort(id); // a prepared job waiting for a run slot ends now, not when one frees
         // Once any launch step in progress is over (it may have cleared CANCEL when it
         // prepared the run), make sure the request is on disk and the run is stopped.
         void safely('cancel', id, lock.run(id, async () => {

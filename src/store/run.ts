@@ -85,19 +85,6 @@ export async function prepareRun(job: JobRef, argv: string[], attempt: number, e
 }
 
 /**
- * A job prepared in PREPROCESSING never ran there (programs run only in RUNNING): when it
- * is sent back to the queue (after a crash), the attempt it was prepared for is not counted.
- */
-export async function unprepareRun(job: JobRef): Promise<void> {
-  await updateJobConfig(job, (c) => {
-    const p = c.run?.prepared_for;
-    if (!c.run || p === undefined) return;
-    if (c.run.attempts === p) c.run.attempts = String(Math.max(0, Number(p) - 1));
-    delete c.run.prepared_for;
-  });
-}
-
-/**
  * Remove the markers of a previous run (used before a rerun or a resubmit). `keepCancel`
  * (a rerun): a stop request written while the job was being prepared must survive it.
  */
