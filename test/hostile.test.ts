@@ -121,8 +121,10 @@ describe('hostile input against a real server', () => {
     const ok = await send('../../etc/pass\u2215wd.txt', 10);
     assert.equal(ok.status, 201);
     const { id } = await ok.json() as { id: string };
-    const dir = (await fs.readdir(join(root, 'jobs'), { recursive: true })).find((p) => p.endsWith(`/${id}`))!;
-    const names = await fs.readdir(join(root, 'jobs', dir));
+    // Looked at once it rests (a job moving between state folders cannot be listed reliably).
+    await waitFor(async () => (await idsIn(root, 'completed')).includes(id) || (await idsIn(root, 'failed')).includes(id), 15_000, 'ended');
+    const dir = (await idsIn(root, 'completed')).includes(id) ? 'completed' : 'failed';
+    const names = await fs.readdir(join(root, 'jobs', dir, id));
     assert.ok(names.some((n) => /^input-data-[A-Za-z0-9._-]+$/.test(n) && !n.includes('..')), names.join(','));
   });
 

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { startService } from '../../src/cli/serve.js';
 import { silentLog } from '../../src/log.js';
 import { FIXTURE_SERVICE, tempDir, writeConfig } from '../../test/helpers.js';
@@ -124,9 +125,13 @@ export default async function (): Promise<void> {
   // The 8 clients run in a process of their own, as real clients do (in this process
   // they would take the server's event loop for themselves).
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const sent = JSON.parse(await runSubmitter(svc.url, cookie, csrf, JOBS, 8)) as [string, number][];
   for (const [id, t] of sent) submitted.set(id, t);
   await waitCompleted(LAT + JOBS, t0);
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0).utilization;
   const burst = await timesOf([...submitted.keys()]);
   const rate = JOBS / ((burst.lastDone - t0) / 1000);
   const rawAfter = await rawSpawnRate(JOBS);
@@ -146,6 +151,7 @@ export default async function (): Promise<void> {
   figure('program end → job in completed p50', pct(ends, 50), 'ms', '(target p50 < 50 ms)');
   figure('program end → job in completed p99', pct(ends, 99), 'ms');
   figure('  same, during the burst: p50', pct(burst.ends, 50), 'ms');
+  figure('  server CPU per job during the burst', (cpu.user + cpu.system) / 1000 / JOBS, 'ms', `(user ${(cpu.user / 1000 / JOBS).toFixed(2)}, system ${(cpu.system / 1000 / JOBS).toFixed(2)}; all threads of the web + backend process; event loop busy ${(elu * 100).toFixed(0)}% of the time)`);
   figure('Node alone spawning /bin/true (baseline)', plain, 'jobs/s', `(a fresh node process; before ${plainBefore.toFixed(0)}, after ${plainAfter.toFixed(0)})`);
   figure('  same loop inside this bench process', raw, 'jobs/s', `(before ${rawBefore.toFixed(0)}, after ${rawAfter.toFixed(0)}; a large process forks slower)`);
   figure(`jobdir throughput, ${JOBS} jobs by 8 HTTP clients (own process)`, rate, 'jobs/s', `ratio ${(rate / plain).toFixed(2)} of Node alone (target ≥ 0.3); ${(rate / raw).toFixed(2)} of the in-process loop`);

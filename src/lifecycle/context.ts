@@ -1,8 +1,7 @@
-import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { ChildResult, JobContext, JobOutcome, JobType, Service } from '../service/types.js';
-import { appendJobLog, type Job, JOB_FILES, jobFilePath, type Progress, readJobFile, writeJobFile } from '../store/index.js';
+import { appendJobLog, type Job, JOB_FILES, jobFilePath, type Progress, readJobFile, readTailRegular, writeJobFile } from '../store/index.js';
 
 /** The service's job type for a job, or null when the service no longer has it. */
 export function typeOfJob(service: Service, job: Job): JobType | null {
@@ -25,25 +24,12 @@ export function jobContext(job: Job, cfg: Config): JobContext {
   };
 }
 
-/** Read at most `max` bytes of the end of a job's output file ('' when absent). */
+/**
+ * Read at most `max` bytes of the end of a job's output file ('' when absent). Never
+ * through a symlink or from a FIFO: a program cannot make the page show a server file.
+ */
 export async function readTail(dir: string, name: string, max = 64 * 1024): Promise<string> {
-  try {
-    // Never through a symlink or from a FIFO: a program cannot make the page show a server file.
-    const fh = await fs.open(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) return '';
-      const { size } = st;
-      const len = Math.min(size, max);
-      const buf = Buffer.alloc(len);
-      await fh.read(buf, 0, len, size - len);
-      return buf.toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return '';
-  }
+  return readTailRegular(join(dir, name), max) ?? '';
 }
 
 /** The outcome hooks and pages see. */

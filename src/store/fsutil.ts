@@ -1,11 +1,25 @@
+import * as fsc from 'node:fs';
 import { constants, promises as fs } from 'node:fs';
+import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * The durable-write primitives (maildir / nq style): write to a dot-prefixed temp name,
  * fsync, rename into place, fsync the directory. Readers skip dot-names, so nobody ever
  * sees a half-written file. Only the store calls these.
+ *
+ * Small metadata calls (open, stat, rename, a write of a few hundred bytes) are made
+ * synchronously: on a local disk each takes a few µs, while the same call through the
+ * thread pool costs the event loop 35-200 µs here (measured: readFile 10 µs sync vs 150 µs
+ * async; rename 4 vs 35 µs). Only the calls that wait on the disk, fsync, and
+ * large or unbounded work (big uploads, listings of state folders) go through the pool.
  */
+
+const fsyncFd = promisify(fsc.fsync);
+const writeFd = promisify(fsc.writeFile);
+
+/** Bigger writes than this go through the thread pool (an upload must not stall the loop). */
+export const SYNC_WRITE_MAX = 64 * 1024;
 
 let seq = 0;
 /** A temp name in the same folder as `path`, hidden from readers by its leading dot. */
@@ -13,31 +27,44 @@ export function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${++seq}.tmp`);
 }
 
+/** fsync an open descriptor off the event loop, then close it. */
+async function syncAndClose(fd: number): Promise<void> {
+  try {
+    await fsyncFd(fd);
+  } finally {
+    fsc.closeSync(fd);
+  }
+}
+
 /** fsync a directory so a rename or create inside it survives a power cut. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await syncAndClose(fsc.openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY));
 }
 
 /** fsync each existing regular file of `paths` at once (one journal commit serves them all). */
 export async function fsyncFiles(paths: readonly string[]): Promise<void> {
-  await Promise.all(paths.map(async (p) => {
-    let fh;
+  const fds: number[] = [];
+  for (const p of paths) {
+    let fd: number;
     try {
-      fh = await fs.open(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = fsc.openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch {
-      return; // absent, a symlink, …: nothing of ours to make durable
+      continue; // absent, a symlink, …: nothing of ours to make durable
     }
-    try {
-      if ((await fh.stat()).isFile()) await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  }));
+    if (fsc.fstatSync(fd).isFile()) fds.push(fd);
+    else fsc.closeSync(fd);
+  }
+  await Promise.all(fds.map(syncAndClose));
+}
+
+/** Write all of `content` to an open descriptor (through the pool when it is large). */
+export async function writeAllFd(fd: number, content: string | Uint8Array): Promise<void> {
+  const buf = typeof content === 'string' ? Buffer.from(content) : content;
+  if (buf.byteLength <= SYNC_WRITE_MAX) {
+    fsc.writeFileSync(fd, buf);
+    return;
+  }
+  await writeFd(fd, buf);
 }
 
 /**
@@ -47,29 +74,30 @@ export async function fsyncFiles(paths: readonly string[]): Promise<void> {
  */
 export async function writeDurable(path: string, content: string | Uint8Array, opts: { dirSync?: boolean; mode?: number; alsoSync?: readonly string[]; sync?: boolean } = {}): Promise<void> {
   const tmp = tempNameFor(path);
-  const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, opts.mode ?? 0o644);
+  const fd = fsc.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, opts.mode ?? 0o644);
+  const sync = opts.sync !== false;
   try {
-    await fh.writeFile(content);
-    if (opts.sync !== false) await Promise.all([fh.sync(), fsyncFiles(opts.alsoSync ?? [])]);
+    await writeAllFd(fd, content);
+    if (sync) await Promise.all([fsyncFd(fd), fsyncFiles(opts.alsoSync ?? [])]);
   } catch (err) {
-    await fh.close();
-    await fs.rm(tmp, { force: true });
+    fsc.closeSync(fd);
+    fsc.rmSync(tmp, { force: true });
     throw err;
   }
-  await fh.close();
+  fsc.closeSync(fd);
   try {
-    await fs.rename(tmp, path);
+    fsc.renameSync(tmp, path);
   } catch (err) {
-    await fs.rm(tmp, { force: true });
+    fsc.rmSync(tmp, { force: true });
     throw err;
   }
-  if (opts.dirSync !== false && opts.sync !== false) await fsyncDir(dirname(path));
+  if (opts.dirSync !== false && sync) await fsyncDir(dirname(path));
 }
 
 /** Read a small text file, or null when it does not exist. */
 export async function readIfExists(path: string): Promise<string | null> {
   try {
-    return await fs.readFile(path, 'utf8');
+    return fsc.readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw err;

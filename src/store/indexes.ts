@@ -1,3 +1,4 @@
+import * as fsc from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { isENOENT } from './fsutil.js';
@@ -30,9 +31,9 @@ export function decodeEmail(name: string): string {
 /** Add job `id` to `email`'s index. */
 export async function addUserIndex(store: Store, email: string, id: string): Promise<void> {
   const dir = join(store.users, encodeEmail(email));
-  await fs.mkdir(dir, { recursive: true });
+  fsc.mkdirSync(dir, { recursive: true });
   try {
-    await fs.symlink(join('..', '..', 'by-id', id), join(dir, id));
+    fsc.symlinkSync(join('..', '..', 'by-id', id), join(dir, id));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }

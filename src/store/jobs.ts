@@ -1,3 +1,4 @@
+import * as fsc from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { failpoint } from '../config/failpoint.js';
 import { basename, dirname, join, relative } from 'node:path';
@@ -5,7 +6,7 @@ import { decode, encode } from 'ini';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { ALL_STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
-import { copyTreeDurable, fsyncDir, fsyncFiles, isENOENT, isNoSpace, writeDurable } from './fsutil.js';
+import { copyTreeDurable, fsyncDir, fsyncFiles, isENOENT, isNoSpace, SYNC_WRITE_MAX, writeDurable } from './fsutil.js';
 import { isJobId, newJobId } from './ids.js';
 import { addUserIndex } from './indexes.js';
 import { jobDir, type Store } from './layout.js';
@@ -69,7 +70,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   for (let tries = 0; ; tries++) {
     id = input.id ?? newJobId(store.idLength);
     try {
-      await fs.symlink(relative(store.byId, join(incoming, id)), join(store.byId, id));
+      fsc.symlinkSync(relative(store.byId, join(incoming, id)), join(store.byId, id));
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20 || input.id) throw asUnavailable(err);
@@ -78,7 +79,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   const staging = join(incoming, `.${id}.new`);
   const dir = join(incoming, id);
   try {
-    await fs.mkdir(staging, { mode: 0o755 });
+    fsc.mkdirSync(staging, { mode: 0o755 });
     const config: JobConfig = {
       settings: { job_id: id, service: input.service, type: input.type, email: input.email, submitted: new Date().toISOString(), ...input.settings },
       inputs: input.inputs,
@@ -86,9 +87,13 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
     // The staging folder is hidden as a whole, so its files need no temp names: write them,
     // fsync them and the folder in one round, then rename the folder into incoming/.
     const files = [...(input.files ?? []), { name: JOB_FILES.CONFIG, data: encodeJobConfig(config) }];
-    for (const f of files) await fs.writeFile(join(staging, f.name), f.data, { flag: 'wx' });
+    for (const f of files) {
+      const big = typeof f.data !== 'string' && f.data.byteLength > SYNC_WRITE_MAX;
+      if (big) await fs.writeFile(join(staging, f.name), f.data, { flag: 'wx' });
+      else fsc.writeFileSync(join(staging, f.name), f.data, { flag: 'wx' });
+    }
     await Promise.all([fsyncFiles(files.map((f) => join(staging, f.name))), fsyncDir(staging)]);
-    await fs.rename(staging, dir);
+    fsc.renameSync(staging, dir);
     await fsyncDir(incoming);
   } catch (err) {
     await fs.rm(staging, { recursive: true, force: true }).catch(() => {});
@@ -110,10 +115,10 @@ function asUnavailable(err: unknown): unknown {
 export async function findJob(store: Store, id: string): Promise<JobRef | null> {
   if (!isJobId(id)) return null;
   try {
-    const target = join(store.byId, await fs.readlink(join(store.byId, id)));
+    const target = join(store.byId, fsc.readlinkSync(join(store.byId, id)));
     const state = stateOfFolder(store, dirname(target));
     if (state && basename(target) === id) {
-      await fs.stat(target);
+      fsc.statSync(target);
       return { id, state, dir: target };
     }
   } catch {
@@ -122,7 +127,7 @@ export async function findJob(store: Store, id: string): Promise<JobRef | null> 
   for (const state of [...ALL_STATES].reverse()) {
     const dir = jobDir(store, state, id);
     try {
-      await fs.stat(join(dir, JOB_FILES.CONFIG));
+      fsc.statSync(join(dir, JOB_FILES.CONFIG));
       return { id, state, dir };
     } catch {
       /* not here */
@@ -150,7 +155,7 @@ export async function getJob(store: Store, id: string): Promise<Job> {
 
 /** Read a job's config.ini. */
 export async function readJob(ref: JobRef): Promise<Job> {
-  const text = await fs.readFile(join(ref.dir, JOB_FILES.CONFIG), 'utf8');
+  const text = fsc.readFileSync(join(ref.dir, JOB_FILES.CONFIG), 'utf8');
   return { ...ref, config: decodeJobConfig(text) };
 }
 
@@ -196,7 +201,7 @@ export async function moveJob(store: Store, id: string, from: State, to: State, 
   failpoint(`${point}:before`);
   try {
     if (store.dev[from] === store.dev[to]) {
-      await fs.rename(src, dest);
+      fsc.renameSync(src, dest);
       failpoint(`${point}:renamed`);
     } else {
       const staging = join(store.states[to], `.${id}.moving`);
@@ -224,9 +229,9 @@ export async function moveJob(store: Store, id: string, from: State, to: State, 
 export async function pointById(store: Store, id: string, dir: string): Promise<void> {
   const link = join(store.byId, id);
   const tmp = join(store.byId, `.${id}.${process.pid}.lnk`);
-  await fs.unlink(tmp).catch(() => {});
-  await fs.symlink(relative(store.byId, dir), tmp);
-  await fs.rename(tmp, link);
+  fsc.rmSync(tmp, { force: true });
+  fsc.symlinkSync(relative(store.byId, dir), tmp);
+  fsc.renameSync(tmp, link);
 }
 
 /** Delete a job everywhere: its directory (in any state) and its index links. */

@@ -1,4 +1,5 @@
-import { constants, promises as fs } from 'node:fs';
+import * as fsc from 'node:fs';
+import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { encodeArg, JOB_FILES, parseMarker } from './files.js';
 import { fsyncDir, fsyncFiles, isENOENT, writeDurable } from './fsutil.js';
@@ -13,30 +14,35 @@ export interface Markers {
   cancel: { at: number; by: string; mode: 'cancel' | 'fail'; notify: boolean } | null;
 }
 
-async function readMarker(dir: string, name: string): Promise<{ fields: Record<string, string>; mtime: number } | null> {
-  let fh;
+function readMarker(dir: string, name: string): { fields: Record<string, string>; mtime: number } | null {
+  let fd: number;
   try {
-    fh = await fs.open(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = fsc.openSync(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     if (isENOENT(err) || (err as NodeJS.ErrnoException).code === 'ELOOP') return null;
     throw err;
   }
   try {
-    const st = await fh.stat();
+    const st = fsc.fstatSync(fd);
     if (!st.isFile()) return null;
-    return { fields: parseMarker(await fh.readFile('utf8')), mtime: st.mtimeMs };
+    return { fields: parseMarker(fsc.readFileSync(fd, 'utf8')), mtime: st.mtimeMs };
   } finally {
-    await fh.close();
+    fsc.closeSync(fd);
   }
 }
 
 /** Read RUNNING, SUCCESS, ERROR and CANCEL of a job directory. */
 export async function readMarkers(dir: string): Promise<Markers> {
-  // One readdir, then only the markers that are there: most calls find one or none, and
-  // each open costs the event loop more than the whole listing.
-  const present = new Set(await fs.readdir(dir).catch(() => [] as string[]));
-  const read = (name: string) => (present.has(name) ? readMarker(dir, name) : Promise.resolve(null));
-  const [r, s, e, c] = await Promise.all([read(JOB_FILES.RUNNING), read(JOB_FILES.SUCCESS), read(JOB_FILES.ERROR), read(JOB_FILES.CANCEL)]);
+  // One listing of the (small) job folder, then only the markers that are there.
+  let names: string[] = [];
+  try {
+    names = fsc.readdirSync(dir);
+  } catch {
+    /* gone: no markers */
+  }
+  const present = new Set(names);
+  const read = (name: string) => (present.has(name) ? readMarker(dir, name) : null);
+  const [r, s, e, c] = [read(JOB_FILES.RUNNING), read(JOB_FILES.SUCCESS), read(JOB_FILES.ERROR), read(JOB_FILES.CANCEL)];
   return {
     running: r && { pid: Number(r.fields.pid), host: r.fields.host ?? '', attempt: Number(r.fields.attempt ?? 1), started: r.mtime },
     success: s && { ended: s.mtime },
@@ -77,7 +83,7 @@ export async function prepareRun(job: JobRef, argv: string[], attempt: number, e
   // after this returns; config.ini is replaced by rename), and what a power cut undoes is
   // harmless: the job is found again without markers and rerun (at worst with its attempt
   // count one lower). The run slot is not held waiting on the disk.
-  await fs.writeFile(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n');
+  fsc.writeFileSync(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n');
   return updateJobConfig(job, (c) => {
     c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
     delete c.result;
@@ -91,8 +97,15 @@ export async function prepareRun(job: JobRef, argv: string[], attempt: number, e
 export async function clearRunMarkers(dir: string, { keepCancel = false }: { keepCancel?: boolean } = {}): Promise<void> {
   const markers = new Set<string>([JOB_FILES.RUNNING, JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.PROGRESS, ...(keepCancel ? [] : [JOB_FILES.CANCEL]), JOB_FILES.CLUSTER]);
   // One readdir, then unlink only what is there (fs.rm per name costs an lstat each).
-  const present = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => markers.has(n) || /^(SUCCESS|ERROR)\.\d+$/.test(n));
-  await Promise.all(present.map((n) => fs.unlink(join(dir, n)).catch(() => {})));
+  let names: string[] = [];
+  try {
+    names = fsc.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (markers.has(n) || /^(SUCCESS|ERROR)\.\d+$/.test(n)) fsc.rmSync(join(dir, n), { force: true });
+  }
 }
 
 /** Record a request to cancel the job (durable, before anything is killed). */
@@ -113,7 +126,7 @@ export interface Progress {
  * file: a PROGRESS symlinked elsewhere (to a file of the server's) shows nothing.
  */
 export async function readProgress(dir: string): Promise<Progress | null> {
-  const text = await readTailRegular(join(dir, JOB_FILES.PROGRESS), 4096);
+  const text = readTailRegular(join(dir, JOB_FILES.PROGRESS), 4096);
   if (!text) return null;
   const line = text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
   let m = /^(\d+(?:\.\d+)?)%\s*(.*)$/.exec(line);
@@ -124,24 +137,24 @@ export async function readProgress(dir: string): Promise<Progress | null> {
 }
 
 /** The last `max` bytes of a regular file (never through a symlink or from a FIFO), or null. */
-async function readTailRegular(path: string, max: number): Promise<string | null> {
-  let fh;
+export function readTailRegular(path: string, max: number): string | null {
+  let fd: number;
   try {
-    fh = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = fsc.openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return null;
   }
   try {
-    const st = await fh.stat();
+    const st = fsc.fstatSync(fd);
     if (!st.isFile()) return null;
     const len = Math.min(st.size, max);
     const buf = Buffer.alloc(len);
-    const { bytesRead } = await fh.read(buf, 0, len, st.size - len);
+    const bytesRead = fsc.readSync(fd, buf, 0, len, st.size - len);
     return buf.subarray(0, bytesRead).toString('utf8');
   } catch {
     return null;
   } finally {
-    await fh.close();
+    fsc.closeSync(fd);
   }
 }
 
@@ -152,5 +165,9 @@ function clamp(x: number): number {
 /** Append one line to the job's own framework log (best effort). */
 export async function appendJobLog(dir: string, event: string, fields: Record<string, unknown> = {}): Promise<void> {
   const line = JSON.stringify({ t: new Date().toISOString(), event, ...fields }) + '\n';
-  await fs.appendFile(join(dir, JOB_FILES.LOG), line).catch(() => {});
+  try {
+    fsc.appendFileSync(join(dir, JOB_FILES.LOG), line);
+  } catch {
+    /* best effort */
+  }
 }
