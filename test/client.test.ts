@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApiError, createClient } from '../src/client/index.js';
+// Through the package's own export, as a user's script imports it.
+import { ApiError, createClient } from 'jobdir/client';
 import { ROOT, serveForTest, tempDir, writeConfig } from './helpers.js';
 import type { Running } from '../src/cli/serve.js';
 
@@ -41,6 +42,33 @@ describe('the typed client and `jobdir submit` against a real server', () => {
     assert.equal(await (await api.download(id, 'stdout.txt')).text(), 'The answer is: 2.25\n');
     await assert.rejects(api.submit({ x: 'a' }), (e: unknown) => e instanceof ApiError && e.status === 400 && e.code === 'invalid_input' && /whole number/.test(e.fields.x ?? ''));
     await assert.rejects(api.status('bcdfghjkmnpq'), (e: unknown) => e instanceof ApiError && e.status === 404 && e.code === 'not_found');
+  });
+
+  test('`after`: a job waits for another; the status names its parent, the parent lists it; a failed parent fails it', async () => {
+    const api = createClient({ url: svc.url });
+    const first = await api.submit({ type: 'divide', x: 8, y: 2 });
+    const second = await api.submit({ type: 'divide', x: 1, y: 4, after: first.id });
+    const done = await api.wait(second.id, { minDelayMs: 50 });
+    assert.equal(done.state, 'completed');
+    assert.equal(done.parent, first.id);
+    const parent = await api.status(first.id);
+    assert.equal(parent.state, 'completed');
+    assert.deepEqual(parent.children.map((c) => [c.id, c.state]), [[second.id, 'completed']]);
+    // A parent that fails takes the job waiting for it along, naming it.
+    const bad = await api.submit({ type: 'divide', x: 1, y: 0 });
+    // (Should the parent have failed already, the submission itself is refused, naming it.)
+    const waiting = await api.submit({ type: 'divide', x: 3, y: 1, after: bad.id }).catch((e: unknown) => {
+      assert.ok(e instanceof ApiError && e.status === 409 && e.message.includes(bad.id), String(e));
+      return null;
+    });
+    if (waiting) {
+      const failed = await api.wait(waiting.id, { minDelayMs: 50 });
+      assert.equal(failed.state, 'failed');
+      assert.match(failed.failure ?? '', new RegExp(bad.id));
+    }
+    assert.equal((await api.wait(bad.id, { minDelayMs: 50 })).state, 'failed');
+    await assert.rejects(api.submit({ type: 'divide', x: 1, y: 1, after: bad.id }), (e: unknown) => e instanceof ApiError && e.status === 409 && e.message.includes(bad.id));
+    await assert.rejects(api.submit({ type: 'divide', x: 1, y: 1, after: 'bcdfghjkmnpq' }), (e: unknown) => e instanceof ApiError && e.status === 400 && /after/.test(Object.keys(e.fields).join()));
   });
 
   test('`jobdir submit --url … x=… y=… --wait` prints the id, waits and downloads the results', async () => {

@@ -26,6 +26,10 @@ export interface JobStatus {
   result?: string | null;
   files: { name: string; size: number; url: string }[];
   links: { self: string; results: string; cancel?: string };
+  /** The job that started this one (or that it waits for, when submitted with `after`). */
+  parent: string | null;
+  /** The jobs this one started, in order (`expired`: deleted since). */
+  children: { id: string; type: string; state: JobState | 'expired'; links: { self: string; results: string } }[];
 }
 
 /** POST /api/jobs. */
@@ -66,7 +70,10 @@ export interface FileInput {
   data: Uint8Array | Blob;
 }
 
-/** What a submission may carry: `type`, `email`, and the job type's parameters. */
+/**
+ * What a submission may carry: `type`, `email`, the job type's parameters, and `after`
+ * (a job id: the new job waits for that job to complete, and fails if it fails).
+ */
 export type Submission = Record<string, string | number | boolean | FileInput>;
 
 /** An error answer of the API: its HTTP status, stable code and message (and per-field messages). */
