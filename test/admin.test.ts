@@ -126,6 +126,9 @@ describe('after a simulated reboot', () => {
     await kill9(b, stateFile);
     for (const [id, pid] of await scanWrappers()) if (sleepers.includes(id) || id === quick) process.kill(-pid, 'SIGKILL');
     await waitFor(async () => { const w = await scanWrappers(); return sleepers.every((id) => !w.has(id)); }, 10_000);
+    // Wrappers write markers in place: one killed mid-write leaves an empty or torn one, which is no marker.
+    await fs.writeFile(join(dir, 'jobs/running', sleepers[0]!, 'SUCCESS'), '');
+    await fs.writeFile(join(dir, 'jobs/running', sleepers[1]!, 'SUCCESS'), 'exit=0');
     const first = await jobdir(cfg, 'restart-unfinished');
     assert.equal(first.code, 0, first.err);
     for (const id of sleepers) assert.match(first.out, new RegExp(`${id}: queued again \\(was running`));

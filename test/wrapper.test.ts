@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { WRAPPER } from '../src/runners/index.js';
 import { createLauncher } from '../src/runners/launcher.js';
 import { encodeArg } from '../src/store/files.js';
+import { hasEnded, readMarkers } from '../src/store/run.js';
 import { tempDir, waitFor } from './helpers.js';
 
 /** A job dir with `argv`; run the wrapper on it (env added), resolve with its exit code. */
@@ -29,6 +30,26 @@ describe('the POSIX sh wrapper', () => {
     assert.deepEqual(out.split('\0').slice(0, -1), args);
     assert.equal(existsSync(canary), false);
     assert.match((await read('SUCCESS'))!, /^exit=0$/m);
+  });
+
+  test('markers end with a newline; one still being written (empty, or without its last newline) is not read as a marker', async () => {
+    const ok = await runWrapper(['true']);
+    const fail = await runWrapper(['false']);
+    for (const text of [await ok.read('RUNNING'), await ok.read('SUCCESS'), await fail.read('ERROR')]) assert.match(text!, /\n$/);
+    assert.deepEqual((await fs.readdir(ok.dir)).sort(), ['RUNNING', 'SUCCESS', 'argv', 'stderr.txt', 'stdout.txt'], 'no temp files left');
+    const dir = join(tempDir('jobdir-mark-'), 'bcdfghjkmnpq');
+    await fs.mkdir(dir);
+    await fs.writeFile(join(dir, 'SUCCESS'), '');
+    await fs.writeFile(join(dir, 'RUNNING'), 'pid=1\nhost=h');
+    let m = await readMarkers(dir);
+    assert.equal(m.success, null, 'an empty SUCCESS is not an end');
+    assert.equal(m.running, null, 'a torn RUNNING is not a start');
+    assert.equal(hasEnded(m), false);
+    await fs.writeFile(join(dir, 'SUCCESS'), 'exit=0\nended=1\n');
+    await fs.appendFile(join(dir, 'RUNNING'), '\nattempt=3\n');
+    m = await readMarkers(dir);
+    assert.ok(m.success, 'the finished SUCCESS is read');
+    assert.equal(m.running?.attempt, 3);
   });
 
   test('RUNNING records pid, host and attempt; the program sees its job dir, id and progress file', async () => {

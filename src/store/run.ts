@@ -25,7 +25,11 @@ function readMarker(dir: string, name: string): { fields: Record<string, string>
   try {
     const st = fsc.fstatSync(fd);
     if (!st.isFile()) return null;
-    return { fields: parseMarker(fsc.readFileSync(fd, 'utf8')), mtime: st.mtimeMs };
+    // The wrapper writes a marker in place with one write; until its final newline is
+    // there (an instant, or never when the wrapper died mid-write) it is not a marker yet.
+    const text = fsc.readFileSync(fd, 'utf8');
+    if (!text.endsWith('\n')) return null;
+    return { fields: parseMarker(text), mtime: st.mtimeMs };
   } finally {
     fsc.closeSync(fd);
   }
