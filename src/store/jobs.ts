@@ -137,6 +137,17 @@ export async function findJob(store: Store, id: string): Promise<JobRef | null> 
 }
 
 /**
+ * Job `id` if it is in `state` now (one stat: each state has its own folder), else null.
+ * What the backend asks before each step; findJob would follow by-id, which is re-pointed
+ * only at the ends of the run, and probe up to eight folders on the way.
+ */
+export function findJobIn(store: Store, id: string, state: State): JobRef | null {
+  if (!isJobId(id)) return null;
+  const dir = jobDir(store, state, id);
+  return fsc.statSync(join(dir, JOB_FILES.CONFIG), { throwIfNoEntry: false }) ? { id, state, dir } : null;
+}
+
+/**
  * Like findJob, but a string that is not an id costs the same lookups as an unknown id
  * (a decoy id no job can have is probed), so the time a miss takes says nothing.
  */

@@ -1,0 +1,63 @@
+import type { Config } from '../config/index.js';
+import { messageOf } from '../errors.js';
+import type { Log } from '../log.js';
+import type { Mailer } from '../mail/queue.js';
+import type { Runner, runnerRegistry } from '../runners/index.js';
+import type { Scheduler } from '../scheduler/index.js';
+import type { Service } from '../service/types.js';
+import type { State } from '../states.js';
+import { findJobIn, type Job, type JobRef, type Store } from '../store/index.js';
+import type { clusterTracker } from './cluster.js';
+import type { keyedLock } from './lock.js';
+
+/**
+ * What the backend's steps share: the configuration, the store, the scheduler, the
+ * per-job lock and the runners. The steps (launch.ts, finish.ts, children.ts) are
+ * functions of it; backend.ts makes one and drives them.
+ */
+export interface Core {
+  cfg: Config;
+  service: Service;
+  store: Store;
+  log: Log;
+  hookTimeoutMs: number;
+  /** false: never start a job (restart-unfinished, admin tools): only finish and requeue. */
+  launching: boolean;
+  myJobsUrl?: (email: string) => string;
+  scheduler: Scheduler;
+  mailer: Mailer;
+  lock: ReturnType<typeof keyedLock>;
+  runners: ReturnType<typeof runnerRegistry>;
+  cluster: ReturnType<typeof clusterTracker>;
+  /** Jobs whose runner reports the end itself (local): chokidar skips their folders. */
+  selfWatched: Set<string>;
+  /** Set once the backend stops: no more launches. */
+  stopped: boolean;
+  /** Start queued jobs while the limits allow. */
+  pump(): void;
+}
+
+/** Run `p`, logging (not throwing) its failure: one job's trouble never stops the backend. */
+export function safely(core: Core, what: string, id: string, p: Promise<unknown>): Promise<unknown> {
+  return p.catch((err) => core.log('step_failed', { step: what, job: id, error: messageOf(err) }));
+}
+
+/** Job `id` if it is in `state` now. */
+export async function here(core: Core, id: string, state: State): Promise<JobRef | null> {
+  return findJobIn(core.store, id, state);
+}
+
+/** The `[job NAME]` section of a job type, if any. */
+export function typeCfg(core: Core, type: string): Config['jobs'][string] | undefined {
+  return core.cfg.jobs[type];
+}
+
+/** The runner a job was started with (or its type's, or local). */
+export function runnerFor(core: Core, job: Job): Runner {
+  return core.runners((job.config.run?.runner as Runner['kind']) ?? typeCfg(core, job.config.settings?.type ?? '')?.runner ?? 'local');
+}
+
+/** The results page of a job. */
+export function resultsUrl(core: Core, id: string): string {
+  return `${core.cfg.general.urltop}/jobs/${id}`;
+}
