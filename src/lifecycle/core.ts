@@ -43,18 +43,13 @@ export function safely(core: Core, what: string, id: string, p: Promise<unknown>
 }
 
 /** Job `id` if it is in `state` now. */
-export async function here(core: Core, id: string, state: State): Promise<JobRef | null> {
+export function here(core: Core, id: string, state: State): JobRef | null {
   return findJobIn(core.store, id, state);
-}
-
-/** The `[job NAME]` section of a job type, if any. */
-export function typeCfg(core: Core, type: string): Config['jobs'][string] | undefined {
-  return core.cfg.jobs[type];
 }
 
 /** The runner a job was started with (or its type's, or local). */
 export function runnerFor(core: Core, job: Job): Runner {
-  return core.runners((job.config.run?.runner as Runner['kind']) ?? typeCfg(core, job.config.settings?.type ?? '')?.runner ?? 'local');
+  return core.runners((job.config.run?.runner as Runner['kind']) ?? core.cfg.jobs[job.config.settings?.type ?? '']?.runner ?? 'local');
 }
 
 /** The results page of a job. */

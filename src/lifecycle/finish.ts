@@ -9,7 +9,7 @@ import {
 import { childrenOf, childStates, ensureChildren, waitsOn } from '../store/deps.js';
 import { admitChild, startChildren, wakeRelatives } from './children.js';
 import { jobOutcome, MAX_RERUNS, readTail, runHook, typeOfJob } from './context.js';
-import { type Core, resultsUrl, typeCfg } from './core.js';
+import { type Core, resultsUrl } from './core.js';
 import { childResults, followOnRequests } from './deps.js';
 import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
 
@@ -40,7 +40,7 @@ export async function postprocess(core: Core, ref: JobRef): Promise<void> {
   let failure: Failure | null = job.config.result?.failure_kind
     ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' }
     : job.config.run?.skipped === 'true' ? null
-    : describeRunEnd(await readMarkers(ref.dir), await readTail(ref.dir, JOB_FILES.STDERR), typeCfg(core, job.config.settings?.type ?? '')?.timeLimitMs ?? null);
+    : describeRunEnd(await readMarkers(ref.dir), await readTail(ref.dir, JOB_FILES.STDERR), cfg.jobs[job.config.settings?.type ?? '']?.timeLimitMs ?? null);
   if (!type?.postprocess && !failure && job.config.children) {
     // No hook to judge the children: a child it waited for that failed fails the parent.
     const bad = (await childResults(store, service, job)).find((c) => !c.ok && childrenOf(job.config).some((r) => r.id === c.id && r.mode === 'wait'));
@@ -98,7 +98,7 @@ export async function finalize(core: Core, ref: JobRef): Promise<void> {
       failure = { kind: 'technical', message: `The finalize step failed: ${messageOf(err)}` };
     }
   }
-  if (!failure && typeCfg(core, job.config.settings?.type ?? '')?.followOn.length) {
+  if (!failure && cfg.jobs[job.config.settings?.type ?? '']?.followOn.length) {
     try {
       await startChildren(core, ref, job, 'follow', followOnRequests(cfg, service, job));
       job = await readJob(ref);

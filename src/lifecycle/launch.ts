@@ -6,7 +6,7 @@ import { STATES } from '../states.js';
 import { appendJobLog, findJob, hasEnded, type JobRef, moveJob, prepareRun, readJob, readMarkers, updateJobConfig } from '../store/index.js';
 import { startChildren } from './children.js';
 import { jobContext, runHook, typeOfJob } from './context.js';
-import { type Core, here, runnerFor, safely, typeCfg } from './core.js';
+import { type Core, here, runnerFor, safely } from './core.js';
 import { cancelFailure, type Failure } from './failure.js';
 import { postprocess, toFinalizing } from './finish.js';
 
@@ -62,7 +62,7 @@ export async function launch(core: Core, q: QueuedJob): Promise<void> {
       return postprocess(core, await moveJob(store, q.id, STATES.PREPROCESSING, STATES.POSTPROCESSING, { durable: false }));
     }
     if (argv.length === 0 || argv.some((a) => typeof a !== 'string')) throw new Error('run() must return a non-empty list of strings');
-    const tc = typeCfg(core, type.name);
+    const tc = core.cfg.jobs[type.name];
     const runnerOptions = { ...tc?.runnerOptions, ...(Array.isArray(spec) ? {} : spec.runnerOptions) };
     const kind = (Array.isArray(spec) ? undefined : spec.runner) ?? tc?.runner ?? 'local';
     if (kind === 'local') core.selfWatched.add(q.id);

@@ -19,7 +19,7 @@ const fsyncFd = promisify(fsc.fsync);
 const writeFd = promisify(fsc.writeFile);
 
 /** Bigger writes than this go through the thread pool (an upload must not stall the loop). */
-export const SYNC_WRITE_MAX = 64 * 1024;
+const SYNC_WRITE_MAX = 64 * 1024;
 
 let seq = 0;
 /** A temp name in the same folder as `path`, hidden from readers by its leading dot. */
@@ -65,6 +65,16 @@ export async function writeAllFd(fd: number, content: string | Uint8Array): Prom
     return;
   }
   await writeFd(fd, buf);
+}
+
+/** Create `path` (it must not exist) holding `content`; no fsync (the caller makes it durable). */
+export async function writeNewFile(path: string, content: string | Uint8Array): Promise<void> {
+  const fd = fsc.openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_TRUNC);
+  try {
+    await writeAllFd(fd, content);
+  } finally {
+    fsc.closeSync(fd);
+  }
 }
 
 /**

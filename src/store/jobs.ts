@@ -6,7 +6,7 @@ import { decode, encode } from 'ini';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { ALL_STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
-import { copyTreeDurable, fsyncDir, fsyncFiles, isENOENT, isNoSpace, SYNC_WRITE_MAX, writeDurable } from './fsutil.js';
+import { copyTreeDurable, fsyncDir, fsyncFiles, isENOENT, isNoSpace, writeDurable, writeNewFile } from './fsutil.js';
 import { isJobId, newJobId } from './ids.js';
 import { addUserIndex } from './indexes.js';
 import { jobDir, type Store } from './layout.js';
@@ -87,11 +87,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
     // The staging folder is hidden as a whole, so its files need no temp names: write them,
     // fsync them and the folder in one round, then rename the folder into incoming/.
     const files = [...(input.files ?? []), { name: JOB_FILES.CONFIG, data: encodeJobConfig(config) }];
-    for (const f of files) {
-      const big = typeof f.data !== 'string' && f.data.byteLength > SYNC_WRITE_MAX;
-      if (big) await fs.writeFile(join(staging, f.name), f.data, { flag: 'wx' });
-      else fsc.writeFileSync(join(staging, f.name), f.data, { flag: 'wx' });
-    }
+    for (const f of files) await writeNewFile(join(staging, f.name), f.data);
     await Promise.all([fsyncFiles(files.map((f) => join(staging, f.name))), fsyncDir(staging)]);
     fsc.renameSync(staging, dir);
     await fsyncDir(incoming);

@@ -14,37 +14,48 @@ export interface Markers {
   cancel: { at: number; by: string; mode: 'cancel' | 'fail'; notify: boolean } | null;
 }
 
-function readMarker(dir: string, name: string): { fields: Record<string, string>; mtime: number } | null {
+/**
+ * `fn` on `path` opened read-only if it is a regular file (never through a symlink, never
+ * from a FIFO); null when it is absent, a symlink or not a regular file.
+ */
+function withRegularFile<T>(path: string, fn: (fd: number, st: fsc.Stats) => T): T | null {
   let fd: number;
   try {
-    fd = fsc.openSync(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = fsc.openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     if (isENOENT(err) || (err as NodeJS.ErrnoException).code === 'ELOOP') return null;
     throw err;
   }
   try {
     const st = fsc.fstatSync(fd);
-    if (!st.isFile()) return null;
-    // The wrapper writes a marker in place with one write; until its final newline is
-    // there (an instant, or never when the wrapper died mid-write) it is not a marker yet.
-    const text = fsc.readFileSync(fd, 'utf8');
-    if (!text.endsWith('\n')) return null;
-    return { fields: parseMarker(text), mtime: st.mtimeMs };
+    return st.isFile() ? fn(fd, st) : null;
   } finally {
     fsc.closeSync(fd);
   }
 }
 
+/** The names in a (small) job folder; none when it is gone. */
+function namesIn(dir: string): string[] {
+  try {
+    return fsc.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function readMarker(dir: string, name: string): { fields: Record<string, string>; mtime: number } | null {
+  return withRegularFile(join(dir, name), (fd, st) => {
+    // The wrapper writes a marker in place with one write; until its final newline is
+    // there (an instant, or never when the wrapper died mid-write) it is not a marker yet.
+    const text = fsc.readFileSync(fd, 'utf8');
+    return text.endsWith('\n') ? { fields: parseMarker(text), mtime: st.mtimeMs } : null;
+  });
+}
+
 /** Read RUNNING, SUCCESS, ERROR and CANCEL of a job directory. */
 export async function readMarkers(dir: string): Promise<Markers> {
   // One listing of the (small) job folder, then only the markers that are there.
-  let names: string[] = [];
-  try {
-    names = fsc.readdirSync(dir);
-  } catch {
-    /* gone: no markers */
-  }
-  const present = new Set(names);
+  const present = new Set(namesIn(dir));
   const read = (name: string) => (present.has(name) ? readMarker(dir, name) : null);
   const [r, s, e, c] = [read(JOB_FILES.RUNNING), read(JOB_FILES.SUCCESS), read(JOB_FILES.ERROR), read(JOB_FILES.CANCEL)];
   return {
@@ -63,15 +74,6 @@ export async function readMarkers(dir: string): Promise<Markers> {
 /** True when the wrapper has left SUCCESS or ERROR. */
 export function hasEnded(m: Markers): boolean {
   return m.success !== null || m.error !== null;
-}
-
-/**
- * Make a job's end markers and outputs durable (fsync them and the job directory) before
- * the backend acts on them: the wrapper does not fsync, to save forks.
- */
-export async function syncJobOutputs(dir: string): Promise<void> {
-  await fsyncFiles(JOB_OUTPUTS.map((n) => join(dir, n)));
-  await fsyncDir(dir);
 }
 
 /** The files the wrapper leaves that must be durable before a job is finished. */
@@ -101,13 +103,7 @@ export async function prepareRun(job: JobRef, argv: string[], attempt: number, e
 export async function clearRunMarkers(dir: string, { keepCancel = false }: { keepCancel?: boolean } = {}): Promise<void> {
   const markers = new Set<string>([JOB_FILES.RUNNING, JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.PROGRESS, ...(keepCancel ? [] : [JOB_FILES.CANCEL]), JOB_FILES.CLUSTER]);
   // One readdir, then unlink only what is there (fs.rm per name costs an lstat each).
-  let names: string[] = [];
-  try {
-    names = fsc.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
+  for (const n of namesIn(dir)) {
     if (markers.has(n) || /^(SUCCESS|ERROR)\.\d+$/.test(n)) fsc.rmSync(join(dir, n), { force: true });
   }
 }
@@ -142,23 +138,15 @@ export async function readProgress(dir: string): Promise<Progress | null> {
 
 /** The last `max` bytes of a regular file (never through a symlink or from a FIFO), or null. */
 export function readTailRegular(path: string, max: number): string | null {
-  let fd: number;
   try {
-    fd = fsc.openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    return withRegularFile(path, (fd, st) => {
+      const len = Math.min(st.size, max);
+      const buf = Buffer.alloc(len);
+      const bytesRead = fsc.readSync(fd, buf, 0, len, st.size - len);
+      return buf.subarray(0, bytesRead).toString('utf8');
+    });
   } catch {
     return null;
-  }
-  try {
-    const st = fsc.fstatSync(fd);
-    if (!st.isFile()) return null;
-    const len = Math.min(st.size, max);
-    const buf = Buffer.alloc(len);
-    const bytesRead = fsc.readSync(fd, buf, 0, len, st.size - len);
-    return buf.subarray(0, bytesRead).toString('utf8');
-  } catch {
-    return null;
-  } finally {
-    fsc.closeSync(fd);
   }
 }
 
