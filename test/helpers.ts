@@ -2,7 +2,7 @@
  * Test helpers: a fresh data root per test, a config written for it, a real SMTP
  * receiver, a real listening server, and waiting on the filesystem. No mocks.
  */
-import { mkdtempSync, promises as fs } from 'node:fs';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +18,26 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SLOWDIV = join(ROOT, 'src/services/slowdiv/index.ts');
 export const FIXTURE_SERVICE = join(ROOT, 'test/fixtures/service.ts');
 
-/** A fresh temporary folder. */
+const madeDirs: string[] = [];
+process.once('exit', () => {
+  if (process.env.JOBDIR_KEEP_TEMP) return;
+  for (const dir of madeDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      /* a wrapper still writing there; the OS cleans /tmp */
+    }
+  }
+});
+
+/**
+ * A fresh temporary folder, removed when this process exits (a full run made ~3,000
+ * of them, 1.5 GB); JOBDIR_KEEP_TEMP=1 keeps them to look into after a failure.
+ */
 export function tempDir(prefix = 'jobdir-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
 }
 
 /**

@@ -107,6 +107,28 @@ describe('hostile input against a real server', () => {
     assert.equal(await byId(), n);
   });
 
+  test('a form body sent without a length (chunked) is held to the same limit; under it, a repeated field keeps its last value', async () => {
+    const page = await fetch(`${svc.url}/`);
+    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
+    const chunked = (text: string) => fetch(`${svc.url}/jobs`, {
+      method: 'POST', redirect: 'manual', duplex: 'half',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new ReadableStream({ start(c) { for (let i = 0; i < text.length; i += 1000) c.enqueue(new TextEncoder().encode(text.slice(i, i + 1000))); c.close(); } }),
+    } as RequestInit);
+    const n = await byId();
+    const big = await chunked(`csrf=${csrf}&type=echo&text=${'x'.repeat(100_000)}`);
+    assert.equal(big.status, 413);
+    assert.match(await big.text(), /larger than this service accepts/);
+    assert.equal(await byId(), n);
+    const ok = await chunked(`csrf=${csrf}&type=echo&text=first&__proto__=x&text=sec%6Fnd+one`);
+    assert.equal(ok.status, 303, await ok.text());
+    const id = /\/jobs\/([a-z]+)$/.exec(ok.headers.get('location') ?? '')![1]!;
+    await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed');
+    const config = await fs.readFile(join(root, 'jobs/completed', id, 'config.ini'), 'utf8');
+    assert.match(config, /^text = second one$/m);
+  });
+
   test('uploads over a field\'s limit or of the wrong type are refused per field; a good one is stored under a safe name', async () => {
     const send = async (name: string, bytes: number) => {
       const fd = new FormData();

@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { startService } from '../../src/cli/serve.js';
 import { silentLog } from '../../src/log.js';
 import { FIXTURE_SERVICE, tempDir, writeConfig } from '../../test/helpers.js';
+import { fileCreateCost, launcherDelta, launcherTicks, machineTicks, TICK_MS, wrapperPathRate } from './machine.js';
 import { figure, pct } from './util.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
@@ -124,20 +125,28 @@ export default async function (): Promise<void> {
   // Throughput: JOBS jobs submitted at once by 8 clients, until the last is completed.
   const plainBefore = await plainNodeSpawnRate(JOBS);
   const rawBefore = await rawSpawnRate(JOBS);
+  const wrapBefore = await wrapperPathRate(root, JOBS, CONCURRENCY);
+  const createBefore = fileCreateCost(root);
   // The 8 clients run in a process of their own, as real clients do (in this process
   // they would take the server's event loop for themselves).
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
+  const m0 = machineTicks();
+  const l0 = launcherTicks();
   const elu0 = performance.eventLoopUtilization();
   const sent = JSON.parse(await runSubmitter(svc.url, cookie, csrf, JOBS, 8)) as [string, number][];
   for (const [id, t] of sent) submitted.set(id, t);
   await waitCompleted(LAT + JOBS, t0);
   const cpu = process.cpuUsage(cpu0);
+  const m1 = machineTicks();
+  const l1 = launcherTicks();
   const elu = performance.eventLoopUtilization(elu0).utilization;
   const burst = await timesOf([...submitted.keys()]);
   const rate = JOBS / ((burst.lastDone - t0) / 1000);
+  const createAfter = fileCreateCost(root);
   const rawAfter = await rawSpawnRate(JOBS);
   const plainAfter = await plainNodeSpawnRate(JOBS);
+  const wrapAfter = await wrapperPathRate(root, JOBS, CONCURRENCY);
   const raw = (rawBefore + rawAfter) / 2;
   const plain = (plainBefore + plainAfter) / 2;
   await svc.close();
@@ -156,5 +165,13 @@ export default async function (): Promise<void> {
   figure('  server CPU per job during the burst', (cpu.user + cpu.system) / 1000 / JOBS, 'ms', `(user ${(cpu.user / 1000 / JOBS).toFixed(2)}, system ${(cpu.system / 1000 / JOBS).toFixed(2)}; all threads of the web + backend process; event loop busy ${(elu * 100).toFixed(0)}% of the time)`);
   figure('Node alone spawning /bin/true (baseline)', plain, 'jobs/s', `(a fresh node process; before ${plainBefore.toFixed(0)}, after ${plainAfter.toFixed(0)})`);
   figure('  same loop inside this bench process', raw, 'jobs/s', `(before ${rawBefore.toFixed(0)}, after ${rawAfter.toFixed(0)}; a large process forks slower)`);
+  const perJob = (ticks: number) => (ticks * TICK_MS) / JOBS;
+  const serverMs = (cpu.user + cpu.system) / 1000 / JOBS;
+  const wrapMs = perJob(launcherDelta(l0, l1));
+  const machineMs = perJob(m1.busy - m0.busy);
+  figure('  whole machine CPU per job during the burst', machineMs, 'ms', `(server ${serverMs.toFixed(1)}, launcher + wrappers + programs ${wrapMs.toFixed(1)}, the rest ${(machineMs - serverMs - wrapMs).toFixed(1)}: clients, kernel threads, neighbours; idle ${perJob(m1.idle - m0.idle).toFixed(1)})`);
+  figure('  creating one small file in the data root', (createBefore + createAfter) / 2, 'µs CPU', `(before ${createBefore}, after ${createAfter}; a job creates ~12 files, links and folders)`);
+  const wrap = (wrapBefore.rate + wrapAfter.rate) / 2;
+  figure('launcher + wrapper alone, no server (ceiling)', wrap, 'jobs/s', `ratio ${(wrap / plain).toFixed(2)} of Node alone; ${((wrapBefore.coreMs + wrapAfter.coreMs) / 2).toFixed(1)} machine core-ms per job`);
   figure(`jobdir throughput, ${JOBS} jobs by 8 HTTP clients (own process)`, rate, 'jobs/s', `ratio ${(rate / plain).toFixed(2)} of Node alone (target ≥ 0.3); ${(rate / raw).toFixed(2)} of the in-process loop`);
 }

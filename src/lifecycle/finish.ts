@@ -32,7 +32,7 @@ export async function postprocess(core: Core, ref: JobRef): Promise<void> {
       (await ensureChildren(store, job, service.name, (id, fn) => core.lock.run(id, fn))).forEach((id) => admitChild(core, id));
       kids = await childStates(store, job.config);
     }
-    if (waitsOn(kids)) return void appendJobLog(ref.dir, 'waiting_for_children');
+    if (waitsOn(kids)) return appendJobLog(ref.dir, 'waiting_for_children');
     // Cancelled while it waited: its children were stopped; it ends cancelled, without its hook.
     const stop = (await readMarkers(ref.dir)).cancel;
     if (stop) return toFinalizing(core, ref, STATES.POSTPROCESSING, cancelFailure(stop));

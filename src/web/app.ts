@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config/index.js';
@@ -11,6 +10,7 @@ import { maxSubmissionBytes, type Upload, validateSubmission } from '../service/
 import { STATES } from '../states.js';
 import { createJob, getJob, isJobId, openResultFile, type Store } from '../store/index.js';
 import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
+import { limitBody, readForm } from './body.js';
 import { fileResponse } from './download.js';
 import { jobView } from './view.js';
 import { createJobCache } from './job-cache.js';
@@ -99,22 +99,20 @@ export function createApp(o: WebOptions): Hono {
 
   app.get('/', (c) => showForm(c, c.req.query('type'), {}, {}, 200));
 
-  app.post('/jobs', bodyLimit({ maxSize: o.maxBodyBytes ?? Math.min(cfg.web.maxBodyBytes, maxSubmissionBytes(service)), onError: (c) => {
+  app.post('/jobs', limitBody({ maxSize: o.maxBodyBytes ?? Math.min(cfg.web.maxBodyBytes, maxSubmissionBytes(service)), onError: (c) => {
     // The rest of the body is never read: tell the client not to reuse this connection.
     c.header('Connection', 'close');
     return c.html(errorPage(frame, 413, 'The submission is larger than this service accepts, so nothing was kept.', 'Make the uploaded files smaller and try again.'), 413);
   } }), async (c) => {
-    let body: Record<string, string | File | (string | File)[]>;
+    let body: Record<string, string | File>;
     try {
-      body = await c.req.parseBody({ all: true });
+      body = await readForm(c);
     } catch {
       throw new InputError({ form: 'the request body could not be read as a form' });
     }
     const raw: Record<string, string | Upload> = {};
     const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(body)) {
-      const one = Array.isArray(v) ? v[v.length - 1] : v;
-      if (one === undefined) continue;
+    for (const [k, one] of Object.entries(body)) {
       if (typeof one === 'string') {
         raw[k] = one;
         if (one.length <= 10_000) values[k] = one;

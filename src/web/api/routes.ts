@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../../config/index.js';
 import { InputError, JobdirError, NotFoundError, UnavailableError } from '../../errors.js';
 import type { Log } from '../../log.js';
@@ -11,6 +10,7 @@ import { checkEmail, type Upload, validateSubmission } from '../../service/valid
 import { STATES } from '../../states.js';
 import { findJob, getJob, isJobId, type Job, listUserJobs, openResultFile, readJob, type Store } from '../../store/index.js';
 import { myJobsMail } from '../../../templates/my-jobs.js';
+import { limitBody, readForm } from '../body.js';
 import { fileResponse } from '../download.js';
 import { UnauthorizedError } from '../security/admin-auth.js';
 import type { Guards } from '../security/guards.js';
@@ -87,7 +87,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
   const { cfg, service, store } = o;
   const jobUrl = (id: string) => `/api/jobs/${id}`;
   const links = (id: string, cancellable = false) => ({ self: jobUrl(id), results: `/jobs/${id}`, ...(cancellable ? { cancel: `${jobUrl(id)}/cancel` } : {}) });
-  const limitBody = bodyLimit({ maxSize: cfg.web.maxBodyBytes, onError: () => { throw new TooLargeError('The submission is larger than this service accepts, so nothing was kept. Make the uploaded files smaller and try again.'); } });
+  const limitRequestBody = limitBody({ maxSize: cfg.web.maxBodyBytes, onError: () => { throw new TooLargeError('The submission is larger than this service accepts, so nothing was kept. Make the uploaded files smaller and try again.'); } });
 
   const status = async (job: Job) => {
     const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
@@ -138,7 +138,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       summary: 'Submit a job',
       description: 'JSON for parameters only, multipart/form-data when files are uploaded (the same fields as the HTML form). Validated exactly like the form; answers 201 with a Location header once the job is durable.',
       body: { json: submitSchema(service), form: submitSchema(service) },
-      middleware: [o.guards.submitLimit, limitBody],
+      middleware: [o.guards.submitLimit, limitRequestBody],
       responses: { 201: { description: 'Created; Location names the status URL', schema: JobCreated }, ...errors(400, 413, 415, 429, 503) },
       handle: async (c, { body: { after, ...body } }) => {
         const valid = validateSubmission(service, body);
@@ -287,15 +287,13 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
       if (Object.keys(bad).length) throw new InputError(bad);
       body = Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
     } else if ((type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') && r.body.form) {
-      let form: Record<string, string | File | (string | File)[]>;
+      let form: Record<string, string | File>;
       try {
-        form = await c.req.parseBody({ all: true });
+        form = await readForm(c);
       } catch {
         throw new InputError({ body: 'could not be read as a form' });
       }
-      for (const [k, v] of Object.entries(form)) {
-        const one = Array.isArray(v) ? v[v.length - 1] : v;
-        if (one === undefined) continue;
+      for (const [k, one] of Object.entries(form)) {
         body[k] = typeof one === 'string' ? one : { filename: one.name, type: one.type, data: new Uint8Array(await one.arrayBuffer()) };
       }
     } else {

@@ -1,0 +1,91 @@
+/**
+ * What the machine spent, for the spine bench: whole-machine CPU from /proc/stat, the
+ * local launcher's and its wrappers' CPU, the kernel's price of creating a file in the
+ * data root (it moved between ~35 µs and ~900 µs of system CPU within one hour on these
+ * VMs, and a job creates about a dozen), and the launcher + wrapper path alone. These let
+ * a reader tell the state of the machine from the state of the code.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLauncher } from '../../src/runners/launcher.js';
+import { WRAPPER } from '../../src/runners/local.js';
+
+/** Busy and idle clock ticks of the whole machine since boot. */
+export function machineTicks(): { busy: number; idle: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const idle = f[3]! + f[4]!;
+  return { busy: f.reduce((a, b) => a + b, 0) - idle, idle };
+}
+
+/**
+ * Clock ticks (user + system, its own and its reaped children's) of each launcher sh that
+ * `parent` started, by pid: subtract two of these (pid by pid) for what they spent between.
+ */
+export function launcherTicks(parent = process.pid): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('jobdir-launcher.sh')) continue;
+      const raw = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ').map(Number);
+      if (f[1] === parent) out.set(Number(name), f[11]! + f[12]! + f[13]! + f[14]!);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Ticks the launchers of `after` spent since `before`. */
+export function launcherDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, ticks] of after) sum += ticks - (before.get(pid) ?? 0);
+  return sum;
+}
+
+/** Milliseconds per clock tick (USER_HZ is 100 on Linux). */
+export const TICK_MS = 10;
+
+/** Median system + user CPU (µs) of creating one small file in a fresh folder under `root`. */
+export function fileCreateCost(root: string, n = 300): number {
+  const dir = mkdtempSync(join(root, 'probe-'));
+  const costs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c0 = process.cpuUsage();
+    writeFileSync(join(dir, `f${i}`), 'x'.repeat(100));
+    const c = process.cpuUsage(c0);
+    costs.push(c.user + c.system);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return costs.sort((a, b) => a - b)[n >> 1]!;
+}
+
+/**
+ * The local launcher and wrapper alone, no server: `n` job folders made beforehand, each
+ * running /bin/true, `concurrency` at once. Jobs/s and machine core-ms per job.
+ */
+export async function wrapperPathRate(root: string, n: number, concurrency: number): Promise<{ rate: number; coreMs: number }> {
+  const base = mkdtempSync(join(root, 'wrap-'));
+  for (let i = 0; i < n; i++) {
+    mkdirSync(join(base, `j${i}`));
+    writeFileSync(join(base, `j${i}`, 'argv'), '/bin/true\n');
+  }
+  const launcher = createLauncher(WRAPPER);
+  const keep = setInterval(() => {}, 1000); // the launcher's pipes are unref'd
+  const m0 = machineTicks();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      const i = next++;
+      await new Promise<void>((resolve) => launcher.launch(join(base, `j${i}`), 1, 0, 1, resolve));
+    }
+  }));
+  const secs = (performance.now() - t0) / 1000;
+  const m1 = machineTicks();
+  clearInterval(keep);
+  launcher.close();
+  rmSync(base, { recursive: true, force: true });
+  return { rate: n / secs, coreMs: ((m1.busy - m0.busy) * TICK_MS) / n };
+}
