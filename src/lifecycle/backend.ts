@@ -10,7 +10,7 @@ import {
   cleanStaging, findJob, JOB_FILES, listState, type Markers, moveJob, readJob, readMarkers, rebuildIndexes, type Store, writeCancel,
 } from '../store/index.js';
 import { childrenOf, childStates, unfinishedWaited } from '../store/deps.js';
-import { watchJobs } from '../watcher/index.js';
+import { type JobWatcher, watchJobs } from '../watcher/index.js';
 import { type Log, silentLog } from '../log.js';
 import { startChildren, queueFromDisk } from './children.js';
 import { clusterTracker } from './cluster.js';
@@ -84,13 +84,18 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     mailer: createMailer(store, cfg, log),
     lock: keyedLock(),
     runners: runnerRegistry(cfg, (dirs) => {
-      for (const d of dirs) orphans.add(basename(d));
+      for (const d of dirs) {
+        orphans.add(basename(d));
+        core.selfWatched.delete(basename(d));
+        core.runWatch.watch(basename(d));
+      }
       log('launcher_lost', { jobs: dirs.length });
       orphanTimer ??= setInterval(pollOrphans, 1000);
       orphanTimer.unref();
     }),
     cluster: clusterTracker(cfg.backend.clusterGraceMs),
     selfWatched: new Set<string>(),
+    runWatch: { watch: (id) => watcher?.watchRun(id), unwatch: (id) => watcher?.unwatchRun(id) },
     stopped: false,
     pump() {
       if (core.stopped || !core.launching) return;
@@ -98,7 +103,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     },
   };
   const { scheduler, mailer, lock } = core;
-  let watcher: { close(): Promise<void> } | null = null;
+  let watcher: JobWatcher | null = null;
   let timer: NodeJS.Timeout | null = null;
   let clusterTimer: NodeJS.Timeout | null = null;
 
@@ -167,7 +172,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         runningFile: (id, name) => {
           if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR) void safely(core, 'watch', id, lock.run(id, () => onRunEvent(core, id)));
         },
-      }, cfg.backend.watchPollMs, (id) => core.selfWatched.has(id));
+      }, cfg.backend.watchPollMs);
       await rescan();
       // Indexes are derived (DESIGN 3): rebuilt in the background, after the backend is ready.
       void rebuildIndexes(store).then((r) => (r.added || r.removed) && log('indexes_rebuilt', { ...r }), (err) => log('reindex_failed', { error: messageOf(err) }));

@@ -29,8 +29,10 @@ export interface Core {
   lock: ReturnType<typeof keyedLock>;
   runners: ReturnType<typeof runnerRegistry>;
   cluster: ReturnType<typeof clusterTracker>;
-  /** Jobs whose runner reports the end itself (local): chokidar skips their folders. */
+  /** Jobs whose end their runner reports itself (a local wrapper this backend started): no folder watch. */
   selfWatched: Set<string>;
+  /** Watch, or stop watching, a running job's folder for its markers (no-op before the backend starts). */
+  runWatch: { watch(id: string): void; unwatch(id: string): void };
   /** Set once the backend stops: no more launches. */
   stopped: boolean;
   /** Start queued jobs while the limits allow. */

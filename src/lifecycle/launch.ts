@@ -67,6 +67,7 @@ export async function launch(core: Core, q: QueuedJob): Promise<void> {
     const kind = (Array.isArray(spec) ? undefined : spec.runner) ?? tc?.runner ?? 'local';
     if (kind === 'local') core.selfWatched.add(q.id);
     ref = await moveJob(store, q.id, STATES.PREPROCESSING, STATES.RUNNING, { durable: false });
+    if (kind !== 'local') core.runWatch.watch(q.id);
     const attempt = Number(job.config.run?.attempts ?? 0) + 1;
     await prepareRun(ref, argv, attempt, { runner: kind });
     failpoint('run:prepared');
@@ -100,7 +101,7 @@ export async function launch(core: Core, q: QueuedJob): Promise<void> {
 export async function onRunEvent(core: Core, id: string): Promise<void> {
   const { cfg, scheduler, cluster, store } = core;
   const ref = await here(core, id, STATES.RUNNING);
-  if (!ref) return;
+  if (!ref) return core.runWatch.unwatch(id); // moved on (by an admin command, say): its watch with it
   const m = await readMarkers(ref.dir);
   if (hasEnded(m) && !m.error?.signal) return endRun(core, ref, null);
   const job = await readJob(ref);
@@ -109,6 +110,8 @@ export async function onRunEvent(core: Core, id: string): Promise<void> {
   const live = await runner.liveness(ref, m);
   if (runner.kind !== 'local' && live !== 'dead') cluster.seen(id);
   if (live !== 'dead') {
+    // Alive, and not ours to hear of (a cluster job, or a wrapper of an earlier backend): its markers are watched.
+    if (!core.selfWatched.has(id)) core.runWatch.watch(id);
     if (runner.kind !== 'local') cluster.track(id);
     scheduler.activate(id, job.config.settings?.type ?? '');
     return;
@@ -120,6 +123,7 @@ export async function onRunEvent(core: Core, id: string): Promise<void> {
     return endRun(core, ref, { kind: 'technical', message: `The job was interrupted ${attempts} times (its wrapper disappeared without a result, e.g. in a crash or reboot); jobdir gave up.` });
   }
   cluster.forget(id);
+  core.runWatch.unwatch(id);
   await appendJobLog(ref.dir, 'lost', { attempts });
   await moveJob(store, id, STATES.RUNNING, STATES.INCOMING);
   scheduler.release(id);
@@ -149,6 +153,7 @@ async function clusterJobGone(core: Core, ref: JobRef, runner: Runner, type: str
 /** RUNNING → POSTPROCESSING once the run is over; `override` replaces what the markers say. */
 export async function endRun(core: Core, ref: JobRef, override: Failure | null): Promise<void> {
   core.selfWatched.delete(ref.id);
+  core.runWatch.unwatch(ref.id);
   core.cluster.forget(ref.id);
   if (override) await updateJobConfig(ref, (c) => void (c.result = { failure: override.message, failure_kind: override.kind }));
   const post = await moveJob(core.store, ref.id, STATES.RUNNING, STATES.POSTPROCESSING, { durable: false });
