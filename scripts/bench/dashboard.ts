@@ -77,5 +77,4 @@ export default async function dashboard(): Promise<void> {
   t0 = performance.now();
   for (const { id, state } of ids) await readJob({ id, state: state as (typeof ALL_STATES)[number], dir: join(store.states[state as 'failed'], id) });
   figure('baseline: read every config.ini once', performance.now() - t0, 'ms');
-  await fs.rm(root, { recursive: true, force: true });
 }

@@ -1,11 +1,18 @@
 /**
  * What the machine spent, for the spine bench: whole-machine CPU from /proc/stat, the
  * local launcher's and its wrappers' CPU, the kernel's price of creating a file in the
- * data root (it moved between ~35 µs and ~900 µs of system CPU within one hour on these
- * VMs, and a job creates about a dozen), and the launcher + wrapper path alone. These let
- * a reader tell the state of the machine from the state of the code.
+ * data root, and the launcher + wrapper path alone.
+ *
+ * The price of a file creation is the figure to read first. These VMs' ext4 has no
+ * journal, and then the kernel's inode allocator skips every inode freed in the last ~30 s
+ * (find_inode_bit → recently_deleted, seen with perf): measured here, a create + unlink
+ * costs ~40 µs of CPU, but ~1,200 µs for 30 s after 10,000 files were deleted in the same
+ * place, then ~60-110 µs again. So nothing here deletes files before or during a
+ * measurement (probes leave theirs for the end), and `npm run bench` removes the scenarios'
+ * data only once all have run. A job replaces config.ini twice and its by-id link once,
+ * so a burst taxes its own later creations too.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLauncher } from '../../src/runners/launcher.js';
 import { WRAPPER } from '../../src/runners/local.js';
@@ -47,7 +54,7 @@ export function launcherDelta(before: Map<number, number>, after: Map<number, nu
 /** Milliseconds per clock tick (USER_HZ is 100 on Linux). */
 export const TICK_MS = 10;
 
-/** Median system + user CPU (µs) of creating one small file in a fresh folder under `root`. */
+/** Median system + user CPU (µs) of creating one small file in a fresh folder under `root` (left there). */
 export function fileCreateCost(root: string, n = 300): number {
   const dir = mkdtempSync(join(root, 'probe-'));
   const costs: number[] = [];
@@ -57,13 +64,13 @@ export function fileCreateCost(root: string, n = 300): number {
     const c = process.cpuUsage(c0);
     costs.push(c.user + c.system);
   }
-  rmSync(dir, { recursive: true, force: true });
   return costs.sort((a, b) => a - b)[n >> 1]!;
 }
 
 /**
- * The local launcher and wrapper alone, no server: `n` job folders made beforehand, each
- * running /bin/true, `concurrency` at once. Jobs/s and machine core-ms per job.
+ * The local launcher and wrapper alone, no server: `n` job folders made beforehand (and
+ * left under `root`), each running /bin/true, `concurrency` at once. Jobs/s and machine
+ * core-ms per job.
  */
 export async function wrapperPathRate(root: string, n: number, concurrency: number): Promise<{ rate: number; coreMs: number }> {
   const base = mkdtempSync(join(root, 'wrap-'));
@@ -86,6 +93,5 @@ export async function wrapperPathRate(root: string, n: number, concurrency: numb
   const m1 = machineTicks();
   clearInterval(keep);
   launcher.close();
-  rmSync(base, { recursive: true, force: true });
   return { rate: n / secs, coreMs: ((m1.busy - m0.busy) * TICK_MS) / n };
 }

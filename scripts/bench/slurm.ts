@@ -33,7 +33,6 @@ async function sbatchWait(n: number): Promise<{ lat: number[]; wall: number }> {
     c.once('exit', (code) => (code === 0 ? resolve(performance.now() - p0) : reject(new Error(`sbatch --wait exited ${code}`))));
   })));
   const wall = performance.now() - t0;
-  await fs.rm(root, { recursive: true, force: true });
   return { lat, wall };
 }
 
@@ -85,7 +84,6 @@ async function viaJobdir(n: number): Promise<{ lat: number[]; wall: number; dete
     return { lat, wall, detect, slurmWall: lastEnd + 1000 - e0 };
   } finally {
     await svc.close();
-    await fs.rm(root, { recursive: true, force: true });
   }
 }
 

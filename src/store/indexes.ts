@@ -1,7 +1,7 @@
 import * as fsc from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { inodeOps, isENOENT } from './fsutil.js';
+import { isENOENT } from './fsutil.js';
 import { isJobId } from './ids.js';
 import type { Store } from './layout.js';
 
@@ -33,7 +33,7 @@ export async function addUserIndex(store: Store, email: string, id: string): Pro
   const dir = join(store.users, encodeEmail(email));
   fsc.mkdirSync(dir, { recursive: true });
   try {
-    await inodeOps.symlink(join('..', '..', 'by-id', id), join(dir, id));
+    fsc.symlinkSync(join('..', '..', 'by-id', id), join(dir, id));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }

@@ -6,7 +6,7 @@ import { decode, encode } from 'ini';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { ALL_STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
-import { copyTreeDurable, fsyncDir, fsyncFiles, inodeOps, isENOENT, isNoSpace, writeDurable, writeNewFile } from './fsutil.js';
+import { copyTreeDurable, fsyncDir, fsyncFiles, isENOENT, isNoSpace, writeDurable, writeNewFile } from './fsutil.js';
 import { isJobId, newJobId } from './ids.js';
 import { addUserIndex } from './indexes.js';
 import { jobDir, type Store } from './layout.js';
@@ -70,7 +70,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   for (let tries = 0; ; tries++) {
     id = input.id ?? newJobId(store.idLength);
     try {
-      await inodeOps.symlink(relative(store.byId, join(incoming, id)), join(store.byId, id));
+      fsc.symlinkSync(relative(store.byId, join(incoming, id)), join(store.byId, id));
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20 || input.id) throw asUnavailable(err);
@@ -79,7 +79,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   const staging = join(incoming, `.${id}.new`);
   const dir = join(incoming, id);
   try {
-    await inodeOps.mkdir(staging, { mode: 0o755 });
+    fsc.mkdirSync(staging, { mode: 0o755 });
     const config: JobConfig = {
       settings: { job_id: id, service: input.service, type: input.type, email: input.email, submitted: new Date().toISOString(), ...input.settings },
       inputs: input.inputs,
@@ -89,7 +89,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
     const files = [...(input.files ?? []), { name: JOB_FILES.CONFIG, data: encodeJobConfig(config) }];
     for (const f of files) await writeNewFile(join(staging, f.name), f.data);
     await Promise.all([fsyncFiles(files.map((f) => join(staging, f.name))), fsyncDir(staging)]);
-    await inodeOps.rename(staging, dir);
+    fsc.renameSync(staging, dir);
     await fsyncDir(incoming);
   } catch (err) {
     await fs.rm(staging, { recursive: true, force: true }).catch(() => {});
@@ -208,7 +208,7 @@ export async function moveJob(store: Store, id: string, from: State, to: State, 
   failpoint(`${point}:before`);
   try {
     if (store.dev[from] === store.dev[to]) {
-      await inodeOps.rename(src, dest);
+      fsc.renameSync(src, dest);
       failpoint(`${point}:renamed`);
     } else {
       const staging = join(store.states[to], `.${id}.moving`);
@@ -237,8 +237,8 @@ export async function pointById(store: Store, id: string, dir: string): Promise<
   const link = join(store.byId, id);
   const tmp = join(store.byId, `.${id}.${process.pid}.lnk`);
   fsc.rmSync(tmp, { force: true });
-  await inodeOps.symlink(relative(store.byId, dir), tmp);
-  await inodeOps.rename(tmp, link);
+  fsc.symlinkSync(relative(store.byId, dir), tmp);
+  fsc.renameSync(tmp, link);
 }
 
 /** Delete a job everywhere: its directory (in any state) and its index links. */

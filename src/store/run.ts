@@ -2,7 +2,7 @@ import * as fsc from 'node:fs';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { encodeArg, JOB_FILES, parseMarker } from './files.js';
-import { fsyncDir, fsyncFiles, inodeOps, isENOENT, writeDurable } from './fsutil.js';
+import { fsyncDir, fsyncFiles, isENOENT, writeDurable } from './fsutil.js';
 import { type JobConfig, type JobRef, updateJobConfig } from './jobs.js';
 
 /** What the markers in a job directory say. Times are ms since the epoch (file mtimes). */
@@ -89,7 +89,7 @@ export async function prepareRun(job: JobRef, argv: string[], attempt: number, e
   // after this returns; config.ini is replaced by rename), and what a power cut undoes is
   // harmless: the job is found again without markers and rerun (at worst with its attempt
   // count one lower). The run slot is not held waiting on the disk.
-  await inodeOps.writeFile(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n');
+  fsc.writeFileSync(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n');
   return updateJobConfig(job, (c) => {
     c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
     delete c.result;
@@ -155,10 +155,10 @@ function clamp(x: number): number {
 }
 
 /**
- * Append one line to the job's own framework log (best effort). Synchronous on purpose:
- * the backend logs "started" and hands the job to its runner with no pause between, so a
- * crash falls before both or after both (a pause let a kill -9 log a start whose wrapper
- * never began, and the rerun logged a second one).
+ * Append one line to the job's own framework log (best effort). Synchronous, as the
+ * launch's other calls: the backend logs "started" and hands the job to its runner with
+ * no pause between, so a crash falls before both or after both (with a pause, a kill -9
+ * logged a start whose wrapper never began, and the rerun logged a second one).
  */
 export async function appendJobLog(dir: string, event: string, fields: Record<string, unknown> = {}): Promise<void> {
   const line = JSON.stringify({ t: new Date().toISOString(), event, ...fields }) + '\n';
