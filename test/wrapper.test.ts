@@ -64,6 +64,31 @@ describe('the POSIX sh wrapper', () => {
     assert.equal(cwd, dir);
   });
 
+  test('started= and ended= are the epoch time: boot time handed over by the launcher, else read from /proc/stat', async () => {
+    const btime = Number(/^btime (\d+)$/m.exec(await fs.readFile('/proc/stat', 'utf8'))![1]);
+    const field = (text: string | null, key: string) => Number(new RegExp(`^${key}=(\\d+(?:\\.\\d+)?)$`, 'm').exec(text ?? '')?.[1]);
+    const near = (v: number, want: number, what: string) => assert.ok(Math.abs(v - want) < 5, `${what}: ${v} is within 5 s of ${want}`);
+    for (const env of [{}, { JOBDIR_BTIME: '12; touch /tmp/x' }, { JOBDIR_BTIME: '' }]) {
+      const { read } = await runWrapper(['true'], env);
+      near(field(await read('RUNNING'), 'started'), Date.now() / 1000, `started with ${JSON.stringify(env)}`);
+      near(field(await read('SUCCESS'), 'ended'), Date.now() / 1000, `ended with ${JSON.stringify(env)}`);
+    }
+    // A given boot time is used as it is (here one 1,000 s early), not read again.
+    const early = await runWrapper(['true'], { JOBDIR_BTIME: String(btime - 1000) });
+    near(field(await early.read('RUNNING'), 'started'), Date.now() / 1000 - 1000, 'started with an early JOBDIR_BTIME');
+    // The launcher reads it once and hands it to every wrapper.
+    const dir = join(tempDir('jobdir-wrap-'), 'bcdfghjkmnpq');
+    await fs.mkdir(dir);
+    await fs.writeFile(join(dir, 'argv'), ['sh', '-c', 'printf %s "$JOBDIR_BTIME"'].map(encodeArg).join('\n') + '\n');
+    const launcher = createLauncher(WRAPPER);
+    const keep = setInterval(() => {}, 1000); // the launcher's pipes are unref'd
+    await new Promise<void>((resolve) => launcher.launch(dir, 1, 0, 1, resolve));
+    clearInterval(keep);
+    launcher.close();
+    assert.equal(await fs.readFile(join(dir, 'stdout.txt'), 'utf8'), String(btime));
+    near(field(await fs.readFile(join(dir, 'RUNNING'), 'utf8'), 'started'), Date.now() / 1000, 'started under the launcher');
+  });
+
   test('a failing program leaves ERROR with its exit code and its stderr', async () => {
     const { read } = await runWrapper(['sh', '-c', 'echo oops >&2; exit 3']);
     assert.match((await read('ERROR'))!, /^exit=3$/m);

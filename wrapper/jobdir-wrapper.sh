@@ -12,7 +12,8 @@
 #   ERROR    exit=N | signal=NAME [reason=time_limit]
 # The markers' mtimes are the precise start and end times. stdout/stderr go to
 # stdout.txt/stderr.txt. Optional environment: JOBDIR_TIME_LIMIT and JOBDIR_KILL_GRACE
-# (seconds): TERM at the limit, KILL after the grace. The program sees JOBDIR_JOB_DIR,
+# (seconds): TERM at the limit, KILL after the grace; JOBDIR_BTIME (the boot time, so the
+# wrapper need not read /proc/stat). The program sees JOBDIR_JOB_DIR,
 # JOBDIR_JOB_ID and JOBDIR_PROGRESS (the file to write progress to).
 # Array jobs (JOBDIR_ARRAY_TASKS=N, set by the cluster runners): the task number comes from
 # SLURM_ARRAY_TASK_ID or SGE_TASK_ID and the program sees it as JOBDIR_TASK_ID; the task
@@ -44,9 +45,11 @@ if [ -n "${JOBDIR_ARRAY_TASKS:-}" ]; then
   fi
 fi
 
-# Clock without a fork: boot time from /proc/stat plus uptime.
-btime=0
-if [ -r /proc/stat ]; then
+# Clock without a fork: boot time (JOBDIR_BTIME from the local launcher, else read from
+# /proc/stat) plus uptime.
+btime=${JOBDIR_BTIME:-0}
+case $btime in '' | *[!0-9]*) btime=0 ;; esac
+if [ "$btime" = 0 ] && [ -r /proc/stat ]; then
   while read -r k v; do [ "$k" = btime ] && { btime=$v; break; }; done </proc/stat
 fi
 now() {
