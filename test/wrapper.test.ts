@@ -68,7 +68,7 @@ describe('the POSIX sh wrapper', () => {
     const btime = Number(/^btime (\d+)$/m.exec(await fs.readFile('/proc/stat', 'utf8'))![1]);
     const field = (text: string | null, key: string) => Number(new RegExp(`^${key}=(\\d+(?:\\.\\d+)?)$`, 'm').exec(text ?? '')?.[1]);
     const near = (v: number, want: number, what: string) => assert.ok(Math.abs(v - want) < 5, `${what}: ${v} is within 5 s of ${want}`);
-    for (const env of [{}, { JOBDIR_BTIME: '12; touch /tmp/x' }, { JOBDIR_BTIME: '' }]) {
+    for (const env of [{}, { JOBDIR_BTIME: '12; touch /tmp/x' }, { JOBDIR_BTIME: '' }] as Record<string, string>[]) {
       const { read } = await runWrapper(['true'], env);
       near(field(await read('RUNNING'), 'started'), Date.now() / 1000, `started with ${JSON.stringify(env)}`);
       near(field(await read('SUCCESS'), 'ended'), Date.now() / 1000, `ended with ${JSON.stringify(env)}`);
