@@ -11,15 +11,8 @@
 # has exited:
 #   STATUS JOB_DIR
 # When the backend goes away (stdin closes) the launcher exits; running wrappers carry on.
+# Wrappers inherit its environment, JOBDIR_BTIME included (see src/runners/launcher.ts).
 w=$1
-# The boot time, read once here: the wrapper's clock is btime + /proc/uptime, and dash's
-# read takes /proc/stat a byte at a time (~1,100 read(2) calls to reach btime), which was
-# ~0.5 ms of system CPU per job when every wrapper did it.
-btime=
-if [ -r /proc/stat ]; then
-  while read -r k v; do [ "$k" = btime ] && { btime=$v; break; }; done </proc/stat
-fi
-export JOBDIR_BTIME="$btime"
 while IFS=' ' read -r attempt limit grace dir; do
   [ -n "$dir" ] || continue
   [ "$limit" = 0 ] && limit=

@@ -45,8 +45,8 @@ if [ -n "${JOBDIR_ARRAY_TASKS:-}" ]; then
   fi
 fi
 
-# Clock without a fork: boot time (JOBDIR_BTIME from the local launcher, else read from
-# /proc/stat) plus uptime.
+# Clock without a fork: boot time (JOBDIR_BTIME, which the backend hands to local wrappers,
+# else read from /proc/stat) plus uptime.
 btime=${JOBDIR_BTIME:-0}
 case $btime in '' | *[!0-9]*) btime=0 ;; esac
 if [ "$btime" = 0 ] && [ -r /proc/stat ]; then

@@ -14,7 +14,7 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLauncher } from '../../src/runners/launcher.js';
+import { createLauncher, LAUNCHER } from '../../src/runners/launcher.js';
 import { WRAPPER } from '../../src/runners/local.js';
 
 /** Busy and idle clock ticks of the whole machine since boot. */
@@ -33,7 +33,7 @@ export function launcherTicks(parent = process.pid): Map<number, number> {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('jobdir-launcher.sh')) continue;
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(LAUNCHER)) continue;
       const raw = readFileSync(`/proc/${name}/stat`, 'utf8');
       const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ').map(Number);
       if (f[1] === parent) out.set(Number(name), f[11]! + f[12]! + f[13]! + f[14]!);

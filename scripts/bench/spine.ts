@@ -161,11 +161,11 @@ export default async function (): Promise<void> {
   figure('program end → job in completed p50', pct(ends, 50), 'ms', '(target p50 < 50 ms)');
   figure('program end → job in completed p99', pct(ends, 99), 'ms');
   figure('  same, during the burst: p50', pct(burst.ends, 50), 'ms');
-  figure('  server CPU per job during the burst', (cpu.user + cpu.system) / 1000 / JOBS, 'ms', `(user ${(cpu.user / 1000 / JOBS).toFixed(2)}, system ${(cpu.system / 1000 / JOBS).toFixed(2)}; all threads of the web + backend process; event loop busy ${(elu * 100).toFixed(0)}% of the time)`);
+  const serverMs = (cpu.user + cpu.system) / 1000 / JOBS;
+  figure('  server CPU per job during the burst', serverMs, 'ms', `(user ${(cpu.user / 1000 / JOBS).toFixed(2)}, system ${(cpu.system / 1000 / JOBS).toFixed(2)}; all threads of the web + backend process; event loop busy ${(elu * 100).toFixed(0)}% of the time)`);
   figure('Node alone spawning /bin/true (baseline)', plain, 'jobs/s', `(a fresh node process; before ${plainBefore.toFixed(0)}, after ${plainAfter.toFixed(0)})`);
   figure('  same loop inside this bench process', raw, 'jobs/s', `(before ${rawBefore.toFixed(0)}, after ${rawAfter.toFixed(0)}; a large process forks slower)`);
   const perJob = (ticks: number) => (ticks * TICK_MS) / JOBS;
-  const serverMs = (cpu.user + cpu.system) / 1000 / JOBS;
   const wrapMs = perJob(launcherDelta(l0, l1));
   const machineMs = perJob(m1.busy - m0.busy);
   figure('  whole machine CPU per job during the burst', machineMs, 'ms', `(server ${serverMs.toFixed(1)}, launcher + wrappers + programs ${wrapMs.toFixed(1)}, the rest ${(machineMs - serverMs - wrapMs).toFixed(1)}: clients, kernel threads, neighbours; idle ${perJob(m1.idle - m0.idle).toFixed(1)})`);

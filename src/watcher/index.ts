@@ -30,26 +30,27 @@ export interface JobWatcher {
  * the fallback either way.
  */
 export function watchJobs(dirs: { incoming: string; running: string }, ev: WatchEvents, pollMs = 0): JobWatcher {
-  const opts = (depth: number) => ({
+  // Depth 0 either way: incoming/'s entries, or the files of one running job's folder.
+  const opts = {
     ignoreInitial: true,
-    depth,
+    depth: 0,
     usePolling: pollMs > 0,
     interval: pollMs || undefined,
     binaryInterval: pollMs || undefined,
     ignored: (path: string) => basename(path).startsWith('.'), // temp files
     persistent: true,
-  });
+  };
   // incoming/ can hold thousands of queued jobs, and chokidar re-reads (readdir + lstat of
   // every entry) a watched folder on each change: O(n²) over a burst, 1.3 s of CPU per 500
   // jobs in the bench. inotify names the entry that appeared, so incoming/ uses fs.watch;
   // chokidar keeps the running job folders and the polling mode for network filesystems.
-  const inc: { close(): Promise<void> | void } = pollMs > 0 ? watch(dirs.incoming, opts(0)).on('addDir', (path: string) => {
+  const inc: { close(): Promise<void> | void } = pollMs > 0 ? watch(dirs.incoming, opts).on('addDir', (path: string) => {
     const id = basename(path);
     if (dirname(path) === dirs.incoming && isJobId(id)) ev.incoming(id);
   }) : watchNames(dirs.incoming, (name) => {
     if (isJobId(name)) ev.incoming(name);
   });
-  const run: FSWatcher = watch([], opts(0));
+  const run: FSWatcher = watch([], opts);
   const watched = new Set<string>();
   const onRunFile = (path: string) => {
     const id = basename(dirname(path));

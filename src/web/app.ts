@@ -104,22 +104,15 @@ export function createApp(o: WebOptions): Hono {
     c.header('Connection', 'close');
     return c.html(errorPage(frame, 413, 'The submission is larger than this service accepts, so nothing was kept.', 'Make the uploaded files smaller and try again.'), 413);
   } }), async (c) => {
-    let body: Record<string, string | File>;
+    let raw: Record<string, string | Upload>;
     try {
-      body = await readForm(c);
+      raw = await readForm(c);
     } catch {
       throw new InputError({ form: 'the request body could not be read as a form' });
     }
-    const raw: Record<string, string | Upload> = {};
+    // What the form is shown again with, on bad input (not uploads, not huge fields).
     const values: Record<string, string> = {};
-    for (const [k, one] of Object.entries(body)) {
-      if (typeof one === 'string') {
-        raw[k] = one;
-        if (one.length <= 10_000) values[k] = one;
-      } else {
-        raw[k] = { filename: one.name, type: one.type, data: new Uint8Array(await one.arrayBuffer()) };
-      }
-    }
+    for (const [k, one] of Object.entries(raw)) if (typeof one === 'string' && one.length <= 10_000) values[k] = one;
     checkCsrf(c, raw.csrf);
     let valid;
     try {

@@ -287,14 +287,10 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
       if (Object.keys(bad).length) throw new InputError(bad);
       body = Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
     } else if ((type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') && r.body.form) {
-      let form: Record<string, string | File>;
       try {
-        form = await readForm(c);
+        body = await readForm(c);
       } catch {
         throw new InputError({ body: 'could not be read as a form' });
-      }
-      for (const [k, one] of Object.entries(form)) {
-        body[k] = typeof one === 'string' ? one : { filename: one.name, type: one.type, data: new Uint8Array(await one.arrayBuffer()) };
       }
     } else {
       throw new UnsupportedMediaError(`Send the body as ${[r.body.json ? 'application/json' : '', r.body.form ? 'multipart/form-data' : ''].filter(Boolean).join(' or ')}.`);
