@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config/index.js';
 import { STATES } from '../src/states.js';
 import {
   createJob, decodeEmail, encodeEmail, findJob, getJob, isJobId, listUserJobs, moveJob, newJobId, openStore, readJob,
+  updateJobConfig,
 } from '../src/store/index.js';
 import { tempDir, writeConfig } from './helpers.js';
 
@@ -64,5 +65,21 @@ describe('store: the filesystem database', () => {
     await assert.rejects(moveJob(store, id, STATES.RUNNING, STATES.FAILED), /not in running/);
     assert.equal(await findJob(store, 'bcdfghjkmnpq'), null);
     await assert.rejects(getJob(store, '../../etc'), (e: Error) => e.name === 'NotFoundError');
+  });
+
+  test('what a user typed comes back from config.ini unchanged, however odd', async () => {
+    const { store } = await freshStore();
+    // Each of these came back changed or empty through ini's own encode/decode.
+    const odd = ['null', "'", '\\;', 'a\\#b', 'true', 'false', '', ' ', ' padded ', '"q"', "'q'", '[x]', 'a=b', 'x ; y', '#c', 'a\nb', 'a\u2028b', '\u2029', '{"a":1}', '\\'];
+    const inputs = Object.fromEntries(odd.map((v, i) => [`f${i}`, v]));
+    const ref = await createJob(store, { service: 's', type: 't', email: '', inputs });
+    assert.deepEqual((await readJob(ref)).config.inputs, inputs);
+    await updateJobConfig(ref, (c) => void (c.run = { note: "'" }));
+    const again = await readJob(ref);
+    assert.deepEqual(again.config.inputs, inputs);
+    assert.equal(again.config.run!.note, "'");
+    // Ordinary values stay plain text, as before: `x = 6`, not `x = "6"`.
+    const plain = await createJob(store, { service: 's', type: 't', email: '', inputs: { x: '6', name: 'my protein' } });
+    assert.match(await fs.readFile(join(plain.dir, 'config.ini'), 'utf8'), /^\[inputs\]\nx = 6\nname = my protein\n/m);
   });
 });

@@ -2,7 +2,7 @@ import * as fsc from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { failpoint } from '../config/failpoint.js';
 import { basename, dirname, join, relative } from 'node:path';
-import { decode, encode } from 'ini';
+import { decode, safe, unsafe } from 'ini';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { ALL_STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
@@ -40,19 +40,35 @@ export interface NewJob {
   id?: string;
 }
 
-/** Serialise a job config for config.ini. */
-export function encodeJobConfig(config: JobConfig): string {
-  return encode(config, { whitespace: true });
+/**
+ * A value as ini writes it, or JSON-quoted when ini would not read its plain form back
+ * as the same string (a lone `'`, a backslash before `;` or `#`, U+2028, which ends a line
+ * for ini's line pattern, …): what a user typed must come back from config.ini unchanged.
+ */
+function iniValue(v: string): string {
+  const plain = safe(v);
+  if (unsafe(plain) === v && !/[\u2028\u2029]/.test(v)) return plain;
+  return JSON.stringify(v).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** Parse config.ini text into string sections. */
+/** Serialise a job config for config.ini (the layout of ini's encode, every value read back as written). */
+export function encodeJobConfig(config: JobConfig): string {
+  const sections: string[] = [];
+  for (const [name, body] of Object.entries(config)) {
+    const lines = Object.entries(body).map(([k, v]) => `${safe(k)} = ${iniValue(v)}\n`);
+    if (lines.length) sections.push(`[${safe(name.split('.').join('\\.'))}]\n${lines.join('')}`);
+  }
+  return sections.join('\n');
+}
+
+/** Parse config.ini text into string sections (ini reads `null` as null: it was the text "null"). */
 export function decodeJobConfig(text: string): JobConfig {
   const raw = decode(text) as Record<string, unknown>;
   const out: JobConfig = {};
   for (const [name, body] of Object.entries(raw)) {
     if (body === null || typeof body !== 'object') continue;
     const section: Record<string, string> = {};
-    for (const [k, v] of Object.entries(body as Record<string, unknown>)) section[k] = v === null ? '' : String(v);
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) section[k] = String(v);
     out[name] = section;
   }
   return out;
