@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { FIXTURE_SERVICE, idsIn, startSmtp, tempDir, waitFor, writeConfig, type SmtpReceiver } from './helpers.js';
 import { countEvents, createOkJobs, kill9, startBackend, storeOf, waitUnlocked } from './backend-process.js';
 import { ALL_STATES } from '../src/states.js';
+import { createJob } from '../src/store/index.js';
 
 async function setup(smtp: SmtpReceiver, running = 4) {
   const root = tempDir('jobdir-recovery-');
@@ -127,4 +128,42 @@ describe('crash recovery with a real backend process killed by SIGKILL', () => {
       }
     });
   }
+});
+
+describe('the launcher killed under a running backend', () => {
+  test('kill -9 of the sh launcher while jobs run: each job still ends once, long before the periodic rescan', async () => {
+    const smtp = await startSmtp();
+    try {
+      const { root, cfg, store } = await setup(smtp, 3);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await createJob(store, { service: 'fixtures', type: 'sleep', email: '', inputs: { seconds: '2' } })).id);
+      const backend = await startBackend(cfg);
+      try {
+        await waitFor(async () => {
+          const dirs = ids.map((id) => join(root, 'jobs/running', id, 'RUNNING'));
+          return (await Promise.all(dirs.map((d) => fs.access(d).then(() => true, () => false)))).every(Boolean);
+        }, 15_000, 'all three jobs running');
+        // The backend's children: its launcher sh (the wrappers run in sessions of their own).
+        const pid = backend.proc.pid!;
+        const kids = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
+        const launchers = [];
+        for (const k of kids) if ((await fs.readFile(`/proc/${k}/cmdline`, 'utf8').catch(() => '')).includes('jobdir-launcher.sh')) launchers.push(k);
+        assert.equal(launchers.length, 1, 'one launcher');
+        process.kill(launchers[0]!, 'SIGKILL');
+        // check_minutes is 1 here: well before the rescan, the lost reports are polled.
+        await waitFor(async () => (await idsIn(root, 'completed')).length === ids.length, 30_000, 'all three completed');
+        for (const id of ids) {
+          const dir = join(root, 'jobs/completed', id);
+          assert.equal(await countEvents(dir, 'started'), 1, `job ${id} ran once`);
+          assert.equal(await countEvents(dir, 'completed'), 1, `job ${id} ended once`);
+        }
+        assert.match(backend.output(), /launcher_lost/);
+      } finally {
+        backend.proc.kill('SIGTERM');
+        await backend.exited;
+      }
+    } finally {
+      await smtp.close();
+    }
+  });
 });

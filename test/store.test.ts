@@ -69,7 +69,8 @@ describe('store: the filesystem database', () => {
 
   test('what a user typed comes back from config.ini unchanged, however odd', async () => {
     const { store } = await freshStore();
-    // Each of these came back changed or empty through ini's own encode/decode.
+    // Through ini's own encode/decode, null, ', \;, a\#b, U+2028 and U+2029 came back changed or
+    // lost; the rest are the cases ini already quotes, which must keep working.
     const odd = ['null', "'", '\\;', 'a\\#b', 'true', 'false', '', ' ', ' padded ', '"q"', "'q'", '[x]', 'a=b', 'x ; y', '#c', 'a\nb', 'a\u2028b', '\u2029', '{"a":1}', '\\'];
     const inputs = Object.fromEntries(odd.map((v, i) => [`f${i}`, v]));
     const ref = await createJob(store, { service: 's', type: 't', email: '', inputs });

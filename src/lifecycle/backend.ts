@@ -84,10 +84,10 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     mailer: createMailer(store, cfg, log),
     lock: keyedLock(),
     runners: runnerRegistry(cfg, (dirs) => {
+      // No longer self-reported: the first poll (onRunEvent) finds each alive and watches its folder.
       for (const d of dirs) {
         orphans.add(basename(d));
         core.selfWatched.delete(basename(d));
-        core.runWatch.watch(basename(d));
       }
       log('launcher_lost', { jobs: dirs.length });
       orphanTimer ??= setInterval(pollOrphans, 1000);

@@ -69,7 +69,7 @@ export async function writeAllFd(fd: number, content: string | Uint8Array): Prom
 
 /** Create `path` (it must not exist) holding `content`; no fsync (the caller makes it durable). */
 export async function writeNewFile(path: string, content: string | Uint8Array): Promise<void> {
-  const fd = fsc.openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_TRUNC);
+  const fd = fsc.openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
   try {
     await writeAllFd(fd, content);
   } finally {

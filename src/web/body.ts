@@ -18,8 +18,7 @@ export function limitBody(options: { maxSize: number; onError: (c: Context) => R
   const streamed = bodyLimit(options);
   return async (c, next) => {
     const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamed(c, next);
-    if (!/^\d+$/.test(length.trim())) return streamed(c, next);
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined || !/^\d+$/.test(length.trim())) return streamed(c, next);
     if (Number(length) > options.maxSize) return options.onError(c);
     await next();
   };
