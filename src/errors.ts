@@ -61,6 +61,13 @@ export class ConflictError extends JobdirError {
   override code = 'conflict';
 }
 
+/** A job move that the state machine does not declare, or whose requirement does not hold on disk. */
+export class TransitionError extends JobdirError {
+  override name = 'TransitionError';
+  override status = 409;
+  override code = 'bad_transition';
+}
+
 /** The service cannot accept work now (disk full, backend locked out); try later. */
 export class UnavailableError extends JobdirError {
   override name = 'UnavailableError';

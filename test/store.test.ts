@@ -56,13 +56,18 @@ describe('store: the filesystem database', () => {
     const { id } = await createJob(store, { service: 's', type: 't', email: '', inputs: {} });
     const path = [STATES.INCOMING, STATES.PREPROCESSING, STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING, STATES.COMPLETED, STATES.ARCHIVED] as const;
     for (let i = 1; i < path.length; i++) {
-      const moved = await moveJob(store, id, path[i - 1]!, path[i]!, { durable: i % 2 === 0 });
+      const dir = (await findJob(store, id))!.dir;
+      // What the transitions require on disk: a result before endRun, the outcome before complete.
+      if (path[i] === STATES.POSTPROCESSING) await fs.writeFile(join(dir, 'SUCCESS'), 'exit=0\n');
+      if (path[i] === STATES.COMPLETED) await updateJobConfig({ id, state: STATES.FINALIZING, dir }, (c) => void (c.result = { state: STATES.COMPLETED }));
+      const moved = await moveJob(store, id, path[i - 1]!, path[i]!);
       assert.equal(moved.state, path[i]);
       const found = await findJob(store, id);
       assert.equal(found?.state, path[i]);
       assert.equal((await getJob(store, id)).config.settings!.job_id, id);
     }
-    await assert.rejects(moveJob(store, id, STATES.RUNNING, STATES.FAILED), /not in running/);
+    await assert.rejects(moveJob(store, id, STATES.RUNNING, STATES.POSTPROCESSING), /not in running/);
+    await assert.rejects(moveJob(store, id, STATES.RUNNING, STATES.FAILED), (e: Error) => e.name === 'TransitionError');
     assert.equal(await findJob(store, 'bcdfghjkmnpq'), null);
     await assert.rejects(getJob(store, '../../etc'), (e: Error) => e.name === 'NotFoundError');
   });

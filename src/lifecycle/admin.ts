@@ -3,25 +3,24 @@
  * Each works with the backend in this process (`env.backend`) or from a separate process
  * while a backend runs elsewhere (or none runs): every step that takes a job away from
  * where it is starts with a rename, and a rename has one winner, so an admin and a backend
- * acting at once never both move a job. Requests a running backend must act on are
- * durable markers (CANCEL) plus a kill of the wrapper's process group.
+ * acting at once never both move a job. Cancel and fail are the one stop of cancel.ts.
  */
 import type { Config } from '../config/index.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError } from '../errors.js';
 import type { Log } from '../log.js';
 import { createMailer, queueMail } from '../mail/queue.js';
-import { runnerRegistry, type Runner } from '../runners/index.js';
+import { runnerKind, runnerRegistry } from '../runners/index.js';
 import type { Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES, type State } from '../states.js';
 import {
   appendHistory, appendJobLog, clearRunMarkers, expireJob, findJob, type Job, type JobRef, JOB_FILES, listState,
-  type Markers, moveJob, readJob, readJobLogTail, readMarkers, type Store, updateJobConfig, writeCancel,
+  type Markers, moveJob, readJob, readJobLogTail, readMarkers, type Store, updateJobConfig,
 } from '../store/index.js';
 import { adminFailureMail } from '../../templates/email.js';
 import { createBackend, type Backend } from './backend.js';
 import { readTail } from './context.js';
+import { requireJob, type StopEnv, stopJob, type StopOutcome } from './cancel.js';
 import { cancelFailure, type Failure } from './failure.js';
-import { childStates, unfinishedWaited } from '../store/deps.js';
 
 /** What an admin operation needs; `backend` when one runs in this process. */
 export interface AdminEnv {
@@ -93,7 +92,7 @@ export async function showJob(env: AdminEnv, id: string): Promise<JobDetails> {
   const job = await readJob(await requireJob(env, id));
   const markers = await readMarkers(job.dir);
   let where: string | null = null;
-  if (job.state === STATES.RUNNING) where = await runnerOf(env, job).where?.(job, markers).catch(() => null) ?? null;
+  if (job.state === STATES.RUNNING) where = await runnerRegistry(env.cfg)(runnerKind(env.cfg, job)).where?.(job, markers).catch(() => null) ?? null;
   return {
     job, markers, where,
     attempts: Number(job.config.run?.attempts ?? 0),
@@ -133,8 +132,22 @@ export async function resubmitJob(env: AdminEnv, id: string): Promise<JobRef> {
   return moved;
 }
 
-/** What an admin stop (cancel or fail) did, in words for the CLI. */
-export type StopOutcome = { state: State; message: string };
+export type { StopOutcome } from './cancel.js';
+
+/** What stopping a job needs, from an admin env: its backend's finish, or one made for the job. */
+function stopEnv(env: AdminEnv): StopEnv {
+  const b = env.backend;
+  if (b) return { cfg: env.cfg, store: env.store, log: env.log, finish: b.finish, dequeue: (id) => void b.scheduler.dequeue(id), look: b.look, runners: b.runners };
+  return {
+    cfg: env.cfg, store: env.store, log: env.log,
+    async finish(id) {
+      const once = createBackend({ cfg: env.cfg, service: env.service, store: env.store, log: env.log, launch: false });
+      await once.finish(id);
+      await once.mailer.flush();
+      once.mailer.close();
+    },
+  };
+}
 
 /**
  * CANCEL a queued or running job. Queued: claimed by a rename out of incoming/ and
@@ -143,7 +156,7 @@ export type StopOutcome = { state: State; message: string };
  * watches it ends it as cancelled. Jobs already finishing or ended are a ConflictError.
  */
 export async function cancelJob(env: AdminEnv, id: string, by = ADMIN): Promise<StopOutcome> {
-  return stopJob(env, id, { by, mode: 'cancel', notify: true });
+  return stopJob(stopEnv(env), id, { by, mode: 'cancel', notify: true });
 }
 
 /**
@@ -155,7 +168,7 @@ export async function failJob(env: AdminEnv, id: string, { notifyAdmin = true }:
   const ref = await requireJob(env, id);
   if (ref.state === STATES.FAILED) return { state: ref.state, message: `Job ${id} has already failed; nothing done.` };
   if (ref.state === STATES.ARCHIVED) throw new ConflictError(`Job ${id} is archived; an archived job cannot be marked as failed.`);
-  if (ref.state !== STATES.COMPLETED) return stopJob(env, id, { by: ADMIN, mode: 'fail', notify: notifyAdmin });
+  if (ref.state !== STATES.COMPLETED) return stopJob(stopEnv(env), id, { by: ADMIN, mode: 'fail', notify: notifyAdmin });
   const f = cancelFailure({ at: Date.now(), by: ADMIN, mode: 'fail', notify: notifyAdmin });
   await updateJobConfig(ref, (c) => void (c.result = { ...c.result, state: STATES.FAILED, failure: f.message, failure_kind: f.kind }));
   if (notifyAdmin) await queueAdminMail(env, ref, f);
@@ -185,91 +198,6 @@ export async function deleteJob(env: AdminEnv, id: string): Promise<void> {
   env.log('job_deleted', { job: id, state: ref.state });
 }
 
-async function stopJob(env: AdminEnv, id: string, req: { by: string; mode: 'cancel' | 'fail'; notify: boolean }): Promise<StopOutcome> {
-  const verb = req.mode === 'fail' ? 'marked as failed' : 'cancelled';
-  for (let round = 0; round < 100; round++) {
-    const ref = await requireJob(env, id);
-    try {
-      switch (ref.state) {
-        case STATES.INCOMING: {
-          await writeCancel(ref.dir, req.by, req);
-          const f = cancelFailure({ at: Date.now(), ...req }, true);
-          await updateJobConfig(ref, (c) => void (c.result = { failure: f.message, failure_kind: f.kind }));
-          await moveJob(env.store, id, STATES.INCOMING, STATES.FINALIZING);
-          env.backend?.scheduler.dequeue(id);
-          const done = await finishHere(env, id);
-          return { state: done, message: `Job ${id} was queued and is now ${verb} (${done}).` };
-        }
-        case STATES.PREPROCESSING:
-        case STATES.RUNNING: {
-          await writeCancel(ref.dir, req.by, req);
-          if (ref.state === STATES.PREPROCESSING) {
-            // The backend checks for CANCEL before it starts the wrapper; wait to see where the job goes.
-            const moved = await waitUntilMoved(env, id, STATES.PREPROCESSING, 5000);
-            let now = moved ? await findJob(env.store, id) : null;
-            if (now?.state === STATES.FINALIZING && (await waitUntilMoved(env, id, STATES.FINALIZING, 5000))) now = await findJob(env.store, id);
-            // A job prepared and waiting for a run slot ends at once, as a queued one does.
-            if (now && (now.state === STATES.FAILED || now.state === STATES.COMPLETED)) {
-              return { state: now.state, message: `Job ${id} was queued and is now ${verb} (${now.state}).` };
-            }
-            if (moved) continue;
-            return { state: ref.state, message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.` };
-          }
-          const job = await readJob(ref);
-          await runnerOf(env, job).cancel(ref, await readMarkers(ref.dir), env.cfg.backend.killGraceMs);
-          await appendJobLog(ref.dir, req.mode === 'fail' ? 'fail_requested' : 'cancel_requested', { by: req.by });
-          const ended = await waitUntilMoved(env, id, STATES.RUNNING, 3000);
-          const now = ended ? await findJob(env.store, id) : ref;
-          return {
-            state: now?.state ?? ref.state,
-            message: ended ? `Job ${id} was stopped and is now ${now?.state ?? 'gone'}.`
-              : `Job ${id} was stopped; the backend ends it as ${verb} when it sees the wrapper gone (if no backend is running, when it starts).`,
-          };
-        }
-        case STATES.POSTPROCESSING: {
-          // A parent waiting for its children: the request is recorded and its children stopped.
-          const kids = unfinishedWaited(await childStates(env.store, (await readJob(ref)).config));
-          if (kids.length) {
-            await writeCancel(ref.dir, req.by, req);
-            const said = await Promise.all(kids.map((k) => stopJob(env, k, req).then((o) => `${k} ${o.state}`, (e: unknown) => `${k}: ${(e as Error).message}`)));
-            return { state: ref.state, message: `Job ${id} was waiting for ${kids.length} job(s) it started (${said.join('; ')}); they were ${verb}, and it ends as ${verb} once they have stopped.` };
-          }
-          throw new ConflictError(`Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`);
-        }
-        case STATES.FINALIZING:
-          throw new ConflictError(`Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`);
-        default:
-          throw new ConflictError(`Job ${id} has already ended (${ref.state}); only queued or running jobs can be ${verb}.`);
-      }
-    } catch (err) {
-      // The job moved under us (the backend took it a step further): look again.
-      if (err instanceof NotFoundError || (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
-  }
-  throw new ConflictError(`Job ${id} kept moving while it was being ${verb}; try again.`);
-}
-
-/** Finish a job this process has just moved into FINALIZING (hooks, mail, final rename). */
-async function finishHere(env: AdminEnv, id: string): Promise<State> {
-  const backend = env.backend ?? createBackend({ cfg: env.cfg, service: env.service, store: env.store, log: env.log, launch: false });
-  await backend.finish(id);
-  if (!env.backend) {
-    await backend.mailer.flush();
-    backend.mailer.close();
-  }
-  return (await findJob(env.store, id))?.state ?? STATES.FAILED;
-}
-
-async function waitUntilMoved(env: AdminEnv, id: string, from: State, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if ((await findJob(env.store, id))?.state !== from) return true;
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function queueAdminMail(env: AdminEnv, ref: JobRef, f: Failure): Promise<void> {
   const facts = { service: env.cfg.general.serviceName, id: ref.id, url: `${env.cfg.general.urltop}/jobs/${ref.id}`, ok: false, failure: f.message };
   await queueMail(env.store, env.cfg, `${ref.id}.admin`, {
@@ -282,15 +210,4 @@ async function flushMail(env: AdminEnv): Promise<void> {
   const mailer = createMailer(env.store, env.cfg, env.log);
   await mailer.flush();
   mailer.close();
-}
-
-function runnerOf(env: AdminEnv, job: Job): Runner {
-  const kind = (job.config.run?.runner as Runner['kind'] | undefined) ?? env.cfg.jobs[job.config.settings?.type ?? '']?.runner ?? 'local';
-  return runnerRegistry(env.cfg)(kind);
-}
-
-async function requireJob(env: AdminEnv, id: string): Promise<JobRef> {
-  const ref = await findJob(env.store, id);
-  if (!ref) throw new NotFoundError(`No job with id "${id}" was found (check the id; \`jobdir list\` shows the jobs).`);
-  return ref;
 }

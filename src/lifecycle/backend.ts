@@ -2,22 +2,22 @@ import { basename } from 'node:path';
 import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import { createMailer, type Mailer } from '../mail/queue.js';
-import { runnerRegistry } from '../runners/index.js';
+import { type Runner, runnerRegistry } from '../runners/index.js';
 import { createScheduler, type QueuedJob, type Scheduler } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
 import { STATES, type State } from '../states.js';
 import {
-  cleanStaging, findJob, JOB_FILES, listState, type Markers, moveJob, readJob, readMarkers, rebuildIndexes, type Store, writeCancel,
+  cleanStaging, findJob, JOB_FILES, listState, moveJob, readJob, rebuildIndexes, type Store,
 } from '../store/index.js';
-import { childrenOf, childStates, unfinishedWaited } from '../store/deps.js';
+import { childrenOf } from '../store/deps.js';
 import { type JobWatcher, watchJobs } from '../watcher/index.js';
 import { type Log, silentLog } from '../log.js';
+import { type StopEnv, stopJob } from './cancel.js';
 import { startChildren, queueFromDisk } from './children.js';
 import { clusterTracker } from './cluster.js';
-import { type Core, here, runnerFor, safely } from './core.js';
+import { type Core, here, safely } from './core.js';
 import { checkFollowOn } from './deps.js';
-import { finalize, postprocess, toFinalizing } from './finish.js';
-import { launch, onRunEvent } from './launch.js';
+import { drive, launchQueued } from './driver.js';
 import { keyedLock } from './lock.js';
 
 /** What a backend needs. */
@@ -42,8 +42,12 @@ export interface Backend {
   stop(): Promise<void>;
   /** A new job is in incoming/ (from the web in this process, or the socket). */
   notify(job: QueuedJob): void;
-  /** Cancel a queued or running job; resolves once the request is durable. */
-  cancel(id: string, by: string, tries?: number): Promise<void>;
+  /** Cancel a queued or running job (cancel.ts); resolves once the request is durable. */
+  cancel(id: string, by: string): Promise<void>;
+  /** Look at job `id` again now, wherever it is (a running job's wrapper was signalled, say). */
+  look(id: string): void;
+  /** The runners this backend starts jobs with (the local one knows the wrappers it started). */
+  readonly runners: (kind: Runner['kind']) => Runner;
   /** Look at every active job now (what the periodic rescan does). */
   rescan(): Promise<void>;
   /** Finish a job that sits in FINALIZING (the admin tools move a cancelled queued job there). */
@@ -69,8 +73,9 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
   const pollOrphans = () => {
     for (const id of orphans) {
       void safely(core, 'orphan poll', id, core.lock.run(id, async () => {
-        await onRunEvent(core, id);
-        if (!(await here(core, id, STATES.RUNNING))) orphans.delete(id);
+        const ref = here(core, id, STATES.RUNNING);
+        if (ref) await drive(core, ref);
+        if (!here(core, id, STATES.RUNNING)) orphans.delete(id);
       }));
     }
     if (orphans.size === 0 && orphanTimer) {
@@ -98,10 +103,20 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     runWatch: { watch: (id) => watcher?.watchRun(id), unwatch: (id) => watcher?.unwatchRun(id) },
     stopped: false,
     pump() {
-      if (core.stopped || !core.launching) return;
-      for (const q of core.scheduler.admit()) void safely(core, 'launch', q.id, core.lock.run(q.id, () => launch(core, q)));
+      // Count, then admit (DESIGN 11): nothing starts before every running job holds its slot.
+      if (core.stopped || !core.launching || !counted) return;
+      for (const q of core.scheduler.admit()) void safely(core, 'launch', q.id, core.lock.run(q.id, () => launchQueued(core, q)));
+    },
+    drive: (ref, first) => drive(core, ref, first),
+    wake(id, state) {
+      void safely(core, `wake ${state}`, id, core.lock.run(id, async () => {
+        const ref = here(core, id, state);
+        if (ref) await drive(core, ref);
+        else if (state === STATES.RUNNING) core.runWatch.unwatch(id); // moved on: its watch with it
+      }));
     },
   };
+  let counted = false;
   const { scheduler, mailer, lock } = core;
   let watcher: JobWatcher | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -116,11 +131,15 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       for (const id of [...core.cluster.active]) {
         if (core.stopped) break;
         if (lock.busy(id)) continue;
-        if (!(await here(core, id, STATES.RUNNING))) {
+        const ref = here(core, id, STATES.RUNNING);
+        if (!ref) {
           core.cluster.forget(id);
           continue;
         }
-        await safely(core, 'cluster_poll', id, lock.run(id, () => onRunEvent(core, id)));
+        await safely(core, 'cluster_poll', id, lock.run(id, async () => {
+          const now = here(core, id, STATES.RUNNING);
+          if (now) await drive(core, now);
+        }));
       }
     } finally {
       polling = false;
@@ -148,20 +167,39 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       await moveJob(store, id, STATES.PREPROCESSING, STATES.INCOMING);
       await queueFromDisk(core, id);
     });
-    await each(STATES.RUNNING, (id) => onRunEvent(core, id));
-    await each(STATES.POSTPROCESSING, async (id) => {
-      const ref = await here(core, id, STATES.POSTPROCESSING);
-      if (ref) await postprocess(core, ref);
-    });
-    await each(STATES.FINALIZING, async (id) => {
-      const ref = await here(core, id, STATES.FINALIZING);
-      if (ref) await finalize(core, ref);
-    });
+    // RUNNING, POSTPROCESSING, FINALIZING: the driver's step for the state, as found.
+    for (const state of [STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING]) {
+      await each(state, async (id) => {
+        const ref = here(core, id, state);
+        if (ref) await drive(core, ref);
+        else if (state === STATES.RUNNING) core.runWatch.unwatch(id);
+      });
+    }
     core.pump();
     await mailer.flush();
   }
 
-  return {
+  /**
+   * Before anything is admitted (start): every job in running/ holds a run slot of its type
+   * until the driver has judged it, so jobs that ended while no backend ran never free slots
+   * that live ones still hold (DESIGN 11).
+   */
+  async function countRunning(): Promise<void> {
+    for (const id of await listState(store, STATES.RUNNING)) {
+      const ref = here(core, id, STATES.RUNNING);
+      const job = ref && (await readJob(ref).catch(() => null));
+      if (job) scheduler.activate(id, job.config.settings?.type ?? '');
+    }
+  }
+
+  const stopEnv: StopEnv = {
+    cfg, store, log, runners: core.runners,
+    finish: (id) => self.finish(id),
+    dequeue: (id) => void scheduler.dequeue(id),
+    look: (id) => self.look(id),
+  };
+
+  const self: Backend = {
     scheduler,
     mailer,
     async start() {
@@ -170,9 +208,11 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       watcher = watchJobs({ incoming: store.states.incoming, running: store.states.running }, {
         incoming: (id) => void safely(core, 'watch', id, queueFromDisk(core, id).then(() => core.pump())),
         runningFile: (id, name) => {
-          if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR) void safely(core, 'watch', id, lock.run(id, () => onRunEvent(core, id)));
+          if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR) core.wake(id, STATES.RUNNING);
         },
       }, cfg.backend.watchPollMs);
+      await countRunning();
+      counted = true;
       await rescan();
       // Indexes are derived (DESIGN 3): rebuilt in the background, after the backend is ready.
       void rebuildIndexes(store).then((r) => (r.added || r.removed) && log('indexes_rebuilt', { ...r }), (err) => log('reindex_failed', { error: messageOf(err) }));
@@ -195,54 +235,20 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       scheduler.enqueue(job);
       core.pump();
     },
-    async cancel(id, by, tries = 0) {
-      const ref = await findJob(store, id);
-      if (!ref) throw new NotFoundError(`No job with id "${id}" was found.`);
-      if (ref.state === STATES.INCOMING) {
-        await lock.run(id, async () => {
-          const r = await here(core, id, STATES.INCOMING);
-          if (!r) return;
-          scheduler.dequeue(id);
-          await writeCancel(r.dir, by);
-          await toFinalizing(core, r, STATES.INCOMING, { kind: 'cancelled', message: `The job was cancelled (by ${by}) before it started.` });
-        });
-        return;
-      }
-      if (ref.state === STATES.PREPROCESSING || ref.state === STATES.RUNNING) {
-        try {
-          await writeCancel(ref.dir, by);
-        } catch (err) {
-          // It moved on (PREPROCESSING → RUNNING, or it ended) while we wrote: look again.
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT' && tries < 20) return this.cancel(id, by, tries + 1);
-          throw err;
-        }
-        // Once any launch step in progress is over (it may have cleared CANCEL when it
-        // prepared the run), make sure the request is on disk and the run is stopped.
-        void safely(core, 'cancel', id, lock.run(id, async () => {
-          const r = await here(core, id, STATES.RUNNING);
-          if (!r) return;
-          if (!(await readMarkers(r.dir)).cancel) await writeCancel(r.dir, by);
-          const m: Markers = await readMarkers(r.dir);
-          await runnerFor(core, await readJob(r)).cancel(r, m, cfg.backend.killGraceMs);
-          await onRunEvent(core, id);
-        }));
-        return;
-      }
-      if (ref.state === STATES.POSTPROCESSING) {
-        // A parent waiting for its children: record the request, stop them; it ends when they have.
-        const kids = unfinishedWaited(await childStates(store, (await readJob(ref)).config));
-        if (kids.length) {
-          await writeCancel(ref.dir, by);
-          for (const k of kids) await this.cancel(k, by).catch((err: unknown) => log('cancel_failed', { job: k, error: messageOf(err) }));
-          return;
-        }
-      }
-      throw new ConflictError(`Job ${id} is ${ref.state}; only queued or running jobs can be cancelled.`);
+    async cancel(id, by) {
+      await stopJob(stopEnv, id, { by, mode: 'cancel', notify: true, wait: false });
     },
+    look(id) {
+      void safely(core, 'look', id, (async () => {
+        const ref = await findJob(store, id);
+        if (ref && ref.state !== STATES.INCOMING && ref.state !== STATES.PREPROCESSING) core.wake(id, ref.state);
+      })());
+    },
+    runners: core.runners,
     rescan,
     finish: (id) => lock.run(id, async () => {
-      const ref = await here(core, id, STATES.FINALIZING);
-      if (ref) await finalize(core, ref);
+      const ref = here(core, id, STATES.FINALIZING);
+      if (ref) await drive(core, ref);
     }),
     startAfter: (parent, request) => lock.run(parent, async () => {
       const ref = await findJob(store, parent);
@@ -254,4 +260,5 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       return childrenOf((await readJob(ref)).config)[n]!.id;
     }),
   };
+  return self;
 }

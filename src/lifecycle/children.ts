@@ -5,7 +5,6 @@ import { appendJobLog, type Job, type JobRef, readJob } from '../store/index.js'
 import { childrenOf, ensureChildren, parentGate, recordChildren } from '../store/deps.js';
 import { type Core, here, safely } from './core.js';
 import { childRecords } from './deps.js';
-import { postprocess, toFinalizing } from './finish.js';
 
 /**
  * Jobs that start jobs: children recorded in their parent before they exist, queued
@@ -52,10 +51,7 @@ export function admitChild(core: Core, id: string): void {
 export function wakeRelatives(core: Core, job: Job): void {
   const parent = job.config.settings?.parent;
   if (parent && job.config.settings?.after_parent !== 'true') {
-    void safely(core, 'wake parent', parent, core.lock.run(parent, async () => {
-      const ref = await here(core, parent, STATES.POSTPROCESSING);
-      if (ref) await postprocess(core, ref);
-    }));
+    core.wake(parent, STATES.POSTPROCESSING);
   }
   for (const c of childrenOf(job.config)) if (c.mode === 'after') admitChild(core, c.id);
 }
@@ -65,5 +61,5 @@ async function failDependent(core: Core, id: string, parent: string): Promise<vo
   const ref = await here(core, id, STATES.INCOMING);
   if (!ref) return;
   core.scheduler.dequeue(id);
-  await toFinalizing(core, ref, STATES.INCOMING, { kind: 'cancelled', message: `This job did not run: job ${parent}, which it was to follow, failed.` });
+  await core.drive(ref, { to: STATES.FINALIZING, failure: { kind: 'cancelled', message: `This job did not run: job ${parent}, which it was to follow, failed.` } });
 }

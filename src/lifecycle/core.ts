@@ -2,12 +2,13 @@ import type { Config } from '../config/index.js';
 import { messageOf } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Mailer } from '../mail/queue.js';
-import type { Runner, runnerRegistry } from '../runners/index.js';
+import { type Runner, type runnerRegistry, runnerKind } from '../runners/index.js';
 import type { Scheduler } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
 import type { State } from '../states.js';
 import { findJobIn, type Job, type JobRef, type Store } from '../store/index.js';
 import type { clusterTracker } from './cluster.js';
+import type { Next } from './driver.js';
 import type { keyedLock } from './lock.js';
 
 /**
@@ -35,8 +36,12 @@ export interface Core {
   runWatch: { watch(id: string): void; unwatch(id: string): void };
   /** Set once the backend stops: no more launches. */
   stopped: boolean;
-  /** Start queued jobs while the limits allow. */
+  /** Start queued jobs while the limits allow (nothing before every running job is counted). */
   pump(): void;
+  /** Advance a job by the driver (driver.ts), after the move `first` if given; the caller holds its lock. */
+  drive(ref: JobRef, first?: Next): Promise<void>;
+  /** Under the job's lock, drive job `id` if it is in `state` now (an event: a wrapper exited, a child ended). */
+  wake(id: string, state: State): void;
 }
 
 /** Run `p`, logging (not throwing) its failure: one job's trouble never stops the backend. */
@@ -51,7 +56,7 @@ export function here(core: Core, id: string, state: State): JobRef | null {
 
 /** The runner a job was started with (or its type's, or local). */
 export function runnerFor(core: Core, job: Job): Runner {
-  return core.runners((job.config.run?.runner as Runner['kind']) ?? core.cfg.jobs[job.config.settings?.type ?? '']?.runner ?? 'local');
+  return core.runners(runnerKind(core.cfg, job));
 }
 
 /** The results page of a job. */

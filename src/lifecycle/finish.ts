@@ -2,25 +2,27 @@ import { adminFailureMail, jobEndedMail } from '../../templates/email.js';
 import { messageOf } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
 import { notifyJobEnd } from '../mail/notify.js';
-import { STATES, type State } from '../states.js';
+import { STATES } from '../states.js';
 import {
-  appendJobLog, jobDir, JOB_FILES, JOB_OUTPUTS, type JobRef, moveJob, readJob, readMarkers, readProgress, updateJobConfig,
+  appendJobLog, jobDir, JOB_FILES, JOB_OUTPUTS, type JobRef, readJob, readMarkers, readProgress, updateJobConfig,
 } from '../store/index.js';
 import { childrenOf, childStates, ensureChildren, waitsOn } from '../store/deps.js';
 import { admitChild, startChildren, wakeRelatives } from './children.js';
 import { jobOutcome, MAX_RERUNS, readTail, runHook, typeOfJob } from './context.js';
 import { type Core, resultsUrl } from './core.js';
 import { childResults, followOnRequests } from './deps.js';
+import type { Carry, Next } from './driver.js';
 import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
 
 /**
- * The second half of a job's life: POSTPROCESSING (waiting for children, the postprocess
- * hook, a rerun) → FINALIZING (finalize hook, follow-on jobs, mails queued) → COMPLETED
- * or FAILED, made durable, then the complete hook.
+ * The steps of the second half of a job's life, for the driver (driver.ts):
+ * POSTPROCESSING (waiting for children, the postprocess hook, a rerun) → FINALIZING
+ * (finalize hook, follow-on jobs, mails queued, the outcome recorded durably) → COMPLETED
+ * or FAILED, then, once there, the complete hook.
  */
 
-/** POSTPROCESSING: the postprocess hook (may ask for a rerun), then FINALIZING. */
-export async function postprocess(core: Core, ref: JobRef): Promise<void> {
+/** POSTPROCESSING: wait for children, the postprocess hook (may ask for a rerun), then FINALIZING. */
+export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { store, service, cfg, hookTimeoutMs } = core;
   const job = await readJob(ref);
   const type = typeOfJob(service, job);
@@ -32,10 +34,13 @@ export async function postprocess(core: Core, ref: JobRef): Promise<void> {
       (await ensureChildren(store, job, service.name, (id, fn) => core.lock.run(id, fn))).forEach((id) => admitChild(core, id));
       kids = await childStates(store, job.config);
     }
-    if (waitsOn(kids)) return appendJobLog(ref.dir, 'waiting_for_children');
+    if (waitsOn(kids)) {
+      await appendJobLog(ref.dir, 'waiting_for_children');
+      return null;
+    }
     // Cancelled while it waited: its children were stopped; it ends cancelled, without its hook.
     const stop = (await readMarkers(ref.dir)).cancel;
-    if (stop) return toFinalizing(core, ref, STATES.POSTPROCESSING, cancelFailure(stop));
+    if (stop) return { to: STATES.FINALIZING, failure: cancelFailure(stop) };
   }
   let failure: Failure | null = job.config.result?.failure_kind
     ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' }
@@ -55,7 +60,7 @@ export async function postprocess(core: Core, ref: JobRef): Promise<void> {
         if (round > MAX_RERUNS) throw new Error(`it started children ${round} times; the limit is ${MAX_RERUNS}`);
         await updateJobConfig(ref, (c) => void (c.run = { ...c.run, child_rounds: String(round) }));
         await startChildren(core, ref, job, `post:${job.config.run?.reschedules ?? 0}:${round}`, r.children);
-        if (r.children.some((c) => c.wait !== false)) return postprocess(core, ref);
+        if (r.children.some((c) => c.wait !== false)) return postprocessStep(core, ref, carry);
       } else if (r && 'rerun' in r && r.rerun) {
         const reruns = Number(job.config.run?.reschedules ?? 0);
         if (reruns >= MAX_RERUNS) throw new Error(`it asked for a rerun ${reruns + 1} times; the limit is ${MAX_RERUNS}`);
@@ -65,26 +70,21 @@ export async function postprocess(core: Core, ref: JobRef): Promise<void> {
           delete c.run.skipped;
           delete c.result;
         });
-        await moveJob(store, ref.id, STATES.POSTPROCESSING, STATES.INCOMING);
-        core.scheduler.enqueue({ id: ref.id, type: type.name, submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
-        return core.pump();
+        return { to: STATES.INCOMING };
       }
     } catch (err) {
       failure = { kind: 'technical', message: `The postprocess step failed: ${messageOf(err)}` };
     }
   }
-  await toFinalizing(core, ref, STATES.POSTPROCESSING, failure);
+  return { to: STATES.FINALIZING, failure };
 }
 
-/** Record the outcome, move to FINALIZING and finish. */
-export async function toFinalizing(core: Core, ref: JobRef, from: State, failure: Failure | null): Promise<void> {
-  if (failure) await updateJobConfig(ref, (c) => void (c.result = { failure: failure.message, failure_kind: failure.kind }));
-  const fin = await moveJob(core.store, ref.id, from, STATES.FINALIZING, { durable: false });
-  await finalize(core, fin);
-}
-
-/** FINALIZING: finalize hook, mail queued, then COMPLETED or FAILED (durable), complete hook. */
-export async function finalize(core: Core, ref: JobRef): Promise<void> {
+/**
+ * FINALIZING: finalize hook, follow-on jobs, mail queued, the outcome recorded with the
+ * outputs made durable; then COMPLETED or FAILED. `finished` is when the program ended (its
+ * marker's time), even when the backend learns of it later; a parent ends with its children.
+ */
+export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { store, service, cfg, hookTimeoutMs, log } = core;
   let job = await readJob(ref);
   const type = typeOfJob(service, job);
@@ -107,7 +107,10 @@ export async function finalize(core: Core, ref: JobRef): Promise<void> {
     }
   }
   const final = failure ? STATES.FAILED : STATES.COMPLETED;
-  job = { ...job, config: await updateJobConfig(ref, (c) => void (c.result = { state: final, finished: new Date().toISOString(), ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }), { alsoSync: JOB_OUTPUTS }) };
+  const m = await readMarkers(ref.dir);
+  const ran = m.success?.ended ?? m.error?.ended;
+  const finished = new Date(ran !== undefined && !job.config.children ? Math.min(ran, Date.now()) : Date.now()).toISOString();
+  job = { ...job, config: await updateJobConfig(ref, (c) => void (c.result = { state: final, finished, ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }), { alsoSync: JOB_OUTPUTS }) };
   const url = resultsUrl(core, ref.id);
   const facts = { service: cfg.general.serviceName, id: ref.id, url, ok: !failure, failure: failure?.message ?? null };
   const email = job.config.settings?.email;
@@ -118,17 +121,27 @@ export async function finalize(core: Core, ref: JobRef): Promise<void> {
     await queueMail(store, cfg, `${ref.id}.admin`, { to: [cfg.general.adminEmail], ...adminFailureMail({ ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' }), headers: { 'X-Jobdir-Job': ref.id } });
   }
   const notified = await notifyJobEnd(store, cfg, { id: ref.id, type: job.config.settings?.type ?? '', ok: !failure, failure: failure?.message ?? null, url }, log);
-  const done = await moveJob(store, ref.id, STATES.FINALIZING, final);
-  await appendJobLog(done.dir, final, failure ? { failure: failure.message } : {});
+  carry.flushMail = queued || notified;
+  return { to: final };
+}
+
+/** COMPLETED or FAILED, just entered: logged, relatives woken, the complete hook, mail sent. */
+export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
+  const { cfg, service, hookTimeoutMs, log } = core;
+  const job = await readJob(ref);
+  const failure = job.config.result?.failure_kind ? job.config.result.failure ?? '' : null;
+  await appendJobLog(ref.dir, ref.state, failure !== null ? { failure } : {});
   wakeRelatives(core, job);
-  log(failure ? 'job_failed' : 'job_completed', { job: ref.id, type: job.config.settings?.type, ...(failure ? { failure: failure.message, kind: failure.kind } : {}) });
+  log(failure !== null ? 'job_failed' : 'job_completed', { job: ref.id, type: job.config.settings?.type, ...(failure !== null ? { failure, kind: job.config.result?.failure_kind } : {}) });
+  const type = typeOfJob(service, job);
   if (type?.complete) {
     try {
-      const o = await jobOutcome({ ...job, ...done }, cfg, !failure, failure?.message ?? null, null);
+      const o = await jobOutcome(job, cfg, failure === null, failure, null);
       await runHook('complete', hookTimeoutMs, () => type.complete!(o));
     } catch (err) {
       log('hook_failed', { job: ref.id, hook: 'complete', error: messageOf(err) });
     }
   }
-  if (queued || notified) void core.mailer.flush();
+  if (carry.flushMail) void core.mailer.flush();
+  return null;
 }

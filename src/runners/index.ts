@@ -23,3 +23,8 @@ export function runnerRegistry(cfg: Config, onLocalLost?: (dirs: string[]) => vo
   };
   return Object.assign(get, { closeAll: () => made.forEach((r) => r.close?.()) });
 }
+
+/** The kind of runner job `job` was started with, else its type's ([job NAME] runner), else local. */
+export function runnerKind(cfg: Config, job: { config: Record<string, Record<string, string> | undefined> }): Runner['kind'] {
+  return (job.config.run?.runner as Runner['kind'] | undefined) ?? cfg.jobs[job.config.settings?.type ?? '']?.runner ?? 'local';
+}

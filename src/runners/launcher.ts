@@ -25,6 +25,8 @@ export interface Launcher {
   launch(dir: string, attempt: number, limitSec: number, graceSec: number, onExit: () => void): void;
   /** Called with every job dir whose exit report was lost because the launcher died. */
   onLost(fn: (dirs: string[]) => void): void;
+  /** True while the wrapper for `dir` was started here and its exit has not been reported. */
+  started(dir: string): boolean;
   close(): void;
 }
 
@@ -75,6 +77,7 @@ export function createLauncher(wrapper: string): Launcher {
     onLost(fn) {
       lost = fn;
     },
+    started: (dir) => waiting.has(dir),
     close() {
       sh?.stdin.end();
       sh = null;

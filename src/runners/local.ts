@@ -49,40 +49,54 @@ export async function scanWrappers(): Promise<Map<string, number>> {
 let lastScan: { at: number; result: Promise<Map<string, number>> } | null = null;
 
 /**
- * scanWrappers, shared by callers within `maxAgeMs` of one scan: a reconcile of 1,000 lost
- * jobs makes one /proc scan (~25 ms), not 1,000. Safe because only a backend starts
- * wrappers and it knows its own pids; a slightly old scan can only miss a wrapper started
- * by a backend that is no longer running.
+ * scanWrappers, shared by callers while one scan is at most 1 s old and began at or after
+ * `notBefore`: a reconcile of 1,000 lost jobs makes one /proc scan (~25 ms), not 1,000. A
+ * scan that began before a wrapper was started, or before it was known to have exited,
+ * says nothing about it, so such callers get a fresh one.
  */
-function recentWrappers(maxAgeMs = 1000): Promise<Map<string, number>> {
+function wrappersSince(notBefore: number, maxAgeMs = 1000): Promise<Map<string, number>> {
   const now = Date.now();
-  if (!lastScan || now - lastScan.at > maxAgeMs) lastScan = { at: now, result: scanWrappers() };
+  if (!lastScan || now - lastScan.at > maxAgeMs || lastScan.at < notBefore) lastScan = { at: now, result: scanWrappers() };
   return lastScan.result;
 }
 
 /**
  * Runs the wrapper on this machine, detached in its own session and process group (through
  * the sh launcher, which forks far more cheaply than Node), so stopping the backend never
- * stops a job. Liveness: the wrapper's pid (from RUNNING, or
- * a /proc scan when RUNNING is not written yet) is a live wrapper of this job.
+ * stops a job. Liveness (DESIGN 4, 11): a wrapper this runner's launcher started is alive
+ * until the launcher reports its exit; any other is alive while its pid (from RUNNING, or
+ * a /proc scan begun after it was started when RUNNING is not written yet) is a live
+ * wrapper of this job.
  */
 export function localRunner(onLost: (dirs: string[]) => void = () => {}): Runner & { close(): void } {
   const launcher = createLauncher(WRAPPER);
+  const created = Date.now();
+  /** When this runner started each wrapper, kept after a lost launcher (then they are looked for). */
+  const startedAt = new Map<string, number>();
   launcher.onLost(onLost);
   const findPid = async (job: JobRef, m: Markers): Promise<number | null> => {
     for (const pid of [m.running?.pid]) {
       if (pid && (await isWrapperOf(pid, job.id))) return pid;
     }
-    return (await recentWrappers()).get(job.id) ?? null;
+    return (await wrappersSince(startedAt.get(job.dir) ?? created)).get(job.id) ?? null;
   };
   return {
     kind: 'local',
     async start(job: JobRef, opts: StartOptions) {
       const limit = opts.timeLimitMs === null ? 0 : Math.max(1, Math.ceil(opts.timeLimitMs / 1000));
-      launcher.launch(job.dir, opts.attempt, limit, Math.max(1, Math.ceil(opts.killGraceMs / 1000)), () => opts.onExit?.());
+      startedAt.set(job.dir, Date.now());
+      launcher.launch(job.dir, opts.attempt, limit, Math.max(1, Math.ceil(opts.killGraceMs / 1000)), () => {
+        // Exited: only a scan begun after this speaks of it (any kept scan has, 2 s on).
+        startedAt.set(job.dir, Date.now());
+        setTimeout(() => startedAt.delete(job.dir), 2000).unref();
+        opts.onExit?.();
+      });
     },
     async liveness(job, m): Promise<Liveness> {
-      return (await findPid(job, m)) === null ? 'dead' : 'alive';
+      if (launcher.started(job.dir)) return 'alive';
+      const pid = await findPid(job, m);
+      if (pid === null) startedAt.delete(job.dir);
+      return pid === null ? 'dead' : 'alive';
     },
     async cancel(job, m, graceMs) {
       const pid = await findPid(job, m);

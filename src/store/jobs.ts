@@ -10,6 +10,7 @@ import { copyTreeDurable, fsyncDir, fsyncFiles, isENOENT, isNoSpace, writeDurabl
 import { isJobId, newJobId } from './ids.js';
 import { addUserIndex } from './indexes.js';
 import { jobDir, type Store } from './layout.js';
+import { checkRequirements, transition } from './transitions.js';
 
 /** A job's config.ini: sections of string values. */
 export type JobConfig = Record<string, Record<string, string>>;
@@ -212,16 +213,25 @@ export async function listState(store: Store, state: State): Promise<string[]> {
 }
 
 /**
- * Move job `id` from `from` to `to`: one rename(2), then (if durable) fsync of both
+ * Move job `id` from `from` to `to` by its declared transition (transitions.ts): the
+ * requirement checked, one rename(2), then (if the transition is durable) fsync of both
  * folders, then the by-id link re-pointed. Across filesystems: copy to a hidden staging
- * name, fsync, rename into place, remove the source. Throws NotFoundError when the job
- * is not in `from` (someone else moved it first): callers treat that as "not mine".
+ * name, fsync, rename into place, remove the source. Throws TransitionError for a move
+ * not declared or whose requirement fails, NotFoundError when the job is not in `from`
+ * (someone else moved it first): callers treat that as "not mine".
  */
-export async function moveJob(store: Store, id: string, from: State, to: State, opts: { durable?: boolean } = {}): Promise<JobRef> {
+export async function moveJob(store: Store, id: string, from: State, to: State): Promise<JobRef> {
+  const x = transition(from, to);
   const src = jobDir(store, from, id);
   const dest = jobDir(store, to, id);
   const point = `move:${from}>${to}`;
   failpoint(`${point}:before`);
+  try {
+    checkRequirements(x, id, src);
+  } catch (err) {
+    if (!fsc.existsSync(src)) throw new NotFoundError(`Job ${id} is not in ${from}.`, { cause: err });
+    throw err;
+  }
   try {
     if (store.dev[from] === store.dev[to]) {
       fsc.renameSync(src, dest);
@@ -238,7 +248,7 @@ export async function moveJob(store: Store, id: string, from: State, to: State, 
     if (isENOENT(err)) throw new NotFoundError(`Job ${id} is not in ${from}.`, { cause: err });
     throw err;
   }
-  if (opts.durable !== false) {
+  if (x.durable) {
     await Promise.all([fsyncDir(store.states[from]), fsyncDir(store.states[to])]);
   }
   // by-id is re-pointed where a job rests (queued, ended); findJob probes the state

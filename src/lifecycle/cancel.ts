@@ -1,0 +1,147 @@
+import type { Config } from '../config/index.js';
+import { ConflictError, messageOf, NotFoundError } from '../errors.js';
+import type { Log } from '../log.js';
+import { runnerKind, runnerRegistry, type Runner } from '../runners/index.js';
+import { STATES, type State } from '../states.js';
+import {
+  appendJobLog, findJob, type Job, type JobRef, moveJob, readJob, readMarkers, type Store, updateJobConfig, writeCancel,
+} from '../store/index.js';
+import { childStates, unfinishedWaited } from '../store/deps.js';
+import { cancelFailure } from './failure.js';
+
+/**
+ * The one way a job is stopped: cancel (by a user, the API, the dashboard, the CLI, the
+ * socket) and the administrator's fail. It works with the backend in this process or from
+ * another process while a backend runs elsewhere (or none runs): every step that takes a
+ * job away from where it is starts with a rename, and a rename has one winner. A queued
+ * job is claimed from incoming/ and finished at once; a running one gets a durable CANCEL
+ * marker (write-ahead), then TERM, and KILL after kill_grace, to its wrapper's process
+ * group; a parent waiting for its children has them stopped. Ended jobs: ConflictError.
+ */
+
+/** What stopping needs: the store and config, and how to finish a job moved to FINALIZING. */
+export interface StopEnv {
+  cfg: Config;
+  store: Store;
+  log: Log;
+  /** Finish a job this process has just moved into FINALIZING (hooks, mail, final rename). */
+  finish(id: string): Promise<void>;
+  /** Forget a queued job in this process's scheduler. */
+  dequeue?(id: string): void;
+  /** Look at a running job again now (its wrapper was just signalled). */
+  look?(id: string): void;
+  /** The runners of the backend in this process (it knows the wrappers it started). */
+  runners?: (kind: Runner['kind']) => Runner;
+}
+
+/** Who asks, how (cancel, or the admin's fail) and whether to wait for the job to move. */
+export interface StopRequest {
+  by: string;
+  mode: 'cancel' | 'fail';
+  notify: boolean;
+  /** false: return once the request is durable and the stop begun (web, API, socket); default true. */
+  wait?: boolean;
+}
+
+/** What a stop did, in words for people. */
+export type StopOutcome = { state: State; message: string };
+
+/** Stop job `id` as `req` says; see the module header. */
+export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promise<StopOutcome> {
+  const verb = req.mode === 'fail' ? 'marked as failed' : 'cancelled';
+  for (let round = 0; round < 100; round++) {
+    const ref = await requireJob(env, id);
+    try {
+      switch (ref.state) {
+        case STATES.INCOMING: {
+          await writeCancel(ref.dir, req.by, req);
+          const f = cancelFailure({ at: Date.now(), ...req }, true);
+          await updateJobConfig(ref, (c) => void (c.result = { failure: f.message, failure_kind: f.kind }));
+          await moveJob(env.store, id, STATES.INCOMING, STATES.FINALIZING);
+          env.dequeue?.(id);
+          await env.finish(id);
+          const done = (await findJob(env.store, id))?.state ?? STATES.FAILED;
+          return { state: done, message: `Job ${id} was queued and is now ${verb} (${done}).` };
+        }
+        case STATES.PREPROCESSING:
+        case STATES.RUNNING: {
+          await writeCancel(ref.dir, req.by, req);
+          if (ref.state === STATES.PREPROCESSING && req.wait === false) {
+            return { state: ref.state, message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.` };
+          }
+          if (ref.state === STATES.PREPROCESSING) {
+            // The backend checks for CANCEL before it starts the wrapper; wait to see where the job goes.
+            const moved = await waitUntilMoved(env, id, STATES.PREPROCESSING, 5000);
+            let now = moved ? await findJob(env.store, id) : null;
+            if (now?.state === STATES.FINALIZING && (await waitUntilMoved(env, id, STATES.FINALIZING, 5000))) now = await findJob(env.store, id);
+            // A job prepared and waiting for a run slot ends at once, as a queued one does.
+            if (now && (now.state === STATES.FAILED || now.state === STATES.COMPLETED)) {
+              return { state: now.state, message: `Job ${id} was queued and is now ${verb} (${now.state}).` };
+            }
+            if (moved) continue;
+            return { state: ref.state, message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.` };
+          }
+          await appendJobLog(ref.dir, req.mode === 'fail' ? 'fail_requested' : 'cancel_requested', { by: req.by });
+          const kill = async () => {
+            const job = await readJob(ref);
+            await runnerOf(env, job).cancel(ref, await readMarkers(ref.dir), env.cfg.backend.killGraceMs);
+            env.look?.(id);
+          };
+          if (req.wait === false) {
+            // The request is durable; TERM, then KILL after kill_grace, go on without the caller.
+            void kill().catch((err: unknown) => env.log('cancel_failed', { job: id, error: messageOf(err) }));
+            return { state: ref.state, message: `Job ${id} is being stopped.` };
+          }
+          await kill();
+          const ended = await waitUntilMoved(env, id, STATES.RUNNING, 3000);
+          const now = ended ? await findJob(env.store, id) : ref;
+          return {
+            state: now?.state ?? ref.state,
+            message: ended ? `Job ${id} was stopped and is now ${now?.state ?? 'gone'}.`
+              : `Job ${id} was stopped; the backend ends it as ${verb} when it sees the wrapper gone (if no backend is running, when it starts).`,
+          };
+        }
+        case STATES.POSTPROCESSING: {
+          // A parent waiting for its children: the request is recorded and its children stopped.
+          const kids = unfinishedWaited(await childStates(env.store, (await readJob(ref)).config));
+          if (kids.length) {
+            await writeCancel(ref.dir, req.by, req);
+            const said = await Promise.all(kids.map((k) => stopJob(env, k, req).then((o) => `${k} ${o.state}`, (e: unknown) => `${k}: ${(e as Error).message}`)));
+            return { state: ref.state, message: `Job ${id} was waiting for ${kids.length} job(s) it started (${said.join('; ')}); they were ${verb}, and it ends as ${verb} once they have stopped.` };
+          }
+          throw new ConflictError(`Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`);
+        }
+        case STATES.FINALIZING:
+          throw new ConflictError(`Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`);
+        default:
+          throw new ConflictError(`Job ${id} has already ended (${ref.state}); only queued or running jobs can be ${verb}.`);
+      }
+    } catch (err) {
+      // The job moved under us (the backend took it a step further): look again.
+      if (err instanceof NotFoundError || (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+  }
+  throw new ConflictError(`Job ${id} kept moving while it was being ${verb}; try again.`);
+}
+
+async function waitUntilMoved(env: StopEnv, id: string, from: State, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if ((await findJob(env.store, id))?.state !== from) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+
+function runnerOf(env: StopEnv, job: Job): Runner {
+  return (env.runners ?? runnerRegistry(env.cfg))(runnerKind(env.cfg, job));
+}
+
+/** The job, or a NotFoundError naming the id and how to list jobs. */
+export async function requireJob(env: { store: Store }, id: string): Promise<JobRef> {
+  const ref = await findJob(env.store, id);
+  if (!ref) throw new NotFoundError(`No job with id "${id}" was found (check the id; \`jobdir list\` shows the jobs).`);
+  return ref;
+}

@@ -1,0 +1,89 @@
+import { NotFoundError } from '../errors.js';
+import type { QueuedJob } from '../scheduler/index.js';
+import { STATES, type State } from '../states.js';
+import { type JobRef, moveJob, updateJobConfig } from '../store/index.js';
+import { queueFromDisk } from './children.js';
+import type { Core } from './core.js';
+import type { Failure } from './failure.js';
+import { finalizeStep, postprocessStep, restStep } from './finish.js';
+import { judgeRun, preprocessStep, type RunSpec, startStep } from './launch.js';
+
+/**
+ * The one driver of a job's life. Each state has a step: it does that state's work and
+ * says where the job goes next (or that it rests there until an event: a wrapper's exit,
+ * a child's end, a slot). The driver makes each move by its declared transition
+ * (src/store/transitions.ts: moveJob refuses any other), records a failure before the move
+ * that carries it, and gives back the run slot when a job leaves the states that hold one.
+ * Steps never call each other: a job's path is a loop here, not a chain of calls.
+ */
+
+/** Where a step sends the job: a state (its failure recorded first), or null to rest here. */
+export type Next = { to: State; failure?: Failure | null; spec?: RunSpec } | null;
+
+/** What one drive carries from step to step: the run spec decided in PREPROCESSING. */
+export interface Carry {
+  spec?: RunSpec;
+  /** The job just entered its state by this drive (false: found there by a rescan or an event). */
+  entered: boolean;
+  /** Mail was queued while finalizing: send it once the job rests. */
+  flushMail?: boolean;
+}
+
+type Step = (core: Core, ref: JobRef, carry: Carry) => Promise<Next>;
+
+const STEPS: Partial<Record<State, Step>> = {
+  [STATES.INCOMING]: async (core, ref, carry) => {
+    // Back in the queue (requeued, rerun): queued again in its place (submission order).
+    if (carry.entered) await queueFromDisk(core, ref.id);
+    core.pump();
+    return null;
+  },
+  [STATES.PREPROCESSING]: preprocessStep,
+  [STATES.RUNNING]: (core, ref, carry) => (carry.entered && carry.spec ? startStep(core, ref, carry.spec) : judgeRun(core, ref)),
+  [STATES.POSTPROCESSING]: postprocessStep,
+  [STATES.FINALIZING]: finalizeStep,
+  [STATES.COMPLETED]: (core, ref, carry) => (carry.entered ? restStep(core, ref, carry) : Promise.resolve(null)),
+  [STATES.FAILED]: (core, ref, carry) => (carry.entered ? restStep(core, ref, carry) : Promise.resolve(null)),
+};
+
+/** States whose jobs hold a run slot of the scheduler. */
+const HOLDS_SLOT: ReadonlySet<State> = new Set([STATES.PREPROCESSING, STATES.RUNNING]);
+
+/**
+ * Advance job `ref` from where it is until it rests; `first`: a move to make before the
+ * first step (a cancel, a slot given by the scheduler). The caller holds the job's lock.
+ */
+export async function drive(core: Core, ref: JobRef, first: Next = null): Promise<void> {
+  const carry: Carry = { entered: false };
+  for (let next = first; ; ) {
+    if (next) {
+      if (next.failure) {
+        const f = next.failure;
+        await updateJobConfig(ref, (c) => void (c.result = { failure: f.message, failure_kind: f.kind }));
+      }
+      const from = ref.state;
+      ref = await moveJob(core.store, ref.id, from, next.to);
+      if (HOLDS_SLOT.has(from) && !HOLDS_SLOT.has(next.to)) {
+        core.scheduler.release(ref.id);
+        core.pump();
+      }
+      carry.entered = true;
+      carry.spec = next.spec;
+    }
+    const step = STEPS[ref.state];
+    next = step ? await step(core, ref, carry) : null;
+    if (!next) return;
+  }
+}
+
+/** The scheduler gave queued job `q` a slot: INCOMING → PREPROCESSING, then on. */
+export async function launchQueued(core: Core, q: QueuedJob): Promise<void> {
+  try {
+    await drive(core, { id: q.id, state: STATES.INCOMING, dir: '' }, { to: STATES.PREPROCESSING });
+  } catch (err) {
+    // Taken from incoming/ by someone else (cancelled, deleted): the slot is free again.
+    if (!(err instanceof NotFoundError)) throw err;
+    core.scheduler.release(q.id);
+    core.pump();
+  }
+}

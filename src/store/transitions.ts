@@ -1,0 +1,109 @@
+import * as fsc from 'node:fs';
+import { join } from 'node:path';
+import { decode } from 'ini';
+import { TransitionError } from '../errors.js';
+import { STATES, type State } from '../states.js';
+import { JOB_FILES } from './files.js';
+
+/**
+ * The job state machine, declared once (DESIGN 10). Every move of a job directory between
+ * state folders is one row here: its verb, the folders, what must be on disk before the
+ * rename, and whether the rename is made durable (both folders fsynced) before the mover
+ * goes on. moveJob refuses any move that is not a row (TransitionError) and any move whose
+ * requirement does not hold; each row has the failpoints `move:FROM>TO:before|renamed|after`.
+ *
+ * Not durable means a power cut may undo the rename: every such row leads to a state the
+ * backend's start-up reconcile handles from either side (the job is found again one step
+ * back and redone, never twice forward), so the run slot is not held waiting for the disk.
+ */
+
+/** What must be on disk in the job directory before a move. */
+export type Requirement =
+  /** config.ini is there (every move). */
+  | 'config'
+  /** No complete SUCCESS or ERROR: the run gave no result, so running it again cannot run it twice. */
+  | 'no-result'
+  /** The run is over on disk: SUCCESS, ERROR or CANCEL, or an outcome recorded in config.ini [result] or [run] skipped. */
+  | 'run-over'
+  /** config.ini [result] state names the destination (recorded before the final rename). */
+  | 'outcome';
+
+/** One declared transition. */
+export interface Transition {
+  /** The verb, as in moveToX: names it in logs, tests and errors. */
+  readonly verb: string;
+  readonly from: State;
+  readonly to: State;
+  readonly requires: readonly Requirement[];
+  readonly durable: boolean;
+  /** Why the move happens, for readers and error messages. */
+  readonly why: string;
+}
+
+const S = STATES;
+const t = (verb: string, from: State, to: State, durable: boolean, requires: Requirement[], why: string): Transition =>
+  ({ verb, from, to, durable, requires: ['config', ...requires], why });
+
+/** Every transition a job may make. */
+export const TRANSITIONS: readonly Transition[] = [
+  t('admit', S.INCOMING, S.PREPROCESSING, false, [], 'the scheduler gave it a run slot'),
+  t('cancelQueued', S.INCOMING, S.FINALIZING, false, [], 'cancelled or failed before it started (a dependency failed)'),
+  t('startRun', S.PREPROCESSING, S.RUNNING, false, [], 'its wrapper or cluster job is about to start'),
+  t('skipRun', S.PREPROCESSING, S.POSTPROCESSING, false, [], 'preprocess skipped the run, or its children are the work'),
+  t('failStart', S.PREPROCESSING, S.FINALIZING, false, [], 'it could not be started (no such type, a hook failed, cancelled)'),
+  t('unprepare', S.PREPROCESSING, S.INCOMING, true, [], 'a backend died while preparing it: it never ran'),
+  t('endRun', S.RUNNING, S.POSTPROCESSING, false, ['run-over'], 'the run is over'),
+  t('requeueLost', S.RUNNING, S.INCOMING, true, ['no-result'], 'its wrapper is gone without a result (crash, reboot)'),
+  t('failRunning', S.RUNNING, S.FINALIZING, false, [], 'the runner could not start it'),
+  t('rerun', S.POSTPROCESSING, S.INCOMING, true, [], 'postprocess asked for another run'),
+  t('finishRun', S.POSTPROCESSING, S.FINALIZING, false, [], 'postprocessing is over'),
+  t('complete', S.FINALIZING, S.COMPLETED, true, ['outcome'], 'it succeeded'),
+  t('fail', S.FINALIZING, S.FAILED, true, ['outcome'], 'it failed'),
+  t('failCompleted', S.COMPLETED, S.FAILED, true, ['outcome'], 'the administrator marked a completed job as failed'),
+  t('resubmit', S.FAILED, S.INCOMING, true, [], 'the administrator resubmitted it'),
+  t('archiveCompleted', S.COMPLETED, S.ARCHIVED, true, [], 'its results are older than [oldjobs] archive'),
+  t('archiveFailed', S.FAILED, S.ARCHIVED, true, [], 'its results are older than [oldjobs] archive'),
+];
+
+const byMove = new Map(TRANSITIONS.map((x) => [`${x.from}>${x.to}`, x]));
+
+/** The declared transition from `from` to `to`, or a TransitionError naming the states. */
+export function transition(from: State, to: State): Transition {
+  const x = byMove.get(`${from}>${to}`);
+  if (!x) throw new TransitionError(`A job cannot move from ${from} to ${to}: no such transition is declared (src/store/transitions.ts).`);
+  return x;
+}
+
+/** A marker the wrapper finished writing (it ends with its newline). */
+function complete(dir: string, name: string): boolean {
+  try {
+    return fsc.readFileSync(join(dir, name), 'utf8').endsWith('\n');
+  } catch {
+    return false;
+  }
+}
+
+function recorded(dir: string): Record<string, Record<string, string>> {
+  try {
+    return decode(fsc.readFileSync(join(dir, JOB_FILES.CONFIG), 'utf8')) as Record<string, Record<string, string>>;
+  } catch {
+    return {};
+  }
+}
+
+/** Throw a TransitionError unless what `x` requires is on disk in `dir` (the job's folder in x.from). */
+export function checkRequirements(x: Transition, id: string, dir: string): void {
+  for (const r of x.requires) {
+    let ok: boolean;
+    if (r === 'config') ok = fsc.existsSync(join(dir, JOB_FILES.CONFIG));
+    else if (r === 'no-result') ok = !complete(dir, JOB_FILES.SUCCESS) && !complete(dir, JOB_FILES.ERROR);
+    else if (r === 'run-over') {
+      ok = complete(dir, JOB_FILES.SUCCESS) || complete(dir, JOB_FILES.ERROR) || fsc.existsSync(join(dir, JOB_FILES.CANCEL));
+      if (!ok) {
+        const c = recorded(dir);
+        ok = !!c.result?.failure_kind || c.run?.skipped === 'true';
+      }
+    } else ok = recorded(dir).result?.state === x.to;
+    if (!ok) throw new TransitionError(`Job ${id} cannot ${x.verb} (${x.from} → ${x.to}): the rule "${r}" does not hold on disk.`);
+  }
+}
