@@ -19,9 +19,10 @@ export interface BackendProcess {
 }
 
 /** Run `jobdir serve --config FILE`; resolves once it serves, or once it exits (a failpoint fired, it refused). */
-export async function startBackend(configFile: string, env: Record<string, string> = {}): Promise<BackendProcess> {
+export async function startBackend(configFile: string, env: Record<string, string> = {}, { detached = false } = {}): Promise<BackendProcess> {
+  // detached: a process group of its own (with its launcher sh), so a test can kill the whole group.
   const proc = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', configFile], {
-    env: { ...process.env, JOBDIR_FAILPOINT: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, JOBDIR_FAILPOINT: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached,
   });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
@@ -38,9 +39,17 @@ export async function waitUnlocked(stateFile: string): Promise<void> {
   await waitFor(async () => !(await isLocked(stateFile)), 10_000, 'the state-file lock to be released');
 }
 
-/** SIGKILL the backend and wait until the kernel has released its state-file lock. */
-export async function kill9(b: BackendProcess, stateFile: string): Promise<void> {
-  b.proc.kill('SIGKILL');
+/** The URL a `jobdir serve` process said it serves on. */
+export function urlOf(b: BackendProcess): string {
+  const m = /is serving on (http:\/\/\S+)/.exec(b.output());
+  if (!m) throw new Error(`the backend did not say where it serves:\n${b.output()}`);
+  return m[1]!;
+}
+
+/** SIGKILL the backend (`group`: its whole process group, launcher included) and wait until its state-file lock is free. */
+export async function kill9(b: BackendProcess, stateFile: string, { group = false } = {}): Promise<void> {
+  if (group) process.kill(-b.proc.pid!, 'SIGKILL');
+  else b.proc.kill('SIGKILL');
   await b.exited;
   await waitUnlocked(stateFile);
 }

@@ -203,10 +203,11 @@ describe('service hooks, time limits, cancel and notifications', () => {
     assert.match(okLine, /^<14>.*jobdir-test.*Test service ok job [a-z]+ completed/);
     assert.match(badLine, /^<11>.*jobdir-test.*exit1 job [a-z]+ failed: The program stopped with an error: exit1: the input makes no sense/);
     assert.ok(!syslog.lines.some((l) => l.includes(quiet)), 'a type without notify targets writes nothing');
+    // Mails of jobs ended by earlier tests may still arrive: wait for these two jobs' own.
     const mails = await waitFor(() => {
       const m = smtp.messages.slice(before).filter((x) => x.headers.get('x-jobdir-notify'));
-      return m.length >= 2 ? m : null;
-    }, 15_000, 'two notification mails');
+      return m.some((x) => x.subject?.includes(good)) && m.some((x) => x.subject?.includes(bad)) ? m : null;
+    }, 15_000, 'the two jobs\' notification mails');
     const to = (m: (typeof mails)[number]) => (m.to && 'text' in m.to ? m.to.text : '');
     const okMail = mails.find((m) => m.subject?.includes(good))!;
     const badMail = mails.find((m) => m.subject?.includes(bad))!;
