@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ALL_STATES, STATES, type State } from '../src/states.js';
 import { createJob, findJob, moveJob, type Store, TRANSITIONS, updateJobConfig } from '../src/store/index.js';
-import { type BackendProcess, kill9, startBackend, storeOf, urlOf, waitUnlocked } from './backend-process.js';
+import { type BackendProcess, startBackend, storeOf, urlOf, waitUnlocked } from './backend-process.js';
 import { FIXTURE_SERVICE, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
 import { readRuns, runsById } from './runs.js';
 
@@ -61,6 +61,13 @@ async function endsOnce(env: Env, id: string, final: State, runs: number): Promi
     b.proc.kill('SIGTERM');
     await b.exited;
   }
+}
+
+/** The same config with [oldjobs] archive = 0h: a sweep archives every ended job. */
+async function archiveNow(env: Env): Promise<string> {
+  const file = join(env.root, 'sweep.ini');
+  await fs.writeFile(file, `${await fs.readFile(env.cfg, 'utf8')}\n[oldjobs]\narchive = 0h\n`);
+  return file;
 }
 
 const renamed = (from: State, to: State) => `move:${from}>${to}:renamed`;
@@ -121,15 +128,17 @@ const SCENARIOS: Record<string, (env: Env, point: string) => Promise<void>> = {
   archiveCompleted: async (env, p) => {
     const id = await job(env);
     await endsOnce(env, id, STATES.COMPLETED, 1);
-    assert.equal(await cli(env.cfg, ['sweep'], { JOBDIR_FAILPOINT: p }), 'SIGKILL');
-    assert.equal(await cli(env.cfg, ['sweep']), 0);
+    const sweep = await archiveNow(env);
+    assert.equal(await cli(sweep, ['sweep'], { JOBDIR_FAILPOINT: p }), 'SIGKILL');
+    assert.equal(await cli(sweep, ['sweep']), 0);
     assert.equal(await stateOf(env.store, id), STATES.ARCHIVED);
   },
   archiveFailed: async (env, p) => {
     const id = await job(env, 'count', { exit: '3' });
     await endsOnce(env, id, STATES.FAILED, 1);
-    assert.equal(await cli(env.cfg, ['sweep'], { JOBDIR_FAILPOINT: p }), 'SIGKILL');
-    assert.equal(await cli(env.cfg, ['sweep']), 0);
+    const sweep = await archiveNow(env);
+    assert.equal(await cli(sweep, ['sweep'], { JOBDIR_FAILPOINT: p }), 'SIGKILL');
+    assert.equal(await cli(sweep, ['sweep']), 0);
     assert.equal(await stateOf(env.store, id), STATES.ARCHIVED);
   },
 };
@@ -170,7 +179,7 @@ describe('the transition table', () => {
 describe('a kill -9 right after each transition\'s rename: the job ends once, having run as its path says', () => {
   for (const x of TRANSITIONS) {
     test(`${x.verb} (${x.from} → ${x.to})`, async () => {
-      const env = await setup(x.verb.startsWith('archive') ? { oldjobs: { archive: '0s', expire: 'NEVER' } } : {});
+      const env = await setup();
       await SCENARIOS[x.verb]!(env, renamed(x.from, x.to));
     });
   }
