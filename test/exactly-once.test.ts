@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ACTIVE_STATES, ALL_STATES } from '../src/states.js';
-import { createJob, type Store } from '../src/store/index.js';
+import { createJob, getJob, type Store } from '../src/store/index.js';
 import { kill9, startBackend, storeOf, urlOf, waitUnlocked, type BackendProcess } from './backend-process.js';
 import { FIXTURE_SERVICE, idsIn, tempDir, waitFor, writeConfig } from './helpers.js';
 import { maxConcurrent, overlaps, readRuns, runsById } from './runs.js';
@@ -96,12 +96,17 @@ describe('exactly once, on what really ran', () => {
     await kill9(first, stateFile);
     // A ends while no backend runs; B still runs.
     await waitFor(() => readRuns(runLog).find((r) => r.id === a)?.end, 30_000, 'A ended while the backend was down');
+    const restart = Date.now();
     const second = await startBackend(cfg);
     try {
       await waitFor(async () => (await idsIn(root, 'completed')).length === 4, 60_000, 'all four completed');
       const s = await assertRanOnce(root, runLog, 2);
       assert.equal(s.peak, 2);
       assert.ok(rest.every((id) => readRuns(runLog).some((r) => r.id === id)));
+      // A's end is when its program ended (the marker's time), not when the backend came back.
+      const finished = Date.parse((await getJob(store, a)).config.result!.finished!);
+      assert.ok(finished < restart, `A finished ${restart - finished} ms before the restart`);
+      assert.ok(Math.abs(finished - readRuns(runLog).find((r) => r.id === a)!.end!) < 1500, 'A finished when its program ended');
     } finally {
       await stop(second);
     }
