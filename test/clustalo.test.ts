@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Running } from '../src/cli/serve.js';
 import { parseFasta } from '../src/services/clustalo/fasta.js';
-import { ROOT, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
+import { idFromRedirect, idsIn, ROOT, serveForTest, submitForm, tempDir, waitFor, writeConfig } from './helpers.js';
 import { xmlIn } from './xml-simple.js';
 
 const run = promisify(execFile);
@@ -42,8 +42,10 @@ const perlFields = (sequence: string, extra: Record<string, string> = {}) => ({
 describe('Clustal Omega through the Job Dispatcher routes', () => {
   let svc: Running;
   let base: string;
+  let root: string;
   before(async () => {
-    svc = await serveForTest(await writeConfig(tempDir(), { general: { service: SERVICE }, web: { submit_limit: '100000/1h' } }));
+    root = tempDir();
+    svc = await serveForTest(await writeConfig(root, { general: { service: SERVICE }, web: { submit_limit: '100000/1h' } }));
     base = `${svc.url}/jdispatcher/clustalo`;
   });
   after(async () => {
