@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Running } from '../src/cli/serve.js';
 import { FIXTURE_SERVICE, idsIn, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
+import { el, xmlDocument, xmlText } from '../src/web/jdispatcher/xml.js';
 import { type Simple, xmlIn } from './xml-simple.js';
 
 const form = (fields: Record<string, string>, headers: Record<string, string> = {}) => ({ method: 'POST', headers, body: new URLSearchParams(fields) });
@@ -43,6 +44,12 @@ async function resultTypes(base: string, id: string): Promise<Record<string, str
   }
   return doc.type as Record<string, string>[];
 }
+
+test('XML text is escaped, and characters XML cannot hold are dropped', () => {
+  assert.equal(xmlText('a<b>&c "d" \u0001\u0000\uD800\uFFFE é 🧬\t\n'), 'a&lt;b&gt;&amp;c "d"  é 🧬\t\n');
+  const doc = xmlDocument(el('types', el('type', el('identifier', '</identifier><id>x</id>'), el('label', 'ok'))));
+  assert.deepEqual(xmlIn(doc), { type: { identifier: '</identifier><id>x</id>', label: 'ok' } });
+});
 
 describe('the Job Dispatcher protocol (slow division)', () => {
   let root: string;
