@@ -13,7 +13,7 @@ import { submitValid } from '../submit.js';
 import { refuseCrossSite } from './origin.js';
 import { fieldOf, parameterDetailsXml, parametersXml } from './parameters.js';
 import { resultBody, resultTypes, resultTypesXml } from './results.js';
-import { dispatcherStatus, findToolJob, isFinished, NO_JOB, toolOf } from './status.js';
+import { dispatcherStatus, findToolJob, isFinished, toolOf } from './status.js';
 import { XML_TYPE, xmlError } from './xml.js';
 
 /**
@@ -162,4 +162,3 @@ export function jdispatcherRoutes(o: JdispatcherOptions): Hono {
   return app;
 }
 
-export { NO_JOB };
