@@ -55,7 +55,8 @@ function input(name: string, field: Field, value: string, bad: boolean) {
     case 'email':
       return html`${label}<input ${a} type="email" value="${value}">`;
     case 'boolean':
-      return html`<label><input ${a} type="checkbox" value="true" ${value === 'true' || (value === '' && field.default) ? raw('checked') : ''}> ${field.label ?? name}</label>`;
+      // An unticked box sends nothing, which would read as the default: the hidden "false" before it is sent then (the last value of a name counts).
+      return html`<input type="hidden" name="${name}" value="false"><label><input ${a} type="checkbox" value="true" ${value === 'true' || (value === '' && field.default) ? raw('checked') : ''}> ${field.label ?? name}</label>`;
     case 'choice':
       return html`${label}<select ${a}>${field.choices.map((c) => html`<option ${c === (value || field.default) ? raw('selected') : ''}>${c}</option>`)}</select>`;
     case 'file':

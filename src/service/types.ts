@@ -151,6 +151,8 @@ export interface JobType {
   expire?(job: JobContext): void | Promise<void>;
   /** Files users may download (exact names or simple * globs). Default: every regular file the program wrote. */
   downloads?: readonly string[];
+  /** What each result file is, in a few words (exact names or * globs), for clients such as the Job Dispatcher's resulttypes. */
+  fileLabels?: Record<string, string>;
   /**
    * The results shown on the page when the job completed: a function returning text (shown
    * escaped) or `{ html }` (trusted markup), or `{ template }`, an HTML file whose

@@ -24,6 +24,7 @@ import type { Backend } from '../lifecycle/backend.js';
 import { createMetrics, type Metrics } from '../metrics/prometheus.js';
 import { type Census, createCensus, jobDir, readJobTimes } from '../store/index.js';
 import { adminRoutes } from './admin/routes.js';
+import { jdispatcherRoutes } from './jdispatcher/index.js';
 import { opsRoutes } from './ops.js';
 import { requestLog } from './request-log.js';
 
@@ -87,6 +88,7 @@ export function createApp(o: WebOptions): Hono {
   app.route('/', opsRoutes({ cfg, store, census, metrics, inProcessBackend: !!o.backend, schedulerQueued: o.backend ? () => o.backend!.scheduler.queued().length : undefined }));
   app.route('/api', createApi({ ...o, guards }));
   app.route('/my-jobs', myJobsRoutes({ ...o, guards, frame }));
+  app.route('/jdispatcher', jdispatcherRoutes({ ...o, guards }));
 
   const csrfToken = (c: Context): string => issueCsrf(c, https);
   const checkCsrf = verifyCsrf;

@@ -2,6 +2,7 @@ import type { Service } from '../../service/types.js';
 import type { ApiRoute } from './routes.js';
 import type { Schema } from './schema.js';
 import { stateMapTable } from './states.js';
+import { jdispatcherPaths } from '../jdispatcher/openapi.js';
 
 /** OpenAPI 3.0 has no `x-miss`; drop our own keys and map `type: [a, b]` to anyOf. */
 function clean(s: Schema): unknown {
@@ -66,6 +67,6 @@ export function openApiDocument(service: Service, urltop: string, routes: ApiRou
     },
     servers: [{ url: urltop }],
     components: { securitySchemes: { myJobsToken: { type: 'http', scheme: 'bearer', description: 'The token of a my-jobs link' } } },
-    paths,
+    paths: { ...paths, ...jdispatcherPaths(service) },
   };
 }

@@ -12,7 +12,7 @@ export class RateLimitedError extends JobdirError {
 }
 
 /** Paths where a 404/401/410 is a guess at a job, a file or a credential. */
-const GUESSABLE = /^\/(api\/)?(jobs\/|my-jobs|admin)|^\/api\/jobs$/;
+const GUESSABLE = /^\/(api\/)?(jobs\/|my-jobs|admin)|^\/api\/jobs$|^\/jdispatcher\/[^/]+\/(status|resulttypes|result)\//;
 
 /** Middleware that keep one client from flooding or guessing. */
 export interface Guards {
