@@ -80,7 +80,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
   };
   const core: Core = {
     cfg, service, store, log, hookTimeoutMs, launching, myJobsUrl,
-    scheduler: createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null),
+    scheduler: createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null, { perUser: cfg.limits.perUser, order: cfg.limits.queueOrder }),
     mailer: createMailer(store, cfg, log),
     lock: keyedLock(),
     runners: runnerRegistry(cfg, (dirs) => {
@@ -180,7 +180,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       timer.unref();
       clusterTimer = setInterval(() => void pollClusterJobs(), cfg.backend.clusterPollMs);
       clusterTimer.unref();
-      log('backend_ready', { queued: scheduler.queued().length, active: scheduler.activeCount() });
+      log('backend_ready', { queued: scheduler.queuedCount(), active: scheduler.activeCount() });
     },
     async stop() {
       core.stopped = true;

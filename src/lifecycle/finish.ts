@@ -3,6 +3,7 @@ import { messageOf } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
 import { notifyJobEnd } from '../mail/notify.js';
 import { STATES, type State } from '../states.js';
+import { queuedJob } from '../scheduler/index.js';
 import {
   appendJobLog, jobDir, JOB_FILES, JOB_OUTPUTS, type JobRef, moveJob, readJob, readMarkers, readProgress, updateJobConfig,
 } from '../store/index.js';
@@ -66,7 +67,7 @@ export async function postprocess(core: Core, ref: JobRef): Promise<void> {
           delete c.result;
         });
         await moveJob(store, ref.id, STATES.POSTPROCESSING, STATES.INCOMING);
-        core.scheduler.enqueue({ id: ref.id, type: type.name, submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
+        core.scheduler.enqueue({ ...queuedJob(ref.id, job.config), type: type.name });
         return core.pump();
       }
     } catch (err) {

@@ -1,7 +1,7 @@
 import { failpoint } from '../config/failpoint.js';
 import { messageOf, NotFoundError } from '../errors.js';
 import type { Runner } from '../runners/index.js';
-import type { QueuedJob } from '../scheduler/index.js';
+import { type QueuedJob, queuedJob, submitterOf } from '../scheduler/index.js';
 import { STATES } from '../states.js';
 import { appendJobLog, findJob, hasEnded, type JobRef, moveJob, prepareRun, readJob, readMarkers, updateJobConfig } from '../store/index.js';
 import { startChildren } from './children.js';
@@ -113,11 +113,11 @@ export async function onRunEvent(core: Core, id: string): Promise<void> {
     // Alive, and not ours to hear of (a cluster job, or a wrapper of an earlier backend): its markers are watched.
     if (!core.selfWatched.has(id)) core.runWatch.watch(id);
     if (runner.kind !== 'local') cluster.track(id);
-    scheduler.activate(id, job.config.settings?.type ?? '');
+    scheduler.activate(id, job.config.settings?.type ?? '', submitterOf(job.config.settings));
     return;
   }
   if (m.cancel) return endRun(core, ref, null);
-  if (runner.kind !== 'local' && !(await clusterJobGone(core, ref, runner, job.config.settings?.type ?? ''))) return;
+  if (runner.kind !== 'local' && !(await clusterJobGone(core, ref, runner, job.config.settings?.type ?? '', submitterOf(job.config.settings)))) return;
   const attempts = Number(job.config.run?.attempts ?? 1);
   if (attempts >= cfg.backend.maxAttempts) {
     return endRun(core, ref, { kind: 'technical', message: `The job was interrupted ${attempts} times (its wrapper disappeared without a result, e.g. in a crash or reboot); jobdir gave up.` });
@@ -128,7 +128,7 @@ export async function onRunEvent(core: Core, id: string): Promise<void> {
   await moveJob(store, id, STATES.RUNNING, STATES.INCOMING);
   scheduler.release(id);
   core.log('job_requeued', { job: id, attempts, reason: 'wrapper gone without a result' });
-  scheduler.enqueue({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
+  scheduler.enqueue(queuedJob(id, job.config));
   core.pump();
 }
 
@@ -137,12 +137,12 @@ export async function onRunEvent(core: Core, id: string): Promise<void> {
  * reached the cluster (the caller requeues it); otherwise it waits out the grace period
  * (polled) and then fails with the cluster's report. Never a second run.
  */
-async function clusterJobGone(core: Core, ref: JobRef, runner: Runner, type: string): Promise<boolean> {
+async function clusterJobGone(core: Core, ref: JobRef, runner: Runner, type: string, submitter: string): Promise<boolean> {
   const v = await core.cluster.whenGone(ref, runner);
   if (v.action === 'requeue') return true;
   if (v.action === 'wait') {
     core.cluster.track(ref.id);
-    core.scheduler.activate(ref.id, type);
+    core.scheduler.activate(ref.id, type, submitter);
     return false;
   }
   await appendJobLog(ref.dir, 'cluster_gone', { failure: v.failure.message });
