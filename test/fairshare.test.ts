@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Running } from '../src/cli/serve.js';
 import { createJob } from '../src/store/index.js';
+import { setAdminUser } from '../src/web/security/admin-auth.js';
 import { kill9, startBackend, storeOf } from './backend-process.js';
 import { idsIn, ROOT, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
 
@@ -21,10 +22,11 @@ after(async () => {
 });
 
 /** A service whose `count` jobs wait at a gate; `limits` adds [limits] keys. */
-async function gatedService(limits: Record<string, string | number>) {
+async function gatedService(limits: Record<string, string | number>, web: Record<string, string> = {}) {
   const root = tempDir();
   const outside = tempDir('jobdir-fair-outside-');
-  const svc = await serveForTest(await writeConfig(root, { general: { service: FAIR }, limits }));
+  const configFile = await writeConfig(root, { general: { service: FAIR }, limits, web });
+  const svc = await serveForTest(configFile);
   svcs.push(svc);
   const submit = async (email: string) => {
     const res = await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'count', email, log: join(outside, 'runs'), seconds: 0, gate: outside }) });
@@ -41,7 +43,7 @@ async function gatedService(limits: Record<string, string | number>) {
   };
   /** Let every held program end (none outlives the test). */
   const openAll = (seen: string[]) => seen.forEach((id) => writeFileSync(join(outside, id), ''));
-  return { root, svc, submit, started, position, openOne, openAll };
+  return { root, configFile, svc, submit, started, position, openOne, openAll };
 }
 
 describe('fair share with the real backend', () => {
@@ -84,6 +86,34 @@ describe('fair share with the real backend', () => {
     }
     assert.equal(order[3], b, 'B last');
     g.openAll(seen);
+  });
+});
+
+describe('what admins and users see', () => {
+  test('the dashboard lists the queue in start order with counts per submitter, also from a web-only process; users see positions, never a submitter', async () => {
+    const creds = join(tempDir(), 'admins');
+    await setAdminUser(creds, 'ada', 'correct horse battery');
+    const g = await gatedService({ running: 1 }, { admin_credentials: creds });
+    const a = [await g.submit('a@example.test')];
+    await waitFor(async () => (await g.started()).length === 1, 15_000, 'A\'s first job to run');
+    a.push(await g.submit('a@example.test'), await g.submit('a@example.test'));
+    const b = await g.submit('b@example.test');
+    const web = await serveForTest(g.configFile, { webOnly: true });
+    svcs.push(web);
+    const admin = { authorization: `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}` };
+    for (const url of [g.svc.url, web.url]) {
+      const page = await (await fetch(`${url}/admin`, { headers: admin })).text();
+      const rows = [...page.matchAll(/id="queued-([a-z]+)"/g)].map((m) => m[1]);
+      assert.deepEqual(rows, [b, a[1], a[2]], `${url}: B first (none running), then A's in submission order`);
+      assert.match(page, /a@example\.test<\/td><td data-label="Waiting">2<\/td><td data-label="Running">1</);
+      assert.match(page, /b@example\.test<\/td><td data-label="Waiting">1<\/td><td data-label="Running">0</);
+    }
+    const status = await (await fetch(`${g.svc.url}/api/jobs/${b}`)).text();
+    assert.equal(JSON.parse(status).queue_position, 0);
+    assert.equal(await g.position(a[2]!), 2);
+    const results = await (await fetch(`${g.svc.url}/jobs/${b}`)).text();
+    for (const text of [status, results]) assert.doesNotMatch(text, /example\.test/, 'no address of anyone');
+    g.openAll(a.concat(b));
   });
 });
 

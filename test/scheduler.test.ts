@@ -168,3 +168,16 @@ describe('per_user under random load', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('[limits] per_user and queue_order', () => {
+  test('bad values are refused with the file, section and key named; the defaults are fair and no cap', async () => {
+    const { writeConfig, tempDir } = await import('./helpers.js');
+    const { loadConfig } = await import('../src/config/index.js');
+    const ok = loadConfig(await writeConfig(tempDir()));
+    assert.deepEqual([ok.limits.queueOrder, ok.limits.perUser], ['fair', null]);
+    for (const [limits, rule] of [[{ per_user: 0 }, /per_user.*between 1 and/], [{ per_user: 'two' }, /per_user.*whole number/], [{ queue_order: 'random' }, /queue_order.*fair .*or fifo.*"random"/]] as const) {
+      const file = await writeConfig(tempDir(), { limits });
+      assert.throws(() => loadConfig(file), (err: Error) => err.message.includes(file) && err.message.includes('[limits]') && rule.test(err.message), JSON.stringify(limits));
+    }
+  });
+});
