@@ -46,6 +46,7 @@ export class SortedDeque {
 
   /** Index of `e`, or -1. */
   indexOf(e: Entry): number {
+    if (this.items[this.head] === e) return 0;
     const k = this.search(e);
     return this.items[this.head + k] === e ? k : -1;
   }

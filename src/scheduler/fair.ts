@@ -27,6 +27,8 @@ import type { QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './t
 
 interface Sub {
   name: string;
+  /** Its jobs holding a slot (kept equal to active.of(name)). */
+  running: number;
   queue: SortedDeque;
   byType: Map<string, SortedDeque>;
 }
@@ -41,10 +43,12 @@ export function fairScheduler(limit: number, perType: (type: string) => number |
   const waiting = new Set<Sub>();
   const active = new ActiveJobs((name) => {
     const s = subs.get(name);
-    if (s) touch(s);
+    if (!s) return;
+    s.running = active.of(name);
+    touch(s);
   });
   let seq = 0;
-  const running = (s: Sub) => active.of(s.name);
+  const running = (s: Sub) => s.running;
   const heapOf = (type: string) => {
     let h = heaps.get(type);
     if (!h) {
@@ -59,7 +63,7 @@ export function fairScheduler(limit: number, perType: (type: string) => number |
   }
   const subOf = (name: string) => {
     let s = subs.get(name);
-    if (!s) subs.set(name, (s = { name, queue: new SortedDeque(), byType: new Map() }));
+    if (!s) subs.set(name, (s = { name, running: active.of(name), queue: new SortedDeque(), byType: new Map() }));
     return s;
   };
   function take(e: Entry): void {
