@@ -103,9 +103,12 @@ ${d.running.map((r) => html`<tr id="run-${r.id}"><td data-label="Job"><a href="/
 <td data-label="Progress">${r.progress ? html`${r.progress.fraction !== null ? html`<progress max="100" value="${Math.round(r.progress.fraction * 100)}" aria-label="Progress of job ${r.id}">${Math.round(r.progress.fraction * 100)}%</progress> ${Math.round(r.progress.fraction * 100)}%` : ''} <span class="muted">${r.progress.message}</span>` : '–'}</td>
 <td data-label="Where">${r.where || '–'}</td><td data-label="Actions">${r.state === 'running' || r.state === 'preprocessing' ? html`${actionButton(r.id, 'cancel', csrf)}${actionButton(r.id, 'fail', csrf)}` : ''}</td></tr>`)}</table></div>` : html`<p>No job is running.</p>`}
 
-<h2 id="queue-h">Queue (${d.queueTotal})</h2>
-${d.queue.length ? html`<div class="scroll cards"><table id="queue" aria-labelledby="queue-h"><tr class="head"><th>#</th><th>Job</th><th>Type</th><th>Submitted</th><th>Waiting</th><th>Actions</th></tr>
-${d.queue.map((q) => html`<tr id="queued-${q.id}"><td data-label="#">${q.position}</td><td data-label="Job"><a href="/admin/jobs/${q.id}">${q.id}</a></td><td data-label="Type">${q.type}</td><td data-label="Submitted">${iso(q.submitted)}</td><td data-label="Waiting">${duration(d.now - q.submitted)}</td><td data-label="Actions">${actionButton(q.id, 'cancel', csrf)}${actionButton(q.id, 'delete', csrf)}</td></tr>`)}</table></div>
+<h2 id="queue-h">Queue (${d.queueTotal}), in the order jobs will start</h2>
+${d.submitters.length ? html`<div class="scroll cards"><table id="submitters" aria-label="Jobs per submitter"><tr class="head"><th>Submitter</th><th>Waiting</th><th>Running</th></tr>
+${d.submitters.slice(0, 50).map((s) => html`<tr class="submitter"><td data-label="Submitter">${s.submitter || '(unknown)'}</td><td data-label="Waiting">${s.queued}</td><td data-label="Running">${s.running}</td></tr>`)}</table></div>
+${d.submitters.length > 50 ? html`<p class="muted">and ${d.submitters.length - 50} more submitters.</p>` : ''}` : ''}
+${d.queue.length ? html`<div class="scroll cards"><table id="queue" aria-labelledby="queue-h"><tr class="head"><th>#</th><th>Job</th><th>Type</th><th>Submitter</th><th>Submitted</th><th>Waiting</th><th>Actions</th></tr>
+${d.queue.map((q) => html`<tr id="queued-${q.id}"><td data-label="#">${q.position}</td><td data-label="Job"><a href="/admin/jobs/${q.id}">${q.id}</a></td><td data-label="Type">${q.type}</td><td data-label="Submitter">${q.submitter || '(unknown)'}</td><td data-label="Submitted">${iso(q.submitted)}</td><td data-label="Waiting">${duration(d.now - q.submitted)}</td><td data-label="Actions">${actionButton(q.id, 'cancel', csrf)}${actionButton(q.id, 'delete', csrf)}</td></tr>`)}</table></div>
 ${d.queueTotal > d.queue.length ? html`<p class="muted">and ${d.queueTotal - d.queue.length} more.</p>` : ''}` : html`<p>The queue is empty.</p>`}
 
 <h2 id="failures-h">Recent failures (${d.failures.length} of ${d.failuresTotal})</h2>

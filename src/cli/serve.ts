@@ -83,7 +83,7 @@ export async function startService(configFile: string, { port, webOnly = false, 
     notify: backend ? (job) => backend.notify(job) : notifier?.notify,
     startAfter: backend ? (parent, request) => backend.startAfter(parent, request) : cfg.general.socket ? socketStartAfter(cfg.general.socket) : undefined,
     cancel: backend ? (id, by) => backend.cancel(id, by) : undefined,
-    queuePosition: backend ? (id) => Math.max(0, backend.scheduler.queued().findIndex((j) => j.id === id)) : undefined,
+    queuePosition: backend ? (id) => backend.scheduler.position(id) : undefined,
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({

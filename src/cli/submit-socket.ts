@@ -1,9 +1,10 @@
 /**
  * `jobdir submit --socket PATH TYPE key=value…` (or `type=TYPE key=value…`): submit
  * through the backend's command socket instead of HTTP, for scripts on the backend's
- * host. Prints the job id; --wait asks STATUS until the job has ended (exit 0 completed,
+ * host. The job counts against `submitter=NAME` (default local:USER) in the fair share. Prints the job id; --wait asks STATUS until the job has ended (exit 0 completed,
  * 1 failed). Files cannot be sent this way.
  */
+import { userInfo } from 'node:os';
 import { JobdirError } from '../errors.js';
 import { FINAL_STATES, STATES } from '../states.js';
 import { openSocketClient, submitLine } from '../socket/index.js';
@@ -22,6 +23,8 @@ export async function submitOverSocket(path: string, args: string[], { wait = fa
     fields[a.slice(0, eq)] = a.slice(eq + 1);
   }
   if (!fields.type) throw new JobdirError('name the job type (TYPE or type=TYPE)');
+  // The fair share counts a local script's jobs against the user who runs it, unless it names one.
+  fields.submitter ??= `local:${userInfo().username}`;
   const client = await openSocketClient(path);
   try {
     const reply = await client.send(submitLine(fields));

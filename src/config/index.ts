@@ -63,7 +63,14 @@ export interface Config {
     /** How long a cluster job may be gone without a marker before it fails (slow NFS), default 64 s. */
     clusterGraceMs: number;
   };
-  limits: { running: number; runningTasks: number };
+  limits: {
+    running: number;
+    runningTasks: number;
+    /** At most this many jobs of one submitter run (or sit submitted to a cluster) at once; null: no cap. */
+    perUser: number | null;
+    /** fair: fewest running first, then longest waiting (DESIGN 12); fifo: submission order. */
+    queueOrder: 'fair' | 'fifo';
+  };
   directories: {
     install: string;
     /** Folder holding indexes, mail queue and outbox (default: incoming's parent). */
@@ -91,7 +98,7 @@ export interface Config {
 const KNOWN: Record<string, readonly string[]> = {
   general: ['admin_email', 'service_name', 'urltop', 'socket', 'track_hostname', 'github', 'service', 'id_length'],
   backend: ['user', 'state_file', 'check_minutes', 'max_attempts', 'watch_poll_ms', 'kill_grace', 'hook_timeout', 'syslog_socket', 'cluster_poll', 'cluster_grace'],
-  limits: ['running', 'running_tasks'],
+  limits: ['running', 'running_tasks', 'per_user', 'queue_order'],
   directories: ['install', 'data', ...ALL_STATES],
   oldjobs: ['archive', 'expire'],
   email: ['host', 'port', 'secure', 'user', 'password', 'from', 'outbox'],
@@ -181,7 +188,15 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
 
   const l = sec('limits');
   const running = l.int('running', 5, 1, 10_000);
-  const limits = { running, runningTasks: l.int('running_tasks', running, 1, 10_000) };
+  const limits = {
+    running,
+    runningTasks: l.int('running_tasks', running, 1, 10_000),
+    perUser: l.str('per_user') === undefined ? null : l.int('per_user', 1, 1, 10_000),
+    queueOrder: l.parsed('queue_order', 'fair', (v): 'fair' | 'fifo' => {
+      if (v !== 'fair' && v !== 'fifo') throw new Error(`must be fair (fewest running first, then longest waiting) or fifo (submission order), not "${v}"`);
+      return v;
+    }),
+  };
   l.done();
 
   const o = sec('oldjobs');

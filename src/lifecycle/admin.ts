@@ -10,6 +10,7 @@ import { ConflictError } from '../errors.js';
 import type { Log } from '../log.js';
 import { createMailer, queueMail } from '../mail/queue.js';
 import { runnerKind, runnerRegistry } from '../runners/index.js';
+import { submitterOf } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES, type State } from '../states.js';
 import {
@@ -127,7 +128,7 @@ export async function resubmitJob(env: AdminEnv, id: string): Promise<JobRef> {
   await appendJobLog(ref.dir, 'resubmitted', { by: ADMIN });
   const moved = await moveJob(env.store, id, STATES.FAILED, STATES.INCOMING);
   const s = config.settings ?? {};
-  env.backend?.notify({ id, type: s.type ?? '', submitted: Date.parse(s.submitted ?? '') || 0 });
+  env.backend?.notify({ id, type: s.type ?? '', submitted: Date.parse(s.submitted ?? '') || 0, submitter: submitterOf(s) });
   env.log('job_resubmitted', { job: id });
   return moved;
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import { createMailer, type Mailer } from '../mail/queue.js';
 import { type Runner, runnerRegistry } from '../runners/index.js';
-import { createScheduler, type QueuedJob, type Scheduler } from '../scheduler/index.js';
+import { createScheduler, type QueuedJob, type Scheduler, submitterOf } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
 import { STATES, type State } from '../states.js';
 import {
@@ -85,7 +85,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
   };
   const core: Core = {
     cfg, service, store, log, hookTimeoutMs, launching, myJobsUrl,
-    scheduler: createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null),
+    scheduler: createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null, { perUser: cfg.limits.perUser, order: cfg.limits.queueOrder }),
     mailer: createMailer(store, cfg, log),
     lock: keyedLock(),
     runners: runnerRegistry(cfg, (dirs) => {
@@ -188,7 +188,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     for (const id of await listState(store, STATES.RUNNING)) {
       const ref = here(core, id, STATES.RUNNING);
       const job = ref && (await readJob(ref).catch(() => null));
-      if (job) scheduler.activate(id, job.config.settings?.type ?? '');
+      if (job) scheduler.activate(id, job.config.settings?.type ?? '', submitterOf(job.config.settings));
     }
   }
 
@@ -220,7 +220,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       timer.unref();
       clusterTimer = setInterval(() => void pollClusterJobs(), cfg.backend.clusterPollMs);
       clusterTimer.unref();
-      log('backend_ready', { queued: scheduler.queued().length, active: scheduler.activeCount() });
+      log('backend_ready', { queued: scheduler.queuedCount(), active: scheduler.activeCount() });
     },
     async stop() {
       core.stopped = true;

@@ -1,4 +1,5 @@
 import { failpoint } from '../config/failpoint.js';
+import { queuedJob } from '../scheduler/index.js';
 import type { ChildRequest } from '../service/types.js';
 import { STATES } from '../states.js';
 import { appendJobLog, type Job, type JobRef, readJob } from '../store/index.js';
@@ -25,7 +26,7 @@ export async function queueFromDisk(core: Core, id: string): Promise<void> {
     if (gate.verdict === 'wait') return;
     if (gate.verdict === 'fail') return void safely(core, 'dependency', id, core.lock.run(id, () => failDependent(core, id, gate.parent)));
   }
-  if (job) scheduler.enqueue({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || 0 });
+  if (job) scheduler.enqueue(queuedJob(id, job.config));
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * What the admin dashboard shows, gathered from the store: counts per state, the queue in
  * order, running jobs (run time, progress, where they run), recent failures with their
- * error, and activity charts. The census (one readdir per state folder) finds the jobs;
+ * error, and activity charts. The queue is in start order (scheduler/queue-view.ts). The census (one readdir per state folder) finds the jobs;
  * config.ini is read only for the few rows shown.
  */
 import type { Config } from '../config/index.js';
@@ -9,14 +9,18 @@ import { activityCharts, type ActivitySeries } from '../metrics/activity.js';
 import { runnerRegistry, type Runner } from '../runners/index.js';
 import { ALL_STATES, STATES, type State } from '../states.js';
 import { type Census, type JobStamp, jobDir, type Progress, readJob, readMarkers, readProgress, type Store } from '../store/index.js';
+import type { Scheduler, SubmitterCount } from '../scheduler/index.js';
+import { queueViewSource } from '../scheduler/queue-view.js';
 import { checkHealth, type Health } from './health.js';
 
-/** A queued job. */
+/** A queued job, in the order jobs will start. */
 export interface QueueRow {
   id: string;
   position: number;
   type: string;
   email: string;
+  /** Whom it counts against in the fair share (admins only). */
+  submitter: string;
   submitted: number;
 }
 
@@ -49,6 +53,8 @@ export interface DashboardData {
   counts: Record<State, number>;
   queue: QueueRow[];
   queueTotal: number;
+  /** Per submitter, jobs waiting and holding a slot (admins only). */
+  submitters: SubmitterCount[];
   running: RunningRow[];
   failures: FailureRow[];
   failuresTotal: number;
@@ -64,6 +70,8 @@ export interface DashboardEnv {
   store: Store;
   census: Census;
   inProcessBackend: boolean;
+  /** The in-process backend's scheduler; without one the queue order is rebuilt from disk. */
+  scheduler?: Scheduler | null;
 }
 
 const ACTIVE_RUN: readonly State[] = [STATES.PREPROCESSING, STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING];
@@ -74,16 +82,26 @@ export function dashboardSource(env: DashboardEnv, { rows = 50, failures = 20 } 
   const runnerFor = (kind: string | undefined, type: string): Runner =>
     runners((kind as Runner['kind'] | undefined) ?? env.cfg.jobs[type]?.runner ?? 'local');
 
+  const queueView = queueViewSource(env.cfg, async (id, active) => {
+    const states = active ? [STATES.PREPROCESSING, STATES.RUNNING] : [STATES.INCOMING];
+    for (const state of states) {
+      const job = await readJob({ id, state, dir: jobDir(env.store, state, id) }).catch(() => null);
+      if (job) return job.config;
+    }
+    return null;
+  });
+
   return async (maxAgeMs = 0) => {
     const snap = await env.census.snapshot(maxAgeMs);
     const now = Date.now();
     const by = (states: readonly State[]) => snap.stamps.filter((s) => states.includes(s.state));
     const read = (s: JobStamp) => readJob({ id: s.id, state: s.state, dir: jobDir(env.store, s.state, s.id) }).catch(() => null);
 
-    const queued = by([STATES.INCOMING]).sort((a, b) => a.submitted - b.submitted || a.id.localeCompare(b.id));
-    const queue = (await Promise.all(queued.slice(0, rows).map(async (s, i) => {
-      const job = await read(s);
-      return job && { id: s.id, position: i + 1, type: job.config.settings?.type ?? '', email: job.config.settings?.email ?? '', submitted: s.submitted };
+    const ids = (states: readonly State[]) => by(states).map((s) => s.id);
+    const order = await queueView({ incoming: ids([STATES.INCOMING]), active: ids([STATES.PREPROCESSING, STATES.RUNNING]) }, env.scheduler ?? null, rows);
+    const queue = (await Promise.all(order.rows.map(async (q, i) => {
+      const job = await read({ id: q.id, state: STATES.INCOMING, submitted: q.submitted, finished: null, outcome: null });
+      return job && { id: q.id, position: i + 1, type: q.type, email: job.config.settings?.email ?? '', submitter: q.submitter, submitted: q.submitted };
     }))).filter((r) => r !== null);
 
     const active = by(ACTIVE_RUN).sort((a, b) => a.submitted - b.submitted).slice(0, rows);
@@ -113,7 +131,7 @@ export function dashboardSource(env: DashboardEnv, { rows = 50, failures = 20 } 
 
     const health = await checkHealth({ stateFile: env.cfg.backend.stateFile, store: env.store, minFreeBytes: env.cfg.web.minFreeDiskBytes, inProcessBackend: env.inProcessBackend });
     return {
-      now, counts: { ...snap.counts }, queue, queueTotal: queued.length, running, failures: failureRows, failuresTotal: failedStamps.length,
+      now, counts: { ...snap.counts }, queue, queueTotal: order.total, submitters: order.submitters, running, failures: failureRows, failuresTotal: failedStamps.length,
       ...activityCharts(snap.stamps, now), health,
       scan: { tookMs: snap.tookMs, statted: snap.statted, jobs: snap.stamps.length },
     };

@@ -1,6 +1,7 @@
 import { failpoint, pausepoint } from '../config/failpoint.js';
 import { messageOf } from '../errors.js';
 import type { Runner } from '../runners/index.js';
+import { submitterOf } from '../scheduler/index.js';
 import { STATES } from '../states.js';
 import { appendJobLog, findJob, hasEnded, type JobRef, prepareRun, readJob, readMarkers, updateJobConfig } from '../store/index.js';
 import { startChildren } from './children.js';
@@ -124,7 +125,7 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
     }
     // Alive, and not ours to hear of (a cluster job, or a wrapper of an earlier backend): its markers are watched.
     if (!core.selfWatched.has(id)) core.runWatch.watch(id);
-    scheduler.activate(id, type);
+    scheduler.activate(id, type, submitterOf(job.config.settings));
     return null;
   }
   if (m.cancel) return runOver(core, ref, null);
@@ -132,7 +133,7 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
     const v = await cluster.whenGone(ref, runner);
     if (v.action === 'wait') {
       cluster.track(id);
-      scheduler.activate(id, type);
+      scheduler.activate(id, type, submitterOf(job.config.settings));
       return null;
     }
     if (v.action === 'fail') {

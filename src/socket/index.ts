@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Backend } from '../lifecycle/backend.js';
 import type { Log } from '../log.js';
-import type { QueuedJob } from '../scheduler/index.js';
+import { givenSubmitter, type QueuedJob, queuedJob, SUBMITTER_KEY } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
 import { validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
@@ -23,8 +23,10 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
   const { cfg, service, store, log, backend } = o;
   const noJob = () => new NotFoundError('no job with this id');
   return startCommandSocket(cfg.general.socket!, {
-    async submit({ after, ...fields }) {
+    async submit({ after, submitter: named, ...fields }) {
       const valid = validateSubmission(service, fields);
+      // A local script names who it submits for; else its email, else one "socket" submitter.
+      const submitter = named === undefined ? valid.email || 'socket' : givenSubmitter(named);
       if (valid.files.length) throw new InputError({ file: 'files cannot be sent over the socket; use the web form or the API' });
       if (after !== undefined) {
         // after=ID: the job waits for job ID to complete (recorded as its child; fails if ID fails).
@@ -35,10 +37,10 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
       }
       const ref = await createJob(store, {
         service: service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs,
-        settings: { via: 'socket', ...(cfg.general.trackHostname ? { hostname: cfg.hostname } : {}) },
+        settings: { via: 'socket', [SUBMITTER_KEY]: submitter, ...(cfg.general.trackHostname ? { hostname: cfg.hostname } : {}) },
       });
       log('job_submitted', { job: ref.id, type: valid.type.name, via: 'socket' });
-      backend.notify({ id: ref.id, type: valid.type.name, submitted: Date.now() });
+      backend.notify({ id: ref.id, type: valid.type.name, submitted: Date.now(), submitter });
       return ref.id;
     },
     async status(id) {
@@ -52,7 +54,7 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
       const job = await readJob(ref);
       // A fired child waits for its parent: the backend's own checks queue it, not a notice.
       if (ref.state === STATES.INCOMING && job.config.settings?.after_parent !== 'true') {
-        backend.notify({ id, type: job.config.settings?.type ?? '', submitted: Date.parse(job.config.settings?.submitted ?? '') || Date.now() });
+        backend.notify(queuedJob(id, job.config, Date.now()));
       }
       return id;
     },

@@ -4,6 +4,7 @@
  *
  *   TYPE key=value key:value …   submit a job of TYPE  → ACK <id>        | ERR <why>
  *     … after=ID                 the job waits for job ID to complete (and fails if it fails)
+ *     … submitter=NAME           whom it counts against in the fair share (default: email, else "socket")
  *   STATUS <id>                  where is a job         → ACK <id> <state> | ERR <why>
  *   NOTIFY <id>                  (the web, split mode)  → ACK <id>        | ERR <why>
  *

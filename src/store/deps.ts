@@ -92,7 +92,8 @@ export async function ensureChildren(
       await fs.rm(join(store.byId, ch.id), { force: true });
       await createJob(store, {
         id: ch.id, service, type: ch.type, email: ch.email, inputs: ch.inputs,
-        settings: { parent: parent.id, depth: String(depth), ...(ch.mode === 'after' ? { after_parent: 'true' } : {}) },
+        // A child counts against its parent's submitter (the fair share; [settings] submitter, see scheduler/submitter.ts).
+        settings: { parent: parent.id, depth: String(depth), submitter: parent.config.settings?.submitter || parent.config.settings?.email || '', ...(ch.mode === 'after' ? { after_parent: 'true' } : {}) },
       });
       made.push(ch.id);
     });

@@ -13,6 +13,7 @@ import { loadService } from '../service/load.js';
 import { renderResult } from '../service/render.js';
 import { type Upload, validateSubmission } from '../service/validate.js';
 import { ALL_STATES, FINAL_STATES, STATES } from '../states.js';
+import { SUBMITTER_KEY } from '../scheduler/index.js';
 import { createJob, findJob, listResultFiles, openStore, readJob, readProgress } from '../store/index.js';
 
 /** What one test job ended as. */
@@ -58,8 +59,9 @@ export async function runTestJob(configFile: string, fields: Record<string, stri
   const backend = createBackend({ cfg, service, store });
   await backend.start();
   try {
-    const ref = await createJob(store, { service: service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs, files: valid.files });
-    backend.notify({ id: ref.id, type: valid.type.name, submitted: Date.now() });
+    const submitter = valid.email || 'test';
+    const ref = await createJob(store, { service: service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs, files: valid.files, settings: { [SUBMITTER_KEY]: submitter } });
+    backend.notify({ id: ref.id, type: valid.type.name, submitted: Date.now(), submitter });
     const deadline = Date.now() + timeoutMs;
     let now = await findJob(store, ref.id);
     while (!now || !FINAL_STATES.includes(now.state)) {

@@ -8,7 +8,9 @@ import type { QueuedJob } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
 import { maxSubmissionBytes, type Upload, validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
-import { createJob, getJob, isJobId, openResultFile, type Store } from '../store/index.js';
+import { getJob, isJobId, openResultFile, type Store } from '../store/index.js';
+import { clientAddress, clientKey } from './security/client.js';
+import { submitValid } from './submit.js';
 import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
 import { limitBody, readForm } from './body.js';
 import { fileResponse } from './download.js';
@@ -85,7 +87,7 @@ export function createApp(o: WebOptions): Hono {
   for (const p of ['/admin', '/admin/*', '/api/admin', '/api/admin/*']) app.use(p, admin);
   app.route('/api/admin', adminApi());
   app.route('/admin', adminRoutes({ cfg, service, store, log, census, backend: o.backend ?? null, frame, https }));
-  app.route('/', opsRoutes({ cfg, store, census, metrics, inProcessBackend: !!o.backend, schedulerQueued: o.backend ? () => o.backend!.scheduler.queued().length : undefined }));
+  app.route('/', opsRoutes({ cfg, store, census, metrics, inProcessBackend: !!o.backend, schedulerQueued: o.backend ? () => o.backend!.scheduler.queuedCount() : undefined }));
   app.route('/api', createApi({ ...o, guards }));
   app.route('/my-jobs', myJobsRoutes({ ...o, guards, frame }));
   app.route('/jdispatcher', jdispatcherRoutes({ ...o, guards }));
@@ -123,12 +125,7 @@ export function createApp(o: WebOptions): Hono {
       if (err instanceof InputError) return showForm(c, typeof raw.type === 'string' ? raw.type : undefined, values, err.fields, err.status === 413 ? 413 : 400);
       throw err;
     }
-    const ref = await createJob(store, {
-      service: service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs, files: valid.files,
-      settings: cfg.general.trackHostname ? { hostname: cfg.hostname } : {},
-    });
-    log('job_submitted', { job: ref.id, type: valid.type.name });
-    o.notify?.({ id: ref.id, type: valid.type.name, submitted: Date.now() });
+    const ref = await submitValid({ cfg, store, log, service, notify: o.notify }, valid, clientKey(clientAddress(c, cfg.web.trustProxy)));
     if (valid.email) await setSignedCookie(c, EMAIL_COOKIE, valid.email, o.secret, { httpOnly: true, sameSite: 'Lax', secure: https, path: '/', maxAge: 365 * 86400 });
     return c.redirect(`/jobs/${ref.id}`, 303);
   });

@@ -48,7 +48,7 @@ export function actionsFor(state: State): AdminAction[] {
  */
 export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUser: string } }> {
   const app = new Hono<{ Variables: { adminUser: string } }>();
-  const data = dashboardSource({ cfg: o.cfg, store: o.store, census: o.census, inProcessBackend: !!o.backend });
+  const data = dashboardSource({ cfg: o.cfg, store: o.store, census: o.census, inProcessBackend: !!o.backend, scheduler: o.backend?.scheduler ?? null });
   const env = (): AdminEnv => ({ cfg: o.cfg, service: o.service, store: o.store, log: o.log, backend: o.backend ?? null });
   const csrf = (c: Context) => issueCsrf(c, o.https);
   const liveMs = o.liveMs ?? 2000;

@@ -13,6 +13,7 @@ import { myJobsMail } from '../../../templates/my-jobs.js';
 import { limitBody, readForm } from '../body.js';
 import { fileResponse } from '../download.js';
 import { UnauthorizedError } from '../security/admin-auth.js';
+import { clientAddress, clientKey } from '../security/client.js';
 import type { Guards } from '../security/guards.js';
 import { myJobsUrl, verifyEmailToken } from '../security/tokens.js';
 import { submitValid } from '../submit.js';
@@ -153,7 +154,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
           c.header('Location', jobUrl(id));
           return c.json({ id, state: STATES.INCOMING, links: links(id, true) }, 201);
         }
-        const ref = await submitValid(o, valid);
+        const ref = await submitValid(o, valid, clientKey(clientAddress(c, cfg.web.trustProxy)));
         c.header('Location', jobUrl(ref.id));
         return c.json({ id: ref.id, state: ref.state, links: links(ref.id, true) }, 201);
       },

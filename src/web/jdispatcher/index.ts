@@ -15,6 +15,7 @@ import { fieldOf, parameterDetailsXml, parametersXml } from './parameters.js';
 import { resultBody, resultTypes, resultTypesXml } from './results.js';
 import { dispatcherStatus, findToolJob, isFinished, toolOf } from './status.js';
 import { XML_TYPE, xmlError } from './xml.js';
+import { clientAddress, clientKey } from '../security/client.js';
 
 /**
  * EBI's Job Dispatcher REST protocol for every job type T, under /jdispatcher/T, so EBI's
@@ -108,7 +109,7 @@ export function jdispatcherRoutes(o: JdispatcherOptions): Hono {
     if (raw.type !== undefined && raw.type !== type.name) throw new InputError({ type: `is given by the address: this is ${type.name}` });
     raw.type = type.name;
     const valid = validateSubmission(service, raw, CLIENT_ONLY_FIELDS);
-    const ref = await submitValid(o, valid);
+    const ref = await submitValid(o, valid, clientKey(clientAddress(c, o.cfg.web.trustProxy)));
     return c.body(ref.id, 200, { 'content-type': 'text/plain; charset=utf-8' });
   });
 

@@ -1,0 +1,59 @@
+/**
+ * The jobs holding a run slot (admitted, or found running after a restart), counted in
+ * all, per job type and per submitter: what the limits `running`, `concurrent` and
+ * `per_user` are checked against.
+ */
+export class ActiveJobs {
+  private readonly jobs = new Map<string, { type: string; submitter: string }>();
+  private readonly byType = new Map<string, number>();
+  private readonly bySubmitter = new Map<string, number>();
+
+  /** `changed` hears of every submitter whose running count moved. */
+  constructor(private readonly changed: (submitter: string) => void = () => {}) {}
+
+  /** Jobs holding a slot, in all. */
+  get size(): number {
+    return this.jobs.size;
+  }
+
+  /** Whether job `id` holds a slot. */
+  has(id: string): boolean {
+    return this.jobs.has(id);
+  }
+
+  /** Jobs of `type` holding a slot. */
+  ofType(type: string): number {
+    return this.byType.get(type) ?? 0;
+  }
+
+  /** Jobs of `submitter` holding a slot. */
+  of(submitter: string): number {
+    return this.bySubmitter.get(submitter) ?? 0;
+  }
+
+  /** Every submitter with a job holding a slot, with how many. */
+  submitters(): IterableIterator<[string, number]> {
+    return this.bySubmitter.entries();
+  }
+
+  /** Job `id` takes a slot (no-op when it holds one). */
+  add(id: string, type: string, submitter: string): void {
+    if (this.jobs.has(id)) return;
+    this.jobs.set(id, { type, submitter });
+    this.byType.set(type, this.ofType(type) + 1);
+    this.bySubmitter.set(submitter, this.of(submitter) + 1);
+    this.changed(submitter);
+  }
+
+  /** Job `id` gives its slot back (no-op when it holds none). */
+  delete(id: string): void {
+    const j = this.jobs.get(id);
+    if (!j) return;
+    this.jobs.delete(id);
+    this.byType.set(j.type, this.ofType(j.type) - 1);
+    const n = this.of(j.submitter) - 1;
+    if (n > 0) this.bySubmitter.set(j.submitter, n);
+    else this.bySubmitter.delete(j.submitter);
+    this.changed(j.submitter);
+  }
+}
