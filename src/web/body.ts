@@ -51,7 +51,37 @@ export function bodyLimit(maxBytes: number, message = TOO_LARGE): BodyLimit {
 function tooLarge(c: Context, message: string): TooLargeError {
   // The rest of the body is never read: tell the client not to reuse this connection.
   c.header('Connection', 'close');
+  lingerAfterAnswer(c);
   return new TooLargeError(message);
+}
+
+const LINGER_MS = 2000;
+const lingering = new WeakSet<object>();
+
+/**
+ * Let the 413 reach a client that is still sending. Closing a socket with unread bytes
+ * makes the kernel send a reset at once, which can throw away the answer before the
+ * client has read it (a 100 MiB chunked upload saw "connection reset", not the 413). So
+ * the answer is followed by a FIN, the socket stops reading (what is in flight stays in
+ * the kernel's buffers, not in this process) and is destroyed LINGER_MS later, by
+ * when a client that reads its answers has it and has stopped.
+ */
+function lingerAfterAnswer(c: Context): void {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const socket = incoming?.socket;
+  if (!incoming || !socket) return;
+  socket.destroySoon = function lingeringClose(this: typeof socket) {
+    if (lingering.has(this)) return;
+    lingering.add(this);
+    this.end();
+    // Stay paused: node's and node-server's clean-up of an unread body would resume it.
+    const hold = () => void this.pause();
+    this.on('resume', hold);
+    hold();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+  };
 }
 
 function checkLength(c: Context, maxBytes: number, message: string): void {
@@ -95,8 +125,7 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number, over: () => E
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= maxBytes) return void chunks.push(chunk);
-      // Stop reading; the 413 goes out with Connection: close and the server drops the rest.
-      incoming.pause();
+      // Keep nothing more; the 413 goes out with Connection: close and the rest is dropped unread.
       chunks.length = 0;
       settle(over());
     };
