@@ -66,7 +66,7 @@ describe('request bodies are bounded on every route', () => {
       assert.equal(typeof limit, 'number', `${key} states no body limit`);
       const [method, pattern] = key.split(' ') as [string, string];
       // An unknown id: the limit comes before any lookup, and nothing under the limit acts on a job.
-      const path = pattern.replace(/:id\b/, 'bcdfghjkmnpq').replace(/:action\b/, 'cancel').replace(/:\w+/g, 'x');
+      const path = pattern.replace(/:id\b/, 'bcdfghjkmnpq').replace(/:action\b/, 'cancel').replace(/:type\b/, svc.service.jobTypes[0]!.name).replace(/:\w+/g, 'x');
       const headers = { 'Content-Type': path.startsWith('/api/') ? 'application/json' : FORM, Authorization: ADMIN };
       for (const chunked of [false, true]) {
         const res = await rawRequest(svc.url, { method, path, headers, bodyBytes: limit! + FLOOD, chunked });

@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import type { Running } from '../src/cli/serve.js';
+import { createJob } from '../src/store/index.js';
 import { FIXTURE_SERVICE, idFromRedirect, idsIn, serveForTest, submitForm, tempDir, waitFor, writeConfig } from './helpers.js';
 
 async function closeAll(...svcs: Running[]): Promise<void> {
@@ -76,6 +78,30 @@ describe('cancelling from the results page', () => {
       assert.match(await again.text(), /already ended/);
     } finally {
       await closeAll(web, full);
+    }
+  });
+
+  test('a web-only process that may not change the job\'s folder shows no Cancel and answers 503 with the reason', async (t) => {
+    const root = tempDir();
+    const web = await serveForTest(await writeConfig(root, { general: { service: FIXTURE_SERVICE } }), { webOnly: true });
+    const ref = await createJob(web.store, { service: 'fixtures', type: 'sleep', email: '', inputs: { seconds: '300' } });
+    // Root may write anywhere; an immutable folder is refused even to root (ext4, xfs, btrfs).
+    if (spawnSync('chattr', ['+i', ref.dir]).status !== 0) {
+      await closeAll(web);
+      return t.skip('chattr +i is not available here');
+    }
+    try {
+      const b = await browser(`${web.url}/jobs/${ref.id}`);
+      assert.equal(b.status, 200);
+      assert.match(b.html, /incoming|queued/i);
+      assert.doesNotMatch(b.html, /\/cancel"/, 'no Cancel button');
+      const res = await cancel(web.url, ref.id, await browser(`${web.url}/`));
+      assert.equal(res.status, 503);
+      assert.match(await res.text(), /Cancelling is not available from this web server/);
+      assert.deepEqual(await idsIn(root, 'incoming'), [ref.id], 'the job is where it was');
+    } finally {
+      spawnSync('chattr', ['-i', ref.dir]);
+      await closeAll(web);
     }
   });
 });
