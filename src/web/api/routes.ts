@@ -79,7 +79,7 @@ export { TooLargeError };
 
 const NO_JOB = 'No job with this id was found.';
 const SUBMISSION_TOO_LARGE = 'The submission is larger than this service accepts, so nothing was kept. Make the uploaded files smaller and try again.';
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((s) => [s, { description: { 400: 'Invalid input', 401: 'Missing or invalid token', 404: 'Unknown job (or file)', 409: 'Not possible in the job\'s state', 410: 'Archived: results no longer available', 413: 'Body too large', 415: 'Body not JSON or multipart', 429: 'Too many requests from this address', 503: 'Cannot accept work now' }[s] ?? 'Error', schema: ErrorBody }]));
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((s) => [s, { description: { 400: 'Invalid input', 401: 'Missing or invalid token', 403: 'Sent by a page of another site (scripts send no Origin)', 404: 'Unknown job (or file)', 409: 'Not possible in the job\'s state', 410: 'Archived: results no longer available', 413: 'Body too large', 415: 'Body not JSON or multipart', 429: 'Too many requests from this address', 503: 'Cannot accept work now' }[s] ?? 'Error', schema: ErrorBody }]));
 
 /** The API's routes. */
 export function apiRoutes(o: ApiOptions): ApiRoute[] {
@@ -138,7 +138,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       description: 'JSON for parameters only, multipart/form-data when files are uploaded (the same fields as the HTML form). Validated exactly like the form; answers 201 with a Location header once the job is durable.',
       body: { json: submitSchema(service), form: submitSchema(service), maxBytes: submitBytes, tooLarge: SUBMISSION_TOO_LARGE },
       middleware: [o.guards.submitLimit],
-      responses: { 201: { description: 'Created; Location names the status URL', schema: JobCreated }, ...errors(400, 413, 415, 429, 503) },
+      responses: { 201: { description: 'Created; Location names the status URL', schema: JobCreated }, ...errors(400, 403, 413, 415, 429, 503) },
       handle: async (c, { body: { after, ...body } }) => {
         const valid = validateSubmission(service, body);
         if (after !== undefined) {
@@ -182,7 +182,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       method: 'post', path: '/jobs/{id}/cancel', operationId: 'cancelJob', tag: 'jobs',
       summary: 'Cancel a queued or running job',
       params: { id: JobId },
-      responses: { 202: { description: 'Cancel requested (durable); the job ends as failed (cancelled)', schema: JobStatus }, ...errors(404, 409, 410, 503) },
+      responses: { 202: { description: 'Cancel requested (durable); the job ends as failed (cancelled)', schema: JobStatus }, ...errors(403, 404, 409, 410, 413, 503) },
       handle: async (c, { params }) => {
         const job = await getJob(store, params.id!);
         if (job.state === STATES.ARCHIVED) await jobView(cfg, service, job, null);
@@ -209,7 +209,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       description: 'Always answers 202 with the same message, whether or not the address has jobs here.',
       body: { json: { type: 'object', required: ['email'], properties: { email: { type: 'string', maxLength: 254 } }, additionalProperties: false }, maxBytes: SMALL_BODY_BYTES },
       middleware: [o.guards.submitLimit],
-      responses: { 202: { description: 'Accepted', schema: { type: 'object', properties: { message: { type: 'string' } } } }, ...errors(400, 429) },
+      responses: { 202: { description: 'Accepted', schema: { type: 'object', properties: { message: { type: 'string' } } } }, ...errors(400, 403, 413, 429) },
       handle: (c, { body }) => {
         const email = String(body.email ?? '').trim();
         const bad = checkEmail(email);
