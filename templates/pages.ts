@@ -11,7 +11,7 @@ export function formPage(f: Frame & {
   email: 'required' | 'optional'; csrf: string; description?: string;
 }) {
   const err = (name: string) => (f.errors[name] ? html`<div class="err" id="${name}-err" role="alert">${f.errors[name]}</div>` : '');
-  const general = Object.entries(f.errors).filter(([k]) => k !== 'email' && !(k in f.type.fields));
+  const general = Object.entries(f.errors).filter(([k]) => k !== 'email' && !Object.hasOwn(f.type.fields, k));
   // A fresh form shows each field's default; a form shown again keeps what was sent.
   const fieldBlock = (name: string, field: Field) => html`<div class="f">${input(name, field, f.values[name] ?? ('default' in field && field.default !== undefined && field.kind !== 'boolean' ? String(field.default) : ''), !!f.errors[name])}${field.help ? html`<div class="help" id="${name}-help">${field.help}</div>` : ''}${err(name)}</div>`;
   const emailBlock = () => html`<div class="f"><label for="email">Email address${f.email === 'optional' ? ' (optional: the results link is sent there)' : ''}</label>

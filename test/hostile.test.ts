@@ -121,7 +121,7 @@ describe('hostile input against a real server', () => {
     assert.equal(big.status, 413);
     assert.match(await big.text(), /larger than this service accepts/);
     assert.equal(await byId(), n);
-    const ok = await chunked(`csrf=${csrf}&type=echo&text=first&__proto__=x&text=sec%6Fnd+one`);
+    const ok = await chunked(`csrf=${csrf}&type=echo&text=first&text=sec%6Fnd+one`);
     assert.equal(ok.status, 303, await ok.text());
     const id = /\/jobs\/([a-z]+)$/.exec(ok.headers.get('location') ?? '')![1]!;
     await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed');

@@ -153,7 +153,7 @@ describe('the Job Dispatcher protocol (slow division)', () => {
     for (const headers of <Record<string, string>[]>[{ origin: 'https://elsewhere.example' }, { 'sec-fetch-site': 'cross-site', origin: 'https://elsewhere.example' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }]) {
       const res = await fetch(`${base}/run`, form({ x: '1', y: '1' }, headers));
       assert.equal(res.status, 403, JSON.stringify(headers));
-      assert.match(await res.text(), /not from other web sites/);
+      assert.match(await res.text(), /<error><description>This request was sent by a page of another site/);
     }
     for (const headers of <Record<string, string>[]>[{}, { origin: svc.url }, { origin: 'http://jobs.example.test' }, { 'sec-fetch-site': 'same-origin', origin: svc.url }]) {
       const res = await fetch(`${base}/run`, form({ x: '1', y: '1' }, headers));

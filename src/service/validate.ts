@@ -36,19 +36,22 @@ export function jobTypeOf(service: Service, name: string | undefined): JobType |
  * field. Unknown fields are refused: a typo must not silently drop a parameter.
  */
 export function validateSubmission(service: Service, raw: Record<string, string | Upload>, ignore: readonly string[] = []): ValidInput {
+  // Keys come from the user: only own properties count (a field named toString is unknown).
+  const own = (k: string) => (Object.hasOwn(raw, k) ? raw[k] : undefined);
   const errors: Record<string, string> = {};
-  const typeName = typeof raw.type === 'string' ? raw.type : undefined;
+  const rawType = own('type');
+  const typeName = typeof rawType === 'string' ? rawType : undefined;
   const type = jobTypeOf(service, typeName);
   if (!type) throw new InputError({ type: `there is no job type "${String(typeName).slice(0, 40)}"; choose one of ${service.jobTypes.map((t) => t.name).join(', ')}` });
   const inputs: Record<string, string> = {};
   const files: ValidInput['files'] = [];
   for (const [name, field] of Object.entries(type.fields)) {
-    const value = raw[name];
+    const value = own(name);
     const err = field.kind === 'file' ? checkFile(name, field, value, files, inputs) : checkValue(name, field, value, inputs);
     if (err) errors[name] = err;
   }
   let email = '';
-  const rawEmail = raw.email;
+  const rawEmail = own('email');
   if (typeof rawEmail === 'string' && rawEmail.trim() !== '') {
     email = rawEmail.trim();
     const err = checkEmail(email);
@@ -59,8 +62,9 @@ export function validateSubmission(service: Service, raw: Record<string, string 
     errors.email = 'is required: the results link is sent there';
   }
   for (const key of Object.keys(raw)) {
-    if (key === 'type' || key === 'email' || ignore.includes(key) || key in type.fields) continue;
-    errors[key.slice(0, 60)] = `is not a parameter of ${type.name}`;
+    if (key === 'type' || key === 'email' || ignore.includes(key) || Object.hasOwn(type.fields, key)) continue;
+    // defineProperty: a message for a field named __proto__ is kept (assignment would set the prototype).
+    Object.defineProperty(errors, key.slice(0, 60), { value: `is not a parameter of ${type.name}`, enumerable: true, writable: true, configurable: true });
   }
   if (Object.keys(errors).length === 0 && type.validate) Object.assign(errors, type.validate(inputs) ?? {});
   if (Object.keys(errors).length) {

@@ -41,11 +41,12 @@ export function parseRequest(bytes: Uint8Array): Request {
     return { kind: head === 'STATUS' ? 'status' : 'notify', id: rest[0]! };
   }
   if (!/^[a-z][a-z0-9_-]{0,39}$/.test(head)) return { kind: 'error', message: `"${head.slice(0, 40)}" is neither a command (STATUS, NOTIFY) nor a job type name` };
-  const fields: Record<string, string> = { type: head };
+  // Null-prototype: a key named constructor or toString is a field like any other (and refused as unknown).
+  const fields: Record<string, string> = Object.assign(Object.create(null), { type: head });
   for (const w of rest) {
     const m = /^([a-z][a-z0-9_]{0,39})[=:](.*)$/.exec(w);
     if (!m) return { kind: 'error', message: `"${w.slice(0, 40)}" is not key=value` };
-    if (m[1] === 'type' || m[1]! in fields) return { kind: 'error', message: `${m[1]} is given twice` };
+    if (m[1] === 'type' || Object.hasOwn(fields, m[1]!)) return { kind: 'error', message: `${m[1]} is given twice` };
     try {
       fields[m[1]!] = decodeURIComponent(m[2]!);
     } catch {

@@ -145,7 +145,9 @@ function serveConnection(sock: Socket, h: SocketHandlers, idleMs: number, maxLin
     busy = true;
     sock.pause();
     const reply = await handle(parseRequest(line), h).catch((err) => {
-      log('socket_request_failed', { error: messageOf(err) });
+      // A client's mistake (an unknown id, bad input, a job in the wrong state) is not an error of the server.
+      if (err instanceof JobdirError && err.status < 500) log('socket_request_refused', { reason: messageOf(err), code: err.code });
+      else log('socket_request_failed', { error: messageOf(err) });
       return answer('ERR', err instanceof JobdirError ? err.message : 'the request failed; see the backend log');
     });
     // A client that sends without reading its answers is not buffered for: wait for the drain.

@@ -6,13 +6,14 @@ import { InputError, JobdirError, messageOf, NotFoundError } from '../errors.js'
 import type { Log } from '../log.js';
 import type { QueuedJob } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
-import { maxSubmissionBytes, type Upload, validateSubmission } from '../service/validate.js';
+import { validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
-import { getJob, isJobId, openResultFile, type Store } from '../store/index.js';
+import { getJob, openResultFile, type Store } from '../store/index.js';
 import { clientAddress, clientKey } from './security/client.js';
 import { submitValid } from './submit.js';
 import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
-import { limitBody, readForm } from './body.js';
+import { bodyLimit, readForm, submissionLimit } from './body.js';
+import { cancelRoutes, webCancel } from './cancel.js';
 import { fileResponse } from './download.js';
 import { jobView } from './view.js';
 import { createJobCache } from './job-cache.js';
@@ -22,11 +23,12 @@ import { createApi } from './api/index.js';
 import { myJobsRoutes } from './my-jobs.js';
 import { issueCsrf, verifyCsrf } from './security/csrf.js';
 import { createGuards } from './security/guards.js';
+import { refuseCrossSite } from './security/origin.js';
 import type { Backend } from '../lifecycle/backend.js';
 import { createMetrics, type Metrics } from '../metrics/prometheus.js';
 import { type Census, createCensus, jobDir, readJobTimes } from '../store/index.js';
 import { adminRoutes } from './admin/routes.js';
-import { jdispatcherRoutes } from './jdispatcher/index.js';
+import { jdispatcherError, jdispatcherRoutes } from './jdispatcher/index.js';
 import { opsRoutes } from './ops.js';
 import { requestLog } from './request-log.js';
 
@@ -41,11 +43,11 @@ export interface WebOptions {
   notify?: (job: QueuedJob) => void;
   /** Submit a job that waits for job `parent` (the API's `after`): the backend records it in the parent. */
   startAfter?: (parent: string, request: ChildRequest) => Promise<string>;
-  /** Cancel a job (same process); otherwise the web writes the request and the backend acts. */
+  /** Cancel a job (same process); otherwise the web writes the request (as the dashboard does) and the backend acts. */
   cancel?: (id: string, by: string) => Promise<void>;
   /** Jobs ahead of `id` in the queue, when known. */
   queuePosition?: (id: string) => number | null;
-  /** Largest request body accepted (default 64 MiB; uploads have their own per-field limits). */
+  /** Largest submission body accepted (default: the service's derived need, capped by [web] max_body). */
   maxBodyBytes?: number;
   /** Users of /admin and /api/admin (read once at start from [web] admin_credentials); null: refused. */
   adminCredentials?: AdminCredentials | null;
@@ -60,6 +62,7 @@ export interface WebOptions {
 }
 
 const EMAIL_COOKIE = 'jobdir_email';
+const TOO_LARGE = 'The submission is larger than this service accepts, so nothing was kept.';
 
 /** The hono app: form, submission, results pages and downloads. */
 export function createApp(o: WebOptions): Hono {
@@ -81,6 +84,8 @@ export function createApp(o: WebOptions): Hono {
 
   const guards = createGuards(cfg.web);
   app.use('*', guards.missSlowdown);
+  // Other sites' pages may not change anything here, on any route (origin.ts).
+  app.use('*', refuseCrossSite(cfg.general.urltop));
   app.on('POST', ['/jobs'], guards.submitLimit);
 
   const admin = adminAuth(o.adminCredentials ?? null);
@@ -88,7 +93,8 @@ export function createApp(o: WebOptions): Hono {
   app.route('/api/admin', adminApi());
   app.route('/admin', adminRoutes({ cfg, service, store, log, census, backend: o.backend ?? null, frame, https }));
   app.route('/', opsRoutes({ cfg, store, census, metrics, inProcessBackend: !!o.backend, schedulerQueued: o.backend ? () => o.backend!.scheduler.queuedCount() : undefined }));
-  app.route('/api', createApi({ ...o, guards }));
+  const canceller = webCancel(o);
+  app.route('/api', createApi({ ...o, cancel: canceller.cancel, guards }));
   app.route('/my-jobs', myJobsRoutes({ ...o, guards, frame }));
   app.route('/jdispatcher', jdispatcherRoutes({ ...o, guards }));
 
@@ -103,19 +109,10 @@ export function createApp(o: WebOptions): Hono {
 
   app.get('/', (c) => showForm(c, c.req.query('type'), {}, {}, 200));
 
-  app.post('/jobs', limitBody({ maxSize: o.maxBodyBytes ?? Math.min(cfg.web.maxBodyBytes, maxSubmissionBytes(service)), onError: (c) => {
-    // The rest of the body is never read: tell the client not to reuse this connection.
-    c.header('Connection', 'close');
-    return c.html(errorPage(frame, 413, 'The submission is larger than this service accepts, so nothing was kept.', 'Make the uploaded files smaller and try again.'), 413);
-  } }), async (c) => {
-    let raw: Record<string, string | Upload>;
-    try {
-      raw = await readForm(c);
-    } catch {
-      throw new InputError({ form: 'the request body could not be read as a form' });
-    }
+  app.post('/jobs', bodyLimit(submissionLimit(cfg.web, service, o.maxBodyBytes), TOO_LARGE), async (c) => {
+    const raw = await readForm(c);
     // What the form is shown again with, on bad input (not uploads, not huge fields).
-    const values: Record<string, string> = {};
+    const values: Record<string, string> = Object.create(null);
     for (const [k, one] of Object.entries(raw)) if (typeof one === 'string' && one.length <= 10_000) values[k] = one;
     checkCsrf(c, raw.csrf);
     let valid;
@@ -134,19 +131,12 @@ export function createApp(o: WebOptions): Hono {
   app.get('/jobs/:id', async (c) => c.html(await pages(c.req.param('id'), async (job) => {
     const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
     const view = await jobView(cfg, service, job, pos, csrfToken(c), store);
+    if (view.cancellable && !(await canceller.available(job))) view.cancellable = false;
     // A finished job's page has no form (no CSRF token) and no self-refresh: the same for everyone.
     return { value: String(await resultsPage(frame, view)), cacheable: !view.cancellable && view.refresh === null && !(view.children?.length) };
   })));
 
-  app.post('/jobs/:id/cancel', async (c) => {
-    const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
-    checkCsrf(c, body.csrf);
-    const id = c.req.param('id');
-    if (!isJobId(id)) throw new NotFoundError('No job with this id was found.');
-    if (!o.cancel) throw new JobdirError('Cancelling is not available in this setup.');
-    await o.cancel(id, 'the user');
-    return c.redirect(`/jobs/${id}`, 303);
-  });
+  app.route('/jobs', cancelRoutes({ ...o, canceller }));
 
   app.get('/jobs/:id/files/:name', async (c) => {
     const job = await getJob(store, c.req.param('id'));
@@ -160,11 +150,14 @@ export function createApp(o: WebOptions): Hono {
   app.notFound((c) => c.req.path.startsWith('/api/') ? c.json({ error: { code: 'not_found', message: 'There is no API endpoint at this address.' } }, 404) : c.html(errorPage(frame, 404, 'There is no page at this address.', 'Check the link, or start from the form.'), 404));
 
   app.onError((err, c) => {
+    // EBI's clients read XML errors, also of the checks made for the whole app (another site's post).
+    if (c.req.path.startsWith('/jdispatcher/')) return jdispatcherError(err, c, log);
     const known = err instanceof JobdirError;
     const status = known ? (err as JobdirError).status : 500;
     if (!known) log('web_error', { path: c.req.path, error: messageOf(err), stack: (err as Error).stack });
     const message = known ? err.message : 'Something went wrong on our side. The administrator has been told; please try again later.';
-    const next = status === 404 ? 'Check that the link is complete: job links are long and easily cut in two.'
+    const next = status === 413 ? 'Send less (smaller or fewer files) and try again.'
+      : status === 404 ? 'Check that the link is complete: job links are long and easily cut in two.'
       : status === 410 ? 'Results are kept for a limited time. Submit the job again to get new results.'
       : status === 503 ? 'Please try again in a few minutes.' : 'Go back, correct the request and try again.';
     if (c.req.path.startsWith('/api/')) return c.json({ error: { code: known ? (err as JobdirError).code : 'internal_error', message, ...(err instanceof InputError ? { fields: err.fields } : {}) } }, status as 400);

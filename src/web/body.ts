@@ -1,41 +1,175 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import type { Upload } from '../service/validate.js';
+import { InputError, JobdirError } from '../errors.js';
+import type { Service } from '../service/types.js';
+import { maxSubmissionBytes, type Upload } from '../service/validate.js';
 
 /**
- * Request bodies without the detour through a WHATWG Request. Under @hono/node-server,
- * hono's bodyLimit (it looks at `raw.body`) and parseBody (it asks undici for FormData)
- * each build an undici Request or Response around the body; for the common form post,
- * a few hundred bytes of urlencoded text, undici's share of the spine bench's CPU profile
- * was 452 ms per 1,000 submissions (71 ms after this). Here the size is checked from Content-Length and a
- * urlencoded body is read as text (node-server's direct path) and split by URLSearchParams,
- * the same WHATWG parser FormData uses. Multipart bodies and bodies without a length
- * still go through hono's own code.
+ * The one way a route reads its request body. A route states its limit with
+ * `bodyLimit(n)`: a Content-Length over it is answered 413 before a byte is read, and a
+ * body without one (chunked) is counted while it streams in and refused the moment it
+ * passes the limit. A route that states none gets SMALL_BODY_BYTES. Either way the 413
+ * carries `Connection: close`: the rest of the body is never read, so the connection
+ * cannot be reused. Under @hono/node-server the body is read from the Node request
+ * itself (no undici Request around it: that detour was 452 of the spine bench's
+ * 1,000-submission CPU profile, 71 ms without it); under app.request() from the
+ * WHATWG stream. Multipart is parsed from the bounded bytes by undici's FormData.
  */
 
-/** Refuse bodies over `maxSize` bytes: by Content-Length when given, else while reading (hono's bodyLimit). */
-export function limitBody(options: { maxSize: number; onError: (c: Context) => Response | Promise<Response> }): MiddlewareHandler {
-  const streamed = bodyLimit(options);
-  return async (c, next) => {
-    const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined || !/^\d+$/.test(length.trim())) return streamed(c, next);
-    if (Number(length) > options.maxSize) return options.onError(c);
+/** 413: a request body larger than its route accepts. */
+export class TooLargeError extends JobdirError {
+  override name = 'TooLargeError';
+  override status = 413;
+  override code = 'too_large';
+}
+
+/** The limit of a route that states none: a form of a few short fields (a CSRF token, an address). */
+export const SMALL_BODY_BYTES = 16 * 1024;
+
+const TOO_LARGE = 'The request is larger than this address accepts, so nothing was kept.';
+
+/** The limit a submission route (POST /jobs, POST /api/jobs) applies: the service's derived need, capped by [web] max_body. */
+export function submissionLimit(web: { maxBodyBytes: number }, service: Service, override?: number): number {
+  return override ?? Math.min(web.maxBodyBytes, maxSubmissionBytes(service));
+}
+
+/** A body-limit middleware; `maxBytes` lets the route list (and its test) read the limit back. */
+export type BodyLimit = MiddlewareHandler & { readonly maxBytes: number };
+
+const limits = new WeakMap<Request, { maxBytes: number; message: string }>();
+
+/** The route's body limit: refuse a Content-Length over `maxBytes` at once (413); the readers hold a streamed body to it. */
+export function bodyLimit(maxBytes: number, message = TOO_LARGE): BodyLimit {
+  const mw: MiddlewareHandler = async (c, next) => {
+    limits.set(c.req.raw, { maxBytes, message });
+    checkLength(c, maxBytes, message);
     await next();
+  };
+  return Object.assign(mw, { maxBytes });
+}
+
+function tooLarge(c: Context, message: string): TooLargeError {
+  // The rest of the body is never read: tell the client not to reuse this connection.
+  c.header('Connection', 'close');
+  lingerAfterAnswer(c);
+  return new TooLargeError(message);
+}
+
+const LINGER_MS = 2000;
+const lingering = new WeakSet<object>();
+
+/**
+ * Let the 413 reach a client that is still sending. Closing a socket with unread bytes
+ * makes the kernel send a reset at once, which can throw away the answer before the
+ * client has read it (a 100 MiB chunked upload saw "connection reset", not the 413). So
+ * the answer is followed by a FIN, the socket stops reading (what is in flight stays in
+ * the kernel's buffers, not in this process) and is destroyed LINGER_MS later, by
+ * when a client that reads its answers has it and has stopped.
+ */
+function lingerAfterAnswer(c: Context): void {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const socket = incoming?.socket;
+  if (!incoming || !socket) return;
+  socket.destroySoon = function lingeringClose(this: typeof socket) {
+    if (lingering.has(this)) return;
+    lingering.add(this);
+    this.end();
+    // Stay paused: node's and node-server's clean-up of an unread body would resume it.
+    const hold = () => void this.pause();
+    this.on('resume', hold);
+    hold();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
   };
 }
 
-/** A form body's fields, the last value of each name (a repeated name keeps its last); files as Uploads. */
+function checkLength(c: Context, maxBytes: number, message: string): void {
+  const length = c.req.header('content-length')?.trim();
+  if (length !== undefined && /^\d+$/.test(length) && Number(length) > maxBytes) throw tooLarge(c, message);
+}
+
+/** The request body's bytes, at most the route's limit (413 once it passes it, while it streams). */
+export async function readBody(c: Context): Promise<Buffer> {
+  const { maxBytes, message } = limits.get(c.req.raw) ?? { maxBytes: SMALL_BODY_BYTES, message: TOO_LARGE };
+  checkLength(c, maxBytes, message);
+  const over = () => tooLarge(c, message);
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming && typeof incoming.on === 'function' && !incoming.readableDidRead) return readIncoming(incoming, maxBytes, over);
+  const stream = c.req.raw.body;
+  if (!stream) return Buffer.alloc(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, size);
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw over();
+    }
+    chunks.push(value);
+  }
+}
+
+function readIncoming(incoming: IncomingMessage, maxBytes: number, over: () => Error): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (err: Error | null) => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      // Keep nothing more; the 413 goes out with Connection: close and the rest is dropped unread.
+      chunks.length = 0;
+      settle(over());
+    };
+    const onEnd = () => settle(null);
+    const onError = () => settle(new InputError({ body: 'did not arrive complete' }));
+    const onClose = () => settle(incoming.readableEnded ? null : new InputError({ body: 'did not arrive complete' }));
+    incoming.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+const mediaType = (c: Context) => (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+
+/** The body parsed as JSON (400 when it is not JSON). */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = (await readBody(c)).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError({ body: 'is not valid JSON' });
+  }
+}
+
+/**
+ * A form body's fields (urlencoded or multipart), the last value of each name; files as
+ * Uploads. A null-prototype object: a field named `__proto__` or `toString` is data.
+ * Another media type reads as no fields. 400 when the body is not the form it claims.
+ */
 export async function readForm(c: Context): Promise<Record<string, string | Upload>> {
-  const type = c.req.header('content-type')?.split(';')[0]!.trim().toLowerCase();
+  const type = mediaType(c);
+  const bytes = await readBody(c);
   const form: Record<string, string | Upload> = Object.create(null);
   if (type === 'application/x-www-form-urlencoded') {
-    for (const [k, v] of new URLSearchParams(await c.req.text())) form[k] = v;
+    for (const [k, v] of new URLSearchParams(bytes.toString('utf8'))) form[k] = v;
     return form;
   }
-  for (const [k, v] of Object.entries(await c.req.parseBody({ all: true }))) {
-    const one = Array.isArray(v) ? v[v.length - 1] : v;
-    if (one === undefined) continue;
-    form[k] = typeof one === 'string' ? one : { filename: one.name, type: one.type, data: new Uint8Array(await one.arrayBuffer()) };
+  if (type !== 'multipart/form-data') return form;
+  let parsed: FormData;
+  try {
+    parsed = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': c.req.header('content-type')! } }).formData();
+  } catch {
+    throw new InputError({ form: 'the request body could not be read as a form' });
+  }
+  for (const [k, v] of parsed) {
+    form[k] = typeof v === 'string' ? v : { filename: v.name, type: v.type, data: new Uint8Array(await v.arrayBuffer()) };
   }
   return form;
 }

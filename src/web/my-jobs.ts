@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { checkEmail } from '../service/validate.js';
 import { myJobsPage, myJobsRequestPage } from '../../templates/my-jobs.js';
 import { type ApiOptions, MY_JOBS_SENT, mailMyJobsLink, userJobs } from './api/routes.js';
+import { bodyLimit, readForm, SMALL_BODY_BYTES } from './body.js';
 import { issueCsrf, verifyCsrf } from './security/csrf.js';
 import { UnauthorizedError } from './security/admin-auth.js';
 import { verifyEmailToken } from './security/tokens.js';
@@ -15,8 +16,8 @@ export function myJobsRoutes(o: ApiOptions & { frame: { serviceName: string; git
   const app = new Hono();
   const secure = o.cfg.general.urltop.startsWith('https:');
   app.get('/', (c) => c.html(myJobsRequestPage({ ...o.frame, csrf: issueCsrf(c, secure), email: '', sent: null, error: null })));
-  app.post('/', o.guards.submitLimit, async (c) => {
-    const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+  app.post('/', bodyLimit(SMALL_BODY_BYTES), o.guards.submitLimit, async (c) => {
+    const body = await readForm(c);
     verifyCsrf(c, body.csrf);
     const email = typeof body.email === 'string' ? body.email.trim() : '';
     const bad = checkEmail(email);

@@ -10,6 +10,7 @@ import type { Service } from '../../service/types.js';
 import { STATES, type State } from '../../states.js';
 import { type Census, findJob, isJobId, readJob, type Store } from '../../store/index.js';
 import { ADMIN_ACTIONS, type AdminAction, adminJobPage, confirmPage, dashboardPage, dashboardPanel } from '../../../templates/admin.js';
+import { bodyLimit, readForm, SMALL_BODY_BYTES } from '../body.js';
 import { issueCsrf, verifyCsrf } from '../security/csrf.js';
 import { LIVE_JS } from './live.js';
 
@@ -57,7 +58,7 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     const done = c.req.query('done');
     const id = c.req.query('job') ?? '';
     let note: string | null = null;
-    if (done && done in ADMIN_ACTIONS && isJobId(id)) {
+    if (done && Object.hasOwn(ADMIN_ACTIONS, done) && isJobId(id)) {
       const now = await findJob(o.store, id);
       note = `${ADMIN_ACTIONS[done as AdminAction].label}: job ${id} ${now ? `is now ${now.state}` : 'no longer exists'}.`;
     }
@@ -102,12 +103,12 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     }));
   });
 
-  app.post('/jobs/:id/:action', async (c) => {
-    const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+  app.post('/jobs/:id/:action', bodyLimit(SMALL_BODY_BYTES), async (c) => {
+    const body = await readForm(c);
     verifyCsrf(c, body.csrf);
     const id = c.req.param('id');
     const action = c.req.param('action');
-    if (!(action in ADMIN_ACTIONS)) throw new NotFoundError('There is no such admin action.');
+    if (!Object.hasOwn(ADMIN_ACTIONS, action)) throw new NotFoundError('There is no such admin action.');
     const ref = isJobId(id) ? await findJob(o.store, id) : null;
     if (!ref) throw new NotFoundError(`No job with id "${id.slice(0, 40)}" was found.`);
     const act = action as AdminAction;

@@ -10,7 +10,7 @@ import { checkEmail, type Upload, validateSubmission } from '../../service/valid
 import { STATES } from '../../states.js';
 import { findJob, getJob, isJobId, type Job, listUserJobs, openResultFile, readJob, type Store } from '../../store/index.js';
 import { myJobsMail } from '../../../templates/my-jobs.js';
-import { limitBody, readForm } from '../body.js';
+import { bodyLimit, readBody, readForm, readJson, SMALL_BODY_BYTES, submissionLimit, TooLargeError } from '../body.js';
 import { fileResponse } from '../download.js';
 import { UnauthorizedError } from '../security/admin-auth.js';
 import { clientAddress, clientKey } from '../security/client.js';
@@ -37,6 +37,8 @@ export interface ApiOptions {
   queuePosition?: (id: string) => number | null;
   /** Deliver queued mail now (the backend's mailer), when this process has one. */
   flushMail?: () => void;
+  /** Largest submission body (default: the service's derived need, capped by [web] max_body). */
+  maxBodyBytes?: number;
 }
 
 /** What a handler receives once the route's schemas accepted the request. */
@@ -60,7 +62,8 @@ export interface ApiRoute {
   query?: Record<string, Schema>;
   /** `token`: a my-jobs token as `Authorization: Bearer …`. */
   security?: 'token';
-  body?: { json?: Schema; form?: Schema };
+  /** The body it takes, its byte limit (413 over it) and what the 413 says; a POST without one takes at most SMALL_BODY_BYTES, unread. */
+  body?: { json?: Schema; form?: Schema; maxBytes: number; tooLarge?: string };
   responses: Record<number, { description: string; schema?: Schema; media?: string }>;
   middleware?: MiddlewareHandler[];
   handle(c: Context, input: ApiInput): Response | Promise<Response>;
@@ -73,22 +76,18 @@ class UnsupportedMediaError extends JobdirError {
   override code = 'unsupported_media_type';
 }
 
-/** 413: a body larger than [web] max_body. */
-export class TooLargeError extends JobdirError {
-  override name = 'TooLargeError';
-  override status = 413;
-  override code = 'too_large';
-}
+export { TooLargeError };
 
 const NO_JOB = 'No job with this id was found.';
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((s) => [s, { description: { 400: 'Invalid input', 401: 'Missing or invalid token', 404: 'Unknown job (or file)', 409: 'Not possible in the job\'s state', 410: 'Archived: results no longer available', 413: 'Body too large', 415: 'Body not JSON or multipart', 429: 'Too many requests from this address', 503: 'Cannot accept work now' }[s] ?? 'Error', schema: ErrorBody }]));
+const SUBMISSION_TOO_LARGE = 'The submission is larger than this service accepts, so nothing was kept. Make the uploaded files smaller and try again.';
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((s) => [s, { description: { 400: 'Invalid input', 401: 'Missing or invalid token', 403: 'Sent by a page of another site (scripts send no Origin)', 404: 'Unknown job (or file)', 409: 'Not possible in the job\'s state', 410: 'Archived: results no longer available', 413: 'Body too large', 415: 'Body not JSON or multipart', 429: 'Too many requests from this address', 503: 'Cannot accept work now' }[s] ?? 'Error', schema: ErrorBody }]));
 
 /** The API's routes. */
 export function apiRoutes(o: ApiOptions): ApiRoute[] {
   const { cfg, service, store } = o;
   const jobUrl = (id: string) => `/api/jobs/${id}`;
   const links = (id: string, cancellable = false) => ({ self: jobUrl(id), results: `/jobs/${id}`, ...(cancellable ? { cancel: `${jobUrl(id)}/cancel` } : {}) });
-  const limitRequestBody = limitBody({ maxSize: cfg.web.maxBodyBytes, onError: () => { throw new TooLargeError('The submission is larger than this service accepts, so nothing was kept. Make the uploaded files smaller and try again.'); } });
+  const submitBytes = submissionLimit(cfg.web, service, o.maxBodyBytes);
 
   const status = async (job: Job) => {
     const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
@@ -138,9 +137,9 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       method: 'post', path: '/jobs', operationId: 'submitJob', tag: 'jobs',
       summary: 'Submit a job',
       description: 'JSON for parameters only, multipart/form-data when files are uploaded (the same fields as the HTML form). Validated exactly like the form; answers 201 with a Location header once the job is durable.',
-      body: { json: submitSchema(service), form: submitSchema(service) },
-      middleware: [o.guards.submitLimit, limitRequestBody],
-      responses: { 201: { description: 'Created; Location names the status URL', schema: JobCreated }, ...errors(400, 413, 415, 429, 503) },
+      body: { json: submitSchema(service), form: submitSchema(service), maxBytes: submitBytes, tooLarge: SUBMISSION_TOO_LARGE },
+      middleware: [o.guards.submitLimit],
+      responses: { 201: { description: 'Created; Location names the status URL', schema: JobCreated }, ...errors(400, 403, 413, 415, 429, 503) },
       handle: async (c, { body: { after, ...body } }) => {
         const valid = validateSubmission(service, body);
         if (after !== undefined) {
@@ -184,7 +183,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       method: 'post', path: '/jobs/{id}/cancel', operationId: 'cancelJob', tag: 'jobs',
       summary: 'Cancel a queued or running job',
       params: { id: JobId },
-      responses: { 202: { description: 'Cancel requested (durable); the job ends as failed (cancelled)', schema: JobStatus }, ...errors(404, 409, 410, 503) },
+      responses: { 202: { description: 'Cancel requested (durable); the job ends as failed (cancelled)', schema: JobStatus }, ...errors(403, 404, 409, 410, 413, 503) },
       handle: async (c, { params }) => {
         const job = await getJob(store, params.id!);
         if (job.state === STATES.ARCHIVED) await jobView(cfg, service, job, null);
@@ -209,9 +208,9 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       method: 'post', path: '/my-jobs', operationId: 'requestMyJobsLink', tag: 'my jobs',
       summary: 'Mail a signed, expiring my-jobs link to an address',
       description: 'Always answers 202 with the same message, whether or not the address has jobs here.',
-      body: { json: { type: 'object', required: ['email'], properties: { email: { type: 'string', maxLength: 254 } }, additionalProperties: false } },
+      body: { json: { type: 'object', required: ['email'], properties: { email: { type: 'string', maxLength: 254 } }, additionalProperties: false }, maxBytes: SMALL_BODY_BYTES },
       middleware: [o.guards.submitLimit],
-      responses: { 202: { description: 'Accepted', schema: { type: 'object', properties: { message: { type: 'string' } } } }, ...errors(400, 429) },
+      responses: { 202: { description: 'Accepted', schema: { type: 'object', properties: { message: { type: 'string' } } } }, ...errors(400, 403, 413, 429) },
       handle: (c, { body }) => {
         const email = String(body.email ?? '').trim();
         const bad = checkEmail(email);
@@ -274,25 +273,20 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
     if (Object.keys(bad).length) throw new InputError(bad);
     query[name] = v;
   }
-  let body: ApiInput['body'] = {};
-  if (r.body) {
+  // A null-prototype object: a key such as __proto__ or toString is data, never inherited.
+  let body: ApiInput['body'] = Object.create(null);
+  if (!r.body) {
+    // Nothing to read, but a script may send something: it is held to the small limit and dropped.
+    if (r.method === 'post') await readBody(c);
+  } else {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === 'application/json' && r.body.json) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(await c.req.text());
-      } catch {
-        throw new InputError({ body: 'is not valid JSON' });
-      }
+      const parsed = await readJson(c);
       const bad = validate(r.body.json, parsed);
       if (Object.keys(bad).length) throw new InputError(bad);
-      body = Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+      for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) body[k] = String(v);
     } else if ((type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') && r.body.form) {
-      try {
-        body = await readForm(c);
-      } catch {
-        throw new InputError({ body: 'could not be read as a form' });
-      }
+      body = await readForm(c);
     } else {
       throw new UnsupportedMediaError(`Send the body as ${[r.body.json ? 'application/json' : '', r.body.form ? 'multipart/form-data' : ''].filter(Boolean).join(' or ')}.`);
     }
@@ -300,11 +294,12 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
   return { params, query, body };
 }
 
-/** The /api sub-app: every route of `routes`, each behind its schema checks. */
+/** The /api sub-app: every route of `routes`, each behind its body limit and schema checks. */
 export function mountApi(routes: ApiRoute[]): Hono {
   const api = new Hono();
   for (const r of routes) {
-    api.on(r.method.toUpperCase(), [r.path.replace(/\{(\w+)\}/g, ':$1')], ...(r.middleware ?? []), async (c) => r.handle(c, await readInput(c, r)));
+    const limit = r.method === 'post' ? [bodyLimit(r.body?.maxBytes ?? SMALL_BODY_BYTES, r.body?.tooLarge)] : [];
+    api.on(r.method.toUpperCase(), [r.path.replace(/\{(\w+)\}/g, ':$1')], ...limit, ...(r.middleware ?? []), async (c) => r.handle(c, await readInput(c, r)));
   }
   // Anything else under /jobs/ reads exactly like an unknown job (ids are unguessable, and misses alike).
   api.all('/jobs/*', () => {

@@ -1,16 +1,15 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type Next } from 'hono';
 import type { Config } from '../../config/index.js';
 import { ConflictError, GoneError, InputError, JobdirError, messageOf, NotFoundError } from '../../errors.js';
 import type { Log } from '../../log.js';
 import type { QueuedJob } from '../../scheduler/index.js';
 import type { Service } from '../../service/types.js';
-import { maxSubmissionBytes, type Upload, validateSubmission } from '../../service/validate.js';
+import { type Upload, validateSubmission } from '../../service/validate.js';
 import { STATES } from '../../states.js';
 import type { Store } from '../../store/index.js';
-import { limitBody, readForm } from '../body.js';
+import { bodyLimit, type BodyLimit, readForm, submissionLimit } from '../body.js';
 import type { Guards } from '../security/guards.js';
 import { submitValid } from '../submit.js';
-import { refuseCrossSite } from './origin.js';
 import { fieldOf, parameterDetailsXml, parametersXml } from './parameters.js';
 import { resultBody, resultTypes, resultTypesXml } from './results.js';
 import { dispatcherStatus, findToolJob, isFinished, toolOf } from './status.js';
@@ -57,6 +56,15 @@ const param = (c: Context, name: string): string => c.req.param(name) ?? '';
 const xml = (c: Context, body: string, status = 200) => c.body(body, status as 200, { 'content-type': XML_TYPE });
 const word = (c: Context, status: string, code: number) => c.body(status, code as 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
 
+/** An error as EBI's clients read one: XML `<error><description>`, a 4xx, or 503 for anything unexpected (never 500). */
+export function jdispatcherError(err: Error, c: Context, log: Log): Response {
+  const known = err instanceof JobdirError;
+  if (!known) log('web_error', { path: c.req.path, error: messageOf(err), stack: err.stack });
+  const status = known && err.status < 500 ? err.status : 503;
+  const message = known && err.status !== 500 ? err.message : 'Something went wrong on our side. Please try again in a few minutes.';
+  return xml(c, xmlError(message), status);
+}
+
 /** The /jdispatcher sub-app. */
 export function jdispatcherRoutes(o: JdispatcherOptions): Hono {
   const { cfg, service, store, log } = o;
@@ -64,13 +72,9 @@ export function jdispatcherRoutes(o: JdispatcherOptions): Hono {
   const maxDownload = cfg.web.maxDownloadBytes;
 
   // Each job type's body limit, derived from its own fields (like POST /jobs), capped by [web] max_body.
-  const limits = new Map<string, MiddlewareHandler>(service.jobTypes.map((t) => [t.name, limitBody({
-    maxSize: o.maxBodyBytes ?? Math.min(cfg.web.maxBodyBytes, maxSubmissionBytes({ ...service, jobTypes: [t] })),
-    onError: (c) => {
-      c.header('Connection', 'close');
-      return xml(c, xmlError('The submission is larger than this service accepts, so nothing was kept. Make the sequences or files smaller and try again.'), 413);
-    },
-  })]));
+  const tooLarge = 'The submission is larger than this service accepts, so nothing was kept. Make the sequences or files smaller and try again.';
+  const limits = new Map<string, BodyLimit>(service.jobTypes.map((t) => [t.name, bodyLimit(submissionLimit(cfg.web, { ...service, jobTypes: [t] }, o.maxBodyBytes), tooLarge)]));
+  const anyLimit = bodyLimit(Math.max(...[...limits.values()].map((l) => l.maxBytes)), tooLarge);
 
   const finishedJob = async (c: Context) => {
     const type = toolOf(service, param(c, 'tool'));
@@ -90,22 +94,18 @@ export function jdispatcherRoutes(o: JdispatcherOptions): Hono {
     return xml(c, parameterDetailsXml(name, f));
   });
 
-  app.on('POST', both('/:tool/run'), async (c, next) => {
-    refuseCrossSite(c, cfg.general.urltop);
+  // Cross-site browser posts are refused app-wide (security/origin.ts); bare script posts pass.
+  const limitOf = Object.assign((c: Context, next: Next) => (limits.get(param(c, 'tool')) ?? anyLimit)(c, next), { maxBytes: anyLimit.maxBytes });
+  app.on('POST', both('/:tool/run'), limitOf, async (c, next) => {
     toolOf(service, param(c, 'tool'));
     await next();
-  }, o.guards.submitLimit, (c, next) => limits.get(param(c, 'tool'))!(c, next), async (c) => {
+  }, o.guards.submitLimit, async (c) => {
     const type = toolOf(service, param(c, 'tool'));
     const media = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (media !== 'application/x-www-form-urlencoded' && media !== 'multipart/form-data') {
       throw new NotAFormError('Send the parameters as a form: application/x-www-form-urlencoded, or multipart/form-data with files.');
     }
-    let raw: Record<string, string | Upload>;
-    try {
-      raw = await readForm(c);
-    } catch {
-      throw new InputError({ form: 'the request body could not be read as a form' });
-    }
+    const raw: Record<string, string | Upload> = await readForm(c);
     if (raw.type !== undefined && raw.type !== type.name) throw new InputError({ type: `is given by the address: this is ${type.name}` });
     raw.type = type.name;
     const valid = validateSubmission(service, raw, CLIENT_ONLY_FIELDS);
@@ -152,13 +152,7 @@ export function jdispatcherRoutes(o: JdispatcherOptions): Hono {
 
   app.all('*', (c) => xml(c, xmlError(`There is no Job Dispatcher route at this address. Try /jdispatcher/${service.jobTypes[0]!.name}/parameters.`), 404));
 
-  app.onError((err, c) => {
-    const known = err instanceof JobdirError;
-    if (!known) log('web_error', { path: c.req.path, error: messageOf(err), stack: (err as Error).stack });
-    const status = known && err.status < 500 ? err.status : 503;
-    const message = known && err.status !== 500 ? err.message : 'Something went wrong on our side. Please try again in a few minutes.';
-    return xml(c, xmlError(message), status);
-  });
+  app.onError((err, c) => jdispatcherError(err, c, log));
 
   return app;
 }

@@ -8,7 +8,8 @@ import { JobdirError } from '../../errors.js';
  * SameSite=Lax cookie must come back in the form's hidden `csrf` field. Another site can
  * make a browser post, but cannot read the cookie to put it in the body.
  */
-const CSRF_COOKIE = 'jobdir_csrf';
+/** The cookie that holds a browser's CSRF token (HttpOnly, SameSite=Lax). */
+export const CSRF_COOKIE = 'jobdir_csrf';
 
 /** The token to put in a form (set as a cookie when the browser has none yet). */
 export function issueCsrf(c: Context, secure: boolean): string {
