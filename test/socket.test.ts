@@ -60,6 +60,19 @@ describe('the command socket of a running backend', () => {
     assert.equal(await socketRequest(sock, 'STATUS bcdfghjkmnpq'), 'ERR no job with this id');
   });
 
+  test('CANCEL ID stops a running job through the one cancel (CANCEL marker, process group signalled, ends failed as cancelled); unknown ids and ended jobs are refused', async () => {
+    const id = /^ACK ([a-z]+)$/.exec(await socketRequest(sock, 'sleep seconds=300'))?.[1];
+    assert.ok(id);
+    await waitFor(() => fs.stat(join(root, 'jobs/running', id!, 'RUNNING')).catch(() => null), 15_000, 'the job running');
+    assert.match(await socketRequest(sock, `CANCEL ${id}`), new RegExp(`^ACK ${id} Job ${id} is being stopped`));
+    await waitFor(async () => (await idsIn(root, 'failed')).includes(id!), 30_000, 'the job failed as cancelled');
+    const ini = await fs.readFile(join(root, 'jobs/failed', id!, 'config.ini'), 'utf8');
+    assert.match(ini, /failure = The job was cancelled \(by a local script\)/);
+    assert.match(await socketRequest(sock, `CANCEL ${id}`), /^ERR Job [a-z]+ has already ended \(failed\)/);
+    assert.equal(await socketRequest(sock, 'CANCEL bcdfghjkmnpq'), 'ERR no job with this id');
+    assert.equal(await socketRequest(sock, 'CANCEL ../x'), 'ERR no job with this id');
+  });
+
   test('after=ID: a job waits for job ID to complete, is recorded as its child, and fails naming it when it fails', async () => {
     const first = (await socketRequest(sock, 'sleep seconds=1')).slice(4);
     const next = /^ACK ([a-z]+)$/.exec(await socketRequest(sock, `ok text=next after=${first}`))?.[1];

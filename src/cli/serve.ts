@@ -82,7 +82,7 @@ export async function startService(configFile: string, { port, webOnly = false, 
     flushMail: backend ? () => void backend.mailer.flush() : undefined,
     notify: backend ? (job) => backend.notify(job) : notifier?.notify,
     startAfter: backend ? (parent, request) => backend.startAfter(parent, request) : cfg.general.socket ? socketStartAfter(cfg.general.socket) : undefined,
-    cancel: backend ? (id, by) => backend.cancel(id, by) : undefined,
+    cancel: backend ? async (id, by) => void (await backend.cancel(id, by)) : undefined,
     queuePosition: backend ? (id) => backend.scheduler.position(id) : undefined,
   });
   const server = await new Promise<ServerType>((resolve, reject) => {

@@ -12,7 +12,7 @@ import {
 import { childrenOf } from '../store/deps.js';
 import { type JobWatcher, watchJobs } from '../watcher/index.js';
 import { type Log, silentLog } from '../log.js';
-import { type StopEnv, stopJob } from './cancel.js';
+import { type StopEnv, stopJob, type StopOutcome } from './cancel.js';
 import { startChildren, queueFromDisk } from './children.js';
 import { clusterTracker } from './cluster.js';
 import { type Core, here, safely } from './core.js';
@@ -42,8 +42,8 @@ export interface Backend {
   stop(): Promise<void>;
   /** A new job is in incoming/ (from the web in this process, or the socket). */
   notify(job: QueuedJob): void;
-  /** Cancel a queued or running job (cancel.ts); resolves once the request is durable. */
-  cancel(id: string, by: string): Promise<void>;
+  /** Cancel a queued or running job (cancel.ts); resolves, saying what happened, once the request is durable. */
+  cancel(id: string, by: string): Promise<StopOutcome>;
   /** Look at job `id` again now, wherever it is (a running job's wrapper was signalled, say). */
   look(id: string): void;
   /** The runners this backend starts jobs with (the local one knows the wrappers it started). */
@@ -235,9 +235,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       scheduler.enqueue(job);
       core.pump();
     },
-    async cancel(id, by) {
-      await stopJob(stopEnv, id, { by, mode: 'cancel', notify: true, wait: false });
-    },
+    cancel: (id, by) => stopJob(stopEnv, id, { by, mode: 'cancel', notify: true, wait: false }),
     look(id) {
       void safely(core, 'look', id, (async () => {
         const ref = await findJob(store, id);

@@ -48,6 +48,10 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
       if (!ref) throw noJob();
       return `${id} ${ref.state}`;
     },
+    async cancel(id) {
+      if (!isJobId(id) || !(await findJob(store, id))) throw noJob();
+      return `${id} ${(await backend.cancel(id, 'a local script')).message}`;
+    },
     async notify(id) {
       const ref = await findJob(store, id);
       if (!ref) throw noJob();

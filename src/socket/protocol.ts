@@ -6,6 +6,7 @@
  *     … after=ID                 the job waits for job ID to complete (and fails if it fails)
  *     … submitter=NAME           whom it counts against in the fair share (default: email, else "socket")
  *   STATUS <id>                  where is a job         → ACK <id> <state> | ERR <why>
+ *   CANCEL <id>                  stop a queued or running job (the one cancel) → ACK <id> <what happened> | ERR <why>
  *   NOTIFY <id>                  (the web, split mode)  → ACK <id>        | ERR <why>
  *
  * Values are percent-decoded (`%20` for a space, `%25` for %). Commands are upper-case;
@@ -19,6 +20,7 @@ export const MAX_LINE_BYTES = 64 * 1024;
 export type Request =
   | { kind: 'submit'; fields: Record<string, string> }
   | { kind: 'status'; id: string }
+  | { kind: 'cancel'; id: string }
   | { kind: 'notify'; id: string }
   | { kind: 'error'; message: string };
 
@@ -35,12 +37,12 @@ export function parseRequest(bytes: Uint8Array): Request {
   if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(line)) return { kind: 'error', message: 'the line contains control characters' };
   const words = line.trim().split(/[ \t]+/).filter(Boolean);
   const [head, ...rest] = words;
-  if (!head) return { kind: 'error', message: 'empty line; send TYPE key=value …, STATUS ID or NOTIFY ID' };
-  if (head === 'STATUS' || head === 'NOTIFY') {
+  if (!head) return { kind: 'error', message: 'empty line; send TYPE key=value …, STATUS ID, CANCEL ID or NOTIFY ID' };
+  if (head === 'STATUS' || head === 'NOTIFY' || head === 'CANCEL') {
     if (rest.length !== 1) return { kind: 'error', message: `${head} takes exactly one job id` };
-    return { kind: head === 'STATUS' ? 'status' : 'notify', id: rest[0]! };
+    return { kind: head === 'STATUS' ? 'status' : head === 'CANCEL' ? 'cancel' : 'notify', id: rest[0]! };
   }
-  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(head)) return { kind: 'error', message: `"${head.slice(0, 40)}" is neither a command (STATUS, NOTIFY) nor a job type name` };
+  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(head)) return { kind: 'error', message: `"${head.slice(0, 40)}" is neither a command (STATUS, CANCEL, NOTIFY) nor a job type name` };
   // Null-prototype: a key named constructor or toString is a field like any other (and refused as unknown).
   const fields: Record<string, string> = Object.assign(Object.create(null), { type: head });
   for (const w of rest) {

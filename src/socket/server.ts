@@ -22,6 +22,8 @@ const MAX_PENDING = 1000;
 export interface SocketHandlers {
   submit(fields: Record<string, string>): Promise<string>;
   status(id: string): Promise<string>;
+  /** Stop a job (the one cancel of src/lifecycle/cancel.ts); says what happened. */
+  cancel(id: string): Promise<string>;
   notify(id: string): Promise<string>;
 }
 
@@ -187,6 +189,7 @@ async function handle(req: Request, h: SocketHandlers): Promise<string> {
     switch (req.kind) {
       case 'error': return answer('ERR', req.message);
       case 'status': return answer('ACK', await h.status(req.id));
+      case 'cancel': return answer('ACK', await h.cancel(req.id));
       case 'notify': return answer('ACK', await h.notify(req.id));
       case 'submit': return answer('ACK', await h.submit(req.fields));
     }
