@@ -10,6 +10,7 @@ import { STATES } from '../src/states.js';
 import { createCensus, createJob, moveJob, openStore } from '../src/store/index.js';
 import { setAdminUser } from '../src/web/security/admin-auth.js';
 import { FIXTURE_SERVICE, idsIn, ROOT, serveForTest, submitForm, idFromRedirect, tempDir, waitFor, writeConfig } from './helpers.js';
+import { placeJob } from './place.js';
 
 const ADMIN = { authorization: `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}` };
 
@@ -200,9 +201,9 @@ describe('the census of job directories', () => {
     const store = await openStore(loadConfig(await writeConfig(root)));
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push((await createJob(store, { service: 's', type: 't', email: '', inputs: {} })).id);
-    await moveJob(store, ids[0]!, STATES.INCOMING, STATES.COMPLETED);
-    await moveJob(store, ids[1]!, STATES.INCOMING, STATES.FAILED);
-    await moveJob(store, ids[2]!, STATES.INCOMING, STATES.RUNNING);
+    await placeJob(store, ids[0]!, STATES.COMPLETED);
+    await placeJob(store, ids[1]!, STATES.FAILED);
+    await placeJob(store, ids[2]!, STATES.RUNNING);
     const census = createCensus(store);
     const first = await census.snapshot();
     assert.deepEqual([first.counts.incoming, first.counts.running, first.counts.completed, first.counts.failed], [3, 1, 1, 1]);
@@ -213,7 +214,7 @@ describe('the census of job directories', () => {
     assert.deepEqual([a.submitted.at(-1), a.completed.at(-1), a.failed.at(-1)], [6, 1, 1]);
     assert.equal(a.submitted.slice(0, -1).reduce((x, y) => x + y, 0), 0);
 
-    await moveJob(store, ids[3]!, STATES.INCOMING, STATES.COMPLETED);
+    await placeJob(store, ids[3]!, STATES.COMPLETED);
     const second = await census.snapshot();
     assert.equal(second.statted, 1, 'only the moved job is looked at again');
     assert.deepEqual([second.counts.incoming, second.counts.completed], [2, 2]);

@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config/index.js';
 import { childId, childrenOf, childStates, ensureChildren, parentGate, recordChildren, waitsOn } from '../src/store/deps.js';
 import { createJob, findJob, moveJob, openStore, readJob, removeJob } from '../src/store/index.js';
 import { tempDir, writeConfig } from './helpers.js';
+import { placeJob } from './place.js';
 
 async function fresh() {
   const root = tempDir('jobdir-deps-store-');
@@ -60,9 +61,9 @@ test('a fired child waits while its parent is active, runs once it completed, an
   const parent = await createJob(store, { service: 's', type: 'p', email: '', inputs: {} });
   const config = { settings: { parent: parent.id, after_parent: 'true' } };
   assert.equal((await parentGate(store, config)).verdict, 'wait');
-  await moveJob(store, parent.id, 'incoming', 'completed');
+  await placeJob(store, parent.id, 'completed');
   assert.equal((await parentGate(store, config)).verdict, 'run');
-  await moveJob(store, parent.id, 'completed', 'failed');
+  await placeJob(store, parent.id, 'failed');
   assert.deepEqual(await parentGate(store, config), { verdict: 'fail', parent: parent.id });
   assert.equal((await parentGate(store, { settings: { parent: 'bcdfghjkmnpq', after_parent: 'true' } })).verdict, 'fail', 'a parent that is gone');
   assert.equal((await parentGate(store, { settings: { parent: parent.id } })).verdict, 'run', 'a child its parent waits for is not held');
