@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { idsIn, ROOT, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
 import type { Running } from '../src/cli/serve.js';
 import { decodeJobConfig } from '../src/store/index.js';
 
 const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
+const run = promisify(execFile);
 
 async function submit(svc: Running, body: Record<string, string>): Promise<string> {
   const res = await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -67,7 +69,8 @@ describe('jobs that start jobs', () => {
     assert.deepEqual(api.children.map((x) => [x.id, x.type, x.state]), [[model, 'model', 'completed']]);
     const child = (await (await fetch(`${svc.url}/api/jobs/${model}`)).json()) as { parent: string | null };
     assert.equal(child.parent, align);
-    const shown = execFileSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'show', model, '--config', cfgFile], { encoding: 'utf8' });
+    // Not execFileSync: the server runs in this process and must go on serving (and closing idle connections).
+    const { stdout: shown } = await run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'show', model, '--config', cfgFile], { encoding: 'utf8' });
     assert.match(shown, new RegExp(`parent     ${align} \\(this job starts once it has completed\\)`));
     assert.match(shown, new RegExp(`children\\n    ${score}  score\\s+completed\\s+starts after this job completes`));
   });
@@ -131,7 +134,7 @@ describe('jobs that start jobs', () => {
       if (via === 'the API') {
         assert.equal((await fetch(`${svc.url}/api/jobs/${id}/cancel`, { method: 'POST' })).status, 202);
       } else {
-        const shown = execFileSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', cfgFile], { encoding: 'utf8' });
+        const { stdout: shown } = await run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', cfgFile], { encoding: 'utf8' });
         assert.match(shown, /was waiting for 2 job\(s\) it started/);
       }
       assert.equal(await ended(root, id), 'failed');
