@@ -26,7 +26,7 @@ export function jobEndedMail(f: JobMailFacts): { subject: string; text: string }
   };
 }
 
-/** To the admin when a job fails for a technical reason. */
+/** To the admin when a job fails for a technical reason (`detail`, e.g. the last stderr, may be empty). */
 export function adminFailureMail(f: JobMailFacts & { dir: string; detail: string }): { subject: string; text: string } {
   return {
     subject: `${f.service}: job ${f.id} failed (technical)`,
@@ -35,8 +35,7 @@ export function adminFailureMail(f: JobMailFacts & { dir: string; detail: string
       '',
       `Error: ${f.failure ?? 'unknown'}`,
       '',
-      f.detail,
-      '',
+      ...(f.detail ? [f.detail, ''] : []),
       `Job directory: ${f.dir}`,
       `Results page: ${f.url}`,
       `To run it again once fixed: jobdir resubmit ${f.id}`,

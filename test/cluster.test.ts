@@ -66,7 +66,9 @@ function configFor(root: string, kind: Kind, extra: Record<string, Record<string
     general: { service: SERVICE },
     backend: { cluster_poll: '0.5s', cluster_grace: '1s' },
     'job capped': job({ time_limit: '2s' }),
-    'job ok': job(), 'job exit1': job(), 'job refused': job(), 'job sleep': job(), 'job tasks': job(),
+    'job ok': job(), 'job exit1': job(), 'job refused': job(), 'job sleep': job(),
+    // running_tasks from the config (not run()): the throttle test below checks it reaches the cluster.
+    'job tasks': job({ running_tasks: '1' }),
     // the cluster's own limit, below the program's 600 s: Slurm's minimum is 1 minute
     'job long': job({ time: kind === 'slurm' ? '1' : '0:0:3' }),
     ...extra,
@@ -190,15 +192,42 @@ for (const kind of ['slurm', 'sge'] as const) {
       await waitFor(() => existsSync(join(dir, 'RUNNING')), 60_000, 'job running on the cluster');
       const rec = await clusterRecord(dir);
       // Slurm: SIGKILL the wrapper itself (pid in RUNNING; this is a single-node cluster), as a node failure would.
+      // Grid Engine: qdel, which KILLs a running job (no TERM first).
       if (kind === 'slurm') process.kill(Number(/^pid=(\d+)$/m.exec(await fs.readFile(join(dir, 'RUNNING'), 'utf8'))![1]), 'SIGKILL');
       else execFileSync('qdel', [rec.id!], { env: SGE_ENV, stdio: 'pipe' });
       await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 60_000, 'job failed');
       const c = await jobConfig(root, 'failed', id);
       assert.equal(c.result?.failure_kind, 'technical');
-      assert.match(c.result?.failure ?? '', /The cluster job ended without a result: node failure, time or memory limit\?/);
-      assert.match(c.result?.failure ?? '', kind === 'slurm' ? new RegExp(`Slurm job ${rec.id}: `) : new RegExp(`Grid Engine job ${rec.id}: failed 100`));
+      if (kind === 'slurm') {
+        assert.match(c.result?.failure ?? '', /The cluster job ended without a result: node failure, time or memory limit\?/);
+        assert.match(c.result?.failure ?? '', new RegExp(`Slurm job ${rec.id}: FAILED`));
+      } else {
+        // What Grid Engine reported, not a guess at node failure or limits.
+        assert.match(c.result?.failure ?? '', /^The cluster killed the job before it could leave a result, as qdel or a limit the cluster enforces does/);
+        assert.match(c.result?.failure ?? '', new RegExp(`Grid Engine job ${rec.id}: failed 100 : assumedly after job, exit status 137`));
+      }
       assert.equal(clusterJobsNamed(kind, `jd-${id}-2`), 0);
+      // The admin's mail (technical failure, the program wrote no stderr) has no empty stderr section.
+      const admin = await waitFor(() => smtp.messages.find((m) => m.subject?.includes(id) && m.subject.includes('(technical)')), 15_000, 'admin mail');
+      assert.doesNotMatch(admin.text ?? '', /\n\n\n/);
+      assert.match(admin.text ?? '', /Error: .*\n\nJob directory: /);
     });
+
+    if (kind === 'slurm') {
+      for (const how of [[], ['-s', 'KILL']]) {
+        test(`a job cancelled with scancel ${how.join(' ')} outside jobdir fails as cancelled, in Slurm's words`.replace('  ', ' '), async () => {
+          const id = idFromRedirect(await submitForm(svc.url, { type: 'sleep', seconds: '300' }));
+          const dir = join(root, 'jobs/running', id);
+          await waitFor(() => existsSync(join(dir, 'RUNNING')), 60_000, 'job running on the cluster');
+          const rec = await clusterRecord(dir);
+          execFileSync('scancel', [...how, rec.id!], { stdio: 'pipe' });
+          await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 60_000, 'job failed');
+          const c = await jobConfig(root, 'failed', id);
+          assert.equal(c.result?.failure_kind, 'cancelled', c.result?.failure);
+          assert.match(c.result?.failure ?? '', new RegExp(`^The job was cancelled on the cluster, outside jobdir \\(Slurm job ${rec.id}: CANCELLED, exit code`));
+        });
+      }
+    }
 
     test('the service\'s run() can send a job of a local type to the cluster', async () => {
       const id = idFromRedirect(await submitForm(svc.url, { type: 'chosen', where: kind }));
@@ -244,7 +273,8 @@ for (const kind of ['slurm', 'sge'] as const) {
       await waitFor(async () => (await idsIn(root, 'failed')).includes(longId), 180_000, 'long job stopped by the cluster');
       const c = await jobConfig(root, 'failed', longId);
       assert.equal(c.result?.failure_kind, 'time_limit', c.result?.failure);
-      assert.match(c.result?.failure ?? '', kind === 'slurm' ? /TimeLimit/ : /failed 37/);
+      // Slurm's final state, not the COMPLETING it shows while it kills the job's processes.
+      assert.match(c.result?.failure ?? '', kind === 'slurm' ? new RegExp(`Slurm job \\d+: TIMEOUT \\(TimeLimit\\)`) : /failed 37/);
     });
   });
 

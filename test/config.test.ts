@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -93,6 +94,19 @@ describe('config: a saliweb-compatible INI reader whose errors name file, sectio
     rejects(await configWith(MINIMAL + '[directories]\nrunning = data/incoming\n'.replace('[directories]\n', '')), 'directories', 'running', /same folder as incoming/);
     rejects(await configWith(MINIMAL + 'just some words\n'), null, null, /neither \[section\] nor key = value/);
     rejects(join(tempDir(), 'missing.ini'), null, null, /file not found/);
+  });
+});
+
+describe('[job NAME] runner options', () => {
+  test('running_tasks, as the README lists it, passes check-config and reaches the runner; a bad count names its key', async () => {
+    const root = tempDir();
+    const { writeConfig } = await import('./helpers.js');
+    const file = await writeConfig(root, { 'job divide': { runner: 'slurm', array_tasks: 4, running_tasks: 2 } });
+    const out = execFileSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', file], { encoding: 'utf8', stdio: 'pipe' });
+    assert.match(out, /: OK \(service slowdiv/);
+    assert.deepEqual(loadConfig(file).jobs.divide?.runnerOptions, { array_tasks: '4', running_tasks: '2' });
+    rejects(await writeConfig(root, { 'job divide': { running_tasks: 0 } }), 'job divide', 'running_tasks', /between 1 and/);
+    rejects(await writeConfig(root, { 'job divide': { array_tasks: 'many' } }), 'job divide', 'array_tasks', /whole number/);
   });
 });
 

@@ -90,11 +90,17 @@ export interface SmtpReceiver {
   close(): Promise<void>;
 }
 
-/** Start an SMTP receiver (npm smtp-server + mailparser). */
-export async function startSmtp(): Promise<SmtpReceiver> {
+/** Start an SMTP receiver (npm smtp-server + mailparser); `refuse`: answer the first N senders 451 (try again later). */
+export async function startSmtp({ refuse = 0 }: { refuse?: number } = {}): Promise<SmtpReceiver> {
   const messages: ParsedMail[] = [];
+  let refused = 0;
   const server = new SMTPServer({
     authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+    onMailFrom(_address, _session, cb) {
+      if (refused >= refuse) return cb();
+      refused++;
+      cb(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }));
+    },
     onData(stream, _session, cb) {
       simpleParser(stream).then((m) => {
         messages.push(m);

@@ -105,8 +105,10 @@ const KNOWN: Record<string, readonly string[]> = {
   web: ['host', 'port', ...WEB_KEYS],
 };
 const JOB_KEYS = ['enabled', 'concurrent', 'time_limit', 'notify_success', 'notify_fail', 'runner',
-  'partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks', 'follow_on'];
-const RUNNER_KEYS = ['partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks'];
+  'partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks', 'running_tasks', 'follow_on'];
+const RUNNER_KEYS = ['partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks', 'running_tasks'];
+/** Runner options that are counts: checked here, so a typo fails check-config, not the first submission. */
+const COUNT_KEYS = ['cpus', 'array_tasks', 'running_tasks'];
 
 /** Load and validate a config file; every error names the file, section, key and rule. */
 export function loadConfig(file: string, notice: (msg: string) => void = () => {}): Config {
@@ -240,7 +242,7 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     const runnerOptions: Record<string, string> = {};
     for (const k of RUNNER_KEYS) {
       const v = j.str(k);
-      if (v !== undefined) runnerOptions[k] = v;
+      if (v !== undefined) runnerOptions[k] = COUNT_KEYS.includes(k) ? String(j.int(k, 1, 1, 100_000)) : v;
     }
     jobs[type] = {
       name: type,

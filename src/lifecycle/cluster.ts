@@ -1,4 +1,5 @@
 import type { Runner } from '../runners/index.js';
+import type { ClusterReport } from '../runners/types.js';
 import { readClusterRecord } from '../store/cluster.js';
 import type { JobRef, Markers } from '../store/index.js';
 import type { Failure } from './failure.js';
@@ -12,6 +13,24 @@ export type GoneVerdict =
   /** Grace over, no marker: the job failed; the message carries the cluster's report. */
   | { action: 'fail'; failure: Failure };
 
+/** What a settled ERROR after a signal comes to: wait for the cluster's final word, or end (null: the markers tell). */
+export type EndVerdict = { action: 'wait' } | { action: 'end'; failure: Failure | null };
+
+/** How long a run that left ERROR waits, at most, for the cluster to settle (Slurm COMPLETING, SGE's accounting). */
+const SETTLE_MS = 60_000;
+
+/** The failure the cluster's own words describe, when the cluster ended the job; null otherwise. */
+export function clusterFailure(rep: ClusterReport): Failure | null {
+  switch (rep.end) {
+    case 'time_limit': return { kind: 'time_limit', message: `The cluster stopped the job at its time limit (${rep.text}).` };
+    case 'cancelled': return { kind: 'cancelled', message: `The job was cancelled on the cluster, outside jobdir (${rep.text}).` };
+    case 'killed': return { kind: 'technical', message: `The cluster killed the job before it could leave a result, as qdel or a limit the cluster enforces does (${rep.text}).` };
+    case 'out_of_memory': return { kind: 'technical', message: `The cluster stopped the job: it ran out of memory (${rep.text}).` };
+    case 'node_failure': return { kind: 'technical', message: `The cluster job ended without a result: its node failed (${rep.text}).` };
+    default: return null;
+  }
+}
+
 /**
  * The cluster side of a running job's life in the backend: the fast liveness poll's set of
  * jobs, the grace period for jobs the cluster has forgotten (saliweb waits 8 × 8 s for
@@ -20,6 +39,7 @@ export type GoneVerdict =
  */
 export function clusterTracker(graceMs: number) {
   const goneSince = new Map<string, number>();
+  const settlingSince = new Map<string, number>();
   const active = new Set<string>();
   return {
     /** Ids of running cluster jobs this process polls. */
@@ -32,6 +52,7 @@ export function clusterTracker(graceMs: number) {
     forget(id: string): void {
       active.delete(id);
       goneSince.delete(id);
+      settlingSince.delete(id);
     },
     /** The cluster still has the job: a later disappearance starts a fresh grace. */
     seen(id: string): void {
@@ -44,7 +65,7 @@ export function clusterTracker(graceMs: number) {
       const since = goneSince.get(ref.id) ?? now;
       goneSince.set(ref.id, since);
       if (now - since < graceMs) return { action: 'wait', remainingMs: graceMs - (now - since) };
-      const rep = await runner.report?.(ref).catch((err: Error) => ({ text: `the cluster could not be asked: ${err.message}`, timeLimit: false, active: false }));
+      const rep = await runner.report?.(ref).catch((err: Error): ClusterReport => ({ text: `the cluster could not be asked: ${err.message}`, end: null, active: false }));
       if (rep?.active) {
         // The listing missed it but the cluster still has it: keep waiting.
         goneSince.delete(ref.id);
@@ -53,19 +74,26 @@ export function clusterTracker(graceMs: number) {
       const what = rep?.text ?? `cluster job ${rec.clusterId}`;
       return {
         action: 'fail',
-        failure: rep?.timeLimit
-          ? { kind: 'time_limit', message: `The cluster stopped the job at its time limit (${what}).` }
-          : { kind: 'technical', message: `The cluster job ended without a result: node failure, time or memory limit? (${what})` },
+        failure: (rep && clusterFailure(rep)) ?? { kind: 'technical', message: `The cluster job ended without a result: node failure, time or memory limit? (${what})` },
       };
     },
     /**
-     * A cluster run left ERROR after a signal: when the cluster's time limit sent it, say so
-     * (the wrapper on the node cannot tell). Null: the markers tell the story.
+     * A cluster run left ERROR after a signal: when the cluster sent it (its time limit, a
+     * cancel outside jobdir), say what the cluster reported; the wrapper on the node cannot
+     * tell. While the cluster still cleans the job up (Slurm COMPLETING) or has not written
+     * its record (SGE's accounting lags), wait for its final word, at most SETTLE_MS (then
+     * its last word). End with null: the markers tell the story.
      */
-    async explainEnd(ref: JobRef, m: Markers, runner: Runner): Promise<Failure | null> {
-      if (!m.error?.signal || m.cancel || !runner.report) return null;
+    async explainEnd(ref: JobRef, m: Markers, runner: Runner, now = Date.now()): Promise<EndVerdict> {
+      if (!m.error?.signal || m.cancel || !runner.report) return { action: 'end', failure: null };
       const rep = await runner.report(ref).catch(() => null);
-      return rep?.timeLimit ? { kind: 'time_limit', message: `The cluster stopped the job at its time limit (${rep.text}).` } : null;
+      const since = settlingSince.get(ref.id) ?? now;
+      if (rep && (rep.active || rep.end === null) && now - since < SETTLE_MS) {
+        settlingSince.set(ref.id, since);
+        return { action: 'wait' };
+      }
+      settlingSince.delete(ref.id);
+      return { action: 'end', failure: rep && clusterFailure(rep) };
     },
   };
 }

@@ -113,7 +113,15 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
   const job = await readJob(ref);
   const runner = runnerFor(core, job);
   const type = job.config.settings?.type ?? '';
-  if (hasEnded(first)) return runOver(core, ref, runner.kind === 'local' ? null : await cluster.explainEnd(ref, first, runner));
+  if (hasEnded(first)) {
+    if (runner.kind === 'local') return runOver(core, ref, null);
+    const end = await cluster.explainEnd(ref, first, runner);
+    if (end.action === 'end') return runOver(core, ref, end.failure);
+    // The cluster's final word is still to come: poll it.
+    cluster.track(id);
+    scheduler.activate(id, type, submitterOf(job.config.settings));
+    return null;
+  }
   const live = await runner.liveness(ref, first);
   await pausepoint('run:judged');
   const m = await readMarkers(ref.dir);

@@ -39,10 +39,16 @@ export async function queueMail(store: Store, cfg: Config, key: string, msg: Mes
 
 /** Sends what is queued: to the SMTP server of [email], or into the outbox as .eml files. */
 export interface Mailer {
-  /** Deliver everything queued now; failures stay queued for the next call. Returns how many were delivered. */
+  /** Deliver everything queued now; failures stay queued and are retried (MAIL_RETRY). Returns how many were delivered. */
   flush(): Promise<number>;
   close(): void;
 }
+
+/**
+ * How a refused mail is retried on its own (not only at the next job's end or rescan): after
+ * firstMs, doubling up to maxMs, at most `times` in a row; then the rescan takes over.
+ */
+export const MAIL_RETRY = { firstMs: 1000, maxMs: 5 * 60_000, times: 12 } as const;
 
 /** A mailer for `cfg`: SMTP when [email] host is set, else the outbox folder. */
 export function createMailer(store: Store, cfg: Config, log: (event: string, f: Record<string, unknown>) => void = () => {}): Mailer {
@@ -55,6 +61,24 @@ export function createMailer(store: Store, cfg: Config, log: (event: string, f: 
     : null;
   let running: Promise<number> | null = null;
   let again = false;
+  let failed = 0;
+  let retries = 0;
+  let retry: NodeJS.Timeout | null = null;
+  let closed = false;
+  /** After a pass that left refused mail: try again after the backoff (one timer at a time). */
+  const scheduleRetry = (): void => {
+    if (failed === 0) {
+      retries = 0;
+      return;
+    }
+    if (closed || retry || retries >= MAIL_RETRY.times) return;
+    const ms = Math.min(MAIL_RETRY.maxMs, MAIL_RETRY.firstMs * 2 ** retries++);
+    retry = setTimeout(() => {
+      retry = null;
+      void mailer.flush().catch((err: Error) => log('mail_failed', { error: err.message }));
+    }, ms);
+    retry.unref();
+  };
   const once = async (): Promise<number> => {
     let sent = 0;
     const names = (await fs.readdir(store.mailq)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
@@ -79,12 +103,13 @@ export function createMailer(store: Store, cfg: Config, log: (event: string, f: 
         log('mail_sent', { key: name, to: envelope.to, via: smtp ? 'smtp' : 'outbox' });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        failed++;
         log('mail_failed', { key: name, error: (err as Error).message });
       }
     }
     return sent;
   };
-  return {
+  const mailer: Mailer = {
     async flush() {
       if (running) {
         again = true;
@@ -94,6 +119,7 @@ export function createMailer(store: Store, cfg: Config, log: (event: string, f: 
         let n = 0;
         do {
           again = false;
+          failed = 0;
           n += await once();
         } while (again);
         return n;
@@ -102,10 +128,14 @@ export function createMailer(store: Store, cfg: Config, log: (event: string, f: 
         return await running;
       } finally {
         running = null;
+        scheduleRetry();
       }
     },
     close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
       smtp?.close();
     },
   };
+  return mailer;
 }

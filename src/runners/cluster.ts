@@ -3,7 +3,7 @@ import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../st
 import { readJob, readMarkers, type JobRef } from '../store/index.js';
 import { positiveInt, run } from './exec.js';
 import { WRAPPER } from './local.js';
-import type { ClusterReport, Liveness, Runner, StartOptions } from './types.js';
+import type { ClusterEnd, ClusterReport, Liveness, Runner, StartOptions } from './types.js';
 
 /** What one submission asks of the cluster. */
 export interface SubmitPlan {
@@ -46,6 +46,12 @@ export interface ClusterEngine {
   report(id: string): Promise<ClusterReport>;
   /** Ask the cluster to stop the job (by id, or by name while the id is unknown). */
   cancel(id: string | null, name: string): Promise<void>;
+}
+
+/** The end that speaks for several tasks: the first of these that any task reports. */
+export function firstEnd(ends: ClusterEnd[]): ClusterEnd {
+  const order: ClusterEnd[] = ['time_limit', 'cancelled', 'out_of_memory', 'node_failure', 'killed'];
+  return order.find((e) => ends.includes(e)) ?? 'other';
 }
 
 /** How long one listing of the cluster's jobs answers for every job polled. */

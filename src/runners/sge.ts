@@ -1,16 +1,9 @@
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { JOB_FILES } from '../store/files.js';
-import { backstopSeconds, clusterRunner, type ClusterEngine, type SubmitPlan } from './cluster.js';
-import { positiveInt, run, splitOptions } from './exec.js';
-import type { ClusterReport, Runner } from './types.js';
-
-/** Environment for Grid Engine clients: they need SGE_ROOT and SGE_CELL (Debian's defaults unless set). */
-function clientEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { SGE_ROOT: '/var/lib/gridengine', SGE_CELL: 'default', ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('JOBDIR_')) delete env[k];
-  return env;
-}
+import { backstopSeconds, clusterRunner, firstEnd, type ClusterEngine, type SubmitPlan } from './cluster.js';
+import { clientEnv, positiveInt, run, splitOptions } from './exec.js';
+import type { ClusterEnd, ClusterReport, Runner } from './types.js';
 
 /** qsub arguments for a plan (exported for tests of the option mapping). */
 export function qsubArgs(plan: SubmitPlan): string[] {
@@ -44,12 +37,20 @@ function qacctRecords(text: string): Record<string, string>[] {
   }).filter((r) => r.jobnumber);
 }
 
+/** What one qacct record says ended the job: `failed 37` its limit; `failed 100` with exit 137 a SIGKILL (qdel). */
+function sgeEnd(r: Record<string, string>): ClusterEnd {
+  if (/^37\b|h_rt/.test(r.failed ?? '')) return 'time_limit';
+  if (/^100\b/.test(r.failed ?? '') && /^137\b/.test(r.exit_status ?? '')) return 'killed';
+  return 'other';
+}
+
 /**
  * Son of Grid Engine through qsub / qstat / qacct / qdel. Arrays: `-t 1-N -tc K`. A job is
  * active while `qstat -j ID` knows it; its end is read from qacct (written ~1 s later).
  */
 export function sgeEngine(): ClusterEngine {
-  const env = clientEnv();
+  // Grid Engine clients need SGE_ROOT and SGE_CELL: Debian's unless the environment sets them.
+  const env = clientEnv({ SGE_ROOT: '/var/lib/gridengine', SGE_CELL: 'default' });
   const gone = (stderr: string) => /do not exist/i.test(stderr);
   return {
     kind: 'sge',
@@ -79,14 +80,14 @@ export function sgeEngine(): ClusterEngine {
       const active = (await run('qstat', ['-j', id], env)).code === 0;
       const a = await run('qacct', ['-j', id], env);
       const recs = a.code === 0 ? qacctRecords(a.stdout) : [];
-      if (recs.length === 0) return { text: `Grid Engine has no accounting record of job ${id}${active ? ' (still queued or running)' : ''}`, timeLimit: false, active };
+      if (recs.length === 0) return { text: `Grid Engine has no accounting record of job ${id}${active ? ' (still queued or running)' : ''}`, end: null, active };
       const one = (r: Record<string, string>) =>
         `${r.failed && r.failed !== '0' ? `failed ${r.failed}, ` : ''}exit status ${r.exit_status ?? '?'}`;
       const array = recs.length > 1 || (recs[0]!.taskid ?? 'undefined') !== 'undefined';
       const text = array
         ? `Grid Engine array job ${id}: ${recs.map((r) => `task ${r.taskid}: ${one(r)}`).join('; ')}`
         : `Grid Engine job ${id}: ${one(recs[0]!)}`;
-      return { text, timeLimit: recs.some((r) => /^37\b|h_rt/.test(r.failed ?? '')), active };
+      return { text, end: firstEnd(recs.map(sgeEnd)), active };
     },
     async cancel(id, name) {
       await run('qdel', [id ?? name], env);

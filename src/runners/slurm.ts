@@ -1,20 +1,13 @@
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { JOB_FILES } from '../store/files.js';
-import { backstopSeconds, clusterRunner, type ClusterEngine, type SubmitPlan } from './cluster.js';
-import { positiveInt, run, splitOptions } from './exec.js';
-import type { ClusterReport, Runner } from './types.js';
+import { backstopSeconds, clusterRunner, firstEnd, type ClusterEngine, type SubmitPlan } from './cluster.js';
+import { clientEnv, positiveInt, run, splitOptions } from './exec.js';
+import type { ClusterEnd, ClusterReport, Runner } from './types.js';
 
 /** Slurm states in which a job (or task) may still run or is still being cleaned up. */
 const ACTIVE = new Set(['PENDING', 'RUNNING', 'COMPLETING', 'CONFIGURING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD',
   'REQUEUE_FED', 'RESIZING', 'SIGNALING', 'STAGE_OUT', 'STOPPED', 'RESV_DEL_HOLD']);
-
-/** The environment for Slurm clients: the backend's, without a stale wrapper setting. */
-function clientEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('JOBDIR_')) delete env[k];
-  return env;
-}
 
 /** sbatch arguments for a plan (exported for tests of the option mapping). */
 export function sbatchArgs(plan: SubmitPlan): string[] {
@@ -32,6 +25,16 @@ export function sbatchArgs(plan: SubmitPlan): string[] {
   if (o.options) args.push(...splitOptions(o.options));
   args.push(plan.script, ...plan.scriptArgs);
   return args;
+}
+
+/** What a Slurm job state says ended the job (Reason=TimeLimit is set while a timed-out job is still COMPLETING). */
+function slurmEnd(state: string, reason: string): ClusterEnd {
+  const s = state.split(/[\s+]/)[0]!;
+  if (s === 'TIMEOUT' || s === 'DEADLINE' || reason === 'TimeLimit') return 'time_limit';
+  if (s === 'CANCELLED') return 'cancelled';
+  if (s === 'OUT_OF_MEMORY') return 'out_of_memory';
+  if (s === 'NODE_FAIL' || s === 'BOOT_FAIL') return 'node_failure';
+  return 'other';
 }
 
 /** `Key=Value` fields of one `scontrol show job -o` line. */
@@ -105,13 +108,13 @@ export function slurmEngine(): ClusterEngine {
           return { task: '', state, reason: '', exit };
         });
       }
-      if (rows.length === 0) return { text: `Slurm has no record of job ${id}`, timeLimit: false, active: false };
+      if (rows.length === 0) return { text: `Slurm has no record of job ${id}`, end: null, active: false };
       const one = (x: (typeof rows)[number]) => `${x.state}${x.reason && x.reason !== 'None' ? ` (${x.reason})` : ''}, exit code ${x.exit}`;
       const text = rows.length === 1 && !rows[0]!.task
         ? `Slurm job ${id}: ${one(rows[0]!)}`
         : `Slurm array job ${id}: ${rows.map((x) => `task ${x.task}: ${one(x)}`).join('; ')}`;
-      // While the job's processes are being killed the state reads COMPLETING; the reason already says TimeLimit.
-      return { text, timeLimit: rows.some((x) => x.state === 'TIMEOUT' || x.reason === 'TimeLimit'), active: rows.some((x) => ACTIVE.has(x.state)) };
+      // While the job's processes are being killed the state reads COMPLETING (active): the caller waits for the final state.
+      return { text, end: firstEnd(rows.map((x) => slurmEnd(x.state, x.reason))), active: rows.some((x) => ACTIVE.has(x.state)) };
     },
     async cancel(id, name) {
       await run('scancel', id ? [id] : ['-n', name], env);

@@ -33,12 +33,19 @@ export interface Runner {
   report?(job: JobRef): Promise<ClusterReport | null>;
 }
 
+/**
+ * What the cluster says ended a job: its time limit, a cancel (scancel), a SIGKILL after
+ * the start (Grid Engine's `failed 100`, which is what qdel does to a running job), memory,
+ * a failed node; `other` when the cluster did not end it (the program's own exit, or unknown).
+ */
+export type ClusterEnd = 'time_limit' | 'cancelled' | 'killed' | 'out_of_memory' | 'node_failure' | 'other';
+
 /** The cluster's account of a job, for the failure message and for admins. */
 export interface ClusterReport {
   /** One line for people, e.g. "Slurm job 12: TIMEOUT (TimeLimit), exit code 0:15". */
   text: string;
-  /** The cluster ended the job at its time limit. */
-  timeLimit: boolean;
-  /** The cluster still has the job queued or running. */
+  /** What ended the job, as far as the cluster has said yet; null when it has no record of the job. */
+  end: ClusterEnd | null;
+  /** The cluster still has the job queued, running or being cleaned up (Slurm COMPLETING): its word is not final. */
   active: boolean;
 }

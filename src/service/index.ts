@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { checkFieldSpec } from './fields.js';
 import type { Field, Service } from './types.js';
 
 export type * from './types.js';
@@ -45,6 +46,11 @@ export function defineService(service: Service): Service {
       if (!/^[a-z][a-z0-9_]{0,39}$/.test(name)) throw new Error(`job type ${t.name}: field name "${name}" must be 1-40 lower-case letters, digits or _`);
       if (['email', 'type', 'csrf'].includes(name)) throw new Error(`job type ${t.name}: field name "${name}" is reserved`);
       const f = t.fields[name]!;
+      try {
+        checkFieldSpec(name, f);
+      } catch (err) {
+        throw new Error(`job type ${t.name}: ${(err as Error).message}`);
+      }
       if (f.kind === 'file' && !(Number.isSafeInteger(f.maxBytes) && f.maxBytes > 0)) throw new Error(`job type ${t.name}: file field "${name}" needs maxBytes, a positive whole number of bytes`);
       if (f.kind === 'choice' && (f.choices.length === 0 || (f.default !== undefined && !f.choices.includes(f.default)))) throw new Error(`job type ${t.name}: choice field "${name}" needs choices, and its default must be one of them`);
     }

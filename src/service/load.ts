@@ -22,7 +22,7 @@ export async function loadService(cfg: Config): Promise<Service> {
   try {
     service = defineService(mod.default);
   } catch (err) {
-    throw new ConfigError(cfg.file, 'general', 'service', (err as Error).message, { cause: err });
+    throw new ConfigError(cfg.file, 'general', 'service', `${cfg.general.service}: ${(err as Error).message}`, { cause: err });
   }
   for (const name of Object.keys(cfg.jobs)) {
     if (!service.jobTypes.some((t) => t.name === name)) {
