@@ -5,17 +5,17 @@ import { appendJobLog, type Job, JOB_FILES, jobFilePath, type Progress, readJobF
 
 /** The service's job type for a job, or null when the service no longer has it. */
 export function typeOfJob(service: Service, job: Job): JobType | null {
-  return service.jobTypes.find((t) => t.name === job.config.settings?.type) ?? null;
+  return service.jobTypes.find((t) => t.name === job.settings.type) ?? null;
 }
 
 /** The context hooks and `run` receive. */
 export function jobContext(job: Job, cfg: Config): JobContext {
   return {
     id: job.id,
-    type: job.config.settings?.type ?? '',
+    type: job.settings.type,
     dir: job.dir,
-    inputs: { ...job.config.inputs },
-    email: job.config.settings?.email ?? '',
+    inputs: { ...job.inputs },
+    email: job.settings.email,
     config: cfg,
     log: (message: string) => appendJobLog(job.dir, 'service', { message }),
     path: (name: string) => jobFilePath(job.dir, name),

@@ -53,7 +53,7 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
       if (!ref) throw noJob();
       const job = await readJob(ref);
       // A fired child waits for its parent: the backend's own checks queue it, not a notice.
-      if (ref.state === STATES.INCOMING && job.config.settings?.after_parent !== 'true') {
+      if (ref.state === STATES.INCOMING && !job.settings.afterParent) {
         backend.notify(queuedJob(id, job.config, Date.now()));
       }
       return id;

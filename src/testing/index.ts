@@ -71,7 +71,7 @@ export async function runTestJob(configFile: string, fields: Record<string, stri
     }
     const job = await readJob(now);
     const ok = now.state === STATES.COMPLETED;
-    const failure = ok ? null : job.config.result?.failure ?? 'The job failed.';
+    const failure = ok ? null : job.result.failure ?? 'The job failed.';
     const outcome = await jobOutcome(job, cfg, ok, failure, await readProgress(now.dir));
     const out = ok ? renderResult(valid.type, outcome) : null;
     return {

@@ -140,7 +140,7 @@ export function createApp(o: WebOptions): Hono {
 
   app.get('/jobs/:id/files/:name', async (c) => {
     const job = await getJob(store, c.req.param('id'));
-    const type = service.jobTypes.find((t) => t.name === job.config.settings?.type);
+    const type = service.jobTypes.find((t) => t.name === job.settings.type);
     const name = c.req.param('name');
     const file = job.state === STATES.COMPLETED || job.state === STATES.FAILED ? await openResultFile(job, name, type?.downloads, cfg.web.maxDownloadBytes) : null;
     if (!file) throw new NotFoundError(`Job ${job.id} has no file "${name.slice(0, 100)}" to download.`);

@@ -93,7 +93,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
     const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
     const v = await jobView(cfg, service, job, pos, '', store);
     return {
-      id: v.id, state: job.state, ...renameExt(externalState(job.state, job.config.result?.failure_kind)), type: v.type,
+      id: v.id, state: job.state, ...renameExt(externalState(job.state, job.result.failureKind)), type: v.type,
       progress: v.progress, queue_position: v.queuePosition, submitted: v.submitted, started: v.started, finished: v.finished,
       failure: v.failure, result: v.result && 'text' in v.result ? v.result.text : null,
       files: v.files.map((f) => ({ name: f.name, size: f.size, url: `${jobUrl(job.id)}/files/${encodeURIComponent(f.name)}` })),
@@ -173,7 +173,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       handle: async (_c, { params }) => {
         const job = await getJob(store, params.id!);
         if (job.state === STATES.ARCHIVED) await jobView(cfg, service, job, null);
-        const type = service.jobTypes.find((t) => t.name === job.config.settings?.type);
+        const type = service.jobTypes.find((t) => t.name === job.settings.type);
         const file = job.state === STATES.COMPLETED || job.state === STATES.FAILED ? await openResultFile(job, params.name!, type?.downloads, cfg.web.maxDownloadBytes) : null;
         if (!file) throw new NotFoundError('This job has no file with this name to download.');
         return fileResponse(file, params.name!);
@@ -245,8 +245,8 @@ export async function userJobs(store: Store, email: string, links: (id: string) 
     const ref = await findJob(store, id);
     if (!ref) return null;
     const job = await readJob(ref).catch(() => null);
-    if (!job || job.config.settings?.email !== email) return null;
-    return { id, state: job.state, type: job.config.settings?.type ?? '', submitted: job.config.settings?.submitted ?? '', links: links(id) };
+    if (!job || job.settings.email !== email) return null;
+    return { id, state: job.state, type: job.settings.type, submitted: job.settings.submitted, links: links(id) };
   }));
   return jobs.filter((j) => j !== null).sort((a, b) => b.submitted.localeCompare(a.submitted));
 }
