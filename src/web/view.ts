@@ -13,13 +13,18 @@ export function refreshSeconds(ageMs: number): number {
   return Math.min(300, Math.max(5, Math.round(ageMs / 1000 / 10)));
 }
 
+/** Throws GoneError for an archived job: its results (page, status, files) can no longer be viewed. */
+export function assertViewable(job: Job): void {
+  if (job.state === STATES.ARCHIVED) {
+    throw new GoneError(`The results of job ${job.id} were archived on ${job.result.archived.slice(0, 10) || 'an earlier date'} and can no longer be viewed here.`);
+  }
+}
+
 /** Everything the results page and the API status show about a job. */
 export async function jobView(cfg: Config, service: Service, job: Job, queuePosition: number | null, csrf = '', store?: Store): Promise<JobPageView & { type: string; runner: string }> {
+  assertViewable(job);
   const s = job.settings;
   const r = job.result;
-  if (job.state === STATES.ARCHIVED) {
-    throw new GoneError(`The results of job ${job.id} were archived on ${r.archived.slice(0, 10) || 'an earlier date'} and can no longer be viewed here.`);
-  }
   const type = service.jobTypes.find((t) => t.name === s.type);
   const m = await readMarkers(job.dir);
   const active = ACTIVE_STATES.includes(job.state);

@@ -8,16 +8,16 @@ import type { QueuedJob } from '../../scheduler/index.js';
 import type { ChildRequest, Service } from '../../service/types.js';
 import { checkEmail, type Upload, validateSubmission } from '../../service/validate.js';
 import { STATES } from '../../states.js';
-import { findJob, getJob, isJobId, type Job, listUserJobs, openResultFile, readJob, type Store } from '../../store/index.js';
+import { findJob, getJob, isJobId, type Job, listUserJobs, readJob, type Store } from '../../store/index.js';
 import { myJobsMail } from '../../../templates/my-jobs.js';
 import { bodyLimit, readBody, readForm, readJson, SMALL_BODY_BYTES, submissionLimit, TooLargeError } from '../body.js';
-import { fileResponse } from '../download.js';
+import { downloadResultFile } from '../download.js';
 import { UnauthorizedError } from '../security/admin-auth.js';
 import { clientAddress, clientKey } from '../security/client.js';
 import type { Guards } from '../security/guards.js';
 import { myJobsUrl, verifyEmailToken } from '../security/tokens.js';
 import { submitValid } from '../submit.js';
-import { jobView } from '../view.js';
+import { assertViewable, jobView } from '../view.js';
 import { type Schema, validate } from './schema.js';
 import { ErrorBody, FileName, JobCreated, JobId, JobList, JobStatus, JobTypeInfo, ServiceInfo, describeType, submitSchema } from './schemas.js';
 import { externalState } from './states.js';
@@ -170,14 +170,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       summary: 'Download one result file of a finished job',
       params: { id: JobId, name: FileName },
       responses: { 200: { description: 'The file', media: 'application/octet-stream' }, ...errors(404, 410) },
-      handle: async (_c, { params }) => {
-        const job = await getJob(store, params.id!);
-        if (job.state === STATES.ARCHIVED) await jobView(cfg, service, job, null);
-        const type = service.jobTypes.find((t) => t.name === job.settings.type);
-        const file = job.state === STATES.COMPLETED || job.state === STATES.FAILED ? await openResultFile(job, params.name!, type?.downloads, cfg.web.maxDownloadBytes) : null;
-        if (!file) throw new NotFoundError('This job has no file with this name to download.');
-        return fileResponse(file, params.name!);
-      },
+      handle: (_c, { params }) => downloadResultFile(o, params.id!, params.name!),
     },
     {
       method: 'post', path: '/jobs/{id}/cancel', operationId: 'cancelJob', tag: 'jobs',
@@ -186,7 +179,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       responses: { 202: { description: 'Cancel requested (durable); the job ends as failed (cancelled)', schema: JobStatus }, ...errors(403, 404, 409, 410, 413, 503) },
       handle: async (c, { params }) => {
         const job = await getJob(store, params.id!);
-        if (job.state === STATES.ARCHIVED) await jobView(cfg, service, job, null);
+        assertViewable(job);
         if (!o.cancel) throw new UnavailableError('Cancelling is not available from this web server; ask the administrator.');
         await o.cancel(job.id, 'the API client');
         return c.json(await status(await getJob(store, job.id)), 202);
