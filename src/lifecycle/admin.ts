@@ -15,11 +15,10 @@ import type { Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES, type State } from '../states.js';
 import {
   appendHistory, appendJobLog, clearRunMarkers, expireJob, findJob, type Job, jobRun, type JobRef, JOB_FILES, listState,
-  type Markers, moveJob, readJob, readJobLogTail, readMarkers, type Store, updateJobConfig,
+  type Markers, moveJob, readJob, readJobLogTail, readMarkers, readTail, type Store, updateJobConfig,
 } from '../store/index.js';
 import { adminFailureMail } from '../../templates/email.js';
 import { createBackend, type Backend } from './backend.js';
-import { readTail } from './context.js';
 import { requireJob, type StopEnv, stopJob, type StopOutcome } from './cancel.js';
 import { cancelFailure, type Failure } from './failure.js';
 

@@ -4,11 +4,12 @@ import { queueMail } from '../mail/queue.js';
 import { notifyJobEnd } from '../mail/notify.js';
 import { STATES } from '../states.js';
 import {
-  appendJobLog, jobDir, JOB_FILES, JOB_OUTPUTS, type JobRef, jobRun, readJob, readMarkers, readProgress, updateJobConfig,
+  appendJobLog, jobDir, JOB_FILES, JOB_OUTPUTS, type JobRef, jobRun, readJob, readMarkers, readProgress, readTail, updateJobConfig,
 } from '../store/index.js';
 import { childrenOf, childStates, ensureChildren, waitsOn } from '../store/deps.js';
 import { admitChild, startChildren, wakeRelatives } from './children.js';
-import { jobOutcome, MAX_RERUNS, readTail, runHook, typeOfJob } from './context.js';
+import { jobOutcome, typeOfJob } from '../service/context.js';
+import { MAX_RERUNS, runHook } from './hooks.js';
 import { type Core, resultsUrl } from './core.js';
 import { childResults, followOnRequests } from './deps.js';
 import type { Carry, Next } from './driver.js';

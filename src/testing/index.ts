@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../config/index.js';
 import { createBackend } from '../lifecycle/backend.js';
-import { jobOutcome } from '../lifecycle/context.js';
+import { jobOutcome } from '../service/context.js';
 import { submitJob } from '../lifecycle/submit.js';
 import { silentLog } from '../log.js';
 import { loadService } from '../service/load.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { GoneError } from '../errors.js';
-import { jobOutcome } from '../lifecycle/context.js';
+import { jobOutcome } from '../service/context.js';
 import { renderResult } from '../service/render.js';
 import type { JobOutcome, Service } from '../service/types.js';
 import { ACTIVE_STATES, EXPIRED, FINAL_STATES, STATES } from '../states.js';
