@@ -8,7 +8,8 @@
 import type { Config } from '../config/index.js';
 import { ConflictError } from '../errors.js';
 import type { Log } from '../log.js';
-import { createMailer, queueMail } from '../mail/queue.js';
+import { queueAdminFailureMail } from '../mail/messages.js';
+import { createMailer } from '../mail/queue.js';
 import { runnerKind, runnerRegistry } from '../runners/index.js';
 import { submitterOf } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
@@ -17,7 +18,6 @@ import {
   appendHistory, appendJobLog, clearRunMarkers, expireJob, findJob, type Job, jobRun, type JobRef, JOB_FILES, listState,
   type Markers, moveJob, readJob, readJobLogTail, readMarkers, readTail, type Store, updateJobConfig,
 } from '../store/index.js';
-import { adminFailureMail } from '../../templates/email.js';
 import { createBackend, type Backend } from './backend.js';
 import { requireJob, type StopEnv, stopJob, type StopOutcome } from './cancel.js';
 import { cancelFailure, type Failure } from './failure.js';
@@ -199,10 +199,7 @@ export async function deleteJob(env: AdminEnv, id: string): Promise<void> {
 }
 
 async function queueAdminMail(env: AdminEnv, ref: JobRef, f: Failure): Promise<void> {
-  const facts = { service: env.cfg.general.serviceName, id: ref.id, url: `${env.cfg.general.urltop}/jobs/${ref.id}`, ok: false, failure: f.message };
-  await queueMail(env.store, env.cfg, `${ref.id}.admin`, {
-    to: [env.cfg.general.adminEmail], ...adminFailureMail({ ...facts, dir: ref.dir, detail: '' }), headers: { 'X-Jobdir-Job': ref.id },
-  });
+  await queueAdminFailureMail(env.store, env.cfg, { id: ref.id, url: `${env.cfg.general.urltop}/jobs/${ref.id}`, ok: false, failure: f.message, dir: ref.dir, detail: '' });
 }
 
 async function flushMail(env: AdminEnv): Promise<void> {

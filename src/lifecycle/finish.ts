@@ -1,6 +1,5 @@
-import { adminFailureMail, jobEndedMail } from '../../templates/email.js';
 import { messageOf } from '../errors.js';
-import { queueMail } from '../mail/queue.js';
+import { queueAdminFailureMail, queueJobEndedMail } from '../mail/messages.js';
 import { notifyJobEnd } from '../mail/notify.js';
 import { STATES } from '../states.js';
 import {
@@ -113,13 +112,13 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
   const finished = new Date(ran !== undefined && !job.config.children ? Math.min(ran, Date.now()) : Date.now()).toISOString();
   job = { ...job, config: await updateJobConfig(ref, (c) => void (c.result = { state: final, finished, ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }), { alsoSync: JOB_OUTPUTS }) };
   const url = resultsUrl(core, ref.id);
-  const facts = { service: cfg.general.serviceName, id: ref.id, url, ok: !failure, failure: failure?.message ?? null };
+  const facts = { id: ref.id, url, ok: !failure, failure: failure?.message ?? null };
   const email = job.settings.email;
   const queued = !!email || failure?.kind === 'technical';
-  if (email) await queueMail(store, cfg, `${ref.id}.user`, { to: [email], ...jobEndedMail({ ...facts, myJobsUrl: core.myJobsUrl?.(email) }), headers: { 'X-Jobdir-Job': ref.id } });
+  if (email) await queueJobEndedMail(store, cfg, facts, email, core.myJobsUrl?.(email));
   if (failure?.kind === 'technical') {
     const stderr = await readTail(ref.dir, JOB_FILES.STDERR, 4000);
-    await queueMail(store, cfg, `${ref.id}.admin`, { to: [cfg.general.adminEmail], ...adminFailureMail({ ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' }), headers: { 'X-Jobdir-Job': ref.id } });
+    await queueAdminFailureMail(store, cfg, { ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' });
   }
   const notified = await notifyJobEnd(store, cfg, { id: ref.id, type: job.settings.type, ok: !failure, failure: failure?.message ?? null, url }, log);
   carry.flushMail = queued || notified;
