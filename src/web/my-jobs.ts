@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Config } from '../config/index.js';
-import { queueMail } from '../mail/queue.js';
+import { queueMyJobsMail } from '../mail/messages.js';
 import { checkEmail } from '../service/validate.js';
 import { findJob, listUserJobs, readJob, type Store } from '../store/index.js';
-import { myJobsMail, myJobsPage, myJobsRequestPage } from '../../templates/my-jobs.js';
+import { myJobsPage, myJobsRequestPage } from '../../templates/my-jobs.js';
 import type { ApiOptions } from './api/routes.js';
 import { bodyLimit, readForm, SMALL_BODY_BYTES } from './body.js';
 import { issueCsrf, verifyCsrf } from './security/csrf.js';
@@ -45,8 +44,7 @@ export async function mailMyJobsLink(o: Pick<ApiOptions, 'cfg' | 'store' | 'secr
   try {
     if ((await listUserJobs(o.store, email)).length === 0) return;
     const url = myJobsUrl(o.cfg.general.urltop, o.secret, email, o.cfg.web.linkTtlMs);
-    const key = `myjobs-${createHash('sha256').update(email).digest('hex').slice(0, 16)}-${Date.now()}`;
-    await queueMail(o.store, o.cfg, key, { to: [email], ...myJobsMail({ service: o.cfg.general.serviceName, url, ttlMs: o.cfg.web.linkTtlMs }) });
+    await queueMyJobsMail(o.store, o.cfg, email, url);
     o.flushMail?.();
   } catch (err) {
     o.log('my_jobs_mail_failed', { error: (err as Error).message });
