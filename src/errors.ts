@@ -79,3 +79,10 @@ export class UnavailableError extends JobdirError {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** 415: a body in a format the route does not take. */
+export class UnsupportedMediaError extends JobdirError {
+  override name = 'UnsupportedMediaError';
+  override status = 415;
+  override code = 'unsupported_media_type';
+}

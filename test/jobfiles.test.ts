@@ -46,7 +46,7 @@ test('progress is read from the end of a regular PROGRESS file only', async () =
 });
 
 test('a job\'s stdout that is a symlink to a server file is never read for pages or hooks', async () => {
-  const { readTail } = await import('../src/lifecycle/context.js');
+  const { readTail } = await import('../src/store/index.js');
   const dir = tempDir();
   const secret = join(tempDir(), 'secret');
   await fs.writeFile(secret, 'root:password-hash\n');

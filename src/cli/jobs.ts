@@ -98,26 +98,26 @@ export const jobCommands: Record<string, Command> = {
       }
       const env = await openAdminEnv(config);
       const d = await showJob(env, args[0]!);
-      const c = d.job.config;
+      const { settings: s, run, result: r } = d.job;
       const iso = (ms: number) => new Date(ms).toISOString();
       const m = d.markers;
       out(`job ${d.job.id}: ${d.job.state}\n  directory  ${d.job.dir}`);
-      out(`  type       ${c.settings?.type ?? ''}\n  email      ${c.settings?.email || '-'}\n  submitted  ${c.settings?.submitted ?? ''}`);
+      out(`  type       ${s.type}\n  email      ${s.email || '-'}\n  submitted  ${s.submitted}`);
       if (m.running) out(`  started    ${iso(m.running.started)} (attempt ${m.running.attempt}, pid ${m.running.pid} on ${m.running.host})`);
       if (m.success) out(`  ended      ${iso(m.success.ended)} (SUCCESS)`);
       if (m.error) out(`  ended      ${iso(m.error.ended)} (ERROR: ${m.error.reason ?? (m.error.signal ? `signal ${m.error.signal}` : `exit ${m.error.exit}`)})`);
       if (m.cancel) out(`  stop asked ${iso(m.cancel.at)} by ${m.cancel.by} (${m.cancel.mode})`);
-      if (c.result?.finished) out(`  finished   ${c.result.finished}`);
-      if (c.result?.archived) out(`  archived   ${c.result.archived}`);
+      if (r.finished) out(`  finished   ${r.finished}`);
+      if (r.archived) out(`  archived   ${r.archived}`);
       if (d.where) out(`  where      ${d.where}`);
-      out(`  attempts   ${d.attempts} (of at most ${env.cfg.backend.maxAttempts})${c.run?.total_attempts ? `; ${c.run.total_attempts} before resubmits` : ''}`);
-      if (d.failure) out(`  failure    ${d.failure}${c.result?.failure_kind ? ` (${c.result.failure_kind})` : ''}`);
+      out(`  attempts   ${d.attempts} (of at most ${env.cfg.backend.maxAttempts})${run.totalAttempts ? `; ${run.totalAttempts} before resubmits` : ''}`);
+      if (d.failure) out(`  failure    ${d.failure}${r.failureKind ? ` (${r.failureKind})` : ''}`);
       out('  inputs');
-      for (const [k, v] of Object.entries(c.inputs ?? {})) out(`    ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`);
-      if (c.settings?.parent) out(`  parent     ${c.settings.parent}${c.settings.after_parent === 'true' ? ' (this job starts once it has completed)' : ' (it waits for this job)'}`);
-      if (c.children) {
+      for (const [k, v] of Object.entries(d.job.inputs)) out(`    ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`);
+      if (s.parent) out(`  parent     ${s.parent}${s.afterParent ? ' (this job starts once it has completed)' : ' (it waits for this job)'}`);
+      if (d.job.config.children) {
         out('  children');
-        for (const ch of await childStates(env.store, c)) out(`    ${ch.id}  ${ch.type.padEnd(12)} ${(ch.ref?.state ?? (ch.gone ? 'deleted' : 'not made yet')).padEnd(14)} ${ch.mode === 'after' ? 'starts after this job completes' : 'this job waits for it'}`);
+        for (const ch of await childStates(env.store, d.job.config)) out(`    ${ch.id}  ${ch.type.padEnd(12)} ${(ch.ref?.state ?? (ch.gone ? 'deleted' : 'not made yet')).padEnd(14)} ${ch.mode === 'after' ? 'starts after this job completes' : 'this job waits for it'}`);
       }
       if (d.history.length) {
         out('  history');

@@ -8,18 +8,17 @@
 import type { Config } from '../config/index.js';
 import { ConflictError } from '../errors.js';
 import type { Log } from '../log.js';
-import { createMailer, queueMail } from '../mail/queue.js';
+import { queueAdminFailureMail } from '../mail/messages.js';
+import { createMailer } from '../mail/queue.js';
 import { runnerKind, runnerRegistry } from '../runners/index.js';
 import { submitterOf } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES, type State } from '../states.js';
 import {
-  appendHistory, appendJobLog, clearRunMarkers, expireJob, findJob, type Job, type JobRef, JOB_FILES, listState,
-  type Markers, moveJob, readJob, readJobLogTail, readMarkers, type Store, updateJobConfig,
+  appendHistory, appendJobLog, clearRunMarkers, expireJob, findJob, type Job, jobRun, type JobRef, JOB_FILES, listState,
+  type Markers, moveJob, readJob, readJobLogTail, readMarkers, readTail, type Store, updateJobConfig,
 } from '../store/index.js';
-import { adminFailureMail } from '../../templates/email.js';
 import { createBackend, type Backend } from './backend.js';
-import { readTail } from './context.js';
 import { requireJob, type StopEnv, stopJob, type StopOutcome } from './cancel.js';
 import { cancelFailure, type Failure } from './failure.js';
 
@@ -62,10 +61,10 @@ export async function listJobs(env: AdminEnv, states: readonly State[] = DEFAULT
       const ref = refs[next++]!;
       const job = await readJob(ref).catch(() => null);
       if (!job) continue;
-      const s = job.config.settings ?? {};
+      const s = job.settings;
       rows.push({
-        id: ref.id, state: ref.state, type: s.type ?? '', email: s.email ?? '', submitted: s.submitted ?? '',
-        ageMs: now - (Date.parse(s.submitted ?? '') || now), failure: job.config.result?.failure ?? '',
+        id: ref.id, state: ref.state, type: s.type, email: s.email, submitted: s.submitted,
+        ageMs: now - (Date.parse(s.submitted) || now), failure: job.result.failure ?? '',
       });
     }
   };
@@ -96,9 +95,9 @@ export async function showJob(env: AdminEnv, id: string): Promise<JobDetails> {
   if (job.state === STATES.RUNNING) where = await runnerRegistry(env.cfg)(runnerKind(env.cfg, job)).where?.(job, markers).catch(() => null) ?? null;
   return {
     job, markers, where,
-    attempts: Number(job.config.run?.attempts ?? 0),
+    attempts: job.run.attempts,
     history: Object.values(job.config.history ?? {}),
-    failure: job.config.result?.failure ?? null,
+    failure: job.result.failure ?? null,
     logTail: await readJobLogTail(job, 3000),
     stdoutTail: await readTail(job.dir, JOB_FILES.STDOUT, 2000),
     stderrTail: await readTail(job.dir, JOB_FILES.STDERR, 2000),
@@ -116,19 +115,19 @@ export async function resubmitJob(env: AdminEnv, id: string): Promise<JobRef> {
   if (ref.state !== STATES.FAILED) {
     throw new ConflictError(`Job ${id} is ${ref.state}; only failed jobs can be resubmitted${ref.state === STATES.ARCHIVED ? ' (its results were archived)' : ''}.`);
   }
-  const { config } = await readJob(ref);
-  const r = config.result ?? {};
-  const attempts = Number(config.run?.attempts ?? 0);
-  await appendHistory(ref, `${new Date().toISOString()} resubmitted by ${ADMIN}; before: failed at ${r.finished ?? '?'} after ${attempts} attempt(s) (${r.failure_kind ?? '?'}): ${r.failure ?? ''}`, (c) => {
-    c.run = { ...c.run, attempts: '0', total_attempts: String(Number(c.run?.total_attempts ?? 0) + attempts) };
+  const job = await readJob(ref);
+  const r = job.result;
+  const attempts = job.run.attempts;
+  await appendHistory(ref, `${new Date().toISOString()} resubmitted by ${ADMIN}; before: failed at ${r.finished || '?'} after ${attempts} attempt(s) (${r.failureKind || '?'}): ${r.failure ?? ''}`, (c) => {
+    c.run = { ...c.run, attempts: '0', total_attempts: String(jobRun(c).totalAttempts + attempts) };
     delete c.result;
   });
   await clearRunMarkers(ref.dir);
   // Everything is written before the move: once in incoming/ a backend may take the job at once.
   await appendJobLog(ref.dir, 'resubmitted', { by: ADMIN });
   const moved = await moveJob(env.store, id, STATES.FAILED, STATES.INCOMING);
-  const s = config.settings ?? {};
-  env.backend?.notify({ id, type: s.type ?? '', submitted: Date.parse(s.submitted ?? '') || 0, submitter: submitterOf(s) });
+  const s = job.settings;
+  env.backend?.notify({ id, type: s.type, submitted: Date.parse(s.submitted) || 0, submitter: submitterOf(s) });
   env.log('job_resubmitted', { job: id });
   return moved;
 }
@@ -200,10 +199,7 @@ export async function deleteJob(env: AdminEnv, id: string): Promise<void> {
 }
 
 async function queueAdminMail(env: AdminEnv, ref: JobRef, f: Failure): Promise<void> {
-  const facts = { service: env.cfg.general.serviceName, id: ref.id, url: `${env.cfg.general.urltop}/jobs/${ref.id}`, ok: false, failure: f.message };
-  await queueMail(env.store, env.cfg, `${ref.id}.admin`, {
-    to: [env.cfg.general.adminEmail], ...adminFailureMail({ ...facts, dir: ref.dir, detail: '' }), headers: { 'X-Jobdir-Job': ref.id },
-  });
+  await queueAdminFailureMail(env.store, env.cfg, { id: ref.id, url: `${env.cfg.general.urltop}/jobs/${ref.id}`, ok: false, failure: f.message, dir: ref.dir, detail: '' });
 }
 
 async function flushMail(env: AdminEnv): Promise<void> {

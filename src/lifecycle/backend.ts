@@ -188,7 +188,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     for (const id of await listState(store, STATES.RUNNING)) {
       const ref = here(core, id, STATES.RUNNING);
       const job = ref && (await readJob(ref).catch(() => null));
-      if (job) scheduler.activate(id, job.config.settings?.type ?? '', submitterOf(job.config.settings));
+      if (job) scheduler.activate(id, job.settings.type, submitterOf(job.settings));
     }
   }
 

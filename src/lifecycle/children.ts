@@ -20,7 +20,7 @@ export async function queueFromDisk(core: Core, id: string): Promise<void> {
   const ref = await here(core, id, STATES.INCOMING);
   if (!ref) return;
   const job = await readJob(ref).catch(() => null);
-  if (job?.config.settings?.after_parent === 'true') {
+  if (job?.settings.afterParent) {
     // A fired child waits in incoming/ until its parent has completed (rare: the common path reads one key).
     const gate = await parentGate(store, job.config);
     if (gate.verdict === 'wait') return;
@@ -50,8 +50,8 @@ export function admitChild(core: Core, id: string): void {
 
 /** A job ended: its parent may be waiting for it, its fired children for it. */
 export function wakeRelatives(core: Core, job: Job): void {
-  const parent = job.config.settings?.parent;
-  if (parent && job.config.settings?.after_parent !== 'true') {
+  const parent = job.settings.parent;
+  if (parent && !job.settings.afterParent) {
     core.wake(parent, STATES.POSTPROCESSING);
   }
   for (const c of childrenOf(job.config)) if (c.mode === 'after') admitChild(core, c.id);

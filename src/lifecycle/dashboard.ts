@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config/index.js';
 import { activityCharts, type ActivitySeries } from '../metrics/activity.js';
-import { runnerRegistry, type Runner } from '../runners/index.js';
+import { runnerKind, runnerRegistry } from '../runners/index.js';
 import { ALL_STATES, STATES, type State } from '../states.js';
 import { type Census, type JobStamp, jobDir, type Progress, readJob, readMarkers, readProgress, type Store } from '../store/index.js';
 import type { Scheduler, SubmitterCount } from '../scheduler/index.js';
@@ -79,8 +79,6 @@ const ACTIVE_RUN: readonly State[] = [STATES.PREPROCESSING, STATES.RUNNING, STAT
 /** A gatherer that reuses a census younger than `maxAgeMs` (shared by every open dashboard). */
 export function dashboardSource(env: DashboardEnv, { rows = 50, failures = 20 } = {}): (maxAgeMs?: number) => Promise<DashboardData> {
   const runners = runnerRegistry(env.cfg);
-  const runnerFor = (kind: string | undefined, type: string): Runner =>
-    runners((kind as Runner['kind'] | undefined) ?? env.cfg.jobs[type]?.runner ?? 'local');
 
   const queueView = queueViewSource(env.cfg, async (id, active) => {
     const states = active ? [STATES.PREPROCESSING, STATES.RUNNING] : [STATES.INCOMING];
@@ -101,7 +99,7 @@ export function dashboardSource(env: DashboardEnv, { rows = 50, failures = 20 } 
     const order = await queueView({ incoming: ids([STATES.INCOMING]), active: ids([STATES.PREPROCESSING, STATES.RUNNING]) }, env.scheduler ?? null, rows);
     const queue = (await Promise.all(order.rows.map(async (q, i) => {
       const job = await read({ id: q.id, state: STATES.INCOMING, submitted: q.submitted, finished: null, outcome: null });
-      return job && { id: q.id, position: i + 1, type: q.type, email: job.config.settings?.email ?? '', submitter: q.submitter, submitted: q.submitted };
+      return job && { id: q.id, position: i + 1, type: q.type, email: job.settings.email, submitter: q.submitter, submitted: q.submitted };
     }))).filter((r) => r !== null);
 
     const active = by(ACTIVE_RUN).sort((a, b) => a.submitted - b.submitted).slice(0, rows);
@@ -109,23 +107,22 @@ export function dashboardSource(env: DashboardEnv, { rows = 50, failures = 20 } 
       const job = await read(s);
       if (!job) return null;
       const m = await readMarkers(job.dir).catch(() => null);
-      const type = job.config.settings?.type ?? '';
+      const type = job.settings.type;
       const where = s.state === STATES.RUNNING
-        ? await runnerFor(job.config.run?.runner, type).where?.(job, m ?? { running: null, success: null, error: null, cancel: null }).catch(() => '?') ?? '?'
-        : job.config.run?.runner ?? '';
+        ? await runners(runnerKind(env.cfg, job)).where?.(job, m ?? { running: null, success: null, error: null, cancel: null }).catch(() => '?') ?? '?'
+        : job.run.runner;
       return {
         id: s.id, state: s.state, type, submitted: s.submitted, started: m?.running?.started ?? null,
-        attempt: Number(job.config.run?.attempts ?? 0), progress: await readProgress(job.dir), where, cancelRequested: !!m?.cancel,
+        attempt: job.run.attempts, progress: await readProgress(job.dir), where, cancelRequested: !!m?.cancel,
       };
     }))).filter((r) => r !== null);
 
     const failedStamps = by([STATES.FAILED]).sort((a, b) => (b.finished ?? 0) - (a.finished ?? 0));
     const failureRows = (await Promise.all(failedStamps.slice(0, failures).map(async (s) => {
       const job = await read(s);
-      const r = job?.config.result ?? {};
       return job && {
-        id: s.id, type: job.config.settings?.type ?? '', email: job.config.settings?.email ?? '',
-        finished: Date.parse(r.finished ?? '') || s.finished || 0, kind: r.failure_kind ?? '', failure: r.failure ?? '',
+        id: s.id, type: job.settings.type, email: job.settings.email,
+        finished: Date.parse(job.result.finished) || s.finished || 0, kind: job.result.failureKind, failure: job.result.failure ?? '',
       };
     }))).filter((r) => r !== null);
 

@@ -31,7 +31,7 @@ export const MAX_CHILDREN = 100;
 export function childRecords(service: Service, store: Store, parent: Job, stage: string, requests: readonly ChildRequest[]): ChildRecord[] {
   if (!Array.isArray(requests)) throw new Error('children must be a list of { type, inputs }');
   if (requests.length > MAX_CHILDREN) throw new Error(`a job may start at most ${MAX_CHILDREN} children at once, not ${requests.length}`);
-  const depth = Number(parent.config.settings?.depth ?? 0) + 1;
+  const depth = parent.settings.depth + 1;
   if (requests.length && depth > MAX_DEPTH) throw new Error(`its children would nest ${depth} levels deep (at most ${MAX_DEPTH}): does a job type start itself?`);
   return requests.map((r, i) => {
     try {
@@ -53,11 +53,11 @@ export function childRecords(service: Service, store: Store, parent: Job, stage:
  * fields for, mailed to the same address (each step of a chain is a result of its own).
  */
 export function followOnRequests(cfg: Config, service: Service, job: Job): ChildRequest[] {
-  const names = cfg.jobs[job.config.settings?.type ?? '']?.followOn ?? [];
+  const names = cfg.jobs[job.settings.type]?.followOn ?? [];
   return names.map((name) => {
     const fields = service.jobTypes.find((t) => t.name === name)?.fields ?? {};
-    const inputs = Object.fromEntries(Object.entries(job.config.inputs ?? {}).filter(([k]) => k in fields && fields[k]!.kind !== 'file'));
-    const email = job.config.settings?.email;
+    const inputs = Object.fromEntries(Object.entries(job.inputs).filter(([k]) => k in fields && fields[k]!.kind !== 'file'));
+    const email = job.settings.email;
     return { type: name, inputs, wait: false, ...(email ? { email } : {}) };
   });
 }
@@ -91,10 +91,10 @@ export async function childResults(store: Store, service: Service, parent: Job):
     const job = await readJob(c.ref).catch(() => null);
     const ended = FINAL_STATES.includes(c.ref.state);
     const type = service.jobTypes.find((t) => t.name === c.type);
-    const state = c.ref.state === STATES.ARCHIVED ? job?.config.result?.state ?? c.ref.state : c.ref.state;
+    const state = c.ref.state === STATES.ARCHIVED ? (job?.result.state || c.ref.state) : c.ref.state;
     out.push({
       id: c.id, type: c.type, state, ok: state === STATES.COMPLETED,
-      failure: state === STATES.FAILED ? job?.config.result?.failure ?? 'The job failed.' : null,
+      failure: state === STATES.FAILED ? job?.result.failure ?? 'The job failed.' : null,
       dir: c.ref.dir, files: ended ? (await listResultFiles(c.ref, type?.downloads)).map((f) => f.name) : [],
     });
   }

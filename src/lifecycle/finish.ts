@@ -1,14 +1,14 @@
-import { adminFailureMail, jobEndedMail } from '../../templates/email.js';
 import { messageOf } from '../errors.js';
-import { queueMail } from '../mail/queue.js';
+import { queueAdminFailureMail, queueJobEndedMail } from '../mail/messages.js';
 import { notifyJobEnd } from '../mail/notify.js';
 import { STATES } from '../states.js';
 import {
-  appendJobLog, jobDir, JOB_FILES, JOB_OUTPUTS, type JobRef, readJob, readMarkers, readProgress, updateJobConfig,
+  appendJobLog, jobDir, JOB_FILES, JOB_OUTPUTS, type JobRef, jobRun, readJob, readMarkers, readProgress, readTail, updateJobConfig,
 } from '../store/index.js';
 import { childrenOf, childStates, ensureChildren, waitsOn } from '../store/deps.js';
 import { admitChild, startChildren, wakeRelatives } from './children.js';
-import { jobOutcome, MAX_RERUNS, readTail, runHook, typeOfJob } from './context.js';
+import { jobOutcome, typeOfJob } from '../service/context.js';
+import { MAX_RERUNS, runHook } from './hooks.js';
 import { type Core, resultsUrl } from './core.js';
 import { childResults, followOnRequests } from './deps.js';
 import type { Carry, Next } from './driver.js';
@@ -42,10 +42,10 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
     const stop = (await readMarkers(ref.dir)).cancel;
     if (stop) return { to: STATES.FINALIZING, failure: cancelFailure(stop) };
   }
-  let failure: Failure | null = job.config.result?.failure_kind
-    ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' }
-    : job.config.run?.skipped === 'true' ? null
-    : describeRunEnd(await readMarkers(ref.dir), await readTail(ref.dir, JOB_FILES.STDERR), cfg.jobs[job.config.settings?.type ?? '']?.timeLimitMs ?? null);
+  let failure: Failure | null = job.result.failureKind
+    ? { kind: job.result.failureKind as Failure['kind'], message: job.result.failure ?? '' }
+    : job.run.skipped ? null
+    : describeRunEnd(await readMarkers(ref.dir), await readTail(ref.dir, JOB_FILES.STDERR), cfg.jobs[job.settings.type]?.timeLimitMs ?? null);
   if (!type?.postprocess && !failure && job.config.children) {
     // No hook to judge the children: a child it waited for that failed fails the parent.
     const bad = (await childResults(store, service, job)).find((c) => !c.ok && childrenOf(job.config).some((r) => r.id === c.id && r.mode === 'wait'));
@@ -56,17 +56,17 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
       const outcome = await jobOutcome(job, cfg, failure === null, failure?.message ?? null, await readProgress(ref.dir), await childResults(store, service, job));
       const r = await runHook('postprocess', hookTimeoutMs, () => type.postprocess!(outcome));
       if (r && 'children' in r && r.children?.length) {
-        const round = Number(job.config.run?.child_rounds ?? 0) + 1;
+        const round = job.run.childRounds + 1;
         if (round > MAX_RERUNS) throw new Error(`it started children ${round} times; the limit is ${MAX_RERUNS}`);
         await updateJobConfig(ref, (c) => void (c.run = { ...c.run, child_rounds: String(round) }));
-        await startChildren(core, ref, job, `post:${job.config.run?.reschedules ?? 0}:${round}`, r.children);
+        await startChildren(core, ref, job, `post:${job.run.reschedules}:${round}`, r.children);
         if (r.children.some((c) => c.wait !== false)) return postprocessStep(core, ref, carry);
       } else if (r && 'rerun' in r && r.rerun) {
-        const reruns = Number(job.config.run?.reschedules ?? 0);
+        const reruns = job.run.reschedules;
         if (reruns >= MAX_RERUNS) throw new Error(`it asked for a rerun ${reruns + 1} times; the limit is ${MAX_RERUNS}`);
         await updateJobConfig(ref, (c) => {
           c.inputs = { ...c.inputs, ...r.inputs };
-          c.run = { ...c.run, reschedules: String(Number(c.run?.reschedules ?? 0) + 1) };
+          c.run = { ...c.run, reschedules: String(jobRun(c).reschedules + 1) };
           delete c.run.skipped;
           delete c.result;
         });
@@ -88,8 +88,8 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
   const { store, service, cfg, hookTimeoutMs, log } = core;
   let job = await readJob(ref);
   const type = typeOfJob(service, job);
-  let failure: Failure | null = job.config.result?.failure_kind
-    ? { kind: job.config.result.failure_kind as Failure['kind'], message: job.config.result.failure ?? '' } : null;
+  let failure: Failure | null = job.result.failureKind
+    ? { kind: job.result.failureKind as Failure['kind'], message: job.result.failure ?? '' } : null;
   const outcome = async () => jobOutcome(job, cfg, failure === null, failure?.message ?? null, null);
   if (type?.finalize) {
     try {
@@ -98,7 +98,7 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
       failure = { kind: 'technical', message: `The finalize step failed: ${messageOf(err)}` };
     }
   }
-  if (!failure && cfg.jobs[job.config.settings?.type ?? '']?.followOn.length) {
+  if (!failure && cfg.jobs[job.settings.type]?.followOn.length) {
     try {
       await startChildren(core, ref, job, 'follow', followOnRequests(cfg, service, job));
       job = await readJob(ref);
@@ -112,15 +112,15 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
   const finished = new Date(ran !== undefined && !job.config.children ? Math.min(ran, Date.now()) : Date.now()).toISOString();
   job = { ...job, config: await updateJobConfig(ref, (c) => void (c.result = { state: final, finished, ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }), { alsoSync: JOB_OUTPUTS }) };
   const url = resultsUrl(core, ref.id);
-  const facts = { service: cfg.general.serviceName, id: ref.id, url, ok: !failure, failure: failure?.message ?? null };
-  const email = job.config.settings?.email;
+  const facts = { id: ref.id, url, ok: !failure, failure: failure?.message ?? null };
+  const email = job.settings.email;
   const queued = !!email || failure?.kind === 'technical';
-  if (email) await queueMail(store, cfg, `${ref.id}.user`, { to: [email], ...jobEndedMail({ ...facts, myJobsUrl: core.myJobsUrl?.(email) }), headers: { 'X-Jobdir-Job': ref.id } });
+  if (email) await queueJobEndedMail(store, cfg, facts, email, core.myJobsUrl?.(email));
   if (failure?.kind === 'technical') {
     const stderr = await readTail(ref.dir, JOB_FILES.STDERR, 4000);
-    await queueMail(store, cfg, `${ref.id}.admin`, { to: [cfg.general.adminEmail], ...adminFailureMail({ ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' }), headers: { 'X-Jobdir-Job': ref.id } });
+    await queueAdminFailureMail(store, cfg, { ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' });
   }
-  const notified = await notifyJobEnd(store, cfg, { id: ref.id, type: job.config.settings?.type ?? '', ok: !failure, failure: failure?.message ?? null, url }, log);
+  const notified = await notifyJobEnd(store, cfg, { id: ref.id, type: job.settings.type, ok: !failure, failure: failure?.message ?? null, url }, log);
   carry.flushMail = queued || notified;
   return { to: final };
 }
@@ -129,10 +129,10 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
 export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { cfg, service, hookTimeoutMs, log } = core;
   const job = await readJob(ref);
-  const failure = job.config.result?.failure_kind ? job.config.result.failure ?? '' : null;
+  const failure = job.result.failureKind ? job.result.failure ?? '' : null;
   await appendJobLog(ref.dir, ref.state, failure !== null ? { failure } : {});
   wakeRelatives(core, job);
-  log(failure !== null ? 'job_failed' : 'job_completed', { job: ref.id, type: job.config.settings?.type, ...(failure !== null ? { failure, kind: job.config.result?.failure_kind } : {}) });
+  log(failure !== null ? 'job_failed' : 'job_completed', { job: ref.id, type: job.settings.type, ...(failure !== null ? { failure, kind: job.result.failureKind } : {}) });
   const type = typeOfJob(service, job);
   if (type?.complete) {
     try {

@@ -5,7 +5,8 @@ import { submitterOf } from '../scheduler/index.js';
 import { STATES } from '../states.js';
 import { appendJobLog, findJob, hasEnded, type JobRef, prepareRun, readJob, readMarkers, updateJobConfig } from '../store/index.js';
 import { startChildren } from './children.js';
-import { jobContext, runHook, typeOfJob } from './context.js';
+import { jobContext, typeOfJob } from '../service/context.js';
+import { runHook } from './hooks.js';
 import { type Core, runnerFor } from './core.js';
 import type { Next } from './driver.js';
 import { cancelFailure, type Failure } from './failure.js';
@@ -32,9 +33,9 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
   const { store, cfg, hookTimeoutMs } = core;
   const job = await readJob(ref);
   const type = typeOfJob(core.service, job);
-  if (!type) return { to: STATES.FINALIZING, failure: technical(`The service has no job type "${job.config.settings?.type}".`) };
+  if (!type) return { to: STATES.FINALIZING, failure: technical(`The service has no job type "${job.settings.type}".`) };
   const ctx = jobContext(job, cfg);
-  const parentId = job.config.settings?.parent;
+  const parentId = job.settings.parent;
   try {
     if (parentId) ctx.parent = await findJob(store, parentId).then((p) => p && { id: p.id, dir: p.dir });
     const pre = await runHook('preprocess', hookTimeoutMs, () => type.preprocess?.(ctx));
@@ -49,7 +50,7 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
     const argv = Array.isArray(spec) ? spec : spec.argv ?? [];
     const kids = Array.isArray(spec) ? [] : spec.children ?? [];
     // The stage names the same ids when run() is asked again after a crash, new ones after a rerun or resubmit.
-    if (kids.length) await startChildren(core, ref, job, `run:${job.config.run?.reschedules ?? 0}:${job.config.run?.total_attempts ?? 0}`, kids);
+    if (kids.length) await startChildren(core, ref, job, `run:${job.run.reschedules}:${job.run.totalAttempts}`, kids);
     // The children are the work: the job waits for them in POSTPROCESSING, holding no run slot.
     if (argv.length === 0 && kids.length) return skip();
     if (argv.length === 0 || argv.some((a) => typeof a !== 'string')) throw new Error('run() must return a non-empty list of strings');
@@ -60,7 +61,7 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
         argv,
         kind: (Array.isArray(spec) ? undefined : spec.runner) ?? tc?.runner ?? 'local',
         runnerOptions: { ...tc?.runnerOptions, ...(Array.isArray(spec) ? {} : spec.runnerOptions) },
-        attempt: Number(job.config.run?.attempts ?? 0) + 1,
+        attempt: job.run.attempts + 1,
       },
     };
   } catch (err) {
@@ -72,7 +73,7 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
 /** RUNNING, just entered: the attempt recorded (write-ahead), then the wrapper or cluster job started. */
 export async function startStep(core: Core, ref: JobRef, spec: RunSpec): Promise<Next> {
   const { id } = ref;
-  const type = (await readJob(ref)).config.settings?.type ?? '';
+  const type = (await readJob(ref)).settings.type;
   const tc = core.cfg.jobs[type];
   // A wrapper started by this backend's launcher reports its own exit; others are watched.
   if (spec.kind === 'local') core.selfWatched.add(id);
@@ -112,14 +113,14 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
   if (hasEnded(first) && !first.error?.signal) return runOver(core, ref, null);
   const job = await readJob(ref);
   const runner = runnerFor(core, job);
-  const type = job.config.settings?.type ?? '';
+  const type = job.settings.type;
   if (hasEnded(first)) {
     if (runner.kind === 'local') return runOver(core, ref, null);
     const end = await cluster.explainEnd(ref, first, runner);
     if (end.action === 'end') return runOver(core, ref, end.failure);
     // The cluster's final word is still to come: poll it.
     cluster.track(id);
-    scheduler.activate(id, type, submitterOf(job.config.settings));
+    scheduler.activate(id, type, submitterOf(job.settings));
     return null;
   }
   const live = await runner.liveness(ref, first);
@@ -133,7 +134,7 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
     }
     // Alive, and not ours to hear of (a cluster job, or a wrapper of an earlier backend): its markers are watched.
     if (!core.selfWatched.has(id)) core.runWatch.watch(id);
-    scheduler.activate(id, type, submitterOf(job.config.settings));
+    scheduler.activate(id, type, submitterOf(job.settings));
     return null;
   }
   if (m.cancel) return runOver(core, ref, null);
@@ -141,7 +142,7 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
     const v = await cluster.whenGone(ref, runner);
     if (v.action === 'wait') {
       cluster.track(id);
-      scheduler.activate(id, type, submitterOf(job.config.settings));
+      scheduler.activate(id, type, submitterOf(job.settings));
       return null;
     }
     if (v.action === 'fail') {
@@ -149,7 +150,7 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
       return runOver(core, ref, v.failure);
     }
   }
-  const attempts = Number(job.config.run?.attempts ?? 1);
+  const attempts = job.run.attempts || 1;
   if (attempts >= cfg.backend.maxAttempts) {
     return runOver(core, ref, technical(`The job was interrupted ${attempts} times (its wrapper disappeared without a result, e.g. in a crash or reboot); jobdir gave up.`));
   }

@@ -11,7 +11,8 @@ import type { Log } from '../log.js';
 import type { Service } from '../service/types.js';
 import { STATES, type State } from '../states.js';
 import { appendJobLog, expireJob, listOldJobs, moveToArchived, readJob, type JobRef, type Store } from '../store/index.js';
-import { jobContext, runHook, typeOfJob } from './context.js';
+import { jobContext, typeOfJob } from '../service/context.js';
+import { runHook } from './hooks.js';
 
 /** What a sweep needs. */
 export interface SweepEnv {

@@ -114,7 +114,7 @@ export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
       }
       if (tasks > 0) wrapperEnv.JOBDIR_ARRAY_TASKS = String(tasks);
       // Unique across resubmits too (they restart `attempts` at 0), so a name found after a crash is this run's.
-      const before = Number((await readJob(job)).config.run?.total_attempts ?? 0);
+      const before = (await readJob(job)).run.totalAttempts;
       const plan: SubmitPlan = {
         job, name: `jd-${job.id}-${before + opts.attempt}`, attempt: opts.attempt, tasks, throttle,
         timeLimitMs: opts.timeLimitMs, killGraceMs: opts.killGraceMs, options: opts.runnerOptions, wrapperEnv,

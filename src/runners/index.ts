@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { Job } from '../store/index.js';
 import { localRunner } from './local.js';
 import { sgeRunner } from './sge.js';
 import { slurmRunner } from './slurm.js';
@@ -25,6 +26,6 @@ export function runnerRegistry(cfg: Config, onLocalLost?: (dirs: string[]) => vo
 }
 
 /** The kind of runner job `job` was started with, else its type's ([job NAME] runner), else local. */
-export function runnerKind(cfg: Config, job: { config: Record<string, Record<string, string> | undefined> }): Runner['kind'] {
-  return (job.config.run?.runner as Runner['kind'] | undefined) ?? cfg.jobs[job.config.settings?.type ?? '']?.runner ?? 'local';
+export function runnerKind(cfg: Config, job: Pick<Job, 'run' | 'settings'>): Runner['kind'] {
+  return (job.run.runner as Runner['kind'] || undefined) ?? cfg.jobs[job.settings.type]?.runner ?? 'local';
 }

@@ -6,15 +6,15 @@
  * --socket` give one; children and follow-on jobs carry their parent's.
  */
 import { InputError } from '../errors.js';
-import type { JobConfig } from '../store/index.js';
+import { jobSettings, type JobConfig, type JobSettings } from '../store/index.js';
 import type { QueuedJob } from './types.js';
 
 /** The config.ini key (in [settings]) that holds the submitter. */
 export const SUBMITTER_KEY = 'submitter';
 
 /** The submitter of a job from its [settings]: as recorded, else (a job from before fair share) its email. */
-export function submitterOf(settings: Record<string, string> | undefined): string {
-  return settings?.[SUBMITTER_KEY] || settings?.email || '';
+export function submitterOf(settings: Pick<JobSettings, 'submitter' | 'email'>): string {
+  return settings.submitter || settings.email;
 }
 
 /** A web submission's submitter: the email address if given, else the client's key (see web/security/client.ts). */
@@ -32,6 +32,6 @@ export function givenSubmitter(value: string): string {
 
 /** What the scheduler needs of a job in incoming/, from its config.ini. */
 export function queuedJob(id: string, config: JobConfig, fallbackSubmitted = 0): QueuedJob {
-  const s = config.settings;
-  return { id, type: s?.type ?? '', submitted: Date.parse(s?.submitted ?? '') || fallbackSubmitted, submitter: submitterOf(s) };
+  const s = jobSettings(config);
+  return { id, type: s.type, submitted: Date.parse(s.submitted) || fallbackSubmitted, submitter: submitterOf(s) };
 }

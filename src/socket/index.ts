@@ -1,17 +1,18 @@
 /**
  * The command socket wired to a service: in the backend process, submissions validated
- * exactly like HTTP ones (validateSubmission → createJob → the scheduler); in a web-only
+ * exactly like HTTP ones (validateSubmission → submitJob → the scheduler); in a web-only
  * process, a notifier that tells the backend of each new job over the same socket.
  */
 import type { Config } from '../config/index.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Backend } from '../lifecycle/backend.js';
 import type { Log } from '../log.js';
-import { givenSubmitter, type QueuedJob, queuedJob, SUBMITTER_KEY } from '../scheduler/index.js';
+import { submitJob } from '../lifecycle/submit.js';
+import { givenSubmitter, type QueuedJob, queuedJob } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
 import { validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
-import { createJob, findJob, isJobId, readJob, type Store } from '../store/index.js';
+import { findJob, isJobId, readJob, type Store } from '../store/index.js';
 import { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
 import { type CommandSocket, startCommandSocket, type SocketOptions } from './server.js';
 
@@ -35,12 +36,7 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
         log('job_submitted', { job: id, type: valid.type.name, via: 'socket', after });
         return id;
       }
-      const ref = await createJob(store, {
-        service: service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs,
-        settings: { via: 'socket', [SUBMITTER_KEY]: submitter, ...(cfg.general.trackHostname ? { hostname: cfg.hostname } : {}) },
-      });
-      log('job_submitted', { job: ref.id, type: valid.type.name, via: 'socket' });
-      backend.notify({ id: ref.id, type: valid.type.name, submitted: Date.now(), submitter });
+      const ref = await submitJob({ cfg, store, log, service, notify: (j) => backend.notify(j) }, valid, { submitter, via: 'socket' });
       return ref.id;
     },
     async status(id) {
@@ -57,7 +53,7 @@ export function startBackendSocket(o: { cfg: Config; service: Service; store: St
       if (!ref) throw noJob();
       const job = await readJob(ref);
       // A fired child waits for its parent: the backend's own checks queue it, not a notice.
-      if (ref.state === STATES.INCOMING && job.config.settings?.after_parent !== 'true') {
+      if (ref.state === STATES.INCOMING && !job.settings.afterParent) {
         backend.notify(queuedJob(id, job.config, Date.now()));
       }
       return id;

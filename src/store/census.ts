@@ -77,10 +77,10 @@ export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: Censu
     if ((submitted === 0 && (!ended || recent)) || (state === STATES.ARCHIVED && recent)) {
       const job = await readJob({ id, state, dir }).catch(() => null);
       if (!job) return null;
-      submitted ||= Date.parse(job.config.settings?.submitted ?? '') || 0;
+      submitted ||= Date.parse(job.settings.submitted) || 0;
       if (state === STATES.ARCHIVED) {
-        finished = Date.parse(job.config.result?.finished ?? '') || finished;
-        outcome = job.config.result?.state === STATES.FAILED ? STATES.FAILED : STATES.COMPLETED;
+        finished = Date.parse(job.result.finished) || finished;
+        outcome = job.result.state === STATES.FAILED ? STATES.FAILED : STATES.COMPLETED;
       }
     }
     return { id, state, submitted, finished, outcome };
@@ -161,7 +161,7 @@ export async function readJobTimes(store: Store, ref: JobRef): Promise<JobTimes>
   let submitted = dir && oneDevice && dir.birthtimeMs > 0 ? dir.birthtimeMs : null;
   if (submitted === null) {
     const job = await readJob(ref).catch(() => null);
-    submitted = Date.parse(job?.config.settings?.submitted ?? '') || null;
+    submitted = Date.parse(job?.settings.submitted ?? '') || null;
   }
   return { submitted, started, ended: success ?? error };
 }

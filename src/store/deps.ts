@@ -19,7 +19,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FINAL_STATES, STATES } from '../states.js';
 import { ID_ALPHABET, isJobId } from './ids.js';
-import { createJob, findJob, type JobConfig, type JobRef, readJob, updateJobConfig } from './jobs.js';
+import { createJob, findJob, type Job, type JobConfig, type JobRef, readJob, updateJobConfig } from './jobs.js';
+import { jobSettings } from './record.js';
 import type { Store } from './layout.js';
 
 /** The parent's section marking the children that were made. */
@@ -77,12 +78,12 @@ export async function recordChildren(parent: JobRef, children: readonly ChildRec
  * between two folders by a move is not "missing". Returns the ids created now.
  */
 export async function ensureChildren(
-  store: Store, parent: JobRef & { config: JobConfig }, service: string,
+  store: Store, parent: Job, service: string,
   guard: (id: string, fn: () => Promise<void>) => Promise<void> = (_id, fn) => fn(),
 ): Promise<string[]> {
   const made: string[] = [];
   const mark: string[] = [];
-  const depth = Number(parent.config.settings?.depth ?? 0) + 1;
+  const depth = parent.settings.depth + 1;
   for (const ch of childrenOf(parent.config)) {
     if (parent.config[MADE]?.[ch.id]) continue;
     await guard(ch.id, async () => {
@@ -93,7 +94,7 @@ export async function ensureChildren(
       await createJob(store, {
         id: ch.id, service, type: ch.type, email: ch.email, inputs: ch.inputs,
         // A child counts against its parent's submitter (the fair share; [settings] submitter, see scheduler/submitter.ts).
-        settings: { parent: parent.id, depth: String(depth), submitter: parent.config.settings?.submitter || parent.config.settings?.email || '', ...(ch.mode === 'after' ? { after_parent: 'true' } : {}) },
+        settings: { parent: parent.id, depth: String(depth), submitter: parent.settings.submitter || parent.settings.email, ...(ch.mode === 'after' ? { after_parent: 'true' } : {}) },
       });
       made.push(ch.id);
     });
@@ -141,11 +142,11 @@ export function unfinishedWaited(children: readonly ChildState[]): string[] {
  * not completed, 'run' once it has (archived counts), 'fail' when it failed or is gone.
  */
 export async function parentGate(store: Store, config: JobConfig): Promise<{ verdict: 'run' | 'wait' | 'fail'; parent: string }> {
-  const parent = config.settings?.parent ?? '';
-  if (config.settings?.after_parent !== 'true' || !parent) return { verdict: 'run', parent };
+  const { parent, afterParent } = jobSettings(config);
+  if (!afterParent || !parent) return { verdict: 'run', parent };
   const ref = await findJob(store, parent);
   if (!ref || ref.state === STATES.FAILED) return { verdict: 'fail', parent };
   if (ref.state === STATES.COMPLETED) return { verdict: 'run', parent };
-  if (ref.state === STATES.ARCHIVED) return (await readJob(ref)).config.result?.state === STATES.FAILED ? { verdict: 'fail', parent } : { verdict: 'run', parent };
+  if (ref.state === STATES.ARCHIVED) return (await readJob(ref)).result.state === STATES.FAILED ? { verdict: 'fail', parent } : { verdict: 'run', parent };
   return { verdict: 'wait', parent };
 }

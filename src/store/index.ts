@@ -4,6 +4,7 @@
  */
 export * from './layout.js';
 export * from './jobs.js';
+export * from './record.js';
 export * from './run.js';
 export * from './indexes.js';
 export { JOB_FILES, PRIVATE_FILES } from './files.js';

@@ -10,6 +10,7 @@ import { copyTreeDurable, fsyncDir, fsyncFiles, isENOENT, isNoSpace, writeDurabl
 import { isJobId, newJobId } from './ids.js';
 import { addUserIndex } from './indexes.js';
 import { jobDir, type Store } from './layout.js';
+import { jobRecord, type JobResult, type JobRun, type JobSettings } from './record.js';
 import { checkRequirements, transition } from './transitions.js';
 
 /** A job's config.ini: sections of string values. */
@@ -22,9 +23,13 @@ export interface JobRef {
   dir: string;
 }
 
-/** A job with its config.ini read. */
+/** A job with its config.ini read: the raw sections and the typed record (record.ts). */
 export interface Job extends JobRef {
   config: JobConfig;
+  settings: JobSettings;
+  run: JobRun;
+  result: JobResult;
+  inputs: Record<string, string>;
 }
 
 /** What a submission carries into a new job. */
@@ -180,7 +185,8 @@ export async function getJob(store: Store, id: string): Promise<Job> {
 /** Read a job's config.ini. */
 export async function readJob(ref: JobRef): Promise<Job> {
   const text = fsc.readFileSync(join(ref.dir, JOB_FILES.CONFIG), 'utf8');
-  return { ...ref, config: decodeJobConfig(text) };
+  const config = decodeJobConfig(text);
+  return { ...ref, config, ...jobRecord(config) };
 }
 
 /**

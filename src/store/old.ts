@@ -25,7 +25,7 @@ export async function listOldJobs(store: Store, state: State, ageMs: number, now
     if (!st || now - st.mtimeMs < ageMs) continue;
     const job = await readJob({ id, state, dir }).catch(() => null);
     if (!job) continue;
-    const finished = Date.parse(job.config.result?.finished ?? '') || st.mtimeMs;
+    const finished = Date.parse(job.result.finished) || st.mtimeMs;
     if (now - finished >= ageMs) out.push({ id, state, dir, finished });
   }
   return out;
@@ -42,7 +42,7 @@ export async function moveToArchived(store: Store, ref: JobRef, at: Date): Promi
 
 /** EXPIRE: delete the job's directory and its by-id and users index links. */
 export async function expireJob(store: Store, ref: JobRef): Promise<void> {
-  const email = await readJob(ref).then((j) => j.config.settings?.email, (err) => {
+  const email = await readJob(ref).then((j) => j.settings.email, (err) => {
     if (isENOENT(err)) return undefined;
     throw err;
   });

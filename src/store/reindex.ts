@@ -36,7 +36,7 @@ export async function rebuildIndexes(store: Store): Promise<ReindexReport> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const email = await readJob({ id, state, dir }).then((j) => j.config.settings?.email, () => undefined);
+    const email = await readJob({ id, state, dir }).then((j) => j.settings.email, () => undefined);
     if (email) await addUserIndex(store, email, id);
     report.added++;
   }

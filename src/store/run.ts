@@ -136,6 +136,14 @@ export async function readProgress(dir: string): Promise<Progress | null> {
   return { fraction: null, message: line.slice(0, 500) };
 }
 
+/**
+ * Read at most `max` bytes of the end of a job's output file ('' when absent). Never
+ * through a symlink or from a FIFO: a program cannot make the page show a server file.
+ */
+export async function readTail(dir: string, name: string, max = 64 * 1024): Promise<string> {
+  return readTailRegular(join(dir, name), max) ?? '';
+}
+
 /** The last `max` bytes of a regular file (never through a symlink or from a FIFO), or null. */
 export function readTailRegular(path: string, max: number): string | null {
   try {

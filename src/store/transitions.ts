@@ -4,6 +4,7 @@ import { decode } from 'ini';
 import { TransitionError } from '../errors.js';
 import { STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
+import { jobResult, jobRun } from './record.js';
 
 /**
  * The job state machine, declared once (DESIGN 10). Every move of a job directory between
@@ -101,9 +102,9 @@ export function checkRequirements(x: Transition, id: string, dir: string): void 
       ok = complete(dir, JOB_FILES.SUCCESS) || complete(dir, JOB_FILES.ERROR) || fsc.existsSync(join(dir, JOB_FILES.CANCEL));
       if (!ok) {
         const c = recorded(dir);
-        ok = !!c.result?.failure_kind || c.run?.skipped === 'true';
+        ok = !!jobResult(c).failureKind || jobRun(c).skipped;
       }
-    } else ok = recorded(dir).result?.state === x.to;
+    } else ok = jobResult(recorded(dir)).state === x.to;
     if (!ok) throw new TransitionError(`Job ${id} cannot ${x.verb} (${x.from} → ${x.to}): the rule "${r}" does not hold on disk.`);
   }
 }

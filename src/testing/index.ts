@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../config/index.js';
 import { createBackend } from '../lifecycle/backend.js';
-import { jobOutcome } from '../lifecycle/context.js';
+import { jobOutcome } from '../service/context.js';
+import { submitJob } from '../lifecycle/submit.js';
+import { silentLog } from '../log.js';
 import { loadService } from '../service/load.js';
 import { renderResult } from '../service/render.js';
 import { type Upload, validateSubmission } from '../service/validate.js';
 import { ALL_STATES, FINAL_STATES, STATES } from '../states.js';
-import { SUBMITTER_KEY } from '../scheduler/index.js';
-import { createJob, findJob, listResultFiles, openStore, readJob, readProgress } from '../store/index.js';
+import { findJob, listResultFiles, openStore, readJob, readProgress } from '../store/index.js';
 
 /** What one test job ended as. */
 export interface TestJobResult {
@@ -60,8 +61,7 @@ export async function runTestJob(configFile: string, fields: Record<string, stri
   await backend.start();
   try {
     const submitter = valid.email || 'test';
-    const ref = await createJob(store, { service: service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs, files: valid.files, settings: { [SUBMITTER_KEY]: submitter } });
-    backend.notify({ id: ref.id, type: valid.type.name, submitted: Date.now(), submitter });
+    const ref = await submitJob({ cfg, store, log: silentLog, service, notify: (j) => backend.notify(j) }, valid, { submitter });
     const deadline = Date.now() + timeoutMs;
     let now = await findJob(store, ref.id);
     while (!now || !FINAL_STATES.includes(now.state)) {
@@ -71,7 +71,7 @@ export async function runTestJob(configFile: string, fields: Record<string, stri
     }
     const job = await readJob(now);
     const ok = now.state === STATES.COMPLETED;
-    const failure = ok ? null : job.config.result?.failure ?? 'The job failed.';
+    const failure = ok ? null : job.result.failure ?? 'The job failed.';
     const outcome = await jobOutcome(job, cfg, ok, failure, await readProgress(now.dir));
     const out = ok ? renderResult(valid.type, outcome) : null;
     return {

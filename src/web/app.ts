@@ -2,19 +2,19 @@ import { Hono, type Context } from 'hono';
 import { getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config/index.js';
-import { InputError, JobdirError, messageOf, NotFoundError } from '../errors.js';
+import { InputError, JobdirError, messageOf } from '../errors.js';
 import type { Log } from '../log.js';
 import type { QueuedJob } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
 import { validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
-import { getJob, openResultFile, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { clientAddress, clientKey } from './security/client.js';
 import { submitValid } from './submit.js';
 import { errorPage, formPage, resultsPage } from '../../templates/pages.js';
 import { bodyLimit, readForm, submissionLimit } from './body.js';
 import { cancelRoutes, webCancel } from './cancel.js';
-import { fileResponse } from './download.js';
+import { downloadResultFile } from './download.js';
 import { jobView } from './view.js';
 import { createJobCache } from './job-cache.js';
 import { adminAuth, type AdminCredentials } from './security/admin-auth.js';
@@ -138,14 +138,7 @@ export function createApp(o: WebOptions): Hono {
 
   app.route('/jobs', cancelRoutes({ ...o, canceller }));
 
-  app.get('/jobs/:id/files/:name', async (c) => {
-    const job = await getJob(store, c.req.param('id'));
-    const type = service.jobTypes.find((t) => t.name === job.config.settings?.type);
-    const name = c.req.param('name');
-    const file = job.state === STATES.COMPLETED || job.state === STATES.FAILED ? await openResultFile(job, name, type?.downloads, cfg.web.maxDownloadBytes) : null;
-    if (!file) throw new NotFoundError(`Job ${job.id} has no file "${name.slice(0, 100)}" to download.`);
-    return fileResponse(file, name);
-  });
+  app.get('/jobs/:id/files/:name', (c) => downloadResultFile(o, c.req.param('id'), c.req.param('name')));
 
   app.notFound((c) => c.req.path.startsWith('/api/') ? c.json({ error: { code: 'not_found', message: 'There is no API endpoint at this address.' } }, 404) : c.html(errorPage(frame, 404, 'There is no page at this address.', 'Check the link, or start from the form.'), 404));
 

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { GoneError } from '../errors.js';
-import { jobOutcome } from '../lifecycle/context.js';
+import { jobOutcome } from '../service/context.js';
 import { renderResult } from '../service/render.js';
 import type { JobOutcome, Service } from '../service/types.js';
 import { ACTIVE_STATES, EXPIRED, FINAL_STATES, STATES } from '../states.js';
@@ -13,13 +13,18 @@ export function refreshSeconds(ageMs: number): number {
   return Math.min(300, Math.max(5, Math.round(ageMs / 1000 / 10)));
 }
 
+/** Throws GoneError for an archived job: its results (page, status, files) can no longer be viewed. */
+export function assertViewable(job: Job): void {
+  if (job.state === STATES.ARCHIVED) {
+    throw new GoneError(`The results of job ${job.id} were archived on ${job.result.archived.slice(0, 10) || 'an earlier date'} and can no longer be viewed here.`);
+  }
+}
+
 /** Everything the results page and the API status show about a job. */
 export async function jobView(cfg: Config, service: Service, job: Job, queuePosition: number | null, csrf = '', store?: Store): Promise<JobPageView & { type: string; runner: string }> {
-  const s = job.config.settings ?? {};
-  const r = job.config.result ?? {};
-  if (job.state === STATES.ARCHIVED) {
-    throw new GoneError(`The results of job ${job.id} were archived on ${(r.archived ?? '').slice(0, 10) || 'an earlier date'} and can no longer be viewed here.`);
-  }
+  assertViewable(job);
+  const s = job.settings;
+  const r = job.result;
   const type = service.jobTypes.find((t) => t.name === s.type);
   const m = await readMarkers(job.dir);
   const active = ACTIVE_STATES.includes(job.state);
@@ -35,16 +40,16 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
     }
   }
   const files = final ? await listResultFiles(job, type?.downloads, cfg.web.maxDownloadBytes) : [];
-  const submitted = Date.parse(s.submitted ?? '') || Date.now();
+  const submitted = Date.parse(s.submitted) || Date.now();
   return {
     id: job.id,
     state: job.state,
-    type: s.type ?? '',
-    typeTitle: type?.title ?? s.type ?? 'Job',
-    runner: job.config.run?.runner ?? '',
-    submitted: s.submitted ?? '',
+    type: s.type,
+    typeTitle: type?.title ?? (s.type || 'Job'),
+    runner: job.run.runner,
+    submitted: s.submitted,
     started: m.running ? new Date(m.running.started).toISOString() : null,
-    finished: final ? r.finished ?? null : null,
+    finished: final ? r.finished || null : null,
     queuePosition,
     progress: job.state === STATES.COMPLETED ? null : progress,
     failure: job.state === STATES.FAILED ? r.failure ?? 'The job failed.' : null,
@@ -54,8 +59,8 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
       || (job.state === STATES.POSTPROCESSING && !!store && !!job.config.children && unfinishedWaited(await childStates(store, job.config)).length > 0),
     csrf,
     refresh: final ? null : refreshSeconds(Date.now() - submitted),
-    parent: s.parent ?? null,
-    waitsForParent: s.after_parent === 'true' && job.state === STATES.INCOMING,
+    parent: s.parent || null,
+    waitsForParent: s.afterParent && job.state === STATES.INCOMING,
     children: store && job.config.children ? (await childStates(store, job.config)).map((c) => ({ id: c.id, type: c.type, state: c.ref?.state ?? (c.gone ? EXPIRED : STATES.INCOMING) })) : [],
   };
 }

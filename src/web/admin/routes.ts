@@ -97,7 +97,7 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     const d = await showJob(env(), c.req.param('id'));
     const s = d.job.config.settings ?? {};
     return c.html(adminJobPage(o.frame, {
-      id: d.job.id, state: d.job.state, dir: d.job.dir, settings: s, inputs: d.job.config.inputs ?? {}, attempts: d.attempts,
+      id: d.job.id, state: d.job.state, dir: d.job.dir, settings: s, inputs: d.job.inputs, attempts: d.attempts,
       where: d.where, failure: d.failure, history: d.history, log: d.logTail, stdout: d.stdoutTail, stderr: d.stderrTail,
       actions: actionsFor(d.job.state), csrf: csrf(c),
     }));
@@ -114,7 +114,7 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     const act = action as AdminAction;
     if (body.confirm !== 'yes') {
       const job = await readJob(ref).catch(() => null);
-      return c.html(confirmPage(o.frame, { id, state: ref.state, type: job?.config.settings?.type ?? '', action: act, csrf: csrf(c) }));
+      return c.html(confirmPage(o.frame, { id, state: ref.state, type: job?.settings.type ?? '', action: act, csrf: csrf(c) }));
     }
     const user = c.get('adminUser');
     const by = `${ADMIN} (${user})`;

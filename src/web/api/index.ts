@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { openApiDocument } from './openapi.js';
-import { type ApiOptions, apiRoutes, mountApi } from './routes.js';
+import { mountApi } from './mount.js';
+import { type ApiOptions, apiRoutes } from './routes.js';
 
 export type { ApiOptions } from './routes.js';
 

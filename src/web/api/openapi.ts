@@ -1,5 +1,5 @@
 import type { Service } from '../../service/types.js';
-import type { ApiRoute } from './routes.js';
+import type { ApiRoute } from './mount.js';
 import type { Schema } from './schema.js';
 import { stateMapTable } from './states.js';
 import { jdispatcherPaths } from '../jdispatcher/openapi.js';

@@ -1,24 +1,22 @@
-import { createHash } from 'node:crypto';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { Config } from '../../config/index.js';
-import { InputError, JobdirError, NotFoundError, UnavailableError } from '../../errors.js';
+import { InputError, NotFoundError, UnavailableError } from '../../errors.js';
 import type { Log } from '../../log.js';
-import { queueMail } from '../../mail/queue.js';
 import type { QueuedJob } from '../../scheduler/index.js';
 import type { ChildRequest, Service } from '../../service/types.js';
-import { checkEmail, type Upload, validateSubmission } from '../../service/validate.js';
+import { checkEmail, validateSubmission } from '../../service/validate.js';
 import { STATES } from '../../states.js';
-import { findJob, getJob, isJobId, type Job, listUserJobs, openResultFile, readJob, type Store } from '../../store/index.js';
-import { myJobsMail } from '../../../templates/my-jobs.js';
-import { bodyLimit, readBody, readForm, readJson, SMALL_BODY_BYTES, submissionLimit, TooLargeError } from '../body.js';
-import { fileResponse } from '../download.js';
+import { getJob, isJobId, type Job, type Store } from '../../store/index.js';
+import { SMALL_BODY_BYTES, submissionLimit } from '../body.js';
+import { downloadResultFile } from '../download.js';
 import { UnauthorizedError } from '../security/admin-auth.js';
 import { clientAddress, clientKey } from '../security/client.js';
 import type { Guards } from '../security/guards.js';
-import { myJobsUrl, verifyEmailToken } from '../security/tokens.js';
+import { verifyEmailToken } from '../security/tokens.js';
+import { MY_JOBS_SENT, mailMyJobsLink, userJobs } from '../my-jobs.js';
 import { submitValid } from '../submit.js';
-import { jobView } from '../view.js';
-import { type Schema, validate } from './schema.js';
+import { assertViewable, jobView } from '../view.js';
+import { type ApiRoute, NO_JOB } from './mount.js';
 import { ErrorBody, FileName, JobCreated, JobId, JobList, JobStatus, JobTypeInfo, ServiceInfo, describeType, submitSchema } from './schemas.js';
 import { externalState } from './states.js';
 import { createJobCache } from '../job-cache.js';
@@ -41,44 +39,6 @@ export interface ApiOptions {
   maxBodyBytes?: number;
 }
 
-/** What a handler receives once the route's schemas accepted the request. */
-export interface ApiInput {
-  params: Record<string, string>;
-  query: Record<string, string>;
-  /** Parsed JSON, or the form fields (files as Upload) of a multipart body. */
-  body: Record<string, string | Upload>;
-}
-
-/** One API route, declared as data: the server validates with it and openapi.ts documents it. */
-export interface ApiRoute {
-  method: 'get' | 'post';
-  /** OpenAPI-style path under /api, e.g. /jobs/{id}. */
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  tag: string;
-  params?: Record<string, Schema>;
-  query?: Record<string, Schema>;
-  /** `token`: a my-jobs token as `Authorization: Bearer …`. */
-  security?: 'token';
-  /** The body it takes, its byte limit (413 over it) and what the 413 says; a POST without one takes at most SMALL_BODY_BYTES, unread. */
-  body?: { json?: Schema; form?: Schema; maxBytes: number; tooLarge?: string };
-  responses: Record<number, { description: string; schema?: Schema; media?: string }>;
-  middleware?: MiddlewareHandler[];
-  handle(c: Context, input: ApiInput): Response | Promise<Response>;
-}
-
-/** 415: a body in a format the route does not take. */
-class UnsupportedMediaError extends JobdirError {
-  override name = 'UnsupportedMediaError';
-  override status = 415;
-  override code = 'unsupported_media_type';
-}
-
-export { TooLargeError };
-
-const NO_JOB = 'No job with this id was found.';
 const SUBMISSION_TOO_LARGE = 'The submission is larger than this service accepts, so nothing was kept. Make the uploaded files smaller and try again.';
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((s) => [s, { description: { 400: 'Invalid input', 401: 'Missing or invalid token', 403: 'Sent by a page of another site (scripts send no Origin)', 404: 'Unknown job (or file)', 409: 'Not possible in the job\'s state', 410: 'Archived: results no longer available', 413: 'Body too large', 415: 'Body not JSON or multipart', 429: 'Too many requests from this address', 503: 'Cannot accept work now' }[s] ?? 'Error', schema: ErrorBody }]));
 
@@ -93,7 +53,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
     const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
     const v = await jobView(cfg, service, job, pos, '', store);
     return {
-      id: v.id, state: job.state, ...renameExt(externalState(job.state, job.config.result?.failure_kind)), type: v.type,
+      id: v.id, state: job.state, ...renameExt(externalState(job.state, job.result.failureKind)), type: v.type,
       progress: v.progress, queue_position: v.queuePosition, submitted: v.submitted, started: v.started, finished: v.finished,
       failure: v.failure, result: v.result && 'text' in v.result ? v.result.text : null,
       files: v.files.map((f) => ({ name: f.name, size: f.size, url: `${jobUrl(job.id)}/files/${encodeURIComponent(f.name)}` })),
@@ -170,14 +130,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       summary: 'Download one result file of a finished job',
       params: { id: JobId, name: FileName },
       responses: { 200: { description: 'The file', media: 'application/octet-stream' }, ...errors(404, 410) },
-      handle: async (_c, { params }) => {
-        const job = await getJob(store, params.id!);
-        if (job.state === STATES.ARCHIVED) await jobView(cfg, service, job, null);
-        const type = service.jobTypes.find((t) => t.name === job.config.settings?.type);
-        const file = job.state === STATES.COMPLETED || job.state === STATES.FAILED ? await openResultFile(job, params.name!, type?.downloads, cfg.web.maxDownloadBytes) : null;
-        if (!file) throw new NotFoundError('This job has no file with this name to download.');
-        return fileResponse(file, params.name!);
-      },
+      handle: (_c, { params }) => downloadResultFile(o, params.id!, params.name!),
     },
     {
       method: 'post', path: '/jobs/{id}/cancel', operationId: 'cancelJob', tag: 'jobs',
@@ -186,7 +139,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       responses: { 202: { description: 'Cancel requested (durable); the job ends as failed (cancelled)', schema: JobStatus }, ...errors(403, 404, 409, 410, 413, 503) },
       handle: async (c, { params }) => {
         const job = await getJob(store, params.id!);
-        if (job.state === STATES.ARCHIVED) await jobView(cfg, service, job, null);
+        assertViewable(job);
         if (!o.cancel) throw new UnavailableError('Cancelling is not available from this web server; ask the administrator.');
         await o.cancel(job.id, 'the API client');
         return c.json(await status(await getJob(store, job.id)), 202);
@@ -222,88 +175,6 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
   ];
 }
 
-/** What the my-jobs request says, whatever the address. */
-export const MY_JOBS_SENT = 'If this address has jobs here, a link to them is on its way to it. The link works for a limited time.';
-
-/** Mail `email` a my-jobs link if it has jobs (in the background: the reply never waits, so its timing says nothing). */
-export async function mailMyJobsLink(o: Pick<ApiOptions, 'cfg' | 'store' | 'secret' | 'log' | 'flushMail'>, email: string): Promise<void> {
-  try {
-    if ((await listUserJobs(o.store, email)).length === 0) return;
-    const url = myJobsUrl(o.cfg.general.urltop, o.secret, email, o.cfg.web.linkTtlMs);
-    const key = `myjobs-${createHash('sha256').update(email).digest('hex').slice(0, 16)}-${Date.now()}`;
-    await queueMail(o.store, o.cfg, key, { to: [email], ...myJobsMail({ service: o.cfg.general.serviceName, url, ttlMs: o.cfg.web.linkTtlMs }) });
-    o.flushMail?.();
-  } catch (err) {
-    o.log('my_jobs_mail_failed', { error: (err as Error).message });
-  }
-}
-
-/** The jobs in `email`'s index, newest first (at most 1000). */
-export async function userJobs(store: Store, email: string, links: (id: string) => Record<string, string>) {
-  const ids = (await listUserJobs(store, email)).slice(0, 1000);
-  const jobs = await Promise.all(ids.map(async (id) => {
-    const ref = await findJob(store, id);
-    if (!ref) return null;
-    const job = await readJob(ref).catch(() => null);
-    if (!job || job.config.settings?.email !== email) return null;
-    return { id, state: job.state, type: job.config.settings?.type ?? '', submitted: job.config.settings?.submitted ?? '', links: links(id) };
-  }));
-  return jobs.filter((j) => j !== null).sort((a, b) => b.submitted.localeCompare(a.submitted));
-}
-
 function renameExt(e: { dispatcher: string; wes: string }) {
   return { dispatcher_status: e.dispatcher, wes_state: e.wes };
-}
-
-/** Read and check a request against its route's schemas. */
-async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
-  const params: Record<string, string> = {};
-  for (const [name, schema] of Object.entries(r.params ?? {})) {
-    const v = c.req.param(name) ?? '';
-    const bad = validate(schema, v, name);
-    // x-miss: a value that cannot match is still looked up by the handler, so it gets the same 404, just as late.
-    if (Object.keys(bad).length && !schema['x-miss']) throw new InputError(bad);
-    params[name] = v;
-  }
-  const query: Record<string, string> = {};
-  for (const [name, schema] of Object.entries(r.query ?? {})) {
-    const v = c.req.query(name);
-    if (v === undefined) continue;
-    const bad = validate(schema, v, name);
-    if (Object.keys(bad).length) throw new InputError(bad);
-    query[name] = v;
-  }
-  // A null-prototype object: a key such as __proto__ or toString is data, never inherited.
-  let body: ApiInput['body'] = Object.create(null);
-  if (!r.body) {
-    // Nothing to read, but a script may send something: it is held to the small limit and dropped.
-    if (r.method === 'post') await readBody(c);
-  } else {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type === 'application/json' && r.body.json) {
-      const parsed = await readJson(c);
-      const bad = validate(r.body.json, parsed);
-      if (Object.keys(bad).length) throw new InputError(bad);
-      for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) body[k] = String(v);
-    } else if ((type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') && r.body.form) {
-      body = await readForm(c);
-    } else {
-      throw new UnsupportedMediaError(`Send the body as ${[r.body.json ? 'application/json' : '', r.body.form ? 'multipart/form-data' : ''].filter(Boolean).join(' or ')}.`);
-    }
-  }
-  return { params, query, body };
-}
-
-/** The /api sub-app: every route of `routes`, each behind its body limit and schema checks. */
-export function mountApi(routes: ApiRoute[]): Hono {
-  const api = new Hono();
-  for (const r of routes) {
-    const limit = r.method === 'post' ? [bodyLimit(r.body?.maxBytes ?? SMALL_BODY_BYTES, r.body?.tooLarge)] : [];
-    api.on(r.method.toUpperCase(), [r.path.replace(/\{(\w+)\}/g, ':$1')], ...limit, ...(r.middleware ?? []), async (c) => r.handle(c, await readInput(c, r)));
-  }
-  // Anything else under /jobs/ reads exactly like an unknown job (ids are unguessable, and misses alike).
-  api.all('/jobs/*', () => {
-    throw new NotFoundError(NO_JOB);
-  });
-  return api;
 }

@@ -48,7 +48,7 @@ function labelOf(type: JobType | undefined, name: string): string | undefined {
 export async function resultTypes(job: Job, type: JobType | undefined, maxBytes: number): Promise<ResultType[]> {
   const files = (await listResultFiles(job, type?.downloads, maxBytes)).map((f) => f.name).filter((n) => SAFE.test(n));
   const failed = job.state === STATES.FAILED;
-  const reason = failed ? `${job.config.result?.failure ?? 'The job failed.'}\n` : '';
+  const reason = failed ? `${job.result.failure ?? 'The job failed.'}\n` : '';
   const has = (n: string) => (files.includes(n) ? n : null);
   const out: ResultType[] = [
     { identifier: 'out', label: labelOf(type, JOB_FILES.STDOUT) ?? 'Tool output', description: 'What the program wrote to its standard output', mediaType: 'text/plain', fileSuffix: 'txt', file: has(JOB_FILES.STDOUT), preface: '' },

@@ -18,7 +18,7 @@ export const NO_JOB = 'No job with this id was found.';
 
 /** The dispatcher's word for `job`. */
 export function dispatcherStatus(job: Job): DispatcherStatus {
-  return externalState(job.state, job.config.result?.failure_kind).dispatcher as DispatcherStatus;
+  return externalState(job.state, job.result.failureKind).dispatcher as DispatcherStatus;
 }
 
 /**
@@ -36,7 +36,7 @@ export async function findToolJob(store: Store, type: JobType, id: string): Prom
       if (attempt > 0) throw err;
     }
   }
-  if (job.config.settings?.type !== type.name) throw new NotFoundError(NO_JOB);
+  if (job.settings.type !== type.name) throw new NotFoundError(NO_JOB);
   return job;
 }
 

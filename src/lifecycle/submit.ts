@@ -1,0 +1,37 @@
+/**
+ * A submission, the first step of every job's life, written once for every way in (form,
+ * API, Job Dispatcher, command socket, the test helper): the job created durably in
+ * incoming/ with who it counts against in the fair share (scheduler/submitter.ts), logged,
+ * and the backend told (at once in its own process, over the socket from a web-only one).
+ */
+import type { Config } from '../config/index.js';
+import type { Log } from '../log.js';
+import { type QueuedJob, SUBMITTER_KEY } from '../scheduler/index.js';
+import type { ValidInput } from '../service/validate.js';
+import { createJob, type JobRef, type Store } from '../store/index.js';
+
+/** Where a submission goes: the store, the log, and who to tell of the new job. */
+export interface SubmitEnv {
+  cfg: Config;
+  store: Store;
+  log: Log;
+  service: { name: string };
+  notify?: (job: QueuedJob) => void;
+}
+
+/** Who submits, and through what (`via`, recorded in [settings] and the log; none for the web). */
+export interface Submitter {
+  submitter: string;
+  via?: string;
+}
+
+/** Create the job of a validated submission, log it and tell the backend. */
+export async function submitJob(o: SubmitEnv, valid: ValidInput, { submitter, via }: Submitter): Promise<JobRef> {
+  const ref = await createJob(o.store, {
+    service: o.service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs, files: valid.files,
+    settings: { ...(via ? { via } : {}), [SUBMITTER_KEY]: submitter, ...(o.cfg.general.trackHostname ? { hostname: o.cfg.hostname } : {}) },
+  });
+  o.log('job_submitted', { job: ref.id, type: valid.type.name, ...(via ? { via } : {}) });
+  o.notify?.({ id: ref.id, type: valid.type.name, submitted: Date.now(), submitter });
+  return ref;
+}
