@@ -18,7 +18,7 @@ import type { Guards } from '../security/guards.js';
 import { myJobsUrl, verifyEmailToken } from '../security/tokens.js';
 import { submitValid } from '../submit.js';
 import { jobView } from '../view.js';
-import { type Schema, validate } from './schema.js';
+import { assertEnforceable, type Schema, validate } from './schema.js';
 import { ErrorBody, FileName, JobCreated, JobId, JobList, JobStatus, JobTypeInfo, ServiceInfo, describeType, submitSchema } from './schemas.js';
 import { externalState } from './states.js';
 import { createJobCache } from '../job-cache.js';
@@ -63,7 +63,11 @@ export interface ApiRoute {
   /** `token`: a my-jobs token as `Authorization: Bearer …`. */
   security?: 'token';
   /** The body it takes, its byte limit (413 over it) and what the 413 says; a POST without one takes at most SMALL_BODY_BYTES, unread. */
-  body?: { json?: Schema; form?: Schema; maxBytes: number; tooLarge?: string };
+  body?: {
+    json?: Schema; form?: Schema; maxBytes: number; tooLarge?: string;
+    /** Checks of the values beyond the schema: when the schema refuses a body, their problems are reported with its (theirs win). */
+    values?: (body: ApiInput['body']) => void;
+  };
   responses: Record<number, { description: string; schema?: Schema; media?: string }>;
   middleware?: MiddlewareHandler[];
   handle(c: Context, input: ApiInput): Response | Promise<Response>;
@@ -137,7 +141,10 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       method: 'post', path: '/jobs', operationId: 'submitJob', tag: 'jobs',
       summary: 'Submit a job',
       description: 'JSON for parameters only, multipart/form-data when files are uploaded (the same fields as the HTML form). Validated exactly like the form; answers 201 with a Location header once the job is durable.',
-      body: { json: submitSchema(service), form: submitSchema(service), maxBytes: submitBytes, tooLarge: SUBMISSION_TOO_LARGE },
+      body: {
+        json: submitSchema(service), form: submitSchema(service), maxBytes: submitBytes, tooLarge: SUBMISSION_TOO_LARGE,
+        values: ({ after: _after, ...body }) => void validateSubmission(service, body),
+      },
       middleware: [o.guards.submitLimit],
       responses: { 201: { description: 'Created; Location names the status URL', schema: JobCreated }, ...errors(400, 403, 413, 415, 429, 503) },
       handle: async (c, { body: { after, ...body } }) => {
@@ -255,6 +262,25 @@ function renameExt(e: { dispatcher: string; wes: string }) {
   return { dispatcher_status: e.dispatcher, wes_state: e.wes };
 }
 
+/** Throw the schema's problems with those of the route's value checks (their words win, and their status). */
+function refuse(r: ApiRoute, problems: Record<string, string>, value: unknown): never {
+  let status = 400;
+  if (r.body?.values && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const body: ApiInput['body'] = Object.create(null);
+    for (const [k, v] of Object.entries(value)) body[k] = typeof v === 'object' && v !== null && 'data' in v ? (v as Upload) : String(v);
+    try {
+      r.body.values(body);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems = { ...problems, ...err.fields };
+      status = err.status;
+    }
+  }
+  const err = new InputError(problems);
+  err.status = status;
+  throw err;
+}
+
 /** Read and check a request against its route's schemas. */
 async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
   const params: Record<string, string> = {};
@@ -283,10 +309,14 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
     if (type === 'application/json' && r.body.json) {
       const parsed = await readJson(c);
       const bad = validate(r.body.json, parsed);
-      if (Object.keys(bad).length) throw new InputError(bad);
+      if (Object.keys(bad).length) refuse(r, bad, parsed);
       for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) body[k] = String(v);
     } else if ((type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') && r.body.form) {
       body = await readForm(c);
+      // An upload is checked as its file name (a file field's schema is format binary).
+      const fields = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : v.filename]));
+      const bad = validate(r.body.form, fields);
+      if (Object.keys(bad).length) refuse(r, bad, body);
     } else {
       throw new UnsupportedMediaError(`Send the body as ${[r.body.json ? 'application/json' : '', r.body.form ? 'multipart/form-data' : ''].filter(Boolean).join(' or ')}.`);
     }
@@ -298,6 +328,10 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
 export function mountApi(routes: ApiRoute[]): Hono {
   const api = new Hono();
   for (const r of routes) {
+    // What the OpenAPI document states of a request is checked: refuse a schema that would not be.
+    for (const schema of [...Object.values(r.params ?? {}), ...Object.values(r.query ?? {}), r.body?.json, r.body?.form]) {
+      if (schema) assertEnforceable(schema, `${r.operationId}`);
+    }
     const limit = r.method === 'post' ? [bodyLimit(r.body?.maxBytes ?? SMALL_BODY_BYTES, r.body?.tooLarge)] : [];
     api.on(r.method.toUpperCase(), [r.path.replace(/\{(\w+)\}/g, ':$1')], ...limit, ...(r.middleware ?? []), async (c) => r.handle(c, await readInput(c, r)));
   }
