@@ -4,20 +4,12 @@ import type { DashboardData } from '../src/lifecycle/dashboard.js';
 import type { ActivitySeries } from '../src/metrics/activity.js';
 import { ALL_STATES } from '../src/states.js';
 import { layout, type PageFrame } from './layout.js';
+import { ActionButton, type AdminAction, ADMIN_ACTIONS, duration, FailuresTable, iso, QueueTables, RunningTable } from './admin-tables.js';
 
 type Frame = Omit<PageFrame, 'title' | 'refresh'>;
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-/** The admin actions the dashboard offers, with what the confirm page says of each. */
-export const ADMIN_ACTIONS = {
-  resubmit: { label: 'Resubmit', says: 'queue it again (its failure is kept in its history)' },
-  cancel: { label: 'Cancel', says: 'stop it; it ends as failed ("cancelled") and the user is mailed' },
-  fail: { label: 'Fail', says: 'stop it and mark it as failed by the administrator' },
-  delete: { label: 'Delete', says: 'delete its directory and every link to it, for good' },
-} as const;
-
-/** One of ADMIN_ACTIONS' names. */
-export type AdminAction = keyof typeof ADMIN_ACTIONS;
+export { ADMIN_ACTIONS, duration, type AdminAction } from './admin-tables.js';
 
 const CSS = `header,main,footer{max-width:76rem}.actions form{display:inline-block;margin:0 .5rem .5rem 0}form a{margin-left:1rem}.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem;padding:0;margin:0;list-style:none}
 .tiles li{background:#fff;border:1px solid #dde;border-radius:6px;padding:.5rem .7rem}.tiles b{display:block;font-size:1.5rem}
@@ -31,23 +23,9 @@ td.err-text{max-width:28rem;white-space:pre-wrap;word-break:break-word}progress{
 @media (max-width:40rem){.cards table{min-width:0}.cards tr.head{display:none}.cards tr{display:block;border-bottom:1px solid #dde;padding:.4rem 0}
 .cards td{display:block;border:0;padding:.1rem 0}.cards td::before{content:attr(data-label) ": ";font-weight:600}.cards td.err-text{max-width:none}}`;
 
-const iso = (ms: number | null) => (ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '–');
-
-/** "3d 4h", "12m", "40s". */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
-}
-
 const bytes = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : `${Math.round(n / 2 ** 20)} MiB`);
 
-function actionButton(id: string, action: AdminAction, csrf: string) {
-  const a = ADMIN_ACTIONS[action];
-  return html`<form method="post" action="/admin/jobs/${id}/${action}"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" id="${action}-${id}" class="${action === 'delete' || action === 'fail' ? 'danger' : ''}" aria-label="${a.label} job ${id}">${a.label}</button></form>`;
-}
+const actionButton = (id: string, action: AdminAction, csrf: string) => ActionButton({ id, action, csrf });
 
 /** A grouped bar chart of submissions, completions and failures, with a table for screen readers. */
 export function activityChart(title: string, s: ActivitySeries, label: (start: number) => string, every: number): Html {
@@ -97,23 +75,13 @@ export function dashboardPanel(d: DashboardData, csrf: string): Html {
 <ul class="tiles" aria-labelledby="counts-h" id="counts">${ALL_STATES.map((s) => html`<li id="count-${s}"><b>${d.counts[s]}</b>${s}</li>`)}</ul>
 
 <h2 id="running-h">Running (${d.running.length})</h2>
-${d.running.length ? html`<div class="scroll cards"><table id="running" aria-labelledby="running-h"><tr class="head"><th>Job</th><th>Type</th><th>State</th><th>Run time</th><th>Progress</th><th>Where</th><th>Actions</th></tr>
-${d.running.map((r) => html`<tr id="run-${r.id}"><td data-label="Job"><a href="/admin/jobs/${r.id}">${r.id}</a></td><td data-label="Type">${r.type}</td><td data-label="State">${r.state}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}${r.cancelRequested ? ' · stop requested' : ''}</td>
-<td data-label="Run time">${r.started ? duration(d.now - r.started) : '–'}</td>
-<td data-label="Progress">${r.progress ? html`${r.progress.fraction !== null ? html`<progress max="100" value="${Math.round(r.progress.fraction * 100)}" aria-label="Progress of job ${r.id}">${Math.round(r.progress.fraction * 100)}%</progress> ${Math.round(r.progress.fraction * 100)}%` : ''} <span class="muted">${r.progress.message}</span>` : '–'}</td>
-<td data-label="Where">${r.where || '–'}</td><td data-label="Actions">${r.state === 'running' || r.state === 'preprocessing' ? html`${actionButton(r.id, 'cancel', csrf)}${actionButton(r.id, 'fail', csrf)}` : ''}</td></tr>`)}</table></div>` : html`<p>No job is running.</p>`}
+${RunningTable({ d, csrf })}
 
 <h2 id="queue-h">Queue (${d.queueTotal}), in the order jobs will start</h2>
-${d.submitters.length ? html`<div class="scroll cards"><table id="submitters" aria-label="Jobs per submitter"><tr class="head"><th>Submitter</th><th>Waiting</th><th>Running</th></tr>
-${d.submitters.slice(0, 50).map((s) => html`<tr class="submitter"><td data-label="Submitter">${s.submitter || '(unknown)'}</td><td data-label="Waiting">${s.queued}</td><td data-label="Running">${s.running}</td></tr>`)}</table></div>
-${d.submitters.length > 50 ? html`<p class="muted">and ${d.submitters.length - 50} more submitters.</p>` : ''}` : ''}
-${d.queue.length ? html`<div class="scroll cards"><table id="queue" aria-labelledby="queue-h"><tr class="head"><th>#</th><th>Job</th><th>Type</th><th>Submitter</th><th>Submitted</th><th>Waiting</th><th>Actions</th></tr>
-${d.queue.map((q) => html`<tr id="queued-${q.id}"><td data-label="#">${q.position}</td><td data-label="Job"><a href="/admin/jobs/${q.id}">${q.id}</a></td><td data-label="Type">${q.type}</td><td data-label="Submitter">${q.submitter || '(unknown)'}</td><td data-label="Submitted">${iso(q.submitted)}</td><td data-label="Waiting">${duration(d.now - q.submitted)}</td><td data-label="Actions">${actionButton(q.id, 'cancel', csrf)}${actionButton(q.id, 'delete', csrf)}</td></tr>`)}</table></div>
-${d.queueTotal > d.queue.length ? html`<p class="muted">and ${d.queueTotal - d.queue.length} more.</p>` : ''}` : html`<p>The queue is empty.</p>`}
+${QueueTables({ d, csrf })}
 
 <h2 id="failures-h">Recent failures (${d.failures.length} of ${d.failuresTotal})</h2>
-${d.failures.length ? html`<div class="scroll cards"><table id="failures" aria-labelledby="failures-h"><tr class="head"><th>Job</th><th>Type</th><th>Failed at (UTC)</th><th>Error</th><th>Actions</th></tr>
-${d.failures.map((f) => html`<tr id="failed-${f.id}"><td data-label="Job"><a href="/admin/jobs/${f.id}">${f.id}</a></td><td data-label="Type">${f.type}</td><td data-label="Failed at (UTC)">${iso(f.finished)}</td><td data-label="Error" class="err-text">${f.failure}${f.kind ? html` <span class="muted">(${f.kind})</span>` : ''}</td><td data-label="Actions">${actionButton(f.id, 'resubmit', csrf)}${actionButton(f.id, 'delete', csrf)}</td></tr>`)}</table></div>` : html`<p>No failed jobs.</p>`}
+${FailuresTable({ d, csrf })}
 
 <h2>Activity</h2>
 <div class="charts">

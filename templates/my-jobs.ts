@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import { formatDuration } from '../src/config/duration.js';
 import { layout, type PageFrame } from './layout.js';
+import { MyJobsTable, type MyJobRow } from './my-jobs-list.js';
 
 type Frame = Omit<PageFrame, 'title' | 'refresh'>;
 
@@ -31,8 +32,8 @@ ${f.error ? html`<div class="err" id="email-err" role="alert">${f.error}</div>` 
 }
 
 /** The jobs of one address. */
-export function myJobsPage(f: Frame & { email: string; jobs: { id: string; state: string; type: string; submitted: string }[] }) {
+export function myJobsPage(f: Frame & { email: string; jobs: MyJobRow[] }) {
   return layout({ ...f, title: 'Your jobs' }, html`<h1>Jobs of ${f.email}</h1>
-${f.jobs.length ? html`<table id="jobs"><tr><th>Job</th><th>Type</th><th>State</th><th>Submitted</th></tr>${f.jobs.map((j) => html`<tr><td><a href="/jobs/${j.id}">${j.id}</a></td><td>${j.type}</td><td><span class="state ${j.state}">${j.state}</span></td><td>${j.submitted}</td></tr>`)}</table>` : html`<p id="none">There are no jobs for this address.</p>`}
+${MyJobsTable({ jobs: f.jobs })}
 <p><a href="/">Submit a new job</a></p>`);
 }

@@ -2,6 +2,7 @@ import { html, raw } from 'hono/html';
 import { escapeHtml } from '../src/service/render.js';
 import type { Field, FormView, JobType } from '../src/service/types.js';
 import { layout, type PageFrame } from './layout.js';
+import { ResultsBody } from './results.js';
 
 type Frame = Omit<PageFrame, 'title' | 'refresh'>;
 
@@ -100,21 +101,8 @@ export interface JobPageView {
 
 /** The results page: waiting (refreshes itself), done (result and files) or failed (why). */
 export function resultsPage(f: Frame, v: JobPageView) {
-  const waiting = v.refresh !== null;
   return layout({ ...f, title: `Job ${v.id}`, refresh: v.refresh ?? undefined }, html`
-<h1>${v.typeTitle}: job ${v.id}</h1>
-<p>State: <span class="state ${v.state}" id="state">${v.state}</span></p>
-${waiting ? html`<p id="waiting">${v.queuePosition !== null ? html`Your job is queued${v.queuePosition > 0 ? ` (${v.queuePosition} ahead of it)` : ''}.` : 'Your job is running.'} This page reloads itself every ${v.refresh} s; you can also bookmark it and come back later.</p>` : ''}
-${v.progress ? html`<div class="box"><label for="progress">Progress</label>${v.progress.fraction !== null
-    ? html`<progress id="progress" max="100" value="${Math.round(v.progress.fraction * 100)}">${Math.round(v.progress.fraction * 100)}%</progress> <span id="percent">${Math.round(v.progress.fraction * 100)}%</span>`
-    : html`<progress id="progress"></progress>`} <div id="progress-message">${v.progress.message}</div></div>` : ''}
-${v.result ? html`<div class="box" id="result">${'html' in v.result ? raw(v.result.html) : html`<p>${v.result.text}</p>`}</div>` : ''}
-${v.failure ? html`<div class="box err" id="failure" role="alert"><p>The job did not complete.</p><pre>${v.failure}</pre><p class="help">If this looks like a problem with the service rather than your input, reply to the email or contact the administrator with the job id.</p></div>` : ''}
-<table><tr><th>Submitted</th><td>${v.submitted}</td></tr>${v.started ? html`<tr><th>Started</th><td>${v.started}</td></tr>` : ''}${v.finished ? html`<tr><th>Finished</th><td>${v.finished}</td></tr>` : ''}</table>
-${v.parent ? html`<p id="parent">Started by job <a href="/jobs/${v.parent}">${v.parent}</a>${v.waitsForParent ? '; it starts once that job has completed' : ''}.</p>` : ''}
-${v.children?.length ? html`<h2>Jobs started by this job</h2><ul id="children">${v.children.map((c) => html`<li><a href="/jobs/${c.id}">${c.id}</a> ${c.type}: <span class="state ${c.state}">${c.state}</span></li>`)}</ul>` : ''}
-${v.files.length ? html`<h2>Files</h2><ul id="files">${v.files.map((file) => html`<li><a href="${file.url}" download>${file.name}</a> (${file.size} bytes)</li>`)}</ul>` : ''}
-${v.cancellable ? html`<form method="post" action="/jobs/${v.id}/cancel"><input type="hidden" name="csrf" value="${v.csrf}"><button class="secondary" type="submit">Cancel this job</button></form>` : ''}`);
+${ResultsBody({ v })}`);
 }
 
 /** An error page that says what happened and what to do next. */

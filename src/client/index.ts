@@ -10,12 +10,19 @@
 /** A jobdir state (the folder names). */
 export type JobState = 'incoming' | 'preprocessing' | 'running' | 'postprocessing' | 'finalizing' | 'completed' | 'failed' | 'archived';
 
+/** The links a job resource carries. */
+export interface Links {
+  self: string;
+  results: string;
+  cancel?: string;
+}
+
 /** GET /api/jobs/{id}. */
 export interface JobStatus {
   id: string;
   state: JobState;
   dispatcher_status: 'QUEUED' | 'RUNNING' | 'FINISHED' | 'ERROR' | 'FAILURE' | 'NOT_FOUND';
-  wes_state: string;
+  wes_state: 'QUEUED' | 'INITIALIZING' | 'RUNNING' | 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR' | 'CANCELED' | 'DELETED';
   type: string;
   progress: { fraction: number | null; message: string } | null;
   queue_position: number | null;
@@ -23,20 +30,20 @@ export interface JobStatus {
   started: string | null;
   finished: string | null;
   failure: string | null;
-  result?: string | null;
+  result: string | null;
   files: { name: string; size: number; url: string }[];
-  links: { self: string; results: string; cancel?: string };
+  links: Links;
   /** The job that started this one (or that it waits for, when submitted with `after`). */
   parent: string | null;
   /** The jobs this one started, in order (`expired`: deleted since). */
-  children: { id: string; type: string; state: JobState | 'expired'; links: { self: string; results: string } }[];
+  children: { id: string; type: string; state: JobState | 'expired'; links: Links }[];
 }
 
 /** POST /api/jobs. */
 export interface JobCreated {
   id: string;
   state: JobState;
-  links: { self: string; results: string; cancel?: string };
+  links: Links;
 }
 
 /** One parameter of a job type (GET /api/parameters). */
@@ -53,6 +60,8 @@ export interface ParameterInfo {
   max_length?: number;
   max_bytes?: number;
   accept?: string[];
+  /** A string shown as a text area. */
+  multiline?: boolean;
 }
 
 /** GET /api/parameters. */
@@ -162,7 +171,7 @@ export function createClient({ url, token, fetch: f = globalThis.fetch }: Client
     /** Ask for a my-jobs link to be mailed to `email`. */
     requestMyJobsLink: (email: string) => call<{ message: string }>('/api/my-jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) }),
     /** The jobs of the address the token proves (the token ends a my-jobs link). */
-    myJobs: (t = token) => call<{ email: string; jobs: { id: string; state: JobState; type: string; submitted: string }[] }>('/api/jobs', { headers: { authorization: `Bearer ${t ?? ''}` } }),
+    myJobs: (t = token) => call<{ email: string; jobs: { id: string; state: JobState; type: string; submitted: string; links: Links }[] }>('/api/jobs', { headers: { authorization: `Bearer ${t ?? ''}` } }),
   };
 }
 

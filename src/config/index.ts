@@ -6,12 +6,14 @@ import { parseAge, parseRunTime } from './duration.js';
 import { parseNotify, type NotifyTargets } from './notify.js';
 import { readIni, type IniSections } from './ini.js';
 import { sectionReader } from './section.js';
-import { readWebSection, WEB_KEYS, type WebConfig } from './web.js';
+import { readWebSection, type WebConfig } from './web.js';
+import { CONFIG_KEYS, RUNNER_KEYS, type ConfigSection } from './defaults.js';
 
 export { ConfigError } from '../errors.js';
 export { parseAge, parseRunTime, formatDuration } from './duration.js';
 export type { WebConfig, RateLimit } from './web.js';
 export { parseNotify, type NotifyTargets } from './notify.js';
+export { CONFIG_KEYS, DEFAULTS, type KeySpec, type ConfigSection } from './defaults.js';
 
 /** How one job type runs: the config's `[job NAME]` section. */
 export interface JobTypeConfig {
@@ -54,13 +56,13 @@ export interface Config {
     watchPollMs: number;
     /** Grace after TERM before KILL, for time limits and cancels. */
     killGraceMs: number;
-    /** How long one service hook may take before its job fails (`hook_timeout`, default 5m). */
+    /** How long one service hook may take before its job fails (`hook_timeout`). */
     hookTimeoutMs: number;
-    /** Unix datagram socket that `syslog TAG` notifications go to (default /dev/log). */
+    /** Unix datagram socket that `syslog TAG` notifications go to . */
     syslogSocket: string;
-    /** How often running cluster jobs are asked about (squeue / qstat), default 5 s. */
+    /** How often running cluster jobs are asked about (squeue / qstat). */
     clusterPollMs: number;
-    /** How long a cluster job may be gone without a marker before it fails (slow NFS), default 64 s. */
+    /** How long a cluster job may be gone without a marker before it fails (slow NFS). */
     clusterGraceMs: number;
   };
   limits: {
@@ -95,20 +97,9 @@ export interface Config {
   hostname: string;
 }
 
-const KNOWN: Record<string, readonly string[]> = {
-  general: ['admin_email', 'service_name', 'urltop', 'socket', 'track_hostname', 'github', 'service', 'id_length'],
-  backend: ['user', 'state_file', 'check_minutes', 'max_attempts', 'watch_poll_ms', 'kill_grace', 'hook_timeout', 'syslog_socket', 'cluster_poll', 'cluster_grace'],
-  limits: ['running', 'running_tasks', 'per_user', 'queue_order'],
-  directories: ['install', 'data', ...ALL_STATES],
-  oldjobs: ['archive', 'expire'],
-  email: ['host', 'port', 'secure', 'user', 'password', 'from', 'outbox'],
-  web: ['host', 'port', ...WEB_KEYS],
-};
-const JOB_KEYS = ['enabled', 'concurrent', 'time_limit', 'notify_success', 'notify_fail', 'runner',
-  'partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks', 'running_tasks', 'follow_on'];
-const RUNNER_KEYS = ['partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks', 'running_tasks'];
+const SECTIONS = Object.keys(CONFIG_KEYS).filter((s): s is Exclude<ConfigSection, 'job NAME'> => s !== 'job NAME');
 /** Runner options that are counts: checked here, so a typo fails check-config, not the first submission. */
-const COUNT_KEYS = ['cpus', 'array_tasks', 'running_tasks'];
+const COUNT_KEYS: readonly string[] = ['cpus', 'array_tasks', 'running_tasks'];
 
 /** Load and validate a config file; every error names the file, section, key and rule. */
 export function loadConfig(file: string, notice: (msg: string) => void = () => {}): Config {
@@ -116,33 +107,34 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   const ini = readIni(path);
   const base = dirname(path);
   for (const name of Object.keys(ini)) {
-    if (!(name in KNOWN) && name !== 'database' && !name.startsWith('job ') && name !== 'service') {
-      throw new ConfigError(path, name, null, `is not a known section; known: ${Object.keys(KNOWN).join(', ')}, database, job NAME, service (free-form keys for the service module)`);
+    if (!(SECTIONS as string[]).includes(name) && name !== 'database' && !name.startsWith('job ') && name !== 'service') {
+      throw new ConfigError(path, name, null, `is not a known section; known: ${SECTIONS.join(', ')}, database, job NAME, service (free-form keys for the service module)`);
     }
   }
   if (ini.database) notice(`${path}: [database] is ignored: jobdir keeps its jobs in the filesystem`);
-  const sec = (name: string) => sectionReader(path, name, ini[name], base, KNOWN[name]!);
+  const sec = (name: (typeof SECTIONS)[number]) => sectionReader(path, name, ini[name], base, name);
 
   const g = sec('general');
   const web = sec('web');
-  const webPort = web.int('port', 8080, 0, 65535);
-  const webHost = web.str('host', '127.0.0.1')!;
+  const webPort = web.int('port', 0, 65535);
+  const webHost = web.str('host')!;
   const general: Config['general'] = {
-    adminEmail: g.parsed('admin_email', '', (v) => {
+    adminEmail: g.parsed('admin_email', (v) => {
       if (!/^[^@\s]+@[^@\s]+$/.test(v)) throw new Error(v ? `"${v}" is not an email address` : 'is required');
       return v;
     }),
     serviceName: g.required('service_name'),
-    urltop: g.parsed('urltop', `http://${webHost}:${webPort}`, (v) => {
+    urltop: g.parsed('urltop', (given) => {
+      const v = given || `http://${webHost}:${webPort}`;
       const u = new URL(v);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('must be an http(s) URL');
       return v.replace(/\/+$/, '');
     }),
     socket: g.path('socket') ?? null,
-    trackHostname: g.bool('track_hostname', false),
+    trackHostname: g.bool('track_hostname'),
     github: g.str('github') ?? null,
     service: g.path('service') ?? g.fail('service', 'is required: the path of the service module (e.g. service = service.ts)'),
-    idLength: g.int('id_length', 12, 12, 40),
+    idLength: g.int('id_length', 12, 40),
   };
   g.done();
 
@@ -169,32 +161,32 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   const backend: Config['backend'] = {
     user: b.str('user') ?? null,
     stateFile: b.path('state_file') ?? join(data, 'backend.state'),
-    checkMinutes: b.parsed('check_minutes', '10', (v) => {
+    checkMinutes: b.parsed('check_minutes', (v) => {
       const n = Number(v);
       if (!(n > 0)) throw new Error(`must be a positive number of minutes, not "${v}"`);
       return n;
     }),
-    maxAttempts: b.int('max_attempts', 3, 1, 100),
-    watchPollMs: b.int('watch_poll_ms', 0, 0, 600_000),
-    killGraceMs: b.parsed('kill_grace', '10s', parseRunTime),
-    hookTimeoutMs: b.parsed('hook_timeout', '5m', parseRunTime),
-    syslogSocket: b.path('syslog_socket') ?? '/dev/log',
-    clusterPollMs: b.parsed('cluster_poll', '5s', (v) => {
+    maxAttempts: b.int('max_attempts', 1, 100),
+    watchPollMs: b.int('watch_poll_ms', 0, 600_000),
+    killGraceMs: b.parsed('kill_grace', parseRunTime),
+    hookTimeoutMs: b.parsed('hook_timeout', parseRunTime),
+    syslogSocket: b.path('syslog_socket')!,
+    clusterPollMs: b.parsed('cluster_poll', (v) => {
       const ms = parseRunTime(v);
       if (ms < 100) throw new Error(`must be at least 0.1s, not "${v}"`);
       return ms;
     }),
-    clusterGraceMs: b.parsed('cluster_grace', '64s', parseRunTime),
+    clusterGraceMs: b.parsed('cluster_grace', parseRunTime),
   };
   b.done();
 
   const l = sec('limits');
-  const running = l.int('running', 5, 1, 10_000);
+  const running = l.int('running', 1, 10_000);
   const limits = {
     running,
-    runningTasks: l.int('running_tasks', running, 1, 10_000),
-    perUser: l.str('per_user') === undefined ? null : l.int('per_user', 1, 1, 10_000),
-    queueOrder: l.parsed('queue_order', 'fair', (v): 'fair' | 'fifo' => {
+    runningTasks: l.str('running_tasks') === undefined ? running : l.int('running_tasks', 1, 10_000),
+    perUser: l.str('per_user') === undefined ? null : l.int('per_user', 1, 10_000),
+    queueOrder: l.parsed('queue_order', (v): 'fair' | 'fifo' => {
       if (v !== 'fair' && v !== 'fifo') throw new Error(`must be fair (fewest running first, then longest waiting) or fifo (submission order), not "${v}"`);
       return v;
     }),
@@ -203,8 +195,8 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
 
   const o = sec('oldjobs');
   const oldjobs = {
-    archiveMs: o.parsed('archive', 'NEVER', parseAge),
-    expireMs: o.parsed('expire', 'NEVER', parseAge),
+    archiveMs: o.parsed('archive', parseAge),
+    expireMs: o.parsed('expire', parseAge),
   };
   if (oldjobs.archiveMs !== null && oldjobs.expireMs !== null && oldjobs.archiveMs > oldjobs.expireMs) {
     o.fail('archive', 'must not be later than expire');
@@ -217,8 +209,8 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   const e = sec('email');
   const email: Config['email'] = {
     host: e.str('host') ?? null,
-    port: e.int('port', 25, 1, 65535),
-    secure: e.bool('secure', false),
+    port: e.int('port', 1, 65535),
+    secure: e.bool('secure'),
     user: e.str('user') ?? null,
     password: e.str('password') ?? null,
     from: e.str('from') ?? `"${general.serviceName.replace(/["\r\n]/g, '')}" <${general.adminEmail}>`,
@@ -236,21 +228,21 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     if (!/^[a-z][a-z0-9_-]{0,39}$/.test(type)) {
       throw new ConfigError(path, name, null, 'job type names are 1-40 lower-case letters, digits, _ or -, starting with a letter');
     }
-    const j = sectionReader(path, name, body, base, JOB_KEYS);
-    const runner = j.str('runner', 'local')!;
+    const j = sectionReader(path, name, body, base, 'job NAME');
+    const runner = j.str('runner')!;
     if (runner !== 'local' && runner !== 'slurm' && runner !== 'sge') j.fail('runner', `must be local, slurm or sge, not "${runner}"`);
     const runnerOptions: Record<string, string> = {};
     for (const k of RUNNER_KEYS) {
       const v = j.str(k);
-      if (v !== undefined) runnerOptions[k] = COUNT_KEYS.includes(k) ? String(j.int(k, 1, 1, 100_000)) : v;
+      if (v !== undefined) runnerOptions[k] = COUNT_KEYS.includes(k) ? String(j.int(k, 1, 100_000)) : v;
     }
     jobs[type] = {
       name: type,
-      enabled: j.bool('enabled', true),
-      concurrent: j.str('concurrent') === undefined ? null : j.int('concurrent', 1, 1, 10_000),
-      timeLimitMs: j.str('time_limit') === undefined ? null : j.parsed('time_limit', '', parseRunTime),
-      notifySuccess: j.parsed('notify_success', '', parseNotify),
-      notifyFail: j.parsed('notify_fail', '', parseNotify),
+      enabled: j.bool('enabled'),
+      concurrent: j.str('concurrent') === undefined ? null : j.int('concurrent', 1, 10_000),
+      timeLimitMs: j.str('time_limit') === undefined ? null : j.parsed('time_limit', parseRunTime),
+      notifySuccess: j.parsed('notify_success', parseNotify),
+      notifyFail: j.parsed('notify_fail', parseNotify),
       runner: runner as JobTypeConfig['runner'],
       runnerOptions,
       followOn: j.list('follow_on'),

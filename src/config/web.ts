@@ -1,12 +1,6 @@
 import { parseRunTime } from './duration.js';
 import type { SectionReader } from './section.js';
 
-/** Keys of `[web]` beyond host and port (read by `readWebSection`). */
-export const WEB_KEYS = [
-  'secret_file', 'admin_credentials', 'max_body', 'max_download', 'submit_limit', 'miss_limit', 'miss_delay',
-  'trust_proxy', 'headers_timeout', 'request_timeout', 'max_header_size', 'link_ttl', 'min_free_disk',
-] as const;
-
 /** A count per time window, e.g. `30/1h`. */
 export interface RateLimit {
   count: number;
@@ -21,27 +15,27 @@ export interface WebConfig {
   secretFile: string;
   /** `user:scrypt-hash` lines for /admin and /api/admin; null: admin access is refused. */
   adminCredentials: string | null;
-  /** Largest request body in bytes (`max_body`, default 64M). */
+  /** Largest request body in bytes (`max_body`). */
   maxBodyBytes: number;
-  /** Largest result file served in bytes (`max_download`, default 1G); larger files are listed but refused. */
+  /** Largest result file served in bytes (`max_download`); larger files are neither listed nor served. */
   maxDownloadBytes: number;
-  /** Submissions accepted per client address (`submit_limit`, default 60/1h); more get 429. */
+  /** Submissions accepted per client address (`submit_limit`); more get 429. */
   submitLimit: RateLimit;
-  /** Misses (unknown job, bad credentials) per client before each further miss is delayed (`miss_limit`, default 20/10m). */
+  /** Misses (unknown job, bad credentials) per client before each further miss is delayed (`miss_limit`). */
   missLimit: RateLimit;
-  /** Longest delay added to a miss over the limit (`miss_delay`, default 2s; 0 turns slow-down off). */
+  /** Longest delay added to a miss over the limit (`miss_delay`; 0 turns slow-down off). */
   missDelayMs: number;
   /** Take the client address from the last X-Forwarded-For hop (behind a reverse proxy). */
   trustProxy: boolean;
-  /** Time allowed to send the request headers (`headers_timeout`, default 10s). */
+  /** Time allowed to send the request headers (`headers_timeout`). */
   headersTimeoutMs: number;
-  /** Time allowed to send a whole request (`request_timeout`, default 60s). */
+  /** Time allowed to send a whole request (`request_timeout`). */
   requestTimeoutMs: number;
-  /** Largest total size of request headers in bytes (`max_header_size`, default 16384). */
+  /** Largest total size of request headers in bytes (`max_header_size`). */
   maxHeaderSize: number;
-  /** How long a mailed "my jobs" link works (`link_ttl`, default 7d). */
+  /** How long a mailed "my jobs" link works (`link_ttl`). */
   linkTtlMs: number;
-  /** /healthz answers 503 when a state folder's filesystem has less free (`min_free_disk`, default 1G). */
+  /** /healthz answers 503 when a state folder's filesystem has less free (`min_free_disk`). */
   minFreeDiskBytes: number;
 }
 
@@ -62,23 +56,23 @@ export function parseRate(text: string): RateLimit {
   return { count: Number(m[1]), windowMs };
 }
 
-/** Read `[web]` (host and port already read by the caller). */
+/** Read `[web]` (host and port already read by the caller); defaults are in DEFAULTS. */
 export function readWebSection(web: SectionReader, host: string, port: number, defaultSecret: string): WebConfig {
   return {
     host,
     port,
     secretFile: web.path('secret_file') ?? defaultSecret,
     adminCredentials: web.path('admin_credentials') ?? null,
-    maxBodyBytes: web.parsed('max_body', '64M', parseBytes),
-    maxDownloadBytes: web.parsed('max_download', '1G', parseBytes),
-    submitLimit: web.parsed('submit_limit', '60/1h', parseRate),
-    missLimit: web.parsed('miss_limit', '20/10m', parseRate),
-    missDelayMs: web.parsed('miss_delay', '2s', parseRunTime),
-    trustProxy: web.bool('trust_proxy', false),
-    headersTimeoutMs: web.parsed('headers_timeout', '10s', parseRunTime),
-    requestTimeoutMs: web.parsed('request_timeout', '60s', parseRunTime),
-    maxHeaderSize: web.int('max_header_size', 16384, 1024, 1024 * 1024),
-    linkTtlMs: web.parsed('link_ttl', '7d', parseRunTime),
-    minFreeDiskBytes: web.parsed('min_free_disk', '1G', parseBytes),
+    maxBodyBytes: web.parsed('max_body', parseBytes),
+    maxDownloadBytes: web.parsed('max_download', parseBytes),
+    submitLimit: web.parsed('submit_limit', parseRate),
+    missLimit: web.parsed('miss_limit', parseRate),
+    missDelayMs: web.parsed('miss_delay', parseRunTime),
+    trustProxy: web.bool('trust_proxy'),
+    headersTimeoutMs: web.parsed('headers_timeout', parseRunTime),
+    requestTimeoutMs: web.parsed('request_timeout', parseRunTime),
+    maxHeaderSize: web.int('max_header_size', 1024, 1024 * 1024),
+    linkTtlMs: web.parsed('link_ttl', parseRunTime),
+    minFreeDiskBytes: web.parsed('min_free_disk', parseBytes),
   };
 }

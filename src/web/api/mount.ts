@@ -7,7 +7,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { InputError, NotFoundError, UnsupportedMediaError } from '../../errors.js';
 import type { Upload } from '../../service/validate.js';
 import { bodyLimit, readBody, readForm, readJson, SMALL_BODY_BYTES } from '../body.js';
-import { type Schema, validate } from './schema.js';
+import { assertEnforceable, type Schema, validate } from './schema.js';
 
 /** What the API says of a job it does not know (and of anything else under /jobs/). */
 export const NO_JOB = 'No job with this id was found.';
@@ -34,13 +34,36 @@ export interface ApiRoute {
   /** `token`: a my-jobs token as `Authorization: Bearer …`. */
   security?: 'token';
   /** The body it takes, its byte limit (413 over it) and what the 413 says; a POST without one takes at most SMALL_BODY_BYTES, unread. */
-  body?: { json?: Schema; form?: Schema; maxBytes: number; tooLarge?: string };
+  body?: {
+    json?: Schema; form?: Schema; maxBytes: number; tooLarge?: string;
+    /** Checks of the values beyond the schema: when the schema refuses a body, their problems are reported with its (theirs win). */
+    values?: (body: ApiInput['body']) => void;
+  };
   responses: Record<number, { description: string; schema?: Schema; media?: string }>;
   middleware?: MiddlewareHandler[];
   handle(c: Context, input: ApiInput): Response | Promise<Response>;
 }
 
 /** Read and check a request against its route's schemas. */
+/** Throw the schema's problems with those of the route's value checks (their words win, and their status). */
+function refuse(r: ApiRoute, problems: Record<string, string>, value: unknown): never {
+  let status = 400;
+  if (r.body?.values && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const body: ApiInput['body'] = Object.create(null);
+    for (const [k, v] of Object.entries(value)) body[k] = typeof v === 'object' && v !== null && 'data' in v ? (v as Upload) : String(v);
+    try {
+      r.body.values(body);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems = { ...problems, ...err.fields };
+      status = err.status;
+    }
+  }
+  const err = new InputError(problems);
+  err.status = status;
+  throw err;
+}
+
 async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
   const params: Record<string, string> = {};
   for (const [name, schema] of Object.entries(r.params ?? {})) {
@@ -68,10 +91,14 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
     if (type === 'application/json' && r.body.json) {
       const parsed = await readJson(c);
       const bad = validate(r.body.json, parsed);
-      if (Object.keys(bad).length) throw new InputError(bad);
+      if (Object.keys(bad).length) refuse(r, bad, parsed);
       for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) body[k] = String(v);
     } else if ((type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') && r.body.form) {
       body = await readForm(c);
+      // An upload is checked as its file name (a file field's schema is format binary).
+      const fields = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : v.filename]));
+      const bad = validate(r.body.form, fields);
+      if (Object.keys(bad).length) refuse(r, bad, body);
     } else {
       throw new UnsupportedMediaError(`Send the body as ${[r.body.json ? 'application/json' : '', r.body.form ? 'multipart/form-data' : ''].filter(Boolean).join(' or ')}.`);
     }
@@ -83,6 +110,10 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
 export function mountApi(routes: ApiRoute[]): Hono {
   const api = new Hono();
   for (const r of routes) {
+    // What the OpenAPI document states of a request is checked: refuse a schema that would not be.
+    for (const schema of [...Object.values(r.params ?? {}), ...Object.values(r.query ?? {}), r.body?.json, r.body?.form]) {
+      if (schema) assertEnforceable(schema, `${r.operationId}`);
+    }
     const limit = r.method === 'post' ? [bodyLimit(r.body?.maxBytes ?? SMALL_BODY_BYTES, r.body?.tooLarge)] : [];
     api.on(r.method.toUpperCase(), [r.path.replace(/\{(\w+)\}/g, ':$1')], ...limit, ...(r.middleware ?? []), async (c) => r.handle(c, await readInput(c, r)));
   }

@@ -97,7 +97,10 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       method: 'post', path: '/jobs', operationId: 'submitJob', tag: 'jobs',
       summary: 'Submit a job',
       description: 'JSON for parameters only, multipart/form-data when files are uploaded (the same fields as the HTML form). Validated exactly like the form; answers 201 with a Location header once the job is durable.',
-      body: { json: submitSchema(service), form: submitSchema(service), maxBytes: submitBytes, tooLarge: SUBMISSION_TOO_LARGE },
+      body: {
+        json: submitSchema(service), form: submitSchema(service), maxBytes: submitBytes, tooLarge: SUBMISSION_TOO_LARGE,
+        values: ({ after: _after, ...body }) => void validateSubmission(service, body),
+      },
       middleware: [o.guards.submitLimit],
       responses: { 201: { description: 'Created; Location names the status URL', schema: JobCreated }, ...errors(400, 403, 413, 415, 429, 503) },
       handle: async (c, { body: { after, ...body } }) => {

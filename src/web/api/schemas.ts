@@ -10,7 +10,7 @@ export const JobId: Schema = { type: 'string', pattern: `^[${ID_ALPHABET}]{12,40
 export const FileName: Schema = { type: 'string', maxLength: 255, description: 'A file name from the job\'s `files` list.', 'x-miss': true };
 
 /** Every error: a stable code and the message the HTML page would show. */
-export const ErrorBody: Schema = {
+export const ErrorBody = {
   type: 'object', required: ['error'],
   properties: {
     error: {
@@ -22,34 +22,34 @@ export const ErrorBody: Schema = {
       },
     },
   },
-};
+} as const satisfies Schema;
 
-const str: Schema = { type: 'string' };
-const when: Schema = { type: 'string', format: 'date-time', nullable: true };
+const str = { type: 'string' } as const satisfies Schema;
+const when = { type: 'string', format: 'date-time', nullable: true } as const satisfies Schema;
 
 /** The links a job resource carries. */
-const Links: Schema = {
+const Links = {
   type: 'object', required: ['self', 'results'],
   properties: { self: { type: 'string', description: 'This status, as JSON.' }, results: { type: 'string', description: 'The results page for people.' }, cancel: { type: 'string' } },
-};
+} as const satisfies Schema;
 
 /** What POST /api/jobs answers. */
-export const JobCreated: Schema = {
+export const JobCreated = {
   type: 'object', required: ['id', 'state', 'links'],
   properties: { id: str, state: { type: 'string', enum: ALL_STATES }, links: Links },
-};
+} as const satisfies Schema;
 
 /** A job's status (GET /api/jobs/{id}). */
-export const JobStatus: Schema = {
+export const JobStatus = {
   type: 'object',
-  required: ['id', 'state', 'dispatcher_status', 'wes_state', 'type', 'progress', 'queue_position', 'submitted', 'started', 'finished', 'failure', 'files', 'links'],
+  required: ['id', 'state', 'dispatcher_status', 'wes_state', 'type', 'progress', 'queue_position', 'submitted', 'started', 'finished', 'failure', 'result', 'files', 'links', 'parent', 'children'],
   properties: {
     id: str,
     state: { type: 'string', enum: ALL_STATES, description: 'jobdir state (see the table in the description).' },
     dispatcher_status: { type: 'string', enum: ['QUEUED', 'RUNNING', 'FINISHED', 'ERROR', 'FAILURE', 'NOT_FOUND'] },
     wes_state: { type: 'string', enum: ['QUEUED', 'INITIALIZING', 'RUNNING', 'COMPLETE', 'EXECUTOR_ERROR', 'SYSTEM_ERROR', 'CANCELED', 'DELETED'] },
     type: str,
-    progress: { type: 'object', nullable: true, properties: { fraction: { type: 'number', nullable: true, minimum: 0, maximum: 1 }, message: str } },
+    progress: { type: 'object', nullable: true, required: ['fraction', 'message'], properties: { fraction: { type: 'number', nullable: true, minimum: 0, maximum: 1 }, message: str } },
     queue_position: { type: 'integer', nullable: true, description: 'Jobs ahead of this one while queued.' },
     submitted: { type: 'string', format: 'date-time' },
     started: when,
@@ -61,38 +61,38 @@ export const JobStatus: Schema = {
     parent: { type: 'string', nullable: true, description: 'The job that started this one (a child or follow-on job).' },
     children: { type: 'array', description: 'The jobs this job started, in the order it asked for them.', items: { type: 'object', required: ['id', 'type', 'state', 'links'], properties: { id: str, type: str, state: { type: 'string', enum: [...ALL_STATES, EXPIRED], description: 'expired: the child was deleted.' }, links: Links } } },
   },
-};
+} as const satisfies Schema;
 
 /** GET /api/jobs: the jobs of the address a my-jobs token proves. */
-export const JobList: Schema = {
+export const JobList = {
   type: 'object', required: ['email', 'jobs'],
   properties: {
     email: str,
     jobs: { type: 'array', items: { type: 'object', required: ['id', 'state', 'type', 'submitted', 'links'], properties: { id: str, state: { type: 'string', enum: ALL_STATES }, type: str, submitted: str, links: Links } } },
   },
-};
+} as const satisfies Schema;
 
 /** One parameter as described to clients. */
-const Parameter: Schema = {
+const Parameter = {
   type: 'object', required: ['name', 'type', 'label', 'required'],
   properties: {
     name: str, type: { type: 'string', enum: ['integer', 'number', 'string', 'choice', 'boolean', 'email', 'file'] }, label: str, help: str,
     required: { type: 'boolean' }, default: { type: ['string', 'number', 'boolean'] }, choices: { type: 'array', items: str },
     min: { type: 'number' }, max: { type: 'number' }, max_length: { type: 'integer' }, max_bytes: { type: 'integer' }, accept: { type: 'array', items: str }, multiline: { type: 'boolean' },
   },
-};
+} as const satisfies Schema;
 
 /** A job type and its parameters. */
-export const JobTypeInfo: Schema = {
+export const JobTypeInfo = {
   type: 'object', required: ['name', 'title', 'parameters'],
   properties: { name: str, title: str, description: str, parameters: { type: 'array', items: Parameter } },
-};
+} as const satisfies Schema;
 
 /** GET /api/parameters. */
-export const ServiceInfo: Schema = {
+export const ServiceInfo = {
   type: 'object', required: ['service', 'title', 'email', 'types'],
   properties: { service: str, title: str, description: str, email: { type: 'string', enum: ['required', 'optional'] }, types: { type: 'array', items: JobTypeInfo } },
-};
+} as const satisfies Schema;
 
 /** Describe one field for clients (like the dispatcher's parameterdetails). */
 export function describeField(name: string, f: Field): Record<string, unknown> {
@@ -131,25 +131,29 @@ function fieldSchema(name: string, f: Field): Schema {
   }
 }
 
+/** A submission's `after`: the job waits for that job to complete, and fails if it fails. */
+/** A submission's `email` (checked as an address, after trimming, unless empty). */
+const Email: Schema = { type: 'string', maxLength: 254, description: 'Where the results link is sent; empty or absent: nowhere (unless the service requires one).' };
+
+const After: Schema = { type: 'string', maxLength: 40, description: 'Id of a job this one waits for: it starts once that job has completed, and fails (naming it) if it fails.' };
+
 /**
  * The body of POST /api/jobs for `service`: a flat object like the HTML form (`type`,
  * `email`, then the job type's parameters). The server checks the shape here and the
- * values with validateSubmission, the same check the form gets; `oneOf` documents each
- * job type's parameters.
+ * values with validateSubmission, the same check the form gets; `oneOf` gives each job
+ * type's parameters (exactly one must hold).
  */
-/** A submission's `after`: the job waits for that job to complete, and fails if it fails. */
-const After: Schema = { type: 'string', maxLength: 40, description: 'Id of a job this one waits for: it starts once that job has completed, and fails (naming it) if it fails.' };
-
 export function submitSchema(service: Service): Schema {
   return {
     type: 'object',
     additionalProperties: { type: ['string', 'number', 'boolean'] },
-    properties: { type: { type: 'string', enum: service.jobTypes.map((t) => t.name) }, email: { type: 'string', maxLength: 254 }, after: After },
-    oneOf: service.jobTypes.map((t) => ({
+    properties: { type: { type: 'string', enum: service.jobTypes.map((t) => t.name), description: 'The job type; default: the first.' }, email: Email, after: After },
+    oneOf: service.jobTypes.map((t, i) => ({
       type: 'object',
       title: t.name,
-      required: ['type', ...Object.entries(t.fields).filter(([, f]) => f.required !== false && !('default' in f && f.default !== undefined) && f.kind !== 'boolean').map(([n]) => n)],
-      properties: { type: { type: 'string', enum: [t.name] }, email: { type: 'string', format: 'email' }, after: After, ...Object.fromEntries(Object.entries(t.fields).map(([n, f]) => [n, fieldSchema(n, f)])) },
+      // `type` may be left out for the first job type, which is the default.
+      required: [...(i === 0 ? [] : ['type']), ...Object.entries(t.fields).filter(([, f]) => f.required !== false && !('default' in f && f.default !== undefined) && f.kind !== 'boolean').map(([n]) => n)],
+      properties: { type: { type: 'string', enum: [t.name] }, email: Email, after: After, ...Object.fromEntries(Object.entries(t.fields).map(([n, f]) => [n, fieldSchema(n, f)])) },
       additionalProperties: false,
     } as Schema)),
   };
