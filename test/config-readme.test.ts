@@ -53,7 +53,7 @@ describe('config defaults: one table, read by the config reader and shown in the
     const sample: Record<string, string> = { time_limit: '1h', concurrent: '2', per_user: '2', running_tasks: '2',
       follow_on: 'demo', port: '2525', urltop: 'http://example.test', install: '.', incoming: 'data/incoming',
       preprocessing: 'data/preprocessing', admin_email: 'admin@example.test', service_name: 'Demo', service: 'svc.ts',
-      archive: '30d', notify_success: 'syslog demo', notify_fail: 'syslog demo' };
+      archive: '30d', notify_success: 'syslog demo', notify_fail: 'syslog demo', cpus: '2', array_tasks: '4' };
     for (const [section, keys] of Object.entries(CONFIG_KEYS)) {
       for (const [k, spec] of Object.entries(keys)) {
         const value = sample[k] ?? spec.default ?? 'x';

@@ -43,7 +43,7 @@ function cli(cfg: string, args: string[], env: Record<string, string> = {}): Pro
 async function dieAt(env: Env, point: string, during?: (b: BackendProcess) => Promise<void>): Promise<void> {
   const b = await startBackend(env.cfg, { JOBDIR_FAILPOINT: point });
   await during?.(b);
-  assert.equal(await b.exited, 'SIGKILL', `the backend died at ${point}`);
+  assert.equal(await b.exited, 'SIGKILL', `the backend died at ${point}; it said:\n${b.output().slice(-2000)}`);
   await waitUnlocked(env.stateFile);
 }
 
