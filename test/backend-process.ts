@@ -30,7 +30,13 @@ export async function startBackend(configFile: string, env: Record<string, strin
   const exited = new Promise<number | string>((r) => proc.once('exit', (code, sig) => r(sig ?? code ?? -1)));
   let ended = false;
   void exited.then(() => (ended = true));
-  await waitFor(() => ended || out.includes('is serving on'), 60_000, 'the backend to serve or exit');
+  try {
+    await waitFor(() => ended || out.includes('is serving on'), 120_000, 'the backend to serve or exit');
+  } catch (err) {
+    // Never leave it running: its pipes would keep this test file from ending.
+    proc.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}; it said:\n${out.slice(-2000)}`, { cause: err });
+  }
   return { proc, exited, output: () => out };
 }
 
