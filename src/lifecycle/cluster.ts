@@ -69,6 +69,3 @@ export function clusterTracker(graceMs: number) {
     },
   };
 }
-
-/** The tracker's type. */
-export type ClusterTracker = ReturnType<typeof clusterTracker>;
