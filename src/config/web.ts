@@ -23,7 +23,7 @@ export interface WebConfig {
   adminCredentials: string | null;
   /** Largest request body in bytes (`max_body`, default 64M). */
   maxBodyBytes: number;
-  /** Largest result file served in bytes (`max_download`, default 1G); larger files are listed but refused. */
+  /** Largest result file served in bytes (`max_download`, default 1G); larger files are neither listed nor served. */
   maxDownloadBytes: number;
   /** Submissions accepted per client address (`submit_limit`, default 60/1h); more get 429. */
   submitLimit: RateLimit;
