@@ -85,19 +85,20 @@ export async function idsIn(root: string, state: string): Promise<string[]> {
 /** A real SMTP server on loopback that parses what it receives. */
 export interface SmtpReceiver {
   port: number;
-  messages: ParsedMail[];
+  /** Messages received, each with the envelope's recipients (RCPT TO) as `rcptTo`. */
+  messages: (ParsedMail & { rcptTo: string[] })[];
   waitForCount(n: number, ms?: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
 }
 
 /** Start an SMTP receiver (npm smtp-server + mailparser). */
 export async function startSmtp(): Promise<SmtpReceiver> {
-  const messages: ParsedMail[] = [];
+  const messages: (ParsedMail & { rcptTo: string[] })[] = [];
   const server = new SMTPServer({
     authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-    onData(stream, _session, cb) {
+    onData(stream, session, cb) {
       simpleParser(stream).then((m) => {
-        messages.push(m);
+        messages.push(Object.assign(m, { rcptTo: session.envelope.rcptTo.map((a) => a.address) }));
         cb();
       }, cb);
     },
