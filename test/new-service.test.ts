@@ -10,6 +10,8 @@ import { idFromRedirect, ROOT, serveForTest, submitForm, tempDir, waitFor } from
 const run = promisify(execFile);
 // A nested `node --test` talks to its parent runner when it sees NODE_TEST_CONTEXT; these run on their own.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT'));
+// The reporter is named: without it Node 20 prints TAP to a pipe and Node 24 its spec reporter.
+const testArgs = (file: string) => ['--test', '--test-reporter=tap', file];
 const jobdir = (...args: string[]) => run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args], { cwd: ROOT });
 
 describe('jobdir new-service', () => {
@@ -21,7 +23,7 @@ describe('jobdir new-service', () => {
     assert.ok(((await fs.stat(join(dir, 'protein-fold.sh'))).mode & 0o111) !== 0, 'the sample program is executable');
     const check = await jobdir('check-config', '--config', join(dir, 'protein-fold.ini'));
     assert.match(check.stdout, /OK \(service protein-fold, job types: run\)/);
-    const t = await run(join(ROOT, 'node_modules/.bin/tsx'), ['--test', 'protein-fold.test.ts'], { cwd: dir, env });
+    const t = await run(join(ROOT, 'node_modules/.bin/tsx'), testArgs('protein-fold.test.ts'), { cwd: dir, env });
     assert.match(t.stdout, /# pass 2\n# fail 0/);
   });
 
@@ -47,7 +49,7 @@ describe('jobdir new-service', () => {
     await jobdir('new-service', 'hello', '--dir', dir);
     assert.match(await fs.readFile(join(dir, 'hello.ts'), 'utf8'), /from 'jobdir';/);
     assert.match(await fs.readFile(join(dir, 'hello.test.ts'), 'utf8'), /from 'jobdir\/testing';/);
-    const t = await run(join(ROOT, 'node_modules/.bin/tsx'), ['--test', 'hello.test.ts'], { cwd: dir, env });
+    const t = await run(join(ROOT, 'node_modules/.bin/tsx'), testArgs('hello.test.ts'), { cwd: dir, env });
     assert.match(t.stdout, /# pass 2\n# fail 0/);
   });
 

@@ -67,26 +67,33 @@ describe('the POSIX sh wrapper', () => {
   test('started= and ended= are the epoch time: boot time handed over by the launcher, else read from /proc/stat', async () => {
     const btime = Number(/^btime (\d+)$/m.exec(await fs.readFile('/proc/stat', 'utf8'))![1]);
     const field = (text: string | null, key: string) => Number(new RegExp(`^${key}=(\\d+(?:\\.\\d+)?)$`, 'm').exec(text ?? '')?.[1]);
-    const near = (v: number, want: number, what: string) => assert.ok(Math.abs(v - want) < 5, `${what}: ${v} is within 5 s of ${want}`);
+    // Each time lies between the clock read before the wrapper started and after it exited,
+    // give or take the 1 s of a boot time kept in whole seconds: the epoch, whatever the load.
+    const between = (v: number, from: number, to: number, what: string) => assert.ok(v >= from / 1000 - 1 && v <= to / 1000 + 1, `${what}: ${v} lies in [${from / 1000}, ${to / 1000}] (±1 s)`);
     for (const env of [{}, { JOBDIR_BTIME: '12; touch /tmp/x' }, { JOBDIR_BTIME: '' }] as Record<string, string>[]) {
+      const from = Date.now();
       const { read } = await runWrapper(['true'], env);
-      near(field(await read('RUNNING'), 'started'), Date.now() / 1000, `started with ${JSON.stringify(env)}`);
-      near(field(await read('SUCCESS'), 'ended'), Date.now() / 1000, `ended with ${JSON.stringify(env)}`);
+      const to = Date.now();
+      const started = field(await read('RUNNING'), 'started');
+      between(started, from, to, `started with ${JSON.stringify(env)}`);
+      between(field(await read('SUCCESS'), 'ended'), started * 1000, to, `ended with ${JSON.stringify(env)}`);
     }
     // A given boot time is used as it is (here one 1,000 s early), not read again.
+    const from = Date.now();
     const early = await runWrapper(['true'], { JOBDIR_BTIME: String(btime - 1000) });
-    near(field(await early.read('RUNNING'), 'started'), Date.now() / 1000 - 1000, 'started with an early JOBDIR_BTIME');
+    between(field(await early.read('RUNNING'), 'started'), from - 1_000_000, Date.now() - 1_000_000, 'started with an early JOBDIR_BTIME');
     // The launcher reads it once and hands it to every wrapper.
     const dir = join(tempDir('jobdir-wrap-'), 'bcdfghjkmnpq');
     await fs.mkdir(dir);
     await fs.writeFile(join(dir, 'argv'), ['sh', '-c', 'printf %s "$JOBDIR_BTIME"'].map(encodeArg).join('\n') + '\n');
     const launcher = createLauncher(WRAPPER);
     const keep = setInterval(() => {}, 1000); // the launcher's pipes are unref'd
+    const launched = Date.now();
     await new Promise<void>((resolve) => launcher.launch(dir, 1, 0, 1, resolve));
     clearInterval(keep);
     launcher.close();
     assert.equal(await fs.readFile(join(dir, 'stdout.txt'), 'utf8'), String(btime));
-    near(field(await fs.readFile(join(dir, 'RUNNING'), 'utf8'), 'started'), Date.now() / 1000, 'started under the launcher');
+    between(field(await fs.readFile(join(dir, 'RUNNING'), 'utf8'), 'started'), launched, Date.now(), 'started under the launcher');
   });
 
   test('a failing program leaves ERROR with its exit code and its stderr', async () => {
@@ -117,8 +124,9 @@ describe('the POSIX sh wrapper', () => {
   test('TERM to the wrapper\'s process group (a cancel) stops the program and still leaves ERROR', async () => {
     let pid = 0;
     const run = runWrapper(['sleep', '30'], {}, (p) => (pid = p));
-    await waitFor(async () => pid > 0 && existsSync(`/proc/${pid}`), 5000);
-    await new Promise((r) => setTimeout(r, 300));
+    // Signal once the wrapper catches TERM (its trap is set: bit 15 of SigCgt), not after a guessed pause.
+    const catchesTerm = async () => (BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)$/m.exec(await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? '0'}`) >> 14n) & 1n;
+    await waitFor(async () => pid > 0 && (await catchesTerm()) === 1n, 10_000, 'the wrapper\'s TERM trap');
     process.kill(-pid, 'SIGTERM');
     const { read } = await run;
     assert.match((await read('ERROR'))!, /^signal=TERM$/m);

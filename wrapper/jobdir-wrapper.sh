@@ -6,7 +6,7 @@
 # POSIX sh + coreutils only: the same script is the cluster job script, and cluster nodes
 # have no Node. The program's argv is read as data from JOB_DIR/argv (one argument per
 # line; a line holding a backslash is decoded like printf %b: \\ and \n) -- user input is
-# never parsed by a shell. Markers, each written to a dot-name and renamed into place:
+# never parsed by a shell. Markers (written in place, see below):
 #   RUNNING  pid, host, started, attempt    (when the program starts)
 #   SUCCESS  exit=0                         (program exited 0)
 #   ERROR    exit=N | signal=NAME [reason=time_limit]

@@ -70,7 +70,7 @@ export interface Config {
     runningTasks: number;
     /** At most this many jobs of one submitter run (or sit submitted to a cluster) at once; null: no cap. */
     perUser: number | null;
-    /** fair: fewest running first, then longest waiting (DESIGN 12); fifo: submission order. */
+    /** fair: fewest running first, then longest waiting ; fifo: submission order. */
     queueOrder: 'fair' | 'fifo';
   };
   directories: {

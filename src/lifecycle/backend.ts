@@ -103,7 +103,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     runWatch: { watch: (id) => watcher?.watchRun(id), unwatch: (id) => watcher?.unwatchRun(id) },
     stopped: false,
     pump() {
-      // Count, then admit (DESIGN 11): nothing starts before every running job holds its slot.
+      // Count, then admit: nothing starts before every running job holds its slot.
       if (core.stopped || !core.launching || !counted) return;
       for (const q of core.scheduler.admit()) void safely(core, 'launch', q.id, core.lock.run(q.id, () => launchQueued(core, q)));
     },
@@ -182,7 +182,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
   /**
    * Before anything is admitted (start): every job in running/ holds a run slot of its type
    * until the driver has judged it, so jobs that ended while no backend ran never free slots
-   * that live ones still hold (DESIGN 11).
+   * that live ones still hold (count, then admit).
    */
   async function countRunning(): Promise<void> {
     for (const id of await listState(store, STATES.RUNNING)) {
@@ -214,7 +214,7 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
       await countRunning();
       counted = true;
       await rescan();
-      // Indexes are derived (DESIGN 3): rebuilt in the background, after the backend is ready.
+      // Indexes are derived: rebuilt in the background, after the backend is ready.
       void rebuildIndexes(store).then((r) => (r.added || r.removed) && log('indexes_rebuilt', { ...r }), (err) => log('reindex_failed', { error: messageOf(err) }));
       timer = setInterval(() => void rescan().catch((err) => log('rescan_failed', { error: messageOf(err) })), cfg.backend.checkMinutes * 60_000);
       timer.unref();

@@ -97,6 +97,3 @@ export function clusterTracker(graceMs: number) {
     },
   };
 }
-
-/** The tracker's type. */
-export type ClusterTracker = ReturnType<typeof clusterTracker>;

@@ -7,7 +7,7 @@
 import type { Config } from '../config/index.js';
 import { activityCharts, type ActivitySeries } from '../metrics/activity.js';
 import { runnerKind, runnerRegistry } from '../runners/index.js';
-import { ALL_STATES, STATES, type State } from '../states.js';
+import { STATES, type State } from '../states.js';
 import { type Census, type JobStamp, jobDir, type Progress, readJob, readMarkers, readProgress, type Store } from '../store/index.js';
 import type { Scheduler, SubmitterCount } from '../scheduler/index.js';
 import { queueViewSource } from '../scheduler/queue-view.js';
@@ -134,6 +134,3 @@ export function dashboardSource(env: DashboardEnv, { rows = 50, failures = 20 } 
     };
   };
 }
-
-/** Every state, for tables that list them all. */
-export const DASHBOARD_STATES: readonly State[] = ALL_STATES;

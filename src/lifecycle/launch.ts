@@ -102,7 +102,7 @@ export async function startStep(core: Core, ref: JobRef, spec: RunSpec): Promise
 
 /**
  * RUNNING, on an event or a rescan: is the run over, alive, or gone without a result?
- * The OS is asked first and the markers read after its answer (DESIGN 4, 11): a wrapper
+ * The OS is asked first and the markers read after its answer: a wrapper
  * writes SUCCESS or ERROR before it exits, so once it is known to be gone, a read that
  * finds no result is the truth, and a job is never requeued over a result it just left.
  */

@@ -13,6 +13,5 @@ export function keyedLock() {
       return next;
     },
     busy: (key: string) => tails.has(key),
-    size: () => tails.size,
   };
 }

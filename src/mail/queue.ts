@@ -21,12 +21,20 @@ export function headerSafe(s: string): string {
 }
 
 /**
+ * One bare address: no white space, control characters, quotes, brackets or list and group
+ * separators. Stripping CR/LF is not enough for a recipient: nodemailer reads
+ * "eve@x Bcc: victim@y" as the group "eve@x Bcc" holding victim@y, and mails victim@y.
+ */
+const BARE_ADDRESS = /^[^\s\u0000-\u001f\u007f<>()[\]\\,;:"@]+@[^\s\u0000-\u001f\u007f<>()[\]\\,;:"@]+$/;
+
+/**
  * Queue a message durably as mailq/<key>.json before the state change it announces is
  * made visible. The key is deterministic (job id + kind), so a step redone after a crash
- * rewrites the same entry instead of queueing a second mail.
+ * rewrites the same entry instead of queueing a second mail. A recipient that is not one
+ * bare address is dropped, never repaired.
  */
 export async function queueMail(store: Store, cfg: Config, key: string, msg: Message): Promise<void> {
-  const to = msg.to.map(headerSafe).filter(Boolean);
+  const to = msg.to.filter((a) => BARE_ADDRESS.test(a));
   if (to.length === 0) return;
   const built = await nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }).sendMail({
     from: cfg.email.from, to, subject: headerSafe(msg.subject), text: msg.text,

@@ -63,7 +63,7 @@ function wrappersSince(notBefore: number, maxAgeMs = 1000): Promise<Map<string, 
 /**
  * Runs the wrapper on this machine, detached in its own session and process group (through
  * the sh launcher, which forks far more cheaply than Node), so stopping the backend never
- * stops a job. Liveness (DESIGN 4, 11): a wrapper this runner's launcher started is alive
+ * stops a job. Liveness (alive means the OS says so): a wrapper this runner's launcher started is alive
  * until the launcher reports its exit; any other is alive while its pid (from RUNNING, or
  * a /proc scan begun after it was started when RUNNING is not written yet) is a live
  * wrapper of this job.

@@ -1,5 +1,5 @@
 /**
- * Fair share (DESIGN 12): the next free slot goes to the submitter with the fewest jobs
+ * Fair share: the next free slot goes to the submitter with the fewest jobs
  * holding a slot, then to the one whose oldest waiting job has waited longest; within a
  * submitter, jobs go in submission order.
  *

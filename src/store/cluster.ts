@@ -47,12 +47,3 @@ export async function readClusterRecord(dir: string): Promise<ClusterRecord | nu
   };
 }
 
-/** Per-task end markers of an array job: task number → 'success' | 'error'. */
-export async function readTaskMarkers(dir: string): Promise<Map<number, 'success' | 'error'>> {
-  const out = new Map<number, 'success' | 'error'>();
-  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-    const m = /^(SUCCESS|ERROR)\.(\d+)$/.exec(name);
-    if (m) out.set(Number(m[2]), m[1] === 'SUCCESS' ? 'success' : 'error');
-  }
-  return out;
-}

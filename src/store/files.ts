@@ -1,6 +1,7 @@
 /**
  * Names of the files jobdir itself keeps in a job directory. Everything else in it was
- * written by the program or uploaded by the user. Markers are written by tmp + rename.
+ * written by the program or uploaded by the user. The wrapper writes each marker in place
+ * in one write that ends with a newline; a marker without its final newline is not there yet.
  */
 export const JOB_FILES = {
   /** Everything the job needs: [settings], [inputs], [run], [result], [history]. */

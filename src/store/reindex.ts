@@ -16,7 +16,7 @@ export interface ReindexReport {
 }
 
 /**
- * Rebuild by-id/ and users/ from the state folders, the truth (DESIGN 3). Costs one readdir
+ * Rebuild by-id/ and users/ from the state folders, the truth (the indexes are derived and never hold it). Costs one readdir
  * per state folder, by-id/ and each users/ folder — no config.ini is read except for a job
  * that has no link yet (its email is needed) — so it is cheap with 100k jobs. Links that
  * point at a job's old state are left: findJob probes the folders and the next move fixes them.

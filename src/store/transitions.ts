@@ -7,7 +7,7 @@ import { JOB_FILES } from './files.js';
 import { jobResult, jobRun } from './record.js';
 
 /**
- * The job state machine, declared once (DESIGN 10). Every move of a job directory between
+ * The job state machine, declared once. Every move of a job directory between
  * state folders is one row here: its verb, the folders, what must be on disk before the
  * rename, and whether the rename is made durable (both folders fsynced) before the mover
  * goes on. moveJob refuses any move that is not a row (TransitionError) and any move whose

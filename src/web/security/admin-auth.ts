@@ -75,12 +75,6 @@ export class UnauthorizedError extends JobdirError {
   override code = 'unauthorized';
 }
 
-/** Options of `adminAuth`. */
-export interface AdminAuthOptions {
-  /** Called on every failed attempt (the miss slow-down counts it). */
-  onFailure?: (c: Parameters<MiddlewareHandler>[0]) => Promise<void> | void;
-}
-
 const DUMMY = `scrypt$${N}$${R}$${P}$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(LEN).toString('base64url')}`;
 
 /**
@@ -89,7 +83,7 @@ const DUMMY = `scrypt$${N}$${R}$${P}$${Buffer.alloc(16).toString('base64url')}$$
  * scrypt as a known one. Verified header values are remembered (as a SHA-256) so a
  * dashboard that polls does not pay for scrypt on every request. Sets `c.var.adminUser`.
  */
-export function adminAuth(creds: AdminCredentials | null, { onFailure }: AdminAuthOptions = {}): MiddlewareHandler<{ Variables: { adminUser: string } }> {
+export function adminAuth(creds: AdminCredentials | null): MiddlewareHandler<{ Variables: { adminUser: string } }> {
   const verified = new Map<string, string>();
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -109,7 +103,6 @@ export function adminAuth(creds: AdminCredentials | null, { onFailure }: AdminAu
       }
     }
     if (!user) {
-      await onFailure?.(c);
       c.header('WWW-Authenticate', 'Basic realm="jobdir admin", charset="UTF-8"');
       throw new UnauthorizedError(creds ? 'These pages need an administrator\'s user name and password.' : 'Administration is not set up on this server.');
     }

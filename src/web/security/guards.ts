@@ -28,8 +28,14 @@ export interface Guards {
   missSlowdown: MiddlewareHandler;
 }
 
+/** The clock a miss waits by (tests give their own, to see each wait without waiting). */
+export interface GuardClock {
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
 /** Guards configured by `[web]`. */
-export function createGuards(web: WebConfig): Guards {
+export function createGuards(web: WebConfig, { now: clock = Date.now, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) }: GuardClock = {}): Guards {
   const submits = createCounter(web.submitLimit.windowMs);
   const misses = createCounter(web.missLimit.windowMs);
   const queue = new Map<string, { nextAt: number; waiting: number }>();
@@ -57,7 +63,7 @@ export function createGuards(web: WebConfig): Guards {
       if ((s !== 404 && s !== 401 && s !== 410) || !GUESSABLE.test(c.req.path)) return;
       const delay = missDelay(misses.hit(who), web.missLimit.count, web.missDelayMs);
       if (delay === 0) return;
-      const now = Date.now();
+      const now = clock();
       const e = queue.get(who) ?? { nextAt: now, waiting: 0 };
       queue.set(who, e);
       if (e.waiting >= 32) {
@@ -66,7 +72,7 @@ export function createGuards(web: WebConfig): Guards {
       }
       e.nextAt = Math.max(now, e.nextAt) + delay;
       e.waiting++;
-      await new Promise((r) => setTimeout(r, e.nextAt - now));
+      await sleep(e.nextAt - now);
       if (--e.waiting === 0) queue.delete(who);
     },
   };

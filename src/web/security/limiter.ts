@@ -6,8 +6,6 @@
 export interface Counter {
   /** Count one event for `key`; returns how many it has had in the current window (this one included). */
   hit(key: string, now?: number): number;
-  /** Events of `key` in the current window, without counting one. */
-  peek(key: string, now?: number): number;
   /** Milliseconds until `key`'s window ends. */
   resetIn(key: string, now?: number): number;
 }
@@ -31,9 +29,6 @@ export function createCounter(windowMs: number, maxKeys = 100_000): Counter {
         table.set(key, e);
       }
       return ++e.n;
-    },
-    peek(key, now = Date.now()) {
-      return current(key, now)?.n ?? 0;
     },
     resetIn(key, now = Date.now()) {
       const e = current(key, now);
