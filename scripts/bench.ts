@@ -25,10 +25,15 @@ if (flag === '--one') {
   process.exit(0);
 }
 const only = process.argv.slice(2);
-const names = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+const names = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .sort();
 const unknown = only.filter((n) => !names.includes(n));
 if (unknown.length) {
-  console.error(`npm run bench: no scenario named ${unknown.join(', ')} in scripts/bench/ (there are: ${names.join(', ')})`);
+  console.error(
+    `npm run bench: no scenario named ${unknown.join(', ')} in scripts/bench/ (there are: ${names.join(', ')})`,
+  );
   process.exit(2);
 }
 let failed = 0;
@@ -36,7 +41,11 @@ const data = mkdtempSync(join(tmpdir(), 'jobdir-bench-run-'));
 const env = { ...process.env, TMPDIR: data, JOBDIR_KEEP_TEMP: '1' };
 for (const name of names) {
   if (only.length && !only.includes(name)) continue;
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', name], { stdio: 'inherit', env });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--one', name],
+    { stdio: 'inherit', env },
+  );
   if (r.status !== 0) {
     console.error(`scenario ${name} failed (exit ${r.status ?? r.signal})`);
     failed++;

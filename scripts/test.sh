@@ -22,6 +22,9 @@ if [ "${JOBDIR_TEST_CLUSTERS:-1}" = 1 ]; then
 fi
 echo "== typecheck"
 npx tsc -p tsconfig.json
+echo "== lint (eslint: no floating promises, no import cycles) and format (prettier)"
+npx eslint .
+npx prettier --check .
 # One test file at a time: several start real daemons, browsers and timed jobs on 2 cores.
 run_tests() { node --import tsx --test --test-concurrency=1 --test-timeout=600000 ${JOBDIR_TESTS:-test/*.test.ts}; }
 echo "== tests on node $(node --version)"

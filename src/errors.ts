@@ -35,8 +35,16 @@ export class InputError extends JobdirError {
   override name = 'InputError';
   override status = 400;
   override code = 'invalid_input';
-  constructor(readonly fields: Record<string, string>, options?: { cause?: unknown }) {
-    super(Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; '), options);
+  constructor(
+    readonly fields: Record<string, string>,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      Object.entries(fields)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; '),
+      options,
+    );
   }
 }
 

@@ -11,7 +11,15 @@ export function createLog(component: string, sink?: (line: string) => void): Log
   if (!sink && logLevel() === 'silent') return silentLog;
   const write = sink ?? ((l: string) => void process.stderr.write(l));
   return (event, fields = {}) => {
-    write(JSON.stringify({ t: new Date().toISOString(), level: /fail|error|fatal/.test(event) ? 'error' : 'info', component, event, ...fields }) + '\n');
+    write(
+      JSON.stringify({
+        t: new Date().toISOString(),
+        level: /fail|error|fatal/.test(event) ? 'error' : 'info',
+        component,
+        event,
+        ...fields,
+      }) + '\n',
+    );
   };
 }
 

@@ -18,13 +18,23 @@ export type State = (typeof STATES)[keyof typeof STATES];
 
 /** Every state in lifecycle order (the order folders are searched in). */
 export const ALL_STATES: readonly State[] = [
-  STATES.INCOMING, STATES.PREPROCESSING, STATES.RUNNING, STATES.POSTPROCESSING,
-  STATES.FINALIZING, STATES.COMPLETED, STATES.FAILED, STATES.ARCHIVED,
+  STATES.INCOMING,
+  STATES.PREPROCESSING,
+  STATES.RUNNING,
+  STATES.POSTPROCESSING,
+  STATES.FINALIZING,
+  STATES.COMPLETED,
+  STATES.FAILED,
+  STATES.ARCHIVED,
 ];
 
 /** States whose jobs are still moving: watched by chokidar and reconciled on start. */
 export const ACTIVE_STATES: readonly State[] = [
-  STATES.INCOMING, STATES.PREPROCESSING, STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING,
+  STATES.INCOMING,
+  STATES.PREPROCESSING,
+  STATES.RUNNING,
+  STATES.POSTPROCESSING,
+  STATES.FINALIZING,
 ];
 
 /** States a job never leaves by itself. */

@@ -4,7 +4,10 @@ import type { DashboardData } from '../src/lifecycle/dashboard.js';
 /** The admin actions the dashboard offers, with what the confirm page says of each. */
 export const ADMIN_ACTIONS = {
   resubmit: { label: 'Resubmit', says: 'queue it again (its failure is kept in its history)' },
-  cancel: { label: 'Cancel', says: 'stop it; it ends as failed ("cancelled") and the user is mailed' },
+  cancel: {
+    label: 'Cancel',
+    says: 'stop it; it ends as failed ("cancelled") and the user is mailed',
+  },
   fail: { label: 'Fail', says: 'stop it and mark it as failed by the administrator' },
   delete: { label: 'Delete', says: 'delete its directory and every link to it, for good' },
 } as const;
@@ -13,7 +16,8 @@ export const ADMIN_ACTIONS = {
 export type AdminAction = keyof typeof ADMIN_ACTIONS;
 
 /** A time as `YYYY-MM-DD HH:MM` (UTC), or – for none. */
-export const iso = (ms: number | null) => (ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '–');
+export const iso = (ms: number | null) =>
+  ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '–';
 
 /** "3d 4h", "12m", "40s". */
 export function duration(ms: number): string {
@@ -25,12 +29,25 @@ export function duration(ms: number): string {
 }
 
 /** A one-button form posting `action` for job `id` (the confirm page follows). */
-export function ActionButton({ id, action, csrf }: { id: string; action: AdminAction; csrf: string }) {
+export function ActionButton({
+  id,
+  action,
+  csrf,
+}: {
+  id: string;
+  action: AdminAction;
+  csrf: string;
+}) {
   const a = ADMIN_ACTIONS[action];
   return (
     <form method="post" action={`/admin/jobs/${id}/${action}`}>
       <input type="hidden" name="csrf" value={csrf} />
-      <button type="submit" id={`${action}-${id}`} class={action === 'delete' || action === 'fail' ? 'danger' : ''} aria-label={`${a.label} job ${id}`}>
+      <button
+        type="submit"
+        id={`${action}-${id}`}
+        class={action === 'delete' || action === 'fail' ? 'danger' : ''}
+        aria-label={`${a.label} job ${id}`}
+      >
         {a.label}
       </button>
     </form>
@@ -44,7 +61,16 @@ function Progress({ r }: { r: Row<'running'> }) {
   const pct = r.progress.fraction === null ? null : Math.round(r.progress.fraction * 100);
   return (
     <>
-      {pct !== null ? <><progress max="100" value={pct} aria-label={`Progress of job ${r.id}`}>{pct}%</progress> {pct}%</> : ''}{' '}
+      {pct !== null ? (
+        <>
+          <progress max="100" value={pct} aria-label={`Progress of job ${r.id}`}>
+            {pct}%
+          </progress>{' '}
+          {pct}%
+        </>
+      ) : (
+        ''
+      )}{' '}
       <span class="muted">{r.progress.message}</span>
     </>
   );
@@ -54,24 +80,47 @@ function Progress({ r }: { r: Row<'running'> }) {
 export function RunningTable({ d, csrf }: { d: DashboardData; csrf: string }) {
   if (!d.running.length) return <p>No job is running.</p>;
   return (
-    <div class="scroll cards"><table id="running" aria-labelledby="running-h">
-      <tr class="head"><th>Job</th><th>Type</th><th>State</th><th>Run time</th><th>Progress</th><th>Where</th><th>Actions</th></tr>
-      {d.running.map((r) => (
-        <tr id={`run-${r.id}`}>
-          <td data-label="Job"><a href={`/admin/jobs/${r.id}`}>{r.id}</a></td>
-          <td data-label="Type">{r.type}</td>
-          <td data-label="State">{r.state}{r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}{r.cancelRequested ? ' · stop requested' : ''}</td>
-          <td data-label="Run time">{r.started ? duration(d.now - r.started) : '–'}</td>
-          <td data-label="Progress"><Progress r={r} /></td>
-          <td data-label="Where">{r.where || '–'}</td>
-          <td data-label="Actions">
-            {r.state === 'running' || r.state === 'preprocessing'
-              ? <><ActionButton id={r.id} action="cancel" csrf={csrf} /><ActionButton id={r.id} action="fail" csrf={csrf} /></>
-              : ''}
-          </td>
+    <div class="scroll cards">
+      <table id="running" aria-labelledby="running-h">
+        <tr class="head">
+          <th>Job</th>
+          <th>Type</th>
+          <th>State</th>
+          <th>Run time</th>
+          <th>Progress</th>
+          <th>Where</th>
+          <th>Actions</th>
         </tr>
-      ))}
-    </table></div>
+        {d.running.map((r) => (
+          <tr id={`run-${r.id}`}>
+            <td data-label="Job">
+              <a href={`/admin/jobs/${r.id}`}>{r.id}</a>
+            </td>
+            <td data-label="Type">{r.type}</td>
+            <td data-label="State">
+              {r.state}
+              {r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}
+              {r.cancelRequested ? ' · stop requested' : ''}
+            </td>
+            <td data-label="Run time">{r.started ? duration(d.now - r.started) : '–'}</td>
+            <td data-label="Progress">
+              <Progress r={r} />
+            </td>
+            <td data-label="Where">{r.where || '–'}</td>
+            <td data-label="Actions">
+              {r.state === 'running' || r.state === 'preprocessing' ? (
+                <>
+                  <ActionButton id={r.id} action="cancel" csrf={csrf} />
+                  <ActionButton id={r.id} action="fail" csrf={csrf} />
+                </>
+              ) : (
+                ''
+              )}
+            </td>
+          </tr>
+        ))}
+      </table>
+    </div>
   );
 }
 
@@ -81,36 +130,71 @@ export function QueueTables({ d, csrf }: { d: DashboardData; csrf: string }) {
     <>
       {d.submitters.length ? (
         <>
-          <div class="scroll cards"><table id="submitters" aria-label="Jobs per submitter">
-            <tr class="head"><th>Submitter</th><th>Waiting</th><th>Running</th></tr>
-            {d.submitters.slice(0, 50).map((s) => (
-              <tr class="submitter">
-                <td data-label="Submitter">{s.submitter || '(unknown)'}</td><td data-label="Waiting">{s.queued}</td><td data-label="Running">{s.running}</td>
+          <div class="scroll cards">
+            <table id="submitters" aria-label="Jobs per submitter">
+              <tr class="head">
+                <th>Submitter</th>
+                <th>Waiting</th>
+                <th>Running</th>
               </tr>
-            ))}
-          </table></div>
-          {d.submitters.length > 50 ? <p class="muted">and {d.submitters.length - 50} more submitters.</p> : ''}
+              {d.submitters.slice(0, 50).map((s) => (
+                <tr class="submitter">
+                  <td data-label="Submitter">{s.submitter || '(unknown)'}</td>
+                  <td data-label="Waiting">{s.queued}</td>
+                  <td data-label="Running">{s.running}</td>
+                </tr>
+              ))}
+            </table>
+          </div>
+          {d.submitters.length > 50 ? (
+            <p class="muted">and {d.submitters.length - 50} more submitters.</p>
+          ) : (
+            ''
+          )}
         </>
-      ) : ''}
+      ) : (
+        ''
+      )}
       {d.queue.length ? (
         <>
-          <div class="scroll cards"><table id="queue" aria-labelledby="queue-h">
-            <tr class="head"><th>#</th><th>Job</th><th>Type</th><th>Submitter</th><th>Submitted</th><th>Waiting</th><th>Actions</th></tr>
-            {d.queue.map((q: Row<'queue'>) => (
-              <tr id={`queued-${q.id}`}>
-                <td data-label="#">{q.position}</td>
-                <td data-label="Job"><a href={`/admin/jobs/${q.id}`}>{q.id}</a></td>
-                <td data-label="Type">{q.type}</td>
-                <td data-label="Submitter">{q.submitter || '(unknown)'}</td>
-                <td data-label="Submitted">{iso(q.submitted)}</td>
-                <td data-label="Waiting">{duration(d.now - q.submitted)}</td>
-                <td data-label="Actions"><ActionButton id={q.id} action="cancel" csrf={csrf} /><ActionButton id={q.id} action="delete" csrf={csrf} /></td>
+          <div class="scroll cards">
+            <table id="queue" aria-labelledby="queue-h">
+              <tr class="head">
+                <th>#</th>
+                <th>Job</th>
+                <th>Type</th>
+                <th>Submitter</th>
+                <th>Submitted</th>
+                <th>Waiting</th>
+                <th>Actions</th>
               </tr>
-            ))}
-          </table></div>
-          {d.queueTotal > d.queue.length ? <p class="muted">and {d.queueTotal - d.queue.length} more.</p> : ''}
+              {d.queue.map((q: Row<'queue'>) => (
+                <tr id={`queued-${q.id}`}>
+                  <td data-label="#">{q.position}</td>
+                  <td data-label="Job">
+                    <a href={`/admin/jobs/${q.id}`}>{q.id}</a>
+                  </td>
+                  <td data-label="Type">{q.type}</td>
+                  <td data-label="Submitter">{q.submitter || '(unknown)'}</td>
+                  <td data-label="Submitted">{iso(q.submitted)}</td>
+                  <td data-label="Waiting">{duration(d.now - q.submitted)}</td>
+                  <td data-label="Actions">
+                    <ActionButton id={q.id} action="cancel" csrf={csrf} />
+                    <ActionButton id={q.id} action="delete" csrf={csrf} />
+                  </td>
+                </tr>
+              ))}
+            </table>
+          </div>
+          {d.queueTotal > d.queue.length ? (
+            <p class="muted">and {d.queueTotal - d.queue.length} more.</p>
+          ) : (
+            ''
+          )}
         </>
-      ) : <p>The queue is empty.</p>}
+      ) : (
+        <p>The queue is empty.</p>
+      )}
     </>
   );
 }
@@ -119,17 +203,40 @@ export function QueueTables({ d, csrf }: { d: DashboardData; csrf: string }) {
 export function FailuresTable({ d, csrf }: { d: DashboardData; csrf: string }) {
   if (!d.failures.length) return <p>No failed jobs.</p>;
   return (
-    <div class="scroll cards"><table id="failures" aria-labelledby="failures-h">
-      <tr class="head"><th>Job</th><th>Type</th><th>Failed at (UTC)</th><th>Error</th><th>Actions</th></tr>
-      {d.failures.map((f: Row<'failures'>) => (
-        <tr id={`failed-${f.id}`}>
-          <td data-label="Job"><a href={`/admin/jobs/${f.id}`}>{f.id}</a></td>
-          <td data-label="Type">{f.type}</td>
-          <td data-label="Failed at (UTC)">{iso(f.finished)}</td>
-          <td data-label="Error" class="err-text">{f.failure}{f.kind ? <> <span class="muted">({f.kind})</span></> : ''}</td>
-          <td data-label="Actions"><ActionButton id={f.id} action="resubmit" csrf={csrf} /><ActionButton id={f.id} action="delete" csrf={csrf} /></td>
+    <div class="scroll cards">
+      <table id="failures" aria-labelledby="failures-h">
+        <tr class="head">
+          <th>Job</th>
+          <th>Type</th>
+          <th>Failed at (UTC)</th>
+          <th>Error</th>
+          <th>Actions</th>
         </tr>
-      ))}
-    </table></div>
+        {d.failures.map((f: Row<'failures'>) => (
+          <tr id={`failed-${f.id}`}>
+            <td data-label="Job">
+              <a href={`/admin/jobs/${f.id}`}>{f.id}</a>
+            </td>
+            <td data-label="Type">{f.type}</td>
+            <td data-label="Failed at (UTC)">{iso(f.finished)}</td>
+            <td data-label="Error" class="err-text">
+              {f.failure}
+              {f.kind ? (
+                <>
+                  {' '}
+                  <span class="muted">({f.kind})</span>
+                </>
+              ) : (
+                ''
+              )}
+            </td>
+            <td data-label="Actions">
+              <ActionButton id={f.id} action="resubmit" csrf={csrf} />
+              <ActionButton id={f.id} action="delete" csrf={csrf} />
+            </td>
+          </tr>
+        ))}
+      </table>
+    </div>
   );
 }

@@ -27,7 +27,10 @@ export function jobEndedMail(f: JobMailFacts): { subject: string; text: string }
 }
 
 /** To the admin when a job fails for a technical reason (`detail`, e.g. the last stderr, may be empty). */
-export function adminFailureMail(f: JobMailFacts & { dir: string; detail: string }): { subject: string; text: string } {
+export function adminFailureMail(f: JobMailFacts & { dir: string; detail: string }): {
+  subject: string;
+  text: string;
+} {
   return {
     subject: `${f.service}: job ${f.id} failed (technical)`,
     text: [

@@ -13,9 +13,23 @@ export function MyJobsTable({ jobs }: { jobs: MyJobRow[] }) {
   if (!jobs.length) return <p id="none">There are no jobs for this address.</p>;
   return (
     <table id="jobs">
-      <tr><th>Job</th><th>Type</th><th>State</th><th>Submitted</th></tr>
+      <tr>
+        <th>Job</th>
+        <th>Type</th>
+        <th>State</th>
+        <th>Submitted</th>
+      </tr>
       {jobs.map((j) => (
-        <tr><td><a href={`/jobs/${j.id}`}>{j.id}</a></td><td>{j.type}</td><td><span class={`state ${j.state}`}>{j.state}</span></td><td>{j.submitted}</td></tr>
+        <tr>
+          <td>
+            <a href={`/jobs/${j.id}`}>{j.id}</a>
+          </td>
+          <td>{j.type}</td>
+          <td>
+            <span class={`state ${j.state}`}>{j.state}</span>
+          </td>
+          <td>{j.submitted}</td>
+        </tr>
       ))}
     </table>
   );

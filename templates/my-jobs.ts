@@ -6,7 +6,10 @@ import { MyJobsTable, type MyJobRow } from './my-jobs-list.js';
 type Frame = Omit<PageFrame, 'title' | 'refresh'>;
 
 /** The mail carrying a my-jobs link. */
-export function myJobsMail(f: { service: string; url: string; ttlMs: number }): { subject: string; text: string } {
+export function myJobsMail(f: { service: string; url: string; ttlMs: number }): {
+  subject: string;
+  text: string;
+} {
   return {
     subject: `${f.service}: your jobs`,
     text: [
@@ -21,19 +24,40 @@ export function myJobsMail(f: { service: string; url: string; ttlMs: number }): 
 }
 
 /** Ask for a my-jobs link (email + CSRF), or say that one was sent. */
-export function myJobsRequestPage(f: Frame & { csrf: string; email: string; sent: string | null; error: string | null }) {
-  return layout({ ...f, title: 'Your jobs' }, html`<h1>Your jobs</h1>
-${f.sent ? html`<p class="box" id="sent" role="status">${f.sent}</p>` : ''}
-<p>To see every job you submitted with your email address, we send a link to that address.</p>
-<form method="post" action="/my-jobs"><input type="hidden" name="csrf" value="${f.csrf}">
-<div class="f"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="email" required value="${f.email}" ${f.error ? html`aria-invalid="true" aria-describedby="email-err"` : ''}>
-${f.error ? html`<div class="err" id="email-err" role="alert">${f.error}</div>` : ''}</div>
-<button type="submit">Send me the link</button></form>`);
+export function myJobsRequestPage(
+  f: Frame & { csrf: string; email: string; sent: string | null; error: string | null },
+) {
+  return layout(
+    { ...f, title: 'Your jobs' },
+    html`<h1>Your jobs</h1>
+      ${f.sent ? html`<p class="box" id="sent" role="status">${f.sent}</p>` : ''}
+      <p>To see every job you submitted with your email address, we send a link to that address.</p>
+      <form method="post" action="/my-jobs">
+        <input type="hidden" name="csrf" value="${f.csrf}" />
+        <div class="f">
+          <label for="email">Email address</label
+          ><input
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="email"
+            required
+            value="${f.email}"
+            ${f.error ? html`aria-invalid="true" aria-describedby="email-err"` : ''}
+          />
+          ${f.error ? html`<div class="err" id="email-err" role="alert">${f.error}</div>` : ''}
+        </div>
+        <button type="submit">Send me the link</button>
+      </form>`,
+  );
 }
 
 /** The jobs of one address. */
 export function myJobsPage(f: Frame & { email: string; jobs: MyJobRow[] }) {
-  return layout({ ...f, title: 'Your jobs' }, html`<h1>Jobs of ${f.email}</h1>
-${MyJobsTable({ jobs: f.jobs })}
-<p><a href="/">Submit a new job</a></p>`);
+  return layout(
+    { ...f, title: 'Your jobs' },
+    html`<h1>Jobs of ${f.email}</h1>
+      ${MyJobsTable({ jobs: f.jobs })}
+      <p><a href="/">Submit a new job</a></p>`,
+  );
 }

@@ -3,11 +3,17 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadAdminCredentials, setAdminUser, verifyPassword } from '../src/web/security/admin-auth.js';
+import {
+  loadAdminCredentials,
+  setAdminUser,
+  verifyPassword,
+} from '../src/web/security/admin-auth.js';
 import { ROOT, serveForTest, tempDir, writeConfig } from './helpers.js';
 import type { Running } from '../src/cli/serve.js';
 
-const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
+const basic = (user: string, pw: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`,
+});
 
 describe('admin credentials from a file the web process reads at start', () => {
   let root: string;
@@ -37,11 +43,16 @@ describe('admin credentials from a file the web process reads at start', () => {
   });
 
   test('/api/admin without, or with wrong, credentials is 401 JSON with a Basic challenge', async () => {
-    for (const headers of [{}, basic('ada', 'wrong password'), basic('eve', 'correct horse battery'), { authorization: 'Bearer x' }]) {
+    for (const headers of [
+      {},
+      basic('ada', 'wrong password'),
+      basic('eve', 'correct horse battery'),
+      { authorization: 'Bearer x' },
+    ]) {
       const res = await fetch(`${svc.url}/api/admin/whoami`, { headers });
       assert.equal(res.status, 401);
       assert.match(res.headers.get('www-authenticate') ?? '', /^Basic realm="jobdir admin"/);
-      const body = await res.json() as { error: { code: string } };
+      const body = (await res.json()) as { error: { code: string } };
       assert.equal(body.error.code, 'unauthorized');
     }
     const page = await fetch(`${svc.url}/admin`);
@@ -51,7 +62,9 @@ describe('admin credentials from a file the web process reads at start', () => {
   });
 
   test('the right credentials pass, and say who is signed in', async () => {
-    const res = await fetch(`${svc.url}/api/admin/whoami`, { headers: basic('ada', 'correct horse battery') });
+    const res = await fetch(`${svc.url}/api/admin/whoami`, {
+      headers: basic('ada', 'correct horse battery'),
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { user: 'ada' });
   });
@@ -60,7 +73,9 @@ describe('admin credentials from a file the web process reads at start', () => {
     const r2 = tempDir();
     const other = await serveForTest(await writeConfig(r2));
     try {
-      const res = await fetch(`${other.url}/api/admin/whoami`, { headers: basic('ada', 'correct horse battery') });
+      const res = await fetch(`${other.url}/api/admin/whoami`, {
+        headers: basic('ada', 'correct horse battery'),
+      });
       assert.equal(res.status, 401);
     } finally {
       await other.close();
@@ -71,7 +86,11 @@ describe('admin credentials from a file the web process reads at start', () => {
     const r3 = tempDir();
     const file = join(r3, 'admins');
     const cfg = await writeConfig(r3, { web: { admin_credentials: file } });
-    const out = spawnSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'admin-user', 'bob', '--config', cfg], { input: 'a long enough secret\n', encoding: 'utf8' });
+    const out = spawnSync(
+      process.execPath,
+      [join(ROOT, 'scripts/jobdir.mjs'), 'admin-user', 'bob', '--config', cfg],
+      { input: 'a long enough secret\n', encoding: 'utf8' },
+    );
     assert.equal(out.status, 0, out.stderr);
     const map = await loadAdminCredentials(file);
     assert.equal(await verifyPassword(map.get('bob')!, 'a long enough secret'), true);

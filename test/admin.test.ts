@@ -8,15 +8,30 @@ import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { FIXTURE_SERVICE, idsIn, ROOT, startSmtp, tempDir, waitFor, writeConfig } from './helpers.js';
+import {
+  FIXTURE_SERVICE,
+  idsIn,
+  ROOT,
+  startSmtp,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from './helpers.js';
 import { countEvents, createOkJobs, kill9, startBackend, storeOf } from './backend-process.js';
 import { createJob, type Store } from '../src/store/index.js';
 import { scanWrappers } from '../src/runners/index.js';
 
 /** Run the CLI; returns exit code and output. */
-function jobdir(cfg: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+function jobdir(
+  cfg: string,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(
+      process.execPath,
+      [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => void (out += d.toString()));
@@ -25,17 +40,27 @@ function jobdir(cfg: string, ...args: string[]): Promise<{ code: number; out: st
   });
 }
 
-async function newJob(store: Store, type: string, inputs: Record<string, string> = {}): Promise<string> {
-  return (await createJob(store, { service: 'fixtures', type, email: 'u@example.test', inputs })).id;
+async function newJob(
+  store: Store,
+  type: string,
+  inputs: Record<string, string> = {},
+): Promise<string> {
+  return (await createJob(store, { service: 'fixtures', type, email: 'u@example.test', inputs }))
+    .id;
 }
 
 async function root(extra: Record<string, Record<string, string | number>> = {}) {
   const dir = tempDir('jobdir-admin-');
-  const cfg = await writeConfig(dir, { general: { service: FIXTURE_SERVICE }, backend: { kill_grace: '1s' }, ...extra });
+  const cfg = await writeConfig(dir, {
+    general: { service: FIXTURE_SERVICE },
+    backend: { kill_grace: '1s' },
+    ...extra,
+  });
   return { dir, cfg, store: await storeOf(cfg), stateFile: join(dir, 'jobs/backend.state') };
 }
 
-const inState = (dir: string, state: string, id: string) => async () => (await idsIn(dir, state)).includes(id);
+const inState = (dir: string, state: string, id: string) => async () =>
+  (await idsIn(dir, state)).includes(id);
 
 describe('admin tools from a separate process while the backend runs', () => {
   test('resubmit moves a failed job back and the running backend runs it at once; the old failure stays in its history', async () => {
@@ -47,9 +72,18 @@ describe('admin tools from a separate process while the backend runs', () => {
       const r = await jobdir(cfg, 'resubmit', id);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, new RegExp(`${id}: queued again; the backend \\(pid \\d+\\)`));
-      await waitFor(async () => (await idsIn(dir, 'failed')).includes(id) && (await countEvents(join(dir, 'jobs/failed', id), 'failed')) === 2, 20_000, 'failed again');
+      await waitFor(
+        async () =>
+          (await idsIn(dir, 'failed')).includes(id) &&
+          (await countEvents(join(dir, 'jobs/failed', id), 'failed')) === 2,
+        20_000,
+        'failed again',
+      );
       const show = await jobdir(cfg, 'show', id);
-      assert.match(show.out, /history\n\s+\S+ resubmitted by the administrator; before: failed at \S+ after 1 attempt\(s\) \(program\)/);
+      assert.match(
+        show.out,
+        /history\n\s+\S+ resubmitted by the administrator; before: failed at \S+ after 1 attempt\(s\) \(program\)/,
+      );
       assert.match(show.out, /1 before resubmits/);
       const listed = await jobdir(cfg, 'list');
       assert.match(listed.out, new RegExp(`${id}\\s+failed\\s+exit1\\s+u@example.test`));
@@ -70,7 +104,10 @@ describe('admin tools from a separate process while the backend runs', () => {
       await waitFor(async () => (await scanWrappers()).has(running), 20_000, 'wrapper running');
       const r = await jobdir(cfg, 'cancel', queued, running);
       assert.equal(r.code, 0, r.err);
-      assert.match(r.out, new RegExp(`${queued}: Job ${queued} was queued and is now cancelled \\(failed\\)`));
+      assert.match(
+        r.out,
+        new RegExp(`${queued}: Job ${queued} was queued and is now cancelled \\(failed\\)`),
+      );
       await waitFor(inState(dir, 'failed', running), 20_000, 'running job ended');
       assert.equal((await scanWrappers()).has(running), false);
       const cfgText = await fs.readFile(join(dir, 'jobs/failed', running, 'config.ini'), 'utf8');
@@ -86,27 +123,66 @@ describe('admin tools from a separate process while the backend runs', () => {
 
   test('fail forces FAILED and mails the admin; fail -n does not; delete -f removes a running job and its index links', async () => {
     const smtp = await startSmtp();
-    const { dir, cfg, store, stateFile } = await root({ email: { host: '127.0.0.1', port: smtp.port } });
+    const { dir, cfg, store, stateFile } = await root({
+      email: { host: '127.0.0.1', port: smtp.port },
+    });
     const b = await startBackend(cfg);
     try {
-      const [loud, quiet, doomed] = [await newJob(store, 'hang'), await newJob(store, 'hang'), await newJob(store, 'hang')];
-      await waitFor(async () => { const w = await scanWrappers(); return w.has(loud) && w.has(quiet) && w.has(doomed); }, 20_000, 'wrappers running');
+      const [loud, quiet, doomed] = [
+        await newJob(store, 'hang'),
+        await newJob(store, 'hang'),
+        await newJob(store, 'hang'),
+      ];
+      await waitFor(
+        async () => {
+          const w = await scanWrappers();
+          return w.has(loud) && w.has(quiet) && w.has(doomed);
+        },
+        20_000,
+        'wrappers running',
+      );
       assert.equal((await jobdir(cfg, 'fail', loud)).code, 0);
       assert.equal((await jobdir(cfg, 'fail', quiet, '-n')).code, 0);
-      await waitFor(async () => (await idsIn(dir, 'failed')).includes(loud) && (await idsIn(dir, 'failed')).includes(quiet), 20_000);
-      await waitFor(() => smtp.messages.some((m) => m.subject?.includes(loud) && (m.to && 'text' in m.to ? m.to.text : '') === 'admin@example.test'), 20_000, 'admin mail');
+      await waitFor(
+        async () =>
+          (await idsIn(dir, 'failed')).includes(loud) &&
+          (await idsIn(dir, 'failed')).includes(quiet),
+        20_000,
+      );
+      await waitFor(
+        () =>
+          smtp.messages.some(
+            (m) =>
+              m.subject?.includes(loud) &&
+              (m.to && 'text' in m.to ? m.to.text : '') === 'admin@example.test',
+          ),
+        20_000,
+        'admin mail',
+      );
       const del = await jobdir(cfg, 'delete', doomed);
       assert.equal(del.code, 2, 'refuses to ask without a terminal');
       assert.match(del.err, /add -f/);
       const forced = await jobdir(cfg, 'delete', '-f', doomed);
       assert.equal(forced.code, 0, forced.err);
-      for (const s of ['running', 'failed', 'incoming']) assert.equal((await idsIn(dir, s)).includes(doomed), false);
+      for (const s of ['running', 'failed', 'incoming'])
+        assert.equal((await idsIn(dir, s)).includes(doomed), false);
       await assert.rejects(fs.lstat(join(dir, 'jobs/by-id', doomed)));
       await assert.rejects(fs.lstat(join(dir, 'jobs/users/u@example.test', doomed)));
       assert.equal((await scanWrappers()).has(doomed), false);
       // Only the loud one told the admin (the quiet one's mail would have arrived by now with the user's).
-      await waitFor(() => smtp.messages.filter((m) => m.subject?.includes(quiet)).length >= 1, 20_000, 'user mail of the quiet job');
-      assert.equal(smtp.messages.filter((m) => m.subject?.includes(quiet) && (m.to && 'text' in m.to ? m.to.text : '') === 'admin@example.test').length, 0);
+      await waitFor(
+        () => smtp.messages.filter((m) => m.subject?.includes(quiet)).length >= 1,
+        20_000,
+        'user mail of the quiet job',
+      );
+      assert.equal(
+        smtp.messages.filter(
+          (m) =>
+            m.subject?.includes(quiet) &&
+            (m.to && 'text' in m.to ? m.to.text : '') === 'admin@example.test',
+        ).length,
+        0,
+      );
     } finally {
       await kill9(b, stateFile);
       await smtp.close();
@@ -118,20 +194,35 @@ describe('after a simulated reboot', () => {
   test('restart-unfinished requeues every job whose wrapper died, finishes those that ended, leaves nothing running twice, and is safe to run twice', async () => {
     const { dir, cfg, store, stateFile } = await root({ limits: { running: 3 } });
     const b = await startBackend(cfg);
-    const sleepers = [await newJob(store, 'sleep', { seconds: '30' }), await newJob(store, 'sleep', { seconds: '30' })];
+    const sleepers = [
+      await newJob(store, 'sleep', { seconds: '30' }),
+      await newJob(store, 'sleep', { seconds: '30' }),
+    ];
     const quick = await newJob(store, 'sleep', { seconds: '0.5' });
     const queued = await createOkJobs(store, 5, 'rb');
-    await waitFor(async () => { const w = await scanWrappers(); return sleepers.every((id) => w.has(id)); }, 20_000, 'sleepers running');
+    await waitFor(
+      async () => {
+        const w = await scanWrappers();
+        return sleepers.every((id) => w.has(id));
+      },
+      20_000,
+      'sleepers running',
+    );
     // The reboot: backend, wrappers and programs all die at once (kill -9 of each wrapper's process group).
     await kill9(b, stateFile);
-    for (const [id, pid] of await scanWrappers()) if (sleepers.includes(id) || id === quick) process.kill(-pid, 'SIGKILL');
-    await waitFor(async () => { const w = await scanWrappers(); return sleepers.every((id) => !w.has(id)); }, 10_000);
+    for (const [id, pid] of await scanWrappers())
+      if (sleepers.includes(id) || id === quick) process.kill(-pid, 'SIGKILL');
+    await waitFor(async () => {
+      const w = await scanWrappers();
+      return sleepers.every((id) => !w.has(id));
+    }, 10_000);
     // Wrappers write markers in place: one killed mid-write leaves an empty or torn one, which is no marker.
     await fs.writeFile(join(dir, 'jobs/running', sleepers[0]!, 'SUCCESS'), '');
     await fs.writeFile(join(dir, 'jobs/running', sleepers[1]!, 'SUCCESS'), 'exit=0');
     const first = await jobdir(cfg, 'restart-unfinished');
     assert.equal(first.code, 0, first.err);
-    for (const id of sleepers) assert.match(first.out, new RegExp(`${id}: queued again \\(was running`));
+    for (const id of sleepers)
+      assert.match(first.out, new RegExp(`${id}: queued again \\(was running`));
     assert.match(first.out, /Queued jobs run when the backend starts/);
     const second = await jobdir(cfg, 'restart-unfinished');
     assert.equal(second.code, 0);
@@ -141,8 +232,19 @@ describe('after a simulated reboot', () => {
     const b2 = await startBackend(cfg);
     try {
       const all = [...sleepers, quick, ...queued.keys()];
-      await waitFor(async () => { const done = await idsIn(dir, 'completed'); return all.every((id) => done.includes(id)); }, 90_000, 'all completed');
-      for (const id of sleepers) assert.match(await fs.readFile(join(dir, 'jobs/completed', id, 'config.ini'), 'utf8'), /attempts = 2/);
+      await waitFor(
+        async () => {
+          const done = await idsIn(dir, 'completed');
+          return all.every((id) => done.includes(id));
+        },
+        90_000,
+        'all completed',
+      );
+      for (const id of sleepers)
+        assert.match(
+          await fs.readFile(join(dir, 'jobs/completed', id, 'config.ini'), 'utf8'),
+          /attempts = 2/,
+        );
       // restart-unfinished with a live backend asks it to rescan instead of acting itself.
       const live = await jobdir(cfg, 'restart-unfinished');
       assert.match(live.out, /The backend is running \(pid \d+\)/);
@@ -163,7 +265,11 @@ describe('after a simulated reboot', () => {
     const b2 = await startBackend(cfg);
     try {
       await waitFor(inState(dir, 'completed', id), 30_000);
-      assert.equal(await countEvents(join(dir, 'jobs/completed', id), 'started'), 1, 'the program ran once');
+      assert.equal(
+        await countEvents(join(dir, 'jobs/completed', id), 'started'),
+        1,
+        'the program ran once',
+      );
     } finally {
       await kill9(b2, stateFile);
     }
@@ -171,6 +277,8 @@ describe('after a simulated reboot', () => {
 });
 
 test('jobdir with an unknown command or a missing id says so and exits non-zero', () => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'show'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'show'], {
+    encoding: 'utf8',
+  });
   assert.notEqual(r.status, 0);
 });

@@ -11,9 +11,16 @@ import { FIXTURE_SERVICE, ROOT, startSmtp, tempDir, writeConfig } from './helper
 import { kill9, startBackend } from './backend-process.js';
 import { readStateFile } from '../src/lifecycle/statefile.js';
 
-function jobdir(cfg: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+function jobdir(
+  cfg: string,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(
+      process.execPath,
+      [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => void (out += d.toString()));
@@ -29,14 +36,23 @@ async function setup(extra: Record<string, Record<string, string | number>> = {}
 }
 
 describe('one backend at a time', () => {
-  test('a second backend refuses, naming the first one\'s pid; after kill -9 of the first a new one starts at once', async () => {
+  test("a second backend refuses, naming the first one's pid; after kill -9 of the first a new one starts at once", async () => {
     const { cfg, stateFile } = await setup();
     const first = await startBackend(cfg);
     const second = await startBackend(cfg);
     assert.equal(await second.exited, 1);
-    assert.match(second.output(), new RegExp(`another backend \\(pid ${first.proc.pid} on \\S+, since \\S+\\) holds the lock on ${stateFile.replace(/[.]/g, '\\.')}`));
+    assert.match(
+      second.output(),
+      new RegExp(
+        `another backend \\(pid ${first.proc.pid} on \\S+, since \\S+\\) holds the lock on ${stateFile.replace(/[.]/g, '\\.')}`,
+      ),
+    );
     await kill9(first, stateFile);
-    assert.equal((await readStateFile(stateFile))?.state, 'running', 'the dead backend left its state file saying running');
+    assert.equal(
+      (await readStateFile(stateFile))?.state,
+      'running',
+      'the dead backend left its state file saying running',
+    );
     const third = await startBackend(cfg);
     assert.match(third.output(), /is serving on/, 'a stale state file is no obstacle');
     await kill9(third, stateFile);
@@ -73,7 +89,9 @@ describe('fatal-error lockout', () => {
   test('a backend that cannot open its state folders records the error, mails the admin, and refuses to start until the state file is removed', async () => {
     const smtp = await startSmtp();
     try {
-      const { root, cfg, stateFile } = await setup({ email: { host: '127.0.0.1', port: smtp.port } });
+      const { root, cfg, stateFile } = await setup({
+        email: { host: '127.0.0.1', port: smtp.port },
+      });
       // An unrecoverable error: the running/ state folder is a file, so the store cannot be opened.
       await fs.mkdir(join(root, 'jobs'), { recursive: true });
       await fs.writeFile(join(root, 'jobs/running'), 'not a folder');
@@ -85,7 +103,12 @@ describe('fatal-error lockout', () => {
       const [mail] = await smtp.waitForCount(1);
       assert.equal(mail!.to && 'text' in mail!.to ? mail!.to.text : '', 'admin@example.test');
       assert.match(mail!.subject ?? '', /the backend stopped after an unrecoverable error/);
-      assert.match(mail!.text ?? '', new RegExp(`remove(d)? .*${stateFile.replace(/[.]/g, '\\.')}|until ${stateFile.replace(/[.]/g, '\\.')} is removed`));
+      assert.match(
+        mail!.text ?? '',
+        new RegExp(
+          `remove(d)? .*${stateFile.replace(/[.]/g, '\\.')}|until ${stateFile.replace(/[.]/g, '\\.')} is removed`,
+        ),
+      );
       // Fixed, but still locked out: start and status say so, with the error.
       await fs.rm(join(root, 'jobs/running'));
       const st = await jobdir(cfg, 'status');

@@ -19,19 +19,35 @@ export interface BackendProcess {
 }
 
 /** Run `jobdir serve --config FILE`; resolves once it serves, or once it exits (a failpoint fired, it refused). */
-export async function startBackend(configFile: string, env: Record<string, string> = {}, { detached = false } = {}): Promise<BackendProcess> {
+export async function startBackend(
+  configFile: string,
+  env: Record<string, string> = {},
+  { detached = false } = {},
+): Promise<BackendProcess> {
   // detached: a process group of its own (with its launcher sh), so a test can kill the whole group.
-  const proc = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', configFile], {
-    env: { ...process.env, JOBDIR_FAILPOINT: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached,
-  });
+  const proc = spawn(
+    process.execPath,
+    [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', configFile],
+    {
+      env: { ...process.env, JOBDIR_FAILPOINT: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached,
+    },
+  );
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => void (out += d.toString()));
-  const exited = new Promise<number | string>((r) => proc.once('exit', (code, sig) => r(sig ?? code ?? -1)));
+  const exited = new Promise<number | string>((r) =>
+    proc.once('exit', (code, sig) => r(sig ?? code ?? -1)),
+  );
   let ended = false;
   void exited.then(() => (ended = true));
   try {
-    await waitFor(() => ended || out.includes('is serving on'), 120_000, 'the backend to serve or exit');
+    await waitFor(
+      () => ended || out.includes('is serving on'),
+      120_000,
+      'the backend to serve or exit',
+    );
   } catch (err) {
     // Never leave it running: its pipes would keep this test file from ending.
     proc.kill('SIGKILL');
@@ -42,7 +58,11 @@ export async function startBackend(configFile: string, env: Record<string, strin
 
 /** Wait until no process holds the state-file lock. */
 export async function waitUnlocked(stateFile: string): Promise<void> {
-  await waitFor(async () => !(await isLocked(stateFile)), 10_000, 'the state-file lock to be released');
+  await waitFor(
+    async () => !(await isLocked(stateFile)),
+    10_000,
+    'the state-file lock to be released',
+  );
 }
 
 /** The URL a `jobdir serve` process said it serves on. */
@@ -53,7 +73,11 @@ export function urlOf(b: BackendProcess): string {
 }
 
 /** SIGKILL the backend (`group`: its whole process group, launcher included) and wait until its state-file lock is free. */
-export async function kill9(b: BackendProcess, stateFile: string, { group = false } = {}): Promise<void> {
+export async function kill9(
+  b: BackendProcess,
+  stateFile: string,
+  { group = false } = {},
+): Promise<void> {
   if (group) process.kill(-b.proc.pid!, 'SIGKILL');
   else b.proc.kill('SIGKILL');
   await b.exited;
@@ -66,12 +90,21 @@ export async function storeOf(configFile: string): Promise<Store> {
 }
 
 /** Create `n` fixture `ok` jobs whose program prints `text-<i>`, each for its own address. */
-export async function createOkJobs(store: Store, n: number, prefix = 'job'): Promise<Map<string, { text: string; email: string }>> {
+export async function createOkJobs(
+  store: Store,
+  n: number,
+  prefix = 'job',
+): Promise<Map<string, { text: string; email: string }>> {
   const jobs = new Map<string, { text: string; email: string }>();
   for (let i = 0; i < n; i++) {
     const text = `${prefix}-${i}`;
     const email = `${prefix}${i}@example.test`;
-    const ref = await createJob(store, { service: 'fixtures', type: 'ok', email, inputs: { text } });
+    const ref = await createJob(store, {
+      service: 'fixtures',
+      type: 'ok',
+      email,
+      inputs: { text },
+    });
     jobs.set(ref.id, { text, email });
   }
   return jobs;

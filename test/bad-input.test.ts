@@ -26,13 +26,21 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
     root = tempDir();
     svc = await serveForTest(await writeConfig(root));
     const res = await svc.app.request('/');
-    cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await res.text())![1]!;
   });
   after(() => svc.close());
   const post = (body: BodyInit | null, type = 'application/x-www-form-urlencoded') =>
-    svc.app.request('/jobs', { method: 'POST', headers: { cookie, ...(body === null ? {} : { 'content-type': type }) }, body });
-  const form = (fields: Record<string, string>) => post(new URLSearchParams({ csrf, type: 'divide', ...fields }));
+    svc.app.request('/jobs', {
+      method: 'POST',
+      headers: { cookie, ...(body === null ? {} : { 'content-type': type }) },
+      body,
+    });
+  const form = (fields: Record<string, string>) =>
+    post(new URLSearchParams({ csrf, type: 'divide', ...fields }));
 
   test('each bad field is named beside the input, the values are kept, and no job appears', async () => {
     const before = await walk(join(root, 'jobs'));
@@ -41,7 +49,11 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
       [{ x: '', y: '2' }, 'x', /is required/],
       [{ x: '1', y: 'two' }, 'y', /whole number/],
       [{ x: '1', y: '2', email: 'not an email' }, 'email', /not a valid email/],
-      [{ x: '1', y: '2', email: 'a@b.test\r\nBcc: victim@evil.test' }, 'email', /not a valid email/],
+      [
+        { x: '1', y: '2', email: 'a@b.test\r\nBcc: victim@evil.test' },
+        'email',
+        /not a valid email/,
+      ],
       [{ x: '1'.repeat(1_000_000), y: '2' }, 'x', /whole number/],
       [{ x: '1', y: '2', z: '3' }, 'z', /not a parameter/],
       [{ x: '1\u00002', y: '2' }, 'x', /whole number|NUL/],
@@ -51,10 +63,13 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
       assert.equal(res.status, 400, `${JSON.stringify(fields).slice(0, 80)} → ${res.status}`);
       const page = await res.text();
       // A field of the form gets its message beside it; an unknown one in the box on top.
-      const m = new RegExp(`id="${field}-err"[^>]*>([^<]*)<`).exec(page) ?? new RegExp(`<div>${field}: ([^<]*)<`).exec(page);
+      const m =
+        new RegExp(`id="${field}-err"[^>]*>([^<]*)<`).exec(page) ??
+        new RegExp(`<div>${field}: ([^<]*)<`).exec(page);
       assert.ok(m, `a message beside ${field}`);
       assert.match(m[1]!, rule);
-      if (fields.x && fields.x.length < 100 && !fields.x.includes('\0')) assert.ok(page.includes(`value="${fields.x}"`), 'value re-shown');
+      if (fields.x && fields.x.length < 100 && !fields.x.includes('\0'))
+        assert.ok(page.includes(`value="${fields.x}"`), 'value re-shown');
     }
     assert.deepEqual(await walk(join(root, 'jobs')), before);
   });
@@ -62,7 +77,11 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
   test('a POST with no body, or a form with no CSRF token, is refused without a 500', async () => {
     const empty = await post(null);
     assert.ok(empty.status >= 400 && empty.status < 500, `empty body → ${empty.status}`);
-    const noToken = await svc.app.request('/jobs', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'type=divide&x=1&y=2' });
+    const noToken = await svc.app.request('/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'type=divide&x=1&y=2',
+    });
     assert.equal(noToken.status, 403);
     assert.match(await noToken.text(), /Reload the form/);
     const garbage = await post('\u0000\u0001\u0002%%%&&&===', 'application/x-www-form-urlencoded');
@@ -74,7 +93,14 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
     const unknown = await svc.app.request('/jobs/bcdfghjkmnpq');
     assert.equal(unknown.status, 404);
     const body404 = await unknown.text();
-    for (const path of ['/jobs/..%2f..%2fetc%2fpasswd', '/jobs/BCDFGHJKMNPQ', '/jobs/bcdf%00ghjkmnpq', '/jobs/bcd', '/jobs/bcdfghjkmnpq/files/..%2fconfig.ini', '/jobs/bcdfghjkmnpq/files/%2e%2e%2f%2e%2e%2fweb-secret']) {
+    for (const path of [
+      '/jobs/..%2f..%2fetc%2fpasswd',
+      '/jobs/BCDFGHJKMNPQ',
+      '/jobs/bcdf%00ghjkmnpq',
+      '/jobs/bcd',
+      '/jobs/bcdfghjkmnpq/files/..%2fconfig.ini',
+      '/jobs/bcdfghjkmnpq/files/%2e%2e%2f%2e%2e%2fweb-secret',
+    ]) {
       const res = await svc.app.request(path);
       assert.equal(res.status, 404, path);
       assert.doesNotMatch(await res.text(), /root:|\[settings\]/);
@@ -83,7 +109,12 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
     // A URL parser folds /jobs/%2e%2e into / (the WHATWG URL rules, which the server's
     // adapter applies too): such a path lands on the form or a 404, never on a file.
     const secret = (await fs.readFile(join(root, 'jobs/web-secret'), 'utf8')).trim();
-    for (const path of ['/jobs/%2e%2e', '/jobs/%2E%2e/files/config.ini', '/jobs/..', '/jobs/bcdfghjkmnpq/files/%2e%2e']) {
+    for (const path of [
+      '/jobs/%2e%2e',
+      '/jobs/%2E%2e/files/config.ini',
+      '/jobs/..',
+      '/jobs/bcdfghjkmnpq/files/%2e%2e',
+    ]) {
       const [status, body] = await new Promise<[number, string]>((resolve, reject) => {
         const req = http.request(`${svc.url}${path}`, { path }, (res) => {
           let b = '';
@@ -93,8 +124,14 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
         req.on('error', reject);
         req.end();
       });
-      assert.ok(status === 404 || (status === 200 && body.includes('<form method="post" action="/jobs"')), `raw ${path} → ${status}`);
-      assert.ok(!body.includes(secret) && !body.includes('[settings]'), `raw ${path} leaks nothing`);
+      assert.ok(
+        status === 404 || (status === 200 && body.includes('<form method="post" action="/jobs"')),
+        `raw ${path} → ${status}`,
+      );
+      assert.ok(
+        !body.includes(secret) && !body.includes('[settings]'),
+        `raw ${path} leaks nothing`,
+      );
     }
   });
 });

@@ -33,11 +33,24 @@ describe('request bodies are bounded on every route', () => {
     root = tempDir();
     const creds = join(root, 'admins');
     await setAdminUser(creds, 'ada', 'correct horse battery');
-    svc = await serveForTest(await writeConfig(root, { general: { service: FIXTURE_SERVICE }, web: { admin_credentials: creds } }));
+    svc = await serveForTest(
+      await writeConfig(root, {
+        general: { service: FIXTURE_SERVICE },
+        web: { admin_credentials: creds },
+      }),
+    );
     // A running job, for the cancel routes to (not) cancel.
-    const res = await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'sleep', seconds: '300' }) });
-    id = (await res.json() as { id: string }).id;
-    await waitFor(async () => (await idsIn(root, 'running')).includes(id), 15_000, 'the job running');
+    const res = await fetch(`${svc.url}/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'sleep', seconds: '300' }),
+    });
+    id = ((await res.json()) as { id: string }).id;
+    await waitFor(
+      async () => (await idsIn(root, 'running')).includes(id),
+      15_000,
+      'the job running',
+    );
   });
   after(async () => {
     await svc.backend!.cancel(id, 'the test').catch(() => {});
@@ -47,7 +60,10 @@ describe('request bodies are bounded on every route', () => {
   /** A browser's CSRF cookie and token, from the form page. */
   async function browser(): Promise<{ cookie: string; csrf: string }> {
     const page = await fetch(`${svc.url}/`);
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     return { cookie, csrf: /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]! };
   }
 
@@ -61,21 +77,48 @@ describe('request bodies are bounded on every route', () => {
       const limit = h.maxBytes ?? h.__COMPOSED_HANDLER?.maxBytes;
       routes.set(key, typeof limit === 'number' ? limit : routes.get(key));
     }
-    for (const known of ['POST /jobs', 'POST /jobs/:id/cancel', 'POST /my-jobs', 'POST /api/jobs', 'POST /api/jobs/:id/cancel', 'POST /api/my-jobs', 'POST /admin/jobs/:id/:action']) {
-      assert.ok(routes.has(known), `${known} is among the routes walked (${[...routes.keys()].join(', ')})`);
+    for (const known of [
+      'POST /jobs',
+      'POST /jobs/:id/cancel',
+      'POST /my-jobs',
+      'POST /api/jobs',
+      'POST /api/jobs/:id/cancel',
+      'POST /api/my-jobs',
+      'POST /admin/jobs/:id/:action',
+    ]) {
+      assert.ok(
+        routes.has(known),
+        `${known} is among the routes walked (${[...routes.keys()].join(', ')})`,
+      );
     }
     for (const [key, limit] of routes) {
       assert.equal(typeof limit, 'number', `${key} states no body limit`);
       const [method, pattern] = key.split(' ') as [string, string];
       // An unknown id: the limit comes before any lookup, and nothing under the limit acts on a job.
-      const path = pattern.replace(/:id\b/, 'bcdfghjkmnpq').replace(/:action\b/, 'cancel').replace(/:(type|tool)\b/, svc.service.jobTypes[0]!.name).replace(/:\w+/g, 'x');
-      const headers = { 'Content-Type': path.startsWith('/api/') ? 'application/json' : FORM, Authorization: ADMIN };
+      const path = pattern
+        .replace(/:id\b/, 'bcdfghjkmnpq')
+        .replace(/:action\b/, 'cancel')
+        .replace(/:(type|tool)\b/, svc.service.jobTypes[0]!.name)
+        .replace(/:\w+/g, 'x');
+      const headers = {
+        'Content-Type': path.startsWith('/api/') ? 'application/json' : FORM,
+        Authorization: ADMIN,
+      };
       for (const chunked of [false, true]) {
-        const res = await rawRequest(svc.url, { method, path, headers, bodyBytes: limit! + FLOOD, chunked });
+        const res = await rawRequest(svc.url, {
+          method,
+          path,
+          headers,
+          bodyBytes: limit! + FLOOD,
+          chunked,
+        });
         const how = `${key} with ${limit! + FLOOD} bytes ${chunked ? 'chunked' : 'by Content-Length'}`;
         assert.equal(res.status, 413, `${how}: ${res.status} ${res.body.slice(0, 200)}`);
         assert.equal(res.headers.connection, 'close', how);
-        assert.ok(res.wrote < res.total, `${how}: answered only after all ${res.wrote} bytes were sent`);
+        assert.ok(
+          res.wrote < res.total,
+          `${how}: answered only after all ${res.wrote} bytes were sent`,
+        );
       }
       // Just under the limit is read (whatever the route then makes of it): the limit is the one stated.
       if (limit! <= 64 * 1024) {
@@ -89,33 +132,79 @@ describe('request bodies are bounded on every route', () => {
     const b = await browser();
     const form = { 'Content-Type': FORM, Cookie: b.cookie };
     for (const chunked of [false, true]) {
-      const myJobs = await rawRequest(svc.url, { path: '/my-jobs', headers: form, prefix: `csrf=${b.csrf}&email=a%40example.test&pad=`, bodyBytes: FLOOD, chunked });
+      const myJobs = await rawRequest(svc.url, {
+        path: '/my-jobs',
+        headers: form,
+        prefix: `csrf=${b.csrf}&email=a%40example.test&pad=`,
+        bodyBytes: FLOOD,
+        chunked,
+      });
       assert.equal(myJobs.status, 413, myJobs.body.slice(0, 300));
       assert.ok(myJobs.wrote < myJobs.total, 'my-jobs answered before the body was all sent');
       // Valid JSON: an address and a lot of white space.
-      const api = await rawRequest(svc.url, { path: '/api/my-jobs', headers: { 'Content-Type': 'application/json' }, prefix: '{"email":"a@example.test"', bodyBytes: FLOOD, fill: 0x20, suffix: '}', chunked });
+      const api = await rawRequest(svc.url, {
+        path: '/api/my-jobs',
+        headers: { 'Content-Type': 'application/json' },
+        prefix: '{"email":"a@example.test"',
+        bodyBytes: FLOOD,
+        fill: 0x20,
+        suffix: '}',
+        chunked,
+      });
       assert.equal(api.status, 413, api.body.slice(0, 300));
       assert.equal((JSON.parse(api.body) as { error: { code: string } }).error.code, 'too_large');
-      const cancel = await rawRequest(svc.url, { path: `/jobs/${id}/cancel`, headers: form, prefix: `csrf=${b.csrf}&pad=`, bodyBytes: FLOOD, chunked });
+      const cancel = await rawRequest(svc.url, {
+        path: `/jobs/${id}/cancel`,
+        headers: form,
+        prefix: `csrf=${b.csrf}&pad=`,
+        bodyBytes: FLOOD,
+        chunked,
+      });
       assert.equal(cancel.status, 413, cancel.body.slice(0, 300));
       assert.match(cancel.body, /larger than this/);
     }
-    assert.deepEqual((await idsIn(root, 'running')).filter((x) => x === id), [id], 'the job was not cancelled');
+    assert.deepEqual(
+      (await idsIn(root, 'running')).filter((x) => x === id),
+      [id],
+      'the job was not cancelled',
+    );
   });
 
-  test('POST /api/jobs applies the job type\'s derived limit (as POST /jobs does), not [web] max_body', async () => {
+  test("POST /api/jobs applies the job type's derived limit (as POST /jobs does), not [web] max_body", async () => {
     const derived = maxSubmissionBytes(svc.service);
     assert.ok(derived + FLOOD < svc.cfg.web.maxBodyBytes, 'the body below is under max_body');
-    const jobs = async () => (await Promise.all(['incoming', 'running', 'completed', 'failed'].map((s) => idsIn(root, s)))).flat().length;
+    const jobs = async () =>
+      (
+        await Promise.all(['incoming', 'running', 'completed', 'failed'].map((s) => idsIn(root, s)))
+      ).flat().length;
     const before = await jobs();
     // A valid submission padded with white space far past the derived limit, yet under max_body.
-    const res = await rawRequest(svc.url, { path: '/api/jobs', headers: { 'Content-Type': 'application/json' }, prefix: '{"type":"ok","text":"hi"', bodyBytes: derived + FLOOD, fill: 0x20, suffix: '}' });
+    const res = await rawRequest(svc.url, {
+      path: '/api/jobs',
+      headers: { 'Content-Type': 'application/json' },
+      prefix: '{"type":"ok","text":"hi"',
+      bodyBytes: derived + FLOOD,
+      fill: 0x20,
+      suffix: '}',
+    });
     assert.equal(res.status, 413, res.body.slice(0, 300));
     assert.ok(res.wrote < res.total, 'answered before the body was all sent');
     assert.equal(await jobs(), before, 'no job was made');
-    const form = await rawRequest(svc.url, { path: '/jobs', headers: { 'Content-Type': FORM }, prefix: 'type=ok&text=hi&pad=', bodyBytes: 2 * derived });
+    const form = await rawRequest(svc.url, {
+      path: '/jobs',
+      headers: { 'Content-Type': FORM },
+      prefix: 'type=ok&text=hi&pad=',
+      bodyBytes: 2 * derived,
+    });
     assert.equal(form.status, 413);
-    const small = await rawRequest(svc.url, { path: '/api/jobs', headers: { 'Content-Type': 'application/json' }, prefix: '{"type":"ok","text":"hi"', bodyBytes: derived - 100, fill: 0x20, suffix: '}' });
+    const small = await rawRequest(svc.url, {
+      path: '/api/jobs',
+      headers: { 'Content-Type': 'application/json' },
+      prefix: '{"type":"ok","text":"hi"',
+      bodyBytes: derived - 100,
+      fill: 0x20,
+      suffix: '}',
+    });
     assert.equal(small.status, 201, small.body.slice(0, 300));
   });
 });

@@ -10,7 +10,16 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import type { Running } from '../src/cli/serve.js';
 import { createJob } from '../src/store/index.js';
-import { FIXTURE_SERVICE, idFromRedirect, idsIn, serveForTest, submitForm, tempDir, waitFor, writeConfig } from './helpers.js';
+import {
+  FIXTURE_SERVICE,
+  idFromRedirect,
+  idsIn,
+  serveForTest,
+  submitForm,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from './helpers.js';
 
 async function closeAll(...svcs: Running[]): Promise<void> {
   const keep = setInterval(() => {}, 1000);
@@ -19,25 +28,51 @@ async function closeAll(...svcs: Running[]): Promise<void> {
 }
 
 /** A browser's cookie and the CSRF token of a page. */
-async function browser(url: string): Promise<{ cookie: string; csrf: string; html: string; status: number }> {
+async function browser(
+  url: string,
+): Promise<{ cookie: string; csrf: string; html: string; status: number }> {
   const page = await fetch(url);
   const html = await page.text();
-  return { cookie: page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), csrf: /name="csrf" value="([a-f0-9]+)"/.exec(html)?.[1] ?? '', html, status: page.status };
+  return {
+    cookie: page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; '),
+    csrf: /name="csrf" value="([a-f0-9]+)"/.exec(html)?.[1] ?? '',
+    html,
+    status: page.status,
+  };
 }
 
-const cancel = (base: string, id: string, b: { cookie: string; csrf: string }) => fetch(`${base}/jobs/${id}/cancel`, {
-  method: 'POST', redirect: 'manual', headers: { cookie: b.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf: b.csrf }),
-});
+const cancel = (base: string, id: string, b: { cookie: string; csrf: string }) =>
+  fetch(`${base}/jobs/${id}/cancel`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: b.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf: b.csrf }),
+  });
 
 describe('cancelling from the results page', () => {
-  test('unknown, malformed and traversal ids all get the results page\'s 404 body', async () => {
-    const svc = await serveForTest(await writeConfig(tempDir(), { general: { service: FIXTURE_SERVICE }, web: { miss_limit: '10000/1h' } }));
+  test("unknown, malformed and traversal ids all get the results page's 404 body", async () => {
+    const svc = await serveForTest(
+      await writeConfig(tempDir(), {
+        general: { service: FIXTURE_SERVICE },
+        web: { miss_limit: '10000/1h' },
+      }),
+    );
     try {
       const b = await browser(`${svc.url}/`);
       const page = await fetch(`${svc.url}/jobs/bcdfghjkmnpq`);
       assert.equal(page.status, 404);
       const want = await page.text();
-      for (const id of ['bcdfghjkmnpq', 'bcdfghjkmnpqrstvwxyz', 'short', 'AAAAAAAAAAAA', '..%2f..%2fetc', 'x'.repeat(300)]) {
+      for (const id of [
+        'bcdfghjkmnpq',
+        'bcdfghjkmnpqrstvwxyz',
+        'short',
+        'AAAAAAAAAAAA',
+        '..%2f..%2fetc',
+        'x'.repeat(300),
+      ]) {
         const res = await cancel(svc.url, id, b);
         assert.equal(res.status, 404, id);
         assert.equal(await res.text(), want, `the 404 for ${id}`);
@@ -49,12 +84,19 @@ describe('cancelling from the results page', () => {
 
   test('with `serve --web-only` beside a backend process, Cancel stops a running job and a queued one (303, never 500), and the page offers it', async () => {
     const root = tempDir();
-    const cfg = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, limits: { running: 1 } });
+    const cfg = await writeConfig(root, {
+      general: { service: FIXTURE_SERVICE },
+      limits: { running: 1 },
+    });
     const full = await serveForTest(cfg);
     const web = await serveForTest(cfg, { webOnly: true });
     try {
       const running = idFromRedirect(await submitForm(web.url, { type: 'sleep', seconds: '300' }));
-      await waitFor(async () => (await idsIn(root, 'running')).includes(running), 15_000, 'running');
+      await waitFor(
+        async () => (await idsIn(root, 'running')).includes(running),
+        15_000,
+        'running',
+      );
       const queued = idFromRedirect(await submitForm(web.url, { type: 'sleep', seconds: '300' }));
       for (const id of [running, queued]) {
         const b = await browser(`${web.url}/jobs/${id}`);
@@ -63,13 +105,34 @@ describe('cancelling from the results page', () => {
         assert.equal(res.status, 303, `${id}: ${res.status} ${await res.text()}`);
         assert.equal(res.headers.get('location'), `/jobs/${id}`);
       }
-      await waitFor(async () => (await idsIn(root, 'failed')).includes(running) && (await idsIn(root, 'failed')).includes(queued), 20_000, 'both cancelled');
-      for (const id of [running, queued]) assert.match(await fs.readFile(join(root, 'jobs/failed', id, 'config.ini'), 'utf8'), /cancelled \(by the user\)/);
+      await waitFor(
+        async () =>
+          (await idsIn(root, 'failed')).includes(running) &&
+          (await idsIn(root, 'failed')).includes(queued),
+        20_000,
+        'both cancelled',
+      );
+      for (const id of [running, queued])
+        assert.match(
+          await fs.readFile(join(root, 'jobs/failed', id, 'config.ini'), 'utf8'),
+          /cancelled \(by the user\)/,
+        );
       // The API's cancel in the web-only process takes the same path.
       const third = idFromRedirect(await submitForm(web.url, { type: 'sleep', seconds: '300' }));
-      await waitFor(async () => (await idsIn(root, 'running')).includes(third), 15_000, 'third running');
-      assert.equal((await fetch(`${web.url}/api/jobs/${third}/cancel`, { method: 'POST' })).status, 202);
-      await waitFor(async () => (await idsIn(root, 'failed')).includes(third), 20_000, 'third cancelled');
+      await waitFor(
+        async () => (await idsIn(root, 'running')).includes(third),
+        15_000,
+        'third running',
+      );
+      assert.equal(
+        (await fetch(`${web.url}/api/jobs/${third}/cancel`, { method: 'POST' })).status,
+        202,
+      );
+      await waitFor(
+        async () => (await idsIn(root, 'failed')).includes(third),
+        20_000,
+        'third cancelled',
+      );
       // An ended job: no button, and a cancel is a 409 that says why.
       const ended = await browser(`${web.url}/jobs/${third}`);
       assert.doesNotMatch(ended.html, /\/cancel"/);
@@ -81,10 +144,18 @@ describe('cancelling from the results page', () => {
     }
   });
 
-  test('a web-only process that may not change the job\'s folder shows no Cancel and answers 503 with the reason', async (t) => {
+  test("a web-only process that may not change the job's folder shows no Cancel and answers 503 with the reason", async (t) => {
     const root = tempDir();
-    const web = await serveForTest(await writeConfig(root, { general: { service: FIXTURE_SERVICE } }), { webOnly: true });
-    const ref = await createJob(web.store, { service: 'fixtures', type: 'sleep', email: '', inputs: { seconds: '300' } });
+    const web = await serveForTest(
+      await writeConfig(root, { general: { service: FIXTURE_SERVICE } }),
+      { webOnly: true },
+    );
+    const ref = await createJob(web.store, {
+      service: 'fixtures',
+      type: 'sleep',
+      email: '',
+      inputs: { seconds: '300' },
+    });
     // Root may write anywhere; an immutable folder is refused even to root (ext4, xfs, btrfs).
     if (spawnSync('chattr', ['+i', ref.dir]).status !== 0) {
       await closeAll(web);

@@ -7,11 +7,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type * as client from '../src/client/index.js';
 import type { FromSchema } from '../src/web/api/schema.js';
-import { JobCreated, JobList, JobStatus, JobTypeInfo, ServiceInfo } from '../src/web/api/schemas.js';
+import {
+  JobCreated,
+  JobList,
+  JobStatus,
+  JobTypeInfo,
+  ServiceInfo,
+} from '../src/web/api/schemas.js';
 import { serveForTest, tempDir, writeConfig } from './helpers.js';
 import type { Running } from '../src/cli/serve.js';
 
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Equal<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Holds<T extends true> = T;
 
 export type Checks = [
@@ -31,12 +38,28 @@ describe("the client's types are the API document's", () => {
   after(() => svc.close());
 
   test('the served document describes each answer with the schema the client types are checked against', async () => {
-    type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { required?: string[]; properties?: object } }> }> }>> };
+    type Doc = {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            responses: Record<
+              string,
+              { content?: Record<string, { schema: { required?: string[]; properties?: object } }> }
+            >;
+          }
+        >
+      >;
+    };
     const doc = (await (await fetch(`${svc.url}/api/openapi.json`)).json()) as Doc;
-    const answer = (path: string, method: string, status: string) => doc.paths[path]![method]!.responses[status]!.content!['application/json']!.schema;
+    const answer = (path: string, method: string, status: string) =>
+      doc.paths[path]![method]!.responses[status]!.content!['application/json']!.schema;
     for (const [schema, [path, method, status]] of [
-      [JobStatus, ['/api/jobs/{id}', 'get', '200']], [JobCreated, ['/api/jobs', 'post', '201']],
-      [ServiceInfo, ['/api/parameters', 'get', '200']], [JobList, ['/api/jobs', 'get', '200']],
+      [JobStatus, ['/api/jobs/{id}', 'get', '200']],
+      [JobCreated, ['/api/jobs', 'post', '201']],
+      [ServiceInfo, ['/api/parameters', 'get', '200']],
+      [JobList, ['/api/jobs', 'get', '200']],
       [JobTypeInfo, ['/api/parameters/{type}', 'get', '200']],
     ] as const) {
       const served = answer(path, method, status);

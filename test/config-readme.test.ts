@@ -45,31 +45,61 @@ describe('config defaults: one table, read by the config reader and shown in the
     const none = await load(MINIMAL);
     for (const [section, defaults] of Object.entries(DEFAULTS)) {
       const lines = Object.entries(defaults).map(([k, v]) => `${k} = ${v}`);
-      assert.deepEqual(await load(withKeys(section, lines)), none, `[${section}] with its defaults written out`);
+      assert.deepEqual(
+        await load(withKeys(section, lines)),
+        none,
+        `[${section}] with its defaults written out`,
+      );
     }
   });
 
   test('every key of the table is accepted where the README puts it, and a key not in it is refused', async () => {
-    const sample: Record<string, string> = { time_limit: '1h', concurrent: '2', per_user: '2', running_tasks: '2',
-      follow_on: 'demo', port: '2525', urltop: 'http://example.test', install: '.', incoming: 'data/incoming',
-      preprocessing: 'data/preprocessing', admin_email: 'admin@example.test', service_name: 'Demo', service: 'svc.ts',
-      archive: '30d', notify_success: 'syslog demo', notify_fail: 'syslog demo', cpus: '2', array_tasks: '4' };
+    const sample: Record<string, string> = {
+      time_limit: '1h',
+      concurrent: '2',
+      per_user: '2',
+      running_tasks: '2',
+      follow_on: 'demo',
+      port: '2525',
+      urltop: 'http://example.test',
+      install: '.',
+      incoming: 'data/incoming',
+      preprocessing: 'data/preprocessing',
+      admin_email: 'admin@example.test',
+      service_name: 'Demo',
+      service: 'svc.ts',
+      archive: '30d',
+      notify_success: 'syslog demo',
+      notify_fail: 'syslog demo',
+      cpus: '2',
+      array_tasks: '4',
+    };
     for (const [section, keys] of Object.entries(CONFIG_KEYS)) {
       for (const [k, spec] of Object.entries(keys)) {
         const value = sample[k] ?? spec.default ?? 'x';
-        const text = withKeys(section, [`${k} = ${value}`]).replace(/^(\w+) = .*\n(?=[\s\S]*^\1 = )/m, '');
+        const text = withKeys(section, [`${k} = ${value}`]).replace(
+          /^(\w+) = .*\n(?=[\s\S]*^\1 = )/m,
+          '',
+        );
         await assert.doesNotReject(load(text), `[${section}] ${k} = ${value}`);
       }
-      await assert.rejects(load(withKeys(section, ['no_such_key = 1'])), /not a known key/, `[${section}]`);
+      await assert.rejects(
+        load(withKeys(section, ['no_such_key = 1'])),
+        /not a known key/,
+        `[${section}]`,
+      );
     }
   });
 
   test("every runner option the README's cluster table names is a key of [job NAME]", async () => {
     const readme = await fs.readFile(join(ROOT, 'README.md'), 'utf8');
     const table = readme.split('| option | Slurm | Grid Engine |')[1]!.split('\n\n')[0]!;
-    const named = [...table.matchAll(/^\| ([^|]+)\|/gm)].flatMap((m) => [...m[1]!.matchAll(/`(\w+)`/g)].map((k) => k[1]!));
+    const named = [...table.matchAll(/^\| ([^|]+)\|/gm)].flatMap((m) =>
+      [...m[1]!.matchAll(/`(\w+)`/g)].map((k) => k[1]!),
+    );
     const accepted = Object.keys(CONFIG_KEYS['job NAME']);
     assert.ok(named.length >= 7, `found the table: ${named.join(', ')}`);
-    for (const k of named.filter((k) => k !== 'time_limit')) assert.ok(accepted.includes(k), `${k} is accepted in [job NAME]`);
+    for (const k of named.filter((k) => k !== 'time_limit'))
+      assert.ok(accepted.includes(k), `${k} is accepted in [job NAME]`);
   });
 });

@@ -24,15 +24,18 @@ preprocessing = data/preprocessing
 `;
 
 function rejects(file: string, section: string | null, key: string | null, rule: RegExp) {
-  assert.throws(() => loadConfig(file), (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    assert.equal(err.file, file);
-    assert.equal(err.section, section);
-    assert.equal(err.key, key);
-    assert.match(err.message, rule);
-    assert.ok(err.message.startsWith(file), 'the message names the file');
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(file),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+      assert.equal(err.file, file);
+      assert.equal(err.section, section);
+      assert.equal(err.key, key);
+      assert.match(err.message, rule);
+      assert.ok(err.message.startsWith(file), 'the message names the file');
+      return true;
+    },
+  );
 }
 
 describe('config: a saliweb-compatible INI reader whose errors name file, section, key and rule', () => {
@@ -46,7 +49,9 @@ describe('config: a saliweb-compatible INI reader whose errors name file, sectio
   });
 
   test('saliweb syntax (key: value), defaults, relative paths and inherited state folders', async () => {
-    const file = await configWith(MINIMAL.replace('service_name = Demo', 'service_name: Demo') + '[database]\ndb: modloop\n');
+    const file = await configWith(
+      MINIMAL.replace('service_name = Demo', 'service_name: Demo') + '[database]\ndb: modloop\n',
+    );
     const notices: string[] = [];
     const cfg = loadConfig(file, (m) => notices.push(m));
     const dir = join(file, '..');
@@ -73,26 +78,98 @@ describe('config: a saliweb-compatible INI reader whose errors name file, sectio
     assert.equal(parseAge('30d'), 30 * 86_400_000);
     assert.equal(parseAge('1w'), 7 * 86_400_000);
     assert.equal(parseAge('1y'), 365 * 86_400_000);
-    rejects(await configWith(MINIMAL + '[oldjobs]\narchive = 90d\nexpire = 30d\n'), 'oldjobs', 'archive', /not be later than expire/);
-    rejects(await configWith(MINIMAL + '[oldjobs]\narchive = soon\n'), 'oldjobs', 'archive', /NEVER or a number with a unit/);
+    rejects(
+      await configWith(MINIMAL + '[oldjobs]\narchive = 90d\nexpire = 30d\n'),
+      'oldjobs',
+      'archive',
+      /not be later than expire/,
+    );
+    rejects(
+      await configWith(MINIMAL + '[oldjobs]\narchive = soon\n'),
+      'oldjobs',
+      'archive',
+      /NEVER or a number with a unit/,
+    );
     const ok = loadConfig(await configWith(MINIMAL + '[oldjobs]\narchive = 30d\nexpire = NEVER\n'));
     assert.equal(ok.oldjobs.expireMs, null);
   });
 
   test('each broken rule is named', async () => {
-    rejects(await configWith(MINIMAL.replace('service_name = Demo\n', '')), 'general', 'service_name', /required/);
-    rejects(await configWith(MINIMAL.replace('admin_email = admin@example.test', 'admin_email = nobody')), 'general', 'admin_email', /not an email address/);
-    rejects(await configWith(MINIMAL.replace('incoming = data/incoming\n', '')), 'directories', 'incoming', /required/);
-    rejects(await configWith(MINIMAL + '[limits]\nrunning = many\n'), 'limits', 'running', /whole number/);
-    rejects(await configWith(MINIMAL + '[limits]\nrunning = 0\n'), 'limits', 'running', /between 1 and/);
-    rejects(await configWith(MINIMAL + '[limits]\nrunnning = 3\n'), 'limits', 'runnning', /not a known key/);
-    rejects(await configWith(MINIMAL + '[backend]\ncheck_minutes = -1\n'), 'backend', 'check_minutes', /positive/);
-    rejects(await configWith(MINIMAL + '[web]\nport = 99999\n'), 'web', 'port', /between 0 and 65535/);
-    rejects(await configWith(MINIMAL + '[general2]\nx = 1\n'), 'general2', null, /not a known section/);
+    rejects(
+      await configWith(MINIMAL.replace('service_name = Demo\n', '')),
+      'general',
+      'service_name',
+      /required/,
+    );
+    rejects(
+      await configWith(MINIMAL.replace('admin_email = admin@example.test', 'admin_email = nobody')),
+      'general',
+      'admin_email',
+      /not an email address/,
+    );
+    rejects(
+      await configWith(MINIMAL.replace('incoming = data/incoming\n', '')),
+      'directories',
+      'incoming',
+      /required/,
+    );
+    rejects(
+      await configWith(MINIMAL + '[limits]\nrunning = many\n'),
+      'limits',
+      'running',
+      /whole number/,
+    );
+    rejects(
+      await configWith(MINIMAL + '[limits]\nrunning = 0\n'),
+      'limits',
+      'running',
+      /between 1 and/,
+    );
+    rejects(
+      await configWith(MINIMAL + '[limits]\nrunnning = 3\n'),
+      'limits',
+      'runnning',
+      /not a known key/,
+    );
+    rejects(
+      await configWith(MINIMAL + '[backend]\ncheck_minutes = -1\n'),
+      'backend',
+      'check_minutes',
+      /positive/,
+    );
+    rejects(
+      await configWith(MINIMAL + '[web]\nport = 99999\n'),
+      'web',
+      'port',
+      /between 0 and 65535/,
+    );
+    rejects(
+      await configWith(MINIMAL + '[general2]\nx = 1\n'),
+      'general2',
+      null,
+      /not a known section/,
+    );
     rejects(await configWith(MINIMAL + '[job Bad Name]\n'), 'job Bad Name', null, /job type names/);
-    rejects(await configWith(MINIMAL + '[job divide]\nrunner = pbs\n'), 'job divide', 'runner', /local, slurm or sge/);
-    rejects(await configWith(MINIMAL + '[directories]\nrunning = data/incoming\n'.replace('[directories]\n', '')), 'directories', 'running', /same folder as incoming/);
-    rejects(await configWith(MINIMAL + 'just some words\n'), null, null, /neither \[section\] nor key = value/);
+    rejects(
+      await configWith(MINIMAL + '[job divide]\nrunner = pbs\n'),
+      'job divide',
+      'runner',
+      /local, slurm or sge/,
+    );
+    rejects(
+      await configWith(
+        MINIMAL + '[directories]\nrunning = data/incoming\n'.replace('[directories]\n', ''),
+      ),
+      'directories',
+      'running',
+      /same folder as incoming/,
+    );
+    rejects(
+      await configWith(MINIMAL + 'just some words\n'),
+      null,
+      null,
+      /neither \[section\] nor key = value/,
+    );
     rejects(join(tempDir(), 'missing.ini'), null, null, /file not found/);
   });
 });
@@ -101,12 +178,31 @@ describe('[job NAME] runner options', () => {
   test('running_tasks, as the README lists it, passes check-config and reaches the runner; a bad count names its key', async () => {
     const root = tempDir();
     const { writeConfig } = await import('./helpers.js');
-    const file = await writeConfig(root, { 'job divide': { runner: 'slurm', array_tasks: 4, running_tasks: 2 } });
-    const out = execFileSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', file], { encoding: 'utf8', stdio: 'pipe' });
+    const file = await writeConfig(root, {
+      'job divide': { runner: 'slurm', array_tasks: 4, running_tasks: 2 },
+    });
+    const out = execFileSync(
+      process.execPath,
+      [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', file],
+      { encoding: 'utf8', stdio: 'pipe' },
+    );
     assert.match(out, /: OK \(service slowdiv/);
-    assert.deepEqual(loadConfig(file).jobs.divide?.runnerOptions, { array_tasks: '4', running_tasks: '2' });
-    rejects(await writeConfig(root, { 'job divide': { running_tasks: 0 } }), 'job divide', 'running_tasks', /between 1 and/);
-    rejects(await writeConfig(root, { 'job divide': { array_tasks: 'many' } }), 'job divide', 'array_tasks', /whole number/);
+    assert.deepEqual(loadConfig(file).jobs.divide?.runnerOptions, {
+      array_tasks: '4',
+      running_tasks: '2',
+    });
+    rejects(
+      await writeConfig(root, { 'job divide': { running_tasks: 0 } }),
+      'job divide',
+      'running_tasks',
+      /between 1 and/,
+    );
+    rejects(
+      await writeConfig(root, { 'job divide': { array_tasks: 'many' } }),
+      'job divide',
+      'array_tasks',
+      /whole number/,
+    );
   });
 });
 
@@ -115,8 +211,14 @@ describe('[backend] user', () => {
     const { checkBackendUser } = await import('../src/lifecycle/user.js');
     const cfg = loadConfig(await configWith(MINIMAL + '[backend]\nuser = modloop\n'));
     assert.doesNotThrow(() => checkBackendUser(cfg, { username: 'modloop', uid: 1001 }));
-    assert.throws(() => checkBackendUser(cfg, { username: 'alice', uid: 1002 }), /\[backend\] user says the backend runs as "modloop", but this process runs as "alice"/);
-    assert.throws(() => checkBackendUser(cfg, { username: 'root', uid: 0 }), /as root is refused unless user = root/);
+    assert.throws(
+      () => checkBackendUser(cfg, { username: 'alice', uid: 1002 }),
+      /\[backend\] user says the backend runs as "modloop", but this process runs as "alice"/,
+    );
+    assert.throws(
+      () => checkBackendUser(cfg, { username: 'root', uid: 0 }),
+      /as root is refused unless user = root/,
+    );
     const rootCfg = loadConfig(await configWith(MINIMAL + '[backend]\nuser = root\n'));
     assert.doesNotThrow(() => checkBackendUser(rootCfg, { username: 'root', uid: 0 }));
     const none = loadConfig(await configWith(MINIMAL));
@@ -128,6 +230,9 @@ describe('[backend] user', () => {
     const { writeConfig } = await import('./helpers.js');
     const root = tempDir();
     const file = await writeConfig(root, { backend: { user: 'nosuchuser' } });
-    await assert.rejects(startService(file, { port: 0, log: () => {} }), /this process runs as "root"|this process runs as "/);
+    await assert.rejects(
+      startService(file, { port: 0, log: () => {} }),
+      /this process runs as "root"|this process runs as "/,
+    );
   });
 });

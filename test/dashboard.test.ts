@@ -7,12 +7,24 @@ import { loadConfig } from '../src/config/index.js';
 import { startService, type Running } from '../src/cli/serve.js';
 import { activity, HOUR } from '../src/metrics/activity.js';
 import { STATES } from '../src/states.js';
-import { createCensus, createJob, moveJob, openStore } from '../src/store/index.js';
+import { createCensus, createJob, openStore } from '../src/store/index.js';
 import { setAdminUser } from '../src/web/security/admin-auth.js';
-import { FIXTURE_SERVICE, idsIn, ROOT, serveForTest, submitForm, idFromRedirect, tempDir, waitFor, writeConfig } from './helpers.js';
+import {
+  FIXTURE_SERVICE,
+  idsIn,
+  ROOT,
+  serveForTest,
+  submitForm,
+  idFromRedirect,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from './helpers.js';
 import { placeJob } from './place.js';
 
-const ADMIN = { authorization: `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}` };
+const ADMIN = {
+  authorization: `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}`,
+};
 
 /** Close a service, keeping the loop alive while the state lock's child exits. */
 async function closeService(svc: Running): Promise<void> {
@@ -32,29 +44,57 @@ describe('dashboard, health and metrics of a running service', () => {
     root = tempDir();
     const creds = join(root, 'admins');
     await setAdminUser(creds, 'ada', 'correct horse battery');
-    const cfg = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, web: { admin_credentials: creds } });
-    svc = await startService(cfg, { port: 0, log: (event, fields = {}) => void lines.push({ event, ...fields }) });
+    const cfg = await writeConfig(root, {
+      general: { service: FIXTURE_SERVICE },
+      web: { admin_credentials: creds },
+    });
+    svc = await startService(cfg, {
+      port: 0,
+      log: (event, fields = {}) => void lines.push({ event, ...fields }),
+    });
     okId = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'hi' }));
     failedId = idFromRedirect(await submitForm(svc.url, { type: 'exit1' }));
-    await waitFor(async () => (await idsIn(root, 'completed')).includes(okId) && (await idsIn(root, 'failed')).includes(failedId), 20_000, 'both jobs ended');
+    await waitFor(
+      async () =>
+        (await idsIn(root, 'completed')).includes(okId) &&
+        (await idsIn(root, 'failed')).includes(failedId),
+      20_000,
+      'both jobs ended',
+    );
   });
   after(() => closeService(svc));
 
   /** GET an admin page with the credentials; returns its text and the cookies it set. */
   const adminGet = async (path: string) => {
     const res = await fetch(`${svc.url}${path}`, { headers: ADMIN });
-    return { res, text: await res.text(), cookie: res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
+    return {
+      res,
+      text: await res.text(),
+      cookie: res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; '),
+    };
   };
-  const adminPost = (path: string, cookie: string, form: Record<string, string>) => fetch(`${svc.url}${path}`, {
-    method: 'POST', redirect: 'manual', headers: { ...ADMIN, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form),
-  });
+  const adminPost = (path: string, cookie: string, form: Record<string, string>) =>
+    fetch(`${svc.url}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...ADMIN, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+    });
 
   test('/healthz is 200 with the backend alive, the state file healthy and the free disk of the state folders (no paths: it is public)', async () => {
     const res = await fetch(`${svc.url}/healthz`);
     assert.equal(res.status, 200);
     const body = await res.text();
     assert.ok(!body.includes(root), 'no server path in a public answer');
-    const h = JSON.parse(body) as { ok: boolean; backend: { alive: boolean; pid: number }; stateFile: { ok: boolean; state: string }; disks: { freeBytes: number; states: string[] }[] };
+    const h = JSON.parse(body) as {
+      ok: boolean;
+      backend: { alive: boolean; pid: number };
+      stateFile: { ok: boolean; state: string };
+      disks: { freeBytes: number; states: string[] }[];
+    };
     assert.equal(h.ok, true);
     assert.equal(h.backend.alive, true);
     assert.equal(h.backend.pid, process.pid);
@@ -64,12 +104,23 @@ describe('dashboard, health and metrics of a running service', () => {
   });
 
   test('/metrics speaks the Prometheus text format: jobs by state, counters and histograms by job type', async () => {
-    await waitFor(async () => /jobdir_job_run_seconds_count\{type="exit1"\} 1/.test(await (await fetch(`${svc.url}/metrics`)).text()), 10_000, 'histograms filled');
+    await waitFor(
+      async () =>
+        /jobdir_job_run_seconds_count\{type="exit1"\} 1/.test(
+          await (await fetch(`${svc.url}/metrics`)).text(),
+        ),
+      10_000,
+      'histograms filled',
+    );
     const res = await fetch(`${svc.url}/metrics`);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     for (const line of text.trimEnd().split('\n')) {
-      assert.match(line, /^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? -?[0-9.e+]+|[a-z_]+(\{[^}]*\})? \+Inf)$/, line);
+      assert.match(
+        line,
+        /^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? -?[0-9.e+]+|[a-z_]+(\{[^}]*\})? \+Inf)$/,
+        line,
+      );
     }
     assert.match(text, /^jobdir_jobs\{state="completed"\} 1$/m);
     assert.match(text, /^jobdir_jobs\{state="failed"\} 1$/m);
@@ -89,7 +140,12 @@ describe('dashboard, health and metrics of a running service', () => {
     const { res, text } = await adminGet('/admin');
     assert.equal(res.status, 200);
     assert.match(text, /<li id="count-completed"><b>1<\/b>completed<\/li>/);
-    assert.match(text, new RegExp(`<tr id="failed-${failedId}">[\\s\\S]*?The program stopped with an error[\\s\\S]*?id="resubmit-${failedId}"`));
+    assert.match(
+      text,
+      new RegExp(
+        `<tr id="failed-${failedId}">[\\s\\S]*?The program stopped with an error[\\s\\S]*?id="resubmit-${failedId}"`,
+      ),
+    );
     assert.match(text, /<script src="\/admin\/live\.js" defer><\/script>/);
     assert.doesNotMatch(text, /<script>/, 'no inline script (the CSP forbids it)');
     assert.match(text, /<svg viewBox="[^"]+" role="img" aria-label="Last 24 hours/);
@@ -114,19 +170,31 @@ describe('dashboard, health and metrics of a running service', () => {
     const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(text)![1]!;
     const ask = await adminPost(`/admin/jobs/${failedId}/resubmit`, cookie, { csrf });
     assert.equal(ask.status, 200);
-    assert.match(await ask.text(), new RegExp(`Resubmit job ${failedId}\\?[\\s\\S]*name="confirm" value="yes"`));
+    assert.match(
+      await ask.text(),
+      new RegExp(`Resubmit job ${failedId}\\?[\\s\\S]*name="confirm" value="yes"`),
+    );
     assert.ok((await idsIn(root, 'failed')).includes(failedId), 'nothing done before confirmation');
     const forged = await adminPost(`/admin/jobs/${failedId}/resubmit`, cookie, { confirm: 'yes' });
     assert.equal(forged.status, 403);
     await forged.text();
-    const done = await adminPost(`/admin/jobs/${failedId}/resubmit`, cookie, { csrf, confirm: 'yes' });
+    const done = await adminPost(`/admin/jobs/${failedId}/resubmit`, cookie, {
+      csrf,
+      confirm: 'yes',
+    });
     assert.equal(done.status, 303);
     assert.equal(done.headers.get('location'), `/admin?done=resubmit&job=${failedId}`);
     // exit1 fails again; the history keeps the first failure.
-    await waitFor(async () => (await idsIn(root, 'failed')).includes(failedId), 20_000, 'failed again');
+    await waitFor(
+      async () => (await idsIn(root, 'failed')).includes(failedId),
+      20_000,
+      'failed again',
+    );
     const page = await adminGet(`/admin/jobs/${failedId}`);
     assert.match(page.text, /resubmitted by the administrator; before: failed/);
-    assert.ok(lines.some((l) => l.event === 'admin_action' && l.job === failedId && l.user === 'ada'));
+    assert.ok(
+      lines.some((l) => l.event === 'admin_action' && l.job === failedId && l.user === 'ada'),
+    );
     const del = await adminPost(`/admin/jobs/${okId}/delete`, cookie, { csrf, confirm: 'yes' });
     assert.equal(del.status, 303);
     assert.equal((await fetch(`${svc.url}/jobs/${okId}`)).status, 404);
@@ -141,8 +209,12 @@ describe('dashboard, health and metrics of a running service', () => {
     assert.equal(typeof line.ms, 'number');
   });
 
-  test('jobdir show ID prints the job\'s own log', () => {
-    const out = spawnSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'show', failedId, '--config', join(root, 'jobdir.ini')], { encoding: 'utf8' });
+  test("jobdir show ID prints the job's own log", () => {
+    const out = spawnSync(
+      process.execPath,
+      [join(ROOT, 'scripts/jobdir.mjs'), 'show', failedId, '--config', join(root, 'jobdir.ini')],
+      { encoding: 'utf8' },
+    );
     assert.equal(out.status, 0, out.stderr);
     assert.match(out.stdout, /--- jobdir\.log \(end\) ---\n.*"event":"started"/);
     assert.match(out.stdout, /"event":"resubmitted"/);
@@ -150,13 +222,19 @@ describe('dashboard, health and metrics of a running service', () => {
 });
 
 describe('/healthz says what is wrong', () => {
-  test('503 when no backend runs (web-only) and when a state folder\'s disk has less free than min_free_disk', async () => {
+  test("503 when no backend runs (web-only) and when a state folder's disk has less free than min_free_disk", async () => {
     const root = tempDir();
-    const svc = await serveForTest(await writeConfig(root, { web: { min_free_disk: '1000T' } }), { webOnly: true });
+    const svc = await serveForTest(await writeConfig(root, { web: { min_free_disk: '1000T' } }), {
+      webOnly: true,
+    });
     try {
       const res = await fetch(`${svc.url}/healthz`);
       assert.equal(res.status, 503);
-      const h = await res.json() as { ok: boolean; backend: { alive: boolean }; disks: { ok: boolean }[] };
+      const h = (await res.json()) as {
+        ok: boolean;
+        backend: { alive: boolean };
+        disks: { ok: boolean }[];
+      };
       assert.deepEqual([h.ok, h.backend.alive, h.disks.every((d) => !d.ok)], [false, false, true]);
     } finally {
       await closeService(svc);
@@ -165,29 +243,49 @@ describe('/healthz says what is wrong', () => {
 });
 
 describe('split mode: a web-only process beside the backend', () => {
-  test('its /healthz sees the other process\'s backend alive and its dashboard resubmits a failed job that the backend then runs', async () => {
+  test("its /healthz sees the other process's backend alive and its dashboard resubmits a failed job that the backend then runs", async () => {
     const root = tempDir();
     const creds = join(root, 'admins');
     await setAdminUser(creds, 'ada', 'correct horse battery');
-    const cfg = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, web: { admin_credentials: creds } });
+    const cfg = await writeConfig(root, {
+      general: { service: FIXTURE_SERVICE },
+      web: { admin_credentials: creds },
+    });
     const full = await serveForTest(cfg);
     const web = await serveForTest(cfg, { webOnly: true });
     try {
       const id = idFromRedirect(await submitForm(web.url, { type: 'exit1' }));
       await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 20_000, 'failed');
-      const h = await (await fetch(`${web.url}/healthz`)).json() as { ok: boolean; backend: { alive: boolean; inProcess: boolean } };
+      const h = (await (await fetch(`${web.url}/healthz`)).json()) as {
+        ok: boolean;
+        backend: { alive: boolean; inProcess: boolean };
+      };
       assert.deepEqual([h.ok, h.backend.alive, h.backend.inProcess], [true, true, false]);
       const page = await fetch(`${web.url}/admin`, { headers: ADMIN });
       const text = await page.text();
       assert.match(text, new RegExp(`id="resubmit-${id}"`));
-      const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = page.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(text)![1]!;
       const res = await fetch(`${web.url}/admin/jobs/${id}/resubmit`, {
-        method: 'POST', redirect: 'manual', headers: { ...ADMIN, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, confirm: 'yes' }),
+        method: 'POST',
+        redirect: 'manual',
+        headers: { ...ADMIN, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf, confirm: 'yes' }),
       });
       assert.equal(res.status, 303);
       // The backend (the other process's) runs it again: exit1 fails again, with one more history line.
-      await waitFor(async () => (await idsIn(root, 'failed')).includes(id) && /resubmitted/.test(await (await fetch(`${web.url}/admin/jobs/${id}`, { headers: ADMIN })).text()), 20_000, 'ran again');
+      await waitFor(
+        async () =>
+          (await idsIn(root, 'failed')).includes(id) &&
+          /resubmitted/.test(
+            await (await fetch(`${web.url}/admin/jobs/${id}`, { headers: ADMIN })).text(),
+          ),
+        20_000,
+        'ran again',
+      );
     } finally {
       await closeService(web);
       await closeService(full);
@@ -200,19 +298,30 @@ describe('the census of job directories', () => {
     const root = tempDir();
     const store = await openStore(loadConfig(await writeConfig(root)));
     const ids: string[] = [];
-    for (let i = 0; i < 6; i++) ids.push((await createJob(store, { service: 's', type: 't', email: '', inputs: {} })).id);
+    for (let i = 0; i < 6; i++)
+      ids.push((await createJob(store, { service: 's', type: 't', email: '', inputs: {} })).id);
     await placeJob(store, ids[0]!, STATES.COMPLETED);
     await placeJob(store, ids[1]!, STATES.FAILED);
     await placeJob(store, ids[2]!, STATES.RUNNING);
     const census = createCensus(store);
     const first = await census.snapshot();
-    assert.deepEqual([first.counts.incoming, first.counts.running, first.counts.completed, first.counts.failed], [3, 1, 1, 1]);
+    assert.deepEqual(
+      [first.counts.incoming, first.counts.running, first.counts.completed, first.counts.failed],
+      [3, 1, 1, 1],
+    );
     assert.equal(first.statted, 6);
     const now = Date.now();
-    for (const s of first.stamps) assert.ok(s.submitted > now - 60_000 && s.submitted <= now, `${s.id} submitted ${s.submitted}`);
+    for (const s of first.stamps)
+      assert.ok(
+        s.submitted > now - 60_000 && s.submitted <= now,
+        `${s.id} submitted ${s.submitted}`,
+      );
     const a = activity(first.stamps, now, HOUR, 24);
     assert.deepEqual([a.submitted.at(-1), a.completed.at(-1), a.failed.at(-1)], [6, 1, 1]);
-    assert.equal(a.submitted.slice(0, -1).reduce((x, y) => x + y, 0), 0);
+    assert.equal(
+      a.submitted.slice(0, -1).reduce((x, y) => x + y, 0),
+      0,
+    );
 
     await placeJob(store, ids[3]!, STATES.COMPLETED);
     const second = await census.snapshot();

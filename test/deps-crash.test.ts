@@ -18,18 +18,29 @@ const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
 async function setup() {
   const root = tempDir('jobdir-chain-crash-');
   const cfg = await writeConfig(root, {
-    general: { service: CHAIN }, limits: { running: 2 },
-    'job align': { follow_on: 'model' }, 'job model': { follow_on: 'score' },
+    general: { service: CHAIN },
+    limits: { running: 2 },
+    'job align': { follow_on: 'model' },
+    'job model': { follow_on: 'score' },
   });
   return { root, cfg, stateFile: join(root, 'jobs/backend.state'), store: await storeOf(cfg) };
 }
 
 /** Start `n` chains; each records its steps' runs in its own log file. */
-async function startChains(root: string, store: Awaited<ReturnType<typeof storeOf>>, n: number): Promise<string[]> {
+async function startChains(
+  root: string,
+  store: Awaited<ReturnType<typeof storeOf>>,
+  n: number,
+): Promise<string[]> {
   const logs: string[] = [];
   for (let i = 0; i < n; i++) {
     const log = join(root, `steps-${i}.log`);
-    await createJob(store, { service: 'chain', type: 'align', email: '', inputs: { seq: `S${i}`, log } });
+    await createJob(store, {
+      service: 'chain',
+      type: 'align',
+      email: '',
+      inputs: { seq: `S${i}`, log },
+    });
     logs.push(log);
   }
   return logs;
@@ -38,20 +49,43 @@ async function startChains(root: string, store: Awaited<ReturnType<typeof storeO
 /** Every chain ran align, model, score once each, in that order; 3n jobs completed, none elsewhere. */
 async function assertChainsRanOnce(root: string, logs: string[]): Promise<void> {
   for (const [i, log] of logs.entries()) {
-    assert.equal(await fs.readFile(log, 'utf8'), `align S${i}\nmodel S${i}\nscore S${i}\n`, `chain ${i} ran each step once, in order`);
+    assert.equal(
+      await fs.readFile(log, 'utf8'),
+      `align S${i}\nmodel S${i}\nscore S${i}\n`,
+      `chain ${i} ran each step once, in order`,
+    );
   }
   assert.equal((await idsIn(root, 'completed')).length, 3 * logs.length);
-  for (const s of ['incoming', 'preprocessing', 'running', 'postprocessing', 'finalizing', 'failed']) assert.deepEqual(await idsIn(root, s), [], `nothing left in ${s}`);
+  for (const s of [
+    'incoming',
+    'preprocessing',
+    'running',
+    'postprocessing',
+    'finalizing',
+    'failed',
+  ])
+    assert.deepEqual(await idsIn(root, s), [], `nothing left in ${s}`);
 }
 
-const allDone = (root: string, n: number) => waitFor(async () => (await idsIn(root, 'completed')).length === 3 * n, 60_000, `${3 * n} jobs completed`);
+const allDone = (root: string, n: number) =>
+  waitFor(
+    async () => (await idsIn(root, 'completed')).length === 3 * n,
+    60_000,
+    `${3 * n} jobs completed`,
+  );
 
 describe('a three-step chain survives kill -9 of the backend', () => {
   const points = [
-    'children:recorded@1', 'children:recorded@2',
-    'move:finalizing>completed:renamed@1', 'move:finalizing>completed:renamed@2',
-    'move:incoming>preprocessing:renamed@2', 'move:preprocessing>running:renamed@3',
-    'run:prepared@2', 'run:started@2', 'run:started@3', 'move:running>postprocessing:renamed@3',
+    'children:recorded@1',
+    'children:recorded@2',
+    'move:finalizing>completed:renamed@1',
+    'move:finalizing>completed:renamed@2',
+    'move:incoming>preprocessing:renamed@2',
+    'move:preprocessing>running:renamed@3',
+    'run:prepared@2',
+    'run:started@2',
+    'run:started@3',
+    'move:running>postprocessing:renamed@3',
   ];
   for (const point of points) {
     test(`killed at ${point}: each step runs once, in order`, async () => {
@@ -95,23 +129,48 @@ describe('a three-step chain survives kill -9 of the backend', () => {
 });
 
 describe('a parent waiting for its children survives kill -9 of the backend', () => {
-  const points = ['children:recorded@1', 'move:preprocessing>postprocessing:renamed@1', 'move:finalizing>completed:renamed@2', 'move:finalizing>completed:after@4'];
+  const points = [
+    'children:recorded@1',
+    'move:preprocessing>postprocessing:renamed@1',
+    'move:finalizing>completed:renamed@2',
+    'move:finalizing>completed:after@4',
+  ];
   for (const point of points) {
     test(`killed at ${point}: 4 children made once, each run once, and the parent sums them`, async () => {
       const { root, cfg, stateFile, store } = await setup();
-      const parent = await createJob(store, { service: 'chain', type: 'fanout', email: '', inputs: { n: '4' } });
+      const parent = await createJob(store, {
+        service: 'chain',
+        type: 'fanout',
+        email: '',
+        inputs: { n: '4' },
+      });
       const first = await startBackend(cfg, { JOBDIR_FAILPOINT: point });
       assert.equal(await first.exited, 'SIGKILL', `the backend died at ${point}`);
       await waitUnlocked(stateFile);
       const second = await startBackend(cfg);
       try {
-        await waitFor(async () => (await idsIn(root, 'completed')).includes(parent.id), 60_000, 'the parent completed');
+        await waitFor(
+          async () => (await idsIn(root, 'completed')).includes(parent.id),
+          60_000,
+          'the parent completed',
+        );
         const dir = join(root, 'jobs/completed', parent.id);
         assert.equal(await fs.readFile(join(dir, 'sum.txt'), 'utf8'), '30\n');
-        const kids = Object.keys(decodeJobConfig(await fs.readFile(join(dir, 'config.ini'), 'utf8')).children ?? {});
+        const kids = Object.keys(
+          decodeJobConfig(await fs.readFile(join(dir, 'config.ini'), 'utf8')).children ?? {},
+        );
         assert.equal(kids.length, 4);
-        assert.deepEqual((await idsIn(root, 'completed')).sort(), [parent.id, ...kids].sort(), 'exactly the parent and its 4 children exist');
-        for (const k of kids) assert.equal(await countEvents(join(root, 'jobs/completed', k), 'started'), 1, `child ${k} ran once`);
+        assert.deepEqual(
+          (await idsIn(root, 'completed')).sort(),
+          [parent.id, ...kids].sort(),
+          'exactly the parent and its 4 children exist',
+        );
+        for (const k of kids)
+          assert.equal(
+            await countEvents(join(root, 'jobs/completed', k), 'started'),
+            1,
+            `child ${k} ran once`,
+          );
       } finally {
         second.proc.kill('SIGTERM');
         await second.exited;

@@ -8,8 +8,16 @@ import { promises as fs } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../src/config/index.js';
-import { childId, childrenOf, childStates, ensureChildren, parentGate, recordChildren, waitsOn } from '../src/store/deps.js';
-import { createJob, findJob, moveJob, openStore, readJob, removeJob } from '../src/store/index.js';
+import {
+  childId,
+  childrenOf,
+  childStates,
+  ensureChildren,
+  parentGate,
+  recordChildren,
+  waitsOn,
+} from '../src/store/deps.js';
+import { createJob, findJob, openStore, readJob, removeJob } from '../src/store/index.js';
 import { tempDir, writeConfig } from './helpers.js';
 import { placeJob } from './place.js';
 
@@ -29,12 +37,24 @@ test('child ids depend only on the parent, the stage and the place: asking again
 test('recording the same children twice keeps one record each, and making them twice makes each once', async () => {
   const store = await fresh();
   const parent = await createJob(store, { service: 's', type: 'p', email: '', inputs: {} });
-  const recs = [0, 1].map((i) => ({ id: childId(parent.id, 'run:0:0', i, 12), type: 'c', mode: 'wait' as const, inputs: { n: String(i) }, email: '' }));
+  const recs = [0, 1].map((i) => ({
+    id: childId(parent.id, 'run:0:0', i, 12),
+    type: 'c',
+    mode: 'wait' as const,
+    inputs: { n: String(i) },
+    email: '',
+  }));
   await recordChildren(parent, recs);
   await recordChildren(parent, recs);
   const job = await readJob(parent);
-  assert.deepEqual(childrenOf(job.config).map((c) => [c.id, c.type, c.mode, c.inputs.n]), recs.map((r) => [r.id, 'c', 'wait', r.inputs.n]));
-  assert.deepEqual(await ensureChildren(store, job, 's'), recs.map((r) => r.id));
+  assert.deepEqual(
+    childrenOf(job.config).map((c) => [c.id, c.type, c.mode, c.inputs.n]),
+    recs.map((r) => [r.id, 'c', 'wait', r.inputs.n]),
+  );
+  assert.deepEqual(
+    await ensureChildren(store, job, 's'),
+    recs.map((r) => r.id),
+  );
   assert.deepEqual(await ensureChildren(store, job, 's'), []);
   const kid = await readJob((await findJob(store, recs[1]!.id))!);
   assert.equal(kid.config.settings?.parent, parent.id);
@@ -65,8 +85,17 @@ test('a fired child waits while its parent is active, runs once it completed, an
   assert.equal((await parentGate(store, config)).verdict, 'run');
   await placeJob(store, parent.id, 'failed');
   assert.deepEqual(await parentGate(store, config), { verdict: 'fail', parent: parent.id });
-  assert.equal((await parentGate(store, { settings: { parent: 'bcdfghjkmnpq', after_parent: 'true' } })).verdict, 'fail', 'a parent that is gone');
-  assert.equal((await parentGate(store, { settings: { parent: parent.id } })).verdict, 'run', 'a child its parent waits for is not held');
+  assert.equal(
+    (await parentGate(store, { settings: { parent: 'bcdfghjkmnpq', after_parent: 'true' } }))
+      .verdict,
+    'fail',
+    'a parent that is gone',
+  );
+  assert.equal(
+    (await parentGate(store, { settings: { parent: parent.id } })).verdict,
+    'run',
+    'a child its parent waits for is not held',
+  );
 });
 
 test('a child made, then deleted, is never made again and no longer holds its parent', async () => {

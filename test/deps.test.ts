@@ -17,13 +17,26 @@ const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
 const run = promisify(execFile);
 
 async function submit(svc: Running, body: Record<string, string>): Promise<string> {
-  const res = await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${svc.url}/api/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(res.status, 201, await res.clone().text());
   return ((await res.json()) as { id: string }).id;
 }
 
 async function ended(root: string, id: string): Promise<'completed' | 'failed'> {
-  return waitFor(async () => ((await idsIn(root, 'completed')).includes(id) ? 'completed' : (await idsIn(root, 'failed')).includes(id) ? 'failed' : null), 30_000, `job ${id} to end`);
+  return waitFor(
+    async () =>
+      (await idsIn(root, 'completed')).includes(id)
+        ? 'completed'
+        : (await idsIn(root, 'failed')).includes(id)
+          ? 'failed'
+          : null,
+    30_000,
+    `job ${id} to end`,
+  );
 }
 
 async function configOf(root: string, state: string, id: string) {
@@ -36,14 +49,18 @@ describe('jobs that start jobs', () => {
   let cfgFile: string;
   before(async () => {
     root = tempDir('jobdir-deps-');
-    svc = await serveForTest(cfgFile = await writeConfig(root, {
-      general: { service: CHAIN }, limits: { running: 2 },
-      'job align': { follow_on: 'model' }, 'job model': { follow_on: 'score' },
-    }));
+    svc = await serveForTest(
+      (cfgFile = await writeConfig(root, {
+        general: { service: CHAIN },
+        limits: { running: 2 },
+        'job align': { follow_on: 'model' },
+        'job model': { follow_on: 'score' },
+      })),
+    );
   });
   after(() => svc.close());
 
-  test('a three-step follow_on chain runs each step once, in order, each reading the previous step\'s output', async () => {
+  test("a three-step follow_on chain runs each step once, in order, each reading the previous step's output", async () => {
     const align = await submit(svc, { type: 'align', seq: 'ACGT', email: 'chain@example.test' });
     assert.equal(await ended(root, align), 'completed');
     const model = Object.keys((await configOf(root, 'completed', align)).children ?? {})[0]!;
@@ -56,23 +73,46 @@ describe('jobs that start jobs', () => {
     const c = await configOf(root, 'completed', score);
     assert.equal(c.settings?.parent, model);
     assert.equal(c.settings?.after_parent, 'true');
-    assert.equal(c.settings?.email, 'chain@example.test', 'a follow-on is mailed to the same address');
+    assert.equal(
+      c.settings?.email,
+      'chain@example.test',
+      'a follow-on is mailed to the same address',
+    );
     // In order: each step started after its parent had completed.
-    const startOf = async (id: string) => (await fs.stat(join(root, 'jobs/completed', id, 'RUNNING'))).mtimeMs;
-    const finishedOf = async (id: string) => Date.parse((await configOf(root, 'completed', id)).result!.finished!);
-    assert.ok(await startOf(model) >= (await finishedOf(align)) - 5);
-    assert.ok(await startOf(score) >= (await finishedOf(model)) - 5);
+    const startOf = async (id: string) =>
+      (await fs.stat(join(root, 'jobs/completed', id, 'RUNNING'))).mtimeMs;
+    const finishedOf = async (id: string) =>
+      Date.parse((await configOf(root, 'completed', id)).result!.finished!);
+    assert.ok((await startOf(model)) >= (await finishedOf(align)) - 5);
+    assert.ok((await startOf(score)) >= (await finishedOf(model)) - 5);
     // The parent shows its child: page, API.
     const page = await (await fetch(`${svc.url}/jobs/${align}`)).text();
     assert.match(page, new RegExp(`href="/jobs/${model}"`));
-    const api = (await (await fetch(`${svc.url}/api/jobs/${align}`)).json()) as { children: { id: string; state: string; type: string }[] };
-    assert.deepEqual(api.children.map((x) => [x.id, x.type, x.state]), [[model, 'model', 'completed']]);
-    const child = (await (await fetch(`${svc.url}/api/jobs/${model}`)).json()) as { parent: string | null };
+    const api = (await (await fetch(`${svc.url}/api/jobs/${align}`)).json()) as {
+      children: { id: string; state: string; type: string }[];
+    };
+    assert.deepEqual(
+      api.children.map((x) => [x.id, x.type, x.state]),
+      [[model, 'model', 'completed']],
+    );
+    const child = (await (await fetch(`${svc.url}/api/jobs/${model}`)).json()) as {
+      parent: string | null;
+    };
     assert.equal(child.parent, align);
     // Not execFileSync: the server runs in this process and must go on serving (and closing idle connections).
-    const { stdout: shown } = await run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'show', model, '--config', cfgFile], { encoding: 'utf8' });
-    assert.match(shown, new RegExp(`parent     ${align} \\(this job starts once it has completed\\)`));
-    assert.match(shown, new RegExp(`children\\n    ${score}  score\\s+completed\\s+starts after this job completes`));
+    const { stdout: shown } = await run(
+      process.execPath,
+      [join(ROOT, 'scripts/jobdir.mjs'), 'show', model, '--config', cfgFile],
+      { encoding: 'utf8' },
+    );
+    assert.match(
+      shown,
+      new RegExp(`parent     ${align} \\(this job starts once it has completed\\)`),
+    );
+    assert.match(
+      shown,
+      new RegExp(`children\\n    ${score}  score\\s+completed\\s+starts after this job completes`),
+    );
   });
 
   test('a parent waits for its children, holding no run slot, and its postprocess sums their results', async () => {
@@ -81,7 +121,8 @@ describe('jobs that start jobs', () => {
     assert.equal(await fs.readFile(join(root, 'jobs/completed', id, 'sum.txt'), 'utf8'), '91\n');
     const kids = Object.keys((await configOf(root, 'completed', id)).children ?? {});
     assert.equal(kids.length, 6);
-    for (const k of kids) assert.ok((await idsIn(root, 'completed')).includes(k), `child ${k} completed`);
+    for (const k of kids)
+      assert.ok((await idsIn(root, 'completed')).includes(k), `child ${k} completed`);
   });
 
   test('a child that fails fails the parent that waited for it (no postprocess hook), naming the child', async () => {
@@ -89,7 +130,10 @@ describe('jobs that start jobs', () => {
     assert.equal(await ended(root, id), 'failed');
     const c = await configOf(root, 'failed', id);
     const failing = Object.entries(c.children ?? {}).find(([, v]) => v.startsWith('fail '))![0];
-    assert.match(c.result!.failure!, new RegExp(`Job ${failing} \\(fail\\), which this job waited for, failed: .*refusing`));
+    assert.match(
+      c.result!.failure!,
+      new RegExp(`Job ${failing} \\(fail\\), which this job waited for, failed: .*refusing`),
+    );
   });
 
   test('a fired child waits for its parent: it runs after the parent completes, and fails naming the parent when the parent fails', async () => {
@@ -103,20 +147,37 @@ describe('jobs that start jobs', () => {
     assert.equal(await ended(root, badKid), 'failed');
     const why = (await configOf(root, 'failed', badKid)).result!.failure!;
     assert.match(why, new RegExp(`job ${bad}, which it was to follow, failed`));
-    await assert.rejects(fs.stat(join(root, 'jobs/failed', badKid, 'RUNNING')), 'the fired child of a failed parent never ran');
+    await assert.rejects(
+      fs.stat(join(root, 'jobs/failed', badKid, 'RUNNING')),
+      'the fired child of a failed parent never ran',
+    );
   });
 
   test('a fired child stays queued while its parent runs, and its page says what it waits for', async () => {
     const id = await submit(svc, { type: 'slowfire' });
-    const kid = await waitFor(async () => {
-      const dir = (await idsIn(root, 'running')).includes(id) ? 'running' : null;
-      return dir && Object.keys((await configOf(root, dir, id)).children ?? {})[0];
-    }, 15_000, 'the parent running with its child recorded');
+    const kid = await waitFor(
+      async () => {
+        const dir = (await idsIn(root, 'running')).includes(id) ? 'running' : null;
+        return dir && Object.keys((await configOf(root, dir, id)).children ?? {})[0];
+      },
+      15_000,
+      'the parent running with its child recorded',
+    );
     assert.ok((await idsIn(root, 'incoming')).includes(kid), 'the child waits in incoming/');
     const page = await (await fetch(`${svc.url}/jobs/${kid}`)).text();
-    assert.match(page, new RegExp(`Started by job <a href="/jobs/${id}">${id}</a>; it starts once that job has completed`));
+    assert.match(
+      page,
+      new RegExp(
+        `Started by job <a href="/jobs/${id}">${id}</a>; it starts once that job has completed`,
+      ),
+    );
     const parentPage = await (await fetch(`${svc.url}/jobs/${id}`)).text();
-    assert.match(parentPage, new RegExp(`<a href="/jobs/${kid}">${kid}</a> score: <span class="state incoming">incoming</span>`));
+    assert.match(
+      parentPage,
+      new RegExp(
+        `<a href="/jobs/${kid}">${kid}</a> score: <span class="state incoming">incoming</span>`,
+      ),
+    );
     assert.equal(await ended(root, kid), 'completed');
     assert.ok((await idsIn(root, 'completed')).includes(id));
   });
@@ -124,17 +185,28 @@ describe('jobs that start jobs', () => {
   for (const via of ['the API', 'jobdir cancel']) {
     test(`cancelling a parent that waits for its children (${via}) stops them, and the parent ends cancelled`, async () => {
       const id = await submit(svc, { type: 'fannap' });
-      const kids = await waitFor(async () => {
-        if (!(await idsIn(root, 'postprocessing')).includes(id)) return null;
-        const k = Object.keys((await configOf(root, 'postprocessing', id)).children ?? {});
-        const running = await idsIn(root, 'running');
-        return k.length === 2 && k.every((x) => running.includes(x)) ? k : null;
-      }, 15_000, 'the parent waiting and both children running');
+      const kids = await waitFor(
+        async () => {
+          if (!(await idsIn(root, 'postprocessing')).includes(id)) return null;
+          const k = Object.keys((await configOf(root, 'postprocessing', id)).children ?? {});
+          const running = await idsIn(root, 'running');
+          return k.length === 2 && k.every((x) => running.includes(x)) ? k : null;
+        },
+        15_000,
+        'the parent waiting and both children running',
+      );
       assert.match(await (await fetch(`${svc.url}/jobs/${id}`)).text(), /Cancel this job/);
       if (via === 'the API') {
-        assert.equal((await fetch(`${svc.url}/api/jobs/${id}/cancel`, { method: 'POST' })).status, 202);
+        assert.equal(
+          (await fetch(`${svc.url}/api/jobs/${id}/cancel`, { method: 'POST' })).status,
+          202,
+        );
       } else {
-        const { stdout: shown } = await run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', cfgFile], { encoding: 'utf8' });
+        const { stdout: shown } = await run(
+          process.execPath,
+          [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', cfgFile],
+          { encoding: 'utf8' },
+        );
         assert.match(shown, /was waiting for 2 job\(s\) it started/);
       }
       assert.equal(await ended(root, id), 'failed');
@@ -150,23 +222,48 @@ describe('jobs that start jobs', () => {
     const id = await submit(svc, { type: 'forever' });
     assert.equal(await ended(root, id), 'failed');
     const c = await configOf(root, 'failed', id);
-    assert.match(c.result!.failure!, /The postprocess step failed: it started children 51 times; the limit is 50/);
+    assert.match(
+      c.result!.failure!,
+      /The postprocess step failed: it started children 51 times; the limit is 50/,
+    );
     assert.equal(Object.keys(c.children ?? {}).length, 50);
   });
 
-  test('the API\'s after=ID: a job waits for another to complete, fails naming it when it fails; bad ids are refused', async () => {
+  test("the API's after=ID: a job waits for another to complete, fails naming it when it fails; bad ids are refused", async () => {
     const first = await submit(svc, { type: 'nap' });
     const next = await submit(svc, { type: 'score', seq: 'later', after: first });
-    assert.equal(((await (await fetch(`${svc.url}/api/jobs/${next}`)).json()) as { state: string }).state, 'incoming');
-    const api = (await (await fetch(`${svc.url}/api/jobs/${first}`)).json()) as { children: { id: string }[] };
-    assert.deepEqual(api.children.map((c) => c.id), [next]);
-    assert.equal((await fetch(`${svc.url}/api/jobs/${first}/cancel`, { method: 'POST' })).status, 202);
+    assert.equal(
+      ((await (await fetch(`${svc.url}/api/jobs/${next}`)).json()) as { state: string }).state,
+      'incoming',
+    );
+    const api = (await (await fetch(`${svc.url}/api/jobs/${first}`)).json()) as {
+      children: { id: string }[];
+    };
+    assert.deepEqual(
+      api.children.map((c) => c.id),
+      [next],
+    );
+    assert.equal(
+      (await fetch(`${svc.url}/api/jobs/${first}/cancel`, { method: 'POST' })).status,
+      202,
+    );
     assert.equal(await ended(root, next), 'failed');
-    assert.match((await configOf(root, 'failed', next)).result!.failure!, new RegExp(`job ${first}, which it was to follow, failed`));
-    const post = (body: Record<string, string>) => fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.match(
+      (await configOf(root, 'failed', next)).result!.failure!,
+      new RegExp(`job ${first}, which it was to follow, failed`),
+    );
+    const post = (body: Record<string, string>) =>
+      fetch(`${svc.url}/api/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const refused = await post({ type: 'score', after: first });
     assert.equal(refused.status, 409);
-    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /has failed; nothing would start after it/);
+    assert.match(
+      ((await refused.json()) as { error: { message: string } }).error.message,
+      /has failed; nothing would start after it/,
+    );
     const unknown = await post({ type: 'score', after: 'bcdfghjkmnpq' });
     assert.equal(unknown.status, 400);
     assert.match(JSON.stringify(await unknown.json()), /there is no job bcdfghjkmnpq to wait for/);
@@ -180,20 +277,38 @@ describe('jobs that start jobs', () => {
   test('postprocess may start children in rounds and sees all of them at the end', async () => {
     const id = await submit(svc, { type: 'rounds' });
     assert.equal(await ended(root, id), 'completed');
-    assert.equal(await fs.readFile(join(root, 'jobs/completed', id, 'rounds.txt'), 'utf8'), 'square:completed square:completed\n');
+    assert.equal(
+      await fs.readFile(join(root, 'jobs/completed', id, 'rounds.txt'), 'utf8'),
+      'square:completed square:completed\n',
+    );
   });
 });
 
 describe('follow_on checks', () => {
   test('a follow_on chain that loops is refused when the backend starts, naming the section and key', async () => {
     const root = tempDir('jobdir-deps-');
-    const cfg = await writeConfig(root, { general: { service: CHAIN }, 'job align': { follow_on: 'model' }, 'job model': { follow_on: 'align' } });
+    const cfg = await writeConfig(root, {
+      general: { service: CHAIN },
+      'job align': { follow_on: 'model' },
+      'job model': { follow_on: 'align' },
+    });
     await assert.rejects(serveForTest(cfg), /\[job align\] follow_on loops: align → model → align/);
-    assert.throws(() => execFileSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', cfg], { encoding: 'utf8', stdio: 'pipe' }), (err: { stderr: string }) => /follow_on loops/.test(err.stderr));
+    assert.throws(
+      () =>
+        execFileSync(
+          process.execPath,
+          [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', cfg],
+          { encoding: 'utf8', stdio: 'pipe' },
+        ),
+      (err: { stderr: string }) => /follow_on loops/.test(err.stderr),
+    );
   });
   test('a follow_on naming no job type of the service is refused', async () => {
     const root = tempDir('jobdir-deps-');
-    const cfg = await writeConfig(root, { general: { service: CHAIN }, 'job align': { follow_on: 'modle' } });
+    const cfg = await writeConfig(root, {
+      general: { service: CHAIN },
+      'job align': { follow_on: 'modle' },
+    });
     await assert.rejects(serveForTest(cfg), /\[job align\] follow_on names "modle"/);
   });
 });

@@ -16,10 +16,22 @@ import { ROOT, startSmtp, type SmtpReceiver, tempDir, waitFor, writeConfig } fro
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 const ADMIN = { username: 'ada', password: 'correct horse battery' };
-const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+const SIZES = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -31,10 +43,18 @@ async function freePort(): Promise<number> {
 
 /** Every visible form control has a label; the page does not scroll sideways. */
 async function checkTidy(page: Page, what: string): Promise<void> {
-  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden]),select,textarea')]
-    .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label')).map((el) => el.outerHTML));
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll('input:not([type=hidden]),select,textarea')]
+      .filter(
+        (el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label'),
+      )
+      .map((el) => el.outerHTML),
+  );
   assert.deepEqual(unlabelled, [], `${what}: controls without a label`);
-  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  const [scroll, width] = await page.evaluate(() => [
+    document.documentElement.scrollWidth,
+    window.innerWidth,
+  ]);
   assert.ok(scroll <= width, `${what}: the page is ${scroll}px wide in a ${width}px window`);
 }
 
@@ -45,7 +65,8 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
   let browser: Browser;
   const contexts: Partial<Record<keyof typeof SIZES, BrowserContext>> = {};
   let flag: string;
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   before(async () => {
     root = tempDir();
@@ -55,7 +76,10 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     await setAdminUser(creds, ADMIN.username, ADMIN.password);
     const port = await freePort();
     const cfg = await writeConfig(root, {
-      general: { service: join(ROOT, 'test/fixtures/e2e-service.ts'), urltop: `http://127.0.0.1:${port}` },
+      general: {
+        service: join(ROOT, 'test/fixtures/e2e-service.ts'),
+        urltop: `http://127.0.0.1:${port}`,
+      },
       web: { port, admin_credentials: creds },
       email: { host: '127.0.0.1', port: smtp.port },
       service: { sleep_seconds: '0.1', greet_delay: '0.5', flag_file: flag },
@@ -65,7 +89,11 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     await fs.mkdir(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     for (const [name, viewport] of Object.entries(SIZES)) {
-      contexts[name as keyof typeof SIZES] = await browser.newContext({ viewport, httpCredentials: ADMIN, acceptDownloads: true });
+      contexts[name as keyof typeof SIZES] = await browser.newContext({
+        viewport,
+        httpCredentials: ADMIN,
+        acceptDownloads: true,
+      });
     }
   });
   after(async () => {
@@ -100,7 +128,10 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     for (;;) {
       const state = await page.locator('#state').textContent();
       if (state === 'completed') break;
-      const value = await page.locator('#progress').getAttribute('value', { timeout: 100 }).catch(() => null);
+      const value = await page
+        .locator('#progress')
+        .getAttribute('value', { timeout: 100 })
+        .catch(() => null);
       if (value !== null) seen.push(Number(value));
       if (value !== null && Number(value) > 0 && !shotRunning) {
         await shot(page, 'results-running-desktop');
@@ -110,12 +141,18 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
       loads++;
     }
     assert.ok(loads >= 2, `the page reloaded itself ${loads} time(s)`);
-    assert.ok(new Set(seen).size >= 2 && seen.at(-1)! > seen[0]!, `the progress bar moved: ${seen.join(' → ')}`);
+    assert.ok(
+      new Set(seen).size >= 2 && seen.at(-1)! > seen[0]!,
+      `the progress bar moved: ${seen.join(' → ')}`,
+    );
     assert.equal((await page.locator('#result').textContent())?.trim(), 'Hello, Ada!');
     await checkTidy(page, 'results (desktop)');
     await shot(page, 'results-done-desktop');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'stdout.txt' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'stdout.txt' }).click(),
+    ]);
     assert.equal(download.suggestedFilename(), 'stdout.txt');
     assert.equal((await fs.readFile(await download.path(), 'utf8')).trim(), 'Hello, Ada!');
     await page.close();
@@ -143,9 +180,18 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     const page = await contexts.desktop!.newPage();
     await page.goto(`${svc.url}/?type=flaky`);
     await page.getByLabel('Note (optional)').fill('first try');
-    await Promise.all([page.waitForURL(/\/jobs\/[a-z]+$/), page.getByRole('button', { name: 'Submit' }).click()]);
+    await Promise.all([
+      page.waitForURL(/\/jobs\/[a-z]+$/),
+      page.getByRole('button', { name: 'Submit' }).click(),
+    ]);
     const id = /\/jobs\/([a-z]+)$/.exec(page.url())![1]!;
-    await waitFor(async () => (await (await fetch(`${svc.url}/api/jobs/${id}`)).json() as { state: string }).state === 'failed', 30_000, 'the flaky job failed');
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${svc.url}/api/jobs/${id}`)).json()) as { state: string }).state ===
+        'failed',
+      30_000,
+      'the flaky job failed',
+    );
     await page.reload();
     await shot(page, 'results-failed-desktop');
 
@@ -159,16 +205,28 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
 
     await fs.writeFile(flag, 'fixed\n');
     await page.locator(`#resubmit-${id}`).focus();
-    await Promise.all([page.waitForURL(/\/admin\/jobs\/[a-z]+\/resubmit$/), page.keyboard.press('Enter')]);
-    assert.match((await page.locator('h1').textContent()) ?? '', new RegExp(`Resubmit job ${id}\\?`));
+    await Promise.all([
+      page.waitForURL(/\/admin\/jobs\/[a-z]+\/resubmit$/),
+      page.keyboard.press('Enter'),
+    ]);
+    assert.match(
+      (await page.locator('h1').textContent()) ?? '',
+      new RegExp(`Resubmit job ${id}\\?`),
+    );
     await checkTidy(page, 'confirm page');
     await shot(page, 'confirm-desktop');
-    await Promise.all([page.waitForURL(/\/admin\?done=resubmit/), page.locator('#confirm').click()]);
+    await Promise.all([
+      page.waitForURL(/\/admin\?done=resubmit/),
+      page.locator('#confirm').click(),
+    ]);
 
     // From here on the page is not reloaded: the panel updates over server-sent events.
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
-    await page.locator('#count-completed b').filter({ hasText: /^2$/ }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('#count-completed b')
+      .filter({ hasText: /^2$/ })
+      .waitFor({ timeout: 30_000 });
     assert.equal(await page.locator(`#failed-${id}`).count(), 0);
     assert.equal(navigations, 0, 'the dashboard updated without reloading');
     assert.ok(Number(await page.locator('#live').getAttribute('data-updates')) >= 1);
@@ -183,20 +241,36 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     await checkTidy(phone, 'dashboard (phone)');
     await shot(phone, 'dashboard-phone');
     await phone.goto(`${svc.url}/jobs/${id}`);
-    assert.equal((await phone.locator('#result').textContent())?.trim(), 'Flag found: the job works now.');
+    assert.equal(
+      (await phone.locator('#result').textContent())?.trim(),
+      'Flag found: the job works now.',
+    );
     await phone.close();
     await page.close();
   });
 
   test('the dashboard shows a running job with its progress and pid, the queue behind it, and cancels the running one with its button', async () => {
     const submit = async (name: string, steps: number) => {
-      const res = await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'greet', name, steps: String(steps) }) });
+      const res = await fetch(`${svc.url}/api/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'greet', name, steps: String(steps) }),
+      });
       assert.equal(res.status, 201);
-      return (await res.json() as { id: string }).id;
+      return ((await res.json()) as { id: string }).id;
     };
     const long = await submit('Bob', 100);
     const queued = await submit('Cy', 1);
-    await waitFor(async () => (((await (await fetch(`${svc.url}/api/jobs/${long}`)).json()) as { progress?: { fraction: number } | null }).progress?.fraction ?? 0) > 0, 30_000, 'Bob running with progress');
+    await waitFor(
+      async () =>
+        ((
+          (await (await fetch(`${svc.url}/api/jobs/${long}`)).json()) as {
+            progress?: { fraction: number } | null;
+          }
+        ).progress?.fraction ?? 0) > 0,
+      30_000,
+      'Bob running with progress',
+    );
     const page = await contexts.desktop!.newPage();
     await page.goto(`${svc.url}/admin`);
     const run = page.locator(`#run-${long}`);
@@ -214,10 +288,19 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
 
     await Promise.all([page.waitForURL(/\/cancel$/), page.locator(`#cancel-${long}`).click()]);
     await Promise.all([page.waitForURL(/\/admin\?done=cancel/), page.locator('#confirm').click()]);
-    assert.match((await page.locator('#note').textContent()) ?? '', new RegExp(`Cancel: job ${long} is now (failed|postprocessing|finalizing)`));
+    assert.match(
+      (await page.locator('#note').textContent()) ?? '',
+      new RegExp(`Cancel: job ${long} is now (failed|postprocessing|finalizing)`),
+    );
     // The queued job runs once the slot is free; the open dashboard sees it complete.
     await page.locator(`#failed-${long}`).waitFor({ timeout: 30_000 });
-    await waitFor(async () => (await page.locator(`#queued-${queued}`).count()) === 0 && (await page.locator(`#run-${queued}`).count()) === 0, 30_000, 'Cy done');
+    await waitFor(
+      async () =>
+        (await page.locator(`#queued-${queued}`).count()) === 0 &&
+        (await page.locator(`#run-${queued}`).count()) === 0,
+      30_000,
+      'Cy done',
+    );
     assert.match((await page.locator(`#failed-${long}`).textContent()) ?? '', /cancelled/);
     await page.close();
   });

@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ACTIVE_STATES, ALL_STATES } from '../src/states.js';
 import { createJob, getJob, type Store } from '../src/store/index.js';
-import { kill9, startBackend, storeOf, urlOf, waitUnlocked, type BackendProcess } from './backend-process.js';
+import {
+  kill9,
+  startBackend,
+  storeOf,
+  urlOf,
+  waitUnlocked,
+  type BackendProcess,
+} from './backend-process.js';
 import { FIXTURE_SERVICE, idsIn, tempDir, waitFor, writeConfig } from './helpers.js';
 import { maxConcurrent, overlaps, readRuns, runsById } from './runs.js';
 
@@ -24,17 +31,31 @@ async function setup(running: number, checkMinutes: number) {
     limits: { running },
     backend: { check_minutes: checkMinutes },
   });
-  return { root, runLog, cfg, stateFile: join(root, 'jobs/backend.state'), store: await storeOf(cfg) };
+  return {
+    root,
+    runLog,
+    cfg,
+    stateFile: join(root, 'jobs/backend.state'),
+    store: await storeOf(cfg),
+  };
 }
 
 /** A count job of `seconds`, created in incoming/ as the web does. */
 async function countJob(store: Store, runLog: string, seconds: number): Promise<string> {
-  return (await createJob(store, { service: 'fixtures', type: 'count', email: '', inputs: { log: runLog, seconds: seconds.toFixed(2) } })).id;
+  return (
+    await createJob(store, {
+      service: 'fixtures',
+      type: 'count',
+      email: '',
+      inputs: { log: runLog, seconds: seconds.toFixed(2) },
+    })
+  ).id;
 }
 
 /** Every job of the data root is in completed with its own output, and its program ran once; returns the run statistics. */
 async function assertRanOnce(root: string, runLog: string, limit: number) {
-  for (const s of ALL_STATES) if (s !== 'completed') assert.deepEqual(await idsIn(root, s), [], `no job left in ${s}`);
+  for (const s of ALL_STATES)
+    if (s !== 'completed') assert.deepEqual(await idsIn(root, s), [], `no job left in ${s}`);
   const done = await idsIn(root, 'completed');
   const runs = readRuns(runLog);
   const byId = runsById(runs);
@@ -42,11 +63,18 @@ async function assertRanOnce(root: string, runLog: string, limit: number) {
   assert.deepEqual(twice, [], 'no program ran twice');
   for (const id of done) {
     assert.equal(byId.get(id)?.length, 1, `job ${id}'s program ran once`);
-    assert.equal(await fs.readFile(join(root, 'jobs/completed', id, 'stdout.txt'), 'utf8'), `ran ${id}\n`, `job ${id} has its own output`);
+    assert.equal(
+      await fs.readFile(join(root, 'jobs/completed', id, 'stdout.txt'), 'utf8'),
+      `ran ${id}\n`,
+      `job ${id} has its own output`,
+    );
   }
   assert.equal(byId.size, done.length, 'every program that ran belongs to a completed job');
   assert.deepEqual(overlaps(runs), [], 'no two runs of one job overlapped');
-  assert.ok(runs.every((r) => r.end !== null), 'every run finished');
+  assert.ok(
+    runs.every((r) => r.end !== null),
+    'every run finished',
+  );
   const peak = maxConcurrent(runs);
   assert.ok(peak <= limit, `at most ${limit} programs ran at once (saw ${peak})`);
   return { jobs: done.length, runs: runs.length, peak };
@@ -64,7 +92,11 @@ describe('exactly once, on what really ran', () => {
     const b = await startBackend(cfg);
     try {
       for (let i = 0; i < 150; i++) await countJob(store, runLog, Math.random() * 0.15);
-      await waitFor(async () => (await idsIn(root, 'completed')).length === 300, 180_000, 'all 300 completed');
+      await waitFor(
+        async () => (await idsIn(root, 'completed')).length === 300,
+        180_000,
+        'all 300 completed',
+      );
       const s = await assertRanOnce(root, runLog, 4);
       console.log(`# no kills: ${s.jobs} jobs, ${s.runs} runs, at most ${s.peak} at once`);
     } finally {
@@ -79,7 +111,11 @@ describe('exactly once, on what really ran', () => {
     // "success read as death" made 200 ms wide. Old code requeued 2 of 3 such jobs.
     const b = await startBackend(cfg, { JOBDIR_PAUSE: 'run:judged:200' });
     try {
-      await waitFor(async () => (await idsIn(root, 'completed')).length === 80, 180_000, 'all 80 completed');
+      await waitFor(
+        async () => (await idsIn(root, 'completed')).length === 80,
+        180_000,
+        'all 80 completed',
+      );
       const s = await assertRanOnce(root, runLog, 4);
       console.log(`# judged with a pause: ${s.jobs} jobs, ${s.runs} runs`);
     } finally {
@@ -90,23 +126,38 @@ describe('exactly once, on what really ran', () => {
   test('after a restart, jobs still running are counted before any queued job starts: [limits] running holds', async () => {
     const { root, runLog, cfg, stateFile, store } = await setup(2, 1);
     const a = await countJob(store, runLog, 1);
-    const rest = [await countJob(store, runLog, 5), await countJob(store, runLog, 5), await countJob(store, runLog, 5)];
+    const rest = [
+      await countJob(store, runLog, 5),
+      await countJob(store, runLog, 5),
+      await countJob(store, runLog, 5),
+    ];
     const first = await startBackend(cfg);
     await waitFor(() => readRuns(runLog).length === 2, 30_000, 'two programs started');
     await kill9(first, stateFile);
     // A ends while no backend runs; B still runs.
-    await waitFor(() => readRuns(runLog).find((r) => r.id === a)?.end, 30_000, 'A ended while the backend was down');
+    await waitFor(
+      () => readRuns(runLog).find((r) => r.id === a)?.end,
+      30_000,
+      'A ended while the backend was down',
+    );
     const restart = Date.now();
     const second = await startBackend(cfg);
     try {
-      await waitFor(async () => (await idsIn(root, 'completed')).length === 4, 60_000, 'all four completed');
+      await waitFor(
+        async () => (await idsIn(root, 'completed')).length === 4,
+        60_000,
+        'all four completed',
+      );
       const s = await assertRanOnce(root, runLog, 2);
       assert.equal(s.peak, 2);
       assert.ok(rest.every((id) => readRuns(runLog).some((r) => r.id === id)));
       // A's end is when its program ended (the marker's time), not when the backend came back.
       const finished = Date.parse((await getJob(store, a)).config.result!.finished!);
       assert.ok(finished < restart, `A finished ${restart - finished} ms before the restart`);
-      assert.ok(Math.abs(finished - readRuns(runLog).find((r) => r.id === a)!.end!) < 1500, 'A finished when its program ended');
+      assert.ok(
+        Math.abs(finished - readRuns(runLog).find((r) => r.id === a)!.end!) < 1500,
+        'A finished when its program ended',
+      );
     } finally {
       await stop(second);
     }
@@ -123,8 +174,13 @@ describe('exactly once, on what really ran', () => {
       while (accepted.size < 300) {
         try {
           const res = await fetch(`${urlOf(b)}/api/jobs`, {
-            method: 'POST', headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ type: 'count', log: runLog, seconds: (Math.random() * 0.8).toFixed(2) }),
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              type: 'count',
+              log: runLog,
+              seconds: (Math.random() * 0.8).toFixed(2),
+            }),
           });
           if (res.status === 201) accepted.add(((await res.json()) as { id: string }).id);
           else await res.body?.cancel();
@@ -152,9 +208,12 @@ describe('exactly once, on what really ran', () => {
         return (await idsIn(root, 'completed')).length >= accepted.size;
       };
       await waitFor(settled, 240_000, 'every accepted job completed');
-      for (const id of accepted) assert.ok((await idsIn(root, 'completed')).includes(id), `accepted job ${id} completed`);
+      for (const id of accepted)
+        assert.ok((await idsIn(root, 'completed')).includes(id), `accepted job ${id} completed`);
       const s = await assertRanOnce(root, runLog, limit);
-      console.log(`# random kills: ${kills} kills (${groupKills} of the process group), ${accepted.size} accepted, ${s.jobs} jobs, ${s.runs} runs, at most ${s.peak} at once`);
+      console.log(
+        `# random kills: ${kills} kills (${groupKills} of the process group), ${accepted.size} accepted, ${s.jobs} jobs, ${s.runs} runs, at most ${s.peak} at once`,
+      );
     } finally {
       await stop(b);
       await waitUnlocked(stateFile);

@@ -4,7 +4,19 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Running } from '../src/cli/serve.js';
-import { FIXTURE_SERVICE, idFromRedirect, idsIn, ROOT, serveForTest, startSmtp, submitForm, tempDir, waitFor, writeConfig, type SmtpReceiver } from './helpers.js';
+import {
+  FIXTURE_SERVICE,
+  idFromRedirect,
+  idsIn,
+  ROOT,
+  serveForTest,
+  startSmtp,
+  submitForm,
+  tempDir,
+  waitFor,
+  writeConfig,
+  type SmtpReceiver,
+} from './helpers.js';
 
 describe('one fixture program per failure mode, through a real server and a real SMTP receiver', () => {
   let root: string;
@@ -13,20 +25,33 @@ describe('one fixture program per failure mode, through a real server and a real
   before(async () => {
     root = tempDir();
     smtp = await startSmtp();
-    svc = await serveForTest(await writeConfig(root, { general: { service: FIXTURE_SERVICE }, email: { host: '127.0.0.1', port: smtp.port } }));
+    svc = await serveForTest(
+      await writeConfig(root, {
+        general: { service: FIXTURE_SERVICE },
+        email: { host: '127.0.0.1', port: smtp.port },
+      }),
+    );
   });
   after(async () => {
     await svc.close();
     await smtp.close();
   });
-  const submit = async (type: string, fields: Record<string, string> = {}) => idFromRedirect(await submitForm(svc.url, { type, email: 'user@example.test', ...fields }));
-  const ended = (id: string, state: 'completed' | 'failed') => waitFor(async () => (await idsIn(root, state)).includes(id), 30_000, `${id} ${state}`);
-  const mailsFor = (id: string) => smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
+  const submit = async (type: string, fields: Record<string, string> = {}) =>
+    idFromRedirect(await submitForm(svc.url, { type, email: 'user@example.test', ...fields }));
+  const ended = (id: string, state: 'completed' | 'failed') =>
+    waitFor(async () => (await idsIn(root, state)).includes(id), 30_000, `${id} ${state}`);
+  const mailsFor = (id: string) =>
+    smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
   /**
    * Every mail about an ended job has been delivered: its mails are queued (mailq/ID.*)
    * before the rename that ends it, and leave the queue once the SMTP server took them.
    */
-  const mailsDelivered = (id: string) => waitFor(async () => (await fs.readdir(svc.store.mailq)).every((n) => !n.startsWith(`${id}.`)), 10_000, `${id}'s mail queue flushed`);
+  const mailsDelivered = (id: string) =>
+    waitFor(
+      async () => (await fs.readdir(svc.store.mailq)).every((n) => !n.startsWith(`${id}.`)),
+      10_000,
+      `${id}'s mail queue flushed`,
+    );
 
   test('a program that exits 1: FAILED, its error on the page, the user mailed, the admin not', async () => {
     const id = await submit('exit1');
@@ -34,7 +59,10 @@ describe('one fixture program per failure mode, through a real server and a real
     const page = await (await fetch(`${svc.url}/jobs/${id}`)).text();
     assert.match(page, /the input makes no sense/);
     await mailsDelivered(id);
-    assert.deepEqual(mailsFor(id).map((m) => (m.to && 'text' in m.to ? m.to.text : '')), ['user@example.test']);
+    assert.deepEqual(
+      mailsFor(id).map((m) => (m.to && 'text' in m.to ? m.to.text : '')),
+      ['user@example.test'],
+    );
     assert.match(mailsFor(id)[0]!.subject ?? '', /failed/);
   });
 
@@ -42,7 +70,9 @@ describe('one fixture program per failure mode, through a real server and a real
     const id = await submit('killed');
     await ended(id, 'failed');
     await waitFor(() => mailsFor(id).length >= 2, 10_000, 'user and admin mails');
-    const admin = mailsFor(id).find((m) => m.to && 'text' in m.to && m.to.text === 'admin@example.test');
+    const admin = mailsFor(id).find(
+      (m) => m.to && 'text' in m.to && m.to.text === 'admin@example.test',
+    );
     assert.ok(admin, 'admin mail');
     assert.match(admin.text ?? '', /killed by signal KILL/);
     assert.match(admin.text ?? '', /about to be killed/);
@@ -61,39 +91,75 @@ describe('one fixture program per failure mode, through a real server and a real
     assert.ok(st.size >= 20_000_000);
   });
 
-  test('a program that runs happily completes, with its argv and the user\'s input intact', async () => {
+  test("a program that runs happily completes, with its argv and the user's input intact", async () => {
     const id = await submit('ok', { text: 'hello <b>world</b> & "friends"' });
     await ended(id, 'completed');
-    assert.equal(await fs.readFile(join(root, 'jobs/completed', id, 'stdout.txt'), 'utf8'), 'hello <b>world</b> & "friends"\n');
+    assert.equal(
+      await fs.readFile(join(root, 'jobs/completed', id, 'stdout.txt'), 'utf8'),
+      'hello <b>world</b> & "friends"\n',
+    );
   });
 });
 
 describe('jobs outlive the server', () => {
   test('kill -9 the server while a job runs: the wrapper goes on, and the restarted server completes the job', async () => {
     const root = tempDir();
-    const cfg = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, web: { port: 0 } });
+    const cfg = await writeConfig(root, {
+      general: { service: FIXTURE_SERVICE },
+      web: { port: 0 },
+    });
     const start = async () => {
-      const child = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfg], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfg],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
       let out = '';
       child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
-      const url = await waitFor(() => /serving on (http:\/\/\S+)/.exec(out)?.[1], 30_000, 'server start');
+      const url = await waitFor(
+        () => /serving on (http:\/\/\S+)/.exec(out)?.[1],
+        30_000,
+        'server start',
+      );
       return { child, url };
     };
     const first = await start();
     const id = idFromRedirect(await submitForm(first.url, { type: 'sleep', seconds: '2' }));
-    await waitFor(async () => (await fs.readdir(join(root, 'jobs/running', id)).catch(() => [] as string[])).includes('RUNNING'), 15_000, 'job running');
+    await waitFor(
+      async () =>
+        (await fs.readdir(join(root, 'jobs/running', id)).catch(() => [] as string[])).includes(
+          'RUNNING',
+        ),
+      15_000,
+      'job running',
+    );
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     // The wrapper, detached in its own session, finishes the job with nobody watching.
-    await waitFor(async () => (await fs.readdir(join(root, 'jobs/running', id)).catch(() => [] as string[])).includes('SUCCESS'), 15_000, 'SUCCESS while the server is down');
+    await waitFor(
+      async () =>
+        (await fs.readdir(join(root, 'jobs/running', id)).catch(() => [] as string[])).includes(
+          'SUCCESS',
+        ),
+      15_000,
+      'SUCCESS while the server is down',
+    );
     assert.deepEqual(await idsIn(root, 'completed'), []);
     const second = await start();
     try {
-      await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed after restart');
+      await waitFor(
+        async () => (await idsIn(root, 'completed')).includes(id),
+        15_000,
+        'completed after restart',
+      );
       const page = await (await fetch(`${second.url}/jobs/${id}`)).text();
       assert.match(page, /class="state completed"/);
       const log = await fs.readFile(join(root, 'jobs/completed', id, 'jobdir.log'), 'utf8');
-      assert.equal(log.split('\n').filter((l) => l.includes('"started"')).length, 1, 'the program ran once');
+      assert.equal(
+        log.split('\n').filter((l) => l.includes('"started"')).length,
+        1,
+        'the program ran once',
+      );
     } finally {
       second.child.kill('SIGTERM');
       await new Promise((r) => second.child.once('exit', r));

@@ -23,24 +23,44 @@ after(async () => {
 });
 
 /** A service whose `count` jobs wait at a gate; `limits` adds [limits] keys. */
-async function gatedService(limits: Record<string, string | number>, web: Record<string, string> = {}) {
+async function gatedService(
+  limits: Record<string, string | number>,
+  web: Record<string, string> = {},
+) {
   const root = tempDir();
   const outside = tempDir('jobdir-fair-outside-');
   const configFile = await writeConfig(root, { general: { service: FAIR }, limits, web });
   const svc = await serveForTest(configFile);
   svcs.push(svc);
   const submit = async (email: string) => {
-    const res = await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'count', email, log: join(outside, 'runs'), seconds: 0, gate: outside }) });
+    const res = await fetch(`${svc.url}/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'count',
+        email,
+        log: join(outside, 'runs'),
+        seconds: 0,
+        gate: outside,
+      }),
+    });
     assert.equal(res.status, 201, await res.clone().text());
     return ((await res.json()) as { id: string }).id;
   };
-  const started = async () => (await fs.readdir(outside)).filter((f) => f.endsWith('.started')).map((f) => f.slice(0, -8));
-  const position = async (id: string) => ((await (await fetch(`${svc.url}/api/jobs/${id}`)).json()) as { queue_position: number | null }).queue_position;
+  const started = async () =>
+    (await fs.readdir(outside)).filter((f) => f.endsWith('.started')).map((f) => f.slice(0, -8));
+  const position = async (id: string) =>
+    ((await (await fetch(`${svc.url}/api/jobs/${id}`)).json()) as { queue_position: number | null })
+      .queue_position;
   /** Open the gate of the earliest started job still held; resolves with the job that starts next. */
   const openOne = async (seen: string[]) => {
     const held = seen.find((id) => !existsSync(join(outside, id)))!;
     writeFileSync(join(outside, held), '');
-    return waitFor(async () => (await started()).find((id) => !seen.includes(id)), 15_000, `a job to start after ${held} ended`);
+    return waitFor(
+      async () => (await started()).find((id) => !seen.includes(id)),
+      15_000,
+      `a job to start after ${held} ended`,
+    );
   };
   /** Let every held program end (none outlives the test). */
   const openAll = (seen: string[]) => seen.forEach((id) => writeFileSync(join(outside, id), ''));
@@ -48,11 +68,15 @@ async function gatedService(limits: Record<string, string | number>, web: Record
 }
 
 describe('fair share with the real backend', () => {
-  test('A submits 50 jobs, then B one: B\'s job starts in the next free slot, and queue_position predicted the whole start order', async () => {
+  test("A submits 50 jobs, then B one: B's job starts in the next free slot, and queue_position predicted the whole start order", async () => {
     const g = await gatedService({ running: 2 });
     const a: string[] = [];
     for (let i = 0; i < 50; i++) a.push(await g.submit('a@example.test'));
-    const first = await waitFor(async () => ((await g.started()).length === 2 ? g.started() : null), 15_000, 'two of A\'s jobs to run');
+    const first = await waitFor(
+      async () => ((await g.started()).length === 2 ? g.started() : null),
+      15_000,
+      "two of A's jobs to run",
+    );
     const b = await g.submit('b@example.test');
     const queued = await idsIn(g.root, 'incoming');
     assert.equal(queued.length, 49);
@@ -67,15 +91,29 @@ describe('fair share with the real backend', () => {
       order.push(next);
     }
     assert.equal(order[0], b, 'B started in the first slot that came free');
-    order.forEach((id, i) => assert.equal(predicted.get(id), i, `the ${i}th job to start (${id}) had queue_position ${predicted.get(id)}`));
-    assert.deepEqual(order.slice(1), a.filter((id) => !first.includes(id)), 'A\'s jobs in submission order');
+    order.forEach((id, i) =>
+      assert.equal(
+        predicted.get(id),
+        i,
+        `the ${i}th job to start (${id}) had queue_position ${predicted.get(id)}`,
+      ),
+    );
+    assert.deepEqual(
+      order.slice(1),
+      a.filter((id) => !first.includes(id)),
+      "A's jobs in submission order",
+    );
     g.openAll(seen);
   });
 
-  test('queue_order = fifo: B\'s job waits behind all of A\'s, as before fair share', async () => {
+  test("queue_order = fifo: B's job waits behind all of A's, as before fair share", async () => {
     const g = await gatedService({ running: 2, queue_order: 'fifo' });
     for (let i = 0; i < 5; i++) await g.submit('a@example.test');
-    const first = await waitFor(async () => ((await g.started()).length === 2 ? g.started() : null), 15_000, 'two of A\'s jobs to run');
+    const first = await waitFor(
+      async () => ((await g.started()).length === 2 ? g.started() : null),
+      15_000,
+      "two of A's jobs to run",
+    );
     const b = await g.submit('b@example.test');
     assert.equal(await g.position(b), 3);
     const seen = [...first];
@@ -96,24 +134,37 @@ describe('what admins and users see', () => {
     await setAdminUser(creds, 'ada', 'correct horse battery');
     const g = await gatedService({ running: 1 }, { admin_credentials: creds });
     const a = [await g.submit('a@example.test')];
-    await waitFor(async () => (await g.started()).length === 1, 15_000, 'A\'s first job to run');
+    await waitFor(async () => (await g.started()).length === 1, 15_000, "A's first job to run");
     a.push(await g.submit('a@example.test'), await g.submit('a@example.test'));
     const b = await g.submit('b@example.test');
     const web = await serveForTest(g.configFile, { webOnly: true });
     svcs.push(web);
-    const admin = { authorization: `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}` };
+    const admin = {
+      authorization: `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}`,
+    };
     for (const url of [g.svc.url, web.url]) {
       const page = await (await fetch(`${url}/admin`, { headers: admin })).text();
       const rows = [...page.matchAll(/id="queued-([a-z]+)"/g)].map((m) => m[1]);
-      assert.deepEqual(rows, [b, a[1], a[2]], `${url}: B first (none running), then A's in submission order`);
-      assert.match(page, /a@example\.test<\/td><td data-label="Waiting">2<\/td><td data-label="Running">1</);
-      assert.match(page, /b@example\.test<\/td><td data-label="Waiting">1<\/td><td data-label="Running">0</);
+      assert.deepEqual(
+        rows,
+        [b, a[1], a[2]],
+        `${url}: B first (none running), then A's in submission order`,
+      );
+      assert.match(
+        page,
+        /a@example\.test<\/td><td data-label="Waiting">2<\/td><td data-label="Running">1</,
+      );
+      assert.match(
+        page,
+        /b@example\.test<\/td><td data-label="Waiting">1<\/td><td data-label="Running">0</,
+      );
     }
     const status = await (await fetch(`${g.svc.url}/api/jobs/${b}`)).text();
     assert.equal(JSON.parse(status).queue_position, 0);
     assert.equal(await g.position(a[2]!), 2);
     const results = await (await fetch(`${g.svc.url}/jobs/${b}`)).text();
-    for (const text of [status, results]) assert.doesNotMatch(text, /example\.test/, 'no address of anyone');
+    for (const text of [status, results])
+      assert.doesNotMatch(text, /example\.test/, 'no address of anyone');
     g.openAll(a.concat(b));
   });
 });
@@ -130,13 +181,22 @@ describe('per_user with a backend killed by SIGKILL', () => {
     const root = tempDir();
     const outside = tempDir('jobdir-fair-outside-');
     const log = join(outside, 'runs');
-    const configFile = await writeConfig(root, { general: { service: FAIR }, limits: { running: 4, per_user: 2 } });
+    const configFile = await writeConfig(root, {
+      general: { service: FAIR },
+      limits: { running: 4, per_user: 2 },
+    });
     const store = await storeOf(configFile);
     const who = new Map<string, string>();
     // A's backlog first, then B's: in submission order A alone would fill all four slots.
     for (const submitter of ['a@example.test', 'b@example.test']) {
       for (let i = 0; i < 10; i++) {
-        const ref = await createJob(store, { service: 'fair', type: 'count', email: submitter, inputs: { log, seconds: '0.4' }, settings: { submitter } });
+        const ref = await createJob(store, {
+          service: 'fair',
+          type: 'count',
+          email: submitter,
+          inputs: { log, seconds: '0.4' },
+          settings: { submitter },
+        });
         who.set(ref.id, submitter);
       }
     }
@@ -147,12 +207,20 @@ describe('per_user with a backend killed by SIGKILL', () => {
       await kill9(b, stateFile);
       b = await startBackend(configFile);
     }
-    await waitFor(async () => (await idsIn(root, 'completed')).length === 20, 60_000, 'all 20 jobs to complete');
+    await waitFor(
+      async () => (await idsIn(root, 'completed')).length === 20,
+      60_000,
+      'all 20 jobs to complete',
+    );
     b.proc.kill('SIGTERM');
     await b.exited;
     const runs = readRuns(log);
     assert.equal(new Set(runs.map((r) => r.id)).size, 20, 'every job ran');
     const most = mostAtOnce(runs, (id) => who.get(id)!);
-    assert.deepEqual(Object.fromEntries(most), { 'a@example.test': 2, 'b@example.test': 2 }, 'each ran two at once, never more');
+    assert.deepEqual(
+      Object.fromEntries(most),
+      { 'a@example.test': 2, 'b@example.test': 2 },
+      'each ran two at once, never more',
+    );
   });
 });

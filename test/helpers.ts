@@ -44,30 +44,55 @@ export function tempDir(prefix = 'jobdir-test-'): string {
  * Write a config file under `root` with every state folder inside root/jobs. `sections`
  * adds or overrides keys: { general: { service: … }, 'job divide': { time_limit: '5s' } }.
  */
-export async function writeConfig(root: string, sections: Record<string, Record<string, string | number>> = {}): Promise<string> {
+export async function writeConfig(
+  root: string,
+  sections: Record<string, Record<string, string | number>> = {},
+): Promise<string> {
   const base: Record<string, Record<string, string | number>> = {
-    general: { service_name: 'Test service', service: SLOWDIV, admin_email: 'admin@example.test', urltop: 'http://jobs.example.test' },
+    general: {
+      service_name: 'Test service',
+      service: SLOWDIV,
+      admin_email: 'admin@example.test',
+      urltop: 'http://jobs.example.test',
+    },
     backend: { state_file: join(root, 'jobs/backend.state'), check_minutes: 1 },
     limits: { running: 4 },
-    directories: { install: root, ...Object.fromEntries(ALL_STATES.map((s) => [s, join(root, 'jobs', s)])) },
+    directories: {
+      install: root,
+      ...Object.fromEntries(ALL_STATES.map((s) => [s, join(root, 'jobs', s)])),
+    },
     // Tests submit many jobs from one address: the rate limit has its own test.
     web: { port: 0, submit_limit: '100000/1h' },
     service: { sleep_seconds: '0.1' },
   };
   for (const [name, body] of Object.entries(sections)) base[name] = { ...base[name], ...body };
-  const text = Object.entries(base).map(([name, body]) => `[${name}]\n${Object.entries(body).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`).join('\n');
+  const text = Object.entries(base)
+    .map(
+      ([name, body]) =>
+        `[${name}]\n${Object.entries(body)
+          .map(([k, v]) => `${k} = ${v}`)
+          .join('\n')}\n`,
+    )
+    .join('\n');
   const file = join(root, 'jobdir.ini');
   await fs.writeFile(file, text);
   return file;
 }
 
 /** Start web + backend on a free port for `configFile`. */
-export function serveForTest(configFile: string, opts: { webOnly?: boolean } = {}): Promise<Running> {
+export function serveForTest(
+  configFile: string,
+  opts: { webOnly?: boolean } = {},
+): Promise<Running> {
   return startService(configFile, { port: 0, log: silentLog, ...opts });
 }
 
 /** Poll `fn` until it returns a truthy value (or throw after `ms`). */
-export async function waitFor<T>(fn: () => T | Promise<T>, ms = 15_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  ms = 15_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -79,7 +104,9 @@ export async function waitFor<T>(fn: () => T | Promise<T>, ms = 15_000, what = '
 
 /** Ids of the jobs in one state folder of a test root. */
 export async function idsIn(root: string, state: string): Promise<string[]> {
-  return (await fs.readdir(join(root, 'jobs', state)).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
+  return (await fs.readdir(join(root, 'jobs', state)).catch(() => [] as string[])).filter(
+    (n) => !n.startsWith('.'),
+  );
 }
 
 /** A real SMTP server on loopback that parses what it receives. */
@@ -96,7 +123,9 @@ export async function startSmtp({ refuse = 0 }: { refuse?: number } = {}): Promi
   const messages: (ParsedMail & { rcptTo: string[] })[] = [];
   let refused = 0;
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
     onMailFrom(_address, _session, cb) {
       if (refused >= refuse) return cb();
       refused++;
@@ -125,10 +154,14 @@ export async function startSmtp({ refuse = 0 }: { refuse?: number } = {}): Promi
 /** Submit the form of a running service like a browser: GET / for the CSRF cookie, then POST. */
 export async function submitForm(url: string, fields: Record<string, string>): Promise<Response> {
   const page = await fetch(`${url}/`);
-  const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookies = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())?.[1] ?? '';
   return fetch(`${url}/jobs`, {
-    method: 'POST', redirect: 'manual',
+    method: 'POST',
+    redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
     body: new URLSearchParams({ csrf, ...fields }),
   });
@@ -138,6 +171,7 @@ export async function submitForm(url: string, fields: Record<string, string>): P
 export function idFromRedirect(res: Response): string {
   const loc = res.headers.get('location') ?? '';
   const m = /\/jobs\/([a-z]+)$/.exec(loc);
-  if (res.status !== 303 || !m) throw new Error(`expected a 303 to /jobs/<id>, got ${res.status} ${loc}`);
+  if (res.status !== 303 || !m)
+    throw new Error(`expected a 303 to /jobs/<id>, got ${res.status} ${loc}`);
   return m[1]!;
 }

@@ -39,7 +39,8 @@ const CHUNK = 64 * 1024;
 function* bodyPieces(req: RawRequest): Generator<Buffer> {
   if (req.prefix) yield Buffer.from(req.prefix);
   const piece = Buffer.alloc(CHUNK, req.fill ?? 0x61);
-  for (let left = req.bodyBytes ?? 0; left > 0; left -= CHUNK) yield left >= CHUNK ? piece : piece.subarray(0, left);
+  for (let left = req.bodyBytes ?? 0; left > 0; left -= CHUNK)
+    yield left >= CHUNK ? piece : piece.subarray(0, left);
   if (req.suffix) yield Buffer.from(req.suffix);
 }
 
@@ -54,9 +55,16 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawAnswer> {
   const pieces = bodyPieces(req);
   const total = [...bodyPieces(req)].reduce((n, b) => n + b.length, 0);
   const head = [
-    `${req.method ?? 'POST'} ${req.path} HTTP/1.1`, `Host: ${u.host}`,
-    ...(req.chunked ? ['Transfer-Encoding: chunked'] : total > 0 || req.contentLength !== undefined ? [`Content-Length: ${req.contentLength ?? total}`] : []),
-    ...Object.entries(req.headers ?? {}).map(([k, v]) => `${k}: ${v}`), '', '',
+    `${req.method ?? 'POST'} ${req.path} HTTP/1.1`,
+    `Host: ${u.host}`,
+    ...(req.chunked
+      ? ['Transfer-Encoding: chunked']
+      : total > 0 || req.contentLength !== undefined
+        ? [`Content-Length: ${req.contentLength ?? total}`]
+        : []),
+    ...Object.entries(req.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
   ].join('\r\n');
   return new Promise((resolve, reject) => {
     const sock: Socket = connect(Number(u.port), u.hostname);
@@ -67,10 +75,21 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawAnswer> {
     let done = false;
     const finish = () => {
       if (done) return;
-      if (!answered) return void reject(new Error(`the server closed the connection without an answer (after ${wrote} body bytes)`));
+      if (!answered)
+        return void reject(
+          new Error(
+            `the server closed the connection without an answer (after ${wrote} body bytes)`,
+          ),
+        );
       done = true;
       sock.destroy();
-      resolve({ status: answered.status, headers: answered.headers, body: got.subarray(answered.bodyAt).toString('utf8'), wrote: wroteAtAnswer, total });
+      resolve({
+        status: answered.status,
+        headers: answered.headers,
+        body: got.subarray(answered.bodyAt).toString('utf8'),
+        wrote: wroteAtAnswer,
+        total,
+      });
     };
     sock.on('data', (d: Buffer) => {
       got = Buffer.concat([got, d]);
@@ -79,7 +98,8 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawAnswer> {
         if (end === -1) return;
         const lines = got.subarray(0, end).toString('latin1').split('\r\n');
         const headers: Record<string, string> = {};
-        for (const l of lines.slice(1)) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+        for (const l of lines.slice(1))
+          headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
         answered = { status: Number(lines[0]!.split(' ')[1]), headers, bodyAt: end + 4 };
         wroteAtAnswer = wrote;
       }
@@ -93,15 +113,20 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawAnswer> {
       for (const data of pieces) {
         if (answered || sock.destroyed) break;
         const n = data.length;
-        const ok = sock.write(req.chunked ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), data, Buffer.from('\r\n')]) : data);
+        const ok = sock.write(
+          req.chunked
+            ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), data, Buffer.from('\r\n')])
+            : data,
+        );
         wrote += n;
-        if (!ok) await new Promise<void>((r) => {
-          const go = () => {
-            sock.off('drain', go).off('close', go).off('data', go);
-            r();
-          };
-          sock.on('drain', go).on('close', go).on('data', go);
-        });
+        if (!ok)
+          await new Promise<void>((r) => {
+            const go = () => {
+              sock.off('drain', go).off('close', go).off('data', go);
+              r();
+            };
+            sock.on('drain', go).on('close', go).on('data', go);
+          });
       }
       if (req.chunked && !answered && !sock.destroyed) sock.write('0\r\n\r\n');
     });

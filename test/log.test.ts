@@ -8,41 +8,72 @@ import { promisify } from 'node:util';
 import { idFromRedirect, ROOT, submitForm, tempDir, waitFor, writeConfig } from './helpers.js';
 
 const run = promisify(execFile);
-const LOG_ONE = "import { createLog } from './src/log.ts'; createLog('probe')('probe_event', { n: 1 });";
+const LOG_ONE =
+  "import { createLog } from './src/log.ts'; createLog('probe')('probe_event', { n: 1 });";
 /** Run LOG_ONE in a fresh process with JOBDIR_LOG set as given (undefined: unset). */
 const logOne = (value: string | undefined) => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'JOBDIR_LOG' && k !== 'NODE_TEST_CONTEXT'));
-  return run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LOG_ONE], { cwd: ROOT, env: value === undefined ? env : { ...env, JOBDIR_LOG: value } });
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k !== 'JOBDIR_LOG' && k !== 'NODE_TEST_CONTEXT'),
+  );
+  return run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LOG_ONE], {
+    cwd: ROOT,
+    env: value === undefined ? env : { ...env, JOBDIR_LOG: value },
+  });
 };
 
 describe('JOBDIR_LOG', () => {
   test('unset, empty or info: one JSON line per event on stderr; silent: nothing; anything else is refused by name', async () => {
     for (const value of [undefined, '', 'info']) {
       const { stderr } = await logOne(value);
-      const lines = stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      assert.deepEqual(lines.map((l) => [l.component, l.event, l.level, l.n]), [['probe', 'probe_event', 'info', 1]], `JOBDIR_LOG=${value}`);
+      const lines = stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        lines.map((l) => [l.component, l.event, l.level, l.n]),
+        [['probe', 'probe_event', 'info', 1]],
+        `JOBDIR_LOG=${value}`,
+      );
     }
     assert.equal((await logOne('silent')).stderr, '');
-    await assert.rejects(logOne('quiet'), (err: { stderr: string }) => /JOBDIR_LOG="quiet" is not a log level; known: info \(the default\), silent/.test(err.stderr));
+    await assert.rejects(logOne('quiet'), (err: { stderr: string }) =>
+      /JOBDIR_LOG="quiet" is not a log level; known: info \(the default\), silent/.test(err.stderr),
+    );
   });
 
   test('jobdir serve with JOBDIR_LOG=silent runs a job and writes no log line', async () => {
     const root = tempDir();
     const cfg = await writeConfig(root);
-    const p = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JOBDIR_LOG: 'silent' } });
+    const p = spawn(
+      process.execPath,
+      [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfg],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, JOBDIR_LOG: 'silent' },
+      },
+    );
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => void (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => void (err += d.toString()));
     const exited = new Promise((r) => p.once('exit', r));
     try {
-      await waitFor(() => {
-        if (p.exitCode !== null) assert.fail(`serve exited: ${err}`);
-        return / is serving on http:/.test(out);
-      }, 60_000, 'serving');
+      await waitFor(
+        () => {
+          if (p.exitCode !== null) assert.fail(`serve exited: ${err}`);
+          return / is serving on http:/.test(out);
+        },
+        60_000,
+        'serving',
+      );
       const url = / is serving on (http:\S+)/.exec(out)![1]!;
       const id = idFromRedirect(await submitForm(url, { type: 'divide', x: '6', y: '3' }));
-      await waitFor(async () => (await fs.readdir(join(root, 'jobs/completed'))).includes(id), 30_000, 'job completed');
+      await waitFor(
+        async () => (await fs.readdir(join(root, 'jobs/completed'))).includes(id),
+        30_000,
+        'job completed',
+      );
     } finally {
       p.kill('SIGTERM');
       await exited;

@@ -18,17 +18,33 @@ describe('mail queue', () => {
     receivers.push(smtp);
     const root = tempDir();
     // check_minutes far away: only the mailer's own retry can deliver it.
-    const cfg = loadConfig(await writeConfig(root, { email: { host: '127.0.0.1', port: smtp.port }, backend: { check_minutes: 600 } }));
+    const cfg = loadConfig(
+      await writeConfig(root, {
+        email: { host: '127.0.0.1', port: smtp.port },
+        backend: { check_minutes: 600 },
+      }),
+    );
     const store = await openStore(cfg);
     const events: [string, Record<string, unknown>][] = [];
     const mailer = createMailer(store, cfg, (e, f) => void events.push([e, f]));
     try {
-      await queueMail(store, cfg, 'bcdfghjklmnp.user', { to: ['dana@example.test'], subject: 'your job', text: 'done' });
+      await queueMail(store, cfg, 'bcdfghjklmnp.user', {
+        to: ['dana@example.test'],
+        subject: 'your job',
+        text: 'done',
+      });
       assert.equal(await mailer.flush(), 0, 'the first try is refused');
       await smtp.waitForCount(1, 30_000);
       assert.equal(smtp.messages[0]!.subject, 'your job');
-      await waitFor(async () => (await fs.readdir(store.mailq)).length === 0, 15_000, 'queue emptied');
-      assert.deepEqual(events.map(([e]) => e), ['mail_failed', 'mail_failed', 'mail_sent']);
+      await waitFor(
+        async () => (await fs.readdir(store.mailq)).length === 0,
+        15_000,
+        'queue emptied',
+      );
+      assert.deepEqual(
+        events.map(([e]) => e),
+        ['mail_failed', 'mail_failed', 'mail_sent'],
+      );
       assert.match(String(events[0]![1].error), /451/);
       assert.equal(smtp.messages.length, 1);
     } finally {

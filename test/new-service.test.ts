@@ -9,21 +9,36 @@ import { idFromRedirect, ROOT, serveForTest, submitForm, tempDir, waitFor } from
 
 const run = promisify(execFile);
 // A nested `node --test` talks to its parent runner when it sees NODE_TEST_CONTEXT; these run on their own.
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT'));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT'),
+);
 // The reporter is named: without it Node 20 prints TAP to a pipe and Node 24 its spec reporter.
 const testArgs = (file: string) => ['--test', '--test-reporter=tap', file];
-const jobdir = (...args: string[]) => run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args], { cwd: ROOT });
+const jobdir = (...args: string[]) =>
+  run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args], { cwd: ROOT });
 
 describe('jobdir new-service', () => {
   test('scaffolds module, INI, sample program, package.json and a test; the config checks out and the test passes', async () => {
     const dir = join(tempDir(), 'protein-fold');
     const out = await jobdir('new-service', 'protein-fold', '--dir', dir);
     assert.match(out.stdout, /wrote .*protein-fold\.ts/);
-    assert.deepEqual((await fs.readdir(dir)).sort(), ['package.json', 'protein-fold.ini', 'protein-fold.sh', 'protein-fold.test.ts', 'protein-fold.ts']);
-    assert.ok(((await fs.stat(join(dir, 'protein-fold.sh'))).mode & 0o111) !== 0, 'the sample program is executable');
+    assert.deepEqual((await fs.readdir(dir)).sort(), [
+      'package.json',
+      'protein-fold.ini',
+      'protein-fold.sh',
+      'protein-fold.test.ts',
+      'protein-fold.ts',
+    ]);
+    assert.ok(
+      ((await fs.stat(join(dir, 'protein-fold.sh'))).mode & 0o111) !== 0,
+      'the sample program is executable',
+    );
     const check = await jobdir('check-config', '--config', join(dir, 'protein-fold.ini'));
     assert.match(check.stdout, /OK \(service protein-fold, job types: run\)/);
-    const t = await run(join(ROOT, 'node_modules/.bin/tsx'), testArgs('protein-fold.test.ts'), { cwd: dir, env });
+    const t = await run(join(ROOT, 'node_modules/.bin/tsx'), testArgs('protein-fold.test.ts'), {
+      cwd: dir,
+      env,
+    });
     assert.match(t.stdout, /# pass 2\n# fail 0/);
   });
 
@@ -32,10 +47,23 @@ describe('jobdir new-service', () => {
     await jobdir('new-service', 'echoer', '--dir', dir);
     const svc = await serveForTest(join(dir, 'echoer.ini'));
     try {
-      assert.match(await (await fetch(`${svc.url}/`)).text(), /<input id="text" name="text" required/);
-      const id = idFromRedirect(await submitForm(svc.url, { type: 'run', text: 'bonjour', times: '3' }));
-      await waitFor(async () => (await fs.readdir(join(dir, 'data/completed')).catch(() => [] as string[])).includes(id), 20_000, 'scaffold job completed');
-      assert.match(await (await fetch(`${svc.url}/jobs/${id}`)).text(), /bonjour\nbonjour\nbonjour/);
+      assert.match(
+        await (await fetch(`${svc.url}/`)).text(),
+        /<input id="text" name="text" required/,
+      );
+      const id = idFromRedirect(
+        await submitForm(svc.url, { type: 'run', text: 'bonjour', times: '3' }),
+      );
+      await waitFor(
+        async () =>
+          (await fs.readdir(join(dir, 'data/completed')).catch(() => [] as string[])).includes(id),
+        20_000,
+        'scaffold job completed',
+      );
+      assert.match(
+        await (await fetch(`${svc.url}/jobs/${id}`)).text(),
+        /bonjour\nbonjour\nbonjour/,
+      );
     } finally {
       await svc.close();
     }
@@ -49,7 +77,10 @@ describe('jobdir new-service', () => {
     await jobdir('new-service', 'hello', '--dir', dir);
     assert.match(await fs.readFile(join(dir, 'hello.ts'), 'utf8'), /from 'jobdir';/);
     assert.match(await fs.readFile(join(dir, 'hello.test.ts'), 'utf8'), /from 'jobdir\/testing';/);
-    const t = await run(join(ROOT, 'node_modules/.bin/tsx'), testArgs('hello.test.ts'), { cwd: dir, env });
+    const t = await run(join(ROOT, 'node_modules/.bin/tsx'), testArgs('hello.test.ts'), {
+      cwd: dir,
+      env,
+    });
     assert.match(t.stdout, /# pass 2\n# fail 0/);
   });
 
@@ -57,6 +88,9 @@ describe('jobdir new-service', () => {
     const dir = join(tempDir(), 'x');
     await jobdir('new-service', 'x', '--dir', dir);
     await assert.rejects(jobdir('new-service', 'x', '--dir', dir), /exists; choose another --dir/);
-    await assert.rejects(jobdir('new-service', '../Evil', '--dir', join(tempDir(), 'y')), /must be 1-40 lower-case letters/);
+    await assert.rejects(
+      jobdir('new-service', '../Evil', '--dir', join(tempDir(), 'y')),
+      /must be 1-40 lower-case letters/,
+    );
   });
 });

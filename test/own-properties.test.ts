@@ -16,7 +16,12 @@ const ADMIN = `Basic ${Buffer.from('ada:correct horse battery').toString('base64
 describe('built-in names are unknown fields, like any other', () => {
   let root: string;
   let svc: Running;
-  const jobs = async () => (await Promise.all(['incoming', 'preprocessing', 'running', 'completed', 'failed'].map((s) => idsIn(root, s)))).flat().length;
+  const jobs = async () =>
+    (
+      await Promise.all(
+        ['incoming', 'preprocessing', 'running', 'completed', 'failed'].map((s) => idsIn(root, s)),
+      )
+    ).flat().length;
   before(async () => {
     root = tempDir();
     const creds = join(root, 'admins');
@@ -29,8 +34,14 @@ describe('built-in names are unknown fields, like any other', () => {
     clearInterval(keep);
   });
 
-  const api = (body: string | FormData) => fetch(`${svc.url}/api/jobs`, { method: 'POST', ...(typeof body === 'string' ? { headers: { 'content-type': 'application/json' } } : {}), body });
-  const fieldsOf = async (res: Response) => (await res.json() as { error: { code: string; fields: Record<string, string> } }).error;
+  const api = (body: string | FormData) =>
+    fetch(`${svc.url}/api/jobs`, {
+      method: 'POST',
+      ...(typeof body === 'string' ? { headers: { 'content-type': 'application/json' } } : {}),
+      body,
+    });
+  const fieldsOf = async (res: Response) =>
+    ((await res.json()) as { error: { code: string; fields: Record<string, string> } }).error;
 
   test('POST /api/jobs (JSON) refuses each built-in name with 400 and names it, as it does "bogus"', async () => {
     const n = await jobs();
@@ -56,7 +67,8 @@ describe('built-in names are unknown fields, like any other', () => {
     const n = await jobs();
     for (const key of BUILT_IN) {
       const fd = new FormData();
-      for (const [k, v] of Object.entries({ type: 'divide', x: '6', y: '3', [key]: 'y' })) fd.set(k, v);
+      for (const [k, v] of Object.entries({ type: 'divide', x: '6', y: '3', [key]: 'y' }))
+        fd.set(k, v);
       const res = await api(fd);
       assert.equal(res.status, 400, `multipart ${key}`);
       assert.ok(Object.hasOwn((await fieldsOf(res)).fields, key), key);
@@ -68,17 +80,30 @@ describe('built-in names are unknown fields, like any other', () => {
   });
 
   test('an admin action named toString or constructor is no action (404), and the dashboard does not take one as done', async () => {
-    const id = (await (await api('{"type":"divide","x":"6","y":"3"}')).json() as { id: string }).id;
+    const id = ((await (await api('{"type":"divide","x":"6","y":"3"}')).json()) as { id: string })
+      .id;
     const page = await fetch(`${svc.url}/admin/jobs/${id}`, { headers: { authorization: ADMIN } });
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
     for (const action of ['toString', 'constructor', '__proto__']) {
       const res = await fetch(`${svc.url}/admin/jobs/${id}/${action}`, {
-        method: 'POST', redirect: 'manual', headers: { authorization: ADMIN, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, confirm: 'yes' }),
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          authorization: ADMIN,
+          cookie,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ csrf, confirm: 'yes' }),
       });
       assert.equal(res.status, 404, `${action}: ${res.status}`);
       assert.match(await res.text(), /no such admin action/);
-      const dash = await fetch(`${svc.url}/admin?done=${action}&job=${id}`, { headers: { authorization: ADMIN } });
+      const dash = await fetch(`${svc.url}/admin?done=${action}&job=${id}`, {
+        headers: { authorization: ADMIN },
+      });
       assert.equal(dash.status, 200);
       assert.doesNotMatch(await dash.text(), new RegExp(`: job ${id} (is now|no longer)`));
     }

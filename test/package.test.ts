@@ -11,20 +11,47 @@ const run = promisify(execFile);
 
 describe('the npm package', () => {
   test('ships src, templates, wrapper, the jobdir command and the docs, every file they import, and no tests, bench, CI or job data', async () => {
-    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--loglevel=error'], { cwd: ROOT });
-    const files = new Set(((JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files).map((f) => f.path));
-    for (const f of files) assert.doesNotMatch(f, /^(test|\.ci|jobs|scripts\/bench)\/|^scripts\/(?!jobdir\.mjs$)/, `${f} is not shipped`);
-    for (const f of ['package.json', 'README.md', 'docs/writing-a-service.md', 'scripts/jobdir.mjs', 'wrapper/jobdir-wrapper.sh', 'wrapper/jobdir-launcher.sh', 'src/cli/main.ts', 'src/services/slowdiv/slowdiv.ini']) {
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--loglevel=error'], {
+      cwd: ROOT,
+    });
+    const files = new Set(
+      (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path),
+    );
+    for (const f of files)
+      assert.doesNotMatch(
+        f,
+        /^(test|\.ci|jobs|scripts\/bench)\/|^scripts\/(?!jobdir\.mjs$)/,
+        `${f} is not shipped`,
+      );
+    for (const f of [
+      'package.json',
+      'README.md',
+      'docs/writing-a-service.md',
+      'scripts/jobdir.mjs',
+      'wrapper/jobdir-wrapper.sh',
+      'wrapper/jobdir-launcher.sh',
+      'src/cli/main.ts',
+      'src/services/slowdiv/slowdiv.ini',
+    ]) {
       assert.ok(files.has(f), `${f} is shipped`);
     }
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; exports: Record<string, string> };
-    for (const target of [...Object.values(pkg.bin), ...Object.values(pkg.exports)]) assert.ok(files.has(normalize(target)), `${target} (bin/exports) is shipped`);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      exports: Record<string, string>;
+    };
+    for (const target of [...Object.values(pkg.bin), ...Object.values(pkg.exports)])
+      assert.ok(files.has(normalize(target)), `${target} (bin/exports) is shipped`);
     // Every relative import of a shipped module resolves to a shipped file (.js names the .ts source).
     for (const f of files) {
       if (!/\.(ts|tsx|mjs)$/.test(f)) continue;
-      for (const [, spec] of readFileSync(join(ROOT, f), 'utf8').matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+      for (const [, spec] of readFileSync(join(ROOT, f), 'utf8').matchAll(
+        /(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g,
+      )) {
         const to = normalize(join(dirname(f), spec!));
-        assert.ok([to, to.replace(/\.js$/, '.ts'), to.replace(/\.js$/, '.tsx')].some((p) => files.has(p)), `${f} imports ${spec}, which is not shipped`);
+        assert.ok(
+          [to, to.replace(/\.js$/, '.ts'), to.replace(/\.js$/, '.tsx')].some((p) => files.has(p)),
+          `${f} imports ${spec}, which is not shipped`,
+        );
       }
     }
   });

@@ -7,7 +7,14 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { State } from '../src/states.js';
-import { findJob, type JobRef, moveJob, type Store, TRANSITIONS, updateJobConfig } from '../src/store/index.js';
+import {
+  findJob,
+  type JobRef,
+  moveJob,
+  type Store,
+  TRANSITIONS,
+  updateJobConfig,
+} from '../src/store/index.js';
 
 /** The verbs' path from `from` to `to` (breadth first over the table). */
 function pathOf(from: State, to: State): State[] {
@@ -33,7 +40,8 @@ export async function placeJob(store: Store, id: string, state: State): Promise<
   for (const to of pathOf(ref.state, state)) {
     const x = TRANSITIONS.find((t) => t.from === ref.state && t.to === to)!;
     if (x.requires.includes('run-over')) await fs.writeFile(join(ref.dir, 'SUCCESS'), 'exit=0\n');
-    if (x.requires.includes('outcome')) await updateJobConfig(ref, (c) => void (c.result = { ...c.result, state: to }));
+    if (x.requires.includes('outcome'))
+      await updateJobConfig(ref, (c) => void (c.result = { ...c.result, state: to }));
     ref = await moveJob(store, id, ref.state, to);
   }
   return ref;

@@ -7,8 +7,23 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { FIXTURE_SERVICE, idsIn, startSmtp, tempDir, waitFor, writeConfig, type SmtpReceiver } from './helpers.js';
-import { countEvents, createOkJobs, kill9, startBackend, storeOf, waitUnlocked } from './backend-process.js';
+import {
+  FIXTURE_SERVICE,
+  idsIn,
+  startSmtp,
+  tempDir,
+  waitFor,
+  writeConfig,
+  type SmtpReceiver,
+} from './helpers.js';
+import {
+  countEvents,
+  createOkJobs,
+  kill9,
+  startBackend,
+  storeOf,
+  waitUnlocked,
+} from './backend-process.js';
 import { ALL_STATES } from '../src/states.js';
 import { createJob } from '../src/store/index.js';
 
@@ -28,7 +43,10 @@ async function setup(smtp: SmtpReceiver, running = 4) {
  * and that log line — the documented window, which also skips its complete hook).
  * Returns how many jobs lost that line.
  */
-async function assertAllCompletedOnce(root: string, jobs: Map<string, { text: string }>): Promise<number> {
+async function assertAllCompletedOnce(
+  root: string,
+  jobs: Map<string, { text: string }>,
+): Promise<number> {
   let lost = 0;
   for (const s of ALL_STATES) {
     if (s === 'completed') continue;
@@ -38,7 +56,11 @@ async function assertAllCompletedOnce(root: string, jobs: Map<string, { text: st
   assert.equal(done.length, jobs.size, 'every job is in completed exactly once');
   for (const [id, { text }] of jobs) {
     const dir = join(root, 'jobs/completed', id);
-    assert.equal(await fs.readFile(join(dir, 'stdout.txt'), 'utf8'), `${text}\n`, `job ${id} has its own output`);
+    assert.equal(
+      await fs.readFile(join(dir, 'stdout.txt'), 'utf8'),
+      `${text}\n`,
+      `job ${id} has its own output`,
+    );
     const ends = await countEvents(dir, 'completed');
     assert.ok(ends <= 1, `job ${id} ended ${ends} times`);
     if (ends === 0) lost++;
@@ -47,7 +69,11 @@ async function assertAllCompletedOnce(root: string, jobs: Map<string, { text: st
 }
 
 /** Mail per recipient, once the queue is empty and every job's user has one. */
-async function mailsPerJob(root: string, smtp: SmtpReceiver, jobs: Map<string, { email: string }>): Promise<Map<string, number>> {
+async function mailsPerJob(
+  root: string,
+  smtp: SmtpReceiver,
+  jobs: Map<string, { email: string }>,
+): Promise<Map<string, number>> {
   const want = new Set([...jobs.values()].map((j) => j.email));
   const count = () => {
     const m = new Map<string, number>();
@@ -57,7 +83,13 @@ async function mailsPerJob(root: string, smtp: SmtpReceiver, jobs: Map<string, {
     }
     return m;
   };
-  await waitFor(async () => count().size === want.size && (await fs.readdir(join(root, 'jobs/mailq'))).filter((n) => !n.startsWith('.')).length === 0, 60_000, 'every user mailed and the mail queue empty');
+  await waitFor(
+    async () =>
+      count().size === want.size &&
+      (await fs.readdir(join(root, 'jobs/mailq'))).filter((n) => !n.startsWith('.')).length === 0,
+    60_000,
+    'every user mailed and the mail queue empty',
+  );
   return count();
 }
 
@@ -79,7 +111,11 @@ describe('crash recovery with a real backend process killed by SIGKILL', () => {
         b = await startBackend(cfg);
         assert.match(b.output(), /is serving on/, `backend restart ${kills} serves`);
       }
-      await waitFor(async () => (await idsIn(root, 'completed')).length === jobs.size, 120_000, 'all jobs completed');
+      await waitFor(
+        async () => (await idsIn(root, 'completed')).length === jobs.size,
+        120_000,
+        'all jobs completed',
+      );
       await assertAllCompletedOnce(root, jobs);
       const mails = await mailsPerJob(root, smtp, jobs);
       const extra = [...mails.values()].reduce((a, n) => a + n - 1, 0);
@@ -88,16 +124,25 @@ describe('crash recovery with a real backend process killed by SIGKILL', () => {
       // A mail can repeat only if the backend died after the SMTP server took it and before
       // it was removed from the queue: at most one per kill (mail is sent one at a time).
       assert.ok(extra <= kills, `${extra} duplicate mails after ${kills} kills`);
-      console.log(`# ${kills} kills, ${jobs.size} jobs completed once each, ${extra} duplicate mails`);
+      console.log(
+        `# ${kills} kills, ${jobs.size} jobs completed once each, ${extra} duplicate mails`,
+      );
     } finally {
       await smtp.close();
     }
   });
 
   const points = [
-    'move:incoming>preprocessing:renamed', 'move:preprocessing>running:renamed', 'run:prepared', 'run:started',
-    'move:running>postprocessing:renamed', 'move:postprocessing>finalizing:renamed', 'move:finalizing>completed:before',
-    'move:finalizing>completed:renamed', 'move:finalizing>completed:after', 'mail:sent',
+    'move:incoming>preprocessing:renamed',
+    'move:preprocessing>running:renamed',
+    'run:prepared',
+    'run:started',
+    'move:running>postprocessing:renamed',
+    'move:postprocessing>finalizing:renamed',
+    'move:finalizing>completed:before',
+    'move:finalizing>completed:renamed',
+    'move:finalizing>completed:after',
+    'mail:sent',
   ];
   for (const point of points) {
     test(`a kill -9 at ${point} loses no job, ends none twice, and mails each user once`, async () => {
@@ -109,19 +154,33 @@ describe('crash recovery with a real backend process killed by SIGKILL', () => {
         assert.equal(await first.exited, 'SIGKILL', `the backend died at ${point}`);
         await waitUnlocked(stateFile);
         const second = await startBackend(cfg);
-        await waitFor(async () => (await idsIn(root, 'completed')).length === jobs.size, 60_000, 'all jobs completed');
+        await waitFor(
+          async () => (await idsIn(root, 'completed')).length === jobs.size,
+          60_000,
+          'all jobs completed',
+        );
         const lost = await assertAllCompletedOnce(root, jobs);
-        if (lost) console.log(`# ${point}: ${lost} job(s) killed between the final rename and its log line`);
+        if (lost)
+          console.log(
+            `# ${point}: ${lost} job(s) killed between the final rename and its log line`,
+          );
         const mails = await mailsPerJob(root, smtp, jobs);
         second.proc.kill('SIGTERM');
         await second.exited;
         const counts = [...mails.values()];
         if (point === 'mail:sent') {
           // The one documented window: the SMTP server accepted the mail, the queue entry was not yet removed.
-          assert.equal(counts.filter((n) => n === 2).length, 1, 'exactly the in-flight mail is sent twice');
+          assert.equal(
+            counts.filter((n) => n === 2).length,
+            1,
+            'exactly the in-flight mail is sent twice',
+          );
           assert.ok(counts.every((n) => n <= 2));
         } else {
-          assert.ok(counts.every((n) => n === 1), `each user mailed once (got ${counts.join(',')})`);
+          assert.ok(
+            counts.every((n) => n === 1),
+            `each user mailed once (got ${counts.join(',')})`,
+          );
         }
       } finally {
         await smtp.close();
@@ -136,22 +195,59 @@ describe('the launcher killed under a running backend', () => {
     try {
       const { root, cfg, store } = await setup(smtp, 3);
       const ids: string[] = [];
-      for (let i = 0; i < 3; i++) ids.push((await createJob(store, { service: 'fixtures', type: 'sleep', email: '', inputs: { seconds: '2' } })).id);
+      for (let i = 0; i < 3; i++)
+        ids.push(
+          (
+            await createJob(store, {
+              service: 'fixtures',
+              type: 'sleep',
+              email: '',
+              inputs: { seconds: '2' },
+            })
+          ).id,
+        );
       const backend = await startBackend(cfg);
       try {
-        await waitFor(async () => {
-          const dirs = ids.map((id) => join(root, 'jobs/running', id, 'RUNNING'));
-          return (await Promise.all(dirs.map((d) => fs.access(d).then(() => true, () => false)))).every(Boolean);
-        }, 15_000, 'all three jobs running');
+        await waitFor(
+          async () => {
+            const dirs = ids.map((id) => join(root, 'jobs/running', id, 'RUNNING'));
+            return (
+              await Promise.all(
+                dirs.map((d) =>
+                  fs.access(d).then(
+                    () => true,
+                    () => false,
+                  ),
+                ),
+              )
+            ).every(Boolean);
+          },
+          15_000,
+          'all three jobs running',
+        );
         // The backend's children: its launcher sh (the wrappers run in sessions of their own).
         const pid = backend.proc.pid!;
-        const kids = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
+        const kids = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8'))
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map(Number);
         const launchers = [];
-        for (const k of kids) if ((await fs.readFile(`/proc/${k}/cmdline`, 'utf8').catch(() => '')).includes('jobdir-launcher.sh')) launchers.push(k);
+        for (const k of kids)
+          if (
+            (await fs.readFile(`/proc/${k}/cmdline`, 'utf8').catch(() => '')).includes(
+              'jobdir-launcher.sh',
+            )
+          )
+            launchers.push(k);
         assert.equal(launchers.length, 1, 'one launcher');
         process.kill(launchers[0]!, 'SIGKILL');
         // check_minutes is 1 here: well before the rescan, the lost reports are polled.
-        await waitFor(async () => (await idsIn(root, 'completed')).length === ids.length, 30_000, 'all three completed');
+        await waitFor(
+          async () => (await idsIn(root, 'completed')).length === ids.length,
+          30_000,
+          'all three completed',
+        );
         for (const id of ids) {
           const dir = join(root, 'jobs/completed', id);
           assert.equal(await countEvents(dir, 'started'), 1, `job ${id} ran once`);

@@ -5,13 +5,29 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { FIXTURE_SERVICE, tempDir, writeConfig } from './helpers.js';
 import { storeOf } from './backend-process.js';
-import { createJob, encodeEmail, findJob, listUserJobs, rebuildIndexes } from '../src/store/index.js';
+import {
+  createJob,
+  encodeEmail,
+  findJob,
+  listUserJobs,
+  rebuildIndexes,
+} from '../src/store/index.js';
 
 test('rebuildIndexes adds missing by-id and users links, removes old dangling ones, and keeps a fresh reservation', async () => {
   const root = tempDir('jobdir-reindex-');
   const store = await storeOf(await writeConfig(root, { general: { service: FIXTURE_SERVICE } }));
-  const a = await createJob(store, { service: 'fixtures', type: 'ok', email: 'a@example.test', inputs: {} });
-  const b = await createJob(store, { service: 'fixtures', type: 'ok', email: 'b@example.test', inputs: {} });
+  const a = await createJob(store, {
+    service: 'fixtures',
+    type: 'ok',
+    email: 'a@example.test',
+    inputs: {},
+  });
+  const b = await createJob(store, {
+    service: 'fixtures',
+    type: 'ok',
+    email: 'b@example.test',
+    inputs: {},
+  });
   // a lost its links (a crash before they were made); b's directory vanished but its links stayed (old).
   await fs.rm(join(store.byId, a.id));
   await fs.rm(join(store.users, encodeEmail('a@example.test'), a.id));
@@ -28,5 +44,9 @@ test('rebuildIndexes adds missing by-id and users links, removes old dangling on
   assert.deepEqual(await listUserJobs(store, 'b@example.test'), []);
   await assert.rejects(fs.lstat(join(store.byId, b.id)));
   assert.ok(await fs.lstat(join(store.byId, 'bcdfghjkmnpqrs')));
-  assert.deepEqual(await rebuildIndexes(store), { added: 0, removed: 0 }, 'a second run changes nothing');
+  assert.deepEqual(
+    await rebuildIndexes(store),
+    { added: 0, removed: 0 },
+    'a second run changes nothing',
+  );
 });

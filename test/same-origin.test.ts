@@ -23,12 +23,19 @@ async function closeService(svc: Running): Promise<void> {
 describe('same-origin rules for state-changing requests', () => {
   let root: string;
   let svc: Running;
-  const jobs = async () => (await Promise.all(['incoming', 'preprocessing', 'running', 'completed', 'failed'].map((s) => idsIn(root, s)))).flat().length;
+  const jobs = async () =>
+    (
+      await Promise.all(
+        ['incoming', 'preprocessing', 'running', 'completed', 'failed'].map((s) => idsIn(root, s)),
+      )
+    ).flat().length;
   before(async () => {
     root = tempDir();
     const creds = join(root, 'admins');
     await setAdminUser(creds, 'ada', 'correct horse battery');
-    svc = await serveForTest(await writeConfig(root, { web: { admin_credentials: creds, miss_limit: '10000/1h' } }));
+    svc = await serveForTest(
+      await writeConfig(root, { web: { admin_credentials: creds, miss_limit: '10000/1h' } }),
+    );
   });
   after(() => closeService(svc));
 
@@ -39,45 +46,146 @@ describe('same-origin rules for state-changing requests', () => {
     return fd;
   };
 
-  test('a form posted to /api/jobs by another site\'s page is refused (403) and makes no job; the same form from a script or this site is accepted', async () => {
+  test("a form posted to /api/jobs by another site's page is refused (403) and makes no job; the same form from a script or this site is accepted", async () => {
     const n = await jobs();
     const bodies = [() => new URLSearchParams(fields), multipart, () => JSON.stringify(fields)];
     for (const body of bodies) {
-      for (const marks of [{ origin: EVIL }, { 'sec-fetch-site': 'cross-site' }, { origin: EVIL, 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }] as Record<string, string>[]) {
+      for (const marks of [
+        { origin: EVIL },
+        { 'sec-fetch-site': 'cross-site' },
+        { origin: EVIL, 'sec-fetch-site': 'cross-site' },
+        { 'sec-fetch-site': 'same-site' },
+        { origin: 'null' },
+      ] as Record<string, string>[]) {
         const b = body();
-        const headers: Record<string, string> = { ...marks, ...(typeof b === 'string' ? { 'content-type': 'application/json' } : {}) };
+        const headers: Record<string, string> = {
+          ...marks,
+          ...(typeof b === 'string' ? { 'content-type': 'application/json' } : {}),
+        };
         const res = await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers, body: b });
-        assert.equal(res.status, 403, `${JSON.stringify(marks)} ${b.constructor.name}: ${res.status}`);
-        assert.equal((await res.json() as { error: { code: string } }).error.code, 'csrf');
+        assert.equal(
+          res.status,
+          403,
+          `${JSON.stringify(marks)} ${b.constructor.name}: ${res.status}`,
+        );
+        assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'csrf');
       }
     }
     assert.equal(await jobs(), n, 'no job was made');
     // Scripts: curl and EBI's clients send neither header.
-    assert.equal((await fetch(`${svc.url}/api/jobs`, { method: 'POST', body: new URLSearchParams(fields) })).status, 201);
-    assert.equal((await fetch(`${svc.url}/api/jobs`, { method: 'POST', body: multipart() })).status, 201);
-    assert.equal((await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fields) })).status, 201);
+    assert.equal(
+      (await fetch(`${svc.url}/api/jobs`, { method: 'POST', body: new URLSearchParams(fields) }))
+        .status,
+      201,
+    );
+    assert.equal(
+      (await fetch(`${svc.url}/api/jobs`, { method: 'POST', body: multipart() })).status,
+      201,
+    );
+    assert.equal(
+      (
+        await fetch(`${svc.url}/api/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(fields),
+        })
+      ).status,
+      201,
+    );
     // This site's own pages.
-    assert.equal((await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' }, body: new URLSearchParams(fields) })).status, 201);
-    assert.equal((await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { origin: svc.url }, body: new URLSearchParams(fields) })).status, 201);
-    assert.equal((await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { origin: svc.cfg.general.urltop }, body: new URLSearchParams(fields) })).status, 201);
+    assert.equal(
+      (
+        await fetch(`${svc.url}/api/jobs`, {
+          method: 'POST',
+          headers: { 'sec-fetch-site': 'same-origin' },
+          body: new URLSearchParams(fields),
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await fetch(`${svc.url}/api/jobs`, {
+          method: 'POST',
+          headers: { origin: svc.url },
+          body: new URLSearchParams(fields),
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await fetch(`${svc.url}/api/jobs`, {
+          method: 'POST',
+          headers: { origin: svc.cfg.general.urltop },
+          body: new URLSearchParams(fields),
+        })
+      ).status,
+      201,
+    );
   });
 
   test('every state-changing route refuses a cross-site request (Origin: evil.example, Sec-Fetch-Site: cross-site) with 403, before its body and any lookup', async () => {
     const page = await fetch(`${svc.url}/`);
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
-    const id = (await (await fetch(`${svc.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'divide', x: '1', y: '0' }) })).json() as { id: string }).id;
+    const id = (
+      (await (
+        await fetch(`${svc.url}/api/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'divide', x: '1', y: '0' }),
+        })
+      ).json()) as { id: string }
+    ).id;
     const walked = new Set<string>();
     for (const r of svc.app.routes) {
-      if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) || walked.has(`${r.method} ${r.path}`)) continue;
+      if (
+        !['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) ||
+        walked.has(`${r.method} ${r.path}`)
+      )
+        continue;
       walked.add(`${r.method} ${r.path}`);
-      const path = r.path.replace(/:id\b/, id).replace(/:action\b/, 'delete').replace(/:\w+/g, 'x');
-      for (const marks of [{ origin: EVIL, 'sec-fetch-site': 'cross-site' }, { origin: EVIL }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
-        for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain', 'application/json', null]) {
+      const path = r.path
+        .replace(/:id\b/, id)
+        .replace(/:action\b/, 'delete')
+        .replace(/:\w+/g, 'x');
+      for (const marks of [
+        { origin: EVIL, 'sec-fetch-site': 'cross-site' },
+        { origin: EVIL },
+        { 'sec-fetch-site': 'cross-site' },
+      ] as Record<string, string>[]) {
+        for (const type of [
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'text/plain',
+          'application/json',
+          null,
+        ]) {
           // Even with this browser's own cookie and token: another site's page cannot have them, but the rule does not lean on that.
-          const body = type === null ? undefined : `csrf=${csrf}&confirm=yes&email=a%40example.test&type=divide&x=1&y=2`;
-          const res = await fetch(`${svc.url}${path}`, { method: r.method, redirect: 'manual', headers: { ...marks, cookie, authorization: ADMIN, ...(type ? { 'content-type': type } : {}) }, body });
-          assert.equal(res.status, 403, `${r.method} ${path} ${JSON.stringify(marks)} ${type}: ${res.status}`);
+          const body =
+            type === null
+              ? undefined
+              : `csrf=${csrf}&confirm=yes&email=a%40example.test&type=divide&x=1&y=2`;
+          const res = await fetch(`${svc.url}${path}`, {
+            method: r.method,
+            redirect: 'manual',
+            headers: {
+              ...marks,
+              cookie,
+              authorization: ADMIN,
+              ...(type ? { 'content-type': type } : {}),
+            },
+            body,
+          });
+          assert.equal(
+            res.status,
+            403,
+            `${r.method} ${path} ${JSON.stringify(marks)} ${type}: ${res.status}`,
+          );
         }
       }
     }
@@ -86,17 +194,31 @@ describe('same-origin rules for state-changing requests', () => {
     assert.equal((await fetch(`${svc.url}/api/jobs/${id}`)).status, 200);
   });
 
-  test('this site\'s own forms still work: with Sec-Fetch-Site: same-origin and Origin: null (Referrer-Policy: no-referrer), and an older browser\'s bare Origin: null with the CSRF cookie', async () => {
+  test("this site's own forms still work: with Sec-Fetch-Site: same-origin and Origin: null (Referrer-Policy: no-referrer), and an older browser's bare Origin: null with the CSRF cookie", async () => {
     const page = await fetch(`${svc.url}/`);
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
-    const post = (headers: Record<string, string>) => fetch(`${svc.url}/jobs`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, ...headers }, body: new URLSearchParams({ csrf, ...fields }) });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${svc.url}/jobs`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, ...headers },
+        body: new URLSearchParams({ csrf, ...fields }),
+      });
     assert.equal((await post({ origin: 'null', 'sec-fetch-site': 'same-origin' })).status, 303);
     assert.equal((await post({ origin: 'null' })).status, 303);
     assert.equal((await post({ origin: svc.url })).status, 303);
     assert.equal((await post({})).status, 303);
     // Origin: null without the cookie: a sandboxed frame of another site.
-    const framed = await fetch(`${svc.url}/jobs`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' }, body: new URLSearchParams({ csrf, ...fields }) });
+    const framed = await fetch(`${svc.url}/jobs`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' },
+      body: new URLSearchParams({ csrf, ...fields }),
+    });
     assert.equal(framed.status, 403);
     assert.match(await framed.text(), /another site/);
   });

@@ -9,11 +9,16 @@ import fc from 'fast-check';
 import { createScheduler, type QueuedJob, type Scheduler } from '../src/scheduler/index.js';
 
 let n = 0;
-const job = (submitter: string, submitted: number, type = 't'): QueuedJob => ({ id: `j${n++}`, type, submitted, submitter });
+const job = (submitter: string, submitted: number, type = 't'): QueuedJob => ({
+  id: `j${n++}`,
+  type,
+  submitted,
+  submitter,
+});
 const ids = (jobs: QueuedJob[]) => jobs.map((j) => j.id);
 
 describe('fair share', () => {
-  test('A queues 50 jobs, then B one: B\'s job takes the next free slot', () => {
+  test("A queues 50 jobs, then B one: B's job takes the next free slot", () => {
     const s = createScheduler(2, () => null);
     const a = Array.from({ length: 50 }, (_, i) => job('a@x', i));
     a.forEach((j) => s.enqueue(j));
@@ -36,7 +41,7 @@ describe('fair share', () => {
     assert.deepEqual(ids(s.admit()), [early.id]);
   });
 
-  test('per_user caps one submitter\'s running jobs; the free slots go to others, and none stays idle while a job may run', () => {
+  test("per_user caps one submitter's running jobs; the free slots go to others, and none stays idle while a job may run", () => {
     const s = createScheduler(4, () => null, { perUser: 2 });
     const a = Array.from({ length: 5 }, (_, i) => job('a', i));
     a.forEach((j) => s.enqueue(j));
@@ -49,7 +54,7 @@ describe('fair share', () => {
     assert.deepEqual(ids(s.admit()), [a[2]!.id]);
   });
 
-  test('a job of a full type does not hold up another type\'s job; FIFO within the submitter otherwise', () => {
+  test("a job of a full type does not hold up another type's job; FIFO within the submitter otherwise", () => {
     const s = createScheduler(3, (t) => (t === 'big' ? 1 : null));
     const j = [job('a', 1, 'big'), job('a', 2, 'big'), job('a', 3, 'small')];
     j.forEach((x) => s.enqueue(x));
@@ -67,7 +72,13 @@ describe('fair share', () => {
     s.enqueue(a);
     s.enqueue(b);
     assert.deepEqual(ids(s.admit()), [b.id]);
-    assert.deepEqual(s.submitters().sort((x, y) => x.submitter.localeCompare(y.submitter)), [{ submitter: 'a', queued: 1, running: 2 }, { submitter: 'b', queued: 0, running: 1 }]);
+    assert.deepEqual(
+      s.submitters().sort((x, y) => x.submitter.localeCompare(y.submitter)),
+      [
+        { submitter: 'a', queued: 1, running: 2 },
+        { submitter: 'b', queued: 0, running: 1 },
+      ],
+    );
   });
 });
 
@@ -97,75 +108,118 @@ const positions = (s: Scheduler) => new Map(s.queued().map((j) => [j.id, s.posit
 describe('queue_position', () => {
   test('property: with random submitters and arrival times, positions predict the order in which jobs start', () => {
     const event = fc.oneof(
-      fc.record({ kind: fc.constant('arrive' as const), who: fc.integer({ min: 0, max: 5 }), dt: fc.integer({ min: 0, max: 3 }) }),
+      fc.record({
+        kind: fc.constant('arrive' as const),
+        who: fc.integer({ min: 0, max: 5 }),
+        dt: fc.integer({ min: 0, max: 3 }),
+      }),
       fc.record({ kind: fc.constant('slot' as const) }),
       fc.record({ kind: fc.constant('end' as const), pick: fc.nat() }),
     );
-    fc.assert(fc.property(fc.array(event, { maxLength: 120 }), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 6 }), (events, initial) => {
-      // Slots open when "blocker" jobs (a submitter with nothing queued) end; started jobs may end too.
-      const blockers = 300;
-      const s = createScheduler(blockers + initial.reduce((a, b) => a + b, 0), () => null);
-      for (let i = 0; i < blockers; i++) s.activate(`blocker${i}`, 't', 'blocker');
-      let freed = 0;
-      const started: QueuedJob[] = [];
-      initial.forEach((k, who) => {
-        for (let i = 0; i < k; i++) s.activate(`pre${who}-${i}`, 't', `s${who}`);
-      });
-      let now = 0;
-      const admitChecked = () => {
-        const before = positions(s);
-        const got = s.admit();
-        got.forEach((j, i) => assert.equal(before.get(j.id), i, `job ${j.id} started ${i}th but was at position ${before.get(j.id)}`));
-        started.push(...got);
-      };
-      for (const e of events) {
-        if (e.kind === 'arrive') s.enqueue(job(`s${e.who}`, (now += e.dt)));
-        else if (e.kind === 'slot' && freed < blockers) s.release(`blocker${freed++}`);
-        else if (e.kind === 'end' && started.length) s.release(started.splice(e.pick % started.length, 1)[0]!.id);
-        admitChecked();
-      }
-      // Then no arrivals, no ends of queued submitters' jobs: slots open one at a time.
-      const snapshot = positions(s);
-      const order: string[] = [];
-      while (s.queuedCount() && freed < blockers) {
-        s.release(`blocker${freed++}`);
-        order.push(...ids(s.admit()));
-      }
-      order.forEach((id, i) => assert.equal(snapshot.get(id), i, `the ${i}th job to start was at position ${snapshot.get(id)}`));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(event, { maxLength: 120 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 6 }),
+        (events, initial) => {
+          // Slots open when "blocker" jobs (a submitter with nothing queued) end; started jobs may end too.
+          const blockers = 300;
+          const s = createScheduler(blockers + initial.reduce((a, b) => a + b, 0), () => null);
+          for (let i = 0; i < blockers; i++) s.activate(`blocker${i}`, 't', 'blocker');
+          let freed = 0;
+          const started: QueuedJob[] = [];
+          initial.forEach((k, who) => {
+            for (let i = 0; i < k; i++) s.activate(`pre${who}-${i}`, 't', `s${who}`);
+          });
+          let now = 0;
+          const admitChecked = () => {
+            const before = positions(s);
+            const got = s.admit();
+            got.forEach((j, i) =>
+              assert.equal(
+                before.get(j.id),
+                i,
+                `job ${j.id} started ${i}th but was at position ${before.get(j.id)}`,
+              ),
+            );
+            started.push(...got);
+          };
+          for (const e of events) {
+            if (e.kind === 'arrive') s.enqueue(job(`s${e.who}`, (now += e.dt)));
+            else if (e.kind === 'slot' && freed < blockers) s.release(`blocker${freed++}`);
+            else if (e.kind === 'end' && started.length)
+              s.release(started.splice(e.pick % started.length, 1)[0]!.id);
+            admitChecked();
+          }
+          // Then no arrivals, no ends of queued submitters' jobs: slots open one at a time.
+          const snapshot = positions(s);
+          const order: string[] = [];
+          while (s.queuedCount() && freed < blockers) {
+            s.release(`blocker${freed++}`);
+            order.push(...ids(s.admit()));
+          }
+          order.forEach((id, i) =>
+            assert.equal(
+              snapshot.get(id),
+              i,
+              `the ${i}th job to start was at position ${snapshot.get(id)}`,
+            ),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   test('a submitter with one job waits behind at most one job of each busier submitter', () => {
     const s = createScheduler(1, () => null);
     s.activate('busy', 't', 'z');
-    for (let u = 0; u < 100; u++) for (let i = 0; i < 100; i++) s.enqueue(job(`u${u}`, i * 100 + u));
+    for (let u = 0; u < 100; u++)
+      for (let i = 0; i < 100; i++) s.enqueue(job(`u${u}`, i * 100 + u));
     const newcomer = job('new', 1e9);
     s.enqueue(newcomer);
-    assert.equal(s.position(newcomer.id), 100, 'one round of the 100 others (each has its first job ahead), then it');
+    assert.equal(
+      s.position(newcomer.id),
+      100,
+      'one round of the 100 others (each has its first job ahead), then it',
+    );
   });
 });
 
 describe('per_user under random load', () => {
   test('property: no submitter exceeds the cap, and a slot is idle only when no waiting job may run', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.boolean(), fc.nat()), { maxLength: 100 }), (cap, limit, steps) => {
-      const s = createScheduler(limit, (t) => (t === 'one' ? 1 : null), { perUser: cap });
-      const running: QueuedJob[] = [];
-      let t = 0;
-      for (const [who, arrive, pick] of steps) {
-        if (arrive || !running.length) s.enqueue(job(`s${who}`, t++, pick % 3 === 0 ? 'one' : 't'));
-        else s.release(running.splice(pick % running.length, 1)[0]!.id);
-        running.push(...s.admit());
-        const per = new Map<string, number>();
-        for (const r of running) per.set(r.submitter, (per.get(r.submitter) ?? 0) + 1);
-        for (const [who2, k] of per) assert.ok(k <= cap, `${who2} runs ${k} > ${cap}`);
-        if (running.length < limit) {
-          for (const q of s.queued()) {
-            const typeFull = q.type === 'one' && running.some((r) => r.type === 'one');
-            assert.ok(typeFull || (per.get(q.submitter) ?? 0) >= cap, `job ${q.id} could run but a slot is idle`);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.boolean(), fc.nat()), {
+          maxLength: 100,
+        }),
+        (cap, limit, steps) => {
+          const s = createScheduler(limit, (t) => (t === 'one' ? 1 : null), { perUser: cap });
+          const running: QueuedJob[] = [];
+          let t = 0;
+          for (const [who, arrive, pick] of steps) {
+            if (arrive || !running.length)
+              s.enqueue(job(`s${who}`, t++, pick % 3 === 0 ? 'one' : 't'));
+            else s.release(running.splice(pick % running.length, 1)[0]!.id);
+            running.push(...s.admit());
+            const per = new Map<string, number>();
+            for (const r of running) per.set(r.submitter, (per.get(r.submitter) ?? 0) + 1);
+            for (const [who2, k] of per) assert.ok(k <= cap, `${who2} runs ${k} > ${cap}`);
+            if (running.length < limit) {
+              for (const q of s.queued()) {
+                const typeFull = q.type === 'one' && running.some((r) => r.type === 'one');
+                assert.ok(
+                  typeFull || (per.get(q.submitter) ?? 0) >= cap,
+                  `job ${q.id} could run but a slot is idle`,
+                );
+              }
+            }
           }
-        }
-      }
-    }), { numRuns: 300 });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -175,9 +229,18 @@ describe('[limits] per_user and queue_order', () => {
     const { loadConfig } = await import('../src/config/index.js');
     const ok = loadConfig(await writeConfig(tempDir()));
     assert.deepEqual([ok.limits.queueOrder, ok.limits.perUser], ['fair', null]);
-    for (const [limits, rule] of [[{ per_user: 0 }, /per_user.*between 1 and/], [{ per_user: 'two' }, /per_user.*whole number/], [{ queue_order: 'random' }, /queue_order.*fair .*or fifo.*"random"/]] as const) {
+    for (const [limits, rule] of [
+      [{ per_user: 0 }, /per_user.*between 1 and/],
+      [{ per_user: 'two' }, /per_user.*whole number/],
+      [{ queue_order: 'random' }, /queue_order.*fair .*or fifo.*"random"/],
+    ] as const) {
       const file = await writeConfig(tempDir(), { limits });
-      assert.throws(() => loadConfig(file), (err: Error) => err.message.includes(file) && err.message.includes('[limits]') && rule.test(err.message), JSON.stringify(limits));
+      assert.throws(
+        () => loadConfig(file),
+        (err: Error) =>
+          err.message.includes(file) && err.message.includes('[limits]') && rule.test(err.message),
+        JSON.stringify(limits),
+      );
     }
   });
 });

@@ -12,13 +12,20 @@ const run = promisify(execFile);
 /** A service module written in JavaScript (no types to stop it), with `fields` for its one job type. */
 async function serviceWith(root: string, fields: string): Promise<string> {
   const file = join(root, 'svc.mjs');
-  await fs.writeFile(file, `export default { name: 'typo', title: 'Typo', jobTypes: [{ name: 'align', fields: ${fields}, run: () => ['/bin/true'] }] };\n`);
+  await fs.writeFile(
+    file,
+    `export default { name: 'typo', title: 'Typo', jobTypes: [{ name: 'align', fields: ${fields}, run: () => ['/bin/true'] }] };\n`,
+  );
   return file;
 }
 
 async function checkConfig(config: string): Promise<{ code: number; stderr: string }> {
   try {
-    await run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', config], { timeout: 30_000 });
+    await run(
+      process.execPath,
+      [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', config],
+      { timeout: 30_000 },
+    );
     return { code: 0, stderr: '' };
   } catch (err) {
     return { code: (err as { code: number }).code, stderr: (err as { stderr: string }).stderr };
@@ -31,23 +38,49 @@ test('a string pattern instead of a RegExp fails check-config and serve, naming 
   const config = await writeConfig(root, { general: { service: svc } });
   const { code, stderr } = await checkConfig(config);
   assert.notEqual(code, 0);
-  assert.match(stderr, new RegExp(`${svc.replace(/[.]/g, '\\.')}: job type align: field "seq": pattern must be a RegExp .*not the string "\\^\\[ACGT\\]\\+\\$"`));
-  await assert.rejects(serveForTest(config), /job type align: field "seq": pattern must be a RegExp/);
+  assert.match(
+    stderr,
+    new RegExp(
+      `${svc.replace(/[.]/g, '\\.')}: job type align: field "seq": pattern must be a RegExp .*not the string "\\^\\[ACGT\\]\\+\\$"`,
+    ),
+  );
+  await assert.rejects(
+    serveForTest(config),
+    /job type align: field "seq": pattern must be a RegExp/,
+  );
 });
 
 test('other specs the types forbid are named too: an unknown property, a wrong type, min above max', async () => {
   const root = tempDir();
   for (const [fields, rule] of [
-    [`{ name: { kind: 'string', maxlength: 20 } }`, /field "name": maxlength is not a property of a string field; it may have label, help, required, maxLength/],
-    [`{ n: { kind: 'integer', min: '1' } }`, /field "n": min must be a whole number, not the string "1"/],
-    [`{ n: { kind: 'number', min: 5, max: 1 } }`, /field "n": min \(5\) must not be above max \(1\)/],
+    [
+      `{ name: { kind: 'string', maxlength: 20 } }`,
+      /field "name": maxlength is not a property of a string field; it may have label, help, required, maxLength/,
+    ],
+    [
+      `{ n: { kind: 'integer', min: '1' } }`,
+      /field "n": min must be a whole number, not the string "1"/,
+    ],
+    [
+      `{ n: { kind: 'number', min: 5, max: 1 } }`,
+      /field "n": min \(5\) must not be above max \(1\)/,
+    ],
     [`{ n: { kind: 'float' } }`, /field "n": kind must be one of integer, number, string/],
   ] as const) {
-    const config = await writeConfig(root, { general: { service: await serviceWith(root, fields) } });
+    const config = await writeConfig(root, {
+      general: { service: await serviceWith(root, fields) },
+    });
     const { code, stderr } = await checkConfig(config);
     assert.notEqual(code, 0, fields);
     assert.match(stderr, rule);
   }
-  const good = await writeConfig(root, { general: { service: await serviceWith(root, `{ seq: { kind: 'string', pattern: /^[ACGT]+$/, maxLength: 50 } }`) } });
+  const good = await writeConfig(root, {
+    general: {
+      service: await serviceWith(
+        root,
+        `{ seq: { kind: 'string', pattern: /^[ACGT]+$/, maxLength: 50 } }`,
+      ),
+    },
+  });
   assert.equal((await checkConfig(good)).code, 0, 'a correct spec loads');
 });

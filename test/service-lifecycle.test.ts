@@ -8,7 +8,18 @@ import { promisify } from 'node:util';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { idFromRedirect, idsIn, ROOT, serveForTest, startSmtp, submitForm, tempDir, waitFor, writeConfig, type SmtpReceiver } from './helpers.js';
+import {
+  idFromRedirect,
+  idsIn,
+  ROOT,
+  serveForTest,
+  startSmtp,
+  submitForm,
+  tempDir,
+  waitFor,
+  writeConfig,
+  type SmtpReceiver,
+} from './helpers.js';
 import type { Running } from '../src/cli/serve.js';
 
 const run = promisify(execFile);
@@ -16,14 +27,23 @@ const run = promisify(execFile);
 /** A syslog daemon stand-in: a Unix datagram socket (python3) that prints each message as a line. */
 async function startSyslog(path: string): Promise<{ lines: string[]; close(): void }> {
   const lines: string[] = [];
-  const p: ChildProcess = spawn('python3', ['-u', '-c', [
-    'import socket, sys',
-    's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
-    's.bind(sys.argv[1])',
-    'print("ready", flush=True)',
-    'while True:',
-    '    print(s.recv(65536).decode("utf-8", "replace").replace("\\n", " "), flush=True)',
-  ].join('\n'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p: ChildProcess = spawn(
+    'python3',
+    [
+      '-u',
+      '-c',
+      [
+        'import socket, sys',
+        's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+        's.bind(sys.argv[1])',
+        'print("ready", flush=True)',
+        'while True:',
+        '    print(s.recv(65536).decode("utf-8", "replace").replace("\\n", " "), flush=True)',
+      ].join('\n'),
+      path,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let buf = '';
   p.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
@@ -38,11 +58,22 @@ async function startSyslog(path: string): Promise<{ lines: string[]; close(): vo
 /** Cookie header and CSRF token of a results page, as a browser would keep them. */
 async function cancelFromPage(url: string, id: string): Promise<Response> {
   const page = await fetch(`${url}/jobs/${id}`);
-  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const html = await page.text();
-  const form = /<form method="post" action="\/jobs\/[a-z]+\/cancel"><input type="hidden" name="csrf" value="([a-f0-9]+)">/.exec(html);
+  const form =
+    /<form method="post" action="\/jobs\/[a-z]+\/cancel"><input type="hidden" name="csrf" value="([a-f0-9]+)">/.exec(
+      html,
+    );
   assert.ok(form, 'the results page of a running job has a cancel form');
-  return fetch(`${url}/jobs/${id}/cancel`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf: form[1]! }) });
+  return fetch(`${url}/jobs/${id}/cancel`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf: form[1]! }),
+  });
 }
 
 /** Pids of processes whose working directory is the job's directory (wherever it moved). */
@@ -61,23 +92,29 @@ describe('service hooks, time limits, cancel and notifications', () => {
   let svc: Running;
   let smtp: SmtpReceiver;
   let syslog: Awaited<ReturnType<typeof startSyslog>>;
-  const ended = async (id: string, state = 'completed') => waitFor(async () => (await idsIn(root, state)).includes(id), 30_000, `job ${id} ${state}`);
+  const ended = async (id: string, state = 'completed') =>
+    waitFor(async () => (await idsIn(root, state)).includes(id), 30_000, `job ${id} ${state}`);
   const page = async (id: string) => (await fetch(`${svc.url}/jobs/${id}`)).text();
-  const submit = async (fields: Record<string, string>) => idFromRedirect(await submitForm(svc.url, fields));
+  const submit = async (fields: Record<string, string>) =>
+    idFromRedirect(await submitForm(svc.url, fields));
 
   before(async () => {
     root = tempDir();
     smtp = await startSmtp();
     syslog = await startSyslog(join(root, 'syslog.sock'));
-    svc = await serveForTest(await writeConfig(root, {
-      general: { service: join(ROOT, 'test/fixtures/hooks.ts') },
-      backend: { hook_timeout: '1s', kill_grace: '1s', syslog_socket: join(root, 'syslog.sock') },
-      email: { host: '127.0.0.1', port: smtp.port },
-      'job ok': { notify_success: 'mail ops@example.test, syslog jobdir-test' },
-      'job exit1': { notify_fail: 'syslog jobdir-test mail ops@example.test oncall@example.test' },
-      'job hang': { time_limit: '1s' },
-      'job slow': { concurrent: 1 },
-    }));
+    svc = await serveForTest(
+      await writeConfig(root, {
+        general: { service: join(ROOT, 'test/fixtures/hooks.ts') },
+        backend: { hook_timeout: '1s', kill_grace: '1s', syslog_socket: join(root, 'syslog.sock') },
+        email: { host: '127.0.0.1', port: smtp.port },
+        'job ok': { notify_success: 'mail ops@example.test, syslog jobdir-test' },
+        'job exit1': {
+          notify_fail: 'syslog jobdir-test mail ops@example.test oncall@example.test',
+        },
+        'job hang': { time_limit: '1s' },
+        'job slow': { concurrent: 1 },
+      }),
+    );
   });
   after(async () => {
     await svc.close();
@@ -89,7 +126,10 @@ describe('service hooks, time limits, cancel and notifications', () => {
     const id = await submit({ type: 'skip' });
     await ended(id);
     assert.match(await page(id), /\/files\/answer\.txt/);
-    assert.equal(await (await fetch(`${svc.url}/jobs/${id}/files/answer.txt`)).text(), 'computed in preprocess\n');
+    assert.equal(
+      await (await fetch(`${svc.url}/jobs/${id}/files/answer.txt`)).text(),
+      'computed in preprocess\n',
+    );
   });
 
   test('postprocess may ask for a rerun with new data; finalize sees the last run', async () => {
@@ -104,18 +144,29 @@ describe('service hooks, time limits, cancel and notifications', () => {
   test('a postprocess that always asks for a rerun is stopped after 50 reruns', async () => {
     const id = await submit({ type: 'forever' });
     await ended(id, 'failed');
-    assert.match(await page(id), /The postprocess step failed: it asked for a rerun 51 times; the limit is 50/);
+    assert.match(
+      await page(id),
+      /The postprocess step failed: it asked for a rerun 51 times; the limit is 50/,
+    );
   });
 
   test('a hook that throws or hangs fails its own job with the reason; other jobs go on', async () => {
-    const [thrower, hanger, postThrower, ok] = [await submit({ type: 'throws' }), await submit({ type: 'hangs' }), await submit({ type: 'post_throws' }), await submit({ type: 'ok', text: 'still here' })];
+    const [thrower, hanger, postThrower, ok] = [
+      await submit({ type: 'throws' }),
+      await submit({ type: 'hangs' }),
+      await submit({ type: 'post_throws' }),
+      await submit({ type: 'ok', text: 'still here' }),
+    ];
     await ended(ok);
     await ended(thrower, 'failed');
     await ended(hanger, 'failed');
     await ended(postThrower, 'failed');
     assert.match(await page(thrower), /the input file is not a PDB file/);
     assert.match(await page(hanger), /the preprocess hook did not finish within 1 s/);
-    assert.match(await page(postThrower), /The postprocess step failed: could not parse the output/);
+    assert.match(
+      await page(postThrower),
+      /The postprocess step failed: could not parse the output/,
+    );
   });
 
   test('a hook cannot write outside its job directory', async () => {
@@ -130,15 +181,26 @@ describe('service hooks, time limits, cancel and notifications', () => {
     await ended(id, 'failed');
     const html = await page(id);
     assert.match(html, /time limit exceeded \(1 s\)/);
-    const mail = await waitFor(() => smtp.messages.find((m) => m.subject?.includes(id) && !m.headers.get('x-jobdir-notify')), 15_000, 'the user\'s mail');
+    const mail = await waitFor(
+      () => smtp.messages.find((m) => m.subject?.includes(id) && !m.headers.get('x-jobdir-notify')),
+      15_000,
+      "the user's mail",
+    );
     assert.match(mail.text ?? '', /What went wrong: time limit exceeded \(1 s\)/);
-    assert.match(await fs.readFile(join(root, 'jobs/failed', id, 'ERROR'), 'utf8'), /reason=time_limit/);
+    assert.match(
+      await fs.readFile(join(root, 'jobs/failed', id, 'ERROR'), 'utf8'),
+      /reason=time_limit/,
+    );
     assert.deepEqual(await processesIn(id), [], 'nothing of the job is left running');
   });
 
   test('the user cancels a running job from its results page; the program is stopped', async () => {
     const id = await submit({ type: 'sleep', seconds: '300' });
-    await waitFor(() => fs.stat(join(root, 'jobs/running', id, 'RUNNING')).catch(() => null), 15_000, 'job running');
+    await waitFor(
+      () => fs.stat(join(root, 'jobs/running', id, 'RUNNING')).catch(() => null),
+      15_000,
+      'job running',
+    );
     const res = await cancelFromPage(svc.url, id);
     assert.equal(res.status, 303);
     await ended(id, 'failed');
@@ -149,7 +211,11 @@ describe('service hooks, time limits, cancel and notifications', () => {
 
   test('cancelling a program that ignores TERM kills it after the grace', async () => {
     const id = await submit({ type: 'stubborn' });
-    await waitFor(() => fs.stat(join(root, 'jobs/running', id, 'RUNNING')).catch(() => null), 15_000, 'job running');
+    await waitFor(
+      () => fs.stat(join(root, 'jobs/running', id, 'RUNNING')).catch(() => null),
+      15_000,
+      'job running',
+    );
     assert.equal((await cancelFromPage(svc.url, id)).status, 303);
     await ended(id, 'failed');
     assert.match(await page(id), /cancelled \(by the user\)/);
@@ -158,17 +224,30 @@ describe('service hooks, time limits, cancel and notifications', () => {
 
   test('the admin command `jobdir cancel ID` stops a running job from another process', async () => {
     const id = await submit({ type: 'sleep', seconds: '300' });
-    await waitFor(() => fs.stat(join(root, 'jobs/running', id, 'RUNNING')).catch(() => null), 15_000, 'job running');
-    const out = await run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', svc.cfg.file], { cwd: ROOT });
+    await waitFor(
+      () => fs.stat(join(root, 'jobs/running', id, 'RUNNING')).catch(() => null),
+      15_000,
+      'job running',
+    );
+    const out = await run(
+      process.execPath,
+      [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', svc.cfg.file],
+      { cwd: ROOT },
+    );
     assert.match(out.stdout + out.stderr, new RegExp(id));
     await ended(id, 'failed');
     assert.match(await page(id), /cancelled/);
     assert.deepEqual(await processesIn(id), []);
   });
 
-  test('a cancel without the page\'s CSRF token is refused and the job keeps running', async () => {
+  test("a cancel without the page's CSRF token is refused and the job keeps running", async () => {
     const id = await submit({ type: 'sleep', seconds: '300' });
-    const res = await fetch(`${svc.url}/jobs/${id}/cancel`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=00' });
+    const res = await fetch(`${svc.url}/jobs/${id}/cancel`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'csrf=00',
+    });
     assert.equal(res.status, 403);
     assert.ok(!(await idsIn(root, 'failed')).includes(id));
     await svc.backend!.cancel(id, 'admin');
@@ -177,14 +256,25 @@ describe('service hooks, time limits, cancel and notifications', () => {
 
   test('[job NAME] concurrent holds a second job of that type in the queue; other types pass it', async () => {
     const first = await submit({ type: 'slow', seconds: '300' });
-    await waitFor(() => fs.stat(join(root, 'jobs/running', first, 'RUNNING')).catch(() => null), 15_000, 'first slow job running');
+    await waitFor(
+      () => fs.stat(join(root, 'jobs/running', first, 'RUNNING')).catch(() => null),
+      15_000,
+      'first slow job running',
+    );
     const second = await submit({ type: 'slow', seconds: '300' });
     const other = await submit({ type: 'ok', text: 'overtakes' });
     await ended(other);
-    assert.ok((await idsIn(root, 'incoming')).includes(second), 'the second slow job waits while the first runs');
+    assert.ok(
+      (await idsIn(root, 'incoming')).includes(second),
+      'the second slow job waits while the first runs',
+    );
     assert.match(await page(second), /Your job is queued/);
     await svc.backend!.cancel(first, 'admin');
-    await waitFor(() => fs.stat(join(root, 'jobs/running', second, 'RUNNING')).catch(() => null), 15_000, 'second slow job running once the first ended');
+    await waitFor(
+      () => fs.stat(join(root, 'jobs/running', second, 'RUNNING')).catch(() => null),
+      15_000,
+      'second slow job running once the first ended',
+    );
     await svc.backend!.cancel(second, 'admin');
     await ended(second, 'failed');
   });
@@ -197,17 +287,33 @@ describe('service hooks, time limits, cancel and notifications', () => {
     await ended(good);
     await ended(bad, 'failed');
     await ended(quiet);
-    await waitFor(() => syslog.lines.some((l) => l.includes(bad)), 15_000, 'syslog line of the failed job');
+    await waitFor(
+      () => syslog.lines.some((l) => l.includes(bad)),
+      15_000,
+      'syslog line of the failed job',
+    );
     const okLine = syslog.lines.find((l) => l.includes(good))!;
     const badLine = syslog.lines.find((l) => l.includes(bad))!;
     assert.match(okLine, /^<14>.*jobdir-test.*Test service ok job [a-z]+ completed/);
-    assert.match(badLine, /^<11>.*jobdir-test.*exit1 job [a-z]+ failed: The program stopped with an error: exit1: the input makes no sense/);
-    assert.ok(!syslog.lines.some((l) => l.includes(quiet)), 'a type without notify targets writes nothing');
+    assert.match(
+      badLine,
+      /^<11>.*jobdir-test.*exit1 job [a-z]+ failed: The program stopped with an error: exit1: the input makes no sense/,
+    );
+    assert.ok(
+      !syslog.lines.some((l) => l.includes(quiet)),
+      'a type without notify targets writes nothing',
+    );
     // Mails of jobs ended by earlier tests may still arrive: wait for these two jobs' own.
-    const mails = await waitFor(() => {
-      const m = smtp.messages.slice(before).filter((x) => x.headers.get('x-jobdir-notify'));
-      return m.some((x) => x.subject?.includes(good)) && m.some((x) => x.subject?.includes(bad)) ? m : null;
-    }, 15_000, 'the two jobs\' notification mails');
+    const mails = await waitFor(
+      () => {
+        const m = smtp.messages.slice(before).filter((x) => x.headers.get('x-jobdir-notify'));
+        return m.some((x) => x.subject?.includes(good)) && m.some((x) => x.subject?.includes(bad))
+          ? m
+          : null;
+      },
+      15_000,
+      "the two jobs' notification mails",
+    );
     const to = (m: (typeof mails)[number]) => (m.to && 'text' in m.to ? m.to.text : '');
     const okMail = mails.find((m) => m.subject?.includes(good))!;
     const badMail = mails.find((m) => m.subject?.includes(bad))!;

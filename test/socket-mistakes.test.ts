@@ -19,7 +19,13 @@ describe('client mistakes on the command socket', () => {
     const root = tempDir('jobdir-socket-');
     sock = join(root, 'jobs/backend.sock');
     const cfg = await writeConfig(root, { general: { service: FIXTURE_SERVICE, socket: sock } });
-    svc = await startService(cfg, { port: 0, log: createLog('jobdir', (l) => void lines.push(JSON.parse(l) as { level: string; event: string })) });
+    svc = await startService(cfg, {
+      port: 0,
+      log: createLog(
+        'jobdir',
+        (l) => void lines.push(JSON.parse(l) as { level: string; event: string }),
+      ),
+    });
   });
   after(async () => {
     const keep = setInterval(() => {}, 1000);
@@ -31,16 +37,29 @@ describe('client mistakes on the command socket', () => {
     const from = lines.length;
     assert.equal(await socketRequest(sock, 'STATUS bcdfghjkmnpq'), 'ERR no job with this id');
     assert.match(await socketRequest(sock, 'sleep seconds=abc'), /^ERR .*seconds/);
-    assert.match(await socketRequest(sock, 'ok text=hi bogus=1'), /^ERR .*bogus: is not a parameter of ok/);
+    assert.match(
+      await socketRequest(sock, 'ok text=hi bogus=1'),
+      /^ERR .*bogus: is not a parameter of ok/,
+    );
     const logged = lines.slice(from).filter((l) => l.event.startsWith('socket_request'));
-    assert.ok(logged.some((l) => l.event === 'socket_request_refused'), JSON.stringify(lines.slice(from)));
+    assert.ok(
+      logged.some((l) => l.event === 'socket_request_refused'),
+      JSON.stringify(lines.slice(from)),
+    );
     for (const l of logged) assert.equal(l.level, 'info', JSON.stringify(l));
-    assert.deepEqual(lines.slice(from).filter((l) => l.level === 'error'), []);
+    assert.deepEqual(
+      lines.slice(from).filter((l) => l.level === 'error'),
+      [],
+    );
   });
 
   test('constructor= and toString= are unknown fields like bogus=, not "given twice"', async () => {
     for (const key of ['constructor', 'tostring', 'valueof']) {
-      assert.match(await socketRequest(sock, `ok text=hi ${key}=1`), new RegExp(`^ERR .*${key}: is not a parameter of ok`), key);
+      assert.match(
+        await socketRequest(sock, `ok text=hi ${key}=1`),
+        new RegExp(`^ERR .*${key}: is not a parameter of ok`),
+        key,
+      );
     }
     assert.match(await socketRequest(sock, 'ok text=hi text=again'), /^ERR text is given twice/);
   });

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { idFromRedirect, idsIn, serveForTest, startSmtp, submitForm, tempDir, waitFor, writeConfig, type SmtpReceiver } from './helpers.js';
+import {
+  idFromRedirect,
+  idsIn,
+  serveForTest,
+  startSmtp,
+  submitForm,
+  tempDir,
+  waitFor,
+  writeConfig,
+  type SmtpReceiver,
+} from './helpers.js';
 import type { Running } from '../src/cli/serve.js';
 
 describe('the spine over a real listening server, with a real SMTP receiver', () => {
@@ -12,7 +22,9 @@ describe('the spine over a real listening server, with a real SMTP receiver', ()
   before(async () => {
     root = tempDir();
     smtp = await startSmtp();
-    svc = await serveForTest(await writeConfig(root, { email: { host: '127.0.0.1', port: smtp.port } }));
+    svc = await serveForTest(
+      await writeConfig(root, { email: { host: '127.0.0.1', port: smtp.port } }),
+    );
   });
   after(async () => {
     await svc.close();
@@ -20,10 +32,19 @@ describe('the spine over a real listening server, with a real SMTP receiver', ()
   });
 
   test('a division job goes from the form to completed, shows x / y = answer, and mails the results link', async () => {
-    const res = await submitForm(svc.url, { type: 'divide', x: '7', y: '2', email: 'alice@example.test' });
+    const res = await submitForm(svc.url, {
+      type: 'divide',
+      x: '7',
+      y: '2',
+      email: 'alice@example.test',
+    });
     const id = idFromRedirect(res);
     assert.match(res.headers.getSetCookie().join(';'), /jobdir_email=/);
-    await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'job completed');
+    await waitFor(
+      async () => (await idsIn(root, 'completed')).includes(id),
+      15_000,
+      'job completed',
+    );
     const page = await (await fetch(`${svc.url}/jobs/${id}`)).text();
     assert.match(page, /7 \/ 2 = 3\.5/);
     assert.doesNotMatch(page, /http-equiv="refresh"/);
@@ -35,7 +56,7 @@ describe('the spine over a real listening server, with a real SMTP receiver', ()
     assert.equal(await file.text(), 'The answer is: 3.5\n');
   });
 
-  test('dividing by zero fails and the page shows the program\'s error in plain words', async () => {
+  test("dividing by zero fails and the page shows the program's error in plain words", async () => {
     const id = idFromRedirect(await submitForm(svc.url, { type: 'divide', x: '1', y: '0' }));
     await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 15_000, 'job failed');
     const page = await (await fetch(`${svc.url}/jobs/${id}`)).text();
@@ -44,7 +65,12 @@ describe('the spine over a real listening server, with a real SMTP receiver', ()
 
   test('bad input re-shows the form with the values and a message beside each field, and leaves no job', async () => {
     const before = (await fs.readdir(join(root, 'jobs/by-id'))).length;
-    const res = await submitForm(svc.url, { type: 'divide', x: 'abc', y: '', email: 'not-an-email' });
+    const res = await submitForm(svc.url, {
+      type: 'divide',
+      x: 'abc',
+      y: '',
+      email: 'not-an-email',
+    });
     assert.equal(res.status, 400);
     const page = await res.text();
     assert.match(page, /value="abc"/);

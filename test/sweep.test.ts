@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { FIXTURE_SERVICE, idFromRedirect, idsIn, serveForTest, submitForm, tempDir, waitFor, writeConfig } from './helpers.js';
+import {
+  FIXTURE_SERVICE,
+  idFromRedirect,
+  idsIn,
+  serveForTest,
+  submitForm,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from './helpers.js';
 import { loadConfig } from '../src/config/index.js';
 import { silentLog } from '../src/log.js';
 import { sweepIntervalMs, sweepOldJobs } from '../src/lifecycle/sweep.js';
@@ -19,39 +28,76 @@ const DAY = 86_400_000;
 describe('old-job sweeps', () => {
   test('archive after 30d and expire after 60d: 410 with the date, then gone with its index links; hooks called once each', async () => {
     const root = tempDir('jobdir-sweep-');
-    const cfgFile = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, oldjobs: { archive: '30d', expire: '60d' } });
+    const cfgFile = await writeConfig(root, {
+      general: { service: FIXTURE_SERVICE },
+      oldjobs: { archive: '30d', expire: '60d' },
+    });
     const svc = await serveForTest(cfgFile);
     try {
-      const id = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'old', email: 'old@example.test' }));
+      const id = idFromRedirect(
+        await submitForm(svc.url, { type: 'ok', text: 'old', email: 'old@example.test' }),
+      );
       const young = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'young' }));
-      await waitFor(async () => { const d = await idsIn(root, 'completed'); return d.includes(id) && d.includes(young); }, 20_000);
+      await waitFor(async () => {
+        const d = await idsIn(root, 'completed');
+        return d.includes(id) && d.includes(young);
+      }, 20_000);
       const calls: string[] = [];
       const service: Service = {
         ...svc.service,
-        jobTypes: svc.service.jobTypes.map((t) => ({ ...t, archive: (j) => void calls.push(`archive ${j.id}`), expire: (j) => void calls.push(`expire ${j.id}`) })),
+        jobTypes: svc.service.jobTypes.map((t) => ({
+          ...t,
+          archive: (j) => void calls.push(`archive ${j.id}`),
+          expire: (j) => void calls.push(`expire ${j.id}`),
+        })),
       };
       const env = { cfg: svc.cfg, service, store: svc.store, log: silentLog };
       const now = Date.now();
-      assert.deepEqual(await sweepOldJobs(env, now + 29 * DAY), { archived: [], expired: [], failed: [] }, 'nothing is due at 29 days');
+      assert.deepEqual(
+        await sweepOldJobs(env, now + 29 * DAY),
+        { archived: [], expired: [], failed: [] },
+        'nothing is due at 29 days',
+      );
       // Make the young job finish 20 days later than the old one.
       const youngCfg = join(root, 'jobs/completed', young, 'config.ini');
-      await fs.writeFile(youngCfg, (await fs.readFile(youngCfg, 'utf8')).replace(/finished = \S+/, `finished = ${new Date(now + 20 * DAY).toISOString()}`));
-      await fs.utimes(join(root, 'jobs/completed', young), new Date(now + 20 * DAY), new Date(now + 20 * DAY));
+      await fs.writeFile(
+        youngCfg,
+        (await fs.readFile(youngCfg, 'utf8')).replace(
+          /finished = \S+/,
+          `finished = ${new Date(now + 20 * DAY).toISOString()}`,
+        ),
+      );
+      await fs.utimes(
+        join(root, 'jobs/completed', young),
+        new Date(now + 20 * DAY),
+        new Date(now + 20 * DAY),
+      );
 
       const at31 = await sweepOldJobs(env, now + 31 * DAY);
       assert.deepEqual(at31.archived, [id]);
       assert.deepEqual(await idsIn(root, 'archived'), [id]);
       const page = await fetch(`${svc.url}/jobs/${id}`);
       assert.equal(page.status, 410);
-      assert.match(await page.text(), new RegExp(`archived on ${new Date(now + 31 * DAY).toISOString().slice(0, 10)}`));
-      assert.equal((await sweepOldJobs(env, now + 31 * DAY)).archived.length, 0, 'a second sweep does nothing');
+      assert.match(
+        await page.text(),
+        new RegExp(`archived on ${new Date(now + 31 * DAY).toISOString().slice(0, 10)}`),
+      );
+      assert.equal(
+        (await sweepOldJobs(env, now + 31 * DAY)).archived.length,
+        0,
+        'a second sweep does nothing',
+      );
 
       const at61 = await sweepOldJobs(env, now + 61 * DAY);
       assert.deepEqual(at61.expired, [id]);
       assert.deepEqual(at61.archived, [young]);
       assert.equal((await fetch(`${svc.url}/jobs/${id}`)).status, 404);
       await assert.rejects(fs.lstat(join(root, 'jobs/by-id', id)), 'by-id link removed');
-      assert.deepEqual(await listUserJobs(svc.store, 'old@example.test'), [], 'users index link removed');
+      assert.deepEqual(
+        await listUserJobs(svc.store, 'old@example.test'),
+        [],
+        'users index link removed',
+      );
       assert.deepEqual(calls, [`archive ${id}`, `expire ${id}`, `archive ${young}`]);
     } finally {
       await svc.close();
@@ -60,35 +106,75 @@ describe('old-job sweeps', () => {
 
   test('NEVER is handled: with both NEVER nothing is swept and no sweeper runs; the interval is 10% of the shorter age', async () => {
     const root = tempDir('jobdir-sweep-');
-    const never = loadConfig(await writeConfig(root, { general: { service: FIXTURE_SERVICE }, oldjobs: { archive: 'NEVER', expire: 'NEVER' } }));
+    const never = loadConfig(
+      await writeConfig(root, {
+        general: { service: FIXTURE_SERVICE },
+        oldjobs: { archive: 'NEVER', expire: 'NEVER' },
+      }),
+    );
     assert.equal(sweepIntervalMs(never), null);
     const svc = await serveForTest(never.file);
     try {
       const id = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'kept' }));
       await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 20_000);
-      const r = await sweepOldJobs({ cfg: svc.cfg, service: svc.service, store: svc.store, log: silentLog }, Date.now() + 3650 * DAY);
+      const r = await sweepOldJobs(
+        { cfg: svc.cfg, service: svc.service, store: svc.store, log: silentLog },
+        Date.now() + 3650 * DAY,
+      );
       assert.deepEqual(r, { archived: [], expired: [], failed: [] });
     } finally {
       await svc.close();
     }
-    const archiveOnly = loadConfig(await writeConfig(tempDir(), { general: { service: FIXTURE_SERVICE }, oldjobs: { archive: '10d', expire: 'NEVER' } }));
+    const archiveOnly = loadConfig(
+      await writeConfig(tempDir(), {
+        general: { service: FIXTURE_SERVICE },
+        oldjobs: { archive: '10d', expire: 'NEVER' },
+      }),
+    );
     assert.equal(sweepIntervalMs(archiveOnly), DAY);
-    const short = loadConfig(await writeConfig(tempDir(), { general: { service: FIXTURE_SERVICE }, oldjobs: { archive: '5h', expire: '2d' } }));
+    const short = loadConfig(
+      await writeConfig(tempDir(), {
+        general: { service: FIXTURE_SERVICE },
+        oldjobs: { archive: '5h', expire: '2d' },
+      }),
+    );
     assert.equal(sweepIntervalMs(short), 30 * 60_000);
   });
 
   test('a failing archive hook leaves its job in place and reports it; other jobs are still archived', async () => {
     const root = tempDir('jobdir-sweep-');
-    const svc = await serveForTest(await writeConfig(root, { general: { service: FIXTURE_SERVICE }, oldjobs: { archive: '1d', expire: '2d' } }));
+    const svc = await serveForTest(
+      await writeConfig(root, {
+        general: { service: FIXTURE_SERVICE },
+        oldjobs: { archive: '1d', expire: '2d' },
+      }),
+    );
     try {
       const bad = idFromRedirect(await submitForm(svc.url, { type: 'exit1' }));
       const good = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'fine' }));
-      await waitFor(async () => (await idsIn(root, 'failed')).includes(bad) && (await idsIn(root, 'completed')).includes(good), 20_000);
+      await waitFor(
+        async () =>
+          (await idsIn(root, 'failed')).includes(bad) &&
+          (await idsIn(root, 'completed')).includes(good),
+        20_000,
+      );
       const service: Service = {
         ...svc.service,
-        jobTypes: svc.service.jobTypes.map((t) => (t.name === 'exit1' ? { ...t, archive: () => { throw new Error('tape robot offline'); } } : t)),
+        jobTypes: svc.service.jobTypes.map((t) =>
+          t.name === 'exit1'
+            ? {
+                ...t,
+                archive: () => {
+                  throw new Error('tape robot offline');
+                },
+              }
+            : t,
+        ),
       };
-      const r = await sweepOldJobs({ cfg: svc.cfg, service, store: svc.store, log: silentLog }, Date.now() + 1.5 * DAY);
+      const r = await sweepOldJobs(
+        { cfg: svc.cfg, service, store: svc.store, log: silentLog },
+        Date.now() + 1.5 * DAY,
+      );
       assert.deepEqual(r.archived, [good]);
       assert.deepEqual(r.failed, [{ id: bad, error: 'tape robot offline' }]);
       assert.deepEqual(await idsIn(root, 'failed'), [bad]);

@@ -11,22 +11,52 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ALL_STATES, STATES, type State } from '../src/states.js';
-import { createJob, findJob, moveJob, type Store, TRANSITIONS, updateJobConfig } from '../src/store/index.js';
-import { type BackendProcess, startBackend, storeOf, urlOf, waitUnlocked } from './backend-process.js';
+import {
+  createJob,
+  findJob,
+  moveJob,
+  type Store,
+  TRANSITIONS,
+  updateJobConfig,
+} from '../src/store/index.js';
+import {
+  type BackendProcess,
+  startBackend,
+  storeOf,
+  urlOf,
+  waitUnlocked,
+} from './backend-process.js';
 import { FIXTURE_SERVICE, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
 import { readRuns, runsById } from './runs.js';
 
 async function setup(extra: Record<string, Record<string, string | number>> = {}) {
   const root = tempDir('jobdir-tr-');
   const runLog = join(tempDir('jobdir-trlog-'), 'runs.log');
-  const cfg = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, limits: { running: 1 }, ...extra });
-  return { root, runLog, cfg, stateFile: join(root, 'jobs/backend.state'), store: await storeOf(cfg) };
+  const cfg = await writeConfig(root, {
+    general: { service: FIXTURE_SERVICE },
+    limits: { running: 1 },
+    ...extra,
+  });
+  return {
+    root,
+    runLog,
+    cfg,
+    stateFile: join(root, 'jobs/backend.state'),
+    store: await storeOf(cfg),
+  };
 }
 
 type Env = Awaited<ReturnType<typeof setup>>;
 
 async function job(env: Env, type = 'count', inputs: Record<string, string> = {}): Promise<string> {
-  return (await createJob(env.store, { service: 'fixtures', type, email: '', inputs: { log: env.runLog, seconds: '0.2', ...inputs } })).id;
+  return (
+    await createJob(env.store, {
+      service: 'fixtures',
+      type,
+      email: '',
+      inputs: { log: env.runLog, seconds: '0.2', ...inputs },
+    })
+  ).id;
 }
 
 async function stateOf(store: Store, id: string): Promise<State | null> {
@@ -34,16 +64,31 @@ async function stateOf(store: Store, id: string): Promise<State | null> {
 }
 
 /** Run `jobdir ARGS…` as a CLI process; resolves with its exit code or signal. */
-function cli(cfg: string, args: string[], env: Record<string, string> = {}): Promise<number | string> {
-  const p = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg], { env: { ...process.env, ...env }, stdio: 'ignore' });
+function cli(
+  cfg: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<number | string> {
+  const p = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg], {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
   return new Promise((r) => p.once('exit', (code, sig) => r(sig ?? code ?? -1)));
 }
 
 /** A backend armed to die right after `verb`'s rename; resolves once it has died there. */
-async function dieAt(env: Env, point: string, during?: (b: BackendProcess) => Promise<void>): Promise<void> {
+async function dieAt(
+  env: Env,
+  point: string,
+  during?: (b: BackendProcess) => Promise<void>,
+): Promise<void> {
   const b = await startBackend(env.cfg, { JOBDIR_FAILPOINT: point });
   await during?.(b);
-  assert.equal(await b.exited, 'SIGKILL', `the backend died at ${point}; it said:\n${b.output().slice(-2000)}`);
+  assert.equal(
+    await b.exited,
+    'SIGKILL',
+    `the backend died at ${point}; it said:\n${b.output().slice(-2000)}`,
+  );
   await waitUnlocked(env.stateFile);
 }
 
@@ -51,9 +96,14 @@ async function dieAt(env: Env, point: string, during?: (b: BackendProcess) => Pr
 async function endsOnce(env: Env, id: string, final: State, runs: number): Promise<void> {
   const b = await startBackend(env.cfg);
   try {
-    await waitFor(async () => (await stateOf(env.store, id)) === final, 60_000, `job ${id} ${final}`);
+    await waitFor(
+      async () => (await stateOf(env.store, id)) === final,
+      60_000,
+      `job ${id} ${final}`,
+    );
     const where = [];
-    for (const s of ALL_STATES) if (await fs.stat(join(env.root, 'jobs', s, id)).catch(() => null)) where.push(s);
+    for (const s of ALL_STATES)
+      if (await fs.stat(join(env.root, 'jobs', s, id)).catch(() => null)) where.push(s);
     assert.deepEqual(where, [final], `job ${id} is in ${final} only`);
     const got = runsById(readRuns(env.runLog)).get(id) ?? [];
     assert.equal(got.length, runs, `job ${id}'s program ran ${runs} time(s)`);
@@ -74,18 +124,78 @@ const renamed = (from: State, to: State) => `move:${from}>${to}:renamed`;
 
 /** One scenario per transition: drive a job through it with the mover armed, then check how it ended. */
 const SCENARIOS: Record<string, (env: Env, point: string) => Promise<void>> = {
-  admit: async (env, p) => endsOnce(env, await job(env).then(async (id) => (await dieAt(env, p), id)), STATES.COMPLETED, 1),
-  startRun: async (env, p) => endsOnce(env, await job(env).then(async (id) => (await dieAt(env, p), id)), STATES.COMPLETED, 1),
-  endRun: async (env, p) => endsOnce(env, await job(env).then(async (id) => (await dieAt(env, p), id)), STATES.COMPLETED, 1),
-  finishRun: async (env, p) => endsOnce(env, await job(env).then(async (id) => (await dieAt(env, p), id)), STATES.COMPLETED, 1),
-  complete: async (env, p) => endsOnce(env, await job(env).then(async (id) => (await dieAt(env, p), id)), STATES.COMPLETED, 1),
-  fail: async (env, p) => endsOnce(env, await job(env, 'count', { exit: '3' }).then(async (id) => (await dieAt(env, p), id)), STATES.FAILED, 1),
-  skipRun: async (env, p) => endsOnce(env, await job(env, 'count_skip').then(async (id) => (await dieAt(env, p), id)), STATES.COMPLETED, 0),
-  failStart: async (env, p) => endsOnce(env, await job(env, 'count_throws').then(async (id) => (await dieAt(env, p), id)), STATES.FAILED, 0),
+  admit: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env).then(async (id) => (await dieAt(env, p), id)),
+      STATES.COMPLETED,
+      1,
+    ),
+  startRun: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env).then(async (id) => (await dieAt(env, p), id)),
+      STATES.COMPLETED,
+      1,
+    ),
+  endRun: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env).then(async (id) => (await dieAt(env, p), id)),
+      STATES.COMPLETED,
+      1,
+    ),
+  finishRun: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env).then(async (id) => (await dieAt(env, p), id)),
+      STATES.COMPLETED,
+      1,
+    ),
+  complete: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env).then(async (id) => (await dieAt(env, p), id)),
+      STATES.COMPLETED,
+      1,
+    ),
+  fail: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env, 'count', { exit: '3' }).then(async (id) => (await dieAt(env, p), id)),
+      STATES.FAILED,
+      1,
+    ),
+  skipRun: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env, 'count_skip').then(async (id) => (await dieAt(env, p), id)),
+      STATES.COMPLETED,
+      0,
+    ),
+  failStart: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env, 'count_throws').then(async (id) => (await dieAt(env, p), id)),
+      STATES.FAILED,
+      0,
+    ),
   // A cluster submission that the cluster refuses (or no cluster at all): the runner's start throws.
-  failRunning: async (env, p) => endsOnce(env, await job(env, 'count_slurm').then(async (id) => (await dieAt(env, p), id)), STATES.FAILED, 0),
+  failRunning: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env, 'count_slurm').then(async (id) => (await dieAt(env, p), id)),
+      STATES.FAILED,
+      0,
+    ),
   // Postprocess asks for one more run: two runs, by design.
-  rerun: async (env, p) => endsOnce(env, await job(env, 'count_rerun').then(async (id) => (await dieAt(env, p), id)), STATES.COMPLETED, 2),
+  rerun: async (env, p) =>
+    endsOnce(
+      env,
+      await job(env, 'count_rerun').then(async (id) => (await dieAt(env, p), id)),
+      STATES.COMPLETED,
+      2,
+    ),
   unprepare: async (env, p) => {
     const id = await job(env);
     await dieAt(env, renamed(STATES.INCOMING, STATES.PREPROCESSING));
@@ -97,7 +207,16 @@ const SCENARIOS: Record<string, (env: Env, point: string) => Promise<void>> = {
     const id = await job(env, 'count', { seconds: '2' });
     await dieAt(env, p, async () => {
       await waitFor(() => readRuns(env.runLog).length === 1, 30_000, 'the program started');
-      const pid = Number((await waitFor(() => fs.readFile(join(env.root, 'jobs/running', id, 'RUNNING'), 'utf8').catch(() => ''), 10_000, 'RUNNING')).match(/pid=(\d+)/)![1]);
+      const pid = Number(
+        (
+          await waitFor(
+            () =>
+              fs.readFile(join(env.root, 'jobs/running', id, 'RUNNING'), 'utf8').catch(() => ''),
+            10_000,
+            'RUNNING',
+          )
+        ).match(/pid=(\d+)/)![1],
+      );
       process.kill(-pid, 'SIGKILL');
     });
     await endsOnce(env, id, STATES.COMPLETED, 2);
@@ -150,7 +269,10 @@ describe('the transition table', () => {
     const declared = new Set(TRANSITIONS.map((x) => `${x.from}>${x.to}`));
     for (const to of ALL_STATES) {
       if (declared.has(`incoming>${to}`) || to === STATES.INCOMING) continue;
-      await assert.rejects(moveJob(env.store, id, STATES.INCOMING, to), (e: Error) => e.name === 'TransitionError' && e.message.includes(`from incoming to ${to}`));
+      await assert.rejects(
+        moveJob(env.store, id, STATES.INCOMING, to),
+        (e: Error) => e.name === 'TransitionError' && e.message.includes(`from incoming to ${to}`),
+      );
     }
     assert.equal(await stateOf(env.store, id), STATES.INCOMING);
   });
@@ -160,23 +282,41 @@ describe('the transition table', () => {
     const id = await job(env);
     await moveJob(env.store, id, STATES.INCOMING, STATES.PREPROCESSING);
     const ref = await moveJob(env.store, id, STATES.PREPROCESSING, STATES.RUNNING);
-    await assert.rejects(moveJob(env.store, id, STATES.RUNNING, STATES.POSTPROCESSING), /cannot endRun .*"run-over"/);
+    await assert.rejects(
+      moveJob(env.store, id, STATES.RUNNING, STATES.POSTPROCESSING),
+      /cannot endRun .*"run-over"/,
+    );
     await fs.writeFile(join(ref.dir, 'SUCCESS'), 'exit=0\n');
-    await assert.rejects(moveJob(env.store, id, STATES.RUNNING, STATES.INCOMING), /cannot requeueLost .*"no-result"/);
+    await assert.rejects(
+      moveJob(env.store, id, STATES.RUNNING, STATES.INCOMING),
+      /cannot requeueLost .*"no-result"/,
+    );
     const post = await moveJob(env.store, id, STATES.RUNNING, STATES.POSTPROCESSING);
     const fin = await moveJob(env.store, id, post.state, STATES.FINALIZING);
-    await assert.rejects(moveJob(env.store, id, STATES.FINALIZING, STATES.COMPLETED), /cannot complete .*"outcome"/);
+    await assert.rejects(
+      moveJob(env.store, id, STATES.FINALIZING, STATES.COMPLETED),
+      /cannot complete .*"outcome"/,
+    );
     await updateJobConfig(fin, (c) => void (c.result = { state: STATES.COMPLETED }));
-    await assert.rejects(moveJob(env.store, id, STATES.FINALIZING, STATES.FAILED), /cannot fail .*"outcome"/);
-    assert.equal((await moveJob(env.store, id, STATES.FINALIZING, STATES.COMPLETED)).state, STATES.COMPLETED);
+    await assert.rejects(
+      moveJob(env.store, id, STATES.FINALIZING, STATES.FAILED),
+      /cannot fail .*"outcome"/,
+    );
+    assert.equal(
+      (await moveJob(env.store, id, STATES.FINALIZING, STATES.COMPLETED)).state,
+      STATES.COMPLETED,
+    );
   });
 
   test('every declared transition has a kill test below', () => {
-    assert.deepEqual(TRANSITIONS.map((x) => x.verb).filter((v) => !SCENARIOS[v]), []);
+    assert.deepEqual(
+      TRANSITIONS.map((x) => x.verb).filter((v) => !SCENARIOS[v]),
+      [],
+    );
   });
 });
 
-describe('a kill -9 right after each transition\'s rename: the job ends once, having run as its path says', () => {
+describe("a kill -9 right after each transition's rename: the job ends once, having run as its path says", () => {
   for (const x of TRANSITIONS) {
     test(`${x.verb} (${x.from} → ${x.to})`, async () => {
       const env = await setup();

@@ -13,12 +13,22 @@ test('[web] limits parse sizes and rates, and a bad value names the file, sectio
   assert.equal(parseBytes('512'), 512);
   assert.deepEqual(parseRate('30/1h'), { count: 30, windowMs: 3_600_000 });
   const root = tempDir();
-  const cfg = loadConfig(await writeConfig(root, { web: { max_download: '10M', submit_limit: '5/10m', admin_credentials: 'admins' } }));
+  const cfg = loadConfig(
+    await writeConfig(root, {
+      web: { max_download: '10M', submit_limit: '5/10m', admin_credentials: 'admins' },
+    }),
+  );
   assert.equal(cfg.web.maxDownloadBytes, 10 * 1024 * 1024);
   assert.deepEqual(cfg.web.submitLimit, { count: 5, windowMs: 600_000 });
   assert.equal(cfg.web.adminCredentials, `${root}/admins`);
-  assert.throws(() => loadConfig(writeConfigSync(root, { web: { submit_limit: 'lots' } })), /bad\.ini: \[web\] submit_limit "lots" is not COUNT\/WINDOW/);
-  assert.throws(() => loadConfig(writeConfigSync(root, { general: { id_length: '8' } })), /\[general\] id_length must be between 12 and 40/);
+  assert.throws(
+    () => loadConfig(writeConfigSync(root, { web: { submit_limit: 'lots' } })),
+    /bad\.ini: \[web\] submit_limit "lots" is not COUNT\/WINDOW/,
+  );
+  assert.throws(
+    () => loadConfig(writeConfigSync(root, { general: { id_length: '8' } })),
+    /\[general\] id_length must be between 12 and 40/,
+  );
 });
 
 test('my-jobs tokens: valid for their address until they expire; forged or altered ones are refused', () => {
@@ -29,13 +39,27 @@ test('my-jobs tokens: valid for their address until they expire; forged or alter
   const [, exp, mac] = t.split('.');
   const other = `${Buffer.from('eve@example.test').toString('base64url')}.${exp}.${mac}`;
   assert.equal(verifyEmailToken('s'.repeat(64), other, 1_000_000), null, 'another address');
-  assert.equal(verifyEmailToken('s'.repeat(64), `${t.split('.')[0]}.zzzzzz.${mac}`, 1_000_000), null, 'a later expiry');
+  assert.equal(
+    verifyEmailToken('s'.repeat(64), `${t.split('.')[0]}.zzzzzz.${mac}`, 1_000_000),
+    null,
+    'a later expiry',
+  );
 });
 
 /** A minimal config file with the given [general] and [web] keys. */
 function writeConfigSync(root: string, sections: Record<string, Record<string, string>>): string {
   const file = `${root}/bad.ini`;
-  const base = `[general]\nservice_name = T\nservice = ${process.cwd()}/src/services/slowdiv/index.ts\nadmin_email = a@example.test\n${Object.entries(sections.general ?? {}).map(([k, v]) => `${k} = ${v}`).join('\n')}\n[directories]\ninstall = ${root}\nincoming = ${root}/jobs/incoming\npreprocessing = ${root}/jobs/preprocessing\n[web]\n${Object.entries(sections.web ?? {}).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`;
+  const base = `[general]\nservice_name = T\nservice = ${process.cwd()}/src/services/slowdiv/index.ts\nadmin_email = a@example.test\n${Object.entries(
+    sections.general ?? {},
+  )
+    .map(([k, v]) => `${k} = ${v}`)
+    .join(
+      '\n',
+    )}\n[directories]\ninstall = ${root}\nincoming = ${root}/jobs/incoming\npreprocessing = ${root}/jobs/preprocessing\n[web]\n${Object.entries(
+    sections.web ?? {},
+  )
+    .map(([k, v]) => `${k} = ${v}`)
+    .join('\n')}\n`;
   writeFileSync(file, base);
   return file;
 }

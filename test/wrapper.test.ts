@@ -10,11 +10,19 @@ import { hasEnded, readMarkers } from '../src/store/run.js';
 import { tempDir, waitFor } from './helpers.js';
 
 /** A job dir with `argv`; run the wrapper on it (env added), resolve with its exit code. */
-async function runWrapper(argv: string[], env: Record<string, string> = {}, onStart?: (pid: number) => void) {
+async function runWrapper(
+  argv: string[],
+  env: Record<string, string> = {},
+  onStart?: (pid: number) => void,
+) {
   const dir = join(tempDir('jobdir-wrap-'), 'bcdfghjkmnpq');
   await fs.mkdir(dir);
   await fs.writeFile(join(dir, 'argv'), argv.map(encodeArg).join('\n') + '\n');
-  const child = spawn('/bin/sh', [WRAPPER, dir, '2'], { stdio: 'ignore', env: { ...process.env, ...env }, detached: true });
+  const child = spawn('/bin/sh', [WRAPPER, dir, '2'], {
+    stdio: 'ignore',
+    env: { ...process.env, ...env },
+    detached: true,
+  });
   onStart?.(child.pid!);
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   const read = (n: string) => fs.readFile(join(dir, n), 'utf8').catch(() => null);
@@ -24,7 +32,19 @@ async function runWrapper(argv: string[], env: Record<string, string> = {}, onSt
 describe('the POSIX sh wrapper', () => {
   test('passes argv as data: spaces, newlines, backslashes, quotes and $(…) arrive verbatim and run nothing', async () => {
     const canary = join(tempDir(), 'pwned');
-    const args = ['a b', 'line1\nline2', 'back\\slash \\n not a newline', `$(touch ${canary})`, '', "it's", '-n', '*', '\\', 'tab\there', 'ünï'];
+    const args = [
+      'a b',
+      'line1\nline2',
+      'back\\slash \\n not a newline',
+      `$(touch ${canary})`,
+      '',
+      "it's",
+      '-n',
+      '*',
+      '\\',
+      'tab\there',
+      'ünï',
+    ];
     const { read } = await runWrapper(['printf', '%s\\0', ...args]);
     const out = (await read('stdout.txt'))!;
     assert.deepEqual(out.split('\0').slice(0, -1), args);
@@ -35,8 +55,17 @@ describe('the POSIX sh wrapper', () => {
   test('markers end with a newline; one still being written (empty, or without its last newline) is not read as a marker', async () => {
     const ok = await runWrapper(['true']);
     const fail = await runWrapper(['false']);
-    for (const text of [await ok.read('RUNNING'), await ok.read('SUCCESS'), await fail.read('ERROR')]) assert.match(text!, /\n$/);
-    assert.deepEqual((await fs.readdir(ok.dir)).sort(), ['RUNNING', 'SUCCESS', 'argv', 'stderr.txt', 'stdout.txt'], 'no temp files left');
+    for (const text of [
+      await ok.read('RUNNING'),
+      await ok.read('SUCCESS'),
+      await fail.read('ERROR'),
+    ])
+      assert.match(text!, /\n$/);
+    assert.deepEqual(
+      (await fs.readdir(ok.dir)).sort(),
+      ['RUNNING', 'SUCCESS', 'argv', 'stderr.txt', 'stdout.txt'],
+      'no temp files left',
+    );
     const dir = join(tempDir('jobdir-mark-'), 'bcdfghjkmnpq');
     await fs.mkdir(dir);
     await fs.writeFile(join(dir, 'SUCCESS'), '');
@@ -53,7 +82,11 @@ describe('the POSIX sh wrapper', () => {
   });
 
   test('RUNNING records pid, host and attempt; the program sees its job dir, id and progress file', async () => {
-    const { dir, read } = await runWrapper(['sh', '-c', 'echo "$JOBDIR_JOB_DIR|$JOBDIR_JOB_ID|$JOBDIR_PROGRESS"; pwd']);
+    const { dir, read } = await runWrapper([
+      'sh',
+      '-c',
+      'echo "$JOBDIR_JOB_DIR|$JOBDIR_JOB_ID|$JOBDIR_PROGRESS"; pwd',
+    ]);
     const running = (await read('RUNNING'))!;
     assert.match(running, /^pid=\d+$/m);
     assert.match(running, /^host=.+$/m);
@@ -66,26 +99,47 @@ describe('the POSIX sh wrapper', () => {
 
   test('started= and ended= are the epoch time: boot time handed over by the launcher, else read from /proc/stat', async () => {
     const btime = Number(/^btime (\d+)$/m.exec(await fs.readFile('/proc/stat', 'utf8'))![1]);
-    const field = (text: string | null, key: string) => Number(new RegExp(`^${key}=(\\d+(?:\\.\\d+)?)$`, 'm').exec(text ?? '')?.[1]);
+    const field = (text: string | null, key: string) =>
+      Number(new RegExp(`^${key}=(\\d+(?:\\.\\d+)?)$`, 'm').exec(text ?? '')?.[1]);
     // Each time lies between the clock read before the wrapper started and after it exited,
     // give or take the 1 s of a boot time kept in whole seconds: the epoch, whatever the load.
-    const between = (v: number, from: number, to: number, what: string) => assert.ok(v >= from / 1000 - 1 && v <= to / 1000 + 1, `${what}: ${v} lies in [${from / 1000}, ${to / 1000}] (±1 s)`);
-    for (const env of [{}, { JOBDIR_BTIME: '12; touch /tmp/x' }, { JOBDIR_BTIME: '' }] as Record<string, string>[]) {
+    const between = (v: number, from: number, to: number, what: string) =>
+      assert.ok(
+        v >= from / 1000 - 1 && v <= to / 1000 + 1,
+        `${what}: ${v} lies in [${from / 1000}, ${to / 1000}] (±1 s)`,
+      );
+    for (const env of [{}, { JOBDIR_BTIME: '12; touch /tmp/x' }, { JOBDIR_BTIME: '' }] as Record<
+      string,
+      string
+    >[]) {
       const from = Date.now();
       const { read } = await runWrapper(['true'], env);
       const to = Date.now();
       const started = field(await read('RUNNING'), 'started');
       between(started, from, to, `started with ${JSON.stringify(env)}`);
-      between(field(await read('SUCCESS'), 'ended'), started * 1000, to, `ended with ${JSON.stringify(env)}`);
+      between(
+        field(await read('SUCCESS'), 'ended'),
+        started * 1000,
+        to,
+        `ended with ${JSON.stringify(env)}`,
+      );
     }
     // A given boot time is used as it is (here one 1,000 s early), not read again.
     const from = Date.now();
     const early = await runWrapper(['true'], { JOBDIR_BTIME: String(btime - 1000) });
-    between(field(await early.read('RUNNING'), 'started'), from - 1_000_000, Date.now() - 1_000_000, 'started with an early JOBDIR_BTIME');
+    between(
+      field(await early.read('RUNNING'), 'started'),
+      from - 1_000_000,
+      Date.now() - 1_000_000,
+      'started with an early JOBDIR_BTIME',
+    );
     // The launcher reads it once and hands it to every wrapper.
     const dir = join(tempDir('jobdir-wrap-'), 'bcdfghjkmnpq');
     await fs.mkdir(dir);
-    await fs.writeFile(join(dir, 'argv'), ['sh', '-c', 'printf %s "$JOBDIR_BTIME"'].map(encodeArg).join('\n') + '\n');
+    await fs.writeFile(
+      join(dir, 'argv'),
+      ['sh', '-c', 'printf %s "$JOBDIR_BTIME"'].map(encodeArg).join('\n') + '\n',
+    );
     const launcher = createLauncher(WRAPPER);
     const keep = setInterval(() => {}, 1000); // the launcher's pipes are unref'd
     const launched = Date.now();
@@ -93,7 +147,12 @@ describe('the POSIX sh wrapper', () => {
     clearInterval(keep);
     launcher.close();
     assert.equal(await fs.readFile(join(dir, 'stdout.txt'), 'utf8'), String(btime));
-    between(field(await fs.readFile(join(dir, 'RUNNING'), 'utf8'), 'started'), launched, Date.now(), 'started under the launcher');
+    between(
+      field(await fs.readFile(join(dir, 'RUNNING'), 'utf8'), 'started'),
+      launched,
+      Date.now(),
+      'started under the launcher',
+    );
   });
 
   test('a failing program leaves ERROR with its exit code and its stderr', async () => {
@@ -115,18 +174,33 @@ describe('the POSIX sh wrapper', () => {
   });
 
   test('the time limit TERMs the program, then KILLs one that ignores TERM, and says so', async () => {
-    const polite = await runWrapper(['sleep', '30'], { JOBDIR_TIME_LIMIT: '1', JOBDIR_KILL_GRACE: '1' });
+    const polite = await runWrapper(['sleep', '30'], {
+      JOBDIR_TIME_LIMIT: '1',
+      JOBDIR_KILL_GRACE: '1',
+    });
     assert.match((await polite.read('ERROR'))!, /^reason=time_limit$/m);
-    const stubborn = await runWrapper(['sh', '-c', 'trap "" TERM; sleep 30 & wait; sleep 30'], { JOBDIR_TIME_LIMIT: '1', JOBDIR_KILL_GRACE: '1' });
+    const stubborn = await runWrapper(['sh', '-c', 'trap "" TERM; sleep 30 & wait; sleep 30'], {
+      JOBDIR_TIME_LIMIT: '1',
+      JOBDIR_KILL_GRACE: '1',
+    });
     assert.match((await stubborn.read('ERROR'))!, /^reason=time_limit$/m);
   });
 
-  test('TERM to the wrapper\'s process group (a cancel) stops the program and still leaves ERROR', async () => {
+  test("TERM to the wrapper's process group (a cancel) stops the program and still leaves ERROR", async () => {
     let pid = 0;
     const run = runWrapper(['sleep', '30'], {}, (p) => (pid = p));
     // Signal once the wrapper catches TERM (its trap is set: bit 15 of SigCgt), not after a guessed pause.
-    const catchesTerm = async () => (BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)$/m.exec(await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? '0'}`) >> 14n) & 1n;
-    await waitFor(async () => pid > 0 && (await catchesTerm()) === 1n, 10_000, 'the wrapper\'s TERM trap');
+    const catchesTerm = async () =>
+      (BigInt(
+        `0x${/^SigCgt:\s*([0-9a-f]+)$/m.exec(await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? '0'}`,
+      ) >>
+        14n) &
+      1n;
+    await waitFor(
+      async () => pid > 0 && (await catchesTerm()) === 1n,
+      10_000,
+      "the wrapper's TERM trap",
+    );
     process.kill(-pid, 'SIGTERM');
     const { read } = await run;
     assert.match((await read('ERROR'))!, /^signal=TERM$/m);
@@ -138,12 +212,14 @@ describe('the sh launcher', () => {
     const root = tempDir('jobdir-launch-');
     const launcher = createLauncher(WRAPPER);
     const ended: string[] = [];
-    const dirs = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
-      const dir = join(root, `job${i}`);
-      await fs.mkdir(dir);
-      await fs.writeFile(join(dir, 'argv'), 'sh\n-c\necho "$(ps -o sid= -p $$) $$"\n');
-      return dir;
-    }));
+    const dirs = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const dir = join(root, `job${i}`);
+        await fs.mkdir(dir);
+        await fs.writeFile(join(dir, 'argv'), 'sh\n-c\necho "$(ps -o sid= -p $$) $$"\n');
+        return dir;
+      }),
+    );
     for (const d of dirs) launcher.launch(d, 1, 0, 1, () => ended.push(d));
     await waitFor(() => ended.length === 20, 15_000, 'all reports');
     const sessions = new Set<string>();
@@ -170,7 +246,10 @@ describe('the sh launcher', () => {
     await fs.writeFile(join(dir, 'argv'), 'sleep\n1\n');
     launcher.launch(dir, 1, 0, 1, () => assert.fail('the report cannot come from a dead launcher'));
     await waitFor(() => existsSync(join(dir, 'RUNNING')), 5000);
-    const sh = (await fs.readFile(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')).trim().split(/\s+/).map(Number);
+    const sh = (await fs.readFile(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8'))
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     for (const pid of sh) {
       const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
       if (cmd.includes('jobdir-launcher.sh')) process.kill(pid, 'SIGKILL');

@@ -15,7 +15,13 @@ interface Node {
   text: string;
 }
 
-const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const decode = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 function parse(xml: string): Node {
   const root: Node = { name: '', children: [], text: '' };
@@ -35,7 +41,8 @@ function parse(xml: string): Node {
       if (!m[4]) stack.push(node);
     }
   }
-  if (stack.length !== 1 || root.children.length !== 1) throw new Error('not one well-formed document');
+  if (stack.length !== 1 || root.children.length !== 1)
+    throw new Error('not one well-formed document');
   return root.children[0]!;
 }
 
@@ -51,8 +58,18 @@ function simplify(n: Node): Simple {
   }
   for (const [k, v] of Object.entries(out)) {
     if (!Array.isArray(v)) continue;
-    const key = KEY_ATTRS.find((a) => v.every((e) => typeof e === 'object' && typeof (e as Record<string, unknown>)[a] === 'string'));
-    if (key) out[k] = Object.fromEntries(v.map((e) => { const { [key]: name, ...rest } = e as Record<string, Simple>; return [name as string, rest]; }));
+    const key = KEY_ATTRS.find((a) =>
+      v.every(
+        (e) => typeof e === 'object' && typeof (e as Record<string, unknown>)[a] === 'string',
+      ),
+    );
+    if (key)
+      out[k] = Object.fromEntries(
+        v.map((e) => {
+          const { [key]: name, ...rest } = e as Record<string, Simple>;
+          return [name as string, rest];
+        }),
+      );
   }
   return out;
 }

@@ -27,7 +27,11 @@ async function status(pid: number): Promise<{ rss: number; hwm: number }> {
 
 async function start(cfg: string, log: string): Promise<{ url: string; proc: ChildProcess }> {
   const out = await fs.open(log, 'w');
-  const proc = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfg], { cwd: ROOT, stdio: ['ignore', 'ignore', out.fd] });
+  const proc = spawn(
+    process.execPath,
+    [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfg],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', out.fd] },
+  );
   await out.close();
   for (let i = 0; i < 600; i++) {
     const m = /"event":"web_ready","url":"([^"]+)"/.exec(await fs.readFile(log, 'utf8'));
@@ -42,14 +46,32 @@ export default async function bodies(): Promise<void> {
   const root = tempDir('jobdir-bench-bodies-');
   const creds = join(root, 'admins');
   await setAdminUser(creds, 'ada', 'correct horse battery');
-  const cfg = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, web: { admin_credentials: creds, miss_limit: '100000/1h' } });
+  const cfg = await writeConfig(root, {
+    general: { service: FIXTURE_SERVICE },
+    web: { admin_credentials: creds, miss_limit: '100000/1h' },
+  });
   const { url, proc } = await start(cfg, join(root, 'server.log'));
   try {
     const page = await fetch(`${url}/`);
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
-    const id = ((await (await fetch(`${url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"sleep","seconds":"600"}' })).json()) as { id: string }).id;
-    const form = { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie, Authorization: ADMIN };
+    const id = (
+      (await (
+        await fetch(`${url}/api/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"type":"sleep","seconds":"600"}',
+        })
+      ).json()) as { id: string }
+    ).id;
+    const form = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Cookie: cookie,
+      Authorization: ADMIN,
+    };
     const json = { 'Content-Type': 'application/json' };
     const routes: [string, Record<string, string>, string][] = [
       ['/jobs', form, `csrf=${csrf}&type=ok&text=`],
@@ -61,7 +83,13 @@ export default async function bodies(): Promise<void> {
       [`/admin/jobs/${id}/cancel`, form, `csrf=${csrf}&pad=`],
     ];
     // Warm up: every route once with a small body (an unknown job: nothing is cancelled), so code loaded on first use is not counted.
-    for (const [path, headers, prefix] of routes) await rawRequest(url, { path: path.replace(id, 'bcdfghjkmnpq'), headers, prefix, bodyBytes: 10 });
+    for (const [path, headers, prefix] of routes)
+      await rawRequest(url, {
+        path: path.replace(id, 'bcdfghjkmnpq'),
+        headers,
+        prefix,
+        bodyBytes: 10,
+      });
     await new Promise((r) => setTimeout(r, 500));
     const idle = await status(proc.pid!);
     figure('server RSS, idle', idle.rss, 'MiB');
@@ -76,7 +104,12 @@ export default async function bodies(): Promise<void> {
           const s = await status(proc.pid!);
           top = Math.max(top, s.hwm);
           const name = `${path.replace(id, ':id')} ${chunked ? 'chunked' : 'length'}`;
-          figure(`peak RSS, ${BODY / 1048576} MiB to ${name}`, s.hwm, 'MiB', `(+${(s.hwm - before).toFixed(1)} during it, +${(s.hwm - idle.rss).toFixed(1)} over idle; ${res.status}; ${(res.wrote / 1048576).toFixed(1)} MiB sent before the answer)`);
+          figure(
+            `peak RSS, ${BODY / 1048576} MiB to ${name}`,
+            s.hwm,
+            'MiB',
+            `(+${(s.hwm - before).toFixed(1)} during it, +${(s.hwm - idle.rss).toFixed(1)} over idle; ${res.status}; ${(res.wrote / 1048576).toFixed(1)} MiB sent before the answer)`,
+          );
         }
       }
     }

@@ -10,11 +10,19 @@ import { figure } from './util.js';
 
 const RUNNING = 20;
 
-function filled(queued: number, submitters: number): { s: Scheduler; next: () => QueuedJob; running: QueuedJob[] } {
+function filled(
+  queued: number,
+  submitters: number,
+): { s: Scheduler; next: () => QueuedJob; running: QueuedJob[] } {
   const s = createScheduler(RUNNING, () => null);
   let n = 0;
   let t = 0;
-  const next = (): QueuedJob => ({ id: `j${n++}`, type: 't', submitted: t++, submitter: `u${Math.floor(Math.random() * submitters)}` });
+  const next = (): QueuedJob => ({
+    id: `j${n++}`,
+    type: 't',
+    submitted: t++,
+    submitter: `u${Math.floor(Math.random() * submitters)}`,
+  });
   for (let i = 0; i < queued + RUNNING; i++) s.enqueue(next());
   return { s, next, running: s.admit() };
 }
@@ -48,12 +56,36 @@ export default async function fairshare(): Promise<void> {
   const one = measure(10_000, 1);
   const many = measure(10_000, 100);
   figure('admission, 10,000 queued, 1 submitter', one.admit, 'µs');
-  figure('admission, 10,000 queued, 100 submitters', many.admit, 'µs', `${(many.admit / one.admit).toFixed(2)}× one submitter`);
+  figure(
+    'admission, 10,000 queued, 100 submitters',
+    many.admit,
+    'µs',
+    `${(many.admit / one.admit).toFixed(2)}× one submitter`,
+  );
   figure('queue position, 10,000 queued, 1 submitter', one.position, 'µs');
-  figure('queue position, 10,000 queued, 100 submitters', many.position, 'µs', `${(many.position / one.position).toFixed(2)}× one submitter`);
-  for (const [queued, submitters] of [[1_000, 100], [100_000, 100], [10_000, 1_000]] as const) {
+  figure(
+    'queue position, 10,000 queued, 100 submitters',
+    many.position,
+    'µs',
+    `${(many.position / one.position).toFixed(2)}× one submitter`,
+  );
+  for (const [queued, submitters] of [
+    [1_000, 100],
+    [100_000, 100],
+    [10_000, 1_000],
+  ] as const) {
     const m = measure(queued, submitters);
-    figure(`admission, ${queued.toLocaleString('en')} queued, ${submitters} submitters`, m.admit, 'µs', `${(m.admit / many.admit).toFixed(2)}× 10,000/100`);
-    figure(`queue position, ${queued.toLocaleString('en')} queued, ${submitters} submitters`, m.position, 'µs', `${(m.position / many.position).toFixed(2)}× 10,000/100`);
+    figure(
+      `admission, ${queued.toLocaleString('en')} queued, ${submitters} submitters`,
+      m.admit,
+      'µs',
+      `${(m.admit / many.admit).toFixed(2)}× 10,000/100`,
+    );
+    figure(
+      `queue position, ${queued.toLocaleString('en')} queued, ${submitters} submitters`,
+      m.position,
+      'µs',
+      `${(m.position / many.position).toFixed(2)}× 10,000/100`,
+    );
   }
 }

@@ -35,7 +35,10 @@ export function launcherTicks(parent = process.pid): Map<number, number> {
     try {
       if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(LAUNCHER)) continue;
       const raw = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ').map(Number);
+      const f = raw
+        .slice(raw.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
       if (f[1] === parent) out.set(Number(name), f[11]! + f[12]! + f[13]! + f[14]!);
     } catch {
       /* gone meanwhile */
@@ -72,7 +75,11 @@ export function fileCreateCost(root: string, n = 300): number {
  * left under `root`), each running /bin/true, `concurrency` at once. Jobs/s and machine
  * core-ms per job.
  */
-export async function wrapperPathRate(root: string, n: number, concurrency: number): Promise<{ rate: number; coreMs: number }> {
+export async function wrapperPathRate(
+  root: string,
+  n: number,
+  concurrency: number,
+): Promise<{ rate: number; coreMs: number }> {
   const base = mkdtempSync(join(root, 'wrap-'));
   for (let i = 0; i < n; i++) {
     mkdirSync(join(base, `j${i}`));
@@ -83,12 +90,16 @@ export async function wrapperPathRate(root: string, n: number, concurrency: numb
   const m0 = machineTicks();
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++;
-      await new Promise<void>((resolve) => launcher.launch(join(base, `j${i}`), 1, 0, 1, resolve));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        await new Promise<void>((resolve) =>
+          launcher.launch(join(base, `j${i}`), 1, 0, 1, resolve),
+        );
+      }
+    }),
+  );
   const secs = (performance.now() - t0) / 1000;
   const m1 = machineTicks();
   clearInterval(keep);

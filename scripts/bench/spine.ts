@@ -13,7 +13,14 @@ import { performance } from 'node:perf_hooks';
 import { startService } from '../../src/cli/serve.js';
 import { silentLog } from '../../src/log.js';
 import { FIXTURE_SERVICE, tempDir, writeConfig } from '../../test/helpers.js';
-import { fileCreateCost, launcherDelta, launcherTicks, machineTicks, TICK_MS, wrapperPathRate } from './machine.js';
+import {
+  fileCreateCost,
+  launcherDelta,
+  launcherTicks,
+  machineTicks,
+  TICK_MS,
+  wrapperPathRate,
+} from './machine.js';
 import { figure, pct } from './util.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
@@ -28,19 +35,31 @@ Promise.all(Array.from({length:${CONCURRENCY}},w)).then(()=>console.log(${n}/((p
     const c = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
     let o = '';
     c.stdout!.on('data', (d: Buffer) => void (o += d.toString()));
-    c.once('exit', (code) => (code === 0 ? resolve(o) : reject(new Error(`baseline exited ${code}`))));
+    c.once('exit', (code) =>
+      code === 0 ? resolve(o) : reject(new Error(`baseline exited ${code}`)),
+    );
   });
   return Number(out.trim());
 }
 
 /** Run scripts/bench/submitter.mjs: n form submissions by c keep-alive clients; its JSON output. */
-function runSubmitter(url: string, cookie: string, csrf: string, n: number, c: number): Promise<string> {
+function runSubmitter(
+  url: string,
+  cookie: string,
+  csrf: string,
+  n: number,
+  c: number,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const script = fileURLToPath(new URL('./submitter.mjs', import.meta.url));
-    const p = spawn(process.execPath, [script, url, cookie, csrf, String(n), String(c)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [script, url, cookie, csrf, String(n), String(c)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let o = '';
     p.stdout!.on('data', (d: Buffer) => void (o += d.toString()));
-    p.once('exit', (code) => (code === 0 ? resolve(o) : reject(new Error(`submitter exited ${code}`))));
+    p.once('exit', (code) =>
+      code === 0 ? resolve(o) : reject(new Error(`submitter exited ${code}`)),
+    );
   });
 }
 
@@ -64,10 +83,16 @@ async function rawSpawnRate(n: number): Promise<number> {
 
 export default async function (): Promise<void> {
   const root = tempDir('jobdir-bench-');
-  const cfgFile = await writeConfig(root, { general: { service: FIXTURE_SERVICE }, limits: { running: CONCURRENCY } });
+  const cfgFile = await writeConfig(root, {
+    general: { service: FIXTURE_SERVICE },
+    limits: { running: CONCURRENCY },
+  });
   const svc = await startService(cfgFile, { port: 0, log: silentLog });
   const page = await fetch(`${svc.url}/`);
-  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
   const submitted = new Map<string, number>();
   const latencies: number[] = [];
@@ -75,7 +100,9 @@ export default async function (): Promise<void> {
     const t = Date.now();
     const p0 = performance.now();
     const res = await fetch(`${svc.url}/jobs`, {
-      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
       body: new URLSearchParams({ csrf, type: 'true' }),
     });
     latencies.push(performance.now() - p0);
@@ -89,7 +116,8 @@ export default async function (): Promise<void> {
     for (;;) {
       const have = (await fs.readdir(completedDir)).length;
       if (have >= n) return;
-      if (Date.now() - since > 600_000) throw new Error(`only ${have} of ${n} jobs completed in 10 min`);
+      if (Date.now() - since > 600_000)
+        throw new Error(`only ${have} of ${n} jobs completed in 10 min`);
       // Not sooner: this listing of up to 1,200 entries runs in the server's process, and
       // the figures come from the jobs' own times, not from when this loop notices.
       await new Promise((r) => setTimeout(r, 200));
@@ -101,7 +129,11 @@ export default async function (): Promise<void> {
     let lastDone = 0;
     for (const id of ids) {
       const dir = join(completedDir, id);
-      const [run, ok, log] = await Promise.all([fs.stat(join(dir, 'RUNNING')), fs.stat(join(dir, 'SUCCESS')), fs.readFile(join(dir, 'jobdir.log'), 'utf8')]);
+      const [run, ok, log] = await Promise.all([
+        fs.stat(join(dir, 'RUNNING')),
+        fs.stat(join(dir, 'SUCCESS')),
+        fs.readFile(join(dir, 'jobdir.log'), 'utf8'),
+      ]);
       const done = Date.parse(JSON.parse(log.trim().split('\n').pop()!).t);
       starts.push(run.mtimeMs - submitted.get(id)!);
       ends.push(done - ok.mtimeMs);
@@ -153,7 +185,9 @@ export default async function (): Promise<void> {
   const { starts, ends } = lat;
   const latencies2 = submitLat;
 
-  console.log(`/bin/true jobs, running = ${CONCURRENCY}, every job durable; latencies from ${LAT} jobs submitted 25 ms apart`);
+  console.log(
+    `/bin/true jobs, running = ${CONCURRENCY}, every job durable; latencies from ${LAT} jobs submitted 25 ms apart`,
+  );
   figure('HTTP submit latency p50', pct(latencies2, 50), 'ms', '(target p99 < 20 ms)');
   figure('HTTP submit latency p99', pct(latencies2, 99), 'ms');
   figure('submit → program start p50', pct(starts, 50), 'ms', '(target p50 < 15 ms)');
@@ -162,14 +196,49 @@ export default async function (): Promise<void> {
   figure('program end → job in completed p99', pct(ends, 99), 'ms');
   figure('  same, during the burst: p50', pct(burst.ends, 50), 'ms');
   const serverMs = (cpu.user + cpu.system) / 1000 / JOBS;
-  figure('  server CPU per job during the burst', serverMs, 'ms', `(user ${(cpu.user / 1000 / JOBS).toFixed(2)}, system ${(cpu.system / 1000 / JOBS).toFixed(2)}; all threads of the web + backend process; event loop busy ${(elu * 100).toFixed(0)}% of the time)`);
-  figure('Node alone spawning /bin/true (baseline)', plain, 'jobs/s', `(a fresh node process; before ${plainBefore.toFixed(0)}, after ${plainAfter.toFixed(0)})`);
-  figure('  same loop inside this bench process', raw, 'jobs/s', `(before ${rawBefore.toFixed(0)}, after ${rawAfter.toFixed(0)}; a large process forks slower)`);
+  figure(
+    '  server CPU per job during the burst',
+    serverMs,
+    'ms',
+    `(user ${(cpu.user / 1000 / JOBS).toFixed(2)}, system ${(cpu.system / 1000 / JOBS).toFixed(2)}; all threads of the web + backend process; event loop busy ${(elu * 100).toFixed(0)}% of the time)`,
+  );
+  figure(
+    'Node alone spawning /bin/true (baseline)',
+    plain,
+    'jobs/s',
+    `(a fresh node process; before ${plainBefore.toFixed(0)}, after ${plainAfter.toFixed(0)})`,
+  );
+  figure(
+    '  same loop inside this bench process',
+    raw,
+    'jobs/s',
+    `(before ${rawBefore.toFixed(0)}, after ${rawAfter.toFixed(0)}; a large process forks slower)`,
+  );
   const perJob = (ticks: number) => (ticks * TICK_MS) / JOBS;
   const wrapMs = perJob(launcherDelta(l0, l1));
   const machineMs = perJob(m1.busy - m0.busy);
-  figure('  whole machine CPU per job during the burst', machineMs, 'ms', `(server ${serverMs.toFixed(1)}, launcher + wrappers + programs ${wrapMs.toFixed(1)}, the rest ${(machineMs - serverMs - wrapMs).toFixed(1)}: clients, kernel threads, neighbours; idle ${perJob(m1.idle - m0.idle).toFixed(1)})`);
-  figure('  creating one small file in the data root', createBefore, 'µs CPU', `before the burst; ${createAfter} after it (a job creates ~12 inodes and frees 3; see scripts/bench/machine.ts)`);
-  figure('launcher + wrapper alone, no server (ceiling)', wrapAlone.rate, 'jobs/s', `ratio ${(wrapAlone.rate / plain).toFixed(2)} of Node alone; ${wrapAlone.coreMs.toFixed(1)} machine core-ms per job`);
-  figure(`jobdir throughput, ${JOBS} jobs by 8 HTTP clients (own process)`, rate, 'jobs/s', `ratio ${(rate / plain).toFixed(2)} of Node alone (target ≥ 0.3); ${(rate / raw).toFixed(2)} of the in-process loop`);
+  figure(
+    '  whole machine CPU per job during the burst',
+    machineMs,
+    'ms',
+    `(server ${serverMs.toFixed(1)}, launcher + wrappers + programs ${wrapMs.toFixed(1)}, the rest ${(machineMs - serverMs - wrapMs).toFixed(1)}: clients, kernel threads, neighbours; idle ${perJob(m1.idle - m0.idle).toFixed(1)})`,
+  );
+  figure(
+    '  creating one small file in the data root',
+    createBefore,
+    'µs CPU',
+    `before the burst; ${createAfter} after it (a job creates ~12 inodes and frees 3; see scripts/bench/machine.ts)`,
+  );
+  figure(
+    'launcher + wrapper alone, no server (ceiling)',
+    wrapAlone.rate,
+    'jobs/s',
+    `ratio ${(wrapAlone.rate / plain).toFixed(2)} of Node alone; ${wrapAlone.coreMs.toFixed(1)} machine core-ms per job`,
+  );
+  figure(
+    `jobdir throughput, ${JOBS} jobs by 8 HTTP clients (own process)`,
+    rate,
+    'jobs/s',
+    `ratio ${(rate / plain).toFixed(2)} of Node alone (target ≥ 0.3); ${(rate / raw).toFixed(2)} of the in-process loop`,
+  );
 }

@@ -9,5 +9,7 @@ export function pct(xs: number[], p: number): number {
 
 /** Print one figure: name, value with unit, and an optional comparison. */
 export function figure(name: string, value: number, unit: string, note = ''): void {
-  console.log(`${name.padEnd(48)} ${value.toFixed(value < 10 ? 2 : 1).padStart(10)} ${unit.padEnd(6)} ${note}`);
+  console.log(
+    `${name.padEnd(48)} ${value.toFixed(value < 10 ? 2 : 1).padStart(10)} ${unit.padEnd(6)} ${note}`,
+  );
 }

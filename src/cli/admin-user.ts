@@ -8,7 +8,13 @@ import type { Command } from './commands.js';
 async function readPassword(prompt: string): Promise<string> {
   const tty = process.stdin.isTTY === true;
   if (tty) process.stderr.write(prompt);
-  const rl = createInterface({ input: process.stdin, terminal: tty, output: tty ? new (await import('node:stream')).Writable({ write: (_c, _e, cb) => cb() }) : undefined });
+  const rl = createInterface({
+    input: process.stdin,
+    terminal: tty,
+    output: tty
+      ? new (await import('node:stream')).Writable({ write: (_c, _e, cb) => cb() })
+      : undefined,
+  });
   try {
     for await (const line of rl) return line;
     return '';
@@ -25,12 +31,18 @@ export const adminUserCommand: Command = {
   options: { file: { type: 'string' } },
   async run({ config, values, args }) {
     const [name] = args;
-    if (!name || args.length > 1) throw new JobdirError('usage: jobdir admin-user NAME [--file FILE]');
+    if (!name || args.length > 1)
+      throw new JobdirError('usage: jobdir admin-user NAME [--file FILE]');
     const file = (values.file as string | undefined) ?? loadConfig(config).web.adminCredentials;
-    if (!file) throw new JobdirError(`${config}: [web] admin_credentials is not set; set it or pass --file FILE`);
+    if (!file)
+      throw new JobdirError(
+        `${config}: [web] admin_credentials is not set; set it or pass --file FILE`,
+      );
     const password = await readPassword(`Password for ${name}: `);
     await setAdminUser(file, name, password);
-    process.stdout.write(`${file}: ${name} can now sign in to /admin (restart the web server to apply)\n`);
+    process.stdout.write(
+      `${file}: ${name} can now sign in to /admin (restart the web server to apply)\n`,
+    );
     return 0;
   },
 };

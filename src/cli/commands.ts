@@ -38,7 +38,9 @@ export const commands: Record<string, Command> = {
       const cfg = loadConfig(config, (m) => process.stderr.write(`notice: ${m}\n`));
       const service = await loadService(cfg);
       checkFollowOn(cfg, service);
-      process.stdout.write(`${cfg.file}: OK (service ${service.name}, job types: ${service.jobTypes.map((t) => t.name).join(', ')})\n`);
+      process.stdout.write(
+        `${cfg.file}: OK (service ${service.name}, job types: ${service.jobTypes.map((t) => t.name).join(', ')})\n`,
+      );
       return 0;
     },
   },

@@ -12,7 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
 import { JobdirError, messageOf } from '../errors.js';
 import { reportFatal, wasReported } from '../lifecycle/fatal.js';
-import { acquireStateLock, backendStatus, lockoutMessage, type BackendStatus } from '../lifecycle/statefile.js';
+import {
+  acquireStateLock,
+  backendStatus,
+  lockoutMessage,
+  type BackendStatus,
+} from '../lifecycle/statefile.js';
 import { createLog } from '../log.js';
 import { openStore } from '../store/index.js';
 import type { Command } from './commands.js';
@@ -48,16 +53,21 @@ export const serveCommand: Command = {
     } catch (err) {
       // A start that failed before the backend ran (the store cannot be opened, …) is as
       // fatal as one that failed in it: record it (lockout) and tell the admin.
-      if (!webOnly && !(err instanceof JobdirError) && !wasReported(err)) await reportStartFailure(config, err);
+      if (!webOnly && !(err instanceof JobdirError) && !wasReported(err))
+        await reportStartFailure(config, err);
       throw err;
     }
-    say(`${running.service.title} is serving on ${running.url} (data under ${running.cfg.directories.data}, pid ${process.pid})`);
+    say(
+      `${running.service.title} is serving on ${running.url} (data under ${running.cfg.directories.data}, pid ${process.pid})`,
+    );
     return new Promise<number>((resolve) => {
       let ending = false;
       const end = (code: number, how: () => Promise<void>) => {
         if (ending) return;
         ending = true;
-        how().catch(() => {}).finally(() => resolve(code));
+        how()
+          .catch(() => {})
+          .finally(() => resolve(code));
       };
       process.once('SIGTERM', () => end(0, running.close));
       process.once('SIGINT', () => end(0, running.close));
@@ -94,7 +104,11 @@ async function startDaemon(configFile: string, quiet: boolean): Promise<number> 
   await fs.mkdir(dirname(logFile), { recursive: true });
   const offset = (await fs.stat(logFile).catch(() => null))?.size ?? 0;
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [JOBDIR, 'serve', '--config', cfg.file], { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd() });
+  const child = spawn(process.execPath, [JOBDIR, 'serve', '--config', cfg.file], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    cwd: process.cwd(),
+  });
   closeSync(fd);
   let exited: number | null = null;
   child.once('exit', (code, sig) => void (exited = code ?? (sig ? 128 : 1)));
@@ -104,7 +118,9 @@ async function startDaemon(configFile: string, quiet: boolean): Promise<number> 
     await sleep(100);
     const text = await readFrom(logFile, offset);
     if (exited !== null) {
-      complain(`The backend did not start (it exited with ${exited}). The end of ${logFile}:\n${tail(text)}`);
+      complain(
+        `The backend did not start (it exited with ${exited}). The end of ${logFile}:\n${tail(text)}`,
+      );
       return 1;
     }
     if (text.includes('"event":"web_ready"')) {
@@ -112,7 +128,9 @@ async function startDaemon(configFile: string, quiet: boolean): Promise<number> 
       return 0;
     }
   }
-  complain(`The backend (pid ${child.pid}) did not become ready within 120 s; see ${logFile}. It was left running.`);
+  complain(
+    `The backend (pid ${child.pid}) did not become ready within 120 s; see ${logFile}. It was left running.`,
+  );
   return 1;
 }
 
@@ -130,7 +148,12 @@ async function readFrom(file: string, offset: number): Promise<string> {
 }
 
 function tail(text: string, lines = 15): string {
-  return text.trimEnd().split('\n').slice(-lines).map((l) => `  ${l}`).join('\n');
+  return text
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 /** Ask the running backend to stop and wait until its lock is free. */
@@ -138,12 +161,18 @@ async function stopDaemon(configFile: string, timeoutMs: number): Promise<number
   const cfg = loadConfig(configFile);
   const st = await backendStatus(cfg.backend.stateFile);
   if (!st.running) {
-    say(st.lockedOut ? `The backend is not running (it is locked out; see jobdir status).` : 'The backend is not running.');
+    say(
+      st.lockedOut
+        ? `The backend is not running (it is locked out; see jobdir status).`
+        : 'The backend is not running.',
+    );
     return 0;
   }
   const r = st.recorded;
   if (!r || r.state !== 'running' || !r.pid) {
-    complain(`A process holds the lock on ${cfg.backend.stateFile} but the file names no pid; find it with: fuser ${cfg.backend.stateFile}`);
+    complain(
+      `A process holds the lock on ${cfg.backend.stateFile} but the file names no pid; find it with: fuser ${cfg.backend.stateFile}`,
+    );
     return 1;
   }
   if (r.host && r.host !== hostname()) {
@@ -151,7 +180,9 @@ async function stopDaemon(configFile: string, timeoutMs: number): Promise<number
     return 1;
   }
   if (r.role !== 'backend') {
-    complain(`\`jobdir ${r.role}\` (pid ${r.pid}) holds the lock, not a backend; wait for it to finish.`);
+    complain(
+      `\`jobdir ${r.role}\` (pid ${r.pid}) holds the lock, not a backend; wait for it to finish.`,
+    );
     return 1;
   }
   try {
@@ -164,16 +195,21 @@ async function stopDaemon(configFile: string, timeoutMs: number): Promise<number
   while (Date.now() < end) {
     await sleep(100);
     if (!(await backendStatus(cfg.backend.stateFile)).running) {
-      say(`The backend (pid ${r.pid}) stopped. Running jobs carry on; the next backend picks them up.`);
+      say(
+        `The backend (pid ${r.pid}) stopped. Running jobs carry on; the next backend picks them up.`,
+      );
       return 0;
     }
   }
-  complain(`The backend (pid ${r.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s; it is still running.`);
+  complain(
+    `The backend (pid ${r.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s; it is still running.`,
+  );
   return 1;
 }
 
 const timeoutOption = { timeout: { type: 'string' as const } };
-const timeoutOf = (v: Record<string, unknown>) => (v.timeout === undefined ? 60_000 : Number(v.timeout) * 1000);
+const timeoutOf = (v: Record<string, unknown>) =>
+  v.timeout === undefined ? 60_000 : Number(v.timeout) * 1000;
 
 /** The daemon verbs. */
 export const daemonCommands: Record<string, Command> = {
@@ -215,14 +251,18 @@ export const daemonCommands: Record<string, Command> = {
       const cfg = loadConfig(config);
       const st = await backendStatus(cfg.backend.stateFile);
       if (st.running) {
-        say(`running (${st.recorded?.role && st.recorded.role !== 'backend' ? `\`jobdir ${st.recorded.role}\`, ` : ''}${describe(st)})`);
+        say(
+          `running (${st.recorded?.role && st.recorded.role !== 'backend' ? `\`jobdir ${st.recorded.role}\`, ` : ''}${describe(st)})`,
+        );
         return 0;
       }
       if (st.lockedOut) {
         say(`locked out\n${lockoutMessage(cfg.backend.stateFile, st.recorded!)}`);
         return 1;
       }
-      say(`stopped${st.recorded ? ` (last: ${st.recorded.state}, pid ${st.recorded.pid}, at ${st.recorded.at})` : ''}`);
+      say(
+        `stopped${st.recorded ? ` (last: ${st.recorded.state}, pid ${st.recorded.pid}, at ${st.recorded.at})` : ''}`,
+      );
       return 3;
     },
   },

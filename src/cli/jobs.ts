@@ -8,7 +8,15 @@ import { createInterface } from 'node:readline/promises';
 import { loadConfig } from '../config/index.js';
 import { messageOf, NotFoundError } from '../errors.js';
 import {
-  ADMIN, type AdminEnv, cancelJob, DEFAULT_LIST_STATES, deleteJob, failJob, listJobs, resubmitJob, showJob,
+  ADMIN,
+  type AdminEnv,
+  cancelJob,
+  DEFAULT_LIST_STATES,
+  deleteJob,
+  failJob,
+  listJobs,
+  resubmitJob,
+  showJob,
 } from '../lifecycle/admin.js';
 import { createBackend } from '../lifecycle/backend.js';
 import { acquireStateLock, backendStatus, lockoutMessage } from '../lifecycle/statefile.js';
@@ -40,11 +48,22 @@ export function formatAge(ms: number): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Run `fn` for each id; print its line or its error; exit 1 when any failed. */
-async function eachId(verb: string, ids: string[], fn: (id: string) => Promise<string>): Promise<number> {
+async function eachId(
+  verb: string,
+  ids: string[],
+  fn: (id: string) => Promise<string>,
+): Promise<number> {
   if (ids.length === 0) {
     err(`jobdir ${verb}: name at least one job id (jobdir list shows them).`);
     return 2;
@@ -63,7 +82,9 @@ async function eachId(verb: string, ids: string[], fn: (id: string) => Promise<s
 
 async function backendNote(env: AdminEnv): Promise<string> {
   const st = await backendStatus(env.cfg.backend.stateFile);
-  return st.running ? `the backend (pid ${st.recorded?.pid ?? '?'}) runs it as soon as a slot is free` : 'no backend is running: it runs when the backend starts (jobdir start)';
+  return st.running
+    ? `the backend (pid ${st.recorded?.pid ?? '?'}) runs it as soon as a slot is free`
+    : 'no backend is running: it runs when the backend starts (jobdir start)';
 }
 
 /** The job verbs. */
@@ -74,7 +95,9 @@ export const jobCommands: Record<string, Command> = {
     async run({ config, args }) {
       const bad = args.filter((a) => !isState(a));
       if (bad.length) {
-        err(`jobdir list: unknown state${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ')}; the states are: ${ALL_STATES.join(', ')}.`);
+        err(
+          `jobdir list: unknown state${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ')}; the states are: ${ALL_STATES.join(', ')}.`,
+        );
         return 2;
       }
       const env = await openAdminEnv(config);
@@ -83,8 +106,20 @@ export const jobCommands: Record<string, Command> = {
         out(`No jobs in ${args.length ? args.join(', ') : DEFAULT_LIST_STATES.join(', ')}.`);
         return 0;
       }
-      out(table([['ID', 'STATE', 'TYPE', 'EMAIL', 'SUBMITTED', 'AGE', 'FAILURE'],
-        ...rows.map((r) => [r.id, r.state, r.type, r.email || '-', r.submitted.slice(0, 19).replace('T', ' '), formatAge(r.ageMs), r.failure.replace(/\s+/g, ' ').slice(0, 70)])]));
+      out(
+        table([
+          ['ID', 'STATE', 'TYPE', 'EMAIL', 'SUBMITTED', 'AGE', 'FAILURE'],
+          ...rows.map((r) => [
+            r.id,
+            r.state,
+            r.type,
+            r.email || '-',
+            r.submitted.slice(0, 19).replace('T', ' '),
+            formatAge(r.ageMs),
+            r.failure.replace(/\s+/g, ' ').slice(0, 70),
+          ]),
+        ]),
+      );
       return 0;
     },
   },
@@ -103,27 +138,51 @@ export const jobCommands: Record<string, Command> = {
       const m = d.markers;
       out(`job ${d.job.id}: ${d.job.state}\n  directory  ${d.job.dir}`);
       out(`  type       ${s.type}\n  email      ${s.email || '-'}\n  submitted  ${s.submitted}`);
-      if (m.running) out(`  started    ${iso(m.running.started)} (attempt ${m.running.attempt}, pid ${m.running.pid} on ${m.running.host})`);
+      if (m.running)
+        out(
+          `  started    ${iso(m.running.started)} (attempt ${m.running.attempt}, pid ${m.running.pid} on ${m.running.host})`,
+        );
       if (m.success) out(`  ended      ${iso(m.success.ended)} (SUCCESS)`);
-      if (m.error) out(`  ended      ${iso(m.error.ended)} (ERROR: ${m.error.reason ?? (m.error.signal ? `signal ${m.error.signal}` : `exit ${m.error.exit}`)})`);
+      if (m.error)
+        out(
+          `  ended      ${iso(m.error.ended)} (ERROR: ${m.error.reason ?? (m.error.signal ? `signal ${m.error.signal}` : `exit ${m.error.exit}`)})`,
+        );
       if (m.cancel) out(`  stop asked ${iso(m.cancel.at)} by ${m.cancel.by} (${m.cancel.mode})`);
       if (r.finished) out(`  finished   ${r.finished}`);
       if (r.archived) out(`  archived   ${r.archived}`);
       if (d.where) out(`  where      ${d.where}`);
-      out(`  attempts   ${d.attempts} (of at most ${env.cfg.backend.maxAttempts})${run.totalAttempts ? `; ${run.totalAttempts} before resubmits` : ''}`);
+      out(
+        `  attempts   ${d.attempts} (of at most ${env.cfg.backend.maxAttempts})${run.totalAttempts ? `; ${run.totalAttempts} before resubmits` : ''}`,
+      );
       if (d.failure) out(`  failure    ${d.failure}${r.failureKind ? ` (${r.failureKind})` : ''}`);
       out('  inputs');
-      for (const [k, v] of Object.entries(d.job.inputs)) out(`    ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`);
-      if (s.parent) out(`  parent     ${s.parent}${s.afterParent ? ' (this job starts once it has completed)' : ' (it waits for this job)'}`);
+      for (const [k, v] of Object.entries(d.job.inputs))
+        out(`    ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`);
+      if (s.parent)
+        out(
+          `  parent     ${s.parent}${s.afterParent ? ' (this job starts once it has completed)' : ' (it waits for this job)'}`,
+        );
       if (d.job.config.children) {
         out('  children');
-        for (const ch of await childStates(env.store, d.job.config)) out(`    ${ch.id}  ${ch.type.padEnd(12)} ${(ch.ref?.state ?? (ch.gone ? 'deleted' : 'not made yet')).padEnd(14)} ${ch.mode === 'after' ? 'starts after this job completes' : 'this job waits for it'}`);
+        for (const ch of await childStates(env.store, d.job.config))
+          out(
+            `    ${ch.id}  ${ch.type.padEnd(12)} ${(ch.ref?.state ?? (ch.gone ? 'deleted' : 'not made yet')).padEnd(14)} ${ch.mode === 'after' ? 'starts after this job completes' : 'this job waits for it'}`,
+          );
       }
       if (d.history.length) {
         out('  history');
         for (const h of d.history) out(`    ${h}`);
       }
-      const block = (name: string, text: string) => text.trim() && out(`  --- ${name} (end) ---\n${text.trimEnd().split('\n').slice(-15).map((l) => `    ${l}`).join('\n')}`);
+      const block = (name: string, text: string) =>
+        text.trim() &&
+        out(
+          `  --- ${name} (end) ---\n${text
+            .trimEnd()
+            .split('\n')
+            .slice(-15)
+            .map((l) => `    ${l}`)
+            .join('\n')}`,
+        );
       block('stdout.txt', d.stdoutTail);
       block('stderr.txt', d.stderrTail);
       block('jobdir.log', d.logTail);
@@ -132,7 +191,7 @@ export const jobCommands: Record<string, Command> = {
   },
   resubmit: {
     usage: 'ID…',
-    help: 'move failed jobs back to incoming (the old failure kept in the job\'s history)',
+    help: "move failed jobs back to incoming (the old failure kept in the job's history)",
     async run({ config, args }) {
       const env = await openAdminEnv(config);
       const note = await backendNote(env);
@@ -156,7 +215,11 @@ export const jobCommands: Record<string, Command> = {
     options: { n: { type: 'boolean', short: 'n' } },
     async run({ config, args, values }) {
       const env = await openAdminEnv(config);
-      return eachId('fail', args, async (id) => (await failJob(env, id, { notifyAdmin: values.n !== true })).message);
+      return eachId(
+        'fail',
+        args,
+        async (id) => (await failJob(env, id, { notifyAdmin: values.n !== true })).message,
+      );
     },
   },
   delete: {
@@ -174,8 +237,21 @@ export const jobCommands: Record<string, Command> = {
       try {
         return await eachId('delete', args, async (id) => {
           const ref = await findJob(env.store, id);
-          if (!ref) throw new NotFoundError(`No job with id "${id}" was found (check the id; jobdir list shows the jobs).`);
-          if (rl && !/^y(es)?$/i.test((await rl.question(`Delete job ${id} (${ref.state})${ACTIVE_STATES.includes(ref.state) ? ', cancelling it first' : ''}? [y/N] `)).trim())) return 'kept.';
+          if (!ref)
+            throw new NotFoundError(
+              `No job with id "${id}" was found (check the id; jobdir list shows the jobs).`,
+            );
+          if (
+            rl &&
+            !/^y(es)?$/i.test(
+              (
+                await rl.question(
+                  `Delete job ${id} (${ref.state})${ACTIVE_STATES.includes(ref.state) ? ', cancelling it first' : ''}? [y/N] `,
+                )
+              ).trim(),
+            )
+          )
+            return 'kept.';
           await deleteJob(env, id);
           return `deleted (was ${ref.state}).`;
         });
@@ -197,7 +273,8 @@ export const jobCommands: Record<string, Command> = {
       const r = await sweepOldJobs(env);
       out(`archived ${r.archived.length}${r.archived.length ? `: ${r.archived.join(' ')}` : ''}`);
       out(`expired ${r.expired.length}${r.expired.length ? `: ${r.expired.join(' ')}` : ''}`);
-      for (const f of r.failed) err(`jobdir sweep ${f.id}: ${f.error} (left in place; tried again next sweep)`);
+      for (const f of r.failed)
+        err(`jobdir sweep ${f.id}: ${f.error} (left in place; tried again next sweep)`);
       return r.failed.length ? 1 : 0;
     },
   },
@@ -210,7 +287,9 @@ export const jobCommands: Record<string, Command> = {
       const st = await backendStatus(file);
       if (st.running && st.recorded?.role === 'backend' && st.recorded.pid) {
         process.kill(st.recorded.pid, 'SIGHUP');
-        out(`The backend is running (pid ${st.recorded.pid}); it recovers unfinished jobs itself and was asked to look at every one now.`);
+        out(
+          `The backend is running (pid ${st.recorded.pid}); it recovers unfinished jobs itself and was asked to look at every one now.`,
+        );
         return 0;
       }
       if (st.lockedOut) {
@@ -230,15 +309,28 @@ export const jobCommands: Record<string, Command> = {
         const counts: Record<string, number> = {};
         for (const [id, was] of before) {
           const now = (await findJob(env.store, id))?.state ?? 'gone';
-          const what = was === now ? (now === 'running' ? 'still running (its wrapper is alive); left alone' : now === 'incoming' ? 'queued; waiting for the backend' : `left in ${now}`)
-            : now === 'incoming' ? `queued again (was ${was}; its wrapper was gone and it had no result)`
-            : `finished while nothing was watching: ${now}`;
-          counts[what.split(/[;(:]/)[0]!.trim()] = (counts[what.split(/[;(:]/)[0]!.trim()] ?? 0) + 1;
+          const what =
+            was === now
+              ? now === 'running'
+                ? 'still running (its wrapper is alive); left alone'
+                : now === 'incoming'
+                  ? 'queued; waiting for the backend'
+                  : `left in ${now}`
+              : now === 'incoming'
+                ? `queued again (was ${was}; its wrapper was gone and it had no result)`
+                : `finished while nothing was watching: ${now}`;
+          counts[what.split(/[;(:]/)[0]!.trim()] =
+            (counts[what.split(/[;(:]/)[0]!.trim()] ?? 0) + 1;
           out(`${id}: ${what}`);
         }
         for (const id of staged) out(`${id}: half-made submission (older than 1 h) removed`);
-        out(`${before.size} unfinished job(s) looked at: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}.` +
-          (before.size ? ' Queued jobs run when the backend starts (jobdir start).' : ''));
+        out(
+          `${before.size} unfinished job(s) looked at: ${
+            Object.entries(counts)
+              .map(([k, v]) => `${v} ${k}`)
+              .join(', ') || 'none'
+          }.` + (before.size ? ' Queued jobs run when the backend starts (jobdir start).' : ''),
+        );
         return 0;
       } finally {
         await lock.release();

@@ -19,17 +19,29 @@ async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, ...cmd.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { config: { type: 'string', short: 'c' }, ...cmd.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     process.stderr.write(`jobdir ${name}: ${messageOf(err)}\nusage: jobdir ${name} ${cmd.usage}\n`);
     return 2;
   }
-  const config = (parsed.values.config as string | undefined) ?? process.env.JOBDIR_CONFIG ?? 'jobdir.ini';
-  return cmd.run({ config, values: parsed.values as Record<string, unknown>, args: parsed.positionals });
+  const config =
+    (parsed.values.config as string | undefined) ?? process.env.JOBDIR_CONFIG ?? 'jobdir.ini';
+  return cmd.run({
+    config,
+    values: parsed.values as Record<string, unknown>,
+    args: parsed.positionals,
+  });
 }
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([n, c]) => `  ${(n + ' ' + c.usage).padEnd(40)} ${c.help}`);
+  const lines = Object.entries(commands).map(
+    ([n, c]) => `  ${(n + ' ' + c.usage).padEnd(40)} ${c.help}`,
+  );
   return `usage: jobdir <command> [--config FILE] …\n\ncommands:\n${lines.join('\n')}\n\nFILE defaults to $JOBDIR_CONFIG, then ./jobdir.ini.\n`;
 }
 

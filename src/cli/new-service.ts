@@ -17,7 +17,10 @@ function importsFor(dir: string): { api: string; testing: string } {
 }
 
 /** The files of a new service NAME, by file name. */
-export function scaffoldFiles(name: string, imports: { api: string; testing: string }): Record<string, string> {
+export function scaffoldFiles(
+  name: string,
+  imports: { api: string; testing: string },
+): Record<string, string> {
   const title = name.charAt(0).toUpperCase() + name.slice(1).replace(/[-_]/g, ' ');
   return {
     [`${name}.ts`]: `import { fileURLToPath } from 'node:url';
@@ -104,20 +107,46 @@ test('${name} refuses a count out of range', async () => {
 
 /** Write a new service into `dir` (refusing to overwrite anything); returns the paths written. */
 export async function newService(name: string, dir: string): Promise<string[]> {
-  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(name)) throw new Error(`service name "${name}" must be 1-40 lower-case letters, digits, _ or -, starting with a letter`);
+  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(name))
+    throw new Error(
+      `service name "${name}" must be 1-40 lower-case letters, digits, _ or -, starting with a letter`,
+    );
   await fs.mkdir(dir, { recursive: true });
   const written: string[] = [];
   // package.json first ("type": "module", so tsx loads the .ts files as ES modules): it
   // decides how "jobdir" resolves from here.
   const pkg = join(dir, 'package.json');
-  if (await fs.stat(pkg).catch(() => null)) throw new Error(`${pkg} exists; choose another --dir or remove it`);
-  await fs.writeFile(pkg, JSON.stringify({ name, private: true, type: 'module', scripts: { test: `tsx --test ${name}.test.ts`, start: `jobdir serve --config ${name}.ini` } }, null, 2) + '\n', { flag: 'wx' });
+  if (await fs.stat(pkg).catch(() => null))
+    throw new Error(`${pkg} exists; choose another --dir or remove it`);
+  await fs.writeFile(
+    pkg,
+    JSON.stringify(
+      {
+        name,
+        private: true,
+        type: 'module',
+        scripts: { test: `tsx --test ${name}.test.ts`, start: `jobdir serve --config ${name}.ini` },
+      },
+      null,
+      2,
+    ) + '\n',
+    { flag: 'wx' },
+  );
   written.push(pkg);
   for (const [file, text] of Object.entries(scaffoldFiles(name, importsFor(dir)))) {
     const path = join(dir, file);
-    const fh = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, file.endsWith('.sh') ? 0o755 : 0o644).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(err.code === 'EEXIST' ? `${path} exists; choose another --dir or remove it` : err.message, { cause: err });
-    });
+    const fh = await fs
+      .open(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
+        file.endsWith('.sh') ? 0o755 : 0o644,
+      )
+      .catch((err: NodeJS.ErrnoException) => {
+        throw new Error(
+          err.code === 'EEXIST' ? `${path} exists; choose another --dir or remove it` : err.message,
+          { cause: err },
+        );
+      });
     await fh.writeFile(text);
     await fh.close();
     written.push(path);
@@ -138,7 +167,9 @@ export const newServiceCommand: Command = {
     }
     const dir = resolve(typeof values.dir === 'string' ? values.dir : name);
     const files = await newService(name, dir);
-    process.stdout.write(`${files.map((f) => `wrote ${f}`).join('\n')}\n\nNext:\n  cd ${dir}\n  npx tsx --test ${name}.test.ts        # its test passes as it is\n  jobdir serve --config ${name}.ini      # then open http://127.0.0.1:8080\n`);
+    process.stdout.write(
+      `${files.map((f) => `wrote ${f}`).join('\n')}\n\nNext:\n  cd ${dir}\n  npx tsx --test ${name}.test.ts        # its test passes as it is\n  jobdir serve --config ${name}.ini      # then open http://127.0.0.1:8080\n`,
+    );
     return 0;
   },
 };

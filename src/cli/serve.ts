@@ -45,18 +45,34 @@ export interface ServeOptions {
 }
 
 /** Load the config and service, start the backend (unless webOnly) and the HTTP server. */
-export async function startService(configFile: string, { port, webOnly = false, log: baseLog = createLog('jobdir') }: ServeOptions = {}): Promise<Running> {
+export async function startService(
+  configFile: string,
+  { port, webOnly = false, log: baseLog = createLog('jobdir') }: ServeOptions = {},
+): Promise<Running> {
   const cfg = loadConfig(configFile, (msg) => baseLog('config_notice', { message: msg }));
   const service = await loadService(cfg);
   const store = await openStore(cfg);
   // /metrics counts what this process logs: submissions (web) and job ends (backend).
-  const metrics = createMetrics(service.jobTypes.map((t) => t.name), (id, ended) => readJobTimes(store, { id, state: ended, dir: jobDir(store, ended, id) }));
+  const metrics = createMetrics(
+    service.jobTypes.map((t) => t.name),
+    (id, ended) => readJobTimes(store, { id, state: ended, dir: jobDir(store, ended, id) }),
+  );
   const log = metrics.tap(baseLog);
-  const adminCredentials = cfg.web.adminCredentials ? await loadAdminCredentials(cfg.web.adminCredentials) : null;
+  const adminCredentials = cfg.web.adminCredentials
+    ? await loadAdminCredentials(cfg.web.adminCredentials)
+    : null;
   if (!webOnly) checkBackendUser(cfg);
   const lock = webOnly ? null : await acquireStateLock(cfg.backend.stateFile);
   const secret = await loadSecret(cfg.web.secretFile);
-  const backend = webOnly ? null : createBackend({ cfg, service, store, log, myJobsUrl: (email) => myJobsUrl(cfg.general.urltop, secret, email, cfg.web.linkTtlMs) });
+  const backend = webOnly
+    ? null
+    : createBackend({
+        cfg,
+        service,
+        store,
+        log,
+        myJobsUrl: (email) => myJobsUrl(cfg.general.urltop, secret, email, cfg.web.linkTtlMs),
+      });
   if (backend) {
     try {
       await backend.start();
@@ -69,31 +85,56 @@ export async function startService(configFile: string, { port, webOnly = false, 
   }
   const sweeper = backend ? startSweeper({ cfg, service, store, log }) : null;
   // [general] socket: the backend listens; a web-only process tells it of new jobs there.
-  const sock = backend && cfg.general.socket ? await startBackendSocket({ cfg, service, store, log, backend }).catch(async (err: unknown) => {
-    await sweeper?.stop();
-    await backend.stop();
-    await lock?.release();
-    throw err;
-  }) : null;
+  const sock =
+    backend && cfg.general.socket
+      ? await startBackendSocket({ cfg, service, store, log, backend }).catch(
+          async (err: unknown) => {
+            await sweeper?.stop();
+            await backend.stop();
+            await lock?.release();
+            throw err;
+          },
+        )
+      : null;
   const notifier = !backend && cfg.general.socket ? socketNotifier(cfg.general.socket, log) : null;
   const app = createApp({
-    cfg, service, store, log, secret, metrics, backend,
+    cfg,
+    service,
+    store,
+    log,
+    secret,
+    metrics,
+    backend,
     adminCredentials,
     flushMail: backend ? () => void backend.mailer.flush() : undefined,
     notify: backend ? (job) => backend.notify(job) : notifier?.notify,
-    startAfter: backend ? (parent, request) => backend.startAfter(parent, request) : cfg.general.socket ? socketStartAfter(cfg.general.socket) : undefined,
+    startAfter: backend
+      ? (parent, request) => backend.startAfter(parent, request)
+      : cfg.general.socket
+        ? socketStartAfter(cfg.general.socket)
+        : undefined,
     cancel: backend ? async (id, by) => void (await backend.cancel(id, by)) : undefined,
     queuePosition: backend ? (id) => backend.scheduler.position(id) : undefined,
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({
-      fetch: app.fetch, hostname: cfg.web.host, port: port ?? cfg.web.port,
-      // Slow or oversized clients: headers must arrive within headers_timeout, the whole request within request_timeout.
-      serverOptions: {
-        headersTimeout: Math.min(cfg.web.headersTimeoutMs, cfg.web.requestTimeoutMs), requestTimeout: cfg.web.requestTimeoutMs, maxHeaderSize: cfg.web.maxHeaderSize,
-        connectionsCheckingInterval: Math.max(100, Math.min(30_000, cfg.web.headersTimeoutMs / 4)),
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: cfg.web.host,
+        port: port ?? cfg.web.port,
+        // Slow or oversized clients: headers must arrive within headers_timeout, the whole request within request_timeout.
+        serverOptions: {
+          headersTimeout: Math.min(cfg.web.headersTimeoutMs, cfg.web.requestTimeoutMs),
+          requestTimeout: cfg.web.requestTimeoutMs,
+          maxHeaderSize: cfg.web.maxHeaderSize,
+          connectionsCheckingInterval: Math.max(
+            100,
+            Math.min(30_000, cfg.web.headersTimeoutMs / 4),
+          ),
+        },
       },
-    }, () => resolve(s));
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
   server.setTimeout?.(120_000);
@@ -117,7 +158,15 @@ export async function startService(configFile: string, { port, webOnly = false, 
     await lock?.release();
   }
   return {
-    cfg, service, store, backend, url, server, app, lock, close,
+    cfg,
+    service,
+    store,
+    backend,
+    url,
+    server,
+    app,
+    lock,
+    close,
     async fatal(err) {
       await reportFatal({ cfg, store, log }, lock, err);
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();

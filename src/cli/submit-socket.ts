@@ -10,7 +10,11 @@ import { FINAL_STATES, STATES } from '../states.js';
 import { openSocketClient, submitLine } from '../socket/index.js';
 
 /** Run the socket variant of `jobdir submit`. */
-export async function submitOverSocket(path: string, args: string[], { wait = false, pollMs = 1000 } = {}): Promise<number> {
+export async function submitOverSocket(
+  path: string,
+  args: string[],
+  { wait = false, pollMs = 1000 } = {},
+): Promise<number> {
   const fields: Record<string, string> = {};
   for (const a of args) {
     const eq = a.indexOf('=');
@@ -19,7 +23,8 @@ export async function submitOverSocket(path: string, args: string[], { wait = fa
       continue;
     }
     if (eq < 1) throw new JobdirError(`"${a}" is not key=value`);
-    if (a.slice(eq + 1).startsWith('@')) throw new JobdirError('files cannot be sent over the socket; use --url');
+    if (a.slice(eq + 1).startsWith('@'))
+      throw new JobdirError('files cannot be sent over the socket; use --url');
     fields[a.slice(0, eq)] = a.slice(eq + 1);
   }
   if (!fields.type) throw new JobdirError('name the job type (TYPE or type=TYPE)');
@@ -28,7 +33,8 @@ export async function submitOverSocket(path: string, args: string[], { wait = fa
   const client = await openSocketClient(path);
   try {
     const reply = await client.send(submitLine(fields));
-    if (!reply.startsWith('ACK ')) throw new JobdirError(`the backend did not accept the job: ${reply.replace(/^ERR /, '')}`);
+    if (!reply.startsWith('ACK '))
+      throw new JobdirError(`the backend did not accept the job: ${reply.replace(/^ERR /, '')}`);
     const id = reply.slice(4).trim();
     process.stdout.write(`${id}\n`);
     if (!wait) return 0;

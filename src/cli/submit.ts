@@ -16,12 +16,18 @@ export async function parseAssignments(args: string[]): Promise<Submission> {
     if (eq < 1) throw new JobdirError(`"${a}" is not key=value (use key=@FILE to upload a file)`);
     const key = a.slice(0, eq);
     const value = a.slice(eq + 1);
-    out[key] = value.startsWith('@') ? { filename: basename(value.slice(1)), data: new Uint8Array(await fs.readFile(value.slice(1))) } : value;
+    out[key] = value.startsWith('@')
+      ? {
+          filename: basename(value.slice(1)),
+          data: new Uint8Array(await fs.readFile(value.slice(1))),
+        }
+      : value;
   }
   return out;
 }
 
-const describe = (s: JobStatus) => `${s.state}${s.queue_position ? ` (${s.queue_position} ahead)` : ''}${s.progress ? ` ${s.progress.fraction !== null ? `${Math.round(s.progress.fraction * 100)}% ` : ''}${s.progress.message}` : ''}`;
+const describe = (s: JobStatus) =>
+  `${s.state}${s.queue_position ? ` (${s.queue_position} ahead)` : ''}${s.progress ? ` ${s.progress.fraction !== null ? `${Math.round(s.progress.fraction * 100)}% ` : ''}${s.progress.message}` : ''}`;
 
 /**
  * `jobdir submit --url URL [--wait] [--out DIR] key=value… key=@FILE…`: submit a job to a
@@ -29,13 +35,24 @@ const describe = (s: JobStatus) => `${s.state}${s.queue_position ? ` (${s.queue_
  * result files into DIR (default ./ID). Exit 0 when the job completed, 1 when it failed.
  */
 export const submitCommand: Command = {
-  usage: '--url URL [--wait] [--out DIR] [--poll SECONDS] key=value… key=@FILE… | --socket PATH [--wait] TYPE key=value…',
-  help: 'submit a job to a service\'s API; --wait polls until done and downloads the results',
-  options: { url: { type: 'string' }, socket: { type: 'string' }, wait: { type: 'boolean' }, out: { type: 'string' }, poll: { type: 'string' } },
+  usage:
+    '--url URL [--wait] [--out DIR] [--poll SECONDS] key=value… key=@FILE… | --socket PATH [--wait] TYPE key=value…',
+  help: "submit a job to a service's API; --wait polls until done and downloads the results",
+  options: {
+    url: { type: 'string' },
+    socket: { type: 'string' },
+    wait: { type: 'boolean' },
+    out: { type: 'string' },
+    poll: { type: 'string' },
+  },
   async run({ values, args }) {
-    if (values.socket) return submitOverSocket(values.socket as string, args, { wait: values.wait === true, pollMs: values.poll === undefined ? 1000 : Number(values.poll) * 1000 });
+    if (values.socket)
+      return submitOverSocket(values.socket as string, args, {
+        wait: values.wait === true,
+        pollMs: values.poll === undefined ? 1000 : Number(values.poll) * 1000,
+      });
     const url = values.url as string | undefined;
-    if (!url) throw new JobdirError('jobdir submit needs --url URL (the service\'s address)');
+    if (!url) throw new JobdirError("jobdir submit needs --url URL (the service's address)");
     const api = createClient({ url });
     let created;
     try {
@@ -48,12 +65,15 @@ export const submitCommand: Command = {
       throw err;
     }
     process.stdout.write(`${created.id}\n`);
-    process.stderr.write(`submitted job ${created.id}: ${new URL(created.links.results, url).href}\n`);
+    process.stderr.write(
+      `submitted job ${created.id}: ${new URL(created.links.results, url).href}\n`,
+    );
     if (!values.wait) return 0;
     let last = '';
     const minDelayMs = values.poll === undefined ? 1000 : Number(values.poll) * 1000;
     const done = await api.wait(created.id, {
-      minDelayMs, maxDelayMs: Math.max(minDelayMs, 30_000),
+      minDelayMs,
+      maxDelayMs: Math.max(minDelayMs, 30_000),
       onStatus: (s) => {
         const line = describe(s);
         if (line !== last) process.stderr.write(`${created.id}: ${line}\n`);
@@ -61,7 +81,9 @@ export const submitCommand: Command = {
       },
     });
     if (done.state !== 'completed') {
-      process.stderr.write(`job ${done.id} ${done.state}${done.failure ? `: ${done.failure}` : ''}\n`);
+      process.stderr.write(
+        `job ${done.id} ${done.state}${done.failure ? `: ${done.failure}` : ''}\n`,
+      );
       return 1;
     }
     if (done.result) process.stdout.write(`${done.result}\n`);
@@ -70,7 +92,10 @@ export const submitCommand: Command = {
     for (const file of done.files) {
       const res = await api.download(done.id, file.name);
       const target = join(dir, basename(file.name));
-      await pipeline(Readable.fromWeb(res.body! as import('node:stream/web').ReadableStream), createWriteStream(target));
+      await pipeline(
+        Readable.fromWeb(res.body! as import('node:stream/web').ReadableStream),
+        createWriteStream(target),
+      );
       process.stderr.write(`downloaded ${target} (${file.size} bytes)\n`);
     }
     return 0;

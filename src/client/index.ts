@@ -8,7 +8,15 @@
  */
 
 /** A jobdir state (the folder names). */
-export type JobState = 'incoming' | 'preprocessing' | 'running' | 'postprocessing' | 'finalizing' | 'completed' | 'failed' | 'archived';
+export type JobState =
+  | 'incoming'
+  | 'preprocessing'
+  | 'running'
+  | 'postprocessing'
+  | 'finalizing'
+  | 'completed'
+  | 'failed'
+  | 'archived';
 
 /** The links a job resource carries. */
 export interface Links {
@@ -22,7 +30,15 @@ export interface JobStatus {
   id: string;
   state: JobState;
   dispatcher_status: 'QUEUED' | 'RUNNING' | 'FINISHED' | 'ERROR' | 'FAILURE' | 'NOT_FOUND';
-  wes_state: 'QUEUED' | 'INITIALIZING' | 'RUNNING' | 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR' | 'CANCELED' | 'DELETED';
+  wes_state:
+    | 'QUEUED'
+    | 'INITIALIZING'
+    | 'RUNNING'
+    | 'COMPLETE'
+    | 'EXECUTOR_ERROR'
+    | 'SYSTEM_ERROR'
+    | 'CANCELED'
+    | 'DELETED';
   type: string;
   progress: { fraction: number | null; message: string } | null;
   queue_position: number | null;
@@ -88,7 +104,12 @@ export type Submission = Record<string, string | number | boolean | FileInput>;
 /** An error answer of the API: its HTTP status, stable code and message (and per-field messages). */
 export class ApiError extends Error {
   override name = 'ApiError';
-  constructor(readonly status: number, readonly code: string, message: string, readonly fields: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -116,7 +137,8 @@ export interface WaitOptions {
 }
 
 const FINAL: readonly JobState[] = ['completed', 'failed', 'archived'];
-const isFile = (v: unknown): v is FileInput => typeof v === 'object' && v !== null && 'filename' in v && 'data' in v;
+const isFile = (v: unknown): v is FileInput =>
+  typeof v === 'object' && v !== null && 'filename' in v && 'data' in v;
 
 /** A client for the service at `url`. */
 export function createClient({ url, token, fetch: f = globalThis.fetch }: ClientOptions) {
@@ -135,12 +157,21 @@ export function createClient({ url, token, fetch: f = globalThis.fetch }: Client
       if (Object.values(input).some(isFile)) {
         const fd = new FormData();
         for (const [k, v] of Object.entries(input)) {
-          if (isFile(v)) fd.append(k, v.data instanceof Blob ? v.data : new Blob([v.data as Uint8Array<ArrayBuffer>]), v.filename);
+          if (isFile(v))
+            fd.append(
+              k,
+              v.data instanceof Blob ? v.data : new Blob([v.data as Uint8Array<ArrayBuffer>]),
+              v.filename,
+            );
           else fd.append(k, String(v));
         }
         return call<JobCreated>('/api/jobs', { method: 'POST', body: fd });
       }
-      return call<JobCreated>('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+      return call<JobCreated>('/api/jobs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      });
     },
     /** A job's status. */
     status: (id: string) => call<JobStatus>(`/api/jobs/${enc(id)}`),
@@ -153,25 +184,47 @@ export function createClient({ url, token, fetch: f = globalThis.fetch }: Client
       return res;
     },
     /** Poll until the job is completed, failed or archived, backing off between polls. */
-    async wait(id: string, { minDelayMs = 1000, maxDelayMs = 30_000, factor = 1.5, timeoutMs, onStatus, signal }: WaitOptions = {}): Promise<JobStatus> {
+    async wait(
+      id: string,
+      {
+        minDelayMs = 1000,
+        maxDelayMs = 30_000,
+        factor = 1.5,
+        timeoutMs,
+        onStatus,
+        signal,
+      }: WaitOptions = {},
+    ): Promise<JobStatus> {
       const end = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
       let delay = minDelayMs;
       for (;;) {
         const s = await call<JobStatus>(`/api/jobs/${enc(id)}`, { signal });
         onStatus?.(s);
         if (FINAL.includes(s.state)) return s;
-        if (Date.now() + delay > end) throw new ApiError(0, 'timeout', `job ${id} is still ${s.state} after ${timeoutMs} ms`);
+        if (Date.now() + delay > end)
+          throw new ApiError(0, 'timeout', `job ${id} is still ${s.state} after ${timeoutMs} ms`);
         await new Promise((r, j) => {
           const t = setTimeout(r, delay);
-          signal?.addEventListener('abort', () => (clearTimeout(t), j(signal.reason)), { once: true });
+          signal?.addEventListener('abort', () => (clearTimeout(t), j(signal.reason)), {
+            once: true,
+          });
         });
         delay = Math.min(maxDelayMs, delay * factor);
       }
     },
     /** Ask for a my-jobs link to be mailed to `email`. */
-    requestMyJobsLink: (email: string) => call<{ message: string }>('/api/my-jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) }),
+    requestMyJobsLink: (email: string) =>
+      call<{ message: string }>('/api/my-jobs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email }),
+      }),
     /** The jobs of the address the token proves (the token ends a my-jobs link). */
-    myJobs: (t = token) => call<{ email: string; jobs: { id: string; state: JobState; type: string; submitted: string; links: Links }[] }>('/api/jobs', { headers: { authorization: `Bearer ${t ?? ''}` } }),
+    myJobs: (t = token) =>
+      call<{
+        email: string;
+        jobs: { id: string; state: JobState; type: string; submitted: string; links: Links }[];
+      }>('/api/jobs', { headers: { authorization: `Bearer ${t ?? ''}` } }),
   };
 }
 
@@ -180,8 +233,15 @@ export type Client = ReturnType<typeof createClient>;
 
 async function asError(res: Response): Promise<ApiError> {
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string; fields?: Record<string, string> } };
-    return new ApiError(res.status, body.error?.code ?? 'http_error', body.error?.message ?? `HTTP ${res.status}`, body.error?.fields);
+    const body = (await res.json()) as {
+      error?: { code?: string; message?: string; fields?: Record<string, string> };
+    };
+    return new ApiError(
+      res.status,
+      body.error?.code ?? 'http_error',
+      body.error?.message ?? `HTTP ${res.status}`,
+      body.error?.fields,
+    );
   } catch {
     return new ApiError(res.status, 'http_error', `HTTP ${res.status} ${res.statusText}`);
   }

@@ -11,18 +11,19 @@ export interface KeySpec {
   readonly doc?: string;
 }
 
-const key = (def: string | null, doc?: string): KeySpec => (doc === undefined ? { default: def } : { default: def, doc });
+const key = (def: string | null, doc?: string): KeySpec =>
+  doc === undefined ? { default: def } : { default: def, doc };
 
 const STATE_DOCS: Partial<Record<(typeof ALL_STATES)[number], string>> = {
   incoming: 'required',
   preprocessing: 'required',
-  running: 'a state not given gets a folder of its name inside the nearest configured one before it',
+  running:
+    'a state not given gets a folder of its name inside the nearest configured one before it',
   failed: "default: inside completed's",
 };
-const stateKeys = Object.fromEntries(ALL_STATES.map((s) => [s, key(null, STATE_DOCS[s])])) as Record<
-  (typeof ALL_STATES)[number],
-  KeySpec
->;
+const stateKeys = Object.fromEntries(
+  ALL_STATES.map((s) => [s, key(null, STATE_DOCS[s])]),
+) as Record<(typeof ALL_STATES)[number], KeySpec>;
 
 /** Every key of every fixed section and of `[job NAME]`, in the README's order. */
 export const CONFIG_KEYS = {
@@ -51,8 +52,14 @@ export const CONFIG_KEYS = {
   limits: {
     running: key('5', 'jobs running or submitted to a cluster at once'),
     running_tasks: key(null, 'array tasks of one cluster job at once; default `running`'),
-    per_user: key(null, 'no cap: at most N jobs of one submitter running or submitted to a cluster at once'),
-    queue_order: key('fair', 'fewest running first, then longest waiting; or `fifo`; see [Fair share](#fair-share-who-goes-next)'),
+    per_user: key(
+      null,
+      'no cap: at most N jobs of one submitter running or submitted to a cluster at once',
+    ),
+    queue_order: key(
+      'fair',
+      'fewest running first, then longest waiting; or `fifo`; see [Fair share](#fair-share-who-goes-next)',
+    ),
   },
   directories: {
     install: key(null, 'required'),
@@ -76,7 +83,10 @@ export const CONFIG_KEYS = {
     host: key('127.0.0.1'),
     port: key('8080'),
     secret_file: key(null, 'signs cookies and my-jobs links; default: `web-secret` in `data`'),
-    admin_credentials: key(null, 'file of `user:scrypt…` lines, read at start; add users with `jobdir admin-user NAME`'),
+    admin_credentials: key(
+      null,
+      'file of `user:scrypt…` lines, read at start; add users with `jobdir admin-user NAME`',
+    ),
     max_body: key('64M', "caps the submission routes' limit, see below"),
     max_download: key('1G', 'larger result files are neither listed nor served'),
     submit_limit: key('60/1h', 'per address, then 429'),
@@ -92,18 +102,27 @@ export const CONFIG_KEYS = {
   'job NAME': {
     enabled: key('true'),
     concurrent: key(null, 'per-type limit under `running`'),
-    time_limit: key(null, 'TERM, `kill_grace`, KILL; the job fails with "time limit exceeded (LIMIT)"'),
+    time_limit: key(
+      null,
+      'TERM, `kill_grace`, KILL; the job fails with "time limit exceeded (LIMIT)"',
+    ),
     notify_success: key('', '`mail ADDRESS…` and/or `syslog TAG`'),
     notify_fail: key('', 'the same'),
     runner: key('local', 'local, slurm or sge'),
-    partition: key(null, 'this and the keys up to `running_tasks` are runner options, see [Running on a cluster](#running-on-a-cluster-slurm-grid-engine)'),
+    partition: key(
+      null,
+      'this and the keys up to `running_tasks` are runner options, see [Running on a cluster](#running-on-a-cluster-slurm-grid-engine)',
+    ),
     queue: key(null),
     time: key(null),
     memory: key(null),
     cpus: key(null),
     options: key(null),
     array_tasks: key(null),
-    running_tasks: key(null, 'array tasks of this type\'s cluster job at once; default [limits] `running_tasks`'),
+    running_tasks: key(
+      null,
+      "array tasks of this type's cluster job at once; default [limits] `running_tasks`",
+    ),
     follow_on: key(null, "job types started with this job's inputs when it completes"),
   },
 } as const satisfies Record<string, Record<string, KeySpec>>;
@@ -112,13 +131,26 @@ export const CONFIG_KEYS = {
 export type ConfigSection = keyof typeof CONFIG_KEYS;
 
 /** The keys of `[job NAME]` that are passed to the runner as written. */
-export const RUNNER_KEYS = ['partition', 'queue', 'time', 'memory', 'cpus', 'options', 'array_tasks', 'running_tasks'] as const;
+export const RUNNER_KEYS = [
+  'partition',
+  'queue',
+  'time',
+  'memory',
+  'cpus',
+  'options',
+  'array_tasks',
+  'running_tasks',
+] as const;
 
 /** Each section's defaults as INI text (keys without one left out), for merging by spread. */
 export const DEFAULTS = Object.fromEntries(
   Object.entries(CONFIG_KEYS).map(([section, keys]) => [
     section,
-    Object.fromEntries(Object.entries(keys).flatMap(([k, spec]) => (spec.default === null ? [] : [[k, spec.default]]))),
+    Object.fromEntries(
+      Object.entries(keys).flatMap(([k, spec]) =>
+        spec.default === null ? [] : [[k, spec.default]],
+      ),
+    ),
   ]),
 ) as { readonly [S in ConfigSection]: Readonly<Record<string, string>> };
 

@@ -13,7 +13,8 @@ const UNIT_MS: Record<string, number> = {
 export function parseAge(text: string): number | null {
   if (/^never$/i.test(text)) return null;
   const m = /^(\d+(?:\.\d+)?)\s*([hdwmy])$/i.exec(text);
-  if (!m) throw new Error(`"${text}" is not NEVER or a number with a unit h, d, w, m or y (e.g. 30d)`);
+  if (!m)
+    throw new Error(`"${text}" is not NEVER or a number with a unit h, d, w, m or y (e.g. 30d)`);
   return Number(m[1]) * UNIT_MS[m[2]!.toLowerCase()]!;
 }
 

@@ -12,5 +12,10 @@ export function logLevel(env: NodeJS.ProcessEnv = process.env): LogLevel {
   const v = env.JOBDIR_LOG ?? '';
   if (v === '' || v === 'info') return 'info';
   if (v === 'silent') return 'silent';
-  throw new ConfigError('environment', null, null, `JOBDIR_LOG=${JSON.stringify(v)} is not a log level; known: info (the default), silent`);
+  throw new ConfigError(
+    'environment',
+    null,
+    null,
+    `JOBDIR_LOG=${JSON.stringify(v)} is not a log level; known: info (the default), silent`,
+  );
 }

@@ -97,7 +97,9 @@ export interface Config {
   hostname: string;
 }
 
-const SECTIONS = Object.keys(CONFIG_KEYS).filter((s): s is Exclude<ConfigSection, 'job NAME'> => s !== 'job NAME');
+const SECTIONS = Object.keys(CONFIG_KEYS).filter(
+  (s): s is Exclude<ConfigSection, 'job NAME'> => s !== 'job NAME',
+);
 /** Runner options that are counts: checked here, so a typo fails check-config, not the first submission. */
 const COUNT_KEYS: readonly string[] = ['cpus', 'array_tasks', 'running_tasks'];
 
@@ -107,11 +109,22 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   const ini = readIni(path);
   const base = dirname(path);
   for (const name of Object.keys(ini)) {
-    if (!(SECTIONS as string[]).includes(name) && name !== 'database' && !name.startsWith('job ') && name !== 'service') {
-      throw new ConfigError(path, name, null, `is not a known section; known: ${SECTIONS.join(', ')}, database, job NAME, service (free-form keys for the service module)`);
+    if (
+      !(SECTIONS as string[]).includes(name) &&
+      name !== 'database' &&
+      !name.startsWith('job ') &&
+      name !== 'service'
+    ) {
+      throw new ConfigError(
+        path,
+        name,
+        null,
+        `is not a known section; known: ${SECTIONS.join(', ')}, database, job NAME, service (free-form keys for the service module)`,
+      );
     }
   }
-  if (ini.database) notice(`${path}: [database] is ignored: jobdir keeps its jobs in the filesystem`);
+  if (ini.database)
+    notice(`${path}: [database] is ignored: jobdir keeps its jobs in the filesystem`);
   const sec = (name: (typeof SECTIONS)[number]) => sectionReader(path, name, ini[name], base, name);
 
   const g = sec('general');
@@ -120,20 +133,24 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   const webHost = web.str('host')!;
   const general: Config['general'] = {
     adminEmail: g.parsed('admin_email', (v) => {
-      if (!/^[^@\s]+@[^@\s]+$/.test(v)) throw new Error(v ? `"${v}" is not an email address` : 'is required');
+      if (!/^[^@\s]+@[^@\s]+$/.test(v))
+        throw new Error(v ? `"${v}" is not an email address` : 'is required');
       return v;
     }),
     serviceName: g.required('service_name'),
     urltop: g.parsed('urltop', (given) => {
       const v = given || `http://${webHost}:${webPort}`;
       const u = new URL(v);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('must be an http(s) URL');
+      if (u.protocol !== 'http:' && u.protocol !== 'https:')
+        throw new Error('must be an http(s) URL');
       return v.replace(/\/+$/, '');
     }),
     socket: g.path('socket') ?? null,
     trackHostname: g.bool('track_hostname'),
     github: g.str('github') ?? null,
-    service: g.path('service') ?? g.fail('service', 'is required: the path of the service module (e.g. service = service.ts)'),
+    service:
+      g.path('service') ??
+      g.fail('service', 'is required: the path of the service module (e.g. service = service.ts)'),
     idLength: g.int('id_length', 12, 40),
   };
   g.done();
@@ -151,7 +168,11 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   const seen = new Map<string, State>();
   for (const s of ALL_STATES) {
     const other = seen.get(states[s]);
-    if (other) d.fail(s, `resolves to ${states[s]}, the same folder as ${other}; each state needs its own folder`);
+    if (other)
+      d.fail(
+        s,
+        `resolves to ${states[s]}, the same folder as ${other}; each state needs its own folder`,
+      );
     seen.set(states[s], s);
   }
   const data = d.path('data') ?? dirname(states.incoming);
@@ -184,10 +205,14 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   const running = l.int('running', 1, 10_000);
   const limits = {
     running,
-    runningTasks: l.str('running_tasks') === undefined ? running : l.int('running_tasks', 1, 10_000),
+    runningTasks:
+      l.str('running_tasks') === undefined ? running : l.int('running_tasks', 1, 10_000),
     perUser: l.str('per_user') === undefined ? null : l.int('per_user', 1, 10_000),
     queueOrder: l.parsed('queue_order', (v): 'fair' | 'fifo' => {
-      if (v !== 'fair' && v !== 'fifo') throw new Error(`must be fair (fewest running first, then longest waiting) or fifo (submission order), not "${v}"`);
+      if (v !== 'fair' && v !== 'fifo')
+        throw new Error(
+          `must be fair (fewest running first, then longest waiting) or fifo (submission order), not "${v}"`,
+        );
       return v;
     }),
   };
@@ -198,7 +223,11 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     archiveMs: o.parsed('archive', parseAge),
     expireMs: o.parsed('expire', parseAge),
   };
-  if (oldjobs.archiveMs !== null && oldjobs.expireMs !== null && oldjobs.archiveMs > oldjobs.expireMs) {
+  if (
+    oldjobs.archiveMs !== null &&
+    oldjobs.expireMs !== null &&
+    oldjobs.archiveMs > oldjobs.expireMs
+  ) {
     o.fail('archive', 'must not be later than expire');
   }
   if (oldjobs.archiveMs === null && oldjobs.expireMs !== null) {
@@ -213,7 +242,8 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     secure: e.bool('secure'),
     user: e.str('user') ?? null,
     password: e.str('password') ?? null,
-    from: e.str('from') ?? `"${general.serviceName.replace(/["\r\n]/g, '')}" <${general.adminEmail}>`,
+    from:
+      e.str('from') ?? `"${general.serviceName.replace(/["\r\n]/g, '')}" <${general.adminEmail}>`,
     outbox: e.path('outbox') ?? join(data, 'outbox'),
   };
   e.done();
@@ -226,15 +256,22 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     if (!name.startsWith('job ')) continue;
     const type = name.slice(4).trim();
     if (!/^[a-z][a-z0-9_-]{0,39}$/.test(type)) {
-      throw new ConfigError(path, name, null, 'job type names are 1-40 lower-case letters, digits, _ or -, starting with a letter');
+      throw new ConfigError(
+        path,
+        name,
+        null,
+        'job type names are 1-40 lower-case letters, digits, _ or -, starting with a letter',
+      );
     }
     const j = sectionReader(path, name, body, base, 'job NAME');
     const runner = j.str('runner')!;
-    if (runner !== 'local' && runner !== 'slurm' && runner !== 'sge') j.fail('runner', `must be local, slurm or sge, not "${runner}"`);
+    if (runner !== 'local' && runner !== 'slurm' && runner !== 'sge')
+      j.fail('runner', `must be local, slurm or sge, not "${runner}"`);
     const runnerOptions: Record<string, string> = {};
     for (const k of RUNNER_KEYS) {
       const v = j.str(k);
-      if (v !== undefined) runnerOptions[k] = COUNT_KEYS.includes(k) ? String(j.int(k, 1, 100_000)) : v;
+      if (v !== undefined)
+        runnerOptions[k] = COUNT_KEYS.includes(k) ? String(j.int(k, 1, 100_000)) : v;
     }
     jobs[type] = {
       name: type,
@@ -250,7 +287,19 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     j.done();
   }
 
-  return { file: path, general, backend, limits, directories: { install, data, states }, oldjobs, email, web: webCfg, jobs, ini, hostname: hostname() };
+  return {
+    file: path,
+    general,
+    backend,
+    limits,
+    directories: { install, data, states },
+    oldjobs,
+    email,
+    web: webCfg,
+    jobs,
+    ini,
+    hostname: hostname(),
+  };
 }
 
 /**
@@ -259,8 +308,15 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
  * nearest explicitly configured directory (same filesystem, distinct folder).
  */
 function resolveStateFolders(explicit: Partial<Record<State, string>>): Record<State, string> {
-  const chain: State[] = [STATES.INCOMING, STATES.PREPROCESSING, STATES.RUNNING, STATES.POSTPROCESSING,
-    STATES.FINALIZING, STATES.COMPLETED, STATES.ARCHIVED];
+  const chain: State[] = [
+    STATES.INCOMING,
+    STATES.PREPROCESSING,
+    STATES.RUNNING,
+    STATES.POSTPROCESSING,
+    STATES.FINALIZING,
+    STATES.COMPLETED,
+    STATES.ARCHIVED,
+  ];
   const out = {} as Record<State, string>;
   let anchor = explicit.incoming!;
   for (const s of chain) {

@@ -15,7 +15,10 @@ export function readIni(file: string): IniSections {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read the file (${(err as Error).message})`;
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'file not found'
+        : `cannot read the file (${(err as Error).message})`;
     throw new ConfigError(file, null, null, why, { cause: err });
   }
   return parseIni(text, file);
@@ -29,7 +32,13 @@ export function parseIni(text: string, file: string): IniSections {
     const colon = t.indexOf(':');
     const eq = t.indexOf('=');
     if (colon > 0 && (eq < 0 || colon < eq)) return `${t.slice(0, colon)}=${t.slice(colon + 1)}`;
-    if (eq < 0) throw new ConfigError(file, null, null, `line "${t.slice(0, 60)}" is neither [section] nor key = value`);
+    if (eq < 0)
+      throw new ConfigError(
+        file,
+        null,
+        null,
+        `line "${t.slice(0, 60)}" is neither [section] nor key = value`,
+      );
     return line;
   });
   const raw = parse(lines.join('\n'));

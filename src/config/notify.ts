@@ -21,8 +21,10 @@ export function parseNotify(text: string): NotifyTargets {
       mode = 'mail';
     } else if (w === 'syslog') {
       const tag = words[i + 1];
-      if (!tag || tag === 'mail') throw new Error('"syslog" must be followed by a tag, e.g. syslog myservice');
-      if (!/^[A-Za-z0-9._-]{1,32}$/.test(tag)) throw new Error(`syslog tag "${tag}" must be 1-32 letters, digits, ., _ or -`);
+      if (!tag || tag === 'mail')
+        throw new Error('"syslog" must be followed by a tag, e.g. syslog myservice');
+      if (!/^[A-Za-z0-9._-]{1,32}$/.test(tag))
+        throw new Error(`syslog tag "${tag}" must be 1-32 letters, digits, ., _ or -`);
       out.syslog = tag;
       mode = null;
       i++;
@@ -33,6 +35,7 @@ export function parseNotify(text: string): NotifyTargets {
       throw new Error(`"${w}" is not understood; write "mail ADDRESS…" and/or "syslog TAG"`);
     }
   }
-  if (mode === 'mail' && out.mail.length === 0) throw new Error('"mail" must be followed by at least one address');
+  if (mode === 'mail' && out.mail.length === 0)
+    throw new Error('"mail" must be followed by at least one address');
   return out;
 }

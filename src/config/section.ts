@@ -22,7 +22,10 @@ export interface SectionReader {
 
 /** A reader for `[name]` of `file`, a section of kind `section`; relative paths resolve against `baseDir`. */
 export function sectionReader(
-  file: string, name: string, body: Record<string, string> | undefined, baseDir: string,
+  file: string,
+  name: string,
+  body: Record<string, string> | undefined,
+  baseDir: string,
   section: ConfigSection,
 ): SectionReader {
   const given = body ?? {};
@@ -34,7 +37,8 @@ export function sectionReader(
   const fail = (key: string | null, rule: string): never => {
     throw new ConfigError(file, name, key, rule);
   };
-  const str = (key: string): string | undefined => (Object.hasOwn(values, key) ? values[key] : undefined);
+  const str = (key: string): string | undefined =>
+    Object.hasOwn(values, key) ? values[key] : undefined;
   const need = (key: string): string => {
     const v = str(key);
     if (v === undefined) throw new Error(`config key [${name}] ${key} has no default in DEFAULTS`);
@@ -78,7 +82,8 @@ export function sectionReader(
     },
     done() {
       for (const key of Object.keys(given)) {
-        if (!known.includes(key)) fail(key, `is not a known key of [${name}]; known keys: ${known.join(', ')}`);
+        if (!known.includes(key))
+          fail(key, `is not a known key of [${name}]; known keys: ${known.join(', ')}`);
       }
     },
   };

@@ -43,7 +43,9 @@ export interface WebConfig {
 export function parseBytes(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(text.trim());
   if (!m) throw new Error(`"${text}" is not a size such as 512K, 64M or 1G`);
-  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2]!.toUpperCase() as ''];
+  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[
+    m[2]!.toUpperCase() as ''
+  ];
   return Math.floor(Number(m[1]) * mult);
 }
 
@@ -52,12 +54,18 @@ export function parseRate(text: string): RateLimit {
   const m = /^(\d+)\s*\/\s*(\S+)$/.exec(text.trim());
   if (!m) throw new Error(`"${text}" is not COUNT/WINDOW such as 30/1h`);
   const windowMs = parseRunTime(m[2]!);
-  if (!(windowMs > 0) || Number(m[1]) < 1) throw new Error(`"${text}" needs a count and a window above zero`);
+  if (!(windowMs > 0) || Number(m[1]) < 1)
+    throw new Error(`"${text}" needs a count and a window above zero`);
   return { count: Number(m[1]), windowMs };
 }
 
 /** Read `[web]` (host and port already read by the caller); defaults are in DEFAULTS. */
-export function readWebSection(web: SectionReader, host: string, port: number, defaultSecret: string): WebConfig {
+export function readWebSection(
+  web: SectionReader,
+  host: string,
+  port: number,
+  defaultSecret: string,
+): WebConfig {
   return {
     host,
     port,

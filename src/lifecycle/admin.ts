@@ -15,8 +15,24 @@ import { submitterOf } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES, type State } from '../states.js';
 import {
-  appendHistory, appendJobLog, clearRunMarkers, expireJob, findJob, type Job, jobRun, type JobRef, JOB_FILES, listState,
-  type Markers, moveJob, readJob, readJobLogTail, readMarkers, readTail, type Store, updateJobConfig,
+  appendHistory,
+  appendJobLog,
+  clearRunMarkers,
+  expireJob,
+  findJob,
+  type Job,
+  jobRun,
+  type JobRef,
+  JOB_FILES,
+  listState,
+  type Markers,
+  moveJob,
+  readJob,
+  readJobLogTail,
+  readMarkers,
+  readTail,
+  type Store,
+  updateJobConfig,
 } from '../store/index.js';
 import { createBackend, type Backend } from './backend.js';
 import { requireJob, type StopEnv, stopJob, type StopOutcome } from './cancel.js';
@@ -51,9 +67,15 @@ export interface JobRow {
 export const DEFAULT_LIST_STATES: readonly State[] = [...ACTIVE_STATES, STATES.FAILED];
 
 /** The jobs in `states`, oldest submission first. */
-export async function listJobs(env: AdminEnv, states: readonly State[] = DEFAULT_LIST_STATES, now = Date.now()): Promise<JobRow[]> {
+export async function listJobs(
+  env: AdminEnv,
+  states: readonly State[] = DEFAULT_LIST_STATES,
+  now = Date.now(),
+): Promise<JobRow[]> {
   const refs: JobRef[] = [];
-  for (const state of states) for (const id of await listState(env.store, state)) refs.push({ id, state, dir: `${env.store.states[state]}/${id}` });
+  for (const state of states)
+    for (const id of await listState(env.store, state))
+      refs.push({ id, state, dir: `${env.store.states[state]}/${id}` });
   const rows: JobRow[] = [];
   let next = 0;
   const worker = async () => {
@@ -63,8 +85,13 @@ export async function listJobs(env: AdminEnv, states: readonly State[] = DEFAULT
       if (!job) continue;
       const s = job.settings;
       rows.push({
-        id: ref.id, state: ref.state, type: s.type, email: s.email, submitted: s.submitted,
-        ageMs: now - (Date.parse(s.submitted) || now), failure: job.result.failure ?? '',
+        id: ref.id,
+        state: ref.state,
+        type: s.type,
+        email: s.email,
+        submitted: s.submitted,
+        ageMs: now - (Date.parse(s.submitted) || now),
+        failure: job.result.failure ?? '',
       });
     }
   };
@@ -92,9 +119,15 @@ export async function showJob(env: AdminEnv, id: string): Promise<JobDetails> {
   const job = await readJob(await requireJob(env, id));
   const markers = await readMarkers(job.dir);
   let where: string | null = null;
-  if (job.state === STATES.RUNNING) where = await runnerRegistry(env.cfg)(runnerKind(env.cfg, job)).where?.(job, markers).catch(() => null) ?? null;
+  if (job.state === STATES.RUNNING)
+    where =
+      (await runnerRegistry(env.cfg)(runnerKind(env.cfg, job))
+        .where?.(job, markers)
+        .catch(() => null)) ?? null;
   return {
-    job, markers, where,
+    job,
+    markers,
+    where,
     attempts: job.run.attempts,
     history: Object.values(job.config.history ?? {}),
     failure: job.result.failure ?? null,
@@ -113,21 +146,36 @@ export async function showJob(env: AdminEnv, id: string): Promise<JobDetails> {
 export async function resubmitJob(env: AdminEnv, id: string): Promise<JobRef> {
   const ref = await requireJob(env, id);
   if (ref.state !== STATES.FAILED) {
-    throw new ConflictError(`Job ${id} is ${ref.state}; only failed jobs can be resubmitted${ref.state === STATES.ARCHIVED ? ' (its results were archived)' : ''}.`);
+    throw new ConflictError(
+      `Job ${id} is ${ref.state}; only failed jobs can be resubmitted${ref.state === STATES.ARCHIVED ? ' (its results were archived)' : ''}.`,
+    );
   }
   const job = await readJob(ref);
   const r = job.result;
   const attempts = job.run.attempts;
-  await appendHistory(ref, `${new Date().toISOString()} resubmitted by ${ADMIN}; before: failed at ${r.finished || '?'} after ${attempts} attempt(s) (${r.failureKind || '?'}): ${r.failure ?? ''}`, (c) => {
-    c.run = { ...c.run, attempts: '0', total_attempts: String(jobRun(c).totalAttempts + attempts) };
-    delete c.result;
-  });
+  await appendHistory(
+    ref,
+    `${new Date().toISOString()} resubmitted by ${ADMIN}; before: failed at ${r.finished || '?'} after ${attempts} attempt(s) (${r.failureKind || '?'}): ${r.failure ?? ''}`,
+    (c) => {
+      c.run = {
+        ...c.run,
+        attempts: '0',
+        total_attempts: String(jobRun(c).totalAttempts + attempts),
+      };
+      delete c.result;
+    },
+  );
   await clearRunMarkers(ref.dir);
   // Everything is written before the move: once in incoming/ a backend may take the job at once.
   await appendJobLog(ref.dir, 'resubmitted', { by: ADMIN });
   const moved = await moveJob(env.store, id, STATES.FAILED, STATES.INCOMING);
   const s = job.settings;
-  env.backend?.notify({ id, type: s.type, submitted: Date.parse(s.submitted) || 0, submitter: submitterOf(s) });
+  env.backend?.notify({
+    id,
+    type: s.type,
+    submitted: Date.parse(s.submitted) || 0,
+    submitter: submitterOf(s),
+  });
   env.log('job_resubmitted', { job: id });
   return moved;
 }
@@ -137,11 +185,28 @@ export type { StopOutcome } from './cancel.js';
 /** What stopping a job needs, from an admin env: its backend's finish, or one made for the job. */
 function stopEnv(env: AdminEnv): StopEnv {
   const b = env.backend;
-  if (b) return { cfg: env.cfg, store: env.store, log: env.log, finish: b.finish, dequeue: (id) => void b.scheduler.dequeue(id), look: b.look, runners: b.runners };
+  if (b)
+    return {
+      cfg: env.cfg,
+      store: env.store,
+      log: env.log,
+      finish: b.finish,
+      dequeue: (id) => void b.scheduler.dequeue(id),
+      look: b.look,
+      runners: b.runners,
+    };
   return {
-    cfg: env.cfg, store: env.store, log: env.log,
+    cfg: env.cfg,
+    store: env.store,
+    log: env.log,
     async finish(id) {
-      const once = createBackend({ cfg: env.cfg, service: env.service, store: env.store, log: env.log, launch: false });
+      const once = createBackend({
+        cfg: env.cfg,
+        service: env.service,
+        store: env.store,
+        log: env.log,
+        launch: false,
+      });
       await once.finish(id);
       await once.mailer.flush();
       once.mailer.close();
@@ -164,13 +229,29 @@ export async function cancelJob(env: AdminEnv, id: string, by = ADMIN): Promise<
  * as failed by the administrator"); a completed job is moved to failed. The admin is
  * mailed unless `notifyAdmin` is false (`jobdir fail -n`).
  */
-export async function failJob(env: AdminEnv, id: string, { notifyAdmin = true }: { notifyAdmin?: boolean } = {}): Promise<StopOutcome> {
+export async function failJob(
+  env: AdminEnv,
+  id: string,
+  { notifyAdmin = true }: { notifyAdmin?: boolean } = {},
+): Promise<StopOutcome> {
   const ref = await requireJob(env, id);
-  if (ref.state === STATES.FAILED) return { state: ref.state, message: `Job ${id} has already failed; nothing done.` };
-  if (ref.state === STATES.ARCHIVED) throw new ConflictError(`Job ${id} is archived; an archived job cannot be marked as failed.`);
-  if (ref.state !== STATES.COMPLETED) return stopJob(stopEnv(env), id, { by: ADMIN, mode: 'fail', notify: notifyAdmin });
+  if (ref.state === STATES.FAILED)
+    return { state: ref.state, message: `Job ${id} has already failed; nothing done.` };
+  if (ref.state === STATES.ARCHIVED)
+    throw new ConflictError(`Job ${id} is archived; an archived job cannot be marked as failed.`);
+  if (ref.state !== STATES.COMPLETED)
+    return stopJob(stopEnv(env), id, { by: ADMIN, mode: 'fail', notify: notifyAdmin });
   const f = cancelFailure({ at: Date.now(), by: ADMIN, mode: 'fail', notify: notifyAdmin });
-  await updateJobConfig(ref, (c) => void (c.result = { ...c.result, state: STATES.FAILED, failure: f.message, failure_kind: f.kind }));
+  await updateJobConfig(
+    ref,
+    (c) =>
+      void (c.result = {
+        ...c.result,
+        state: STATES.FAILED,
+        failure: f.message,
+        failure_kind: f.kind,
+      }),
+  );
   if (notifyAdmin) await queueAdminMail(env, ref, f);
   const moved = await moveJob(env.store, id, STATES.COMPLETED, STATES.FAILED);
   await appendJobLog(moved.dir, 'failed_by_admin', { notify: notifyAdmin });
@@ -184,7 +265,11 @@ export async function failJob(env: AdminEnv, id: string, { notifyAdmin = true }:
  */
 export async function deleteJob(env: AdminEnv, id: string): Promise<void> {
   let ref = await requireJob(env, id);
-  if (ref.state !== STATES.POSTPROCESSING && ref.state !== STATES.FINALIZING && ACTIVE_STATES.includes(ref.state)) {
+  if (
+    ref.state !== STATES.POSTPROCESSING &&
+    ref.state !== STATES.FINALIZING &&
+    ACTIVE_STATES.includes(ref.state)
+  ) {
     await cancelJob(env, id).catch(() => {});
     const end = Date.now() + env.cfg.backend.killGraceMs + 10_000;
     while (Date.now() < end) {
@@ -199,7 +284,14 @@ export async function deleteJob(env: AdminEnv, id: string): Promise<void> {
 }
 
 async function queueAdminMail(env: AdminEnv, ref: JobRef, f: Failure): Promise<void> {
-  await queueAdminFailureMail(env.store, env.cfg, { id: ref.id, url: `${env.cfg.general.urltop}/jobs/${ref.id}`, ok: false, failure: f.message, dir: ref.dir, detail: '' });
+  await queueAdminFailureMail(env.store, env.cfg, {
+    id: ref.id,
+    url: `${env.cfg.general.urltop}/jobs/${ref.id}`,
+    ok: false,
+    failure: f.message,
+    dir: ref.dir,
+    detail: '',
+  });
 }
 
 async function flushMail(env: AdminEnv): Promise<void> {

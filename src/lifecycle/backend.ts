@@ -3,11 +3,23 @@ import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import { createMailer, type Mailer } from '../mail/queue.js';
 import { type Runner, runnerRegistry } from '../runners/index.js';
-import { createScheduler, type QueuedJob, type Scheduler, submitterOf } from '../scheduler/index.js';
+import {
+  createScheduler,
+  type QueuedJob,
+  type Scheduler,
+  submitterOf,
+} from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
 import { STATES, type State } from '../states.js';
 import {
-  cleanStaging, findJob, JOB_FILES, listState, moveJob, readJob, rebuildIndexes, type Store,
+  cleanStaging,
+  findJob,
+  JOB_FILES,
+  listState,
+  moveJob,
+  readJob,
+  rebuildIndexes,
+  type Store,
 } from '../store/index.js';
 import { childrenOf } from '../store/deps.js';
 import { type JobWatcher, watchJobs } from '../watcher/index.js';
@@ -66,17 +78,30 @@ export interface Backend {
  * Create a backend for one service: the wiring (watcher, timers, launcher recovery) and
  * the commands; the steps of a job's life are in launch.ts, finish.ts and children.ts.
  */
-export function createBackend({ cfg, service, store, log = silentLog, hookTimeoutMs = cfg.backend.hookTimeoutMs, launch: launching = true, myJobsUrl }: BackendOptions): Backend {
+export function createBackend({
+  cfg,
+  service,
+  store,
+  log = silentLog,
+  hookTimeoutMs = cfg.backend.hookTimeoutMs,
+  launch: launching = true,
+  myJobsUrl,
+}: BackendOptions): Backend {
   /** Local jobs whose exit report was lost (the launcher died): polled until they end. */
   const orphans = new Set<string>();
   let orphanTimer: NodeJS.Timeout | null = null;
   const pollOrphans = () => {
     for (const id of orphans) {
-      void safely(core, 'orphan poll', id, core.lock.run(id, async () => {
-        const ref = here(core, id, STATES.RUNNING);
-        if (ref) await drive(core, ref);
-        if (!here(core, id, STATES.RUNNING)) orphans.delete(id);
-      }));
+      void safely(
+        core,
+        'orphan poll',
+        id,
+        core.lock.run(id, async () => {
+          const ref = here(core, id, STATES.RUNNING);
+          if (ref) await drive(core, ref);
+          if (!here(core, id, STATES.RUNNING)) orphans.delete(id);
+        }),
+      );
     }
     if (orphans.size === 0 && orphanTimer) {
       clearInterval(orphanTimer);
@@ -84,8 +109,17 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     }
   };
   const core: Core = {
-    cfg, service, store, log, hookTimeoutMs, launching, myJobsUrl,
-    scheduler: createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null, { perUser: cfg.limits.perUser, order: cfg.limits.queueOrder }),
+    cfg,
+    service,
+    store,
+    log,
+    hookTimeoutMs,
+    launching,
+    myJobsUrl,
+    scheduler: createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null, {
+      perUser: cfg.limits.perUser,
+      order: cfg.limits.queueOrder,
+    }),
     mailer: createMailer(store, cfg, log),
     lock: keyedLock(),
     runners: runnerRegistry(cfg, (dirs) => {
@@ -105,15 +139,26 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     pump() {
       // Count, then admit: nothing starts before every running job holds its slot.
       if (core.stopped || !core.launching || !counted) return;
-      for (const q of core.scheduler.admit()) void safely(core, 'launch', q.id, core.lock.run(q.id, () => launchQueued(core, q)));
+      for (const q of core.scheduler.admit())
+        void safely(
+          core,
+          'launch',
+          q.id,
+          core.lock.run(q.id, () => launchQueued(core, q)),
+        );
     },
     drive: (ref, first) => drive(core, ref, first),
     wake(id, state) {
-      void safely(core, `wake ${state}`, id, core.lock.run(id, async () => {
-        const ref = here(core, id, state);
-        if (ref) await drive(core, ref);
-        else if (state === STATES.RUNNING) core.runWatch.unwatch(id); // moved on: its watch with it
-      }));
+      void safely(
+        core,
+        `wake ${state}`,
+        id,
+        core.lock.run(id, async () => {
+          const ref = here(core, id, state);
+          if (ref) await drive(core, ref);
+          else if (state === STATES.RUNNING) core.runWatch.unwatch(id); // moved on: its watch with it
+        }),
+      );
     },
   };
   let counted = false;
@@ -136,10 +181,15 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
           core.cluster.forget(id);
           continue;
         }
-        await safely(core, 'cluster_poll', id, lock.run(id, async () => {
-          const now = here(core, id, STATES.RUNNING);
-          if (now) await drive(core, now);
-        }));
+        await safely(
+          core,
+          'cluster_poll',
+          id,
+          lock.run(id, async () => {
+            const now = here(core, id, STATES.RUNNING);
+            if (now) await drive(core, now);
+          }),
+        );
       }
     } finally {
       polling = false;
@@ -156,7 +206,12 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
         while (next < ids.length) {
           const id = ids[next++]!;
           if (state !== STATES.INCOMING && lock.busy(id)) continue;
-          await safely(core, `rescan ${state}`, id, lock.run(id, () => fn(id)));
+          await safely(
+            core,
+            `rescan ${state}`,
+            id,
+            lock.run(id, () => fn(id)),
+          );
         }
       };
       await Promise.all(Array.from({ length: Math.min(16, ids.length) }, worker));
@@ -193,7 +248,10 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
   }
 
   const stopEnv: StopEnv = {
-    cfg, store, log, runners: core.runners,
+    cfg,
+    store,
+    log,
+    runners: core.runners,
     finish: (id) => self.finish(id),
     dequeue: (id) => void scheduler.dequeue(id),
     look: (id) => self.look(id),
@@ -205,18 +263,35 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     async start() {
       checkFollowOn(cfg, service);
       await cleanStaging(store, 3_600_000);
-      watcher = watchJobs({ incoming: store.states.incoming, running: store.states.running }, {
-        incoming: (id) => void safely(core, 'watch', id, queueFromDisk(core, id).then(() => core.pump())),
-        runningFile: (id, name) => {
-          if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR) core.wake(id, STATES.RUNNING);
+      watcher = watchJobs(
+        { incoming: store.states.incoming, running: store.states.running },
+        {
+          incoming: (id) =>
+            void safely(
+              core,
+              'watch',
+              id,
+              queueFromDisk(core, id).then(() => core.pump()),
+            ),
+          runningFile: (id, name) => {
+            if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR)
+              core.wake(id, STATES.RUNNING);
+          },
         },
-      }, cfg.backend.watchPollMs);
+        cfg.backend.watchPollMs,
+      );
       await countRunning();
       counted = true;
       await rescan();
       // Indexes are derived: rebuilt in the background, after the backend is ready.
-      void rebuildIndexes(store).then((r) => (r.added || r.removed) && log('indexes_rebuilt', { ...r }), (err) => log('reindex_failed', { error: messageOf(err) }));
-      timer = setInterval(() => void rescan().catch((err) => log('rescan_failed', { error: messageOf(err) })), cfg.backend.checkMinutes * 60_000);
+      void rebuildIndexes(store).then(
+        (r) => (r.added || r.removed) && log('indexes_rebuilt', { ...r }),
+        (err) => log('reindex_failed', { error: messageOf(err) }),
+      );
+      timer = setInterval(
+        () => void rescan().catch((err) => log('rescan_failed', { error: messageOf(err) })),
+        cfg.backend.checkMinutes * 60_000,
+      );
       timer.unref();
       clusterTimer = setInterval(() => void pollClusterJobs(), cfg.backend.clusterPollMs);
       clusterTimer.unref();
@@ -237,26 +312,36 @@ export function createBackend({ cfg, service, store, log = silentLog, hookTimeou
     },
     cancel: (id, by) => stopJob(stopEnv, id, { by, mode: 'cancel', notify: true, wait: false }),
     look(id) {
-      void safely(core, 'look', id, (async () => {
-        const ref = await findJob(store, id);
-        if (ref && ref.state !== STATES.INCOMING && ref.state !== STATES.PREPROCESSING) core.wake(id, ref.state);
-      })());
+      void safely(
+        core,
+        'look',
+        id,
+        (async () => {
+          const ref = await findJob(store, id);
+          if (ref && ref.state !== STATES.INCOMING && ref.state !== STATES.PREPROCESSING)
+            core.wake(id, ref.state);
+        })(),
+      );
     },
     runners: core.runners,
     rescan,
-    finish: (id) => lock.run(id, async () => {
-      const ref = here(core, id, STATES.FINALIZING);
-      if (ref) await drive(core, ref);
-    }),
-    startAfter: (parent, request) => lock.run(parent, async () => {
-      const ref = await findJob(store, parent);
-      if (!ref || ref.state === STATES.ARCHIVED) throw new NotFoundError(`there is no job ${parent} to wait for`);
-      if (ref.state === STATES.FAILED) throw new ConflictError(`job ${parent} has failed; nothing would start after it`);
-      const job = await readJob(ref);
-      const n = childrenOf(job.config).length;
-      await startChildren(core, ref, job, `after:${n}`, [{ ...request, wait: false }]);
-      return childrenOf((await readJob(ref)).config)[n]!.id;
-    }),
+    finish: (id) =>
+      lock.run(id, async () => {
+        const ref = here(core, id, STATES.FINALIZING);
+        if (ref) await drive(core, ref);
+      }),
+    startAfter: (parent, request) =>
+      lock.run(parent, async () => {
+        const ref = await findJob(store, parent);
+        if (!ref || ref.state === STATES.ARCHIVED)
+          throw new NotFoundError(`there is no job ${parent} to wait for`);
+        if (ref.state === STATES.FAILED)
+          throw new ConflictError(`job ${parent} has failed; nothing would start after it`);
+        const job = await readJob(ref);
+        const n = childrenOf(job.config).length;
+        await startChildren(core, ref, job, `after:${n}`, [{ ...request, wait: false }]);
+        return childrenOf((await readJob(ref)).config)[n]!.id;
+      }),
   };
   return self;
 }

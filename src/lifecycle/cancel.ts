@@ -4,7 +4,16 @@ import type { Log } from '../log.js';
 import { runnerKind, runnerRegistry, type Runner } from '../runners/index.js';
 import { STATES, type State } from '../states.js';
 import {
-  appendJobLog, findJob, type Job, type JobRef, moveJob, readJob, readMarkers, type Store, updateJobConfig, writeCancel,
+  appendJobLog,
+  findJob,
+  type Job,
+  type JobRef,
+  moveJob,
+  readJob,
+  readMarkers,
+  type Store,
+  updateJobConfig,
+  writeCancel,
 } from '../store/index.js';
 import { childStates, unfinishedWaited } from '../store/deps.js';
 import { cancelFailure } from './failure.js';
@@ -56,7 +65,10 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
         case STATES.INCOMING: {
           await writeCancel(ref.dir, req.by, req);
           const f = cancelFailure({ at: Date.now(), ...req }, true);
-          await updateJobConfig(ref, (c) => void (c.result = { failure: f.message, failure_kind: f.kind }));
+          await updateJobConfig(
+            ref,
+            (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
+          );
           await moveJob(env.store, id, STATES.INCOMING, STATES.FINALIZING);
           env.dequeue?.(id);
           await env.finish(id);
@@ -67,29 +79,50 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
         case STATES.RUNNING: {
           await writeCancel(ref.dir, req.by, req);
           if (ref.state === STATES.PREPROCESSING && req.wait === false) {
-            return { state: ref.state, message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.` };
+            return {
+              state: ref.state,
+              message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.`,
+            };
           }
           if (ref.state === STATES.PREPROCESSING) {
             // The backend checks for CANCEL before it starts the wrapper; wait to see where the job goes.
             const moved = await waitUntilMoved(env, id, STATES.PREPROCESSING, 5000);
             let now = moved ? await findJob(env.store, id) : null;
-            if (now?.state === STATES.FINALIZING && (await waitUntilMoved(env, id, STATES.FINALIZING, 5000))) now = await findJob(env.store, id);
+            if (
+              now?.state === STATES.FINALIZING &&
+              (await waitUntilMoved(env, id, STATES.FINALIZING, 5000))
+            )
+              now = await findJob(env.store, id);
             // A job prepared and waiting for a run slot ends at once, as a queued one does.
             if (now && (now.state === STATES.FAILED || now.state === STATES.COMPLETED)) {
-              return { state: now.state, message: `Job ${id} was queued and is now ${verb} (${now.state}).` };
+              return {
+                state: now.state,
+                message: `Job ${id} was queued and is now ${verb} (${now.state}).`,
+              };
             }
             if (moved) continue;
-            return { state: ref.state, message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.` };
+            return {
+              state: ref.state,
+              message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.`,
+            };
           }
-          await appendJobLog(ref.dir, req.mode === 'fail' ? 'fail_requested' : 'cancel_requested', { by: req.by });
+          await appendJobLog(ref.dir, req.mode === 'fail' ? 'fail_requested' : 'cancel_requested', {
+            by: req.by,
+          });
           const kill = async () => {
             const job = await readJob(ref);
-            await runnerOf(env, job).cancel(ref, await readMarkers(ref.dir), env.cfg.backend.killGraceMs);
+            await runnerOf(env, job).cancel(
+              ref,
+              await readMarkers(ref.dir),
+              env.cfg.backend.killGraceMs,
+            );
             env.look?.(id);
           };
           if (req.wait === false) {
             // The request is durable; TERM, then KILL after kill_grace, go on without the caller.
-            void kill().catch((err: unknown) => env.log('cancel_failed', { job: id, error: messageOf(err) }));
+            void kill().catch((err: unknown) =>
+              env.log('cancel_failed', { job: id, error: messageOf(err) }),
+            );
             return { state: ref.state, message: `Job ${id} is being stopped.` };
           }
           await kill();
@@ -97,7 +130,8 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
           const now = ended ? await findJob(env.store, id) : ref;
           return {
             state: now?.state ?? ref.state,
-            message: ended ? `Job ${id} was stopped and is now ${now?.state ?? 'gone'}.`
+            message: ended
+              ? `Job ${id} was stopped and is now ${now?.state ?? 'gone'}.`
               : `Job ${id} was stopped; the backend ends it as ${verb} when it sees the wrapper gone (if no backend is running, when it starts).`,
           };
         }
@@ -106,19 +140,36 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
           const kids = unfinishedWaited(await childStates(env.store, (await readJob(ref)).config));
           if (kids.length) {
             await writeCancel(ref.dir, req.by, req);
-            const said = await Promise.all(kids.map((k) => stopJob(env, k, req).then((o) => `${k} ${o.state}`, (e: unknown) => `${k}: ${(e as Error).message}`)));
-            return { state: ref.state, message: `Job ${id} was waiting for ${kids.length} job(s) it started (${said.join('; ')}); they were ${verb}, and it ends as ${verb} once they have stopped.` };
+            const said = await Promise.all(
+              kids.map((k) =>
+                stopJob(env, k, req).then(
+                  (o) => `${k} ${o.state}`,
+                  (e: unknown) => `${k}: ${(e as Error).message}`,
+                ),
+              ),
+            );
+            return {
+              state: ref.state,
+              message: `Job ${id} was waiting for ${kids.length} job(s) it started (${said.join('; ')}); they were ${verb}, and it ends as ${verb} once they have stopped.`,
+            };
           }
-          throw new ConflictError(`Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`);
+          throw new ConflictError(
+            `Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`,
+          );
         }
         case STATES.FINALIZING:
-          throw new ConflictError(`Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`);
+          throw new ConflictError(
+            `Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`,
+          );
         default:
-          throw new ConflictError(`Job ${id} has already ended (${ref.state}); only queued or running jobs can be ${verb}.`);
+          throw new ConflictError(
+            `Job ${id} has already ended (${ref.state}); only queued or running jobs can be ${verb}.`,
+          );
       }
     } catch (err) {
       // The job moved under us (the backend took it a step further): look again.
-      if (err instanceof NotFoundError || (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if (err instanceof NotFoundError || (err as NodeJS.ErrnoException).code === 'ENOENT')
+        continue;
       throw err;
     }
   }
@@ -134,7 +185,6 @@ async function waitUntilMoved(env: StopEnv, id: string, from: State, ms: number)
   }
 }
 
-
 function runnerOf(env: StopEnv, job: Job): Runner {
   return (env.runners ?? runnerRegistry(env.cfg))(runnerKind(env.cfg, job));
 }
@@ -142,6 +192,9 @@ function runnerOf(env: StopEnv, job: Job): Runner {
 /** The job, or a NotFoundError naming the id and how to list jobs. */
 export async function requireJob(env: { store: Store }, id: string): Promise<JobRef> {
   const ref = await findJob(env.store, id);
-  if (!ref) throw new NotFoundError(`No job with id "${id}" was found (check the id; \`jobdir list\` shows the jobs).`);
+  if (!ref)
+    throw new NotFoundError(
+      `No job with id "${id}" was found (check the id; \`jobdir list\` shows the jobs).`,
+    );
   return ref;
 }

@@ -24,7 +24,13 @@ export async function queueFromDisk(core: Core, id: string): Promise<void> {
     // A fired child waits in incoming/ until its parent has completed (rare: the common path reads one key).
     const gate = await parentGate(store, job.config);
     if (gate.verdict === 'wait') return;
-    if (gate.verdict === 'fail') return void safely(core, 'dependency', id, core.lock.run(id, () => failDependent(core, id, gate.parent)));
+    if (gate.verdict === 'fail')
+      return void safely(
+        core,
+        'dependency',
+        id,
+        core.lock.run(id, () => failDependent(core, id, gate.parent)),
+      );
   }
   if (job) scheduler.enqueue(queuedJob(id, job.config));
 }
@@ -33,19 +39,43 @@ export async function queueFromDisk(core: Core, id: string): Promise<void> {
  * Record children of `parent` (durably, in its config.ini), then create them and queue
  * them. Asking again after a crash names the same ids, so nothing is made twice.
  */
-export async function startChildren(core: Core, parent: JobRef, job: Job, stage: string, requests: ChildRequest[]): Promise<void> {
+export async function startChildren(
+  core: Core,
+  parent: JobRef,
+  job: Job,
+  stage: string,
+  requests: ChildRequest[],
+): Promise<void> {
   const records = childRecords(core.service, core.store, job, stage, requests);
   await recordChildren(parent, records);
   failpoint('children:recorded');
-  const made = await ensureChildren(core.store, await readJob(parent), core.service.name, (id, fn) => core.lock.run(id, fn));
-  await appendJobLog(parent.dir, 'children_started', { stage, children: records.map((r) => `${r.id} ${r.type} ${r.mode}`) });
-  core.log('children_started', { job: parent.id, stage, children: records.length, made: made.length });
+  const made = await ensureChildren(
+    core.store,
+    await readJob(parent),
+    core.service.name,
+    (id, fn) => core.lock.run(id, fn),
+  );
+  await appendJobLog(parent.dir, 'children_started', {
+    stage,
+    children: records.map((r) => `${r.id} ${r.type} ${r.mode}`),
+  });
+  core.log('children_started', {
+    job: parent.id,
+    stage,
+    children: records.length,
+    made: made.length,
+  });
   made.forEach((id) => admitChild(core, id));
 }
 
 /** Queue a child just made (its own lock: never under its parent's). */
 export function admitChild(core: Core, id: string): void {
-  void safely(core, 'child', id, core.lock.run(id, () => queueFromDisk(core, id)).then(() => core.pump()));
+  void safely(
+    core,
+    'child',
+    id,
+    core.lock.run(id, () => queueFromDisk(core, id)).then(() => core.pump()),
+  );
 }
 
 /** A job ended: its parent may be waiting for it, its fired children for it. */
@@ -62,5 +92,11 @@ async function failDependent(core: Core, id: string, parent: string): Promise<vo
   const ref = await here(core, id, STATES.INCOMING);
   if (!ref) return;
   core.scheduler.dequeue(id);
-  await core.drive(ref, { to: STATES.FINALIZING, failure: { kind: 'cancelled', message: `This job did not run: job ${parent}, which it was to follow, failed.` } });
+  await core.drive(ref, {
+    to: STATES.FINALIZING,
+    failure: {
+      kind: 'cancelled',
+      message: `This job did not run: job ${parent}, which it was to follow, failed.`,
+    },
+  });
 }

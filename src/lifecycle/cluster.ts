@@ -22,12 +22,33 @@ const SETTLE_MS = 60_000;
 /** The failure the cluster's own words describe, when the cluster ended the job; null otherwise. */
 export function clusterFailure(rep: ClusterReport): Failure | null {
   switch (rep.end) {
-    case 'time_limit': return { kind: 'time_limit', message: `The cluster stopped the job at its time limit (${rep.text}).` };
-    case 'cancelled': return { kind: 'cancelled', message: `The job was cancelled on the cluster, outside jobdir (${rep.text}).` };
-    case 'killed': return { kind: 'technical', message: `The cluster killed the job before it could leave a result, as qdel or a limit the cluster enforces does (${rep.text}).` };
-    case 'out_of_memory': return { kind: 'technical', message: `The cluster stopped the job: it ran out of memory (${rep.text}).` };
-    case 'node_failure': return { kind: 'technical', message: `The cluster job ended without a result: its node failed (${rep.text}).` };
-    default: return null;
+    case 'time_limit':
+      return {
+        kind: 'time_limit',
+        message: `The cluster stopped the job at its time limit (${rep.text}).`,
+      };
+    case 'cancelled':
+      return {
+        kind: 'cancelled',
+        message: `The job was cancelled on the cluster, outside jobdir (${rep.text}).`,
+      };
+    case 'killed':
+      return {
+        kind: 'technical',
+        message: `The cluster killed the job before it could leave a result, as qdel or a limit the cluster enforces does (${rep.text}).`,
+      };
+    case 'out_of_memory':
+      return {
+        kind: 'technical',
+        message: `The cluster stopped the job: it ran out of memory (${rep.text}).`,
+      };
+    case 'node_failure':
+      return {
+        kind: 'technical',
+        message: `The cluster job ended without a result: its node failed (${rep.text}).`,
+      };
+    default:
+      return null;
   }
 }
 
@@ -65,7 +86,11 @@ export function clusterTracker(graceMs: number) {
       const since = goneSince.get(ref.id) ?? now;
       goneSince.set(ref.id, since);
       if (now - since < graceMs) return { action: 'wait', remainingMs: graceMs - (now - since) };
-      const rep = await runner.report?.(ref).catch((err: Error): ClusterReport => ({ text: `the cluster could not be asked: ${err.message}`, end: null, active: false }));
+      const rep = await runner.report?.(ref).catch((err: Error): ClusterReport => ({
+        text: `the cluster could not be asked: ${err.message}`,
+        end: null,
+        active: false,
+      }));
       if (rep?.active) {
         // The listing missed it but the cluster still has it: keep waiting.
         goneSince.delete(ref.id);
@@ -74,7 +99,10 @@ export function clusterTracker(graceMs: number) {
       const what = rep?.text ?? `cluster job ${rec.clusterId}`;
       return {
         action: 'fail',
-        failure: (rep && clusterFailure(rep)) ?? { kind: 'technical', message: `The cluster job ended without a result: node failure, time or memory limit? (${what})` },
+        failure: (rep && clusterFailure(rep)) ?? {
+          kind: 'technical',
+          message: `The cluster job ended without a result: node failure, time or memory limit? (${what})`,
+        },
       };
     },
     /**
@@ -84,7 +112,12 @@ export function clusterTracker(graceMs: number) {
      * its record (SGE's accounting lags), wait for its final word, at most SETTLE_MS (then
      * its last word). End with null: the markers tell the story.
      */
-    async explainEnd(ref: JobRef, m: Markers, runner: Runner, now = Date.now()): Promise<EndVerdict> {
+    async explainEnd(
+      ref: JobRef,
+      m: Markers,
+      runner: Runner,
+      now = Date.now(),
+    ): Promise<EndVerdict> {
       if (!m.error?.signal || m.cancel || !runner.report) return { action: 'end', failure: null };
       const rep = await runner.report(ref).catch(() => null);
       const since = settlingSince.get(ref.id) ?? now;

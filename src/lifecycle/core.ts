@@ -45,7 +45,12 @@ export interface Core {
 }
 
 /** Run `p`, logging (not throwing) its failure: one job's trouble never stops the backend. */
-export function safely(core: Core, what: string, id: string, p: Promise<unknown>): Promise<unknown> {
+export function safely(
+  core: Core,
+  what: string,
+  id: string,
+  p: Promise<unknown>,
+): Promise<unknown> {
   return p.catch((err) => core.log('step_failed', { step: what, job: id, error: messageOf(err) }));
 }
 

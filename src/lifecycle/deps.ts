@@ -28,22 +28,44 @@ export const MAX_CHILDREN = 100;
  * Validate `requests` of job `parent` at `stage` (e.g. `run:0`, `post:0:1`, `follow`) and
  * give each its id. Throws an Error naming the request at fault.
  */
-export function childRecords(service: Service, store: Store, parent: Job, stage: string, requests: readonly ChildRequest[]): ChildRecord[] {
+export function childRecords(
+  service: Service,
+  store: Store,
+  parent: Job,
+  stage: string,
+  requests: readonly ChildRequest[],
+): ChildRecord[] {
   if (!Array.isArray(requests)) throw new Error('children must be a list of { type, inputs }');
-  if (requests.length > MAX_CHILDREN) throw new Error(`a job may start at most ${MAX_CHILDREN} children at once, not ${requests.length}`);
+  if (requests.length > MAX_CHILDREN)
+    throw new Error(
+      `a job may start at most ${MAX_CHILDREN} children at once, not ${requests.length}`,
+    );
   const depth = parent.settings.depth + 1;
-  if (requests.length && depth > MAX_DEPTH) throw new Error(`its children would nest ${depth} levels deep (at most ${MAX_DEPTH}): does a job type start itself?`);
+  if (requests.length && depth > MAX_DEPTH)
+    throw new Error(
+      `its children would nest ${depth} levels deep (at most ${MAX_DEPTH}): does a job type start itself?`,
+    );
   return requests.map((r, i) => {
     try {
       const raw: Record<string, string> = { ...r.inputs, type: String(r?.type ?? '') };
       if (r.email) raw.email = r.email;
-      if (!service.jobTypes.some((t) => t.name === raw.type)) throw new Error(`there is no job type "${String(raw.type).slice(0, 40)}"`);
+      if (!service.jobTypes.some((t) => t.name === raw.type))
+        throw new Error(`there is no job type "${String(raw.type).slice(0, 40)}"`);
       // A child is no person's submission: it needs no address even where the form asks for one.
       const v = validateSubmission({ ...service, email: 'optional' }, raw);
       if (v.files.length) throw new Error('children cannot take uploaded files');
-      return { id: childId(parent.id, stage, i, store.idLength), type: v.type.name, mode: r.wait === false ? 'after' : 'wait', inputs: v.inputs, email: v.email };
+      return {
+        id: childId(parent.id, stage, i, store.idLength),
+        type: v.type.name,
+        mode: r.wait === false ? 'after' : 'wait',
+        inputs: v.inputs,
+        email: v.email,
+      };
     } catch (err) {
-      throw new Error(`child ${i + 1} (${String(r?.type ?? '?').slice(0, 40)}): ${messageOf(err)}`, { cause: err });
+      throw new Error(
+        `child ${i + 1} (${String(r?.type ?? '?').slice(0, 40)}): ${messageOf(err)}`,
+        { cause: err },
+      );
     }
   });
 }
@@ -56,7 +78,9 @@ export function followOnRequests(cfg: Config, service: Service, job: Job): Child
   const names = cfg.jobs[job.settings.type]?.followOn ?? [];
   return names.map((name) => {
     const fields = service.jobTypes.find((t) => t.name === name)?.fields ?? {};
-    const inputs = Object.fromEntries(Object.entries(job.inputs).filter(([k]) => k in fields && fields[k]!.kind !== 'file'));
+    const inputs = Object.fromEntries(
+      Object.entries(job.inputs).filter(([k]) => k in fields && fields[k]!.kind !== 'file'),
+    );
     const email = job.settings.email;
     return { type: name, inputs, wait: false, ...(email ? { email } : {}) };
   });
@@ -67,12 +91,24 @@ export function checkFollowOn(cfg: Config, service: Service): void {
   const types = new Set(service.jobTypes.map((t) => t.name));
   for (const [name, tc] of Object.entries(cfg.jobs)) {
     for (const next of tc.followOn) {
-      if (!types.has(next)) throw new ConfigError(cfg.file, `job ${name}`, 'follow_on', `names "${next}", which is not a job type of the service (${[...types].join(', ')})`);
+      if (!types.has(next))
+        throw new ConfigError(
+          cfg.file,
+          `job ${name}`,
+          'follow_on',
+          `names "${next}", which is not a job type of the service (${[...types].join(', ')})`,
+        );
     }
   }
   const seen = new Set<string>();
   const visit = (name: string, path: string[]): void => {
-    if (path.includes(name)) throw new ConfigError(cfg.file, `job ${path[0]}`, 'follow_on', `loops: ${[...path, name].join(' → ')}; a chain of follow-on jobs must end`);
+    if (path.includes(name))
+      throw new ConfigError(
+        cfg.file,
+        `job ${path[0]}`,
+        'follow_on',
+        `loops: ${[...path, name].join(' → ')}; a chain of follow-on jobs must end`,
+      );
     if (seen.has(name)) return;
     for (const next of cfg.jobs[name]?.followOn ?? []) visit(next, [...path, name]);
     seen.add(name);
@@ -81,21 +117,37 @@ export function checkFollowOn(cfg: Config, service: Service): void {
 }
 
 /** The results of a parent's children, for its postprocess hook (ended ones have files). */
-export async function childResults(store: Store, service: Service, parent: Job): Promise<ChildResult[]> {
+export async function childResults(
+  store: Store,
+  service: Service,
+  parent: Job,
+): Promise<ChildResult[]> {
   const out: ChildResult[] = [];
   for (const c of await childStates(store, parent.config)) {
     if (!c.ref) {
-      out.push({ id: c.id, type: c.type, state: c.gone ? EXPIRED : STATES.INCOMING, ok: false, failure: c.gone ? 'The job was deleted.' : null, dir: '', files: [] });
+      out.push({
+        id: c.id,
+        type: c.type,
+        state: c.gone ? EXPIRED : STATES.INCOMING,
+        ok: false,
+        failure: c.gone ? 'The job was deleted.' : null,
+        dir: '',
+        files: [],
+      });
       continue;
     }
     const job = await readJob(c.ref).catch(() => null);
     const ended = FINAL_STATES.includes(c.ref.state);
     const type = service.jobTypes.find((t) => t.name === c.type);
-    const state = c.ref.state === STATES.ARCHIVED ? (job?.result.state || c.ref.state) : c.ref.state;
+    const state = c.ref.state === STATES.ARCHIVED ? job?.result.state || c.ref.state : c.ref.state;
     out.push({
-      id: c.id, type: c.type, state, ok: state === STATES.COMPLETED,
-      failure: state === STATES.FAILED ? job?.result.failure ?? 'The job failed.' : null,
-      dir: c.ref.dir, files: ended ? (await listResultFiles(c.ref, type?.downloads)).map((f) => f.name) : [],
+      id: c.id,
+      type: c.type,
+      state,
+      ok: state === STATES.COMPLETED,
+      failure: state === STATES.FAILED ? (job?.result.failure ?? 'The job failed.') : null,
+      dir: c.ref.dir,
+      files: ended ? (await listResultFiles(c.ref, type?.downloads)).map((f) => f.name) : [],
     });
   }
   return out;

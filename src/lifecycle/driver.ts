@@ -39,11 +39,14 @@ const STEPS: Partial<Record<State, Step>> = {
     return null;
   },
   [STATES.PREPROCESSING]: preprocessStep,
-  [STATES.RUNNING]: (core, ref, carry) => (carry.entered && carry.spec ? startStep(core, ref, carry.spec) : judgeRun(core, ref)),
+  [STATES.RUNNING]: (core, ref, carry) =>
+    carry.entered && carry.spec ? startStep(core, ref, carry.spec) : judgeRun(core, ref),
   [STATES.POSTPROCESSING]: postprocessStep,
   [STATES.FINALIZING]: finalizeStep,
-  [STATES.COMPLETED]: (core, ref, carry) => (carry.entered ? restStep(core, ref, carry) : Promise.resolve(null)),
-  [STATES.FAILED]: (core, ref, carry) => (carry.entered ? restStep(core, ref, carry) : Promise.resolve(null)),
+  [STATES.COMPLETED]: (core, ref, carry) =>
+    carry.entered ? restStep(core, ref, carry) : Promise.resolve(null),
+  [STATES.FAILED]: (core, ref, carry) =>
+    carry.entered ? restStep(core, ref, carry) : Promise.resolve(null),
 };
 
 /** States whose jobs hold a run slot of the scheduler. */
@@ -55,11 +58,14 @@ const HOLDS_SLOT: ReadonlySet<State> = new Set([STATES.PREPROCESSING, STATES.RUN
  */
 export async function drive(core: Core, ref: JobRef, first: Next = null): Promise<void> {
   const carry: Carry = { entered: false };
-  for (let next = first; ; ) {
+  for (let next = first; ;) {
     if (next) {
       if (next.failure) {
         const f = next.failure;
-        await updateJobConfig(ref, (c) => void (c.result = { failure: f.message, failure_kind: f.kind }));
+        await updateJobConfig(
+          ref,
+          (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
+        );
       }
       const from = ref.state;
       ref = await moveJob(core.store, ref.id, from, next.to);

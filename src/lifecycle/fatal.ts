@@ -24,21 +24,37 @@ export function wasReported(err: unknown): boolean {
  * Record, log and mail a fatal error (mail delivery is given at most `mailWaitMs`). With
  * no store (it could not be opened) the mail is queued in a temporary folder instead.
  */
-export async function reportFatal(env: { cfg: Config; store: Store | null; log: Log }, lock: StateLock | null, err: unknown, mailWaitMs = 20_000): Promise<void> {
+export async function reportFatal(
+  env: { cfg: Config; store: Store | null; log: Log },
+  lock: StateLock | null,
+  err: unknown,
+  mailWaitMs = 20_000,
+): Promise<void> {
   const { cfg, log } = env;
   if (typeof err === 'object' && err !== null) reported.add(err);
-  const store = env.store ?? ({ mailq: mkdtempSync(join(tmpdir(), 'jobdir-fatal-mail-')), outbox: cfg.email.outbox } as Store);
-  const detail = err instanceof Error ? err.stack ?? err.message : String(err);
+  const store =
+    env.store ??
+    ({
+      mailq: mkdtempSync(join(tmpdir(), 'jobdir-fatal-mail-')),
+      outbox: cfg.email.outbox,
+    } as Store);
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   log('backend_fatal', { error: messageOf(err), stack: detail });
-  await lock?.recordFatal(messageOf(err)).catch((e) => log('backend_fatal_unrecorded', { error: messageOf(e) }));
+  await lock
+    ?.recordFatal(messageOf(err))
+    .catch((e) => log('backend_fatal_unrecorded', { error: messageOf(e) }));
   try {
     await queueMail(store, cfg, 'backend.fatal', {
       to: [cfg.general.adminEmail],
       subject: `${cfg.general.serviceName}: the backend stopped after an unrecoverable error`,
       text: [
-        `The ${cfg.general.serviceName} backend on ${cfg.hostname} (pid ${process.pid}) stopped after this error:`, '', detail, '',
+        `The ${cfg.general.serviceName} backend on ${cfg.hostname} (pid ${process.pid}) stopped after this error:`,
+        '',
+        detail,
+        '',
         `It will refuse to start until ${cfg.backend.stateFile} is removed. Fix the cause, remove the file, then run:`,
-        `  jobdir start --config ${cfg.file}`, '',
+        `  jobdir start --config ${cfg.file}`,
+        '',
         'Jobs already running carry on; queued jobs wait. Nothing was lost.',
       ].join('\n'),
     });

@@ -3,7 +3,17 @@ import { queueAdminFailureMail, queueJobEndedMail } from '../mail/messages.js';
 import { notifyJobEnd } from '../mail/notify.js';
 import { STATES } from '../states.js';
 import {
-  appendJobLog, jobDir, JOB_FILES, JOB_OUTPUTS, type JobRef, jobRun, readJob, readMarkers, readProgress, readTail, updateJobConfig,
+  appendJobLog,
+  jobDir,
+  JOB_FILES,
+  JOB_OUTPUTS,
+  type JobRef,
+  jobRun,
+  readJob,
+  readMarkers,
+  readProgress,
+  readTail,
+  updateJobConfig,
 } from '../store/index.js';
 import { childrenOf, childStates, ensureChildren, waitsOn } from '../store/deps.js';
 import { admitChild, startChildren, wakeRelatives } from './children.js';
@@ -31,7 +41,9 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
     let kids = await childStates(store, job.config);
     if (kids.some((k) => k.ref === null && !k.gone)) {
       // Recorded but not made (a crash in between), or caught mid-move: look again under each child's lock.
-      (await ensureChildren(store, job, service.name, (id, fn) => core.lock.run(id, fn))).forEach((id) => admitChild(core, id));
+      (await ensureChildren(store, job, service.name, (id, fn) => core.lock.run(id, fn))).forEach(
+        (id) => admitChild(core, id),
+      );
       kids = await childStates(store, job.config);
     }
     if (waitsOn(kids)) {
@@ -44,26 +56,46 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
   }
   let failure: Failure | null = job.result.failureKind
     ? { kind: job.result.failureKind as Failure['kind'], message: job.result.failure ?? '' }
-    : job.run.skipped ? null
-    : describeRunEnd(await readMarkers(ref.dir), await readTail(ref.dir, JOB_FILES.STDERR), cfg.jobs[job.settings.type]?.timeLimitMs ?? null);
+    : job.run.skipped
+      ? null
+      : describeRunEnd(
+          await readMarkers(ref.dir),
+          await readTail(ref.dir, JOB_FILES.STDERR),
+          cfg.jobs[job.settings.type]?.timeLimitMs ?? null,
+        );
   if (!type?.postprocess && !failure && job.config.children) {
     // No hook to judge the children: a child it waited for that failed fails the parent.
-    const bad = (await childResults(store, service, job)).find((c) => !c.ok && childrenOf(job.config).some((r) => r.id === c.id && r.mode === 'wait'));
-    if (bad) failure = { kind: 'program', message: `Job ${bad.id} (${bad.type}), which this job waited for, failed: ${bad.failure ?? ''}` };
+    const bad = (await childResults(store, service, job)).find(
+      (c) => !c.ok && childrenOf(job.config).some((r) => r.id === c.id && r.mode === 'wait'),
+    );
+    if (bad)
+      failure = {
+        kind: 'program',
+        message: `Job ${bad.id} (${bad.type}), which this job waited for, failed: ${bad.failure ?? ''}`,
+      };
   }
   if (type?.postprocess && failure?.kind !== 'cancelled') {
     try {
-      const outcome = await jobOutcome(job, cfg, failure === null, failure?.message ?? null, await readProgress(ref.dir), await childResults(store, service, job));
+      const outcome = await jobOutcome(
+        job,
+        cfg,
+        failure === null,
+        failure?.message ?? null,
+        await readProgress(ref.dir),
+        await childResults(store, service, job),
+      );
       const r = await runHook('postprocess', hookTimeoutMs, () => type.postprocess!(outcome));
       if (r && 'children' in r && r.children?.length) {
         const round = job.run.childRounds + 1;
-        if (round > MAX_RERUNS) throw new Error(`it started children ${round} times; the limit is ${MAX_RERUNS}`);
+        if (round > MAX_RERUNS)
+          throw new Error(`it started children ${round} times; the limit is ${MAX_RERUNS}`);
         await updateJobConfig(ref, (c) => void (c.run = { ...c.run, child_rounds: String(round) }));
         await startChildren(core, ref, job, `post:${job.run.reschedules}:${round}`, r.children);
         if (r.children.some((c) => c.wait !== false)) return postprocessStep(core, ref, carry);
       } else if (r && 'rerun' in r && r.rerun) {
         const reruns = job.run.reschedules;
-        if (reruns >= MAX_RERUNS) throw new Error(`it asked for a rerun ${reruns + 1} times; the limit is ${MAX_RERUNS}`);
+        if (reruns >= MAX_RERUNS)
+          throw new Error(`it asked for a rerun ${reruns + 1} times; the limit is ${MAX_RERUNS}`);
         await updateJobConfig(ref, (c) => {
           c.inputs = { ...c.inputs, ...r.inputs };
           c.run = { ...c.run, reschedules: String(jobRun(c).reschedules + 1) };
@@ -89,8 +121,10 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
   let job = await readJob(ref);
   const type = typeOfJob(service, job);
   let failure: Failure | null = job.result.failureKind
-    ? { kind: job.result.failureKind as Failure['kind'], message: job.result.failure ?? '' } : null;
-  const outcome = async () => jobOutcome(job, cfg, failure === null, failure?.message ?? null, null);
+    ? { kind: job.result.failureKind as Failure['kind'], message: job.result.failure ?? '' }
+    : null;
+  const outcome = async () =>
+    jobOutcome(job, cfg, failure === null, failure?.message ?? null, null);
   if (type?.finalize) {
     try {
       await runHook('finalize', hookTimeoutMs, async () => type.finalize!(await outcome()));
@@ -103,14 +137,31 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
       await startChildren(core, ref, job, 'follow', followOnRequests(cfg, service, job));
       job = await readJob(ref);
     } catch (err) {
-      failure = { kind: 'technical', message: `The follow-on jobs could not be started: ${messageOf(err)}` };
+      failure = {
+        kind: 'technical',
+        message: `The follow-on jobs could not be started: ${messageOf(err)}`,
+      };
     }
   }
   const final = failure ? STATES.FAILED : STATES.COMPLETED;
   const m = await readMarkers(ref.dir);
   const ran = m.success?.ended ?? m.error?.ended;
-  const finished = new Date(ran !== undefined && !job.config.children ? Math.min(ran, Date.now()) : Date.now()).toISOString();
-  job = { ...job, config: await updateJobConfig(ref, (c) => void (c.result = { state: final, finished, ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}) }), { alsoSync: JOB_OUTPUTS }) };
+  const finished = new Date(
+    ran !== undefined && !job.config.children ? Math.min(ran, Date.now()) : Date.now(),
+  ).toISOString();
+  job = {
+    ...job,
+    config: await updateJobConfig(
+      ref,
+      (c) =>
+        void (c.result = {
+          state: final,
+          finished,
+          ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}),
+        }),
+      { alsoSync: JOB_OUTPUTS },
+    ),
+  };
   const url = resultsUrl(core, ref.id);
   const facts = { id: ref.id, url, ok: !failure, failure: failure?.message ?? null };
   const email = job.settings.email;
@@ -118,9 +169,18 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
   if (email) await queueJobEndedMail(store, cfg, facts, email, core.myJobsUrl?.(email));
   if (failure?.kind === 'technical') {
     const stderr = await readTail(ref.dir, JOB_FILES.STDERR, 4000);
-    await queueAdminFailureMail(store, cfg, { ...facts, dir: jobDir(store, final, ref.id), detail: stderr ? `Last stderr:\n${stderr}` : '' });
+    await queueAdminFailureMail(store, cfg, {
+      ...facts,
+      dir: jobDir(store, final, ref.id),
+      detail: stderr ? `Last stderr:\n${stderr}` : '',
+    });
   }
-  const notified = await notifyJobEnd(store, cfg, { id: ref.id, type: job.settings.type, ok: !failure, failure: failure?.message ?? null, url }, log);
+  const notified = await notifyJobEnd(
+    store,
+    cfg,
+    { id: ref.id, type: job.settings.type, ok: !failure, failure: failure?.message ?? null, url },
+    log,
+  );
   carry.flushMail = queued || notified;
   return { to: final };
 }
@@ -129,10 +189,14 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
 export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { cfg, service, hookTimeoutMs, log } = core;
   const job = await readJob(ref);
-  const failure = job.result.failureKind ? job.result.failure ?? '' : null;
+  const failure = job.result.failureKind ? (job.result.failure ?? '') : null;
   await appendJobLog(ref.dir, ref.state, failure !== null ? { failure } : {});
   wakeRelatives(core, job);
-  log(failure !== null ? 'job_failed' : 'job_completed', { job: ref.id, type: job.settings.type, ...(failure !== null ? { failure, kind: job.result.failureKind } : {}) });
+  log(failure !== null ? 'job_failed' : 'job_completed', {
+    job: ref.id,
+    type: job.settings.type,
+    ...(failure !== null ? { failure, kind: job.result.failureKind } : {}),
+  });
   const type = typeOfJob(service, job);
   if (type?.complete) {
     try {

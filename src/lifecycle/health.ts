@@ -31,13 +31,26 @@ export interface Health {
 }
 
 /** Check the backend, the state file and free disk now. */
-export async function checkHealth(o: { stateFile: string; store: Store; minFreeBytes: number; inProcessBackend: boolean }): Promise<Health> {
+export async function checkHealth(o: {
+  stateFile: string;
+  store: Store;
+  minFreeBytes: number;
+  inProcessBackend: boolean;
+}): Promise<Health> {
   const st = await backendStatus(o.stateFile).catch(() => null);
   const rec = st?.recorded ?? null;
   const stateFile: Health['stateFile'] = { path: o.stateFile, ok: true, state: rec?.state ?? null };
   if (!st) Object.assign(stateFile, { ok: false, error: 'the state file could not be read' });
-  else if (st.lockedOut) Object.assign(stateFile, { ok: false, error: `fatal error recorded: ${rec?.error ?? 'unknown'}` });
-  else if (st.running && rec?.state !== 'running') Object.assign(stateFile, { ok: false, error: 'the lock is held but the file does not say running' });
+  else if (st.lockedOut)
+    Object.assign(stateFile, {
+      ok: false,
+      error: `fatal error recorded: ${rec?.error ?? 'unknown'}`,
+    });
+  else if (st.running && rec?.state !== 'running')
+    Object.assign(stateFile, {
+      ok: false,
+      error: 'the lock is held but the file does not say running',
+    });
   const alive = !!st?.running;
   const disks = new Map<number, DiskHealth>();
   for (const s of ALL_STATES) {
@@ -50,15 +63,33 @@ export async function checkHealth(o: { stateFile: string; store: Store; minFreeB
     try {
       const fsInfo = await fs.statfs(path);
       const free = fsInfo.bavail * fsInfo.bsize;
-      disks.set(o.store.dev[s], { path, states: [s], freeBytes: free, totalBytes: fsInfo.blocks * fsInfo.bsize, ok: free >= o.minFreeBytes });
+      disks.set(o.store.dev[s], {
+        path,
+        states: [s],
+        freeBytes: free,
+        totalBytes: fsInfo.blocks * fsInfo.bsize,
+        ok: free >= o.minFreeBytes,
+      });
     } catch (err) {
-      disks.set(o.store.dev[s], { path, states: [s], freeBytes: 0, totalBytes: 0, ok: false, error: messageOf(err) });
+      disks.set(o.store.dev[s], {
+        path,
+        states: [s],
+        freeBytes: 0,
+        totalBytes: 0,
+        ok: false,
+        error: messageOf(err),
+      });
     }
   }
   const list = [...disks.values()];
   return {
     ok: alive && stateFile.ok && list.every((d) => d.ok),
-    backend: { alive, inProcess: o.inProcessBackend, pid: alive ? rec?.pid ?? null : null, since: alive ? rec?.at ?? null : null },
+    backend: {
+      alive,
+      inProcess: o.inProcessBackend,
+      pid: alive ? (rec?.pid ?? null) : null,
+      since: alive ? (rec?.at ?? null) : null,
+    },
     stateFile,
     disks: list,
     minFreeBytes: o.minFreeBytes,

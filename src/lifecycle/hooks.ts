@@ -8,13 +8,25 @@ export class HookTimeout extends Error {
 }
 
 /** Run a service hook with a time limit; its failure is the caller's to attribute to one job. */
-export async function runHook<T>(name: string, timeoutMs: number, fn: () => T | Promise<T>): Promise<T> {
+export async function runHook<T>(
+  name: string,
+  timeoutMs: number,
+  fn: () => T | Promise<T>,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       Promise.resolve().then(fn),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new HookTimeout(`the ${name} hook did not finish within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new HookTimeout(
+                `the ${name} hook did not finish within ${Math.round(timeoutMs / 1000)} s`,
+              ),
+            ),
+          timeoutMs,
+        );
       }),
     ]);
   } finally {

@@ -3,7 +3,16 @@ import { messageOf } from '../errors.js';
 import type { Runner } from '../runners/index.js';
 import { submitterOf } from '../scheduler/index.js';
 import { STATES } from '../states.js';
-import { appendJobLog, findJob, hasEnded, type JobRef, prepareRun, readJob, readMarkers, updateJobConfig } from '../store/index.js';
+import {
+  appendJobLog,
+  findJob,
+  hasEnded,
+  type JobRef,
+  prepareRun,
+  readJob,
+  readMarkers,
+  updateJobConfig,
+} from '../store/index.js';
 import { startChildren } from './children.js';
 import { jobContext, typeOfJob } from '../service/context.js';
 import { runHook } from './hooks.js';
@@ -33,11 +42,16 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
   const { store, cfg, hookTimeoutMs } = core;
   const job = await readJob(ref);
   const type = typeOfJob(core.service, job);
-  if (!type) return { to: STATES.FINALIZING, failure: technical(`The service has no job type "${job.settings.type}".`) };
+  if (!type)
+    return {
+      to: STATES.FINALIZING,
+      failure: technical(`The service has no job type "${job.settings.type}".`),
+    };
   const ctx = jobContext(job, cfg);
   const parentId = job.settings.parent;
   try {
-    if (parentId) ctx.parent = await findJob(store, parentId).then((p) => p && { id: p.id, dir: p.dir });
+    if (parentId)
+      ctx.parent = await findJob(store, parentId).then((p) => p && { id: p.id, dir: p.dir });
     const pre = await runHook('preprocess', hookTimeoutMs, () => type.preprocess?.(ctx));
     const stop = (await readMarkers(ref.dir)).cancel;
     if (stop) return { to: STATES.FINALIZING, failure: cancelFailure(stop, true) };
@@ -47,13 +61,21 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
     };
     if (pre && pre.skipRun) return skip();
     const spec = await runHook('run', hookTimeoutMs, () => type.run(ctx));
-    const argv = Array.isArray(spec) ? spec : spec.argv ?? [];
-    const kids = Array.isArray(spec) ? [] : spec.children ?? [];
+    const argv = Array.isArray(spec) ? spec : (spec.argv ?? []);
+    const kids = Array.isArray(spec) ? [] : (spec.children ?? []);
     // The stage names the same ids when run() is asked again after a crash, new ones after a rerun or resubmit.
-    if (kids.length) await startChildren(core, ref, job, `run:${job.run.reschedules}:${job.run.totalAttempts}`, kids);
+    if (kids.length)
+      await startChildren(
+        core,
+        ref,
+        job,
+        `run:${job.run.reschedules}:${job.run.totalAttempts}`,
+        kids,
+      );
     // The children are the work: the job waits for them in POSTPROCESSING, holding no run slot.
     if (argv.length === 0 && kids.length) return skip();
-    if (argv.length === 0 || argv.some((a) => typeof a !== 'string')) throw new Error('run() must return a non-empty list of strings');
+    if (argv.length === 0 || argv.some((a) => typeof a !== 'string'))
+      throw new Error('run() must return a non-empty list of strings');
     const tc = core.cfg.jobs[type.name];
     return {
       to: STATES.RUNNING,
@@ -66,7 +88,10 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
     };
   } catch (err) {
     await appendJobLog(ref.dir, 'start_failed', { error: messageOf(err) });
-    return { to: STATES.FINALIZING, failure: technical(`The job could not be started: ${messageOf(err)}`) };
+    return {
+      to: STATES.FINALIZING,
+      failure: technical(`The job could not be started: ${messageOf(err)}`),
+    };
   }
 }
 
@@ -82,17 +107,27 @@ export async function startStep(core: Core, ref: JobRef, spec: RunSpec): Promise
   failpoint('run:prepared');
   const late = (await readMarkers(ref.dir)).cancel;
   if (late) return runOver(core, ref, cancelFailure(late, true));
-  await appendJobLog(ref.dir, 'started', { attempt: spec.attempt, runner: spec.kind, argv: spec.argv });
+  await appendJobLog(ref.dir, 'started', {
+    attempt: spec.attempt,
+    runner: spec.kind,
+    argv: spec.argv,
+  });
   try {
     await core.runners(spec.kind).start(ref, {
-      attempt: spec.attempt, timeLimitMs: tc?.timeLimitMs ?? null, killGraceMs: core.cfg.backend.killGraceMs, runnerOptions: spec.runnerOptions,
+      attempt: spec.attempt,
+      timeLimitMs: tc?.timeLimitMs ?? null,
+      killGraceMs: core.cfg.backend.killGraceMs,
+      runnerOptions: spec.runnerOptions,
       onExit: () => core.wake(id, STATES.RUNNING),
     });
   } catch (err) {
     core.selfWatched.delete(id);
     core.runWatch.unwatch(id);
     await appendJobLog(ref.dir, 'start_failed', { error: messageOf(err) });
-    return { to: STATES.FINALIZING, failure: technical(`The job could not be started: ${messageOf(err)}`) };
+    return {
+      to: STATES.FINALIZING,
+      failure: technical(`The job could not be started: ${messageOf(err)}`),
+    };
   }
   if (spec.kind !== 'local') core.cluster.track(id);
   failpoint('run:started');
@@ -152,7 +187,13 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
   }
   const attempts = job.run.attempts || 1;
   if (attempts >= cfg.backend.maxAttempts) {
-    return runOver(core, ref, technical(`The job was interrupted ${attempts} times (its wrapper disappeared without a result, e.g. in a crash or reboot); jobdir gave up.`));
+    return runOver(
+      core,
+      ref,
+      technical(
+        `The job was interrupted ${attempts} times (its wrapper disappeared without a result, e.g. in a crash or reboot); jobdir gave up.`,
+      ),
+    );
   }
   cluster.forget(id);
   core.runWatch.unwatch(id);

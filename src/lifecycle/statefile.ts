@@ -35,19 +35,39 @@ export async function readStateFile(path: string): Promise<BackendState | null> 
   const f: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
-    if (eq > 0) f[line.slice(0, eq)] = line.slice(eq + 1).replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
+    if (eq > 0)
+      f[line.slice(0, eq)] = line
+        .slice(eq + 1)
+        .replace(/\\n/g, '\n')
+        .replace(/\\\\/g, '\\');
   }
   if (!f.state) return null;
   return {
     state: f.state === 'failed' ? 'failed' : f.state === 'running' ? 'running' : 'stopped',
-    pid: Number(f.pid) || 0, host: f.host ?? '', role: f.role ?? 'backend', at: f.at ?? '', ...(f.error ? { error: f.error } : {}),
+    pid: Number(f.pid) || 0,
+    host: f.host ?? '',
+    role: f.role ?? 'backend',
+    at: f.at ?? '',
+    ...(f.error ? { error: f.error } : {}),
   };
 }
 
 async function writeInPlace(path: string, s: BackendState): Promise<void> {
   const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\r?\n/g, '\\n');
-  const text = [`state=${s.state}`, `pid=${s.pid}`, `host=${esc(s.host)}`, `role=${esc(s.role)}`, `at=${s.at}`, ...(s.error ? [`error=${esc(s.error)}`] : [])].join('\n') + '\n';
-  const fh = await fs.open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  const text =
+    [
+      `state=${s.state}`,
+      `pid=${s.pid}`,
+      `host=${esc(s.host)}`,
+      `role=${esc(s.role)}`,
+      `at=${s.at}`,
+      ...(s.error ? [`error=${esc(s.error)}`] : []),
+    ].join('\n') + '\n';
+  const fh = await fs.open(
+    path,
+    constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o644,
+  );
   try {
     await fh.truncate(0);
     await fh.write(text, 0);
@@ -64,7 +84,7 @@ export async function isLocked(path: string): Promise<boolean> {
   const locks = await fs.readFile('/proc/locks', 'utf8').catch(() => null);
   if (locks !== null) {
     const major = Math.floor(st.dev / 256) & 0xfff;
-    const minor = (st.dev & 0xff) | ((Math.floor(st.dev / 4096)) & 0xfff00);
+    const minor = (st.dev & 0xff) | (Math.floor(st.dev / 4096) & 0xfff00);
     const want = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
     return locks.split('\n').some((l) => /\bFLOCK\b/.test(l) && l.split(/\s+/).includes(want));
   }
@@ -89,9 +109,11 @@ export async function backendStatus(path: string): Promise<BackendStatus> {
 
 /** The message for a recorded fatal error, naming the file to remove. */
 export function lockoutMessage(path: string, s: BackendState): string {
-  return `The backend is locked out: it stopped after an unrecoverable error at ${s.at || 'an unknown time'}` +
+  return (
+    `The backend is locked out: it stopped after an unrecoverable error at ${s.at || 'an unknown time'}` +
     `${s.pid ? ` (pid ${s.pid}${s.host ? ` on ${s.host}` : ''})` : ''}:\n  ${(s.error ?? 'unknown error').split('\n').join('\n  ')}\n` +
-    `Fix the cause, then remove ${path} to let the backend start again.`;
+    `Fix the cause, then remove ${path} to let the backend start again.`
+  );
 }
 
 /** A held state-file lock. */
@@ -111,13 +133,21 @@ export interface StateLock {
 export async function acquireStateLock(path: string, role = 'backend'): Promise<StateLock> {
   await fs.mkdir(dirname(path), { recursive: true });
   await fs.writeFile(path, '', { flag: 'a' });
-  const child = spawn('flock', ['-n', '-E', '75', path, 'sh', '-c', 'echo locked; read x'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('flock', ['-n', '-E', '75', path, 'sh', '-c', 'echo locked; read x'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const got = await new Promise<'locked' | 'busy' | Error>((resolve) => {
     let err = '';
     child.stdout!.once('data', () => resolve('locked'));
     child.stderr!.on('data', (d: Buffer) => void (err += d.toString()));
-    child.once('error', (e) => resolve(new Error(`cannot run flock (util-linux) to lock ${path}: ${e.message}`, { cause: e })));
-    child.once('exit', (code) => resolve(code === 75 ? 'busy' : new Error(`flock ${path} exited with ${code}: ${err.trim()}`)));
+    child.once('error', (e) =>
+      resolve(
+        new Error(`cannot run flock (util-linux) to lock ${path}: ${e.message}`, { cause: e }),
+      ),
+    );
+    child.once('exit', (code) =>
+      resolve(code === 75 ? 'busy' : new Error(`flock ${path} exited with ${code}: ${err.trim()}`)),
+    );
   });
   if (got instanceof Error) throw got;
   if (got === 'busy') {
@@ -126,8 +156,13 @@ export async function acquireStateLock(path: string, role = 'backend'): Promise<
       await new Promise((r) => setTimeout(r, 50)); // the holder writes its pid just after locking
       holder = await readStateFile(path);
     }
-    const who = holder?.state === 'running' ? `${holder.role === 'backend' ? 'another backend' : `\`jobdir ${holder.role}\``} (pid ${holder.pid}${holder.host ? ` on ${holder.host}` : ''}, since ${holder.at})` : 'another process';
-    throw new ConflictError(`${who} holds the lock on ${path}; only one backend may run at a time. Stop it first (jobdir stop), or wait for it to finish.`);
+    const who =
+      holder?.state === 'running'
+        ? `${holder.role === 'backend' ? 'another backend' : `\`jobdir ${holder.role}\``} (pid ${holder.pid}${holder.host ? ` on ${holder.host}` : ''}, since ${holder.at})`
+        : 'another process';
+    throw new ConflictError(
+      `${who} holds the lock on ${path}; only one backend may run at a time. Stop it first (jobdir stop), or wait for it to finish.`,
+    );
   }
   const free = () => {
     child.stdin!.end();
@@ -149,8 +184,13 @@ export async function acquireStateLock(path: string, role = 'backend'): Promise<
       await writeInPlace(path, { ...base, state: 'failed', at: new Date().toISOString(), error });
     },
     async release() {
-      if (!fatal) await writeInPlace(path, { ...base, state: 'stopped', at: new Date().toISOString() }).catch(() => {});
-      const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+      if (!fatal)
+        await writeInPlace(path, { ...base, state: 'stopped', at: new Date().toISOString() }).catch(
+          () => {},
+        );
+      const exited = new Promise<void>((r) =>
+        child.exitCode !== null ? r() : child.once('exit', () => r()),
+      );
       // The child was unref'd; ref it again, or a process with nothing else to do exits
       // before the lock is released (seen: the bench ended inside close()).
       child.ref();

@@ -26,10 +26,22 @@ export interface Submitter {
 }
 
 /** Create the job of a validated submission, log it and tell the backend. */
-export async function submitJob(o: SubmitEnv, valid: ValidInput, { submitter, via }: Submitter): Promise<JobRef> {
+export async function submitJob(
+  o: SubmitEnv,
+  valid: ValidInput,
+  { submitter, via }: Submitter,
+): Promise<JobRef> {
   const ref = await createJob(o.store, {
-    service: o.service.name, type: valid.type.name, email: valid.email, inputs: valid.inputs, files: valid.files,
-    settings: { ...(via ? { via } : {}), [SUBMITTER_KEY]: submitter, ...(o.cfg.general.trackHostname ? { hostname: o.cfg.hostname } : {}) },
+    service: o.service.name,
+    type: valid.type.name,
+    email: valid.email,
+    inputs: valid.inputs,
+    files: valid.files,
+    settings: {
+      ...(via ? { via } : {}),
+      [SUBMITTER_KEY]: submitter,
+      ...(o.cfg.general.trackHostname ? { hostname: o.cfg.hostname } : {}),
+    },
   });
   o.log('job_submitted', { job: ref.id, type: valid.type.name, ...(via ? { via } : {}) });
   o.notify?.({ id: ref.id, type: valid.type.name, submitted: Date.now(), submitter });

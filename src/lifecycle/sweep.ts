@@ -10,7 +10,15 @@ import { messageOf } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Service } from '../service/types.js';
 import { STATES, type State } from '../states.js';
-import { appendJobLog, expireJob, listOldJobs, moveToArchived, readJob, type JobRef, type Store } from '../store/index.js';
+import {
+  appendJobLog,
+  expireJob,
+  listOldJobs,
+  moveToArchived,
+  readJob,
+  type JobRef,
+  type Store,
+} from '../store/index.js';
 import { jobContext, typeOfJob } from '../service/context.js';
 import { runHook } from './hooks.js';
 
@@ -35,7 +43,12 @@ export async function sweepOldJobs(env: SweepEnv, now = Date.now()): Promise<Swe
   const { cfg, store, log } = env;
   const report: SweepReport = { archived: [], expired: [], failed: [] };
   const { archiveMs, expireMs } = cfg.oldjobs;
-  const step = async (ref: JobRef, hook: 'archive' | 'expire', act: () => Promise<unknown>, into: string[]) => {
+  const step = async (
+    ref: JobRef,
+    hook: 'archive' | 'expire',
+    act: () => Promise<unknown>,
+    into: string[],
+  ) => {
     try {
       const job = await readJob(ref);
       const type = typeOfJob(env.service, job);
@@ -51,14 +64,20 @@ export async function sweepOldJobs(env: SweepEnv, now = Date.now()): Promise<Swe
   };
   if (expireMs !== null) {
     for (const state of [STATES.ARCHIVED, STATES.COMPLETED, STATES.FAILED] as State[]) {
-      for (const ref of await listOldJobs(store, state, expireMs, now)) await step(ref, 'expire', () => expireJob(store, ref), report.expired);
+      for (const ref of await listOldJobs(store, state, expireMs, now))
+        await step(ref, 'expire', () => expireJob(store, ref), report.expired);
     }
   }
   if (archiveMs !== null) {
     const at = new Date(now);
     for (const state of [STATES.COMPLETED, STATES.FAILED] as State[]) {
       for (const ref of await listOldJobs(store, state, archiveMs, now)) {
-        await step(ref, 'archive', async () => appendJobLog((await moveToArchived(store, ref, at)).dir, 'archived'), report.archived);
+        await step(
+          ref,
+          'archive',
+          async () => appendJobLog((await moveToArchived(store, ref, at)).dir, 'archived'),
+          report.archived,
+        );
       }
     }
   }
@@ -73,12 +92,17 @@ export function sweepIntervalMs(cfg: Config): number | null {
 }
 
 /** Sweep now and then periodically; `clock` is injectable for tests. */
-export function startSweeper(env: SweepEnv, { clock = Date.now }: { clock?: () => number } = {}): { stop(): Promise<void> } {
+export function startSweeper(
+  env: SweepEnv,
+  { clock = Date.now }: { clock?: () => number } = {},
+): { stop(): Promise<void> } {
   const every = sweepIntervalMs(env.cfg);
   if (every === null) return { stop: async () => {} };
   let current: Promise<unknown> = Promise.resolve();
   const run = () => {
-    current = current.then(() => sweepOldJobs(env, clock())).catch((err) => env.log('sweep_failed', { error: messageOf(err) }));
+    current = current
+      .then(() => sweepOldJobs(env, clock()))
+      .catch((err) => env.log('sweep_failed', { error: messageOf(err) }));
   };
   run();
   const timer = setInterval(run, every);

@@ -16,7 +16,9 @@ export interface JobEnd {
 
 /** One line for syslog / a subject: `slowdiv divide job bcdfgh completed` (+ why it failed). */
 export function notifyLine(service: string, e: JobEnd): string {
-  return headerSafe(`${service} ${e.type} job ${e.id} ${e.ok ? 'completed' : `failed: ${e.failure ?? 'unknown'}`}`);
+  return headerSafe(
+    `${service} ${e.type} job ${e.id} ${e.ok ? 'completed' : `failed: ${e.failure ?? 'unknown'}`}`,
+  );
 }
 
 /**
@@ -25,13 +27,26 @@ export function notifyLine(service: string, e: JobEnd): string {
  * Debian base system. The line is passed as argv, never through a shell. Rejects with
  * logger's own message when the socket is missing or refuses.
  */
-export function writeSyslog(socket: string, tag: string, priority: 'info' | 'err', line: string): Promise<void> {
+export function writeSyslog(
+  socket: string,
+  tag: string,
+  priority: 'info' | 'err',
+  line: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn('logger', ['--socket-errors=on', '-u', socket, '-t', tag, '-p', `user.${priority}`, '--', line], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(
+      'logger',
+      ['--socket-errors=on', '-u', socket, '-t', tag, '-p', `user.${priority}`, '--', line],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let err = '';
     p.stderr.on('data', (d: Buffer) => void (err += d.toString()));
     p.once('error', reject);
-    p.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`logger exited ${code}: ${err.trim().slice(0, 300)}`))));
+    p.once('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`logger exited ${code}: ${err.trim().slice(0, 300)}`)),
+    );
   });
 }
 
@@ -42,21 +57,35 @@ export function writeSyslog(socket: string, tag: string, priority: 'info' | 'err
  * in that case (at least once). Never throws: a failed notification is logged and the job
  * carries on. Resolves true when a mail was queued (the caller flushes the queue).
  */
-export async function notifyJobEnd(store: Store, cfg: Config, e: JobEnd, log: Log): Promise<boolean> {
-  const t: NotifyTargets | undefined = e.ok ? cfg.jobs[e.type]?.notifySuccess : cfg.jobs[e.type]?.notifyFail;
+export async function notifyJobEnd(
+  store: Store,
+  cfg: Config,
+  e: JobEnd,
+  log: Log,
+): Promise<boolean> {
+  const t: NotifyTargets | undefined = e.ok
+    ? cfg.jobs[e.type]?.notifySuccess
+    : cfg.jobs[e.type]?.notifyFail;
   if (!t) return false;
   const line = notifyLine(cfg.general.serviceName, e);
   if (t.mail.length) {
     await queueMail(store, cfg, `${e.id}.notify`, {
       to: t.mail,
       subject: `${cfg.general.serviceName}: ${e.type} job ${e.id} ${e.ok ? 'completed' : 'failed'}`,
-      text: [line, '', `Results: ${e.url}`, '', `(sent because [job ${e.type}] ${e.ok ? 'notify_success' : 'notify_fail'} names this address)`].join('\n'),
+      text: [
+        line,
+        '',
+        `Results: ${e.url}`,
+        '',
+        `(sent because [job ${e.type}] ${e.ok ? 'notify_success' : 'notify_fail'} names this address)`,
+      ].join('\n'),
       headers: { 'X-Jobdir-Job': e.id, 'X-Jobdir-Notify': e.ok ? 'success' : 'fail' },
     }).catch((err) => log('notify_failed', { job: e.id, via: 'mail', error: messageOf(err) }));
   }
   if (t.syslog) {
-    await writeSyslog(cfg.backend.syslogSocket, t.syslog, e.ok ? 'info' : 'err', line)
-      .catch((err) => log('notify_failed', { job: e.id, via: 'syslog', error: messageOf(err) }));
+    await writeSyslog(cfg.backend.syslogSocket, t.syslog, e.ok ? 'info' : 'err', line).catch(
+      (err) => log('notify_failed', { job: e.id, via: 'syslog', error: messageOf(err) }),
+    );
   }
   return t.mail.length > 0;
 }

@@ -25,7 +25,8 @@ export function headerSafe(s: string): string {
  * separators. Stripping CR/LF is not enough for a recipient: nodemailer reads
  * "eve@x Bcc: victim@y" as the group "eve@x Bcc" holding victim@y, and mails victim@y.
  */
-const BARE_ADDRESS = /^[^\s\u0000-\u001f\u007f<>()[\]\\,;:"@]+@[^\s\u0000-\u001f\u007f<>()[\]\\,;:"@]+$/;
+const BARE_ADDRESS =
+  /^[^\s\u0000-\u001f\u007f<>()[\]\\,;:"@]+@[^\s\u0000-\u001f\u007f<>()[\]\\,;:"@]+$/;
 
 /**
  * Queue a message durably as mailq/<key>.json before the state change it announces is
@@ -33,16 +34,31 @@ const BARE_ADDRESS = /^[^\s\u0000-\u001f\u007f<>()[\]\\,;:"@]+@[^\s\u0000-\u001f
  * rewrites the same entry instead of queueing a second mail. A recipient that is not one
  * bare address is dropped, never repaired.
  */
-export async function queueMail(store: Store, cfg: Config, key: string, msg: Message): Promise<void> {
+export async function queueMail(
+  store: Store,
+  cfg: Config,
+  key: string,
+  msg: Message,
+): Promise<void> {
   const to = msg.to.filter((a) => BARE_ADDRESS.test(a));
   if (to.length === 0) return;
-  const built = await nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }).sendMail({
-    from: cfg.email.from, to, subject: headerSafe(msg.subject), text: msg.text,
-    headers: Object.fromEntries(Object.entries(msg.headers ?? {}).map(([k, v]) => [k, headerSafe(v)])),
-  });
+  const built = await nodemailer
+    .createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+    .sendMail({
+      from: cfg.email.from,
+      to,
+      subject: headerSafe(msg.subject),
+      text: msg.text,
+      headers: Object.fromEntries(
+        Object.entries(msg.headers ?? {}).map(([k, v]) => [k, headerSafe(v)]),
+      ),
+    });
   const raw = (built.message as Buffer).toString('utf8');
   const envelope = { from: built.envelope.from, to: built.envelope.to };
-  await writeDurable(join(store.mailq, `${key.replace(/[^A-Za-z0-9._-]/g, '_')}.json`), JSON.stringify({ envelope, raw }));
+  await writeDurable(
+    join(store.mailq, `${key.replace(/[^A-Za-z0-9._-]/g, '_')}.json`),
+    JSON.stringify({ envelope, raw }),
+  );
 }
 
 /** Sends what is queued: to the SMTP server of [email], or into the outbox as .eml files. */
@@ -59,12 +75,21 @@ export interface Mailer {
 export const MAIL_RETRY = { firstMs: 1000, maxMs: 5 * 60_000, times: 12 } as const;
 
 /** A mailer for `cfg`: SMTP when [email] host is set, else the outbox folder. */
-export function createMailer(store: Store, cfg: Config, log: (event: string, f: Record<string, unknown>) => void = () => {}): Mailer {
+export function createMailer(
+  store: Store,
+  cfg: Config,
+  log: (event: string, f: Record<string, unknown>) => void = () => {},
+): Mailer {
   const smtp = cfg.email.host
     ? nodemailer.createTransport({
-        host: cfg.email.host, port: cfg.email.port, secure: cfg.email.secure, ignoreTLS: !cfg.email.secure && cfg.email.host === '127.0.0.1',
+        host: cfg.email.host,
+        port: cfg.email.port,
+        secure: cfg.email.secure,
+        ignoreTLS: !cfg.email.secure && cfg.email.host === '127.0.0.1',
         auth: cfg.email.user ? { user: cfg.email.user, pass: cfg.email.password ?? '' } : undefined,
-        connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000,
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 30_000,
       })
     : null;
   let running: Promise<number> | null = null;
@@ -89,7 +114,9 @@ export function createMailer(store: Store, cfg: Config, log: (event: string, f: 
   };
   const once = async (): Promise<number> => {
     let sent = 0;
-    const names = (await fs.readdir(store.mailq)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+    const names = (await fs.readdir(store.mailq))
+      .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+      .sort();
     for (const name of names) {
       const path = join(store.mailq, name);
       try {
@@ -98,7 +125,10 @@ export function createMailer(store: Store, cfg: Config, log: (event: string, f: 
         // key, so the user gets one mail, not one per attempt at finishing.
         const id = name.slice(0, name.indexOf('.'));
         if (isJobId(id) && (await findJob(store, id))?.state === STATES.FINALIZING) continue;
-        const { envelope, raw } = JSON.parse(await fs.readFile(path, 'utf8')) as { envelope: { from: string; to: string[] }; raw: string };
+        const { envelope, raw } = JSON.parse(await fs.readFile(path, 'utf8')) as {
+          envelope: { from: string; to: string[] };
+          raw: string;
+        };
         if (smtp) {
           await smtp.sendMail({ envelope, raw });
           failpoint('mail:sent');

@@ -19,11 +19,22 @@ export const DAY = 86_400_000;
  * Bucket submissions, completions and failures into the `n` buckets of `unitMs` that end
  * with the one holding `now` (buckets aligned to UTC hours or days).
  */
-export function activity(stamps: Iterable<JobStamp>, now: number, unitMs: number, n: number): ActivitySeries {
+export function activity(
+  stamps: Iterable<JobStamp>,
+  now: number,
+  unitMs: number,
+  n: number,
+): ActivitySeries {
   const first = Math.floor(now / unitMs) * unitMs - (n - 1) * unitMs;
   const starts = Array.from({ length: n }, (_, i) => first + i * unitMs);
   const zero = () => new Array<number>(n).fill(0);
-  const out: ActivitySeries = { unitMs, starts, submitted: zero(), completed: zero(), failed: zero() };
+  const out: ActivitySeries = {
+    unitMs,
+    starts,
+    submitted: zero(),
+    completed: zero(),
+    failed: zero(),
+  };
   const slot = (t: number) => {
     const i = Math.floor((t - first) / unitMs);
     return i >= 0 && i < n ? i : -1;
@@ -40,6 +51,9 @@ export function activity(stamps: Iterable<JobStamp>, now: number, unitMs: number
 }
 
 /** The last day by hour and the last 30 days by day. */
-export function activityCharts(stamps: readonly JobStamp[], now: number): { hourly: ActivitySeries; daily: ActivitySeries } {
+export function activityCharts(
+  stamps: readonly JobStamp[],
+  now: number,
+): { hourly: ActivitySeries; daily: ActivitySeries } {
   return { hourly: activity(stamps, now, HOUR, 24), daily: activity(stamps, now, DAY, 30) };
 }

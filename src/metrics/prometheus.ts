@@ -10,7 +10,10 @@ import type { Log } from '../log.js';
 export const TIME_BUCKETS = [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400];
 
 /** A job's times, looked up after it ended (null when unknown). */
-export type TimesLookup = (id: string, ended: 'completed' | 'failed') => Promise<{ submitted: number | null; started: number | null; ended: number | null } | null>;
+export type TimesLookup = (
+  id: string,
+  ended: 'completed' | 'failed',
+) => Promise<{ submitted: number | null; started: number | null; ended: number | null } | null>;
 
 /** A gauge sample: metric name, labels, value. */
 export interface Sample {
@@ -43,7 +46,8 @@ const labelText = (l: Record<string, string> = {}) => {
   const parts = Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`);
   return parts.length ? `{${parts.join(',')}}` : '';
 };
-const num = (n: number) => (Number.isFinite(n) ? String(Math.round(n * 1000) / 1000) : n > 0 ? '+Inf' : '-Inf');
+const num = (n: number) =>
+  Number.isFinite(n) ? String(Math.round(n * 1000) / 1000) : n > 0 ? '+Inf' : '-Inf';
 
 /**
  * Metrics for a service whose job types are `types` (each gets zero-valued series at
@@ -75,13 +79,20 @@ export function createMetrics(types: readonly string[], times: TimesLookup): Met
     while (busy < 4 && queue.length) {
       const { id, type, ended } = queue.shift()!;
       busy++;
-      void times(id, ended).then((t) => {
-        if (t?.started != null && t.ended != null) observeTime(runTime, type, (t.ended - t.started) / 1000);
-        if (t?.started != null && t.submitted != null) observeTime(wait, type, (t.started - t.submitted) / 1000);
-      }, () => {}).finally(() => {
-        busy--;
-        pump();
-      });
+      void times(id, ended)
+        .then(
+          (t) => {
+            if (t?.started != null && t.ended != null)
+              observeTime(runTime, type, (t.ended - t.started) / 1000);
+            if (t?.started != null && t.submitted != null)
+              observeTime(wait, type, (t.started - t.submitted) / 1000);
+          },
+          () => {},
+        )
+        .finally(() => {
+          busy--;
+          pump();
+        });
     }
   };
 
@@ -94,7 +105,11 @@ export function createMetrics(types: readonly string[], times: TimesLookup): Met
         if (typeof f.job === 'string') {
           if (queue.length >= 10_000) dropped++;
           else {
-            queue.push({ id: f.job, type, ended: event === 'job_completed' ? 'completed' : 'failed' });
+            queue.push({
+              id: f.job,
+              type,
+              ended: event === 'job_completed' ? 'completed' : 'failed',
+            });
             pump();
           }
         }
@@ -119,20 +134,49 @@ export function createMetrics(types: readonly string[], times: TimesLookup): Met
         out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
         for (const [type, v] of [...m].sort()) out.push(`${name}${labelText({ type })} ${v}`);
       };
-      counter('jobdir_jobs_submitted_total', 'Jobs submitted through this process, by job type.', submitted);
-      counter('jobdir_jobs_completed_total', 'Jobs that completed in this process\'s backend, by job type.', completed);
-      counter('jobdir_jobs_failed_total', 'Jobs that failed in this process\'s backend, by job type.', failed);
+      counter(
+        'jobdir_jobs_submitted_total',
+        'Jobs submitted through this process, by job type.',
+        submitted,
+      );
+      counter(
+        'jobdir_jobs_completed_total',
+        "Jobs that completed in this process's backend, by job type.",
+        completed,
+      );
+      counter(
+        'jobdir_jobs_failed_total',
+        "Jobs that failed in this process's backend, by job type.",
+        failed,
+      );
       const histogram = (name: string, help: string, m: Map<string, Histogram>) => {
         out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
         for (const [type, h] of [...m].sort()) {
-          TIME_BUCKETS.forEach((le, i) => out.push(`${name}_bucket${labelText({ type, le: String(le) })} ${h.counts[i]}`));
-          out.push(`${name}_bucket${labelText({ type, le: '+Inf' })} ${h.count}`, `${name}_sum${labelText({ type })} ${num(h.sum)}`, `${name}_count${labelText({ type })} ${h.count}`);
+          TIME_BUCKETS.forEach((le, i) =>
+            out.push(`${name}_bucket${labelText({ type, le: String(le) })} ${h.counts[i]}`),
+          );
+          out.push(
+            `${name}_bucket${labelText({ type, le: '+Inf' })} ${h.count}`,
+            `${name}_sum${labelText({ type })} ${num(h.sum)}`,
+            `${name}_count${labelText({ type })} ${h.count}`,
+          );
         }
       };
-      histogram('jobdir_job_run_seconds', 'Run time of ended jobs (wrapper start to SUCCESS/ERROR), by job type.', runTime);
-      histogram('jobdir_job_queue_wait_seconds', 'Time from submission to the start of the last run, by job type.', wait);
-      out.push('# HELP jobdir_metrics_lookups_dropped_total Ended jobs left out of the histograms because too many lookups were waiting.',
-        '# TYPE jobdir_metrics_lookups_dropped_total counter', `jobdir_metrics_lookups_dropped_total ${dropped}`);
+      histogram(
+        'jobdir_job_run_seconds',
+        'Run time of ended jobs (wrapper start to SUCCESS/ERROR), by job type.',
+        runTime,
+      );
+      histogram(
+        'jobdir_job_queue_wait_seconds',
+        'Time from submission to the start of the last run, by job type.',
+        wait,
+      );
+      out.push(
+        '# HELP jobdir_metrics_lookups_dropped_total Ended jobs left out of the histograms because too many lookups were waiting.',
+        '# TYPE jobdir_metrics_lookups_dropped_total counter',
+        `jobdir_metrics_lookups_dropped_total ${dropped}`,
+      );
       return out.join('\n') + '\n';
     },
   };

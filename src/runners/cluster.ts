@@ -50,7 +50,13 @@ export interface ClusterEngine {
 
 /** The end that speaks for several tasks: the first of these that any task reports. */
 export function firstEnd(ends: ClusterEnd[]): ClusterEnd {
-  const order: ClusterEnd[] = ['time_limit', 'cancelled', 'out_of_memory', 'node_failure', 'killed'];
+  const order: ClusterEnd[] = [
+    'time_limit',
+    'cancelled',
+    'out_of_memory',
+    'node_failure',
+    'killed',
+  ];
   return order.find((e) => ends.includes(e)) ?? 'other';
 }
 
@@ -58,8 +64,12 @@ export function firstEnd(ends: ClusterEnd[]): ClusterEnd {
 const SNAPSHOT_MS = 1000;
 
 /** Slurm-style time limit for a cluster: the job type's limit plus the kill grace plus a minute. */
-export function backstopSeconds(plan: Pick<SubmitPlan, 'timeLimitMs' | 'killGraceMs'>): number | null {
-  return plan.timeLimitMs === null ? null : Math.ceil((plan.timeLimitMs + plan.killGraceMs) / 1000) + 60;
+export function backstopSeconds(
+  plan: Pick<SubmitPlan, 'timeLimitMs' | 'killGraceMs'>,
+): number | null {
+  return plan.timeLimitMs === null
+    ? null
+    : Math.ceil((plan.timeLimitMs + plan.killGraceMs) / 1000) + 60;
 }
 
 /**
@@ -116,11 +126,26 @@ export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
       // Unique across resubmits too (they restart `attempts` at 0), so a name found after a crash is this run's.
       const before = (await readJob(job)).run.totalAttempts;
       const plan: SubmitPlan = {
-        job, name: `jd-${job.id}-${before + opts.attempt}`, attempt: opts.attempt, tasks, throttle,
-        timeLimitMs: opts.timeLimitMs, killGraceMs: opts.killGraceMs, options: opts.runnerOptions, wrapperEnv,
-        script: WRAPPER, scriptArgs: [job.dir, String(opts.attempt)],
+        job,
+        name: `jd-${job.id}-${before + opts.attempt}`,
+        attempt: opts.attempt,
+        tasks,
+        throttle,
+        timeLimitMs: opts.timeLimitMs,
+        killGraceMs: opts.killGraceMs,
+        options: opts.runnerOptions,
+        wrapperEnv,
+        script: WRAPPER,
+        scriptArgs: [job.dir, String(opts.attempt)],
       };
-      const rec: Omit<ClusterRecord, 'at'> = { phase: 'submitting', kind: engine.kind, name: plan.name, attempt: opts.attempt, clusterId: null, tasks };
+      const rec: Omit<ClusterRecord, 'at'> = {
+        phase: 'submitting',
+        kind: engine.kind,
+        name: plan.name,
+        attempt: opts.attempt,
+        clusterId: null,
+        tasks,
+      };
       const { cmd, args, env } = engine.submitCommand(plan);
       submitting.add(job.id);
       try {
@@ -136,7 +161,10 @@ export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
         }
         // An unclear answer (timeout, unparsable output) may still have queued the job.
         id ??= await engine.findByName(plan.name).catch(() => null);
-        if (!id) throw new Error(`${engine.label} did not accept the job: ${why || `${cmd} gave no job id`}`);
+        if (!id)
+          throw new Error(
+            `${engine.label} did not accept the job: ${why || `${cmd} gave no job id`}`,
+          );
         await writeClusterRecord(job.dir, { ...rec, phase: 'submitted', clusterId: id });
         // A cancel that arrived while sbatch/qsub ran found no id to cancel: do it now.
         if ((await readMarkers(job.dir)).cancel) await engine.cancel(id, plan.name);
@@ -156,13 +184,18 @@ export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
       }
     },
     async cancel(job) {
-      const { rec, id } = await resolve(job).catch(async () => ({ rec: await readClusterRecord(job.dir), id: null }));
+      const { rec, id } = await resolve(job).catch(async () => ({
+        rec: await readClusterRecord(job.dir),
+        id: null,
+      }));
       if (rec) await engine.cancel(id, rec.name);
     },
     async where(job) {
       const rec = await readClusterRecord(job.dir);
       if (!rec) return `${engine.label} (not submitted)`;
-      return rec.clusterId ? `${engine.label} job ${rec.clusterId} (${rec.name})` : `${engine.label} (submitting ${rec.name})`;
+      return rec.clusterId
+        ? `${engine.label} job ${rec.clusterId} (${rec.name})`
+        : `${engine.label} (submitting ${rec.name})`;
     },
     async report(job) {
       const { id } = await resolve(job);

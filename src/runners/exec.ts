@@ -23,15 +23,25 @@ export interface ExecResult {
  * rejects for a non-zero exit (the caller reads `code`); rejects only when the command
  * cannot be run at all (not installed) or exceeds `timeoutMs`.
  */
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<ExecResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err && (typeof err.code !== 'number' || err.killed)) {
-        reject(new Error(`${cmd} could not be run: ${err.message}`, { cause: err }));
-        return;
-      }
-      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
+    execFile(
+      cmd,
+      args,
+      { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err && (typeof err.code !== 'number' || err.killed)) {
+          reject(new Error(`${cmd} could not be run: ${err.message}`, { cause: err }));
+          return;
+        }
+        resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -69,6 +79,7 @@ export function splitOptions(raw: string): string[] {
 export function positiveInt(opts: Record<string, string>, key: string): number | null {
   const v = opts[key];
   if (v === undefined || v === '') return null;
-  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new Error(`runner option ${key} must be a whole number ≥ 1, not "${v}"`);
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1)
+    throw new Error(`runner option ${key} must be a whole number ≥ 1, not "${v}"`);
   return Number(v);
 }

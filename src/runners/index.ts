@@ -12,12 +12,20 @@ export { WRAPPER, scanWrappers } from './local.js';
  * The runners a backend uses, one per kind, created on first use. `onLocalLost` gets the
  * job folders whose exit report the local launcher can no longer give (it died).
  */
-export function runnerRegistry(cfg: Config, onLocalLost?: (dirs: string[]) => void): ((kind: Runner['kind']) => Runner) & { closeAll(): void } {
+export function runnerRegistry(
+  cfg: Config,
+  onLocalLost?: (dirs: string[]) => void,
+): ((kind: Runner['kind']) => Runner) & { closeAll(): void } {
   const made = new Map<string, Runner & { close?(): void }>();
   const get = (kind: Runner['kind']) => {
     let r = made.get(kind);
     if (!r) {
-      r = kind === 'slurm' ? slurmRunner(cfg) : kind === 'sge' ? sgeRunner(cfg) : localRunner(onLocalLost);
+      r =
+        kind === 'slurm'
+          ? slurmRunner(cfg)
+          : kind === 'sge'
+            ? sgeRunner(cfg)
+            : localRunner(onLocalLost);
       made.set(kind, r);
     }
     return r;
@@ -27,5 +35,9 @@ export function runnerRegistry(cfg: Config, onLocalLost?: (dirs: string[]) => vo
 
 /** The kind of runner job `job` was started with, else its type's ([job NAME] runner), else local. */
 export function runnerKind(cfg: Config, job: Pick<Job, 'run' | 'settings'>): Runner['kind'] {
-  return (job.run.runner as Runner['kind'] || undefined) ?? cfg.jobs[job.settings.type]?.runner ?? 'local';
+  return (
+    ((job.run.runner as Runner['kind']) || undefined) ??
+    cfg.jobs[job.settings.type]?.runner ??
+    'local'
+  );
 }

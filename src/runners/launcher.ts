@@ -22,7 +22,13 @@ function bootTime(): string {
 /** Starts wrappers through one long-lived sh; see wrapper/jobdir-launcher.sh. */
 export interface Launcher {
   /** Start the wrapper for `dir`; `onExit` runs when it has exited. */
-  launch(dir: string, attempt: number, limitSec: number, graceSec: number, onExit: () => void): void;
+  launch(
+    dir: string,
+    attempt: number,
+    limitSec: number,
+    graceSec: number,
+    onExit: () => void,
+  ): void;
   /** Called with every job dir whose exit report was lost because the launcher died. */
   onLost(fn: (dirs: string[]) => void): void;
   /** True while the wrapper for `dir` was started here and its exit has not been reported. */
@@ -40,7 +46,10 @@ export function createLauncher(wrapper: string): Launcher {
   const waiting = new Map<string, () => void>();
   let lost: (dirs: string[]) => void = () => {};
   const start = () => {
-    const child = spawn('/bin/sh', [LAUNCHER, wrapper], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, JOBDIR_BTIME: bootTime() } }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn('/bin/sh', [LAUNCHER, wrapper], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { ...process.env, JOBDIR_BTIME: bootTime() },
+    }) as unknown as ChildProcessWithoutNullStreams;
     let buf = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -69,7 +78,8 @@ export function createLauncher(wrapper: string): Launcher {
   };
   return {
     launch(dir, attempt, limitSec, graceSec, onExit) {
-      if (/[\r\n]/.test(dir)) throw new Error(`job folder ${JSON.stringify(dir)} contains a line break`);
+      if (/[\r\n]/.test(dir))
+        throw new Error(`job folder ${JSON.stringify(dir)} contains a line break`);
       sh ??= start();
       waiting.set(dir, onExit);
       sh.stdin.write(`${attempt} ${limitSec} ${graceSec} ${dir}\n`);

@@ -21,7 +21,10 @@ async function procStart(pid: number): Promise<string | null> {
 /** Is `pid` a live (non-zombie) jobdir wrapper for job `id`? */
 async function isWrapperOf(pid: number, id: string): Promise<boolean> {
   try {
-    const [cmd, stat] = await Promise.all([fs.readFile(`/proc/${pid}/cmdline`, 'utf8'), fs.readFile(`/proc/${pid}/stat`, 'utf8')]);
+    const [cmd, stat] = await Promise.all([
+      fs.readFile(`/proc/${pid}/cmdline`, 'utf8'),
+      fs.readFile(`/proc/${pid}/stat`, 'utf8'),
+    ]);
     const st = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     const args = cmd.split('\0');
     return st !== 'Z' && args.includes(WRAPPER) && args.some((a) => basename(a) === id);
@@ -56,7 +59,8 @@ let lastScan: { at: number; result: Promise<Map<string, number>> } | null = null
  */
 function wrappersSince(notBefore: number, maxAgeMs = 1000): Promise<Map<string, number>> {
   const now = Date.now();
-  if (!lastScan || now - lastScan.at > maxAgeMs || lastScan.at < notBefore) lastScan = { at: now, result: scanWrappers() };
+  if (!lastScan || now - lastScan.at > maxAgeMs || lastScan.at < notBefore)
+    lastScan = { at: now, result: scanWrappers() };
   return lastScan.result;
 }
 
@@ -68,7 +72,9 @@ function wrappersSince(notBefore: number, maxAgeMs = 1000): Promise<Map<string, 
  * a /proc scan begun after it was started when RUNNING is not written yet) is a live
  * wrapper of this job.
  */
-export function localRunner(onLost: (dirs: string[]) => void = () => {}): Runner & { close(): void } {
+export function localRunner(
+  onLost: (dirs: string[]) => void = () => {},
+): Runner & { close(): void } {
   const launcher = createLauncher(WRAPPER);
   const created = Date.now();
   /** When this runner started each wrapper, kept after a lost launcher (then they are looked for). */
@@ -85,12 +91,18 @@ export function localRunner(onLost: (dirs: string[]) => void = () => {}): Runner
     async start(job: JobRef, opts: StartOptions) {
       const limit = opts.timeLimitMs === null ? 0 : Math.max(1, Math.ceil(opts.timeLimitMs / 1000));
       startedAt.set(job.dir, Date.now());
-      launcher.launch(job.dir, opts.attempt, limit, Math.max(1, Math.ceil(opts.killGraceMs / 1000)), () => {
-        // Exited: only a scan begun after this speaks of it (any kept scan has, 2 s on).
-        startedAt.set(job.dir, Date.now());
-        setTimeout(() => startedAt.delete(job.dir), 2000).unref();
-        opts.onExit?.();
-      });
+      launcher.launch(
+        job.dir,
+        opts.attempt,
+        limit,
+        Math.max(1, Math.ceil(opts.killGraceMs / 1000)),
+        () => {
+          // Exited: only a scan begun after this speaks of it (any kept scan has, 2 s on).
+          startedAt.set(job.dir, Date.now());
+          setTimeout(() => startedAt.delete(job.dir), 2000).unref();
+          opts.onExit?.();
+        },
+      );
     },
     async liveness(job, m): Promise<Liveness> {
       if (launcher.started(job.dir)) return 'alive';
@@ -122,7 +134,9 @@ export function localRunner(onLost: (dirs: string[]) => void = () => {}): Runner
     },
     async where(job, m) {
       const pid = await findPid(job, m);
-      return pid === null ? 'local (not running)' : `local pid ${pid}${m.running?.host ? ` on ${m.running.host}` : ''}`;
+      return pid === null
+        ? 'local (not running)'
+        : `local pid ${pid}${m.running?.host ? ` on ${m.running.host}` : ''}`;
     },
   };
 }

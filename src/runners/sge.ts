@@ -1,15 +1,36 @@
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { JOB_FILES } from '../store/files.js';
-import { backstopSeconds, clusterRunner, firstEnd, type ClusterEngine, type SubmitPlan } from './cluster.js';
+import {
+  backstopSeconds,
+  clusterRunner,
+  firstEnd,
+  type ClusterEngine,
+  type SubmitPlan,
+} from './cluster.js';
 import { clientEnv, positiveInt, run, splitOptions } from './exec.js';
 import type { ClusterEnd, ClusterReport, Runner } from './types.js';
 
 /** qsub arguments for a plan (exported for tests of the option mapping). */
 export function qsubArgs(plan: SubmitPlan): string[] {
   const o = plan.options;
-  const out = plan.tasks > 0 ? join(plan.job.dir, 'cluster.$TASK_ID.log') : join(plan.job.dir, JOB_FILES.CLUSTER_LOG);
-  const args = ['-terse', '-N', plan.name, '-wd', plan.job.dir, '-o', out, '-j', 'y', '-S', '/bin/sh'];
+  const out =
+    plan.tasks > 0
+      ? join(plan.job.dir, 'cluster.$TASK_ID.log')
+      : join(plan.job.dir, JOB_FILES.CLUSTER_LOG);
+  const args = [
+    '-terse',
+    '-N',
+    plan.name,
+    '-wd',
+    plan.job.dir,
+    '-o',
+    out,
+    '-j',
+    'y',
+    '-S',
+    '/bin/sh',
+  ];
   if (o.queue || o.partition) args.push('-q', (o.queue || o.partition)!);
   const backstop = backstopSeconds(plan);
   if (o.time) args.push('-l', `h_rt=${o.time}`);
@@ -27,14 +48,17 @@ export function qsubArgs(plan: SubmitPlan): string[] {
 
 /** The `key value` records of qacct output, one per job or task. */
 function qacctRecords(text: string): Record<string, string>[] {
-  return text.split(/^=+$/m).map((block) => {
-    const rec: Record<string, string> = {};
-    for (const line of block.split('\n')) {
-      const m = /^(\w+)\s+(.*?)\s*$/.exec(line);
-      if (m) rec[m[1]!] = m[2]!.replace(/\s+/g, ' ');
-    }
-    return rec;
-  }).filter((r) => r.jobnumber);
+  return text
+    .split(/^=+$/m)
+    .map((block) => {
+      const rec: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        const m = /^(\w+)\s+(.*?)\s*$/.exec(line);
+        if (m) rec[m[1]!] = m[2]!.replace(/\s+/g, ' ');
+      }
+      return rec;
+    })
+    .filter((r) => r.jobnumber);
 }
 
 /** What one qacct record says ended the job: `failed 37` its limit; `failed 100` with exit 137 a SIGKILL (qdel). */
@@ -63,7 +87,7 @@ export function sgeEngine(): ClusterEngine {
       if (q.code === 0) return /^job_number:\s*(\d+)/m.exec(q.stdout)?.[1] ?? null;
       if (!gone(q.stderr)) throw new Error(`qstat failed: ${q.stderr.trim()}`);
       const a = await run('qacct', ['-j', name], env);
-      return a.code === 0 ? qacctRecords(a.stdout)[0]?.jobnumber ?? null : null;
+      return a.code === 0 ? (qacctRecords(a.stdout)[0]?.jobnumber ?? null) : null;
     },
     async isActive(id) {
       const q = await run('qstat', ['-j', id], env).catch(() => null);
@@ -74,13 +98,23 @@ export function sgeEngine(): ClusterEngine {
       const q = await run('qstat', [], env);
       if (q.code !== 0) throw new Error(`qstat failed: ${q.stderr.trim()}`);
       // Table rows start with the job id; the header and its dashes do not.
-      return new Set(q.stdout.split('\n').map((l) => /^\s*(\d+)\s/.exec(l)?.[1]).filter((x): x is string => !!x));
+      return new Set(
+        q.stdout
+          .split('\n')
+          .map((l) => /^\s*(\d+)\s/.exec(l)?.[1])
+          .filter((x): x is string => !!x),
+      );
     },
     async report(id): Promise<ClusterReport> {
       const active = (await run('qstat', ['-j', id], env)).code === 0;
       const a = await run('qacct', ['-j', id], env);
       const recs = a.code === 0 ? qacctRecords(a.stdout) : [];
-      if (recs.length === 0) return { text: `Grid Engine has no accounting record of job ${id}${active ? ' (still queued or running)' : ''}`, end: null, active };
+      if (recs.length === 0)
+        return {
+          text: `Grid Engine has no accounting record of job ${id}${active ? ' (still queued or running)' : ''}`,
+          end: null,
+          active,
+        };
       const one = (r: Record<string, string>) =>
         `${r.failed && r.failed !== '0' ? `failed ${r.failed}, ` : ''}exit status ${r.exit_status ?? '?'}`;
       const array = recs.length > 1 || (recs[0]!.taskid ?? 'undefined') !== 'undefined';

@@ -1,18 +1,40 @@
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { JOB_FILES } from '../store/files.js';
-import { backstopSeconds, clusterRunner, firstEnd, type ClusterEngine, type SubmitPlan } from './cluster.js';
+import {
+  backstopSeconds,
+  clusterRunner,
+  firstEnd,
+  type ClusterEngine,
+  type SubmitPlan,
+} from './cluster.js';
 import { clientEnv, positiveInt, run, splitOptions } from './exec.js';
 import type { ClusterEnd, ClusterReport, Runner } from './types.js';
 
 /** Slurm states in which a job (or task) may still run or is still being cleaned up. */
-const ACTIVE = new Set(['PENDING', 'RUNNING', 'COMPLETING', 'CONFIGURING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD',
-  'REQUEUE_FED', 'RESIZING', 'SIGNALING', 'STAGE_OUT', 'STOPPED', 'RESV_DEL_HOLD']);
+const ACTIVE = new Set([
+  'PENDING',
+  'RUNNING',
+  'COMPLETING',
+  'CONFIGURING',
+  'SUSPENDED',
+  'REQUEUED',
+  'REQUEUE_HOLD',
+  'REQUEUE_FED',
+  'RESIZING',
+  'SIGNALING',
+  'STAGE_OUT',
+  'STOPPED',
+  'RESV_DEL_HOLD',
+]);
 
 /** sbatch arguments for a plan (exported for tests of the option mapping). */
 export function sbatchArgs(plan: SubmitPlan): string[] {
   const o = plan.options;
-  const out = plan.tasks > 0 ? join(plan.job.dir, 'cluster.%a.log') : join(plan.job.dir, JOB_FILES.CLUSTER_LOG);
+  const out =
+    plan.tasks > 0
+      ? join(plan.job.dir, 'cluster.%a.log')
+      : join(plan.job.dir, JOB_FILES.CLUSTER_LOG);
   const args = ['--parsable', '-J', plan.name, '-D', plan.job.dir, '-o', out];
   if (o.partition || o.queue) args.push('-p', (o.partition || o.queue)!);
   const backstop = backstopSeconds(plan);
@@ -55,7 +77,11 @@ export function slurmEngine(): ClusterEngine {
    * else the jobcomp file (`sacct -c`, which cannot filter by name), over the last week.
    */
   const finishedByName = async (name: string): Promise<string | null> => {
-    const db = await run('sacct', ['-X', '-n', '-P', '-S', 'now-7days', '--name', name, '-o', 'jobid'], env);
+    const db = await run(
+      'sacct',
+      ['-X', '-n', '-P', '-S', 'now-7days', '--name', name, '-o', 'jobid'],
+      env,
+    );
     if (db.code === 0) return /^(\d+)/m.exec(db.stdout)?.[1] ?? null;
     const c = await run('sacct', ['-c', '-n', '-P', '-S', 'now-7days', '-o', 'jobid,jobname'], env);
     if (c.code !== 0) throw new Error(`sacct failed: ${(db.stderr || c.stderr).trim()}`);
@@ -74,11 +100,16 @@ export function slurmEngine(): ClusterEngine {
     async findByName(name) {
       const r = await run('squeue', ['-h', '-t', 'all', '-n', name, '-o', '%F'], env);
       if (r.code !== 0) throw new Error(`squeue failed: ${r.stderr.trim()}`);
-      const id = r.stdout.split('\n').map((s) => s.trim()).find((s) => /^\d+$/.test(s));
+      const id = r.stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .find((s) => /^\d+$/.test(s));
       return id ?? (await finishedByName(name));
     },
     async isActive(id) {
-      const r = await run('squeue', ['-h', '-t', 'all', '-j', id, '-o', '%T'], env).catch(() => null);
+      const r = await run('squeue', ['-h', '-t', 'all', '-j', id, '-o', '%T'], env).catch(
+        () => null,
+      );
       if (!r) return null;
       if (r.code !== 0) return /invalid job id/i.test(r.stderr) ? false : null;
       return r.stdout.split('\n').some((s) => ACTIVE.has(s.trim()));
@@ -97,24 +128,46 @@ export function slurmEngine(): ClusterEngine {
       const r = await run('scontrol', ['show', 'job', '-o', id], env);
       let rows: { task: string; state: string; reason: string; exit: string }[] = [];
       if (r.code === 0) {
-        rows = r.stdout.split('\n').filter((l) => l.includes('JobState=')).map((l) => {
-          const f = fields(l);
-          return { task: f.ArrayTaskId ?? '', state: f.JobState ?? '?', reason: f.Reason ?? '', exit: f.ExitCode ?? '?' };
-        });
+        rows = r.stdout
+          .split('\n')
+          .filter((l) => l.includes('JobState='))
+          .map((l) => {
+            const f = fields(l);
+            return {
+              task: f.ArrayTaskId ?? '',
+              state: f.JobState ?? '?',
+              reason: f.Reason ?? '',
+              exit: f.ExitCode ?? '?',
+            };
+          });
       } else {
-        const a = await run('sacct', ['-c', '-j', id, '-P', '-n', '-o', 'jobid,state,exitcode'], env);
-        rows = a.stdout.split('\n').filter(Boolean).map((l) => {
-          const [, state = '?', exit = '?'] = l.split('|');
-          return { task: '', state, reason: '', exit };
-        });
+        const a = await run(
+          'sacct',
+          ['-c', '-j', id, '-P', '-n', '-o', 'jobid,state,exitcode'],
+          env,
+        );
+        rows = a.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => {
+            const [, state = '?', exit = '?'] = l.split('|');
+            return { task: '', state, reason: '', exit };
+          });
       }
-      if (rows.length === 0) return { text: `Slurm has no record of job ${id}`, end: null, active: false };
-      const one = (x: (typeof rows)[number]) => `${x.state}${x.reason && x.reason !== 'None' ? ` (${x.reason})` : ''}, exit code ${x.exit}`;
-      const text = rows.length === 1 && !rows[0]!.task
-        ? `Slurm job ${id}: ${one(rows[0]!)}`
-        : `Slurm array job ${id}: ${rows.map((x) => `task ${x.task}: ${one(x)}`).join('; ')}`;
+      if (rows.length === 0)
+        return { text: `Slurm has no record of job ${id}`, end: null, active: false };
+      const one = (x: (typeof rows)[number]) =>
+        `${x.state}${x.reason && x.reason !== 'None' ? ` (${x.reason})` : ''}, exit code ${x.exit}`;
+      const text =
+        rows.length === 1 && !rows[0]!.task
+          ? `Slurm job ${id}: ${one(rows[0]!)}`
+          : `Slurm array job ${id}: ${rows.map((x) => `task ${x.task}: ${one(x)}`).join('; ')}`;
       // While the job's processes are being killed the state reads COMPLETING (active): the caller waits for the final state.
-      return { text, end: firstEnd(rows.map((x) => slurmEnd(x.state, x.reason))), active: rows.some((x) => ACTIVE.has(x.state)) };
+      return {
+        text,
+        end: firstEnd(rows.map((x) => slurmEnd(x.state, x.reason))),
+        active: rows.some((x) => ACTIVE.has(x.state)),
+      };
     },
     async cancel(id, name) {
       await run('scancel', id ? [id] : ['-n', name], env);

@@ -38,7 +38,8 @@ export interface Runner {
  * the start (Grid Engine's `failed 100`, which is what qdel does to a running job), memory,
  * a failed node; `other` when the cluster did not end it (the program's own exit, or unknown).
  */
-export type ClusterEnd = 'time_limit' | 'cancelled' | 'killed' | 'out_of_memory' | 'node_failure' | 'other';
+export type ClusterEnd =
+  'time_limit' | 'cancelled' | 'killed' | 'out_of_memory' | 'node_failure' | 'other';
 
 /** The cluster's account of a job, for the failure message and for admins. */
 export interface ClusterReport {

@@ -33,10 +33,19 @@ interface Sub {
   byType: Map<string, SortedDeque>;
 }
 
-const toJob = ({ id, type, submitted, submitter }: Entry): QueuedJob => ({ id, type, submitted, submitter });
+const toJob = ({ id, type, submitted, submitter }: Entry): QueuedJob => ({
+  id,
+  type,
+  submitted,
+  submitter,
+});
 
 /** A fair-share scheduler with a global limit, per-type limits and an optional per-submitter cap. */
-export function fairScheduler(limit: number, perType: (type: string) => number | null, { perUser = null }: SchedulerOptions = {}): Scheduler {
+export function fairScheduler(
+  limit: number,
+  perType: (type: string) => number | null,
+  { perUser = null }: SchedulerOptions = {},
+): Scheduler {
   const subs = new Map<string, Sub>();
   const entries = new Map<string, Entry>();
   const heaps = new Map<string, IndexedHeap<Sub>>();
@@ -52,7 +61,11 @@ export function fairScheduler(limit: number, perType: (type: string) => number |
   const heapOf = (type: string) => {
     let h = heaps.get(type);
     if (!h) {
-      h = new IndexedHeap<Sub>((a, b) => running(a) !== running(b) ? running(a) < running(b) : earlier(a.byType.get(type)!.at(0)!, b.byType.get(type)!.at(0)!));
+      h = new IndexedHeap<Sub>((a, b) =>
+        running(a) !== running(b)
+          ? running(a) < running(b)
+          : earlier(a.byType.get(type)!.at(0)!, b.byType.get(type)!.at(0)!),
+      );
       heaps.set(type, h);
     }
     return h;
@@ -63,7 +76,11 @@ export function fairScheduler(limit: number, perType: (type: string) => number |
   }
   const subOf = (name: string) => {
     let s = subs.get(name);
-    if (!s) subs.set(name, (s = { name, running: active.of(name), queue: new SortedDeque(), byType: new Map() }));
+    if (!s)
+      subs.set(
+        name,
+        (s = { name, running: active.of(name), queue: new SortedDeque(), byType: new Map() }),
+      );
     return s;
   };
   function take(e: Entry): void {
@@ -117,7 +134,12 @@ export function fairScheduler(limit: number, perType: (type: string) => number |
         for (const [type, heap] of heaps) {
           const s = heap.peek();
           if (!s || full(type) || (perUser !== null && running(s) >= perUser)) continue;
-          if (!best || running(s) < running(best) || (running(s) === running(best) && earlier(s.byType.get(type)!.at(0)!, best.byType.get(bestType)!.at(0)!))) {
+          if (
+            !best ||
+            running(s) < running(best) ||
+            (running(s) === running(best) &&
+              earlier(s.byType.get(type)!.at(0)!, best.byType.get(bestType)!.at(0)!))
+          ) {
             best = s;
             bestType = type;
           }
@@ -160,8 +182,10 @@ export function fairScheduler(limit: number, perType: (type: string) => number |
     },
     submitters() {
       const out = new Map<string, SubmitterCount>();
-      for (const s of waiting) out.set(s.name, { submitter: s.name, queued: s.queue.length, running: 0 });
-      for (const [name, n] of active.submitters()) out.set(name, { submitter: name, queued: out.get(name)?.queued ?? 0, running: n });
+      for (const s of waiting)
+        out.set(s.name, { submitter: s.name, queued: s.queue.length, running: 0 });
+      for (const [name, n] of active.submitters())
+        out.set(name, { submitter: name, queued: out.get(name)?.queued ?? 0, running: n });
       return [...out.values()];
     },
     activeCount: (type) => (type === undefined ? active.size : active.ofType(type)),

@@ -4,13 +4,22 @@
  * per-user cap, does not block the jobs behind it. Position: a binary search, O(log n).
  */
 import { ActiveJobs } from './active.js';
-import { earlier, type Entry, SortedDeque } from './deque.js';
+import { type Entry, SortedDeque } from './deque.js';
 import type { QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
 
-const toJob = ({ id, type, submitted, submitter }: Entry): QueuedJob => ({ id, type, submitted, submitter });
+const toJob = ({ id, type, submitted, submitter }: Entry): QueuedJob => ({
+  id,
+  type,
+  submitted,
+  submitter,
+});
 
 /** A submission-order scheduler with a global limit, per-type limits and an optional per-submitter cap. */
-export function fifoScheduler(limit: number, perType: (type: string) => number | null, { perUser = null }: SchedulerOptions = {}): Scheduler {
+export function fifoScheduler(
+  limit: number,
+  perType: (type: string) => number | null,
+  { perUser = null }: SchedulerOptions = {},
+): Scheduler {
   const queue = new SortedDeque();
   const entries = new Map<string, Entry>();
   const waitingOf = new Map<string, number>();
@@ -44,8 +53,16 @@ export function fifoScheduler(limit: number, perType: (type: string) => number |
       for (const e of queue) {
         if (active.size + out.length >= limit) break;
         const cap = perType(e.type);
-        if (cap !== null && active.ofType(e.type) + out.filter((o) => o.type === e.type).length >= cap) continue;
-        if (perUser !== null && active.of(e.submitter) + out.filter((o) => o.submitter === e.submitter).length >= perUser) continue;
+        if (
+          cap !== null &&
+          active.ofType(e.type) + out.filter((o) => o.type === e.type).length >= cap
+        )
+          continue;
+        if (
+          perUser !== null &&
+          active.of(e.submitter) + out.filter((o) => o.submitter === e.submitter).length >= perUser
+        )
+          continue;
         out.push(e);
       }
       for (const e of out) {
@@ -65,7 +82,8 @@ export function fifoScheduler(limit: number, perType: (type: string) => number |
     submitters() {
       const out = new Map<string, SubmitterCount>();
       for (const [name, n] of waitingOf) out.set(name, { submitter: name, queued: n, running: 0 });
-      for (const [name, n] of active.submitters()) out.set(name, { submitter: name, queued: out.get(name)?.queued ?? 0, running: n });
+      for (const [name, n] of active.submitters())
+        out.set(name, { submitter: name, queued: out.get(name)?.queued ?? 0, running: n });
       return [...out.values()];
     },
     activeCount: (type) => (type === undefined ? active.size : active.ofType(type)),

@@ -11,9 +11,21 @@ import { fifoScheduler } from './fifo.js';
 import type { Scheduler, SchedulerOptions } from './types.js';
 
 export type { QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
-export { givenSubmitter, queuedJob, SUBMITTER_KEY, submitterOf, webSubmitter } from './submitter.js';
+export {
+  givenSubmitter,
+  queuedJob,
+  SUBMITTER_KEY,
+  submitterOf,
+  webSubmitter,
+} from './submitter.js';
 
 /** A scheduler with a global limit and per-type limits (null: only the global one). */
-export function createScheduler(limit: number, perType: (type: string) => number | null, options: SchedulerOptions = {}): Scheduler {
-  return (options.order ?? 'fair') === 'fifo' ? fifoScheduler(limit, perType, options) : fairScheduler(limit, perType, options);
+export function createScheduler(
+  limit: number,
+  perType: (type: string) => number | null,
+  options: SchedulerOptions = {},
+): Scheduler {
+  return (options.order ?? 'fair') === 'fifo'
+    ? fifoScheduler(limit, perType, options)
+    : fairScheduler(limit, perType, options);
 }

@@ -26,10 +26,14 @@ export interface QueueOnDisk {
   active: readonly string[];
 }
 
-const bySize = (a: SubmitterCount, b: SubmitterCount) => b.queued - a.queued || b.running - a.running || a.submitter.localeCompare(b.submitter);
+const bySize = (a: SubmitterCount, b: SubmitterCount) =>
+  b.queued - a.queued || b.running - a.running || a.submitter.localeCompare(b.submitter);
 
 /** A source of queue views; `read` gives a job's config.ini (null when it is gone). */
-export function queueViewSource(cfg: Config, read: (id: string, active: boolean) => Promise<JobConfig | null>): (disk: QueueOnDisk, live: Scheduler | null, rows: number) => Promise<QueueView> {
+export function queueViewSource(
+  cfg: Config,
+  read: (id: string, active: boolean) => Promise<JobConfig | null>,
+): (disk: QueueOnDisk, live: Scheduler | null, rows: number) => Promise<QueueView> {
   const known = new Map<string, QueuedJob>();
   const learn = async (id: string, active: boolean) => {
     let q = known.get(id);
@@ -43,7 +47,10 @@ export function queueViewSource(cfg: Config, read: (id: string, active: boolean)
   return async (disk, live, rows) => {
     let s = live;
     if (!s) {
-      s = createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null, { perUser: cfg.limits.perUser, order: cfg.limits.queueOrder });
+      s = createScheduler(cfg.limits.running, (t) => cfg.jobs[t]?.concurrent ?? null, {
+        perUser: cfg.limits.perUser,
+        order: cfg.limits.queueOrder,
+      });
       const present = new Set([...disk.incoming, ...disk.active]);
       for (const id of known.keys()) if (!present.has(id)) known.delete(id);
       for (const id of disk.active) {
@@ -55,6 +62,10 @@ export function queueViewSource(cfg: Config, read: (id: string, active: boolean)
         if (q) s.enqueue(q);
       }
     }
-    return { rows: s.queued().slice(0, rows), total: s.queuedCount(), submitters: s.submitters().sort(bySize) };
+    return {
+      rows: s.queued().slice(0, rows),
+      total: s.queuedCount(),
+      submitters: s.submitters().sort(bySize),
+    };
   };
 }

@@ -33,5 +33,10 @@ export function givenSubmitter(value: string): string {
 /** What the scheduler needs of a job in incoming/, from its config.ini. */
 export function queuedJob(id: string, config: JobConfig, fallbackSubmitted = 0): QueuedJob {
   const s = jobSettings(config);
-  return { id, type: s.type, submitted: Date.parse(s.submitted) || fallbackSubmitted, submitter: submitterOf(s) };
+  return {
+    id,
+    type: s.type,
+    submitted: Date.parse(s.submitted) || fallbackSubmitted,
+    submitter: submitterOf(s),
+  };
 }

@@ -4,7 +4,16 @@
  * its files (through the store); used by the lifecycle, the web and the test helper alike.
  */
 import type { Config } from '../config/index.js';
-import { appendJobLog, type Job, JOB_FILES, jobFilePath, type Progress, readJobFile, readTail, writeJobFile } from '../store/index.js';
+import {
+  appendJobLog,
+  type Job,
+  JOB_FILES,
+  jobFilePath,
+  type Progress,
+  readJobFile,
+  readTail,
+  writeJobFile,
+} from '../store/index.js';
 import type { ChildResult, JobContext, JobOutcome, JobType, Service } from './types.js';
 
 /** The service's job type for a job, or null when the service no longer has it. */
@@ -29,7 +38,17 @@ export function jobContext(job: Job, cfg: Config): JobContext {
 }
 
 /** The outcome hooks and pages see. */
-export async function jobOutcome(job: Job, cfg: Config, ok: boolean, failure: string | null, progress: Progress | null, children: ChildResult[] = []): Promise<JobOutcome> {
-  const [stdout, stderr] = await Promise.all([readTail(job.dir, JOB_FILES.STDOUT), readTail(job.dir, JOB_FILES.STDERR)]);
+export async function jobOutcome(
+  job: Job,
+  cfg: Config,
+  ok: boolean,
+  failure: string | null,
+  progress: Progress | null,
+  children: ChildResult[] = [],
+): Promise<JobOutcome> {
+  const [stdout, stderr] = await Promise.all([
+    readTail(job.dir, JOB_FILES.STDOUT),
+    readTail(job.dir, JOB_FILES.STDERR),
+  ]);
   return { ...jobContext(job, cfg), ok, failure, stdout, stderr, progress, children };
 }

@@ -12,7 +12,13 @@ const PROPS: Record<Field['kind'], readonly string[]> = {
 };
 
 const describe = (v: unknown): string =>
-  typeof v === 'string' ? `the string ${JSON.stringify(v.slice(0, 60))}` : v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${String(v).slice(0, 60)}`;
+  typeof v === 'string'
+    ? `the string ${JSON.stringify(v.slice(0, 60))}`
+    : v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? 'an array'
+        : `${typeof v} ${String(v).slice(0, 60)}`;
 
 /**
  * Check one field spec as the types declare it, for services written in JavaScript or
@@ -24,16 +30,20 @@ export function checkFieldSpec(name: string, f: Field): void {
   const fail = (rule: string): never => {
     throw new Error(`field "${name}": ${rule}`);
   };
-  if (typeof f !== 'object' || f === null) fail(`must be a field spec such as field.string(), not ${describe(f)}`);
+  if (typeof f !== 'object' || f === null)
+    fail(`must be a field spec such as field.string(), not ${describe(f)}`);
   const spec = f as unknown as Record<string, unknown>;
   const kind = spec.kind as Field['kind'];
-  if (!Object.hasOwn(PROPS, String(kind))) fail(`kind must be one of ${Object.keys(PROPS).join(', ')}, not ${describe(kind)}`);
+  if (!Object.hasOwn(PROPS, String(kind)))
+    fail(`kind must be one of ${Object.keys(PROPS).join(', ')}, not ${describe(kind)}`);
   const known = ['kind', 'label', 'help', 'required', ...PROPS[kind]];
   for (const key of Object.keys(spec)) {
-    if (!known.includes(key)) fail(`${key} is not a property of a ${kind} field; it may have ${known.slice(1).join(', ')}`);
+    if (!known.includes(key))
+      fail(`${key} is not a property of a ${kind} field; it may have ${known.slice(1).join(', ')}`);
   }
   const is = (key: string, ok: (v: unknown) => boolean, what: string) => {
-    if (spec[key] !== undefined && !ok(spec[key])) fail(`${key} must be ${what}, not ${describe(spec[key])}`);
+    if (spec[key] !== undefined && !ok(spec[key]))
+      fail(`${key} must be ${what}, not ${describe(spec[key])}`);
   };
   const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
   const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
@@ -44,8 +54,14 @@ export function checkFieldSpec(name: string, f: Field): void {
   switch (kind) {
     case 'integer':
     case 'number':
-      for (const k of ['min', 'max', 'default']) is(k, kind === 'integer' ? Number.isSafeInteger : finite, kind === 'integer' ? 'a whole number' : 'a finite number');
-      if (typeof spec.min === 'number' && typeof spec.max === 'number' && spec.min > spec.max) fail(`min (${spec.min}) must not be above max (${spec.max})`);
+      for (const k of ['min', 'max', 'default'])
+        is(
+          k,
+          kind === 'integer' ? Number.isSafeInteger : finite,
+          kind === 'integer' ? 'a whole number' : 'a finite number',
+        );
+      if (typeof spec.min === 'number' && typeof spec.max === 'number' && spec.min > spec.max)
+        fail(`min (${spec.min}) must not be above max (${spec.max})`);
       break;
     case 'string':
       is('maxLength', count, 'a whole number ≥ 1');

@@ -23,7 +23,11 @@ export const field = {
   integer: (o: Opts<'integer'> = {}): Field => ({ kind: 'integer', ...o }),
   number: (o: Opts<'number'> = {}): Field => ({ kind: 'number', ...o }),
   string: (o: Opts<'string'> = {}): Field => ({ kind: 'string', ...o }),
-  choice: (choices: readonly string[], o: Omit<Opts<'choice'>, 'choices'> = {}): Field => ({ kind: 'choice', choices, ...o }),
+  choice: (choices: readonly string[], o: Omit<Opts<'choice'>, 'choices'> = {}): Field => ({
+    kind: 'choice',
+    choices,
+    ...o,
+  }),
   boolean: (o: Opts<'boolean'> = {}): Field => ({ kind: 'boolean', required: false, ...o }),
   email: (o: Opts<'email'> = {}): Field => ({ kind: 'email', ...o }),
   file: (o: Opts<'file'>): Field => ({ kind: 'file', ...o }),
@@ -31,28 +35,47 @@ export const field = {
 
 /** Check a service definition and return it; throws naming the job type and field at fault. */
 export function defineService(service: Service): Service {
-  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(service.name)) throw new Error(`service name "${service.name}" must be 1-40 lower-case letters, digits, _ or -`);
+  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(service.name))
+    throw new Error(
+      `service name "${service.name}" must be 1-40 lower-case letters, digits, _ or -`,
+    );
   if (service.jobTypes.length === 0) throw new Error(`service ${service.name} has no job types`);
   const seen = new Set<string>();
   for (const t of service.jobTypes) {
-    if (!/^[a-z][a-z0-9_-]{0,39}$/.test(t.name)) throw new Error(`job type name "${t.name}" must be 1-40 lower-case letters, digits, _ or -`);
+    if (!/^[a-z][a-z0-9_-]{0,39}$/.test(t.name))
+      throw new Error(`job type name "${t.name}" must be 1-40 lower-case letters, digits, _ or -`);
     if (seen.has(t.name)) throw new Error(`job type "${t.name}" is defined twice`);
     seen.add(t.name);
     if (t.render && typeof t.render !== 'function') {
-      const path = t.render.template instanceof URL ? fileURLToPath(t.render.template) : t.render.template;
-      if (!existsSync(path)) throw new Error(`job type ${t.name}: the results template ${path} does not exist`);
+      const path =
+        t.render.template instanceof URL ? fileURLToPath(t.render.template) : t.render.template;
+      if (!existsSync(path))
+        throw new Error(`job type ${t.name}: the results template ${path} does not exist`);
     }
     for (const name of Object.keys(t.fields)) {
-      if (!/^[a-z][a-z0-9_]{0,39}$/.test(name)) throw new Error(`job type ${t.name}: field name "${name}" must be 1-40 lower-case letters, digits or _`);
-      if (['email', 'type', 'csrf'].includes(name)) throw new Error(`job type ${t.name}: field name "${name}" is reserved`);
+      if (!/^[a-z][a-z0-9_]{0,39}$/.test(name))
+        throw new Error(
+          `job type ${t.name}: field name "${name}" must be 1-40 lower-case letters, digits or _`,
+        );
+      if (['email', 'type', 'csrf'].includes(name))
+        throw new Error(`job type ${t.name}: field name "${name}" is reserved`);
       const f = t.fields[name]!;
       try {
         checkFieldSpec(name, f);
       } catch (err) {
         throw new Error(`job type ${t.name}: ${(err as Error).message}`);
       }
-      if (f.kind === 'file' && !(Number.isSafeInteger(f.maxBytes) && f.maxBytes > 0)) throw new Error(`job type ${t.name}: file field "${name}" needs maxBytes, a positive whole number of bytes`);
-      if (f.kind === 'choice' && (f.choices.length === 0 || (f.default !== undefined && !f.choices.includes(f.default)))) throw new Error(`job type ${t.name}: choice field "${name}" needs choices, and its default must be one of them`);
+      if (f.kind === 'file' && !(Number.isSafeInteger(f.maxBytes) && f.maxBytes > 0))
+        throw new Error(
+          `job type ${t.name}: file field "${name}" needs maxBytes, a positive whole number of bytes`,
+        );
+      if (
+        f.kind === 'choice' &&
+        (f.choices.length === 0 || (f.default !== undefined && !f.choices.includes(f.default)))
+      )
+        throw new Error(
+          `job type ${t.name}: choice field "${name}" needs choices, and its default must be one of them`,
+        );
     }
   }
   return service;

@@ -13,20 +13,42 @@ export async function loadService(cfg: Config): Promise<Service> {
   try {
     mod = (await import(pathToFileURL(cfg.general.service).href)) as { default?: Service };
   } catch (err) {
-    throw new ConfigError(cfg.file, 'general', 'service', `cannot load ${cfg.general.service}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(
+      cfg.file,
+      'general',
+      'service',
+      `cannot load ${cfg.general.service}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   if (!mod.default || typeof mod.default !== 'object') {
-    throw new ConfigError(cfg.file, 'general', 'service', `${cfg.general.service} has no default export; export default defineService({...})`);
+    throw new ConfigError(
+      cfg.file,
+      'general',
+      'service',
+      `${cfg.general.service} has no default export; export default defineService({...})`,
+    );
   }
   let service: Service;
   try {
     service = defineService(mod.default);
   } catch (err) {
-    throw new ConfigError(cfg.file, 'general', 'service', `${cfg.general.service}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(
+      cfg.file,
+      'general',
+      'service',
+      `${cfg.general.service}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   for (const name of Object.keys(cfg.jobs)) {
     if (!service.jobTypes.some((t) => t.name === name)) {
-      throw new ConfigError(cfg.file, `job ${name}`, null, `names a job type the service ${service.name} does not have (it has: ${service.jobTypes.map((t) => t.name).join(', ')})`);
+      throw new ConfigError(
+        cfg.file,
+        `job ${name}`,
+        null,
+        `names a job type the service ${service.name} does not have (it has: ${service.jobTypes.map((t) => t.name).join(', ')})`,
+      );
     }
   }
   const enabled = service.jobTypes.filter((t) => cfg.jobs[t.name]?.enabled !== false);

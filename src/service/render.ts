@@ -8,7 +8,13 @@ export interface ResultTemplate {
   template: string | URL;
 }
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESC: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 /** Escape text for HTML. */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESC[c]!);
@@ -28,13 +34,24 @@ export function fillTemplate(t: ResultTemplate, job: JobOutcome): string {
     text = readFileSync(path, 'utf8');
     cache.set(path, text);
   }
-  const values: Record<string, string> = { id: job.id, type: job.type, stdout: job.stdout, stderr: job.stderr, progress: job.progress?.message ?? '' };
+  const values: Record<string, string> = {
+    id: job.id,
+    type: job.type,
+    stdout: job.stdout,
+    stderr: job.stderr,
+    progress: job.progress?.message ?? '',
+  };
   for (const [k, v] of Object.entries(job.inputs)) values[`inputs.${k}`] = v;
-  return text.replace(/\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g, (_, key: string) => escapeHtml(values[key] ?? ''));
+  return text.replace(/\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g, (_, key: string) =>
+    escapeHtml(values[key] ?? ''),
+  );
 }
 
 /** What a completed job's results show: the type's render function or template; null when it has neither. */
-export function renderResult(type: JobType, job: JobOutcome): { text: string } | { html: string } | null {
+export function renderResult(
+  type: JobType,
+  job: JobOutcome,
+): { text: string } | { html: string } | null {
   const r = type.render;
   if (!r) return null;
   if (typeof r === 'function') {

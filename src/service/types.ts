@@ -13,15 +13,22 @@ interface FieldBase {
 }
 
 /** One input of a job type's form / API. */
-export type Field = FieldBase & (
-  | { kind: 'integer'; min?: number; max?: number; default?: number }
-  | { kind: 'number'; min?: number; max?: number; default?: number }
-  | { kind: 'string'; maxLength?: number; pattern?: RegExp; multiline?: boolean; default?: string }
-  | { kind: 'choice'; choices: readonly string[]; default?: string }
-  | { kind: 'boolean'; default?: boolean }
-  | { kind: 'email'; default?: string }
-  | { kind: 'file'; maxBytes: number; accept?: readonly string[] }
-);
+export type Field = FieldBase &
+  (
+    | { kind: 'integer'; min?: number; max?: number; default?: number }
+    | { kind: 'number'; min?: number; max?: number; default?: number }
+    | {
+        kind: 'string';
+        maxLength?: number;
+        pattern?: RegExp;
+        multiline?: boolean;
+        default?: string;
+      }
+    | { kind: 'choice'; choices: readonly string[]; default?: string }
+    | { kind: 'boolean'; default?: boolean }
+    | { kind: 'email'; default?: string }
+    | { kind: 'file'; maxBytes: number; accept?: readonly string[] }
+  );
 
 /** What hooks and `run` receive about their job. */
 export interface JobContext {
@@ -141,9 +148,13 @@ export interface JobType {
   /** The program to run: its argv (argv[0] a path or a name on PATH). */
   run(job: JobContext): string[] | RunSpec | Promise<string[] | RunSpec>;
   /** Before the run; return `{ skipRun: true }` to go straight to postprocess. */
-  preprocess?(job: JobContext): void | { skipRun?: boolean } | Promise<void | { skipRun?: boolean }>;
+  preprocess?(
+    job: JobContext,
+  ): void | { skipRun?: boolean } | Promise<void | { skipRun?: boolean }>;
   /** After the run (also after a failed run); may ask for a rerun. */
-  postprocess?(job: JobOutcome): void | Reschedule | StartChildren | Promise<void | Reschedule | StartChildren>;
+  postprocess?(
+    job: JobOutcome,
+  ): void | Reschedule | StartChildren | Promise<void | Reschedule | StartChildren>;
   finalize?(job: JobOutcome): void | Promise<void>;
   /** After the job reached COMPLETED or FAILED (its email is already queued). */
   complete?(job: JobOutcome): void | Promise<void>;

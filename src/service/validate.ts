@@ -16,7 +16,8 @@ export interface ValidInput {
   files: { name: string; data: Uint8Array }[];
 }
 
-const EMAIL_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL_RE =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** Check an email address (no display name, no CR/LF, at most 254 characters). */
 export function checkEmail(v: string): string | null {
@@ -35,19 +36,29 @@ export function jobTypeOf(service: Service, name: string | undefined): JobType |
  * and thrown as one InputError (field → message), so the form can show each beside its
  * field. Unknown fields are refused: a typo must not silently drop a parameter.
  */
-export function validateSubmission(service: Service, raw: Record<string, string | Upload>, ignore: readonly string[] = []): ValidInput {
+export function validateSubmission(
+  service: Service,
+  raw: Record<string, string | Upload>,
+  ignore: readonly string[] = [],
+): ValidInput {
   // Keys come from the user: only own properties count (a field named toString is unknown).
   const own = (k: string) => (Object.hasOwn(raw, k) ? raw[k] : undefined);
   const errors: Record<string, string> = {};
   const rawType = own('type');
   const typeName = typeof rawType === 'string' ? rawType : undefined;
   const type = jobTypeOf(service, typeName);
-  if (!type) throw new InputError({ type: `there is no job type "${String(typeName).slice(0, 40)}"; choose one of ${service.jobTypes.map((t) => t.name).join(', ')}` });
+  if (!type)
+    throw new InputError({
+      type: `there is no job type "${String(typeName).slice(0, 40)}"; choose one of ${service.jobTypes.map((t) => t.name).join(', ')}`,
+    });
   const inputs: Record<string, string> = {};
   const files: ValidInput['files'] = [];
   for (const [name, field] of Object.entries(type.fields)) {
     const value = own(name);
-    const err = field.kind === 'file' ? checkFile(name, field, value, files, inputs) : checkValue(name, field, value, inputs);
+    const err =
+      field.kind === 'file'
+        ? checkFile(name, field, value, files, inputs)
+        : checkValue(name, field, value, inputs);
     if (err) errors[name] = err;
   }
   let email = '';
@@ -62,11 +73,23 @@ export function validateSubmission(service: Service, raw: Record<string, string 
     errors.email = 'is required: the results link is sent there';
   }
   for (const key of Object.keys(raw)) {
-    if (key === 'type' || key === 'email' || ignore.includes(key) || Object.hasOwn(type.fields, key)) continue;
+    if (
+      key === 'type' ||
+      key === 'email' ||
+      ignore.includes(key) ||
+      Object.hasOwn(type.fields, key)
+    )
+      continue;
     // defineProperty: a message for a field named __proto__ is kept (assignment would set the prototype).
-    Object.defineProperty(errors, key.slice(0, 60), { value: `is not a parameter of ${type.name}`, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(errors, key.slice(0, 60), {
+      value: `is not a parameter of ${type.name}`,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
-  if (Object.keys(errors).length === 0 && type.validate) Object.assign(errors, type.validate(inputs) ?? {});
+  if (Object.keys(errors).length === 0 && type.validate)
+    Object.assign(errors, type.validate(inputs) ?? {});
   if (Object.keys(errors).length) {
     const err = new InputError(errors);
     // An upload over its field's limit is answered 413 (Content Too Large), like a body over the request limit.
@@ -76,11 +99,17 @@ export function validateSubmission(service: Service, raw: Record<string, string 
   return { type, email, inputs, files };
 }
 
-function checkValue(name: string, field: Exclude<Field, { kind: 'file' }>, value: string | Upload | undefined, out: Record<string, string>): string | null {
+function checkValue(
+  name: string,
+  field: Exclude<Field, { kind: 'file' }>,
+  value: string | Upload | undefined,
+  out: Record<string, string>,
+): string | null {
   if (value !== undefined && typeof value !== 'string') return 'must be text, not a file';
   let v = (value ?? '').trim();
   if (v === '' && field.kind === 'boolean') v = field.default ? 'true' : 'false';
-  if (v === '' && field.default !== undefined && field.kind !== 'boolean') v = String(field.default);
+  if (v === '' && field.default !== undefined && field.kind !== 'boolean')
+    v = String(field.default);
   if (v === '') {
     if (field.required === false) {
       out[name] = '';
@@ -91,7 +120,8 @@ function checkValue(name: string, field: Exclude<Field, { kind: 'file' }>, value
   if (v.includes('\0')) return 'must not contain a NUL character';
   switch (field.kind) {
     case 'integer': {
-      if (!/^[+-]?\d{1,15}$/.test(v)) return `must be a whole number (such as 42), not "${v.slice(0, 40)}"`;
+      if (!/^[+-]?\d{1,15}$/.test(v))
+        return `must be a whole number (such as 42), not "${v.slice(0, 40)}"`;
       const n = Number(v);
       if (field.min !== undefined && n < field.min) return `must be at least ${field.min}`;
       if (field.max !== undefined && n > field.max) return `must be at most ${field.max}`;
@@ -99,7 +129,11 @@ function checkValue(name: string, field: Exclude<Field, { kind: 'file' }>, value
       return null;
     }
     case 'number': {
-      if (!/^[+-]?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})([eE][+-]?\d{1,3})?$/.test(v) || !Number.isFinite(Number(v))) return `must be a number (such as 2.5), not "${v.slice(0, 40)}"`;
+      if (
+        !/^[+-]?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})([eE][+-]?\d{1,3})?$/.test(v) ||
+        !Number.isFinite(Number(v))
+      )
+        return `must be a number (such as 2.5), not "${v.slice(0, 40)}"`;
       const n = Number(v);
       if (field.min !== undefined && n < field.min) return `must be at least ${field.min}`;
       if (field.max !== undefined && n > field.max) return `must be at most ${field.max}`;
@@ -131,17 +165,29 @@ function checkValue(name: string, field: Exclude<Field, { kind: 'file' }>, value
   }
 }
 
-function checkFile(name: string, field: Extract<Field, { kind: 'file' }>, value: string | Upload | undefined, files: ValidInput['files'], out: Record<string, string>): string | null {
+function checkFile(
+  name: string,
+  field: Extract<Field, { kind: 'file' }>,
+  value: string | Upload | undefined,
+  files: ValidInput['files'],
+  out: Record<string, string>,
+): string | null {
   if (value === undefined || typeof value === 'string' || value.data.byteLength === 0) {
     if (field.required === false) {
       out[name] = '';
       return null;
     }
-    return typeof value === 'string' && value !== '' ? 'must be an uploaded file' : 'is required: choose a file';
+    return typeof value === 'string' && value !== ''
+      ? 'must be an uploaded file'
+      : 'is required: choose a file';
   }
-  if (value.data.byteLength > field.maxBytes) return `${TOO_LARGE} ${value.data.byteLength} bytes; the limit is ${field.maxBytes}`;
+  if (value.data.byteLength > field.maxBytes)
+    return `${TOO_LARGE} ${value.data.byteLength} bytes; the limit is ${field.maxBytes}`;
   const safe = safeFileName(value.filename);
-  if (field.accept && !field.accept.some((a) => safe.toLowerCase().endsWith(a.toLowerCase()) || value.type === a)) {
+  if (
+    field.accept &&
+    !field.accept.some((a) => safe.toLowerCase().endsWith(a.toLowerCase()) || value.type === a)
+  ) {
     return `must be one of these types: ${field.accept.join(', ')}`;
   }
   const stored = `input-${name}-${safe}`;
@@ -182,6 +228,9 @@ export function maxSubmissionBytes(service: Service): number {
  */
 export function safeFileName(name: string): string {
   const base = name.normalize('NFKC').replace(/\0/g, '').split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-100);
+  const cleaned = base
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(-100);
   return cleaned === '' ? 'upload' : cleaned;
 }

@@ -24,7 +24,11 @@ export function openSocketClient(path: string, { timeoutMs = 10_000 } = {}): Pro
     };
     sock.setEncoding('utf8');
     sock.setTimeout(timeoutMs, () => {
-      failAll(new JobdirError(`the backend did not answer on ${path} within ${Math.round(timeoutMs / 1000)} s`));
+      failAll(
+        new JobdirError(
+          `the backend did not answer on ${path} within ${Math.round(timeoutMs / 1000)} s`,
+        ),
+      );
       sock.destroy();
     });
     sock.on('data', (d: string) => {
@@ -36,24 +40,36 @@ export function openSocketClient(path: string, { timeoutMs = 10_000 } = {}): Pro
       }
     });
     sock.once('error', (err) => {
-      const e = new JobdirError(`cannot use the command socket ${path}: ${err.message}`, { cause: err });
+      const e = new JobdirError(`cannot use the command socket ${path}: ${err.message}`, {
+        cause: err,
+      });
       failAll(e);
       reject(e);
     });
-    sock.once('close', () => failAll(new JobdirError(`the backend closed the command socket ${path}`)));
-    sock.once('connect', () => resolve({
-      send: (line) => new Promise<string>((ok, fail) => {
-        if (sock.destroyed) return fail(new JobdirError(`the command socket ${path} is closed`));
-        waiting.push({ ok, fail });
-        sock.write(`${line}\n`);
+    sock.once('close', () =>
+      failAll(new JobdirError(`the backend closed the command socket ${path}`)),
+    );
+    sock.once('connect', () =>
+      resolve({
+        send: (line) =>
+          new Promise<string>((ok, fail) => {
+            if (sock.destroyed)
+              return fail(new JobdirError(`the command socket ${path} is closed`));
+            waiting.push({ ok, fail });
+            sock.write(`${line}\n`);
+          }),
+        close: () => void sock.end(),
       }),
-      close: () => void sock.end(),
-    }));
+    );
   });
 }
 
 /** Send one request on a fresh connection and close it. */
-export async function socketRequest(path: string, line: string, opts: { timeoutMs?: number } = {}): Promise<string> {
+export async function socketRequest(
+  path: string,
+  line: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<string> {
   const c = await openSocketClient(path, opts);
   try {
     return await c.send(line);

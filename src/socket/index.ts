@@ -20,51 +20,79 @@ export { openSocketClient, socketRequest, submitLine, type SocketClient } from '
 export type { CommandSocket } from './server.js';
 
 /** Start the backend's command socket at cfg.general.socket. */
-export function startBackendSocket(o: { cfg: Config; service: Service; store: Store; log: Log; backend: Backend }, opts: SocketOptions = {}): Promise<CommandSocket> {
+export function startBackendSocket(
+  o: { cfg: Config; service: Service; store: Store; log: Log; backend: Backend },
+  opts: SocketOptions = {},
+): Promise<CommandSocket> {
   const { cfg, service, store, log, backend } = o;
   const noJob = () => new NotFoundError('no job with this id');
-  return startCommandSocket(cfg.general.socket!, {
-    async submit({ after, submitter: named, ...fields }) {
-      const valid = validateSubmission(service, fields);
-      // A local script names who it submits for; else its email, else one "socket" submitter.
-      const submitter = named === undefined ? valid.email || 'socket' : givenSubmitter(named);
-      if (valid.files.length) throw new InputError({ file: 'files cannot be sent over the socket; use the web form or the API' });
-      if (after !== undefined) {
-        // after=ID: the job waits for job ID to complete (recorded as its child; fails if ID fails).
-        if (!isJobId(after)) throw new InputError({ after: 'is not a job id' });
-        const id = await backend.startAfter(after, { type: valid.type.name, inputs: valid.inputs, ...(valid.email ? { email: valid.email } : {}) });
-        log('job_submitted', { job: id, type: valid.type.name, via: 'socket', after });
+  return startCommandSocket(
+    cfg.general.socket!,
+    {
+      async submit({ after, submitter: named, ...fields }) {
+        const valid = validateSubmission(service, fields);
+        // A local script names who it submits for; else its email, else one "socket" submitter.
+        const submitter = named === undefined ? valid.email || 'socket' : givenSubmitter(named);
+        if (valid.files.length)
+          throw new InputError({
+            file: 'files cannot be sent over the socket; use the web form or the API',
+          });
+        if (after !== undefined) {
+          // after=ID: the job waits for job ID to complete (recorded as its child; fails if ID fails).
+          if (!isJobId(after)) throw new InputError({ after: 'is not a job id' });
+          const id = await backend.startAfter(after, {
+            type: valid.type.name,
+            inputs: valid.inputs,
+            ...(valid.email ? { email: valid.email } : {}),
+          });
+          log('job_submitted', { job: id, type: valid.type.name, via: 'socket', after });
+          return id;
+        }
+        const ref = await submitJob(
+          { cfg, store, log, service, notify: (j) => backend.notify(j) },
+          valid,
+          { submitter, via: 'socket' },
+        );
+        return ref.id;
+      },
+      async status(id) {
+        const ref = await findJob(store, id);
+        if (!ref) throw noJob();
+        return `${id} ${ref.state}`;
+      },
+      async cancel(id) {
+        if (!isJobId(id) || !(await findJob(store, id))) throw noJob();
+        return `${id} ${(await backend.cancel(id, 'a local script')).message}`;
+      },
+      async notify(id) {
+        const ref = await findJob(store, id);
+        if (!ref) throw noJob();
+        const job = await readJob(ref);
+        // A fired child waits for its parent: the backend's own checks queue it, not a notice.
+        if (ref.state === STATES.INCOMING && !job.settings.afterParent) {
+          backend.notify(queuedJob(id, job.config, Date.now()));
+        }
         return id;
-      }
-      const ref = await submitJob({ cfg, store, log, service, notify: (j) => backend.notify(j) }, valid, { submitter, via: 'socket' });
-      return ref.id;
+      },
     },
-    async status(id) {
-      const ref = await findJob(store, id);
-      if (!ref) throw noJob();
-      return `${id} ${ref.state}`;
-    },
-    async cancel(id) {
-      if (!isJobId(id) || !(await findJob(store, id))) throw noJob();
-      return `${id} ${(await backend.cancel(id, 'a local script')).message}`;
-    },
-    async notify(id) {
-      const ref = await findJob(store, id);
-      if (!ref) throw noJob();
-      const job = await readJob(ref);
-      // A fired child waits for its parent: the backend's own checks queue it, not a notice.
-      if (ref.state === STATES.INCOMING && !job.settings.afterParent) {
-        backend.notify(queuedJob(id, job.config, Date.now()));
-      }
-      return id;
-    },
-  }, { log, ...opts });
+    { log, ...opts },
+  );
 }
 
 /** For a web-only process: submit a job that waits for `parent` through the backend's socket (`after=ID`). */
-export function socketStartAfter(path: string): (parent: string, request: ChildRequest) => Promise<string> {
+export function socketStartAfter(
+  path: string,
+): (parent: string, request: ChildRequest) => Promise<string> {
   return async (parent, r) => {
-    const reply = await socketRequest(path, submitLine({ ...r.inputs, type: r.type, ...(r.email ? { email: r.email } : {}), after: parent }));
+    const reply = await socketRequest(
+      path,
+      submitLine({
+        ...r.inputs,
+        type: r.type,
+        ...(r.email ? { email: r.email } : {}),
+        after: parent,
+      }),
+    );
     if (reply.startsWith('ACK ')) return reply.slice(4).trim();
     throw new ConflictError(reply.replace(/^ERR /, ''));
   };
@@ -75,7 +103,10 @@ export function socketStartAfter(path: string): (parent: string, request: ChildR
  * connection (re-opened after an error). Best effort: when the backend is down or slow,
  * its watcher on incoming/ and the periodic rescan find the job anyway.
  */
-export function socketNotifier(path: string, log: Log): { notify(job: QueuedJob): void; close(): void } {
+export function socketNotifier(
+  path: string,
+  log: Log,
+): { notify(job: QueuedJob): void; close(): void } {
   let client: Promise<SocketClient> | null = null;
   const send = (id: string, retry: boolean): void => {
     client ??= openSocketClient(path);

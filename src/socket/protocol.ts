@@ -34,21 +34,37 @@ export function parseRequest(bytes: Uint8Array): Request {
   } catch {
     return { kind: 'error', message: 'the line is not UTF-8 text' };
   }
-  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(line)) return { kind: 'error', message: 'the line contains control characters' };
-  const words = line.trim().split(/[ \t]+/).filter(Boolean);
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(line))
+    return { kind: 'error', message: 'the line contains control characters' };
+  const words = line
+    .trim()
+    .split(/[ \t]+/)
+    .filter(Boolean);
   const [head, ...rest] = words;
-  if (!head) return { kind: 'error', message: 'empty line; send TYPE key=value …, STATUS ID, CANCEL ID or NOTIFY ID' };
+  if (!head)
+    return {
+      kind: 'error',
+      message: 'empty line; send TYPE key=value …, STATUS ID, CANCEL ID or NOTIFY ID',
+    };
   if (head === 'STATUS' || head === 'NOTIFY' || head === 'CANCEL') {
     if (rest.length !== 1) return { kind: 'error', message: `${head} takes exactly one job id` };
-    return { kind: head === 'STATUS' ? 'status' : head === 'CANCEL' ? 'cancel' : 'notify', id: rest[0]! };
+    return {
+      kind: head === 'STATUS' ? 'status' : head === 'CANCEL' ? 'cancel' : 'notify',
+      id: rest[0]!,
+    };
   }
-  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(head)) return { kind: 'error', message: `"${head.slice(0, 40)}" is neither a command (STATUS, CANCEL, NOTIFY) nor a job type name` };
+  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(head))
+    return {
+      kind: 'error',
+      message: `"${head.slice(0, 40)}" is neither a command (STATUS, CANCEL, NOTIFY) nor a job type name`,
+    };
   // Null-prototype: a key named constructor or toString is a field like any other (and refused as unknown).
   const fields: Record<string, string> = Object.assign(Object.create(null), { type: head });
   for (const w of rest) {
     const m = /^([a-z][a-z0-9_]{0,39})[=:](.*)$/.exec(w);
     if (!m) return { kind: 'error', message: `"${w.slice(0, 40)}" is not key=value` };
-    if (m[1] === 'type' || Object.hasOwn(fields, m[1]!)) return { kind: 'error', message: `${m[1]} is given twice` };
+    if (m[1] === 'type' || Object.hasOwn(fields, m[1]!))
+      return { kind: 'error', message: `${m[1]} is given twice` };
     try {
       fields[m[1]!] = decodeURIComponent(m[2]!);
     } catch {

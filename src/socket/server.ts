@@ -43,10 +43,21 @@ export interface CommandSocket {
 }
 
 /** Listen on `path` (a stale socket left by a killed backend is replaced; any other file is refused). */
-export async function startCommandSocket(path: string, handlers: SocketHandlers, { idleMs = 10_000, maxConnections = 256, maxLineBytes = MAX_LINE_BYTES, log = () => {} }: SocketOptions = {}): Promise<CommandSocket> {
+export async function startCommandSocket(
+  path: string,
+  handlers: SocketHandlers,
+  {
+    idleMs = 10_000,
+    maxConnections = 256,
+    maxLineBytes = MAX_LINE_BYTES,
+    log = () => {},
+  }: SocketOptions = {},
+): Promise<CommandSocket> {
   // sun_path holds 108 bytes; the hidden name used while the mode is set is longer than `path`.
   if (Buffer.byteLength(join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)) > 107) {
-    throw new JobdirError(`[general] socket: ${path} is too long for a Unix socket (at most about 90 bytes); choose a shorter path.`);
+    throw new JobdirError(
+      `[general] socket: ${path} is too long for a Unix socket (at most about 90 bytes); choose a shorter path.`,
+    );
   }
   await clearStale(path);
   let open = 0;
@@ -98,7 +109,10 @@ export async function startCommandSocket(path: string, handlers: SocketHandlers,
 async function clearStale(path: string): Promise<void> {
   const st = await fs.lstat(path).catch(() => null);
   if (!st) return;
-  if (!st.isSocket()) throw new JobdirError(`[general] socket: ${path} exists and is not a socket; jobdir will not replace it.`);
+  if (!st.isSocket())
+    throw new JobdirError(
+      `[general] socket: ${path} exists and is not a socket; jobdir will not replace it.`,
+    );
   const alive = await new Promise<boolean>((resolve) => {
     const c = connect(path);
     c.once('connect', () => {
@@ -111,7 +125,13 @@ async function clearStale(path: string): Promise<void> {
   await fs.rm(path, { force: true });
 }
 
-function serveConnection(sock: Socket, h: SocketHandlers, idleMs: number, maxLine: number, log: Log): void {
+function serveConnection(
+  sock: Socket,
+  h: SocketHandlers,
+  idleMs: number,
+  maxLine: number,
+  log: Log,
+): void {
   let chunks: Buffer[] = [];
   let size = 0;
   let busy = false;
@@ -148,15 +168,20 @@ function serveConnection(sock: Socket, h: SocketHandlers, idleMs: number, maxLin
     sock.pause();
     const reply = await handle(parseRequest(line), h).catch((err) => {
       // A client's mistake (an unknown id, bad input, a job in the wrong state) is not an error of the server.
-      if (err instanceof JobdirError && err.status < 500) log('socket_request_refused', { reason: messageOf(err), code: err.code });
+      if (err instanceof JobdirError && err.status < 500)
+        log('socket_request_refused', { reason: messageOf(err), code: err.code });
       else log('socket_request_failed', { error: messageOf(err) });
-      return answer('ERR', err instanceof JobdirError ? err.message : 'the request failed; see the backend log');
+      return answer(
+        'ERR',
+        err instanceof JobdirError ? err.message : 'the request failed; see the backend log',
+      );
     });
     // A client that sends without reading its answers is not buffered for: wait for the drain.
-    if (!sock.destroyed && !sock.write(reply)) await new Promise((r) => {
-      sock.once('drain', r);
-      sock.once('close', r);
-    });
+    if (!sock.destroyed && !sock.write(reply))
+      await new Promise((r) => {
+        sock.once('drain', r);
+        sock.once('close', r);
+      });
     return next();
   };
   sock.on('data', (data: Buffer) => {
@@ -164,8 +189,12 @@ function serveConnection(sock: Socket, h: SocketHandlers, idleMs: number, maxLin
     let start = 0;
     for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, start)) {
       const part = data.subarray(start, nl);
-      if (size + part.length > maxLine) return refuse(`the line is longer than ${maxLine} bytes; closing`);
-      if (pending.length >= MAX_PENDING) return refuse(`more than ${MAX_PENDING} requests sent without waiting for answers; closing`);
+      if (size + part.length > maxLine)
+        return refuse(`the line is longer than ${maxLine} bytes; closing`);
+      if (pending.length >= MAX_PENDING)
+        return refuse(
+          `more than ${MAX_PENDING} requests sent without waiting for answers; closing`,
+        );
       pending.push(size ? Buffer.concat([...chunks, part]) : Buffer.from(part));
       chunks = [];
       size = 0;
@@ -174,11 +203,15 @@ function serveConnection(sock: Socket, h: SocketHandlers, idleMs: number, maxLin
       lineTimer = null;
     }
     const rest = data.subarray(start);
-    if (size + rest.length > maxLine) return refuse(`the line is longer than ${maxLine} bytes; closing`);
+    if (size + rest.length > maxLine)
+      return refuse(`the line is longer than ${maxLine} bytes; closing`);
     if (rest.length) {
       chunks.push(Buffer.from(rest));
       size += rest.length;
-      lineTimer ??= setTimeout(() => refuse(`the line did not end within ${Math.round(idleMs / 1000)} s; closing`), idleMs);
+      lineTimer ??= setTimeout(
+        () => refuse(`the line did not end within ${Math.round(idleMs / 1000)} s; closing`),
+        idleMs,
+      );
     }
     if (pending.length && !busy) void next();
   });
@@ -187,11 +220,16 @@ function serveConnection(sock: Socket, h: SocketHandlers, idleMs: number, maxLin
 async function handle(req: Request, h: SocketHandlers): Promise<string> {
   try {
     switch (req.kind) {
-      case 'error': return answer('ERR', req.message);
-      case 'status': return answer('ACK', await h.status(req.id));
-      case 'cancel': return answer('ACK', await h.cancel(req.id));
-      case 'notify': return answer('ACK', await h.notify(req.id));
-      case 'submit': return answer('ACK', await h.submit(req.fields));
+      case 'error':
+        return answer('ERR', req.message);
+      case 'status':
+        return answer('ACK', await h.status(req.id));
+      case 'cancel':
+        return answer('ACK', await h.cancel(req.id));
+      case 'notify':
+        return answer('ACK', await h.notify(req.id));
+      case 'submit':
+        return answer('ACK', await h.submit(req.fields));
     }
   } catch (err) {
     if (err instanceof InputError) return answer('ERR', err.message);

@@ -55,7 +55,10 @@ export interface Census {
  * filesystems, where a move is a copy and the birth time is the copy's, or an archived
  * job that ended recently). Concurrent callers share one scan.
  */
-export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: CensusOptions = {}): Census {
+export function createCensus(
+  store: Store,
+  { windowMs = 32 * 86_400_000 }: CensusOptions = {},
+): Census {
   const cache = new Map<State, Map<string, JobStamp>>(ALL_STATES.map((s) => [s, new Map()]));
   const oneDevice = ALL_STATES.every((s) => store.dev[s] === store.dev[STATES.INCOMING]);
   let last: CensusSnapshot | null = null;
@@ -68,10 +71,13 @@ export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: Censu
     const dir = jobDir(store, state, id);
     const st = statSync(dir, { throwIfNoEntry: false });
     if (!st) return null;
-    const ended = state === STATES.COMPLETED || state === STATES.FAILED || state === STATES.ARCHIVED;
-    let submitted = oneDevice && st.birthtimeMs > 0 && st.birthtimeMs <= st.mtimeMs + 1 ? st.birthtimeMs : 0;
+    const ended =
+      state === STATES.COMPLETED || state === STATES.FAILED || state === STATES.ARCHIVED;
+    let submitted =
+      oneDevice && st.birthtimeMs > 0 && st.birthtimeMs <= st.mtimeMs + 1 ? st.birthtimeMs : 0;
     let finished: number | null = ended ? st.mtimeMs : null;
-    let outcome: JobStamp['outcome'] = state === STATES.COMPLETED || state === STATES.FAILED ? state : null;
+    let outcome: JobStamp['outcome'] =
+      state === STATES.COMPLETED || state === STATES.FAILED ? state : null;
     const recent = now - st.mtimeMs < windowMs;
     // An old ended job is outside every chart: its times need no file read.
     if ((submitted === 0 && (!ended || recent)) || (state === STATES.ARCHIVED && recent)) {
@@ -96,7 +102,12 @@ export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: Censu
       const folder = await fs.stat(store.states[state], { bigint: true }).catch(() => null);
       const seen = folderSeen.get(state);
       // Unchanged since it was read (and not so recently that a coarse clock could hide a change).
-      if (folder && seen && seen.mtimeNs === folder.mtimeNs && now - Number(folder.mtimeMs) > 2000) {
+      if (
+        folder &&
+        seen &&
+        seen.mtimeNs === folder.mtimeNs &&
+        now - Number(folder.mtimeMs) > 2000
+      ) {
         counts[state] = seen.count;
         continue;
       }
@@ -127,12 +138,15 @@ export function createCensus(store: Store, { windowMs = 32 * 86_400_000 }: Censu
       if (last && last.at >= oldest) return Promise.resolve(last);
       // Join a scan in progress only if it started late enough; otherwise scan again after it.
       if (running && runningSince >= oldest) return running;
-      const next: Promise<CensusSnapshot> = (running ?? Promise.resolve()).catch(() => {}).then(() => {
-        runningSince = Date.now();
-        return scan();
-      }).finally(() => {
-        if (running === next) running = null;
-      });
+      const next: Promise<CensusSnapshot> = (running ?? Promise.resolve())
+        .catch(() => {})
+        .then(() => {
+          runningSince = Date.now();
+          return scan();
+        })
+        .finally(() => {
+          if (running === next) running = null;
+        });
       running = next;
       runningSince = Date.now();
       return next;
@@ -153,10 +167,15 @@ export interface JobTimes {
  * thread pool. Null times when the job is not in `ref.dir` (any more).
  */
 export async function readJobTimes(store: Store, ref: JobRef): Promise<JobTimes> {
-  const mtime = (name: string) => statSync(join(ref.dir, name), { throwIfNoEntry: false })?.mtimeMs ?? null;
+  const mtime = (name: string) =>
+    statSync(join(ref.dir, name), { throwIfNoEntry: false })?.mtimeMs ?? null;
   const dir = statSync(ref.dir, { throwIfNoEntry: false });
   if (!dir) return { submitted: null, started: null, ended: null };
-  const [started, success, error] = [mtime(JOB_FILES.RUNNING), mtime(JOB_FILES.SUCCESS), mtime(JOB_FILES.ERROR)];
+  const [started, success, error] = [
+    mtime(JOB_FILES.RUNNING),
+    mtime(JOB_FILES.SUCCESS),
+    mtime(JOB_FILES.ERROR),
+  ];
   const oneDevice = ALL_STATES.every((s) => store.dev[s] === store.dev[STATES.INCOMING]);
   let submitted = dir && oneDevice && dir.birthtimeMs > 0 ? dir.birthtimeMs : null;
   if (submitted === null) {

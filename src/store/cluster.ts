@@ -25,7 +25,13 @@ export interface ClusterRecord {
 
 /** Write the CLUSTER record durably (tmp + fsync + rename + directory fsync). */
 export async function writeClusterRecord(dir: string, r: Omit<ClusterRecord, 'at'>): Promise<void> {
-  const lines = [`phase=${r.phase}`, `kind=${r.kind}`, `name=${r.name}`, `attempt=${r.attempt}`, `tasks=${r.tasks}`];
+  const lines = [
+    `phase=${r.phase}`,
+    `kind=${r.kind}`,
+    `name=${r.name}`,
+    `attempt=${r.attempt}`,
+    `tasks=${r.tasks}`,
+  ];
   if (r.clusterId !== null) lines.push(`id=${r.clusterId}`);
   await writeDurable(join(dir, JOB_FILES.CLUSTER), lines.join('\n') + '\n');
 }
@@ -46,4 +52,3 @@ export async function readClusterRecord(dir: string): Promise<ClusterRecord | nu
     at: st?.mtimeMs ?? 0,
   };
 }
-

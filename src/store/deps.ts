@@ -19,7 +19,15 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FINAL_STATES, STATES } from '../states.js';
 import { ID_ALPHABET, isJobId } from './ids.js';
-import { createJob, findJob, type Job, type JobConfig, type JobRef, readJob, updateJobConfig } from './jobs.js';
+import {
+  createJob,
+  findJob,
+  type Job,
+  type JobConfig,
+  type JobRef,
+  readJob,
+  updateJobConfig,
+} from './jobs.js';
 import { jobSettings } from './record.js';
 import type { Store } from './layout.js';
 
@@ -40,18 +48,21 @@ export interface ChildRecord {
 
 /** The children a job's config.ini records, in the order they were asked for. */
 export function childrenOf(config: JobConfig): ChildRecord[] {
-  return Object.entries(config.children ?? {}).filter(([id]) => isJobId(id)).map(([id, v]) => {
-    const [type = '', mode = 'wait', email = ''] = v.split(' ');
-    const inputs = { ...config[`child ${id}`] };
-    return { id, type, mode: mode === 'after' ? 'after' : 'wait', inputs, email };
-  });
+  return Object.entries(config.children ?? {})
+    .filter(([id]) => isJobId(id))
+    .map(([id, v]) => {
+      const [type = '', mode = 'wait', email = ''] = v.split(' ');
+      const inputs = { ...config[`child ${id}`] };
+      return { id, type, mode: mode === 'after' ? 'after' : 'wait', inputs, email };
+    });
 }
 
 /** The id of the `index`th child asked for at `stage` of `parentId` (same inputs, same id). */
 export function childId(parentId: string, stage: string, index: number, length: number): string {
   const h = createHash('sha256').update(`${parentId}\0${stage}\0${index}`).digest();
   let out = '';
-  for (let i = 0; out.length < length; i++) out += ID_ALPHABET[h[i % h.length]! % ID_ALPHABET.length];
+  for (let i = 0; out.length < length; i++)
+    out += ID_ALPHABET[h[i % h.length]! % ID_ALPHABET.length];
   return out;
 }
 
@@ -59,7 +70,10 @@ export function childId(parentId: string, stage: string, index: number, length: 
  * Record children in the parent's config.ini (durable; ids already recorded are kept as
  * they are). Returns the parent's records after the merge.
  */
-export async function recordChildren(parent: JobRef, children: readonly ChildRecord[]): Promise<ChildRecord[]> {
+export async function recordChildren(
+  parent: JobRef,
+  children: readonly ChildRecord[],
+): Promise<ChildRecord[]> {
   const config = await updateJobConfig(parent, (c) => {
     c.children ??= {};
     for (const ch of children) {
@@ -78,7 +92,9 @@ export async function recordChildren(parent: JobRef, children: readonly ChildRec
  * between two folders by a move is not "missing". Returns the ids created now.
  */
 export async function ensureChildren(
-  store: Store, parent: Job, service: string,
+  store: Store,
+  parent: Job,
+  service: string,
   guard: (id: string, fn: () => Promise<void>) => Promise<void> = (_id, fn) => fn(),
 ): Promise<string[]> {
   const made: string[] = [];
@@ -92,9 +108,18 @@ export async function ensureChildren(
       await fs.rm(join(store.states.incoming, `.${ch.id}.new`), { recursive: true, force: true });
       await fs.rm(join(store.byId, ch.id), { force: true });
       await createJob(store, {
-        id: ch.id, service, type: ch.type, email: ch.email, inputs: ch.inputs,
+        id: ch.id,
+        service,
+        type: ch.type,
+        email: ch.email,
+        inputs: ch.inputs,
         // A child counts against its parent's submitter (the fair share; [settings] submitter, see scheduler/submitter.ts).
-        settings: { parent: parent.id, depth: String(depth), submitter: parent.settings.submitter || parent.settings.email, ...(ch.mode === 'after' ? { after_parent: 'true' } : {}) },
+        settings: {
+          parent: parent.id,
+          depth: String(depth),
+          submitter: parent.settings.submitter || parent.settings.email,
+          ...(ch.mode === 'after' ? { after_parent: 'true' } : {}),
+        },
       });
       made.push(ch.id);
     });
@@ -121,32 +146,50 @@ export interface ChildState {
 
 /** Where each recorded child of `config` is now. */
 export async function childStates(store: Store, config: JobConfig): Promise<ChildState[]> {
-  return Promise.all(childrenOf(config).map(async (ch) => {
-    const ref = await findJob(store, ch.id);
-    return { id: ch.id, type: ch.type, mode: ch.mode, ref, gone: ref === null && !!config[MADE]?.[ch.id] };
-  }));
+  return Promise.all(
+    childrenOf(config).map(async (ch) => {
+      const ref = await findJob(store, ch.id);
+      return {
+        id: ch.id,
+        type: ch.type,
+        mode: ch.mode,
+        ref,
+        gone: ref === null && !!config[MADE]?.[ch.id],
+      };
+    }),
+  );
 }
 
 /** True while a child the parent waits for has not ended (or not been made yet). */
 export function waitsOn(children: readonly ChildState[]): boolean {
-  return children.some((c) => c.mode === 'wait' && !c.gone && (c.ref === null || !FINAL_STATES.includes(c.ref.state)));
+  return children.some(
+    (c) => c.mode === 'wait' && !c.gone && (c.ref === null || !FINAL_STATES.includes(c.ref.state)),
+  );
 }
 
 /** Ids of the children the parent waits for that exist and have not ended (what a cancel stops). */
 export function unfinishedWaited(children: readonly ChildState[]): string[] {
-  return children.filter((c) => c.mode === 'wait' && c.ref !== null && !FINAL_STATES.includes(c.ref.state)).map((c) => c.id);
+  return children
+    .filter((c) => c.mode === 'wait' && c.ref !== null && !FINAL_STATES.includes(c.ref.state))
+    .map((c) => c.id);
 }
 
 /**
  * What holds a dependent job (`after_parent`) in the queue: 'wait' while its parent has
  * not completed, 'run' once it has (archived counts), 'fail' when it failed or is gone.
  */
-export async function parentGate(store: Store, config: JobConfig): Promise<{ verdict: 'run' | 'wait' | 'fail'; parent: string }> {
+export async function parentGate(
+  store: Store,
+  config: JobConfig,
+): Promise<{ verdict: 'run' | 'wait' | 'fail'; parent: string }> {
   const { parent, afterParent } = jobSettings(config);
   if (!afterParent || !parent) return { verdict: 'run', parent };
   const ref = await findJob(store, parent);
   if (!ref || ref.state === STATES.FAILED) return { verdict: 'fail', parent };
   if (ref.state === STATES.COMPLETED) return { verdict: 'run', parent };
-  if (ref.state === STATES.ARCHIVED) return (await readJob(ref)).result.state === STATES.FAILED ? { verdict: 'fail', parent } : { verdict: 'run', parent };
+  if (ref.state === STATES.ARCHIVED)
+    return (await readJob(ref)).result.state === STATES.FAILED
+      ? { verdict: 'fail', parent }
+      : { verdict: 'run', parent };
   return { verdict: 'wait', parent };
 }

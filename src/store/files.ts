@@ -30,8 +30,16 @@ export const JOB_FILES = {
 
 /** Framework files a user never downloads (stdout/stderr are results, so not listed). */
 export const PRIVATE_FILES: ReadonlySet<string> = new Set([
-  JOB_FILES.CONFIG, JOB_FILES.ARGV, JOB_FILES.RUNNING, JOB_FILES.SUCCESS, JOB_FILES.ERROR,
-  JOB_FILES.PROGRESS, JOB_FILES.CANCEL, JOB_FILES.CLUSTER, JOB_FILES.CLUSTER_LOG, JOB_FILES.LOG,
+  JOB_FILES.CONFIG,
+  JOB_FILES.ARGV,
+  JOB_FILES.RUNNING,
+  JOB_FILES.SUCCESS,
+  JOB_FILES.ERROR,
+  JOB_FILES.PROGRESS,
+  JOB_FILES.CANCEL,
+  JOB_FILES.CLUSTER,
+  JOB_FILES.CLUSTER_LOG,
+  JOB_FILES.LOG,
 ]);
 
 /** True for jobdir's own files, including array jobs' per-task markers and cluster logs. */

@@ -82,9 +82,17 @@ export async function writeNewFile(path: string, content: string | Uint8Array): 
  * `alsoSync`: other files of the same folder to make durable in the same round, in
  * parallel with the temp file, so a step costs two fsync rounds however many files it has.
  */
-export async function writeDurable(path: string, content: string | Uint8Array, opts: { dirSync?: boolean; mode?: number; alsoSync?: readonly string[]; sync?: boolean } = {}): Promise<void> {
+export async function writeDurable(
+  path: string,
+  content: string | Uint8Array,
+  opts: { dirSync?: boolean; mode?: number; alsoSync?: readonly string[]; sync?: boolean } = {},
+): Promise<void> {
   const tmp = tempNameFor(path);
-  const fd = fsc.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, opts.mode ?? 0o644);
+  const fd = fsc.openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    opts.mode ?? 0o644,
+  );
   const sync = opts.sync !== false;
   try {
     await writeAllFd(fd, content);
@@ -109,7 +117,11 @@ export async function readIfExists(path: string): Promise<string | null> {
   try {
     return fsc.readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    if (
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+    )
+      return null;
     throw err;
   }
 }

@@ -25,7 +25,10 @@ export function encodeEmail(email: string): string {
 
 /** Inverse of encodeEmail. */
 export function decodeEmail(name: string): string {
-  return Buffer.from(name.replace(/%([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  return Buffer.from(
+    name.replace(/%([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+    'latin1',
+  ).toString('utf8');
 }
 
 /** Add job `id` to `email`'s index. */

@@ -6,7 +6,15 @@ import { decode, safe, unsafe } from 'ini';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { ALL_STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
-import { copyTreeDurable, fsyncDir, fsyncFiles, isENOENT, isNoSpace, writeDurable, writeNewFile } from './fsutil.js';
+import {
+  copyTreeDurable,
+  fsyncDir,
+  fsyncFiles,
+  isENOENT,
+  isNoSpace,
+  writeDurable,
+  writeNewFile,
+} from './fsutil.js';
 import { isJobId, newJobId } from './ids.js';
 import { addUserIndex } from './indexes.js';
 import { jobDir, type Store } from './layout.js';
@@ -54,7 +62,9 @@ export interface NewJob {
 function iniValue(v: string): string {
   const plain = safe(v);
   if (unsafe(plain) === v && !/[\u2028\u2029]/.test(v)) return plain;
-  return JSON.stringify(v).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Serialise a job config for config.ini (the layout of ini's encode, every value read back as written). */
@@ -95,7 +105,8 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
       fsc.symlinkSync(relative(store.byId, join(incoming, id)), join(store.byId, id));
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20 || input.id) throw asUnavailable(err);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20 || input.id)
+        throw asUnavailable(err);
     }
   }
   const staging = join(incoming, `.${id}.new`);
@@ -103,12 +114,22 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   try {
     fsc.mkdirSync(staging, { mode: 0o755 });
     const config: JobConfig = {
-      settings: { job_id: id, service: input.service, type: input.type, email: input.email, submitted: new Date().toISOString(), ...input.settings },
+      settings: {
+        job_id: id,
+        service: input.service,
+        type: input.type,
+        email: input.email,
+        submitted: new Date().toISOString(),
+        ...input.settings,
+      },
       inputs: input.inputs,
     };
     // The staging folder is hidden as a whole, so its files need no temp names: write them,
     // fsync them and the folder in one round, then rename the folder into incoming/.
-    const files = [...(input.files ?? []), { name: JOB_FILES.CONFIG, data: encodeJobConfig(config) }];
+    const files = [
+      ...(input.files ?? []),
+      { name: JOB_FILES.CONFIG, data: encodeJobConfig(config) },
+    ];
     for (const f of files) await writeNewFile(join(staging, f.name), f.data);
     await Promise.all([fsyncFiles(files.map((f) => join(staging, f.name))), fsyncDir(staging)]);
     fsc.renameSync(staging, dir);
@@ -124,7 +145,10 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
 
 function asUnavailable(err: unknown): unknown {
   if (isNoSpace(err)) {
-    return new UnavailableError('The server is out of disk space and cannot accept jobs right now; nothing was kept. Please try again later.', { cause: err });
+    return new UnavailableError(
+      'The server is out of disk space and cannot accept jobs right now; nothing was kept. Please try again later.',
+      { cause: err },
+    );
   }
   return err;
 }
@@ -162,7 +186,9 @@ export async function findJob(store: Store, id: string): Promise<JobRef | null> 
 export function findJobIn(store: Store, id: string, state: State): JobRef | null {
   if (!isJobId(id)) return null;
   const dir = jobDir(store, state, id);
-  return fsc.statSync(join(dir, JOB_FILES.CONFIG), { throwIfNoEntry: false }) ? { id, state, dir } : null;
+  return fsc.statSync(join(dir, JOB_FILES.CONFIG), { throwIfNoEntry: false })
+    ? { id, state, dir }
+    : null;
 }
 
 /**
@@ -195,10 +221,17 @@ export async function readJob(ref: JobRef): Promise<Job> {
  * `durable: false` keeps the atomic rename but skips the fsyncs (what a power cut may
  * undo must be harmless to lose).
  */
-export async function updateJobConfig(job: JobRef, mutate: (c: JobConfig) => void, opts: { alsoSync?: readonly string[]; durable?: boolean } = {}): Promise<JobConfig> {
+export async function updateJobConfig(
+  job: JobRef,
+  mutate: (c: JobConfig) => void,
+  opts: { alsoSync?: readonly string[]; durable?: boolean } = {},
+): Promise<JobConfig> {
   const { config } = await readJob(job);
   mutate(config);
-  await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config), { alsoSync: (opts.alsoSync ?? []).map((n) => join(job.dir, n)), sync: opts.durable !== false });
+  await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config), {
+    alsoSync: (opts.alsoSync ?? []).map((n) => join(job.dir, n)),
+    sync: opts.durable !== false,
+  });
   return config;
 }
 
@@ -235,7 +268,8 @@ export async function moveJob(store: Store, id: string, from: State, to: State):
   try {
     checkRequirements(x, id, src);
   } catch (err) {
-    if (!fsc.existsSync(src)) throw new NotFoundError(`Job ${id} is not in ${from}.`, { cause: err });
+    if (!fsc.existsSync(src))
+      throw new NotFoundError(`Job ${id} is not in ${from}.`, { cause: err });
     throw err;
   }
   try {
@@ -259,7 +293,8 @@ export async function moveJob(store: Store, id: string, from: State, to: State):
   }
   // by-id is re-pointed where a job rests (queued, ended); findJob probes the state
   // folders for a job in between, which saves a symlink + rename on each hot-path move.
-  if (to === 'incoming' || to === 'completed' || to === 'failed' || to === 'archived') await pointById(store, id, dest);
+  if (to === 'incoming' || to === 'completed' || to === 'failed' || to === 'archived')
+    await pointById(store, id, dest);
   failpoint(`${point}:after`);
   return { id, state: to, dir: dest };
 }
@@ -293,7 +328,8 @@ export async function cleanStaging(store: Store, ageMs: number): Promise<string[
     await fs.rm(join(incoming, name), { recursive: true, force: true });
     const link = join(store.byId, m[1]!);
     const target = await fs.readlink(link).catch(() => null);
-    if (target !== null && !(await fs.stat(link).catch(() => null))) await fs.unlink(link).catch(() => {});
+    if (target !== null && !(await fs.stat(link).catch(() => null)))
+      await fs.unlink(link).catch(() => {});
     removed.push(m[1]!);
   }
   return removed;

@@ -22,7 +22,9 @@ export interface Store {
 }
 
 /** Create (if needed) every folder of the store and return its layout. */
-export async function openStore(cfg: Pick<Config, 'directories' | 'email' | 'general'>): Promise<Store> {
+export async function openStore(
+  cfg: Pick<Config, 'directories' | 'email' | 'general'>,
+): Promise<Store> {
   const data = cfg.directories.data;
   const store: Store = {
     states: { ...cfg.directories.states },
@@ -34,7 +36,14 @@ export async function openStore(cfg: Pick<Config, 'directories' | 'email' | 'gen
     idLength: cfg.general.idLength,
     dev: {} as Record<State, number>,
   };
-  for (const dir of [data, ...ALL_STATES.map((s) => store.states[s]), store.byId, store.users, store.mailq, store.outbox]) {
+  for (const dir of [
+    data,
+    ...ALL_STATES.map((s) => store.states[s]),
+    store.byId,
+    store.users,
+    store.mailq,
+    store.outbox,
+  ]) {
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
   }
   for (const s of ALL_STATES) store.dev[s] = (await fs.stat(store.states[s])).dev;

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
 import { isENOENT } from './fsutil.js';
-import { type JobConfig, type JobRef, listState, moveJob, readJob, removeJob, updateJobConfig } from './jobs.js';
+import {
+  type JobConfig,
+  type JobRef,
+  listState,
+  moveJob,
+  readJob,
+  removeJob,
+  updateJobConfig,
+} from './jobs.js';
 import { jobDir, type Store } from './layout.js';
 
 /** A finished job old enough for a sweep, with the time it finished (ms). */
@@ -17,7 +25,12 @@ export interface OldJob extends JobRef {
  * rules out every young job and only candidates have their config.ini read: a sweep over
  * 100k completed jobs costs 100k stats, not 100k file reads.
  */
-export async function listOldJobs(store: Store, state: State, ageMs: number, now: number): Promise<OldJob[]> {
+export async function listOldJobs(
+  store: Store,
+  state: State,
+  ageMs: number,
+  now: number,
+): Promise<OldJob[]> {
   const out: OldJob[] = [];
   for (const id of await listState(store, state)) {
     const dir = jobDir(store, state, id);
@@ -42,10 +55,13 @@ export async function moveToArchived(store: Store, ref: JobRef, at: Date): Promi
 
 /** EXPIRE: delete the job's directory and its by-id and users index links. */
 export async function expireJob(store: Store, ref: JobRef): Promise<void> {
-  const email = await readJob(ref).then((j) => j.settings.email, (err) => {
-    if (isENOENT(err)) return undefined;
-    throw err;
-  });
+  const email = await readJob(ref).then(
+    (j) => j.settings.email,
+    (err) => {
+      if (isENOENT(err)) return undefined;
+      throw err;
+    },
+  );
   await removeJob(store, ref, email || undefined);
 }
 
@@ -53,7 +69,11 @@ export async function expireJob(store: Store, ref: JobRef): Promise<void> {
  * Append one line to the job's [history] (numbered 1, 2, …): what happened before a
  * resubmit, so the old failure and its attempts are never lost.
  */
-export async function appendHistory(ref: JobRef, line: string, mutate?: (c: JobConfig) => void): Promise<JobConfig> {
+export async function appendHistory(
+  ref: JobRef,
+  line: string,
+  mutate?: (c: JobConfig) => void,
+): Promise<JobConfig> {
   return updateJobConfig(ref, (c) => {
     const h = (c.history ??= {});
     h[String(Object.keys(h).length + 1)] = line.replace(/[\r\n]+/g, ' ');

@@ -81,7 +81,13 @@ export function jobRun(config: JobConfig): JobRun {
 /** The [result] of a config.ini, typed. */
 export function jobResult(config: JobConfig): JobResult {
   const r = config.result ?? {};
-  return { state: r.state ?? '', failure: r.failure ?? null, failureKind: r.failure_kind ?? '', finished: r.finished ?? '', archived: r.archived ?? '' };
+  return {
+    state: r.state ?? '',
+    failure: r.failure ?? null,
+    failureKind: r.failure_kind ?? '',
+    finished: r.finished ?? '',
+    archived: r.archived ?? '',
+  };
 }
 
 /** The [inputs] of a config.ini: the submitted values by field name (a copy). */
@@ -90,6 +96,16 @@ export function jobInputs(config: JobConfig): Record<string, string> {
 }
 
 /** The typed record of a config.ini (what readJob adds to a Job). */
-export function jobRecord(config: JobConfig): { settings: JobSettings; run: JobRun; result: JobResult; inputs: Record<string, string> } {
-  return { settings: jobSettings(config), run: jobRun(config), result: jobResult(config), inputs: jobInputs(config) };
+export function jobRecord(config: JobConfig): {
+  settings: JobSettings;
+  run: JobRun;
+  result: JobResult;
+  inputs: Record<string, string>;
+} {
+  return {
+    settings: jobSettings(config),
+    run: jobRun(config),
+    result: jobResult(config),
+    inputs: jobInputs(config),
+  };
 }

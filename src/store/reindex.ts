@@ -25,7 +25,8 @@ export async function rebuildIndexes(store: Store): Promise<ReindexReport> {
   const report: ReindexReport = { added: 0, removed: 0 };
   const where = new Map<string, (typeof ALL_STATES)[number]>();
   for (const state of ALL_STATES) {
-    for (const name of await fs.readdir(store.states[state]).catch(() => [] as string[])) if (isJobId(name)) where.set(name, state);
+    for (const name of await fs.readdir(store.states[state]).catch(() => [] as string[]))
+      if (isJobId(name)) where.set(name, state);
   }
   const linked = new Set((await fs.readdir(store.byId)).filter(isJobId));
   for (const [id, state] of where) {
@@ -36,7 +37,10 @@ export async function rebuildIndexes(store: Store): Promise<ReindexReport> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const email = await readJob({ id, state, dir }).then((j) => j.settings.email, () => undefined);
+    const email = await readJob({ id, state, dir }).then(
+      (j) => j.settings.email,
+      () => undefined,
+    );
     if (email) await addUserIndex(store, email, id);
     report.added++;
   }
@@ -46,7 +50,13 @@ export async function rebuildIndexes(store: Store): Promise<ReindexReport> {
     if (where.has(id)) continue;
     const st = await fs.lstat(join(store.byId, id)).catch(() => null);
     if (!st || Date.now() - st.mtimeMs < 60_000) continue;
-    if (await fs.stat(join(store.byId, id)).then(() => true, () => false)) continue;
+    if (
+      await fs.stat(join(store.byId, id)).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     await fs.rm(join(store.byId, id), { force: true });
     report.removed++;
   }
@@ -62,7 +72,15 @@ export async function rebuildIndexes(store: Store): Promise<ReindexReport> {
       if (!isJobId(id) || where.has(id)) continue;
       const link = join(store.users, user, id);
       const st = await fs.lstat(link).catch(() => null);
-      if (!st || Date.now() - st.mtimeMs < 60_000 || (await fs.stat(link).then(() => true, () => false))) continue;
+      if (
+        !st ||
+        Date.now() - st.mtimeMs < 60_000 ||
+        (await fs.stat(link).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
       await fs.rm(link, { force: true });
       report.removed++;
     }

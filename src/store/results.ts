@@ -13,14 +13,25 @@ export interface ResultFile {
 export function matchesAny(name: string, patterns: readonly string[]): boolean {
   return patterns.some((p) => {
     if (!p.includes('*')) return p === name;
-    const re = new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+    const re = new RegExp(
+      `^${p
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*')}$`,
+    );
     return re.test(name);
   });
 }
 
 /** A name that could ever be served: one path segment, no dot-name, no control characters. */
 function plausible(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && !name.startsWith('.') && !/[/\\\u0000-\u001f\u007f]/.test(name) && !isPrivateFile(name);
+  return (
+    name.length > 0 &&
+    name.length <= 255 &&
+    !name.startsWith('.') &&
+    !/[/\\\u0000-\u001f\u007f]/.test(name) &&
+    !isPrivateFile(name)
+  );
 }
 
 /**
@@ -28,7 +39,11 @@ function plausible(name: string): boolean {
  * the top of the job directory, not framework files or dot-names, on the service's
  * whitelist when it declares one, and not larger than `maxBytes` ([web] max_download).
  */
-export async function listResultFiles(job: JobRef, allow?: readonly string[], maxBytes = Infinity): Promise<ResultFile[]> {
+export async function listResultFiles(
+  job: JobRef,
+  allow?: readonly string[],
+  maxBytes = Infinity,
+): Promise<ResultFile[]> {
   const out: ResultFile[] = [];
   let names: string[];
   try {
@@ -50,11 +65,19 @@ export async function listResultFiles(job: JobRef, allow?: readonly string[], ma
  * fstat is a regular file of at most `maxBytes`), so a symlink or FIFO swapped in later
  * is refused too, and so is a huge (e.g. sparse) file.
  */
-export async function openResultFile(job: JobRef, name: string, allow?: readonly string[], maxBytes = Infinity): Promise<{ stream: ReadStream; size: number } | null> {
+export async function openResultFile(
+  job: JobRef,
+  name: string,
+  allow?: readonly string[],
+  maxBytes = Infinity,
+): Promise<{ stream: ReadStream; size: number } | null> {
   if (!plausible(name) || (allow && !matchesAny(name, allow))) return null;
   let fh;
   try {
-    fh = await fs.open(join(job.dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fh = await fs.open(
+      join(job.dir, name),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
   } catch {
     return null;
   }

@@ -2,14 +2,19 @@ import * as fsc from 'node:fs';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { encodeArg, JOB_FILES, parseMarker } from './files.js';
-import { fsyncDir, fsyncFiles, isENOENT, writeDurable } from './fsutil.js';
+import { isENOENT, writeDurable } from './fsutil.js';
 import { type JobConfig, type JobRef, updateJobConfig } from './jobs.js';
 
 /** What the markers in a job directory say. Times are ms since the epoch (file mtimes). */
 export interface Markers {
   running: { pid: number; host: string; attempt: number; started: number } | null;
   success: { ended: number } | null;
-  error: { exit: number | null; signal: string | null; reason: string | null; ended: number } | null;
+  error: {
+    exit: number | null;
+    signal: string | null;
+    reason: string | null;
+    ended: number;
+  } | null;
   /** A stop request: `mode` fail = the administrator forces FAILED; `notify` false = no admin mail. */
   cancel: { at: number; by: string; mode: 'cancel' | 'fail'; notify: boolean } | null;
 }
@@ -43,7 +48,10 @@ function namesIn(dir: string): string[] {
   }
 }
 
-function readMarker(dir: string, name: string): { fields: Record<string, string>; mtime: number } | null {
+function readMarker(
+  dir: string,
+  name: string,
+): { fields: Record<string, string>; mtime: number } | null {
   return withRegularFile(join(dir, name), (fd, st) => {
     // The wrapper writes a marker in place with one write; until its final newline is
     // there (an instant, or never when the wrapper died mid-write) it is not a marker yet.
@@ -57,9 +65,19 @@ export async function readMarkers(dir: string): Promise<Markers> {
   // One listing of the (small) job folder, then only the markers that are there.
   const present = new Set(namesIn(dir));
   const read = (name: string) => (present.has(name) ? readMarker(dir, name) : null);
-  const [r, s, e, c] = [read(JOB_FILES.RUNNING), read(JOB_FILES.SUCCESS), read(JOB_FILES.ERROR), read(JOB_FILES.CANCEL)];
+  const [r, s, e, c] = [
+    read(JOB_FILES.RUNNING),
+    read(JOB_FILES.SUCCESS),
+    read(JOB_FILES.ERROR),
+    read(JOB_FILES.CANCEL),
+  ];
   return {
-    running: r && { pid: Number(r.fields.pid), host: r.fields.host ?? '', attempt: Number(r.fields.attempt ?? 1), started: r.mtime },
+    running: r && {
+      pid: Number(r.fields.pid),
+      host: r.fields.host ?? '',
+      attempt: Number(r.fields.attempt ?? 1),
+      started: r.mtime,
+    },
     success: s && { ended: s.mtime },
     error: e && {
       exit: e.fields.exit === undefined ? null : Number(e.fields.exit),
@@ -67,7 +85,12 @@ export async function readMarkers(dir: string): Promise<Markers> {
       reason: e.fields.reason ?? null,
       ended: e.mtime,
     },
-    cancel: c && { at: c.mtime, by: c.fields.by ?? 'user', mode: c.fields.mode === 'fail' ? 'fail' : 'cancel', notify: c.fields.notify !== '0' },
+    cancel: c && {
+      at: c.mtime,
+      by: c.fields.by ?? 'user',
+      mode: c.fields.mode === 'fail' ? 'fail' : 'cancel',
+      notify: c.fields.notify !== '0',
+    },
   };
 }
 
@@ -77,40 +100,72 @@ export function hasEnded(m: Markers): boolean {
 }
 
 /** The files the wrapper leaves that must be durable before a job is finished. */
-export const JOB_OUTPUTS: readonly string[] = [JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.STDOUT, JOB_FILES.STDERR];
+export const JOB_OUTPUTS: readonly string[] = [
+  JOB_FILES.SUCCESS,
+  JOB_FILES.ERROR,
+  JOB_FILES.STDOUT,
+  JOB_FILES.STDERR,
+];
 
 /**
  * Prepare attempt `attempt` of a job in RUNNING: remove the last run's markers, write the
  * argv file durably and record the attempt (write-ahead, before the wrapper starts).
  */
-export async function prepareRun(job: JobRef, argv: string[], attempt: number, extra: Record<string, string> = {}): Promise<JobConfig> {
+export async function prepareRun(
+  job: JobRef,
+  argv: string[],
+  attempt: number,
+  extra: Record<string, string> = {},
+): Promise<JobConfig> {
   await clearRunMarkers(job.dir, { keepCancel: true });
   // No fsync on the launch path: a process crash cannot tear these (argv is read only
   // after this returns; config.ini is replaced by rename), and what a power cut undoes is
   // harmless: the job is found again without markers and rerun (at worst with its attempt
   // count one lower). The run slot is not held waiting on the disk.
   fsc.writeFileSync(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n');
-  return updateJobConfig(job, (c) => {
-    c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
-    delete c.result;
-  }, { durable: false });
+  return updateJobConfig(
+    job,
+    (c) => {
+      c.run = { ...c.run, attempts: String(attempt), argv: JSON.stringify(argv), ...extra };
+      delete c.result;
+    },
+    { durable: false },
+  );
 }
 
 /**
  * Remove the markers of a previous run (used before a rerun or a resubmit). `keepCancel`
  * (a rerun): a stop request written while the job was being prepared must survive it.
  */
-export async function clearRunMarkers(dir: string, { keepCancel = false }: { keepCancel?: boolean } = {}): Promise<void> {
-  const markers = new Set<string>([JOB_FILES.RUNNING, JOB_FILES.SUCCESS, JOB_FILES.ERROR, JOB_FILES.PROGRESS, ...(keepCancel ? [] : [JOB_FILES.CANCEL]), JOB_FILES.CLUSTER]);
+export async function clearRunMarkers(
+  dir: string,
+  { keepCancel = false }: { keepCancel?: boolean } = {},
+): Promise<void> {
+  const markers = new Set<string>([
+    JOB_FILES.RUNNING,
+    JOB_FILES.SUCCESS,
+    JOB_FILES.ERROR,
+    JOB_FILES.PROGRESS,
+    ...(keepCancel ? [] : [JOB_FILES.CANCEL]),
+    JOB_FILES.CLUSTER,
+  ]);
   // One readdir, then unlink only what is there (fs.rm per name costs an lstat each).
   for (const n of namesIn(dir)) {
-    if (markers.has(n) || /^(SUCCESS|ERROR)\.\d+$/.test(n)) fsc.rmSync(join(dir, n), { force: true });
+    if (markers.has(n) || /^(SUCCESS|ERROR)\.\d+$/.test(n))
+      fsc.rmSync(join(dir, n), { force: true });
   }
 }
 
 /** Record a request to cancel the job (durable, before anything is killed). */
-export async function writeCancel(dir: string, by: string, { mode = 'cancel', notify = true }: { mode?: 'cancel' | 'fail'; notify?: boolean } = {}): Promise<void> {
-  await writeDurable(join(dir, JOB_FILES.CANCEL), `by=${by.replace(/[\r\n]/g, ' ')}\nmode=${mode}\nnotify=${notify ? 1 : 0}\n`);
+export async function writeCancel(
+  dir: string,
+  by: string,
+  { mode = 'cancel', notify = true }: { mode?: 'cancel' | 'fail'; notify?: boolean } = {},
+): Promise<void> {
+  await writeDurable(
+    join(dir, JOB_FILES.CANCEL),
+    `by=${by.replace(/[\r\n]/g, ' ')}\nmode=${mode}\nnotify=${notify ? 1 : 0}\n`,
+  );
 }
 
 /** The program's progress: a fraction 0..1 (null when unknown) and a message. */
@@ -128,11 +183,17 @@ export interface Progress {
 export async function readProgress(dir: string): Promise<Progress | null> {
   const text = readTailRegular(join(dir, JOB_FILES.PROGRESS), 4096);
   if (!text) return null;
-  const line = text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  const line =
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? '';
   let m = /^(\d+(?:\.\d+)?)%\s*(.*)$/.exec(line);
   if (m) return { fraction: clamp(Number(m[1]) / 100), message: m[2]!.slice(0, 500) };
   m = /^(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s*(.*)$/.exec(line);
-  if (m && Number(m[2]) > 0) return { fraction: clamp(Number(m[1]) / Number(m[2])), message: m[3]!.slice(0, 500) };
+  if (m && Number(m[2]) > 0)
+    return { fraction: clamp(Number(m[1]) / Number(m[2])), message: m[3]!.slice(0, 500) };
   return { fraction: null, message: line.slice(0, 500) };
 }
 
@@ -168,7 +229,11 @@ function clamp(x: number): number {
  * no pause between, so a crash falls before both or after both (with a pause, a kill -9
  * logged a start whose wrapper never began, and the rerun logged a second one).
  */
-export async function appendJobLog(dir: string, event: string, fields: Record<string, unknown> = {}): Promise<void> {
+export async function appendJobLog(
+  dir: string,
+  event: string,
+  fields: Record<string, unknown> = {},
+): Promise<void> {
   const line = JSON.stringify({ t: new Date().toISOString(), event, ...fields }) + '\n';
   try {
     fsc.appendFileSync(join(dir, JOB_FILES.LOG), line);

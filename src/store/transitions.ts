@@ -42,28 +42,97 @@ export interface Transition {
 }
 
 const S = STATES;
-const t = (verb: string, from: State, to: State, durable: boolean, requires: Requirement[], why: string): Transition =>
-  ({ verb, from, to, durable, requires: ['config', ...requires], why });
+const t = (
+  verb: string,
+  from: State,
+  to: State,
+  durable: boolean,
+  requires: Requirement[],
+  why: string,
+): Transition => ({ verb, from, to, durable, requires: ['config', ...requires], why });
 
 /** Every transition a job may make. */
 export const TRANSITIONS: readonly Transition[] = [
   t('admit', S.INCOMING, S.PREPROCESSING, false, [], 'the scheduler gave it a run slot'),
-  t('cancelQueued', S.INCOMING, S.FINALIZING, false, [], 'cancelled or failed before it started (a dependency failed)'),
-  t('startRun', S.PREPROCESSING, S.RUNNING, false, [], 'its wrapper or cluster job is about to start'),
-  t('skipRun', S.PREPROCESSING, S.POSTPROCESSING, false, [], 'preprocess skipped the run, or its children are the work'),
-  t('failStart', S.PREPROCESSING, S.FINALIZING, false, [], 'it could not be started (no such type, a hook failed, cancelled)'),
-  t('unprepare', S.PREPROCESSING, S.INCOMING, true, [], 'a backend died while preparing it: it never ran'),
+  t(
+    'cancelQueued',
+    S.INCOMING,
+    S.FINALIZING,
+    false,
+    [],
+    'cancelled or failed before it started (a dependency failed)',
+  ),
+  t(
+    'startRun',
+    S.PREPROCESSING,
+    S.RUNNING,
+    false,
+    [],
+    'its wrapper or cluster job is about to start',
+  ),
+  t(
+    'skipRun',
+    S.PREPROCESSING,
+    S.POSTPROCESSING,
+    false,
+    [],
+    'preprocess skipped the run, or its children are the work',
+  ),
+  t(
+    'failStart',
+    S.PREPROCESSING,
+    S.FINALIZING,
+    false,
+    [],
+    'it could not be started (no such type, a hook failed, cancelled)',
+  ),
+  t(
+    'unprepare',
+    S.PREPROCESSING,
+    S.INCOMING,
+    true,
+    [],
+    'a backend died while preparing it: it never ran',
+  ),
   t('endRun', S.RUNNING, S.POSTPROCESSING, false, ['run-over'], 'the run is over'),
-  t('requeueLost', S.RUNNING, S.INCOMING, true, ['no-result'], 'its wrapper is gone without a result (crash, reboot)'),
+  t(
+    'requeueLost',
+    S.RUNNING,
+    S.INCOMING,
+    true,
+    ['no-result'],
+    'its wrapper is gone without a result (crash, reboot)',
+  ),
   t('failRunning', S.RUNNING, S.FINALIZING, false, [], 'the runner could not start it'),
   t('rerun', S.POSTPROCESSING, S.INCOMING, true, [], 'postprocess asked for another run'),
   t('finishRun', S.POSTPROCESSING, S.FINALIZING, false, [], 'postprocessing is over'),
   t('complete', S.FINALIZING, S.COMPLETED, true, ['outcome'], 'it succeeded'),
   t('fail', S.FINALIZING, S.FAILED, true, ['outcome'], 'it failed'),
-  t('failCompleted', S.COMPLETED, S.FAILED, true, ['outcome'], 'the administrator marked a completed job as failed'),
+  t(
+    'failCompleted',
+    S.COMPLETED,
+    S.FAILED,
+    true,
+    ['outcome'],
+    'the administrator marked a completed job as failed',
+  ),
   t('resubmit', S.FAILED, S.INCOMING, true, [], 'the administrator resubmitted it'),
-  t('archiveCompleted', S.COMPLETED, S.ARCHIVED, true, [], 'its results are older than [oldjobs] archive'),
-  t('archiveFailed', S.FAILED, S.ARCHIVED, true, [], 'its results are older than [oldjobs] archive'),
+  t(
+    'archiveCompleted',
+    S.COMPLETED,
+    S.ARCHIVED,
+    true,
+    [],
+    'its results are older than [oldjobs] archive',
+  ),
+  t(
+    'archiveFailed',
+    S.FAILED,
+    S.ARCHIVED,
+    true,
+    [],
+    'its results are older than [oldjobs] archive',
+  ),
 ];
 
 const byMove = new Map(TRANSITIONS.map((x) => [`${x.from}>${x.to}`, x]));
@@ -71,7 +140,10 @@ const byMove = new Map(TRANSITIONS.map((x) => [`${x.from}>${x.to}`, x]));
 /** The declared transition from `from` to `to`, or a TransitionError naming the states. */
 export function transition(from: State, to: State): Transition {
   const x = byMove.get(`${from}>${to}`);
-  if (!x) throw new TransitionError(`A job cannot move from ${from} to ${to}: no such transition is declared (src/store/transitions.ts).`);
+  if (!x)
+    throw new TransitionError(
+      `A job cannot move from ${from} to ${to}: no such transition is declared (src/store/transitions.ts).`,
+    );
   return x;
 }
 
@@ -86,7 +158,10 @@ function complete(dir: string, name: string): boolean {
 
 function recorded(dir: string): Record<string, Record<string, string>> {
   try {
-    return decode(fsc.readFileSync(join(dir, JOB_FILES.CONFIG), 'utf8')) as Record<string, Record<string, string>>;
+    return decode(fsc.readFileSync(join(dir, JOB_FILES.CONFIG), 'utf8')) as Record<
+      string,
+      Record<string, string>
+    >;
   } catch {
     return {};
   }
@@ -97,14 +172,21 @@ export function checkRequirements(x: Transition, id: string, dir: string): void 
   for (const r of x.requires) {
     let ok: boolean;
     if (r === 'config') ok = fsc.existsSync(join(dir, JOB_FILES.CONFIG));
-    else if (r === 'no-result') ok = !complete(dir, JOB_FILES.SUCCESS) && !complete(dir, JOB_FILES.ERROR);
+    else if (r === 'no-result')
+      ok = !complete(dir, JOB_FILES.SUCCESS) && !complete(dir, JOB_FILES.ERROR);
     else if (r === 'run-over') {
-      ok = complete(dir, JOB_FILES.SUCCESS) || complete(dir, JOB_FILES.ERROR) || fsc.existsSync(join(dir, JOB_FILES.CANCEL));
+      ok =
+        complete(dir, JOB_FILES.SUCCESS) ||
+        complete(dir, JOB_FILES.ERROR) ||
+        fsc.existsSync(join(dir, JOB_FILES.CANCEL));
       if (!ok) {
         const c = recorded(dir);
         ok = !!jobResult(c).failureKind || jobRun(c).skipped;
       }
     } else ok = jobResult(recorded(dir)).state === x.to;
-    if (!ok) throw new TransitionError(`Job ${id} cannot ${x.verb} (${x.from} → ${x.to}): the rule "${r}" does not hold on disk.`);
+    if (!ok)
+      throw new TransitionError(
+        `Job ${id} cannot ${x.verb} (${x.from} → ${x.to}): the rule "${r}" does not hold on disk.`,
+      );
   }
 }

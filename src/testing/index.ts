@@ -36,12 +36,21 @@ export interface TestJobResult {
 }
 
 /** The config of `configFile` with every folder moved under `root` and mail to an outbox there. */
-export function testConfig(configFile: string, root = mkdtempSync(join(tmpdir(), 'jobdir-service-test-'))): Config {
+export function testConfig(
+  configFile: string,
+  root = mkdtempSync(join(tmpdir(), 'jobdir-service-test-')),
+): Config {
   const cfg = loadConfig(configFile);
-  const states = Object.fromEntries(ALL_STATES.map((s) => [s, join(root, s)])) as Config['directories']['states'];
+  const states = Object.fromEntries(
+    ALL_STATES.map((s) => [s, join(root, s)]),
+  ) as Config['directories']['states'];
   return {
     ...cfg,
-    backend: { ...cfg.backend, stateFile: join(root, 'backend.state'), checkMinutes: Math.min(cfg.backend.checkMinutes, 0.05) },
+    backend: {
+      ...cfg.backend,
+      stateFile: join(root, 'backend.state'),
+      checkMinutes: Math.min(cfg.backend.checkMinutes, 0.05),
+    },
     directories: { ...cfg.directories, data: root, states },
     email: { ...cfg.email, host: null, outbox: join(root, 'outbox') },
   };
@@ -52,7 +61,11 @@ export function testConfig(configFile: string, root = mkdtempSync(join(tmpdir(),
  * files as `{ filename, type, data }`) to the service of `configFile`, run it, and resolve
  * when it has completed or failed. Bad input throws the InputError the form would show.
  */
-export async function runTestJob(configFile: string, fields: Record<string, string | Upload>, { timeoutMs = 120_000 } = {}): Promise<TestJobResult> {
+export async function runTestJob(
+  configFile: string,
+  fields: Record<string, string | Upload>,
+  { timeoutMs = 120_000 } = {},
+): Promise<TestJobResult> {
   const cfg = testConfig(configFile);
   const service = await loadService(cfg);
   const valid = validateSubmission(service, fields);
@@ -61,24 +74,36 @@ export async function runTestJob(configFile: string, fields: Record<string, stri
   await backend.start();
   try {
     const submitter = valid.email || 'test';
-    const ref = await submitJob({ cfg, store, log: silentLog, service, notify: (j) => backend.notify(j) }, valid, { submitter });
+    const ref = await submitJob(
+      { cfg, store, log: silentLog, service, notify: (j) => backend.notify(j) },
+      valid,
+      { submitter },
+    );
     const deadline = Date.now() + timeoutMs;
     let now = await findJob(store, ref.id);
     while (!now || !FINAL_STATES.includes(now.state)) {
-      if (Date.now() > deadline) throw new Error(`job ${ref.id} did not end within ${timeoutMs} ms (it is ${now?.state ?? 'gone'})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `job ${ref.id} did not end within ${timeoutMs} ms (it is ${now?.state ?? 'gone'})`,
+        );
       await new Promise((r) => setTimeout(r, 50));
       now = await findJob(store, ref.id);
     }
     const job = await readJob(now);
     const ok = now.state === STATES.COMPLETED;
-    const failure = ok ? null : job.result.failure ?? 'The job failed.';
+    const failure = ok ? null : (job.result.failure ?? 'The job failed.');
     const outcome = await jobOutcome(job, cfg, ok, failure, await readProgress(now.dir));
     const out = ok ? renderResult(valid.type, outcome) : null;
     return {
-      id: ref.id, state: now.state, failure, stdout: outcome.stdout, stderr: outcome.stderr,
+      id: ref.id,
+      state: now.state,
+      failure,
+      stdout: outcome.stdout,
+      stderr: outcome.stderr,
       rendered: out === null ? null : 'text' in out ? out.text : out.html,
       files: (await listResultFiles(now, valid.type.downloads)).map((f) => f.name),
-      progress: outcome.progress, dir: now.dir,
+      progress: outcome.progress,
+      dir: now.dir,
     };
   } finally {
     await backend.stop();

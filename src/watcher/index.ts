@@ -29,7 +29,11 @@ export interface JobWatcher {
  * cluster nodes write and inotify sees nothing. The periodic rescan in the backend remains
  * the fallback either way.
  */
-export function watchJobs(dirs: { incoming: string; running: string }, ev: WatchEvents, pollMs = 0): JobWatcher {
+export function watchJobs(
+  dirs: { incoming: string; running: string },
+  ev: WatchEvents,
+  pollMs = 0,
+): JobWatcher {
   // Depth 0 either way: incoming/'s entries, or the files of one running job's folder.
   const opts = {
     ignoreInitial: true,
@@ -44,17 +48,21 @@ export function watchJobs(dirs: { incoming: string; running: string }, ev: Watch
   // every entry) a watched folder on each change: O(n²) over a burst, 1.3 s of CPU per 500
   // jobs in the bench. inotify names the entry that appeared, so incoming/ uses fs.watch;
   // chokidar keeps the running job folders and the polling mode for network filesystems.
-  const inc: { close(): Promise<void> | void } = pollMs > 0 ? watch(dirs.incoming, opts).on('addDir', (path: string) => {
-    const id = basename(path);
-    if (dirname(path) === dirs.incoming && isJobId(id)) ev.incoming(id);
-  }) : watchNames(dirs.incoming, (name) => {
-    if (isJobId(name)) ev.incoming(name);
-  });
+  const inc: { close(): Promise<void> | void } =
+    pollMs > 0
+      ? watch(dirs.incoming, opts).on('addDir', (path: string) => {
+          const id = basename(path);
+          if (dirname(path) === dirs.incoming && isJobId(id)) ev.incoming(id);
+        })
+      : watchNames(dirs.incoming, (name) => {
+          if (isJobId(name)) ev.incoming(name);
+        });
   const run: FSWatcher = watch([], opts);
   const watched = new Set<string>();
   const onRunFile = (path: string) => {
     const id = basename(dirname(path));
-    if (dirname(dirname(path)) === dirs.running && watched.has(id)) ev.runningFile(id, basename(path));
+    if (dirname(dirname(path)) === dirs.running && watched.has(id))
+      ev.runningFile(id, basename(path));
   };
   run.on('add', onRunFile);
   run.on('change', onRunFile);

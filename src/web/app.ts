@@ -73,14 +73,29 @@ export function createApp(o: WebOptions): Hono {
   const census = o.census ?? createCensus(store);
   // The first census stats every job directory once (1.7 s for 100k): start it now, not on the first dashboard.
   void census.snapshot().catch((err) => log('census_failed', { error: messageOf(err) }));
-  const metrics = o.metrics ?? createMetrics(service.jobTypes.map((t) => t.name), (id, ended) => readJobTimes(store, { id, state: ended, dir: jobDir(store, ended, id) }));
+  const metrics =
+    o.metrics ??
+    createMetrics(
+      service.jobTypes.map((t) => t.name),
+      (id, ended) => readJobTimes(store, { id, state: ended, dir: jobDir(store, ended, id) }),
+    );
 
   app.use('*', requestLog(log));
 
-  app.use('*', secureHeaders({
-    contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
-    referrerPolicy: 'no-referrer',
-  }));
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+    }),
+  );
 
   const guards = createGuards(cfg.web);
   app.use('*', guards.missSlowdown);
@@ -91,8 +106,21 @@ export function createApp(o: WebOptions): Hono {
   const admin = adminAuth(o.adminCredentials ?? null);
   for (const p of ['/admin', '/admin/*', '/api/admin', '/api/admin/*']) app.use(p, admin);
   app.route('/api/admin', adminApi());
-  app.route('/admin', adminRoutes({ cfg, service, store, log, census, backend: o.backend ?? null, frame, https }));
-  app.route('/', opsRoutes({ cfg, store, census, metrics, inProcessBackend: !!o.backend, schedulerQueued: o.backend ? () => o.backend!.scheduler.queuedCount() : undefined }));
+  app.route(
+    '/admin',
+    adminRoutes({ cfg, service, store, log, census, backend: o.backend ?? null, frame, https }),
+  );
+  app.route(
+    '/',
+    opsRoutes({
+      cfg,
+      store,
+      census,
+      metrics,
+      inProcessBackend: !!o.backend,
+      schedulerQueued: o.backend ? () => o.backend!.scheduler.queuedCount() : undefined,
+    }),
+  );
   const canceller = webCancel(o);
   app.route('/api', createApi({ ...o, cancel: canceller.cancel, guards }));
   app.route('/my-jobs', myJobsRoutes({ ...o, guards, frame }));
@@ -101,59 +129,143 @@ export function createApp(o: WebOptions): Hono {
   const csrfToken = (c: Context): string => issueCsrf(c, https);
   const checkCsrf = verifyCsrf;
 
-  const showForm = async (c: Context, typeName: string | undefined, values: Record<string, string>, errors: Record<string, string>, status: 200 | 400 | 413) => {
+  const showForm = async (
+    c: Context,
+    typeName: string | undefined,
+    values: Record<string, string>,
+    errors: Record<string, string>,
+    status: 200 | 400 | 413,
+  ) => {
     const type = service.jobTypes.find((t) => t.name === typeName) ?? service.jobTypes[0]!;
     const email = (await getSignedCookie(c, o.secret, EMAIL_COOKIE)) || '';
-    return c.html(formPage({ ...frame, types: service.jobTypes, type, values: { email, ...values }, errors, email: service.email ?? 'optional', csrf: csrfToken(c), description: service.description }), status);
+    return c.html(
+      formPage({
+        ...frame,
+        types: service.jobTypes,
+        type,
+        values: { email, ...values },
+        errors,
+        email: service.email ?? 'optional',
+        csrf: csrfToken(c),
+        description: service.description,
+      }),
+      status,
+    );
   };
 
   app.get('/', (c) => showForm(c, c.req.query('type'), {}, {}, 200));
 
-  app.post('/jobs', bodyLimit(submissionLimit(cfg.web, service, o.maxBodyBytes), TOO_LARGE), async (c) => {
-    const raw = await readForm(c);
-    // What the form is shown again with, on bad input (not uploads, not huge fields).
-    const values: Record<string, string> = Object.create(null);
-    for (const [k, one] of Object.entries(raw)) if (typeof one === 'string' && one.length <= 10_000) values[k] = one;
-    checkCsrf(c, raw.csrf);
-    let valid;
-    try {
-      valid = validateSubmission(service, raw, ['csrf']);
-    } catch (err) {
-      if (err instanceof InputError) return showForm(c, typeof raw.type === 'string' ? raw.type : undefined, values, err.fields, err.status === 413 ? 413 : 400);
-      throw err;
-    }
-    const ref = await submitValid({ cfg, store, log, service, notify: o.notify }, valid, clientKey(clientAddress(c, cfg.web.trustProxy)));
-    if (valid.email) await setSignedCookie(c, EMAIL_COOKIE, valid.email, o.secret, { httpOnly: true, sameSite: 'Lax', secure: https, path: '/', maxAge: 365 * 86400 });
-    return c.redirect(`/jobs/${ref.id}`, 303);
-  });
+  app.post(
+    '/jobs',
+    bodyLimit(submissionLimit(cfg.web, service, o.maxBodyBytes), TOO_LARGE),
+    async (c) => {
+      const raw = await readForm(c);
+      // What the form is shown again with, on bad input (not uploads, not huge fields).
+      const values: Record<string, string> = Object.create(null);
+      for (const [k, one] of Object.entries(raw))
+        if (typeof one === 'string' && one.length <= 10_000) values[k] = one;
+      checkCsrf(c, raw.csrf);
+      let valid;
+      try {
+        valid = validateSubmission(service, raw, ['csrf']);
+      } catch (err) {
+        if (err instanceof InputError)
+          return showForm(
+            c,
+            typeof raw.type === 'string' ? raw.type : undefined,
+            values,
+            err.fields,
+            err.status === 413 ? 413 : 400,
+          );
+        throw err;
+      }
+      const ref = await submitValid(
+        { cfg, store, log, service, notify: o.notify },
+        valid,
+        clientKey(clientAddress(c, cfg.web.trustProxy)),
+      );
+      if (valid.email)
+        await setSignedCookie(c, EMAIL_COOKIE, valid.email, o.secret, {
+          httpOnly: true,
+          sameSite: 'Lax',
+          secure: https,
+          path: '/',
+          maxAge: 365 * 86400,
+        });
+      return c.redirect(`/jobs/${ref.id}`, 303);
+    },
+  );
 
   const pages = createJobCache<string>(store, { freshMs: 0 });
-  app.get('/jobs/:id', async (c) => c.html(await pages(c.req.param('id'), async (job) => {
-    const pos = job.state === STATES.INCOMING ? o.queuePosition?.(job.id) ?? 0 : null;
-    const view = await jobView(cfg, service, job, pos, csrfToken(c), store);
-    if (view.cancellable && !(await canceller.available(job))) view.cancellable = false;
-    // A finished job's page has no form (no CSRF token) and no self-refresh: the same for everyone.
-    return { value: String(await resultsPage(frame, view)), cacheable: !view.cancellable && view.refresh === null && !(view.children?.length) };
-  })));
+  app.get('/jobs/:id', async (c) =>
+    c.html(
+      await pages(c.req.param('id'), async (job) => {
+        const pos = job.state === STATES.INCOMING ? (o.queuePosition?.(job.id) ?? 0) : null;
+        const view = await jobView(cfg, service, job, pos, csrfToken(c), store);
+        if (view.cancellable && !(await canceller.available(job))) view.cancellable = false;
+        // A finished job's page has no form (no CSRF token) and no self-refresh: the same for everyone.
+        return {
+          value: String(await resultsPage(frame, view)),
+          cacheable: !view.cancellable && view.refresh === null && !view.children?.length,
+        };
+      }),
+    ),
+  );
 
   app.route('/jobs', cancelRoutes({ ...o, canceller }));
 
-  app.get('/jobs/:id/files/:name', (c) => downloadResultFile(o, c.req.param('id'), c.req.param('name')));
+  app.get('/jobs/:id/files/:name', (c) =>
+    downloadResultFile(o, c.req.param('id'), c.req.param('name')),
+  );
 
-  app.notFound((c) => c.req.path.startsWith('/api/') ? c.json({ error: { code: 'not_found', message: 'There is no API endpoint at this address.' } }, 404) : c.html(errorPage(frame, 404, 'There is no page at this address.', 'Check the link, or start from the form.'), 404));
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/')
+      ? c.json(
+          { error: { code: 'not_found', message: 'There is no API endpoint at this address.' } },
+          404,
+        )
+      : c.html(
+          errorPage(
+            frame,
+            404,
+            'There is no page at this address.',
+            'Check the link, or start from the form.',
+          ),
+          404,
+        ),
+  );
 
   app.onError((err, c) => {
     // EBI's clients read XML errors, also of the checks made for the whole app (another site's post).
     if (c.req.path.startsWith('/jdispatcher/')) return jdispatcherError(err, c, log);
     const known = err instanceof JobdirError;
     const status = known ? (err as JobdirError).status : 500;
-    if (!known) log('web_error', { path: c.req.path, error: messageOf(err), stack: (err as Error).stack });
-    const message = known ? err.message : 'Something went wrong on our side. The administrator has been told; please try again later.';
-    const next = status === 413 ? 'Send less (smaller or fewer files) and try again.'
-      : status === 404 ? 'Check that the link is complete: job links are long and easily cut in two.'
-      : status === 410 ? 'Results are kept for a limited time. Submit the job again to get new results.'
-      : status === 503 ? 'Please try again in a few minutes.' : 'Go back, correct the request and try again.';
-    if (c.req.path.startsWith('/api/')) return c.json({ error: { code: known ? (err as JobdirError).code : 'internal_error', message, ...(err instanceof InputError ? { fields: err.fields } : {}) } }, status as 400);
+    if (!known)
+      log('web_error', { path: c.req.path, error: messageOf(err), stack: (err as Error).stack });
+    const message = known
+      ? err.message
+      : 'Something went wrong on our side. The administrator has been told; please try again later.';
+    const next =
+      status === 413
+        ? 'Send less (smaller or fewer files) and try again.'
+        : status === 404
+          ? 'Check that the link is complete: job links are long and easily cut in two.'
+          : status === 410
+            ? 'Results are kept for a limited time. Submit the job again to get new results.'
+            : status === 503
+              ? 'Please try again in a few minutes.'
+              : 'Go back, correct the request and try again.';
+    if (c.req.path.startsWith('/api/'))
+      return c.json(
+        {
+          error: {
+            code: known ? (err as JobdirError).code : 'internal_error',
+            message,
+            ...(err instanceof InputError ? { fields: err.fields } : {}),
+          },
+        },
+        status as 400,
+      );
     return c.html(errorPage(frame, status, message, next), status as 400);
   });
 

@@ -29,7 +29,11 @@ export const SMALL_BODY_BYTES = 16 * 1024;
 const TOO_LARGE = 'The request is larger than this address accepts, so nothing was kept.';
 
 /** The limit a submission route (POST /jobs, POST /api/jobs) applies: the service's derived need, capped by [web] max_body. */
-export function submissionLimit(web: { maxBodyBytes: number }, service: Service, override?: number): number {
+export function submissionLimit(
+  web: { maxBodyBytes: number },
+  service: Service,
+  override?: number,
+): number {
   return override ?? Math.min(web.maxBodyBytes, maxSubmissionBytes(service));
 }
 
@@ -86,16 +90,21 @@ function lingerAfterAnswer(c: Context): void {
 
 function checkLength(c: Context, maxBytes: number, message: string): void {
   const length = c.req.header('content-length')?.trim();
-  if (length !== undefined && /^\d+$/.test(length) && Number(length) > maxBytes) throw tooLarge(c, message);
+  if (length !== undefined && /^\d+$/.test(length) && Number(length) > maxBytes)
+    throw tooLarge(c, message);
 }
 
 /** The request body's bytes, at most the route's limit (413 once it passes it, while it streams). */
 export async function readBody(c: Context): Promise<Buffer> {
-  const { maxBytes, message } = limits.get(c.req.raw) ?? { maxBytes: SMALL_BODY_BYTES, message: TOO_LARGE };
+  const { maxBytes, message } = limits.get(c.req.raw) ?? {
+    maxBytes: SMALL_BODY_BYTES,
+    message: TOO_LARGE,
+  };
   checkLength(c, maxBytes, message);
   const over = () => tooLarge(c, message);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming && typeof incoming.on === 'function' && !incoming.readableDidRead) return readIncoming(incoming, maxBytes, over);
+  if (incoming && typeof incoming.on === 'function' && !incoming.readableDidRead)
+    return readIncoming(incoming, maxBytes, over);
   const stream = c.req.raw.body;
   if (!stream) return Buffer.alloc(0);
   const reader = stream.getReader();
@@ -113,7 +122,11 @@ export async function readBody(c: Context): Promise<Buffer> {
   }
 }
 
-function readIncoming(incoming: IncomingMessage, maxBytes: number, over: () => Error): Promise<Buffer> {
+function readIncoming(
+  incoming: IncomingMessage,
+  maxBytes: number,
+  over: () => Error,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -131,12 +144,14 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number, over: () => E
     };
     const onEnd = () => settle(null);
     const onError = () => settle(new InputError({ body: 'did not arrive complete' }));
-    const onClose = () => settle(incoming.readableEnded ? null : new InputError({ body: 'did not arrive complete' }));
+    const onClose = () =>
+      settle(incoming.readableEnded ? null : new InputError({ body: 'did not arrive complete' }));
     incoming.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
 }
 
-const mediaType = (c: Context) => (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+const mediaType = (c: Context) =>
+  (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 
 /** The body parsed as JSON (400 when it is not JSON). */
 export async function readJson(c: Context): Promise<unknown> {
@@ -164,12 +179,17 @@ export async function readForm(c: Context): Promise<Record<string, string | Uplo
   if (type !== 'multipart/form-data') return form;
   let parsed: FormData;
   try {
-    parsed = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': c.req.header('content-type')! } }).formData();
+    parsed = await new Response(bytes as Uint8Array<ArrayBuffer>, {
+      headers: { 'content-type': c.req.header('content-type')! },
+    }).formData();
   } catch {
     throw new InputError({ form: 'the request body could not be read as a form' });
   }
   for (const [k, v] of parsed) {
-    form[k] = typeof v === 'string' ? v : { filename: v.name, type: v.type, data: new Uint8Array(await v.arrayBuffer()) };
+    form[k] =
+      typeof v === 'string'
+        ? v
+        : { filename: v.name, type: v.type, data: new Uint8Array(await v.arrayBuffer()) };
   }
   return form;
 }

@@ -30,7 +30,8 @@ export interface WebCancel {
   available(job: JobRef): Promise<boolean>;
 }
 
-const UNAVAILABLE = 'Cancelling is not available from this web server (it may not change the job\'s files); ask the administrator.';
+const UNAVAILABLE =
+  "Cancelling is not available from this web server (it may not change the job's files); ask the administrator.";
 const DENIED = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /**
@@ -48,12 +49,19 @@ export function webCancel(o: WebCancelOptions): WebCancel {
       try {
         await cancelJob(env, id, by);
       } catch (err) {
-        if (DENIED.has((err as NodeJS.ErrnoException).code ?? '')) throw new UnavailableError(UNAVAILABLE, { cause: err });
+        if (DENIED.has((err as NodeJS.ErrnoException).code ?? ''))
+          throw new UnavailableError(UNAVAILABLE, { cause: err });
         throw err;
       }
     },
     async available(job) {
-      return fs.access(job.dir, constants.W_OK).then(() => fs.access(dirname(job.dir), constants.W_OK)).then(() => true, () => false);
+      return fs
+        .access(job.dir, constants.W_OK)
+        .then(() => fs.access(dirname(job.dir), constants.W_OK))
+        .then(
+          () => true,
+          () => false,
+        );
     },
   };
 }

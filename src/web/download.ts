@@ -12,11 +12,18 @@ import { assertViewable } from './view.js';
  * the job type lets users download, of a completed or failed job, as a download. Archived:
  * GoneError, as for its page; anything else: NotFoundError (not saying which check failed).
  */
-export async function downloadResultFile(o: { cfg: Config; service: Service; store: Store }, id: string, name: string): Promise<Response> {
+export async function downloadResultFile(
+  o: { cfg: Config; service: Service; store: Store },
+  id: string,
+  name: string,
+): Promise<Response> {
   const job = await getJob(o.store, id);
   assertViewable(job);
   const type = o.service.jobTypes.find((t) => t.name === job.settings.type);
-  const file = job.state === STATES.COMPLETED || job.state === STATES.FAILED ? await openResultFile(job, name, type?.downloads, o.cfg.web.maxDownloadBytes) : null;
+  const file =
+    job.state === STATES.COMPLETED || job.state === STATES.FAILED
+      ? await openResultFile(job, name, type?.downloads, o.cfg.web.maxDownloadBytes)
+      : null;
   if (!file) throw new NotFoundError(`Job ${job.id} has no file with this name to download.`);
   return fileResponse(file, name);
 }

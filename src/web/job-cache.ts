@@ -15,7 +15,10 @@ import { findJobEvenly, type Job, jobStamp, readJob, type Store } from '../store
 export function createJobCache<T>(store: Store, { max = 10_000, freshMs = 1000 } = {}) {
   const entries = new Map<string, { dir: string; stamp: string; value: T; checked: number }>();
   /** What `build` makes of job `id`, from the cache when still true. Unknown ids: NotFoundError. */
-  return async (id: string, build: (job: Job) => Promise<{ value: T; cacheable: boolean }>): Promise<T> => {
+  return async (
+    id: string,
+    build: (job: Job) => Promise<{ value: T; cacheable: boolean }>,
+  ): Promise<T> => {
     const hit = entries.get(id);
     if (hit) {
       const now = Date.now();

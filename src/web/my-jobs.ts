@@ -14,33 +14,72 @@ import { myJobsUrl, verifyEmailToken } from './security/tokens.js';
  * "My jobs" for people: GET /my-jobs asks for an address, POST /my-jobs (CSRF-checked,
  * rate-limited) mails a signed expiring link to it, GET /my-jobs/TOKEN lists the jobs.
  */
-export function myJobsRoutes(o: ApiOptions & { frame: { serviceName: string; github: string | null }; cfg: Config }): Hono {
+export function myJobsRoutes(
+  o: ApiOptions & { frame: { serviceName: string; github: string | null }; cfg: Config },
+): Hono {
   const app = new Hono();
   const secure = o.cfg.general.urltop.startsWith('https:');
-  app.get('/', (c) => c.html(myJobsRequestPage({ ...o.frame, csrf: issueCsrf(c, secure), email: '', sent: null, error: null })));
+  app.get('/', (c) =>
+    c.html(
+      myJobsRequestPage({
+        ...o.frame,
+        csrf: issueCsrf(c, secure),
+        email: '',
+        sent: null,
+        error: null,
+      }),
+    ),
+  );
   app.post('/', bodyLimit(SMALL_BODY_BYTES), o.guards.submitLimit, async (c) => {
     const body = await readForm(c);
     verifyCsrf(c, body.csrf);
     const email = typeof body.email === 'string' ? body.email.trim() : '';
     const bad = checkEmail(email);
-    if (bad) return c.html(myJobsRequestPage({ ...o.frame, csrf: issueCsrf(c, secure), email: email.slice(0, 254), sent: null, error: bad }), 400);
+    if (bad)
+      return c.html(
+        myJobsRequestPage({
+          ...o.frame,
+          csrf: issueCsrf(c, secure),
+          email: email.slice(0, 254),
+          sent: null,
+          error: bad,
+        }),
+        400,
+      );
     void mailMyJobsLink(o, email);
-    return c.html(myJobsRequestPage({ ...o.frame, csrf: issueCsrf(c, secure), email: '', sent: MY_JOBS_SENT, error: null }));
+    return c.html(
+      myJobsRequestPage({
+        ...o.frame,
+        csrf: issueCsrf(c, secure),
+        email: '',
+        sent: MY_JOBS_SENT,
+        error: null,
+      }),
+    );
   });
   app.get('/:token', async (c) => {
     const email = verifyEmailToken(o.secret, c.req.param('token'));
-    if (!email) throw new UnauthorizedError('This "my jobs" link is not valid or has expired. Ask for a new one below: it is sent to your email address.');
+    if (!email)
+      throw new UnauthorizedError(
+        'This "my jobs" link is not valid or has expired. Ask for a new one below: it is sent to your email address.',
+      );
     c.header('Cache-Control', 'private, no-store');
-    return c.html(myJobsPage({ ...o.frame, email, jobs: await userJobs(o.store, email, () => ({})) }));
+    return c.html(
+      myJobsPage({ ...o.frame, email, jobs: await userJobs(o.store, email, () => ({})) }),
+    );
   });
   return app;
 }
 
 /** What the my-jobs request says, whatever the address. */
-export const MY_JOBS_SENT = 'If this address has jobs here, a link to them is on its way to it. The link works for a limited time.';
+export const MY_JOBS_SENT =
+  'If this address has jobs here, a link to them is on its way to it. The link works for a limited time.';
 
 /** Mail `email` a my-jobs link if it has jobs (in the background: the reply never waits, so its timing says nothing). */
-export async function mailMyJobsLink(o: Pick<ApiOptions, 'cfg' | 'store' | 'secret' | 'log' | 'flushMail'>, email: string): Promise<void> {
+export async function mailMyJobsLink(
+  o: Pick<ApiOptions, 'cfg' | 'store' | 'secret' | 'log' | 'flushMail'>,
+  email: string,
+): Promise<void> {
   try {
     if ((await listUserJobs(o.store, email)).length === 0) return;
     const url = myJobsUrl(o.cfg.general.urltop, o.secret, email, o.cfg.web.linkTtlMs);
@@ -52,14 +91,26 @@ export async function mailMyJobsLink(o: Pick<ApiOptions, 'cfg' | 'store' | 'secr
 }
 
 /** The jobs in `email`'s index, newest first (at most 1000). */
-export async function userJobs(store: Store, email: string, links: (id: string) => Record<string, string>) {
+export async function userJobs(
+  store: Store,
+  email: string,
+  links: (id: string) => Record<string, string>,
+) {
   const ids = (await listUserJobs(store, email)).slice(0, 1000);
-  const jobs = await Promise.all(ids.map(async (id) => {
-    const ref = await findJob(store, id);
-    if (!ref) return null;
-    const job = await readJob(ref).catch(() => null);
-    if (!job || job.settings.email !== email) return null;
-    return { id, state: job.state, type: job.settings.type, submitted: job.settings.submitted, links: links(id) };
-  }));
+  const jobs = await Promise.all(
+    ids.map(async (id) => {
+      const ref = await findJob(store, id);
+      if (!ref) return null;
+      const job = await readJob(ref).catch(() => null);
+      if (!job || job.settings.email !== email) return null;
+      return {
+        id,
+        state: job.state,
+        type: job.settings.type,
+        submitted: job.settings.submitted,
+        links: links(id),
+      };
+    }),
+  );
   return jobs.filter((j) => j !== null).sort((a, b) => b.submitted.localeCompare(a.submitted));
 }

@@ -18,7 +18,14 @@ export function requestLog(log: Log): MiddlewareHandler {
       status = c.res.status;
     } finally {
       const job = JOB_PATH.exec(c.req.path)?.[1];
-      log('web_request', { method: c.req.method, path: c.req.path.replace(/^\/my-jobs\/.+$/, '/my-jobs/(token)').slice(0, 200), status, ms: Math.round((performance.now() - t0) * 10) / 10, ...(job ? { job } : {}), ...(status >= 500 ? { level: 'error' } : {}) });
+      log('web_request', {
+        method: c.req.method,
+        path: c.req.path.replace(/^\/my-jobs\/.+$/, '/my-jobs/(token)').slice(0, 200),
+        status,
+        ms: Math.round((performance.now() - t0) * 10) / 10,
+        ...(job ? { job } : {}),
+        ...(status >= 500 ? { level: 'error' } : {}),
+      });
     }
   };
 }

@@ -4,7 +4,13 @@ import { jobOutcome } from '../service/context.js';
 import { renderResult } from '../service/render.js';
 import type { JobOutcome, Service } from '../service/types.js';
 import { ACTIVE_STATES, EXPIRED, FINAL_STATES, STATES } from '../states.js';
-import { type Job, listResultFiles, readMarkers, readProgress, type Store } from '../store/index.js';
+import {
+  type Job,
+  listResultFiles,
+  readMarkers,
+  readProgress,
+  type Store,
+} from '../store/index.js';
 import { childStates, unfinishedWaited } from '../store/deps.js';
 import type { JobPageView } from '../../templates/pages.js';
 
@@ -16,12 +22,21 @@ export function refreshSeconds(ageMs: number): number {
 /** Throws GoneError for an archived job: its results (page, status, files) can no longer be viewed. */
 export function assertViewable(job: Job): void {
   if (job.state === STATES.ARCHIVED) {
-    throw new GoneError(`The results of job ${job.id} were archived on ${job.result.archived.slice(0, 10) || 'an earlier date'} and can no longer be viewed here.`);
+    throw new GoneError(
+      `The results of job ${job.id} were archived on ${job.result.archived.slice(0, 10) || 'an earlier date'} and can no longer be viewed here.`,
+    );
   }
 }
 
 /** Everything the results page and the API status show about a job. */
-export async function jobView(cfg: Config, service: Service, job: Job, queuePosition: number | null, csrf = '', store?: Store): Promise<JobPageView & { type: string; runner: string }> {
+export async function jobView(
+  cfg: Config,
+  service: Service,
+  job: Job,
+  queuePosition: number | null,
+  csrf = '',
+  store?: Store,
+): Promise<JobPageView & { type: string; runner: string }> {
   assertViewable(job);
   const s = job.settings;
   const r = job.result;
@@ -32,7 +47,10 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
   const progress = active || job.state === STATES.COMPLETED ? await readProgress(job.dir) : null;
   let result: JobPageView['result'] = null;
   if (job.state === STATES.COMPLETED && type?.render) {
-    const outcome: JobOutcome = { ...(await jobOutcome(job, cfg, true, null, progress)), log: async () => {} };
+    const outcome: JobOutcome = {
+      ...(await jobOutcome(job, cfg, true, null, progress)),
+      log: async () => {},
+    };
     try {
       result = renderResult(type, outcome);
     } catch (err) {
@@ -52,15 +70,28 @@ export async function jobView(cfg: Config, service: Service, job: Job, queuePosi
     finished: final ? r.finished || null : null,
     queuePosition,
     progress: job.state === STATES.COMPLETED ? null : progress,
-    failure: job.state === STATES.FAILED ? r.failure ?? 'The job failed.' : null,
+    failure: job.state === STATES.FAILED ? (r.failure ?? 'The job failed.') : null,
     result,
     files: files.map((f) => ({ ...f, url: `/jobs/${job.id}/files/${encodeURIComponent(f.name)}` })),
-    cancellable: job.state === STATES.INCOMING || job.state === STATES.PREPROCESSING || job.state === STATES.RUNNING
-      || (job.state === STATES.POSTPROCESSING && !!store && !!job.config.children && unfinishedWaited(await childStates(store, job.config)).length > 0),
+    cancellable:
+      job.state === STATES.INCOMING ||
+      job.state === STATES.PREPROCESSING ||
+      job.state === STATES.RUNNING ||
+      (job.state === STATES.POSTPROCESSING &&
+        !!store &&
+        !!job.config.children &&
+        unfinishedWaited(await childStates(store, job.config)).length > 0),
     csrf,
     refresh: final ? null : refreshSeconds(Date.now() - submitted),
     parent: s.parent || null,
     waitsForParent: s.afterParent && job.state === STATES.INCOMING,
-    children: store && job.config.children ? (await childStates(store, job.config)).map((c) => ({ id: c.id, type: c.type, state: c.ref?.state ?? (c.gone ? EXPIRED : STATES.INCOMING) })) : [],
+    children:
+      store && job.config.children
+        ? (await childStates(store, job.config)).map((c) => ({
+            id: c.id,
+            type: c.type,
+            state: c.ref?.state ?? (c.gone ? EXPIRED : STATES.INCOMING),
+          }))
+        : [],
   };
 }

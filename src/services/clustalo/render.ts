@@ -17,7 +17,10 @@ const SHOW_BYTES = 256 * 1024;
 function head(dir: string, name: string, max: number): { text: string; cut: boolean } | null {
   let fd: number;
   try {
-    fd = openSync(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(
+      join(dir, name),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
   } catch {
     return null;
   }
@@ -32,7 +35,8 @@ function head(dir: string, name: string, max: number): { text: string; cut: bool
   }
 }
 
-const KEY = '<p class="key"><code>*</code> identical in every sequence, <code>:</code> strongly similar, <code>.</code> weakly similar (the conservation line under each block).</p>';
+const KEY =
+  '<p class="key"><code>*</code> identical in every sequence, <code>:</code> strongly similar, <code>.</code> weakly similar (the conservation line under each block).</p>';
 
 /** The results of a completed clustalo job, as trusted HTML (every byte of the file escaped). */
 export function showAlignment(job: JobOutcome): { html: string } {
@@ -45,7 +49,9 @@ export function showAlignment(job: JobOutcome): { html: string } {
       `<h2>${escapeHtml(fmt.label)}</h2>`,
       count ? `<p>${count} sequences aligned.</p>` : '',
       `<pre class="alignment" style="font-family:ui-monospace,monospace;overflow-x:auto;white-space:pre;line-height:1.25">${escapeHtml(aln.text)}</pre>`,
-      aln.cut ? `<p>The alignment is longer than ${SHOW_BYTES / 1024} KiB: download the file <code>${escapeHtml(fmt.file)}</code> for the rest.</p>` : '',
+      aln.cut
+        ? `<p>The alignment is longer than ${SHOW_BYTES / 1024} KiB: download the file <code>${escapeHtml(fmt.file)}</code> for the rest.</p>`
+        : '',
       fmt.conservation ? KEY : '',
     ].join('\n'),
   };

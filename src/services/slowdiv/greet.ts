@@ -10,12 +10,24 @@ const program = fileURLToPath(new URL('./greet', import.meta.url));
 export const greet: JobType = {
   name: 'greet',
   title: 'Greet someone, slowly',
-  description: 'Each step takes a moment and moves the progress bar; a job that needs longer than the time limit is stopped.',
+  description:
+    'Each step takes a moment and moves the progress bar; a job that needs longer than the time limit is stopped.',
   fields: {
     name: field.string({ label: 'Name', maxLength: 40 }),
-    steps: field.integer({ label: 'Steps', min: 1, max: 100, default: 5, help: 'One step per second; more steps than the time limit allows are stopped.' }),
+    steps: field.integer({
+      label: 'Steps',
+      min: 1,
+      max: 100,
+      default: 5,
+      help: 'One step per second; more steps than the time limit allows are stopped.',
+    }),
   },
-  run: ({ inputs, config }) => [program, inputs.name!, inputs.steps!, config.ini.service?.greet_delay ?? '1'],
+  run: ({ inputs, config }) => [
+    program,
+    inputs.name!,
+    inputs.steps!,
+    config.ini.service?.greet_delay ?? '1',
+  ],
   downloads: ['stdout.txt'],
   render: ({ stdout }) => stdout.trim(),
 };

@@ -10,12 +10,24 @@ export default defineService({
   title: 'Slow division',
   description: 'Programs that take their time, like long-running scientific ones.',
   email: 'optional',
-  jobTypes: [{
-    name: 'divide',
-    title: 'Divide x by y',
-    fields: { x: field.integer({ label: 'x (dividend)' }), y: field.integer({ label: 'y (divisor)' }) },
-    run: ({ inputs, config }) => [program, inputs.x!, inputs.y!, config.ini.service?.sleep_seconds ?? '30'],
-    downloads: ['stdout.txt', 'stderr.txt'],
-    render: ({ inputs, stdout }) => `${inputs.x} / ${inputs.y} = ${/answer is: (\S+)/.exec(stdout)?.[1] ?? '?'}`,
-  }, greet],
+  jobTypes: [
+    {
+      name: 'divide',
+      title: 'Divide x by y',
+      fields: {
+        x: field.integer({ label: 'x (dividend)' }),
+        y: field.integer({ label: 'y (divisor)' }),
+      },
+      run: ({ inputs, config }) => [
+        program,
+        inputs.x!,
+        inputs.y!,
+        config.ini.service?.sleep_seconds ?? '30',
+      ],
+      downloads: ['stdout.txt', 'stderr.txt'],
+      render: ({ inputs, stdout }) =>
+        `${inputs.x} / ${inputs.y} = ${/answer is: (\S+)/.exec(stdout)?.[1] ?? '?'}`,
+    },
+    greet,
+  ],
 });

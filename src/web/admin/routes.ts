@@ -2,14 +2,29 @@ import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Config } from '../../config/index.js';
 import { NotFoundError } from '../../errors.js';
-import { ADMIN, type AdminEnv, cancelJob, deleteJob, failJob, resubmitJob, showJob } from '../../lifecycle/admin.js';
+import {
+  ADMIN,
+  type AdminEnv,
+  cancelJob,
+  deleteJob,
+  failJob,
+  resubmitJob,
+  showJob,
+} from '../../lifecycle/admin.js';
 import type { Backend } from '../../lifecycle/backend.js';
 import { dashboardSource } from '../../lifecycle/dashboard.js';
 import type { Log } from '../../log.js';
 import type { Service } from '../../service/types.js';
 import { STATES, type State } from '../../states.js';
 import { type Census, findJob, isJobId, readJob, type Store } from '../../store/index.js';
-import { ADMIN_ACTIONS, type AdminAction, adminJobPage, confirmPage, dashboardPage, dashboardPanel } from '../../../templates/admin.js';
+import {
+  ADMIN_ACTIONS,
+  type AdminAction,
+  adminJobPage,
+  confirmPage,
+  dashboardPage,
+  dashboardPanel,
+} from '../../../templates/admin.js';
 import { bodyLimit, readForm, SMALL_BODY_BYTES } from '../body.js';
 import { issueCsrf, verifyCsrf } from '../security/csrf.js';
 import { LIVE_JS } from './live.js';
@@ -31,13 +46,19 @@ export interface AdminRoutesOptions {
 /** The actions that make sense for a job in `state`. */
 export function actionsFor(state: State): AdminAction[] {
   switch (state) {
-    case STATES.FAILED: return ['resubmit', 'delete'];
-    case STATES.INCOMING: return ['cancel', 'delete'];
+    case STATES.FAILED:
+      return ['resubmit', 'delete'];
+    case STATES.INCOMING:
+      return ['cancel', 'delete'];
     case STATES.PREPROCESSING:
-    case STATES.RUNNING: return ['cancel', 'fail', 'delete'];
-    case STATES.COMPLETED: return ['fail', 'delete'];
-    case STATES.ARCHIVED: return ['delete'];
-    default: return [];
+    case STATES.RUNNING:
+      return ['cancel', 'fail', 'delete'];
+    case STATES.COMPLETED:
+      return ['fail', 'delete'];
+    case STATES.ARCHIVED:
+      return ['delete'];
+    default:
+      return [];
   }
 }
 
@@ -49,8 +70,20 @@ export function actionsFor(state: State): AdminAction[] {
  */
 export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUser: string } }> {
   const app = new Hono<{ Variables: { adminUser: string } }>();
-  const data = dashboardSource({ cfg: o.cfg, store: o.store, census: o.census, inProcessBackend: !!o.backend, scheduler: o.backend?.scheduler ?? null });
-  const env = (): AdminEnv => ({ cfg: o.cfg, service: o.service, store: o.store, log: o.log, backend: o.backend ?? null });
+  const data = dashboardSource({
+    cfg: o.cfg,
+    store: o.store,
+    census: o.census,
+    inProcessBackend: !!o.backend,
+    scheduler: o.backend?.scheduler ?? null,
+  });
+  const env = (): AdminEnv => ({
+    cfg: o.cfg,
+    service: o.service,
+    store: o.store,
+    log: o.log,
+    backend: o.backend ?? null,
+  });
   const csrf = (c: Context) => issueCsrf(c, o.https);
   const liveMs = o.liveMs ?? 2000;
 
@@ -66,7 +99,12 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     return c.html(dashboardPage(o.frame, await data(0), csrf(c), note));
   });
 
-  app.get('/live.js', (c) => c.body(LIVE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
+  app.get('/live.js', (c) =>
+    c.body(LIVE_JS, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'no-cache',
+    }),
+  );
 
   app.get('/events', (c) => {
     const token = csrf(c);
@@ -96,11 +134,24 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
   app.get('/jobs/:id', async (c) => {
     const d = await showJob(env(), c.req.param('id'));
     const s = d.job.config.settings ?? {};
-    return c.html(adminJobPage(o.frame, {
-      id: d.job.id, state: d.job.state, dir: d.job.dir, settings: s, inputs: d.job.inputs, attempts: d.attempts,
-      where: d.where, failure: d.failure, history: d.history, log: d.logTail, stdout: d.stdoutTail, stderr: d.stderrTail,
-      actions: actionsFor(d.job.state), csrf: csrf(c),
-    }));
+    return c.html(
+      adminJobPage(o.frame, {
+        id: d.job.id,
+        state: d.job.state,
+        dir: d.job.dir,
+        settings: s,
+        inputs: d.job.inputs,
+        attempts: d.attempts,
+        where: d.where,
+        failure: d.failure,
+        history: d.history,
+        log: d.logTail,
+        stdout: d.stdoutTail,
+        stderr: d.stderrTail,
+        actions: actionsFor(d.job.state),
+        csrf: csrf(c),
+      }),
+    );
   });
 
   app.post('/jobs/:id/:action', bodyLimit(SMALL_BODY_BYTES), async (c) => {
@@ -108,13 +159,22 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     verifyCsrf(c, body.csrf);
     const id = c.req.param('id');
     const action = c.req.param('action');
-    if (!Object.hasOwn(ADMIN_ACTIONS, action)) throw new NotFoundError('There is no such admin action.');
+    if (!Object.hasOwn(ADMIN_ACTIONS, action))
+      throw new NotFoundError('There is no such admin action.');
     const ref = isJobId(id) ? await findJob(o.store, id) : null;
     if (!ref) throw new NotFoundError(`No job with id "${id.slice(0, 40)}" was found.`);
     const act = action as AdminAction;
     if (body.confirm !== 'yes') {
       const job = await readJob(ref).catch(() => null);
-      return c.html(confirmPage(o.frame, { id, state: ref.state, type: job?.settings.type ?? '', action: act, csrf: csrf(c) }));
+      return c.html(
+        confirmPage(o.frame, {
+          id,
+          state: ref.state,
+          type: job?.settings.type ?? '',
+          action: act,
+          csrf: csrf(c),
+        }),
+      );
     }
     const user = c.get('adminUser');
     const by = `${ADMIN} (${user})`;

@@ -35,7 +35,10 @@ export interface ApiRoute {
   security?: 'token';
   /** The body it takes, its byte limit (413 over it) and what the 413 says; a POST without one takes at most SMALL_BODY_BYTES, unread. */
   body?: {
-    json?: Schema; form?: Schema; maxBytes: number; tooLarge?: string;
+    json?: Schema;
+    form?: Schema;
+    maxBytes: number;
+    tooLarge?: string;
     /** Checks of the values beyond the schema: when the schema refuses a body, their problems are reported with its (theirs win). */
     values?: (body: ApiInput['body']) => void;
   };
@@ -50,7 +53,8 @@ function refuse(r: ApiRoute, problems: Record<string, string>, value: unknown): 
   let status = 400;
   if (r.body?.values && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const body: ApiInput['body'] = Object.create(null);
-    for (const [k, v] of Object.entries(value)) body[k] = typeof v === 'object' && v !== null && 'data' in v ? (v as Upload) : String(v);
+    for (const [k, v] of Object.entries(value))
+      body[k] = typeof v === 'object' && v !== null && 'data' in v ? (v as Upload) : String(v);
     try {
       r.body.values(body);
     } catch (err) {
@@ -93,14 +97,21 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
       const bad = validate(r.body.json, parsed);
       if (Object.keys(bad).length) refuse(r, bad, parsed);
       for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) body[k] = String(v);
-    } else if ((type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') && r.body.form) {
+    } else if (
+      (type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') &&
+      r.body.form
+    ) {
       body = await readForm(c);
       // An upload is checked as its file name (a file field's schema is format binary).
-      const fields = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : v.filename]));
+      const fields = Object.fromEntries(
+        Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : v.filename]),
+      );
       const bad = validate(r.body.form, fields);
       if (Object.keys(bad).length) refuse(r, bad, body);
     } else {
-      throw new UnsupportedMediaError(`Send the body as ${[r.body.json ? 'application/json' : '', r.body.form ? 'multipart/form-data' : ''].filter(Boolean).join(' or ')}.`);
+      throw new UnsupportedMediaError(
+        `Send the body as ${[r.body.json ? 'application/json' : '', r.body.form ? 'multipart/form-data' : ''].filter(Boolean).join(' or ')}.`,
+      );
     }
   }
   return { params, query, body };
@@ -111,11 +122,25 @@ export function mountApi(routes: ApiRoute[]): Hono {
   const api = new Hono();
   for (const r of routes) {
     // What the OpenAPI document states of a request is checked: refuse a schema that would not be.
-    for (const schema of [...Object.values(r.params ?? {}), ...Object.values(r.query ?? {}), r.body?.json, r.body?.form]) {
+    for (const schema of [
+      ...Object.values(r.params ?? {}),
+      ...Object.values(r.query ?? {}),
+      r.body?.json,
+      r.body?.form,
+    ]) {
       if (schema) assertEnforceable(schema, `${r.operationId}`);
     }
-    const limit = r.method === 'post' ? [bodyLimit(r.body?.maxBytes ?? SMALL_BODY_BYTES, r.body?.tooLarge)] : [];
-    api.on(r.method.toUpperCase(), [r.path.replace(/\{(\w+)\}/g, ':$1')], ...limit, ...(r.middleware ?? []), async (c) => r.handle(c, await readInput(c, r)));
+    const limit =
+      r.method === 'post'
+        ? [bodyLimit(r.body?.maxBytes ?? SMALL_BODY_BYTES, r.body?.tooLarge)]
+        : [];
+    api.on(
+      r.method.toUpperCase(),
+      [r.path.replace(/\{(\w+)\}/g, ':$1')],
+      ...limit,
+      ...(r.middleware ?? []),
+      async (c) => r.handle(c, await readInput(c, r)),
+    );
   }
   // Anything else under /jobs/ reads exactly like an unknown job (ids are unguessable, and misses alike).
   api.all('/jobs/*', () => {

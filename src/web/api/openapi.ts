@@ -9,13 +9,21 @@ function clean(s: Schema): unknown {
   if (Array.isArray(s.type)) {
     const { type, ...rest } = s;
     const nullable = type.includes('null');
-    return { ...(clean(rest as Schema) as object), anyOf: type.filter((t) => t !== 'null').map((t) => ({ type: t })), ...(nullable ? { nullable: true } : {}) };
+    return {
+      ...(clean(rest as Schema) as object),
+      anyOf: type.filter((t) => t !== 'null').map((t) => ({ type: t })),
+      ...(nullable ? { nullable: true } : {}),
+    };
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) {
     if (k.startsWith('x-')) continue;
-    if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([n, p]) => [n, clean(p)]));
-    else if (k === 'items' || (k === 'additionalProperties' && typeof v === 'object')) out[k] = clean(v as Schema);
+    if (k === 'properties')
+      out[k] = Object.fromEntries(
+        Object.entries(v as Record<string, Schema>).map(([n, p]) => [n, clean(p)]),
+      );
+    else if (k === 'items' || (k === 'additionalProperties' && typeof v === 'object'))
+      out[k] = clean(v as Schema);
     else if (k === 'oneOf') out[k] = (v as Schema[]).map(clean);
     else out[k] = v;
   }
@@ -26,12 +34,27 @@ function clean(s: Schema): unknown {
  * The OpenAPI 3.0 document of the API, built from the route table: the same schemas
  * the server validates requests with. Served at /api/openapi.json.
  */
-export function openApiDocument(service: Service, urltop: string, routes: ApiRoute[]): Record<string, unknown> {
+export function openApiDocument(
+  service: Service,
+  urltop: string,
+  routes: ApiRoute[],
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters = [
-      ...Object.entries(r.params ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema: clean(schema), ...(schema.description ? { description: schema.description } : {}) })),
-      ...Object.entries(r.query ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema: clean(schema) })),
+      ...Object.entries(r.params ?? {}).map(([name, schema]) => ({
+        name,
+        in: 'path',
+        required: true,
+        schema: clean(schema),
+        ...(schema.description ? { description: schema.description } : {}),
+      })),
+      ...Object.entries(r.query ?? {}).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        required: false,
+        schema: clean(schema),
+      })),
     ];
     const content: Record<string, unknown> = {};
     if (r.body?.json) content['application/json'] = { schema: clean(r.body.json) };
@@ -39,22 +62,34 @@ export function openApiDocument(service: Service, urltop: string, routes: ApiRou
     paths[`/api${r.path}`] = {
       ...paths[`/api${r.path}`],
       [r.method]: {
-        operationId: r.operationId, summary: r.summary, tags: [r.tag],
+        operationId: r.operationId,
+        summary: r.summary,
+        tags: [r.tag],
         ...(r.description ? { description: r.description } : {}),
         ...(parameters.length ? { parameters } : {}),
         ...(r.body ? { requestBody: { required: true, content } } : {}),
         ...(r.security === 'token' ? { security: [{ myJobsToken: [] }] } : {}),
-        responses: Object.fromEntries(Object.entries(r.responses).map(([status, resp]) => [status, {
-          description: resp.description,
-          ...(resp.schema ? { content: { 'application/json': { schema: clean(resp.schema) } } } : resp.media ? { content: { [resp.media]: { schema: { type: 'string', format: 'binary' } } } } : {}),
-        }])),
+        responses: Object.fromEntries(
+          Object.entries(r.responses).map(([status, resp]) => [
+            status,
+            {
+              description: resp.description,
+              ...(resp.schema
+                ? { content: { 'application/json': { schema: clean(resp.schema) } } }
+                : resp.media
+                  ? { content: { [resp.media]: { schema: { type: 'string', format: 'binary' } } } }
+                  : {}),
+            },
+          ]),
+        ),
       },
     };
   }
   return {
     openapi: '3.0.3',
     info: {
-      title: `${service.title} API`, version: '1',
+      title: `${service.title} API`,
+      version: '1',
       description: [
         `${service.description ?? ''}`,
         '',
@@ -66,7 +101,11 @@ export function openApiDocument(service: Service, urltop: string, routes: ApiRou
       ].join('\n'),
     },
     servers: [{ url: urltop }],
-    components: { securitySchemes: { myJobsToken: { type: 'http', scheme: 'bearer', description: 'The token of a my-jobs link' } } },
+    components: {
+      securitySchemes: {
+        myJobsToken: { type: 'http', scheme: 'bearer', description: 'The token of a my-jobs link' },
+      },
+    },
     paths: { ...paths, ...jdispatcherPaths(service) },
   };
 }

@@ -22,16 +22,27 @@ export const STATE_MAP: Record<State, { dispatcher: string; wes: string }> = {
 };
 
 /** The dispatcher and WES names of a job in `state` (failure kind refines FAILED). */
-export function externalState(state: State, failureKind?: string): { dispatcher: string; wes: string } {
-  if (state === STATES.FAILED && failureKind === 'technical') return { dispatcher: 'FAILURE', wes: 'SYSTEM_ERROR' };
-  if (state === STATES.FAILED && failureKind === 'cancelled') return { dispatcher: 'FAILURE', wes: 'CANCELED' };
+export function externalState(
+  state: State,
+  failureKind?: string,
+): { dispatcher: string; wes: string } {
+  if (state === STATES.FAILED && failureKind === 'technical')
+    return { dispatcher: 'FAILURE', wes: 'SYSTEM_ERROR' };
+  if (state === STATES.FAILED && failureKind === 'cancelled')
+    return { dispatcher: 'FAILURE', wes: 'CANCELED' };
   return STATE_MAP[state];
 }
 
 /** The mapping as a Markdown table, for the OpenAPI document. */
 export function stateMapTable(): string {
   const rows = Object.entries(STATE_MAP).map(([s, m]) => `| ${s} | ${m.dispatcher} | ${m.wes} |`);
-  return ['| jobdir | Job Dispatcher | GA4GH WES |', '|---|---|---|', ...rows,
-    '| failed (technical) | FAILURE | SYSTEM_ERROR |', '| failed (cancelled) | FAILURE | CANCELED |', '| (unknown id, HTTP 404) | NOT_FOUND | — |',
-    '| (the server cannot read the job just now, HTTP 503) | ERROR | — |'].join('\n');
+  return [
+    '| jobdir | Job Dispatcher | GA4GH WES |',
+    '|---|---|---|',
+    ...rows,
+    '| failed (technical) | FAILURE | SYSTEM_ERROR |',
+    '| failed (cancelled) | FAILURE | CANCELED |',
+    '| (unknown id, HTTP 404) | NOT_FOUND | — |',
+    '| (the server cannot read the job just now, HTTP 503) | ERROR | — |',
+  ].join('\n');
 }

@@ -1,7 +1,13 @@
 import { Readable } from 'node:stream';
 import type { JobType } from '../../service/types.js';
 import { STATES } from '../../states.js';
-import { JOB_FILES, type Job, listResultFiles, matchesAny, openResultFile } from '../../store/index.js';
+import {
+  JOB_FILES,
+  type Job,
+  listResultFiles,
+  matchesAny,
+  openResultFile,
+} from '../../store/index.js';
 import { el, xmlDocument } from './xml.js';
 
 /**
@@ -26,9 +32,52 @@ export interface ResultType {
   preface: string;
 }
 
-const TEXT = new Set(['txt', 'log', 'out', 'err', 'csv', 'tsv', 'dnd', 'ph', 'tree', 'nwk', 'newick', 'aln', 'clustal', 'clustal_num', 'fa', 'fasta', 'fas',
-  'msf', 'nex', 'nexus', 'phy', 'phylip', 'selex', 'sto', 'stockholm', 'vienna', 'pim', 'dist', 'distmat', 'pdb', 'ent', 'cif', 'ini', 'md']);
-const BINARY: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', pdf: 'application/pdf', gz: 'application/gzip', zip: 'application/zip', json: 'application/json' };
+const TEXT = new Set([
+  'txt',
+  'log',
+  'out',
+  'err',
+  'csv',
+  'tsv',
+  'dnd',
+  'ph',
+  'tree',
+  'nwk',
+  'newick',
+  'aln',
+  'clustal',
+  'clustal_num',
+  'fa',
+  'fasta',
+  'fas',
+  'msf',
+  'nex',
+  'nexus',
+  'phy',
+  'phylip',
+  'selex',
+  'sto',
+  'stockholm',
+  'vienna',
+  'pim',
+  'dist',
+  'distmat',
+  'pdb',
+  'ent',
+  'cif',
+  'ini',
+  'md',
+]);
+const BINARY: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  pdf: 'application/pdf',
+  gz: 'application/gzip',
+  zip: 'application/zip',
+  json: 'application/json',
+};
 /** Names a client can put in a URL and a file name as they are. */
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -41,40 +90,97 @@ function mediaTypeOf(suffix: string): string {
 /** The label a service gave a file (`fileLabels`, exact names or globs), if any. */
 function labelOf(type: JobType | undefined, name: string): string | undefined {
   const labels = type?.fileLabels ?? {};
-  return labels[name] ?? Object.entries(labels).find(([p]) => p.includes('*') && matchesAny(name, [p]))?.[1];
+  return (
+    labels[name] ??
+    Object.entries(labels).find(([p]) => p.includes('*') && matchesAny(name, [p]))?.[1]
+  );
 }
 
 /** The result types of a completed or failed job, `out` and `error` first. */
-export async function resultTypes(job: Job, type: JobType | undefined, maxBytes: number): Promise<ResultType[]> {
-  const files = (await listResultFiles(job, type?.downloads, maxBytes)).map((f) => f.name).filter((n) => SAFE.test(n));
+export async function resultTypes(
+  job: Job,
+  type: JobType | undefined,
+  maxBytes: number,
+): Promise<ResultType[]> {
+  const files = (await listResultFiles(job, type?.downloads, maxBytes))
+    .map((f) => f.name)
+    .filter((n) => SAFE.test(n));
   const failed = job.state === STATES.FAILED;
   const reason = failed ? `${job.result.failure ?? 'The job failed.'}\n` : '';
   const has = (n: string) => (files.includes(n) ? n : null);
   const out: ResultType[] = [
-    { identifier: 'out', label: labelOf(type, JOB_FILES.STDOUT) ?? 'Tool output', description: 'What the program wrote to its standard output', mediaType: 'text/plain', fileSuffix: 'txt', file: has(JOB_FILES.STDOUT), preface: '' },
-    { identifier: 'error', label: labelOf(type, JOB_FILES.STDERR) ?? 'Tool error output', description: failed ? 'Why the job failed, then what the program wrote to its standard error' : 'What the program wrote to its standard error', mediaType: 'text/plain', fileSuffix: 'txt', file: has(JOB_FILES.STDERR), preface: reason },
+    {
+      identifier: 'out',
+      label: labelOf(type, JOB_FILES.STDOUT) ?? 'Tool output',
+      description: 'What the program wrote to its standard output',
+      mediaType: 'text/plain',
+      fileSuffix: 'txt',
+      file: has(JOB_FILES.STDOUT),
+      preface: '',
+    },
+    {
+      identifier: 'error',
+      label: labelOf(type, JOB_FILES.STDERR) ?? 'Tool error output',
+      description: failed
+        ? 'Why the job failed, then what the program wrote to its standard error'
+        : 'What the program wrote to its standard error',
+      mediaType: 'text/plain',
+      fileSuffix: 'txt',
+      file: has(JOB_FILES.STDERR),
+      preface: reason,
+    },
   ];
   const rest = files.filter((n) => n !== JOB_FILES.STDOUT && n !== JOB_FILES.STDERR);
   const stem = (n: string) => n.split('.')[0]!;
-  const taken = new Map<string, number>([['out', 1], ['error', 1]]);
+  const taken = new Map<string, number>([
+    ['out', 1],
+    ['error', 1],
+  ]);
   for (const n of rest) taken.set(stem(n), (taken.get(stem(n)) ?? 0) + 1);
   for (const name of rest) {
     const dot = name.indexOf('.');
     const suffix = dot > 0 ? name.slice(name.lastIndexOf('.') + 1) : 'txt';
     const identifier = taken.get(stem(name)) === 1 ? stem(name) : name;
     const label = labelOf(type, name) ?? name;
-    out.push({ identifier, label, description: `${label} (the file ${name})`, mediaType: mediaTypeOf(suffix), fileSuffix: suffix, file: name, preface: '' });
+    out.push({
+      identifier,
+      label,
+      description: `${label} (the file ${name})`,
+      mediaType: mediaTypeOf(suffix),
+      fileSuffix: suffix,
+      file: name,
+      preface: '',
+    });
   }
   return out;
 }
 
 /** GET /resulttypes/{id}: `<types><type><identifier/><label/>…</type>…</types>` (no child named name, key or id). */
 export function resultTypesXml(types: ResultType[]): string {
-  return xmlDocument(el('types', ...types.map((t) => el('type', el('identifier', t.identifier), el('label', t.label), el('description', t.description), el('mediaType', t.mediaType), el('fileSuffix', t.fileSuffix)))));
+  return xmlDocument(
+    el(
+      'types',
+      ...types.map((t) =>
+        el(
+          'type',
+          el('identifier', t.identifier),
+          el('label', t.label),
+          el('description', t.description),
+          el('mediaType', t.mediaType),
+          el('fileSuffix', t.fileSuffix),
+        ),
+      ),
+    ),
+  );
 }
 
 /** The body of one result type: its preface, then its file (read with the download rules). */
-export async function resultBody(job: Job, type: JobType | undefined, t: ResultType, maxBytes: number): Promise<{ body: ReadableStream; size: number } | null> {
+export async function resultBody(
+  job: Job,
+  type: JobType | undefined,
+  t: ResultType,
+  maxBytes: number,
+): Promise<{ body: ReadableStream; size: number } | null> {
   const head = Buffer.from(t.preface, 'utf8');
   const file = t.file ? await openResultFile(job, t.file, type?.downloads, maxBytes) : null;
   if (t.file && !file) return null;
@@ -82,5 +188,8 @@ export async function resultBody(job: Job, type: JobType | undefined, t: ResultT
     if (head.length) yield head;
     if (file) for await (const chunk of file.stream) yield chunk as Buffer;
   }
-  return { body: Readable.toWeb(Readable.from(parts())) as ReadableStream, size: head.length + (file?.size ?? 0) };
+  return {
+    body: Readable.toWeb(Readable.from(parts())) as ReadableStream,
+    size: head.length + (file?.size ?? 0),
+  };
 }

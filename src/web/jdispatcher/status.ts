@@ -11,7 +11,8 @@ import { externalState } from '../api/states.js';
  */
 
 /** The words /status may answer. */
-export type DispatcherStatus = 'QUEUED' | 'RUNNING' | 'FINISHED' | 'FAILURE' | 'ERROR' | 'NOT_FOUND';
+export type DispatcherStatus =
+  'QUEUED' | 'RUNNING' | 'FINISHED' | 'FAILURE' | 'ERROR' | 'NOT_FOUND';
 
 /** The message for every id that names no job of this tool (unknown ids all read alike). */
 export const NO_JOB = 'No job with this id was found.';
@@ -43,7 +44,10 @@ export async function findToolJob(store: Store, type: JobType, id: string): Prom
 /** The job type `name` of `service`, or NotFoundError naming the tools there are. */
 export function toolOf(service: Service, name: string): JobType {
   const type = service.jobTypes.find((t) => t.name === name);
-  if (!type) throw new NotFoundError(`There is no tool "${name.slice(0, 40)}" here; the tools are: ${service.jobTypes.map((t) => t.name).join(', ')}.`);
+  if (!type)
+    throw new NotFoundError(
+      `There is no tool "${name.slice(0, 40)}" here; the tools are: ${service.jobTypes.map((t) => t.name).join(', ')}.`,
+    );
   return type;
 }
 

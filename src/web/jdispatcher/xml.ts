@@ -21,7 +21,9 @@ export function xmlText(text: string): string {
 
 /** The element `<name>…</name>`; string children are text (escaped), the others markup. */
 export function el(name: string, ...children: (string | Xml)[]): Xml {
-  return { xml: `<${name}>${children.map((c) => (typeof c === 'string' ? xmlText(c) : c.xml)).join('')}</${name}>` };
+  return {
+    xml: `<${name}>${children.map((c) => (typeof c === 'string' ? xmlText(c) : c.xml)).join('')}</${name}>`,
+  };
 }
 
 /** A whole document: the declaration, then `root`. */

@@ -4,7 +4,12 @@ import { promisify } from 'node:util';
 import type { MiddlewareHandler } from 'hono';
 import { ConfigError, JobdirError } from '../../errors.js';
 
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, o: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  o: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 /**
  * Admin credentials: a file of `user:scrypt$N$r$p$salt$hash` lines (salt and hash in
@@ -31,7 +36,12 @@ export async function verifyPassword(stored: string, password: string): Promise<
   const [kind, n, r, p, salt, hash] = stored.split('$');
   if (kind !== 'scrypt' || !salt || !hash) return false;
   const want = Buffer.from(hash, 'base64url');
-  const got = await scrypt(password, Buffer.from(salt, 'base64url'), want.length || LEN, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 });
+  const got = await scrypt(password, Buffer.from(salt, 'base64url'), want.length || LEN, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: 256 * 1024 * 1024,
+  });
   return want.length === got.length && timingSafeEqual(want, got);
 }
 
@@ -41,7 +51,13 @@ export async function loadAdminCredentials(file: string): Promise<AdminCredentia
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, null, null, `cannot read the admin credentials file: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(
+      file,
+      null,
+      null,
+      `cannot read the admin credentials file: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const out = new Map<string, string>();
   text.split('\n').forEach((line, i) => {
@@ -50,7 +66,12 @@ export async function loadAdminCredentials(file: string): Promise<AdminCredentia
     const colon = l.indexOf(':');
     const user = l.slice(0, colon);
     if (colon < 1 || !USER_RE.test(user) || !l.slice(colon + 1).startsWith('scrypt$')) {
-      throw new ConfigError(file, null, null, `line ${i + 1} is not user:scrypt$… (add users with: jobdir admin-user NAME --file ${file})`);
+      throw new ConfigError(
+        file,
+        null,
+        null,
+        `line ${i + 1} is not user:scrypt$… (add users with: jobdir admin-user NAME --file ${file})`,
+      );
     }
     out.set(user, l.slice(colon + 1));
   });
@@ -59,12 +80,17 @@ export async function loadAdminCredentials(file: string): Promise<AdminCredentia
 
 /** Add or replace `user` in the credentials file (created mode 600), written by temp + rename. */
 export async function setAdminUser(file: string, user: string, password: string): Promise<void> {
-  if (!USER_RE.test(user)) throw new JobdirError(`"${user.slice(0, 64)}" is not a valid user name: use 1-64 letters, digits, . _ @ -`);
+  if (!USER_RE.test(user))
+    throw new JobdirError(
+      `"${user.slice(0, 64)}" is not a valid user name: use 1-64 letters, digits, . _ @ -`,
+    );
   if (password.length < 10) throw new JobdirError('the password must have at least 10 characters');
   const old = await fs.readFile(file, 'utf8').catch(() => '');
   const kept = old.split('\n').filter((l) => l.trim() && !l.startsWith(`${user}:`));
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, [...kept, `${user}:${await hashPassword(password)}`].join('\n') + '\n', { mode: 0o600 });
+  await fs.writeFile(tmp, [...kept, `${user}:${await hashPassword(password)}`].join('\n') + '\n', {
+    mode: 0o600,
+  });
   await fs.rename(tmp, file);
 }
 
@@ -83,7 +109,9 @@ const DUMMY = `scrypt$${N}$${R}$${P}$${Buffer.alloc(16).toString('base64url')}$$
  * scrypt as a known one. Verified header values are remembered (as a SHA-256) so a
  * dashboard that polls does not pay for scrypt on every request. Sets `c.var.adminUser`.
  */
-export function adminAuth(creds: AdminCredentials | null): MiddlewareHandler<{ Variables: { adminUser: string } }> {
+export function adminAuth(
+  creds: AdminCredentials | null,
+): MiddlewareHandler<{ Variables: { adminUser: string } }> {
   const verified = new Map<string, string>();
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -104,7 +132,11 @@ export function adminAuth(creds: AdminCredentials | null): MiddlewareHandler<{ V
     }
     if (!user) {
       c.header('WWW-Authenticate', 'Basic realm="jobdir admin", charset="UTF-8"');
-      throw new UnauthorizedError(creds ? 'These pages need an administrator\'s user name and password.' : 'Administration is not set up on this server.');
+      throw new UnauthorizedError(
+        creds
+          ? "These pages need an administrator's user name and password."
+          : 'Administration is not set up on this server.',
+      );
     }
     c.set('adminUser', user);
     await next();

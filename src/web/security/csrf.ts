@@ -25,7 +25,16 @@ export function issueCsrf(c: Context, secure: boolean): string {
 export function verifyCsrf(c: Context, sent: unknown): void {
   const want = getCookie(c, CSRF_COOKIE) ?? '';
   const got = typeof sent === 'string' ? sent : '';
-  if (!want || want.length !== got.length || !timingSafeEqual(Buffer.from(want), Buffer.from(got))) {
-    throw Object.assign(new JobdirError('This form has expired or was sent from another site, so it was not accepted. Reload the form and submit it again.'), { status: 403, code: 'csrf' });
+  if (
+    !want ||
+    want.length !== got.length ||
+    !timingSafeEqual(Buffer.from(want), Buffer.from(got))
+  ) {
+    throw Object.assign(
+      new JobdirError(
+        'This form has expired or was sent from another site, so it was not accepted. Reload the form and submit it again.',
+      ),
+      { status: 403, code: 'csrf' },
+    );
   }
 }

@@ -12,7 +12,8 @@ export class RateLimitedError extends JobdirError {
 }
 
 /** Paths where a 404/401/410 is a guess at a job, a file or a credential. */
-const GUESSABLE = /^\/(api\/)?(jobs\/|my-jobs|admin)|^\/api\/jobs$|^\/jdispatcher\/[^/]+\/(status|resulttypes|result)\//;
+const GUESSABLE =
+  /^\/(api\/)?(jobs\/|my-jobs|admin)|^\/api\/jobs$|^\/jdispatcher\/[^/]+\/(status|resulttypes|result)\//;
 
 /** Middleware that keep one client from flooding or guessing. */
 export interface Guards {
@@ -35,7 +36,10 @@ export interface GuardClock {
 }
 
 /** Guards configured by `[web]`. */
-export function createGuards(web: WebConfig, { now: clock = Date.now, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) }: GuardClock = {}): Guards {
+export function createGuards(
+  web: WebConfig,
+  { now: clock = Date.now, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) }: GuardClock = {},
+): Guards {
   const submits = createCounter(web.submitLimit.windowMs);
   const misses = createCounter(web.missLimit.windowMs);
   const queue = new Map<string, { nextAt: number; waiting: number }>();
@@ -47,7 +51,9 @@ export function createGuards(web: WebConfig, { now: clock = Date.now, sleep = (m
       if (submits.hit(who) > web.submitLimit.count) {
         const wait = submits.resetIn(who);
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
-        throw new RateLimitedError(`Too many submissions from your address; nothing was kept. Please try again in ${minutes(wait)} minute${minutes(wait) === 1 ? '' : 's'}.`);
+        throw new RateLimitedError(
+          `Too many submissions from your address; nothing was kept. Please try again in ${minutes(wait)} minute${minutes(wait) === 1 ? '' : 's'}.`,
+        );
       }
       await next();
     },
@@ -56,7 +62,9 @@ export function createGuards(web: WebConfig, { now: clock = Date.now, sleep = (m
       const q = queue.get(who);
       if (q && q.waiting >= 32) {
         c.header('Retry-After', String(Math.ceil(web.missDelayMs / 1000) || 1));
-        throw new RateLimitedError('Too many requests for pages that do not exist came from your address. Please wait a little and try again.');
+        throw new RateLimitedError(
+          'Too many requests for pages that do not exist came from your address. Please wait a little and try again.',
+        );
       }
       await next();
       const s = c.res.status;
@@ -68,7 +76,9 @@ export function createGuards(web: WebConfig, { now: clock = Date.now, sleep = (m
       queue.set(who, e);
       if (e.waiting >= 32) {
         c.header('Retry-After', String(Math.ceil((e.nextAt - now) / 1000) || 1));
-        throw new RateLimitedError('Too many requests for pages that do not exist came from your address. Please wait a little and try again.');
+        throw new RateLimitedError(
+          'Too many requests for pages that do not exist came from your address. Please wait a little and try again.',
+        );
       }
       e.nextAt = Math.max(now, e.nextAt) + delay;
       e.waiting++;

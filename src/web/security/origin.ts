@@ -41,7 +41,8 @@ function originOf(urltop: string): string | null {
 /** Classify `c` by Sec-Fetch-Site, else Origin; `own` is this service's public origin (urltop's). */
 export function requestSite(c: Context, own: string | null): RequestSite {
   const site = c.req.header('sec-fetch-site')?.trim().toLowerCase();
-  if (site !== undefined) return site === 'same-origin' || site === 'none' ? 'same-origin' : 'cross-site';
+  if (site !== undefined)
+    return site === 'same-origin' || site === 'none' ? 'same-origin' : 'cross-site';
   const origin = c.req.header('origin')?.trim();
   if (origin === undefined) return 'script';
   if (origin === 'null') return 'opaque';
@@ -62,7 +63,9 @@ export function refuseCrossSite(urltop: string): MiddlewareHandler {
     if (!SAFE.has(c.req.method)) {
       const site = requestSite(c, own);
       if (site === 'cross-site' || (site === 'opaque' && !getCookie(c, CSRF_COOKIE))) {
-        throw new CrossSiteError('This request was sent by a page of another site, so it was not accepted. Use this service\'s own pages, or send it from a script (without a browser\'s Origin header).');
+        throw new CrossSiteError(
+          "This request was sent by a page of another site, so it was not accepted. Use this service's own pages, or send it from a script (without a browser's Origin header).",
+        );
       }
     }
     await next();

@@ -5,7 +5,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * to the address inside. `base64url(email).expiry(base36 seconds).mac`, where mac is
  * HMAC-SHA256 over a purpose tag, the email and the expiry (128 bits kept).
  */
-export function signEmailToken(secret: string, email: string, ttlMs: number, now = Date.now()): string {
+export function signEmailToken(
+  secret: string,
+  email: string,
+  ttlMs: number,
+  now = Date.now(),
+): string {
   const exp = Math.floor((now + ttlMs) / 1000).toString(36);
   const e = Buffer.from(email, 'utf8').toString('base64url');
   return `${e}.${exp}.${mac(secret, email, exp)}`;
@@ -24,7 +29,11 @@ export function verifyEmailToken(secret: string, token: string, now = Date.now()
 }
 
 function mac(secret: string, email: string, exp: string): string {
-  return createHmac('sha256', secret).update(`jobdir-my-jobs\n${email}\n${exp}`).digest().subarray(0, 16).toString('base64url');
+  return createHmac('sha256', secret)
+    .update(`jobdir-my-jobs\n${email}\n${exp}`)
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
 }
 
 /** The absolute "my jobs" link for `email` under `urltop`. */
