@@ -86,104 +86,53 @@ export function activityChart(
   }
   const total = (a: number[]) => a.reduce((x, v) => x + v, 0);
   const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  return html`<figure class="box chart" id="chart-${slug}">
-    <figcaption>
-      <b>${title}</b>
-      <span class="muted"
-        >— ${total(s.submitted)} submitted, ${total(s.completed)} completed, ${total(s.failed)}
-        failed</span
-      >
-    </figcaption>
-    <svg
-      viewBox="0 0 ${W} ${H}"
-      role="img"
-      aria-label="${title}: bars of jobs submitted, completed and failed"
-    >
-      ${raw(ticks.join('') + bars.join(''))}
-    </svg>
-    <div class="legend muted">
-      <span><i class="s"></i>submitted</span><span><i class="c"></i>completed</span
-      ><span><i class="x"></i>failed</span>
-    </div>
-    <details>
-      <summary>As a table</summary>
-      <div class="scroll">
-        <table>
-          <tr>
-            <th>${s.unitMs < 86_400_000 ? 'Hour (UTC)' : 'Day (UTC)'}</th>
-            <th>Submitted</th>
-            <th>Completed</th>
-            <th>Failed</th>
-          </tr>
-          ${s.starts.map(
-            (t, i) =>
-              html`<tr>
-                <td>${iso(t)}</td>
-                <td>${s.submitted[i]}</td>
-                <td>${s.completed[i]}</td>
-                <td>${s.failed[i]}</td>
-              </tr>`,
-          )}
-        </table>
-      </div>
-    </details>
-  </figure>`;
+  return html`<figure class="box chart" id="chart-${slug}"><figcaption><b>${title}</b> <span class="muted">— ${total(s.submitted)} submitted, ${total(s.completed)} completed, ${total(s.failed)} failed</span></figcaption>
+<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${title}: bars of jobs submitted, completed and failed">${raw(ticks.join('') + bars.join(''))}</svg>
+<div class="legend muted"><span><i class="s"></i>submitted</span><span><i class="c"></i>completed</span><span><i class="x"></i>failed</span></div>
+<details><summary>As a table</summary><div class="scroll"><table><tr><th>${s.unitMs < 86_400_000 ? 'Hour (UTC)' : 'Day (UTC)'}</th><th>Submitted</th><th>Completed</th><th>Failed</th></tr>
+${s.starts.map((t, i) => html`<tr><td>${iso(t)}</td><td>${s.submitted[i]}</td><td>${s.completed[i]}</td><td>${s.failed[i]}</td></tr>`)}</table></div></details></figure>`;
 }
 
 /** The part of the dashboard that updates live (sent again over /admin/events). */
 export function dashboardPanel(d: DashboardData, csrf: string): Html {
   const h = d.health;
-  return html`<p class="muted" id="updated">
-      Updated ${iso(d.now)} UTC · backend
-      ${
-        h.backend.alive
-          ? html`<span class="ok">alive</span
-              >${h.backend.pid ? ` (pid ${h.backend.pid}${h.backend.inProcess ? ', this process' : ''})` : ''}`
-          : html`<span class="bad">not running</span>`
-      }${h.stateFile.ok ? '' : html` · <span class="bad">state file: ${h.stateFile.error}</span>`}
-      · disk
-      ${h.disks.map((k, i) => html`${i ? ', ' : ''}<span class="${k.ok ? '' : 'bad'}">${bytes(k.freeBytes)} free${h.disks.length > 1 ? ` (${k.states.join(', ')})` : ''}${k.ok ? '' : ` (below ${bytes(h.minFreeBytes)})`}</span>`)}
-    </p>
-    <h2 id="counts-h">Jobs per state</h2>
-    <ul class="tiles" aria-labelledby="counts-h" id="counts">
-      ${ALL_STATES.map((s) => html`<li id="count-${s}"><b>${d.counts[s]}</b>${s}</li>`)}
-    </ul>
+  return html`<p class="muted" id="updated">Updated ${iso(d.now)} UTC · backend ${
+    h.backend.alive
+      ? html`<span class="ok">alive</span>${h.backend.pid ? ` (pid ${h.backend.pid}${h.backend.inProcess ? ', this process' : ''})` : ''}`
+      : html`<span class="bad">not running</span>`
+  }${h.stateFile.ok ? '' : html` · <span class="bad">state file: ${h.stateFile.error}</span>`}
+· disk ${h.disks.map((k, i) => html`${i ? ', ' : ''}<span class="${k.ok ? '' : 'bad'}">${bytes(k.freeBytes)} free${h.disks.length > 1 ? ` (${k.states.join(', ')})` : ''}${k.ok ? '' : ` (below ${bytes(h.minFreeBytes)})`}</span>`)}</p>
+<h2 id="counts-h">Jobs per state</h2>
+<ul class="tiles" aria-labelledby="counts-h" id="counts">${ALL_STATES.map((s) => html`<li id="count-${s}"><b>${d.counts[s]}</b>${s}</li>`)}</ul>
 
-    <h2 id="running-h">Running (${d.running.length})</h2>
-    ${RunningTable({ d, csrf })}
+<h2 id="running-h">Running (${d.running.length})</h2>
+${RunningTable({ d, csrf })}
 
-    <h2 id="queue-h">Queue (${d.queueTotal}), in the order jobs will start</h2>
-    ${QueueTables({ d, csrf })}
+<h2 id="queue-h">Queue (${d.queueTotal}), in the order jobs will start</h2>
+${QueueTables({ d, csrf })}
 
-    <h2 id="failures-h">Recent failures (${d.failures.length} of ${d.failuresTotal})</h2>
-    ${FailuresTable({ d, csrf })}
+<h2 id="failures-h">Recent failures (${d.failures.length} of ${d.failuresTotal})</h2>
+${FailuresTable({ d, csrf })}
 
-    <h2>Activity</h2>
-    <div class="charts">
-      ${activityChart('Last 24 hours', d.hourly, (t) => `${new Date(t).toISOString().slice(11, 13)}h`, 6)}
-      ${activityChart('Last 30 days', d.daily, (t) => new Date(t).toISOString().slice(5, 10), 7)}
-    </div>
-    <p class="muted">
-      Counted from ${d.scan.jobs} job directories in ${d.scan.tookMs.toFixed(0)} ms.
-    </p>`;
+<h2>Activity</h2>
+<div class="charts">
+${activityChart('Last 24 hours', d.hourly, (t) => `${new Date(t).toISOString().slice(11, 13)}h`, 6)}
+${activityChart('Last 30 days', d.daily, (t) => new Date(t).toISOString().slice(5, 10), 7)}
+</div>
+<p class="muted">Counted from ${d.scan.jobs} job directories in ${d.scan.tookMs.toFixed(0)} ms.</p>`;
 }
 
 /** The dashboard: the live panel, refreshed by /admin/live.js over server-sent events. */
 export function dashboardPage(f: Frame, d: DashboardData, csrf: string, note: string | null): Html {
   return layout(
     { ...f, title: 'Dashboard' },
-    html`<style>
-        ${raw(CSS)}
-      </style>
-      <h1>Dashboard</h1>
-      <nav aria-label="Admin">
-        <a href="/admin">Dashboard</a><a href="/metrics">Metrics</a><a href="/healthz">Health</a
-        ><a href="/">Form</a>
-      </nav>
-      ${note ? html`<div class="box note" role="status" id="note">${note}</div>` : ''}
-      <div id="live" aria-live="off">${dashboardPanel(d, csrf)}</div>
-      <noscript><meta http-equiv="refresh" content="30" /></noscript>
-      <script src="/admin/live.js" defer></script>`,
+    html`<style>${raw(CSS)}</style>
+<h1>Dashboard</h1>
+<nav aria-label="Admin"><a href="/admin">Dashboard</a><a href="/metrics">Metrics</a><a href="/healthz">Health</a><a href="/">Form</a></nav>
+${note ? html`<div class="box note" role="status" id="note">${note}</div>` : ''}
+<div id="live" aria-live="off">${dashboardPanel(d, csrf)}</div>
+<noscript><meta http-equiv="refresh" content="30"></noscript>
+<script src="/admin/live.js" defer></script>`,
   );
 }
 
@@ -195,29 +144,12 @@ export function confirmPage(
   const a = ADMIN_ACTIONS[o.action];
   return layout(
     { ...f, title: `${a.label} job ${o.id}?` },
-    html`<style>
-        ${raw(CSS)}
-      </style>
-      <h1>${a.label} job ${o.id}?</h1>
-      <p>
-        Job <a href="/admin/jobs/${o.id}">${o.id}</a> (${o.type || 'unknown type'}) is
-        <b>${o.state}</b>. ${a.label} will ${a.says}.
-      </p>
-      <form method="post" action="/admin/jobs/${o.id}/${o.action}">
-        <input type="hidden" name="csrf" value="${o.csrf}" /><input
-          type="hidden"
-          name="confirm"
-          value="yes"
-        />
-        <button
-          type="submit"
-          id="confirm"
-          class="${o.action === 'delete' || o.action === 'fail' ? 'danger' : ''}"
-        >
-          Yes, ${a.label.toLowerCase()} job ${o.id}
-        </button>
-        <a href="/admin" id="back">No, back to the dashboard</a>
-      </form>`,
+    html`<style>${raw(CSS)}</style>
+<h1>${a.label} job ${o.id}?</h1>
+<p>Job <a href="/admin/jobs/${o.id}">${o.id}</a> (${o.type || 'unknown type'}) is <b>${o.state}</b>. ${a.label} will ${a.says}.</p>
+<form method="post" action="/admin/jobs/${o.id}/${o.action}"><input type="hidden" name="csrf" value="${o.csrf}"><input type="hidden" name="confirm" value="yes">
+<button type="submit" id="confirm" class="${o.action === 'delete' || o.action === 'fail' ? 'danger' : ''}">Yes, ${a.label.toLowerCase()} job ${o.id}</button>
+<a href="/admin" id="back">No, back to the dashboard</a></form>`,
   );
 }
 
@@ -243,76 +175,19 @@ export function adminJobPage(
 ): Html {
   const block = (name: string, text: string) =>
     text.trim()
-      ? html`<h2>${name} (end)</h2>
-          <pre id="${name.replace(/\W/g, '-')}">${text.trimEnd()}</pre>`
+      ? html`<h2>${name} (end)</h2><pre id="${name.replace(/\W/g, '-')}">${text.trimEnd()}</pre>`
       : '';
   return layout(
     { ...f, title: `Job ${j.id}` },
-    html`<style>
-        ${raw(CSS)}
-      </style>
-      <p><a href="/admin">← Dashboard</a></p>
-      <h1>Job ${j.id}</h1>
-      <div class="scroll">
-        <table>
-          <tr>
-            <th>State</th>
-            <td id="state">${j.state}</td>
-          </tr>
-          <tr>
-            <th>Directory</th>
-            <td>${j.dir}</td>
-          </tr>
-          ${Object.entries(j.settings).map(
-            ([k, v]) =>
-              html`<tr>
-                <th>${k}</th>
-                <td>${v}</td>
-              </tr>`,
-          )}
-          <tr>
-            <th>Attempts</th>
-            <td>${j.attempts}</td>
-          </tr>
-          ${
-            j.where
-              ? html`<tr>
-                  <th>Where</th>
-                  <td>${j.where}</td>
-                </tr>`
-              : ''
-          }
-          ${
-            j.failure
-              ? html`<tr>
-                  <th>Failure</th>
-                  <td class="err-text">${j.failure}</td>
-                </tr>`
-              : ''
-          }
-        </table>
-      </div>
-      ${j.actions.length ? html`<div class="actions">${j.actions.map((a) => actionButton(j.id, a, j.csrf))}</div>` : ''}
-      <h2>Inputs</h2>
-      <div class="scroll">
-        <table>
-          ${Object.entries(j.inputs).map(
-            ([k, v]) =>
-              html`<tr>
-                <th>${k}</th>
-                <td>${v.length > 300 ? `${v.slice(0, 300)}…` : v}</td>
-              </tr>`,
-          )}
-        </table>
-      </div>
-      ${
-        j.history.length
-          ? html`<h2>History</h2>
-              <ul>
-                ${j.history.map((h) => html`<li>${h}</li>`)}
-              </ul>`
-          : ''
-      }
-      ${block('jobdir.log', j.log)}${block('stdout.txt', j.stdout)}${block('stderr.txt', j.stderr)}`,
+    html`<style>${raw(CSS)}</style>
+<p><a href="/admin">← Dashboard</a></p><h1>Job ${j.id}</h1>
+<div class="scroll"><table><tr><th>State</th><td id="state">${j.state}</td></tr><tr><th>Directory</th><td>${j.dir}</td></tr>
+${Object.entries(j.settings).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}
+<tr><th>Attempts</th><td>${j.attempts}</td></tr>${j.where ? html`<tr><th>Where</th><td>${j.where}</td></tr>` : ''}
+${j.failure ? html`<tr><th>Failure</th><td class="err-text">${j.failure}</td></tr>` : ''}</table></div>
+${j.actions.length ? html`<div class="actions">${j.actions.map((a) => actionButton(j.id, a, j.csrf))}</div>` : ''}
+<h2>Inputs</h2><div class="scroll"><table>${Object.entries(j.inputs).map(([k, v]) => html`<tr><th>${k}</th><td>${v.length > 300 ? `${v.slice(0, 300)}…` : v}</td></tr>`)}</table></div>
+${j.history.length ? html`<h2>History</h2><ul>${j.history.map((h) => html`<li>${h}</li>`)}</ul>` : ''}
+${block('jobdir.log', j.log)}${block('stdout.txt', j.stdout)}${block('stderr.txt', j.stderr)}`,
   );
 }

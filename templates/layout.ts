@@ -29,22 +29,10 @@ footer{color:#667;font-size:.85rem}main>form{margin-top:1rem}`;
 /** The page frame: title, optional self-refresh, the service name, a footer with the source link. */
 export function layout(f: PageFrame, body: Html): Html {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width,initial-scale=1" />
-        ${f.refresh ? html`<meta http-equiv="refresh" content="${f.refresh}" />` : ''}
-        <title>${f.title} – ${f.serviceName}</title>
-        <style>
-          ${raw(CSS)}
-        </style>
-      </head>
-      <body>
-        <header><a href="/">${f.serviceName}</a></header>
-        <main id="main">${body}</main>
-        <footer>
-          Powered by jobdir${f.github ? html` · <a href="${f.github}">source</a>` : ''}
-        </footer>
-      </body>
-    </html>`;
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+${f.refresh ? html`<meta http-equiv="refresh" content="${f.refresh}">` : ''}
+<title>${f.title} – ${f.serviceName}</title><style>${raw(CSS)}</style></head>
+<body><header><a href="/">${f.serviceName}</a></header>
+<main id="main">${body}</main>
+<footer>Powered by jobdir${f.github ? html` · <a href="${f.github}">source</a>` : ''}</footer></body></html>`;
 }

@@ -30,25 +30,12 @@ export function myJobsRequestPage(
   return layout(
     { ...f, title: 'Your jobs' },
     html`<h1>Your jobs</h1>
-      ${f.sent ? html`<p class="box" id="sent" role="status">${f.sent}</p>` : ''}
-      <p>To see every job you submitted with your email address, we send a link to that address.</p>
-      <form method="post" action="/my-jobs">
-        <input type="hidden" name="csrf" value="${f.csrf}" />
-        <div class="f">
-          <label for="email">Email address</label
-          ><input
-            id="email"
-            name="email"
-            type="email"
-            autocomplete="email"
-            required
-            value="${f.email}"
-            ${f.error ? html`aria-invalid="true" aria-describedby="email-err"` : ''}
-          />
-          ${f.error ? html`<div class="err" id="email-err" role="alert">${f.error}</div>` : ''}
-        </div>
-        <button type="submit">Send me the link</button>
-      </form>`,
+${f.sent ? html`<p class="box" id="sent" role="status">${f.sent}</p>` : ''}
+<p>To see every job you submitted with your email address, we send a link to that address.</p>
+<form method="post" action="/my-jobs"><input type="hidden" name="csrf" value="${f.csrf}">
+<div class="f"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="email" required value="${f.email}" ${f.error ? html`aria-invalid="true" aria-describedby="email-err"` : ''}>
+${f.error ? html`<div class="err" id="email-err" role="alert">${f.error}</div>` : ''}</div>
+<button type="submit">Send me the link</button></form>`,
   );
 }
 
@@ -57,7 +44,7 @@ export function myJobsPage(f: Frame & { email: string; jobs: MyJobRow[] }) {
   return layout(
     { ...f, title: 'Your jobs' },
     html`<h1>Jobs of ${f.email}</h1>
-      ${MyJobsTable({ jobs: f.jobs })}
-      <p><a href="/">Submit a new job</a></p>`,
+${MyJobsTable({ jobs: f.jobs })}
+<p><a href="/">Submit a new job</a></p>`,
   );
 }

@@ -27,30 +27,11 @@ export function formPage(
   );
   // A fresh form shows each field's default; a form shown again keeps what was sent.
   const fieldBlock = (name: string, field: Field) =>
-    html`<div class="f">
-      ${input(name, field, f.values[name] ?? ('default' in field && field.default !== undefined && field.kind !== 'boolean' ? String(field.default) : ''), !!f.errors[name])}${field.help ? html`<div class="help" id="${name}-help">${field.help}</div>` : ''}${err(name)}
-    </div>`;
-  const emailBlock = () =>
-    html`<div class="f">
-      <label for="email"
-        >Email
-        address${f.email === 'optional' ? ' (optional: the results link is sent there)' : ''}</label
-      >
-      <input
-        id="email"
-        name="email"
-        type="email"
-        autocomplete="email"
-        value="${f.values.email ?? ''}"
-        ${f.email === 'required' ? raw('required') : ''}
-        ${f.errors.email ? raw('aria-invalid="true" aria-describedby="email-err"') : ''}
-      />${err('email')}
-    </div>`;
-  const hidden = html`<input type="hidden" name="type" value="${f.type.name}" /><input
-      type="hidden"
-      name="csrf"
-      value="${f.csrf}"
-    />`;
+    html`<div class="f">${input(name, field, f.values[name] ?? ('default' in field && field.default !== undefined && field.kind !== 'boolean' ? String(field.default) : ''), !!f.errors[name])}${field.help ? html`<div class="help" id="${name}-help">${field.help}</div>` : ''}${err(name)}</div>`;
+  const emailBlock =
+    () => html`<div class="f"><label for="email">Email address${f.email === 'optional' ? ' (optional: the results link is sent there)' : ''}</label>
+<input id="email" name="email" type="email" autocomplete="email" value="${f.values.email ?? ''}" ${f.email === 'required' ? raw('required') : ''} ${f.errors.email ? raw('aria-invalid="true" aria-describedby="email-err"') : ''}>${err('email')}</div>`;
+  const hidden = html`<input type="hidden" name="type" value="${f.type.name}"><input type="hidden" name="csrf" value="${f.csrf}">`;
   if (f.type.form) {
     // The service's own template: it gets the pieces (hidden inputs, any generated field) as HTML.
     const view: FormView = {
@@ -73,68 +54,44 @@ export function formPage(
   }
   return layout(
     { ...f, title: f.type.title ?? f.type.name },
-    html` ${f.types.length > 1 ? html`<nav aria-label="Job types">${f.types.map((t) => html`<a href="/?type=${t.name}" ${t === f.type ? raw('aria-current="page"') : ''}>${t.title ?? t.name}</a>`)}</nav>` : ''}
-      <h1>${f.type.title ?? f.type.name}</h1>
-      ${f.description ? html`<p>${f.description}</p>` : ''}
-      ${f.type.description ? html`<p>${f.type.description}</p>` : ''}
-      ${general.length ? html`<div class="box err" role="alert">${general.map(([k, v]) => html`<div>${k}: ${v}</div>`)}</div>` : ''}
-      <form method="post" action="/jobs" enctype="multipart/form-data">
-        ${hidden} ${Object.entries(f.type.fields).map(([name, field]) => fieldBlock(name, field))}
-        ${emailBlock()}
-        <button type="submit">Submit</button>
-      </form>`,
+    html`
+${f.types.length > 1 ? html`<nav aria-label="Job types">${f.types.map((t) => html`<a href="/?type=${t.name}" ${t === f.type ? raw('aria-current="page"') : ''}>${t.title ?? t.name}</a>`)}</nav>` : ''}
+<h1>${f.type.title ?? f.type.name}</h1>
+${f.description ? html`<p>${f.description}</p>` : ''}
+${f.type.description ? html`<p>${f.type.description}</p>` : ''}
+${general.length ? html`<div class="box err" role="alert">${general.map(([k, v]) => html`<div>${k}: ${v}</div>`)}</div>` : ''}
+<form method="post" action="/jobs" enctype="multipart/form-data">
+${hidden}
+${Object.entries(f.type.fields).map(([name, field]) => fieldBlock(name, field))}
+${emailBlock()}
+<button type="submit">Submit</button>
+</form>`,
   );
 }
 
 function input(name: string, field: Field, value: string, bad: boolean) {
-  const label = html`<label for="${name}"
-    >${field.label ?? name}${field.required === false ? ' (optional)' : ''}</label
-  >`;
+  const label = html`<label for="${name}">${field.label ?? name}${field.required === false ? ' (optional)' : ''}</label>`;
   const a = raw(
     `id="${name}" name="${name}"${field.required === false || field.kind === 'boolean' ? '' : ' required'}${bad ? ` aria-invalid="true" aria-describedby="${name}-err"` : ''}`,
   );
   switch (field.kind) {
     case 'integer':
-      return html`${label}<input ${a} type="text" inputmode="numeric" value="${value}" />`;
+      return html`${label}<input ${a} type="text" inputmode="numeric" value="${value}">`;
     case 'number':
-      return html`${label}<input ${a} type="text" inputmode="decimal" value="${value}" />`;
+      return html`${label}<input ${a} type="text" inputmode="decimal" value="${value}">`;
     case 'email':
-      return html`${label}<input ${a} type="email" value="${value}" />`;
+      return html`${label}<input ${a} type="email" value="${value}">`;
     case 'boolean':
       // An unticked box sends nothing, which would read as the default: the hidden "false" before it is sent then (the last value of a name counts).
-      return html`<input type="hidden" name="${name}" value="false" /><label
-          ><input
-            ${a}
-            type="checkbox"
-            value="true"
-            ${value === 'true' || (value === '' && field.default) ? raw('checked') : ''}
-          />
-          ${field.label ?? name}</label
-        >`;
+      return html`<input type="hidden" name="${name}" value="false"><label><input ${a} type="checkbox" value="true" ${value === 'true' || (value === '' && field.default) ? raw('checked') : ''}> ${field.label ?? name}</label>`;
     case 'choice':
-      return html`${label}<select ${a}>
-          ${field.choices.map((c) => html`<option ${c === (value || field.default) ? raw('selected') : ''}>${c}</option>`)}
-        </select>`;
+      return html`${label}<select ${a}>${field.choices.map((c) => html`<option ${c === (value || field.default) ? raw('selected') : ''}>${c}</option>`)}</select>`;
     case 'file':
-      return html`${label}<input
-          ${a}
-          type="file"
-          ${field.accept ? html`accept="${field.accept.join(',')}"` : ''}
-        />
-        <div class="help" id="${name}-limit">
-          At most
-          ${formatBytes(field.maxBytes)}${field.accept ? `; ${field.accept.join(', ')}` : ''}.
-        </div>`;
+      return html`${label}<input ${a} type="file" ${field.accept ? html`accept="${field.accept.join(',')}"` : ''}><div class="help" id="${name}-limit">At most ${formatBytes(field.maxBytes)}${field.accept ? `; ${field.accept.join(', ')}` : ''}.</div>`;
     case 'string':
       return field.multiline
-        ? html`${label}<textarea ${a} rows="6" maxlength="${field.maxLength ?? 1000}">
-${value}</textarea>`
-        : html`${label}<input
-              ${a}
-              type="text"
-              maxlength="${field.maxLength ?? 1000}"
-              value="${value}"
-            />`;
+        ? html`${label}<textarea ${a} rows="6" maxlength="${field.maxLength ?? 1000}">${value}</textarea>`
+        : html`${label}<input ${a} type="text" maxlength="${field.maxLength ?? 1000}" value="${value}">`;
   }
 }
 
@@ -172,7 +129,8 @@ export interface JobPageView {
 export function resultsPage(f: Frame, v: JobPageView) {
   return layout(
     { ...f, title: `Job ${v.id}`, refresh: v.refresh ?? undefined },
-    html` ${ResultsBody({ v })}`,
+    html`
+${ResultsBody({ v })}`,
   );
 }
 
@@ -188,9 +146,6 @@ export function errorPage(f: Frame, status: number, message: string, next: strin
           : 'Request not accepted';
   return layout(
     { ...f, title },
-    html`<h1>${title}</h1>
-      <p id="message">${message}</p>
-      <p>${next}</p>
-      <p><a href="/">Submit a new job</a></p>`,
+    html`<h1>${title}</h1><p id="message">${message}</p><p>${next}</p><p><a href="/">Submit a new job</a></p>`,
   );
 }
