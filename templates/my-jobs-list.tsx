@@ -1,12 +1,5 @@
 /** The table of one address's jobs on the my-jobs page (hono/jsx). */
-
-/** One row of the my-jobs table. */
-export interface MyJobRow {
-  id: string;
-  state: string;
-  type: string;
-  submitted: string;
-}
+import type { MyJobRow } from './views.js';
 
 /** The jobs as a table, or a sentence saying there are none. */
 export function MyJobsTable({ jobs }: { jobs: MyJobRow[] }) {

@@ -1,5 +1,5 @@
 /** The body of the results page (hono/jsx): state, progress, result or failure, times, related jobs, files. */
-import type { JobPageView } from './pages.js';
+import type { JobPageView } from './views.js';
 
 function Waiting({ v }: { v: JobPageView }) {
   const where =

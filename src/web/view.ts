@@ -12,7 +12,7 @@ import {
   type Store,
 } from '../store/index.js';
 import { childStates, unfinishedWaited } from '../store/deps.js';
-import type { JobPageView } from '../../templates/pages.js';
+import type { JobPageView } from '../../templates/views.js';
 
 /** saliweb-style refresh: every 5 s at first, growing with the job's age, at most 5 min. */
 export function refreshSeconds(ageMs: number): number {

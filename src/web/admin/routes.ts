@@ -20,11 +20,11 @@ import { type Census, findJob, isJobId, readJob, type Store } from '../../store/
 import {
   ADMIN_ACTIONS,
   type AdminAction,
-  adminJobPage,
   confirmPage,
   dashboardPage,
   dashboardPanel,
 } from '../../../templates/admin.js';
+import { adminJobPage } from '../../../templates/admin-job.js';
 import { bodyLimit, readForm, SMALL_BODY_BYTES } from '../body.js';
 import { issueCsrf, verifyCsrf } from '../security/csrf.js';
 import { LIVE_JS } from './live.js';
