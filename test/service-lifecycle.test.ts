@@ -64,7 +64,7 @@ async function cancelFromPage(url: string, id: string): Promise<Response> {
     .join('; ');
   const html = await page.text();
   const form =
-    /<form method="post" action="\/jobs\/[a-z]+\/cancel"><input type="hidden" name="csrf" value="([a-f0-9]+)">/.exec(
+    /<form method="post" action="\/jobs\/[a-z]+\/cancel"><input type="hidden" name="csrf" value="([a-f0-9]+)"\/?>/.exec(
       html,
     );
   assert.ok(form, 'the results page of a running job has a cancel form');

@@ -74,7 +74,7 @@ describe('uploads', () => {
     const html = await (await fetch(`${svc.url}/`)).text();
     assert.match(
       html,
-      /<input id="structure" name="structure" required type="file" accept="\.pdb,\.txt"><div class="help" id="structure-limit">At most 1 KB; \.pdb, \.txt\.<\/div>/,
+      /<input id="structure" name="structure" required(="")? type="file" accept="\.pdb,\.txt"\/?><div class="help" id="structure-limit">At most 1 KB; \.pdb, \.txt\.<\/div>/,
     );
     assert.match(html, /id="extra-limit">At most 500 bytes\.</);
   });
