@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The dashboard's activity chart (hono/jsx): bars drawn in SVG, and the same counts as a table. */
 import type { Child } from 'hono/jsx';
 import type { ActivitySeries } from '../src/metrics/activity.js';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** One job as an admin sees it (hono/jsx): what `jobdir show` prints, with the action buttons. */
 import { ActionButton, type AdminAction } from './admin-tables.js';
 import { AdminStyle } from './admin.js';

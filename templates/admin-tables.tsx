@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The dashboard's tables of running, queued and failed jobs, and the admin action buttons (hono/jsx). */
 import type { DashboardData } from '../src/lifecycle/dashboard.js';
 

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The admin pages (hono/jsx): the dashboard and its live panel, the confirm step, one job. */
 import { ALL_STATES } from '../src/states.js';
 import type { DashboardData } from '../src/lifecycle/dashboard.js';

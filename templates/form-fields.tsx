@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** One generated form control per field kind (hono/jsx), with its label and size limit. */
 import type { Field } from '../src/service/types.js';
 

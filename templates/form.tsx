@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The submission form page (hono/jsx): job-type links, one block per field, the email field. */
 import { raw } from 'hono/html';
 import { escapeHtml } from '../src/service/render.js';

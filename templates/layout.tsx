@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The page frame every HTML page shares (hono/jsx): head, style, header, footer. */
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';

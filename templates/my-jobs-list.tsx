@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The table of one address's jobs on the my-jobs page (hono/jsx). */
 import type { MyJobRow } from './views.js';
 

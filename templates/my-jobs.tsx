@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The my-jobs pages (hono/jsx): ask for a link by mail, then the list it opens; and that mail. */
 import { formatDuration } from '../src/config/duration.js';
 import { Layout } from './layout.js';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The results page and the error page (hono/jsx). */
 import { Layout } from './layout.js';
 import { ResultsBody } from './results.js';

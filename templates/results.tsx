@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The body of the results page (hono/jsx): state, progress, result or failure, times, related jobs, files. */
 import type { JobPageView } from './views.js';
 

@@ -1,9 +1,12 @@
 /** What `npm pack` ships: what `jobdir` needs at run time, and none of the repo's own test and bench tooling. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { ROOT } from './helpers.js';
 
@@ -53,6 +56,30 @@ describe('the npm package', () => {
           `${f} imports ${spec}, which is not shipped`,
         );
       }
+    }
+  });
+
+  test('the pages render from a project whose tsconfig says nothing of JSX (each .tsx names hono/jsx)', async () => {
+    // tsx compiles every file with the tsconfig of the directory it runs in: a service's own.
+    const dir = await mkdtemp(join(tmpdir(), 'jobdir-project-'));
+    try {
+      await writeFile(join(dir, 'tsconfig.json'), '{"compilerOptions":{"strict":true}}');
+      const pages = pathToFileURL(join(ROOT, 'templates/pages.tsx')).href;
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--import',
+          import.meta.resolve('tsx'),
+          '--input-type=module',
+          '-e',
+          `const { errorPage } = await import(${JSON.stringify(pages)});
+          process.stdout.write(String(errorPage({ serviceName: 'S' }, 404, 'm', 'n')));`,
+        ],
+        { cwd: dir },
+      );
+      assert.match(stdout, /<h1>Not found<\/h1>/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
