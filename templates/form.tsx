@@ -108,7 +108,6 @@ export function formPage(f: Form) {
   const { form } = f.type;
   if (form) {
     // The service's own template: it gets the pieces (hidden inputs, any generated field) as HTML.
-    const type = f.type;
     const view: FormView = {
       action: '/jobs',
       hidden: String(hidden),
@@ -117,8 +116,8 @@ export function formPage(f: Form) {
       escape: escapeHtml,
       field: (name) => {
         if (name === 'email') return String(<EmailBlock f={f} />);
-        const field = type.fields[name];
-        if (!field) throw new Error(`job type ${type.name} has no field "${name}"`);
+        const field = f.type.fields[name];
+        if (!field) throw new Error(`job type ${f.type.name} has no field "${name}"`);
         return String(<FieldBlock f={f} name={name} field={field} />);
       },
     };
