@@ -220,8 +220,13 @@ function stopEnv(env: AdminEnv): StopEnv {
  * then TERM (KILL after kill_grace) to the wrapper's process group; the backend that
  * watches it ends it as cancelled. Jobs already finishing or ended are a ConflictError.
  */
-export async function cancelJob(env: AdminEnv, id: string, by = ADMIN): Promise<StopOutcome> {
-  return stopJob(stopEnv(env), id, { by, mode: 'cancel', notify: true });
+export async function cancelJob(
+  env: AdminEnv,
+  id: string,
+  by = ADMIN,
+  { wait = true }: { wait?: boolean } = {},
+): Promise<StopOutcome> {
+  return stopJob(stopEnv(env), id, { by, mode: 'cancel', notify: true, wait });
 }
 
 /**

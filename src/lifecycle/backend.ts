@@ -96,11 +96,7 @@ export function createBackend({
         core,
         'orphan poll',
         id,
-        core.lock.run(id, async () => {
-          const ref = here(core, id, STATES.RUNNING);
-          if (ref) await drive(core, ref);
-          if (!here(core, id, STATES.RUNNING)) orphans.delete(id);
-        }),
+        driveIn(id, STATES.RUNNING).then((still) => void (still || orphans.delete(id))),
       );
     }
     if (orphans.size === 0 && orphanTimer) {
@@ -149,18 +145,19 @@ export function createBackend({
     },
     drive: (ref, first) => drive(core, ref, first),
     wake(id, state) {
-      void safely(
-        core,
-        `wake ${state}`,
-        id,
-        core.lock.run(id, async () => {
-          const ref = here(core, id, state);
-          if (ref) await drive(core, ref);
-          else if (state === STATES.RUNNING) core.runWatch.unwatch(id); // moved on: its watch with it
-        }),
-      );
+      void safely(core, `wake ${state}`, id, driveIn(id, state));
     },
   };
+
+  /** Drive job `id` if it is in `state` now (the caller holds its lock); false when it moved on. */
+  async function driveFound(id: string, state: State): Promise<boolean> {
+    const ref = here(core, id, state);
+    if (ref) await drive(core, ref);
+    else if (state === STATES.RUNNING) core.runWatch.unwatch(id); // moved on: its watch with it
+    return ref !== null && here(core, id, state) !== null;
+  }
+  /** driveFound under the job's lock. */
+  const driveIn = (id: string, state: State) => core.lock.run(id, () => driveFound(id, state));
   let counted = false;
   const { scheduler, mailer, lock } = core;
   let watcher: JobWatcher | null = null;
@@ -181,15 +178,7 @@ export function createBackend({
           core.cluster.forget(id);
           continue;
         }
-        await safely(
-          core,
-          'cluster_poll',
-          id,
-          lock.run(id, async () => {
-            const now = here(core, id, STATES.RUNNING);
-            if (now) await drive(core, now);
-          }),
-        );
+        await safely(core, 'cluster_poll', id, driveIn(id, STATES.RUNNING));
       }
     } finally {
       polling = false;
@@ -217,6 +206,8 @@ export function createBackend({
       await Promise.all(Array.from({ length: Math.min(16, ids.length) }, worker));
     };
     await each(STATES.INCOMING, (id) => queueFromDisk(core, id));
+    // A job in preprocessing/ that this backend is not preparing never ran: back to the queue
+    // (unprepare); admitted only by the pump after every running job has been judged.
     await each(STATES.PREPROCESSING, async (id) => {
       if (scheduler.isActive(id)) return;
       await moveJob(store, id, STATES.PREPROCESSING, STATES.INCOMING);
@@ -224,11 +215,7 @@ export function createBackend({
     });
     // RUNNING, POSTPROCESSING, FINALIZING: the driver's step for the state, as found.
     for (const state of [STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING]) {
-      await each(state, async (id) => {
-        const ref = here(core, id, state);
-        if (ref) await drive(core, ref);
-        else if (state === STATES.RUNNING) core.runWatch.unwatch(id);
-      });
+      await each(state, (id) => driveFound(id, state).then(() => {}));
     }
     core.pump();
     await mailer.flush();
@@ -325,11 +312,7 @@ export function createBackend({
     },
     runners: core.runners,
     rescan,
-    finish: (id) =>
-      lock.run(id, async () => {
-        const ref = here(core, id, STATES.FINALIZING);
-        if (ref) await drive(core, ref);
-      }),
+    finish: (id) => driveIn(id, STATES.FINALIZING).then(() => {}),
     startAfter: (parent, request) =>
       lock.run(parent, async () => {
         const ref = await findJob(store, parent);

@@ -31,6 +31,10 @@ export interface Carry {
 
 type Step = (core: Core, ref: JobRef, carry: Carry) => Promise<Next>;
 
+/** COMPLETED or FAILED: the work of having ended, once, when the drive itself brought the job there. */
+const ended: Step = (core, ref, carry) =>
+  carry.entered ? restStep(core, ref, carry) : Promise.resolve(null);
+
 const STEPS: Partial<Record<State, Step>> = {
   [STATES.INCOMING]: async (core, ref, carry) => {
     // Back in the queue (requeued, rerun): queued again in its place (submission order).
@@ -43,10 +47,8 @@ const STEPS: Partial<Record<State, Step>> = {
     carry.entered && carry.spec ? startStep(core, ref, carry.spec) : judgeRun(core, ref),
   [STATES.POSTPROCESSING]: postprocessStep,
   [STATES.FINALIZING]: finalizeStep,
-  [STATES.COMPLETED]: (core, ref, carry) =>
-    carry.entered ? restStep(core, ref, carry) : Promise.resolve(null),
-  [STATES.FAILED]: (core, ref, carry) =>
-    carry.entered ? restStep(core, ref, carry) : Promise.resolve(null),
+  [STATES.COMPLETED]: ended,
+  [STATES.FAILED]: ended,
 };
 
 /** States whose jobs hold a run slot of the scheduler. */

@@ -29,6 +29,8 @@ import { cancelFailure, type Failure } from './failure.js';
 
 /** What the run hook decided, carried from PREPROCESSING into RUNNING. */
 export interface RunSpec {
+  /** The job's type (read once, in PREPROCESSING). */
+  type: string;
   argv: string[];
   kind: Runner['kind'];
   runnerOptions: Record<string, string>;
@@ -80,6 +82,7 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
     return {
       to: STATES.RUNNING,
       spec: {
+        type: type.name,
         argv,
         kind: (Array.isArray(spec) ? undefined : spec.runner) ?? tc?.runner ?? 'local',
         runnerOptions: { ...tc?.runnerOptions, ...(Array.isArray(spec) ? {} : spec.runnerOptions) },
@@ -98,7 +101,7 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
 /** RUNNING, just entered: the attempt recorded (write-ahead), then the wrapper or cluster job started. */
 export async function startStep(core: Core, ref: JobRef, spec: RunSpec): Promise<Next> {
   const { id } = ref;
-  const type = (await readJob(ref)).settings.type;
+  const { type } = spec;
   const tc = core.cfg.jobs[type];
   // A wrapper started by this backend's launcher reports its own exit; others are watched.
   if (spec.kind === 'local') core.selfWatched.add(id);
@@ -149,13 +152,15 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
   const job = await readJob(ref);
   const runner = runnerFor(core, job);
   const type = job.settings.type;
+  // Still going (alive, or the cluster's word to come): it holds its slot, for its type and submitter.
+  const holds = () => scheduler.activate(id, type, submitterOf(job.settings));
   if (hasEnded(first)) {
     if (runner.kind === 'local') return runOver(core, ref, null);
     const end = await cluster.explainEnd(ref, first, runner);
     if (end.action === 'end') return runOver(core, ref, end.failure);
     // The cluster's final word is still to come: poll it.
     cluster.track(id);
-    scheduler.activate(id, type, submitterOf(job.settings));
+    holds();
     return null;
   }
   const live = await runner.liveness(ref, first);
@@ -169,7 +174,7 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
     }
     // Alive, and not ours to hear of (a cluster job, or a wrapper of an earlier backend): its markers are watched.
     if (!core.selfWatched.has(id)) core.runWatch.watch(id);
-    scheduler.activate(id, type, submitterOf(job.settings));
+    holds();
     return null;
   }
   if (m.cancel) return runOver(core, ref, null);
@@ -177,7 +182,7 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
     const v = await cluster.whenGone(ref, runner);
     if (v.action === 'wait') {
       cluster.track(id);
-      scheduler.activate(id, type, submitterOf(job.settings));
+      holds();
       return null;
     }
     if (v.action === 'fail') {

@@ -47,7 +47,8 @@ export function webCancel(o: WebCancelOptions): WebCancel {
   return {
     async cancel(id, by) {
       try {
-        await cancelJob(env, id, by);
+        // As the in-process backend does: once the request is durable, not after the kill grace.
+        await cancelJob(env, id, by, { wait: false });
       } catch (err) {
         if (DENIED.has((err as NodeJS.ErrnoException).code ?? ''))
           throw new UnavailableError(UNAVAILABLE, { cause: err });
