@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -20,6 +20,7 @@ import {
 import { countEvents, createOkJobs, kill9, startBackend, storeOf } from './backend-process.js';
 import { createJob, type Store } from '../src/store/index.js';
 import { scanWrappers } from '../src/runners/index.js';
+import { readRuns, runsById } from './runs.js';
 
 /** Run the CLI; returns exit code and output. */
 function jobdir(
@@ -255,21 +256,21 @@ describe('after a simulated reboot', () => {
 
   test('restart-unfinished never touches a job whose wrapper is still alive', async () => {
     const { dir, cfg, store, stateFile } = await root();
+    // The program holds its run open until the test opens its gate: "still running" is a fact, not a race.
+    const outside = tempDir('jobdir-admin-runs-');
+    const runLog = join(outside, 'runs.log');
+    const id = await newJob(store, 'count', { log: runLog, seconds: '0', gate: outside });
     const b = await startBackend(cfg);
-    const id = await newJob(store, 'sleep', { seconds: '3' });
-    await waitFor(async () => (await scanWrappers()).has(id), 20_000);
+    await waitFor(() => existsSync(join(outside, `${id}.started`)), 30_000);
     await kill9(b, stateFile);
     const r = await jobdir(cfg, 'restart-unfinished');
     assert.match(r.out, new RegExp(`${id}: still running`));
     assert.deepEqual(await idsIn(dir, 'running'), [id]);
+    await fs.writeFile(join(outside, id), '');
     const b2 = await startBackend(cfg);
     try {
       await waitFor(inState(dir, 'completed', id), 30_000);
-      assert.equal(
-        await countEvents(join(dir, 'jobs/completed', id), 'started'),
-        1,
-        'the program ran once',
-      );
+      assert.equal(runsById(readRuns(runLog)).get(id)?.length, 1, 'the program ran once');
     } finally {
       await kill9(b2, stateFile);
     }

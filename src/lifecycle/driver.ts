@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors.js';
 import type { QueuedJob } from '../scheduler/index.js';
 import { STATES, type State } from '../states.js';
-import { type JobRef, moveJob, updateJobConfig } from '../store/index.js';
+import { type Job, type JobRef, moveJob, type Seen, updateJobConfig } from '../store/index.js';
 import { queueFromDisk } from './children.js';
 import type { Core } from './core.js';
 import type { Failure } from './failure.js';
@@ -17,8 +17,12 @@ import { judgeRun, preprocessStep, type RunSpec, startStep } from './launch.js';
  * Steps never call each other: a job's path is a loop here, not a chain of calls.
  */
 
-/** Where a step sends the job: a state (its failure recorded first), or null to rest here. */
-export type Next = { to: State; failure?: Failure | null; spec?: RunSpec } | null;
+/**
+ * Where a step sends the job: a state (its failure recorded first), or null to rest here.
+ * `seen`: what the step read of the job under its lock that the move's requirement asks
+ * for (its markers, its config), so that moveJob checks that instead of reading again.
+ */
+export type Next = { to: State; failure?: Failure | null; spec?: RunSpec; seen?: Seen } | null;
 
 /** What one drive carries from step to step: the run spec decided in PREPROCESSING. */
 export interface Carry {
@@ -27,6 +31,8 @@ export interface Carry {
   entered: boolean;
   /** Mail was queued while finalizing: send it once the job rests. */
   flushMail?: boolean;
+  /** The record as finalizing wrote it (its outcome), for the step of the state it enters. */
+  job?: Job;
 }
 
 type Step = (core: Core, ref: JobRef, carry: Carry) => Promise<Next>;
@@ -62,15 +68,18 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
   const carry: Carry = { entered: false };
   for (let next = first; ;) {
     if (next) {
+      let seen = next.seen;
       if (next.failure) {
         const f = next.failure;
-        await updateJobConfig(
+        const config = await updateJobConfig(
           ref,
           (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
         );
+        seen = { ...seen, config };
+        carry.job = undefined;
       }
       const from = ref.state;
-      ref = await moveJob(core.store, ref.id, from, next.to);
+      ref = await moveJob(core.store, ref.id, from, next.to, seen);
       if (HOLDS_SLOT.has(from) && !HOLDS_SLOT.has(next.to)) {
         core.scheduler.release(ref.id);
         core.pump();

@@ -8,6 +8,7 @@ import {
   JOB_FILES,
   JOB_OUTPUTS,
   type JobRef,
+  jobRecord,
   jobRun,
   readJob,
   readMarkers,
@@ -182,13 +183,16 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
     log,
   );
   carry.flushMail = queued || notified;
-  return { to: final };
+  // The record as just written (job.result above predates the outcome).
+  carry.job = { ...job, ...jobRecord(job.config) };
+  return { to: final, seen: { config: job.config } };
 }
 
 /** COMPLETED or FAILED, just entered: logged, relatives woken, the complete hook, mail sent. */
 export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { cfg, service, hookTimeoutMs, log } = core;
-  const job = await readJob(ref);
+  const job = carry.job?.id === ref.id ? { ...carry.job, ...ref } : await readJob(ref);
+  carry.job = undefined;
   const failure = job.result.failureKind ? (job.result.failure ?? '') : null;
   await appendJobLog(ref.dir, ref.state, failure !== null ? { failure } : {});
   wakeRelatives(core, job);

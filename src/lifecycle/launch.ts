@@ -8,8 +8,10 @@ import {
   findJob,
   hasEnded,
   type JobRef,
+  type Markers,
   prepareRun,
   readJob,
+  readCancel,
   readMarkers,
   updateJobConfig,
 } from '../store/index.js';
@@ -55,7 +57,7 @@ export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
     if (parentId)
       ctx.parent = await findJob(store, parentId).then((p) => p && { id: p.id, dir: p.dir });
     const pre = await runHook('preprocess', hookTimeoutMs, () => type.preprocess?.(ctx));
-    const stop = (await readMarkers(ref.dir)).cancel;
+    const stop = readCancel(ref.dir);
     if (stop) return { to: STATES.FINALIZING, failure: cancelFailure(stop, true) };
     const skip = async () => {
       await updateJobConfig(ref, (c) => void (c.run = { ...c.run, skipped: 'true' }));
@@ -108,7 +110,7 @@ export async function startStep(core: Core, ref: JobRef, spec: RunSpec): Promise
   else core.runWatch.watch(id);
   await prepareRun(ref, spec.argv, spec.attempt, { runner: spec.kind });
   failpoint('run:prepared');
-  const late = (await readMarkers(ref.dir)).cancel;
+  const late = readCancel(ref.dir);
   if (late) return runOver(core, ref, cancelFailure(late, true));
   await appendJobLog(ref.dir, 'started', {
     attempt: spec.attempt,
@@ -148,16 +150,16 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
   const { cfg, scheduler, cluster } = core;
   const { id } = ref;
   const first = await readMarkers(ref.dir);
-  if (hasEnded(first) && !first.error?.signal) return runOver(core, ref, null);
+  if (hasEnded(first) && !first.error?.signal) return runOver(core, ref, null, first);
   const job = await readJob(ref);
   const runner = runnerFor(core, job);
   const type = job.settings.type;
   // Still going (alive, or the cluster's word to come): it holds its slot, for its type and submitter.
   const holds = () => scheduler.activate(id, type, submitterOf(job.settings));
   if (hasEnded(first)) {
-    if (runner.kind === 'local') return runOver(core, ref, null);
+    if (runner.kind === 'local') return runOver(core, ref, null, first);
     const end = await cluster.explainEnd(ref, first, runner);
-    if (end.action === 'end') return runOver(core, ref, end.failure);
+    if (end.action === 'end') return runOver(core, ref, end.failure, first);
     // The cluster's final word is still to come: poll it.
     cluster.track(id);
     holds();
@@ -177,7 +179,7 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
     holds();
     return null;
   }
-  if (m.cancel) return runOver(core, ref, null);
+  if (m.cancel) return runOver(core, ref, null, m);
   if (runner.kind !== 'local') {
     const v = await cluster.whenGone(ref, runner);
     if (v.action === 'wait') {
@@ -208,11 +210,19 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
   return { to: STATES.INCOMING };
 }
 
-/** The run is over: stop following it; RUNNING → POSTPROCESSING (`override` replaces what the markers say). */
-async function runOver(core: Core, ref: JobRef, override: Failure | null): Promise<Next> {
+/**
+ * The run is over: stop following it; RUNNING → POSTPROCESSING (`override` replaces what
+ * the markers say; `markers`: the ones that showed it, for the move's requirement).
+ */
+async function runOver(
+  core: Core,
+  ref: JobRef,
+  override: Failure | null,
+  markers?: Markers,
+): Promise<Next> {
   core.selfWatched.delete(ref.id);
   core.runWatch.unwatch(ref.id);
   core.cluster.forget(ref.id);
   await appendJobLog(ref.dir, 'run_ended');
-  return { to: STATES.POSTPROCESSING, failure: override };
+  return { to: STATES.POSTPROCESSING, failure: override, seen: markers && { markers } };
 }

@@ -16,4 +16,10 @@ export * from './jobfiles.js';
 export * from './old.js';
 export * from './reindex.js';
 export * from './census.js';
-export { TRANSITIONS, transition, type Transition, type Requirement } from './transitions.js';
+export {
+  TRANSITIONS,
+  transition,
+  type Transition,
+  type Requirement,
+  type Seen,
+} from './transitions.js';

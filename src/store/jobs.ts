@@ -19,7 +19,7 @@ import { isJobId, newJobId } from './ids.js';
 import { addUserIndex } from './indexes.js';
 import { jobDir, type Store } from './layout.js';
 import { jobRecord, type JobResult, type JobRun, type JobSettings } from './record.js';
-import { checkRequirements, transition } from './transitions.js';
+import { checkRequirements, type Seen, transition } from './transitions.js';
 
 /** A job's config.ini: sections of string values. */
 export type JobConfig = Record<string, Record<string, string>>;
@@ -259,14 +259,20 @@ export async function listState(store: Store, state: State): Promise<string[]> {
  * not declared or whose requirement fails, NotFoundError when the job is not in `from`
  * (someone else moved it first): callers treat that as "not mine".
  */
-export async function moveJob(store: Store, id: string, from: State, to: State): Promise<JobRef> {
+export async function moveJob(
+  store: Store,
+  id: string,
+  from: State,
+  to: State,
+  seen: Seen = {},
+): Promise<JobRef> {
   const x = transition(from, to);
   const src = jobDir(store, from, id);
   const dest = jobDir(store, to, id);
   const point = `move:${from}>${to}`;
   failpoint(`${point}:before`);
   try {
-    checkRequirements(x, id, src);
+    checkRequirements(x, id, src, seen);
   } catch (err) {
     if (!fsc.existsSync(src))
       throw new NotFoundError(`Job ${id} is not in ${from}.`, { cause: err });

@@ -72,6 +72,7 @@ export async function readMarkers(dir: string): Promise<Markers> {
     read(JOB_FILES.CANCEL),
   ];
   return {
+    cancel: c && cancelOf(c),
     running: r && {
       pid: Number(r.fields.pid),
       host: r.fields.host ?? '',
@@ -85,13 +86,20 @@ export async function readMarkers(dir: string): Promise<Markers> {
       reason: e.fields.reason ?? null,
       ended: e.mtime,
     },
-    cancel: c && {
-      at: c.mtime,
-      by: c.fields.by ?? 'user',
-      mode: c.fields.mode === 'fail' ? 'fail' : 'cancel',
-      notify: c.fields.notify !== '0',
-    },
   };
+}
+
+const cancelOf = (c: { fields: Record<string, string>; mtime: number }): Markers['cancel'] => ({
+  at: c.mtime,
+  by: c.fields.by ?? 'user',
+  mode: c.fields.mode === 'fail' ? 'fail' : 'cancel',
+  notify: c.fields.notify !== '0',
+});
+
+/** Only the CANCEL marker (a stop request), without listing the folder: what a step checks before it goes on. */
+export function readCancel(dir: string): Markers['cancel'] {
+  const c = readMarker(dir, JOB_FILES.CANCEL);
+  return c && cancelOf(c);
 }
 
 /** True when the wrapper has left SUCCESS or ERROR. */

@@ -4,7 +4,9 @@ import { decode } from 'ini';
 import { TransitionError } from '../errors.js';
 import { STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
+import type { JobConfig } from './jobs.js';
 import { jobResult, jobRun } from './record.js';
+import type { Markers } from './run.js';
 
 /**
  * The job state machine, declared once. Every move of a job directory between
@@ -20,7 +22,7 @@ import { jobResult, jobRun } from './record.js';
 
 /** What must be on disk in the job directory before a move. */
 export type Requirement =
-  /** config.ini is there (every move). */
+  /** config.ini is there: checked where a job enters the machine from a folder others may write (incoming/) or comes back to it. */
   | 'config'
   /** No complete SUCCESS or ERROR: the run gave no result, so running it again cannot run it twice. */
   | 'no-result'
@@ -49,7 +51,15 @@ const t = (
   durable: boolean,
   requires: Requirement[],
   why: string,
-): Transition => ({ verb, from, to, durable, requires: ['config', ...requires], why });
+): Transition => ({
+  verb,
+  from,
+  to,
+  durable,
+  // Every other folder is entered only by a move from one of these: config.ini came with it.
+  requires: from === S.INCOMING || to === S.INCOMING ? ['config', ...requires] : requires,
+  why,
+});
 
 /** Every transition a job may make. */
 export const TRANSITIONS: readonly Transition[] = [
@@ -147,6 +157,16 @@ export function transition(from: State, to: State): Transition {
   return x;
 }
 
+/**
+ * What the mover has just read of the job under its lock, given so that a requirement it
+ * already knows is checked against that instead of read again: markers are written once
+ * by the wrapper and never taken back, and config.ini changes only under the job's lock.
+ */
+export interface Seen {
+  markers?: Markers;
+  config?: JobConfig;
+}
+
 /** A marker the wrapper finished writing (it ends with its newline). */
 function complete(dir: string, name: string): boolean {
   try {
@@ -156,34 +176,41 @@ function complete(dir: string, name: string): boolean {
   }
 }
 
-function recorded(dir: string): Record<string, Record<string, string>> {
+function recorded(dir: string): JobConfig {
   try {
-    return decode(fsc.readFileSync(join(dir, JOB_FILES.CONFIG), 'utf8')) as Record<
-      string,
-      Record<string, string>
-    >;
+    return decode(fsc.readFileSync(join(dir, JOB_FILES.CONFIG), 'utf8')) as JobConfig;
   } catch {
     return {};
   }
 }
 
-/** Throw a TransitionError unless what `x` requires is on disk in `dir` (the job's folder in x.from). */
-export function checkRequirements(x: Transition, id: string, dir: string): void {
+/** The run gave a result, or was cancelled, or its outcome is recorded ('run-over'). */
+function runIsOver(dir: string, seen: Seen): boolean {
+  const m = seen.markers;
+  const marked = m
+    ? m.success !== null || m.error !== null || m.cancel !== null
+    : complete(dir, JOB_FILES.SUCCESS) ||
+      complete(dir, JOB_FILES.ERROR) ||
+      fsc.existsSync(join(dir, JOB_FILES.CANCEL));
+  if (marked) return true;
+  const c = seen.config ?? recorded(dir);
+  return !!jobResult(c).failureKind || jobRun(c).skipped;
+}
+
+/**
+ * Throw a TransitionError unless what `x` requires holds for the job in `dir` (its folder
+ * in x.from): as `seen` says when the mover gives it, else as read from disk.
+ */
+export function checkRequirements(x: Transition, id: string, dir: string, seen: Seen = {}): void {
   for (const r of x.requires) {
     let ok: boolean;
-    if (r === 'config') ok = fsc.existsSync(join(dir, JOB_FILES.CONFIG));
+    if (r === 'config') ok = !!seen.config || fsc.existsSync(join(dir, JOB_FILES.CONFIG));
     else if (r === 'no-result')
-      ok = !complete(dir, JOB_FILES.SUCCESS) && !complete(dir, JOB_FILES.ERROR);
-    else if (r === 'run-over') {
-      ok =
-        complete(dir, JOB_FILES.SUCCESS) ||
-        complete(dir, JOB_FILES.ERROR) ||
-        fsc.existsSync(join(dir, JOB_FILES.CANCEL));
-      if (!ok) {
-        const c = recorded(dir);
-        ok = !!jobResult(c).failureKind || jobRun(c).skipped;
-      }
-    } else ok = jobResult(recorded(dir)).state === x.to;
+      ok = seen.markers
+        ? seen.markers.success === null && seen.markers.error === null
+        : !complete(dir, JOB_FILES.SUCCESS) && !complete(dir, JOB_FILES.ERROR);
+    else if (r === 'run-over') ok = runIsOver(dir, seen);
+    else ok = jobResult(seen.config ?? recorded(dir)).state === x.to;
     if (!ok)
       throw new TransitionError(
         `Job ${id} cannot ${x.verb} (${x.from} → ${x.to}): the rule "${r}" does not hold on disk.`,
