@@ -18,7 +18,11 @@
  * moves its submitter's waiting jobs one round earlier, a new job enters at the end of
  * its submitter's rounds. position(j) counts the jobs with a smaller key: per submitter
  * with waiting jobs, an index computation and at most one comparison (O(1)), so
- * O(submitters with waiting jobs), never a scan of the queued jobs.
+ * O(submitters with waiting jobs), never a scan of the queued jobs. Not O(log n), on
+ * purpose: an end (or a cancel of a submitter's head) shifts a whole submitter's keys, and
+ * exact counts under such shifts reduce from online matrix-vector multiplication (OMv), so
+ * no structure is expected to make both positions and updates O(n^(1/2−ε)); this loop keeps
+ * every update O(log) and pays in the position, which only pages and the API ask for.
  */
 import { ActiveJobs } from './active.js';
 import { earlier, type Entry, SortedDeque } from './deque.js';
