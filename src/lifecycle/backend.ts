@@ -253,12 +253,14 @@ export function createBackend({
       watcher = watchJobs(
         { incoming: store.states.incoming, running: store.states.running },
         {
+          // Under the job's lock, as every step on a job: a job seen arriving while a step
+          // moves it into incoming/ is queued once that step is over, not in its middle.
           incoming: (id) =>
             void safely(
               core,
               'watch',
               id,
-              queueFromDisk(core, id).then(() => core.pump()),
+              lock.run(id, () => queueFromDisk(core, id)).then(() => core.pump()),
             ),
           runningFile: (id, name) => {
             if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR)
