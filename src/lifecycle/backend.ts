@@ -16,7 +16,6 @@ import {
   findJob,
   JOB_FILES,
   listState,
-  moveJob,
   readJob,
   rebuildIndexes,
   type Store,
@@ -206,12 +205,12 @@ export function createBackend({
       await Promise.all(Array.from({ length: Math.min(16, ids.length) }, worker));
     };
     await each(STATES.INCOMING, (id) => queueFromDisk(core, id));
-    // A job in preprocessing/ that this backend is not preparing never ran: back to the queue
-    // (unprepare); admitted only by the pump after every running job has been judged.
+    // A job in preprocessing/ that this backend is not preparing (it holds no slot here)
+    // never ran: the driver puts it back in the queue (unprepare). It may be admitted before
+    // the running jobs below are judged: each of them holds its slot already (count, then admit).
     await each(STATES.PREPROCESSING, async (id) => {
-      if (scheduler.isActive(id)) return;
-      await moveJob(store, id, STATES.PREPROCESSING, STATES.INCOMING);
-      await queueFromDisk(core, id);
+      const ref = here(core, id, STATES.PREPROCESSING);
+      if (ref && !scheduler.isActive(id)) await drive(core, ref, { to: STATES.INCOMING });
     });
     // RUNNING, POSTPROCESSING, FINALIZING: the driver's step for the state, as found.
     for (const state of [STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING]) {
