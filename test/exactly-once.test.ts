@@ -21,6 +21,7 @@ import {
   type BackendProcess,
 } from './backend-process.js';
 import { FIXTURE_SERVICE, idsIn, tempDir, waitFor, writeConfig } from './helpers.js';
+import { placeJob } from './place.js';
 import { maxConcurrent, overlaps, readRuns, runsById } from './runs.js';
 
 async function setup(running: number, checkMinutes: number) {
@@ -160,6 +161,31 @@ describe('exactly once, on what really ran', () => {
       );
     } finally {
       await stop(second);
+    }
+  });
+
+  test('a job a dead backend left in preprocessing/ goes back to the queue while the watcher sees it arrive there: [limits] running holds (the move held open 300 ms)', async () => {
+    const { root, runLog, cfg, store } = await setup(2, 1);
+    // As a backend killed while preparing it leaves it: the oldest job, so the first admitted.
+    const left = await countJob(store, runLog, 1);
+    await placeJob(store, left, 'preprocessing');
+    await new Promise((r) => setTimeout(r, 20)); // the others submitted strictly later
+    for (let i = 0; i < 4; i++) await countJob(store, runLog, 1);
+    // The unprepare's rename (preprocessing → incoming) is held open 300 ms before the move
+    // returns, so the watcher sees the job in incoming/ while the move is not over. Old code
+    // queued and admitted it then, the move gave that admission's slot back, and the job's
+    // program ran beside two others (and its second admission freed another slot).
+    const b = await startBackend(cfg, { JOBDIR_PAUSE: 'move:preprocessing>incoming:renamed:300' });
+    try {
+      await waitFor(
+        async () => (await idsIn(root, 'completed')).length === 5,
+        60_000,
+        'all five completed',
+      );
+      const s = await assertRanOnce(root, runLog, 2);
+      assert.equal(s.runs, 5);
+    } finally {
+      await stop(b);
     }
   });
 

@@ -16,6 +16,8 @@ const job = (submitter: string, submitted: number, type = 't'): QueuedJob => ({
   submitter,
 });
 const ids = (jobs: QueuedJob[]) => jobs.map((j) => j.id);
+/** Job `id`'s holder gives its slot back (the one it holds now). */
+const free = (s: Scheduler, id: string) => s.release(id, s.slotOf(id)!);
 
 describe('fair share', () => {
   test("A queues 50 jobs, then B one: B's job takes the next free slot", () => {
@@ -26,9 +28,9 @@ describe('fair share', () => {
     const b = job('b@x', 100);
     s.enqueue(b);
     assert.equal(s.position(b.id), 0);
-    s.release(a[0]!.id);
+    free(s, a[0]!.id);
     assert.deepEqual(ids(s.admit()), [b.id]);
-    s.release(a[1]!.id);
+    free(s, a[1]!.id);
     assert.deepEqual(ids(s.admit()), [a[2]!.id], 'then A again, in submission order');
   });
 
@@ -50,7 +52,7 @@ describe('fair share', () => {
     const b = job('b', 50);
     s.enqueue(b);
     assert.deepEqual(ids(s.admit()), [b.id]);
-    s.release(a[0]!.id);
+    free(s, a[0]!.id);
     assert.deepEqual(ids(s.admit()), [a[2]!.id]);
   });
 
@@ -59,7 +61,7 @@ describe('fair share', () => {
     const j = [job('a', 1, 'big'), job('a', 2, 'big'), job('a', 3, 'small')];
     j.forEach((x) => s.enqueue(x));
     assert.deepEqual(ids(s.admit()), [j[0]!.id, j[2]!.id]);
-    s.release(j[0]!.id);
+    free(s, j[0]!.id);
     assert.deepEqual(ids(s.admit()), [j[1]!.id]);
   });
 
@@ -82,6 +84,39 @@ describe('fair share', () => {
   });
 });
 
+describe('slots are given back by their holders', () => {
+  for (const order of ['fair', 'fifo'] as const) {
+    test(`${order}: a late release of a slot given up before frees nothing (the job's new slot holds)`, () => {
+      const s = createScheduler(2, () => null, { order });
+      const x = job('a', 1);
+      s.enqueue(x);
+      const [first] = s.admit();
+      s.release(x.id, first!.slot);
+      // Back in incoming/ and seen there (the watcher): queued and admitted again...
+      s.enqueue(x);
+      assert.deepEqual(ids(s.admit()), [x.id]);
+      // ...then the step that gave up the first slot names it once more.
+      s.release(x.id, first!.slot);
+      assert.ok(s.isActive(x.id), 'the second slot still holds');
+      assert.equal(s.activeCount(), 1);
+      assert.equal(s.release(x.id, s.slotOf(x.id)!), true, 'its holder frees it');
+      assert.equal(s.activeCount(), 0);
+    });
+
+    test(`${order}: a queued job found holding a slot (a census, a judgement) leaves the queue: never admitted twice`, () => {
+      const s = createScheduler(2, () => null, { order });
+      const y = job('b', 2);
+      const z = job('b', 3);
+      s.enqueue(y);
+      s.enqueue(z);
+      s.activate(y.id, 't', 'b');
+      assert.deepEqual(ids(s.admit()), [z.id], 'z takes the other slot; y is not admitted again');
+      assert.equal(s.isQueued(y.id), false);
+      assert.equal(s.activeCount(), 2);
+    });
+  }
+});
+
 describe('queue_order = fifo', () => {
   test('jobs start in submission order whoever sent them, a full type skipped as before', () => {
     const s = createScheduler(2, (t) => (t === 'x' ? 1 : null), { order: 'fifo' });
@@ -91,13 +126,13 @@ describe('queue_order = fifo', () => {
     [...a, x2, b].forEach((j) => s.enqueue(j));
     assert.equal(s.position(b.id), 6);
     assert.deepEqual(ids(s.admit()), [a[0]!.id, a[1]!.id]);
-    s.release(a[0]!.id);
-    s.release(a[1]!.id);
+    free(s, a[0]!.id);
+    free(s, a[1]!.id);
     assert.deepEqual(ids(s.admit()), [a[2]!.id, a[3]!.id]);
-    s.release(a[2]!.id);
-    s.release(a[3]!.id);
+    free(s, a[2]!.id);
+    free(s, a[3]!.id);
     assert.deepEqual(ids(s.admit()), [a[4]!.id, x2.id]);
-    s.release(a[4]!.id);
+    free(s, a[4]!.id);
     assert.deepEqual(ids(s.admit()), [b.id], 'B last: no fair share');
   });
 });
@@ -145,16 +180,16 @@ describe('queue_position', () => {
           };
           for (const e of events) {
             if (e.kind === 'arrive') s.enqueue(job(`s${e.who}`, (now += e.dt)));
-            else if (e.kind === 'slot' && freed < blockers) s.release(`blocker${freed++}`);
+            else if (e.kind === 'slot' && freed < blockers) free(s, `blocker${freed++}`);
             else if (e.kind === 'end' && started.length)
-              s.release(started.splice(e.pick % started.length, 1)[0]!.id);
+              free(s, started.splice(e.pick % started.length, 1)[0]!.id);
             admitChecked();
           }
           // Then no arrivals, no ends of queued submitters' jobs: slots open one at a time.
           const snapshot = positions(s);
           const order: string[] = [];
           while (s.queuedCount() && freed < blockers) {
-            s.release(`blocker${freed++}`);
+            free(s, `blocker${freed++}`);
             order.push(...ids(s.admit()));
           }
           order.forEach((id, i) =>
@@ -201,7 +236,7 @@ describe('per_user under random load', () => {
           for (const [who, arrive, pick] of steps) {
             if (arrive || !running.length)
               s.enqueue(job(`s${who}`, t++, pick % 3 === 0 ? 'one' : 't'));
-            else s.release(running.splice(pick % running.length, 1)[0]!.id);
+            else free(s, running.splice(pick % running.length, 1)[0]!.id);
             running.push(...s.admit());
             const per = new Map<string, number>();
             for (const r of running) per.set(r.submitter, (per.get(r.submitter) ?? 0) + 1);

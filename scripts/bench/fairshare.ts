@@ -5,7 +5,12 @@
  * job arrives (the queue stays at its size). A position is asked of random queued jobs.
  * Also at 1,000 and 100,000 queued, and from 1,000 submitters, to show how each scales.
  */
-import { createScheduler, type QueuedJob, type Scheduler } from '../../src/scheduler/index.js';
+import {
+  type Admitted,
+  createScheduler,
+  type QueuedJob,
+  type Scheduler,
+} from '../../src/scheduler/index.js';
 import { figure } from './util.js';
 
 const RUNNING = 20;
@@ -13,7 +18,7 @@ const RUNNING = 20;
 function filled(
   queued: number,
   submitters: number,
-): { s: Scheduler; next: () => QueuedJob; running: QueuedJob[] } {
+): { s: Scheduler; next: () => QueuedJob; running: Admitted[] } {
   const s = createScheduler(RUNNING, () => null);
   let n = 0;
   let t = 0;
@@ -34,7 +39,7 @@ function measure(queued: number, submitters: number): { admit: number; position:
   let t0 = performance.now();
   for (let i = 0; i < cycles; i++) {
     const k = Math.floor(Math.random() * running.length);
-    s.release(running[k]!.id);
+    s.release(running[k]!.id, running[k]!.slot);
     running[k] = s.admit()[0]!;
     s.enqueue(next());
   }

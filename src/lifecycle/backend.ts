@@ -16,7 +16,6 @@ import {
   findJob,
   JOB_FILES,
   listState,
-  moveJob,
   readJob,
   rebuildIndexes,
   type Store,
@@ -206,12 +205,12 @@ export function createBackend({
       await Promise.all(Array.from({ length: Math.min(16, ids.length) }, worker));
     };
     await each(STATES.INCOMING, (id) => queueFromDisk(core, id));
-    // A job in preprocessing/ that this backend is not preparing never ran: back to the queue
-    // (unprepare); admitted only by the pump after every running job has been judged.
+    // A job in preprocessing/ that this backend is not preparing (it holds no slot here)
+    // never ran: the driver puts it back in the queue (unprepare). It may be admitted before
+    // the running jobs below are judged: each of them holds its slot already (count, then admit).
     await each(STATES.PREPROCESSING, async (id) => {
-      if (scheduler.isActive(id)) return;
-      await moveJob(store, id, STATES.PREPROCESSING, STATES.INCOMING);
-      await queueFromDisk(core, id);
+      const ref = here(core, id, STATES.PREPROCESSING);
+      if (ref && !scheduler.isActive(id)) await drive(core, ref, { to: STATES.INCOMING });
     });
     // RUNNING, POSTPROCESSING, FINALIZING: the driver's step for the state, as found.
     for (const state of [STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING]) {
@@ -253,12 +252,14 @@ export function createBackend({
       watcher = watchJobs(
         { incoming: store.states.incoming, running: store.states.running },
         {
+          // Under the job's lock, as every step on a job: a job seen arriving while a step
+          // moves it into incoming/ is queued once that step is over, not in its middle.
           incoming: (id) =>
             void safely(
               core,
               'watch',
               id,
-              queueFromDisk(core, id).then(() => core.pump()),
+              lock.run(id, () => queueFromDisk(core, id)).then(() => core.pump()),
             ),
           runningFile: (id, name) => {
             if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR)

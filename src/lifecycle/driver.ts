@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors.js';
-import type { QueuedJob } from '../scheduler/index.js';
+import type { Admitted } from '../scheduler/index.js';
 import { STATES, type State } from '../states.js';
 import { type Job, type JobRef, moveJob, type Seen, updateJobConfig } from '../store/index.js';
 import { queueFromDisk } from './children.js';
@@ -79,11 +79,13 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
         carry.job = undefined;
       }
       const from = ref.state;
+      // The slot this job holds as it leaves the states that hold one, named before the
+      // move: once the job is in incoming/ it may be queued and granted a new slot (the
+      // watcher sees it arrive), and that slot is not this drive's to give back.
+      const slot =
+        HOLDS_SLOT.has(from) && !HOLDS_SLOT.has(next.to) ? core.scheduler.slotOf(ref.id) : null;
       ref = await moveJob(core.store, ref.id, from, next.to, seen);
-      if (HOLDS_SLOT.has(from) && !HOLDS_SLOT.has(next.to)) {
-        core.scheduler.release(ref.id);
-        core.pump();
-      }
+      if (slot !== null && core.scheduler.release(ref.id, slot)) core.pump();
       carry.entered = true;
       carry.spec = next.spec;
     }
@@ -93,14 +95,13 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
   }
 }
 
-/** The scheduler gave queued job `q` a slot: INCOMING → PREPROCESSING, then on. */
-export async function launchQueued(core: Core, q: QueuedJob): Promise<void> {
+/** The scheduler gave queued job `q` slot `q.slot`: INCOMING → PREPROCESSING, then on. */
+export async function launchQueued(core: Core, q: Admitted): Promise<void> {
   try {
     await drive(core, { id: q.id, state: STATES.INCOMING, dir: '' }, { to: STATES.PREPROCESSING });
   } catch (err) {
-    // Taken from incoming/ by someone else (cancelled, deleted): the slot is free again.
+    // Taken from incoming/ by someone else (cancelled, deleted): the slot it was given is free again.
     if (!(err instanceof NotFoundError)) throw err;
-    core.scheduler.release(q.id);
-    core.pump();
+    if (core.scheduler.release(q.id, q.slot)) core.pump();
   }
 }

@@ -1,10 +1,13 @@
 /**
  * The jobs holding a run slot (admitted, or found running after a restart), counted in
  * all, per job type and per submitter: what the limits `running`, `concurrent` and
- * `per_user` are checked against.
+ * `per_user` are checked against. Each grant of a slot has its own number: a slot is
+ * given back by naming it, so a holder that gave its slot up long ago (or never had one)
+ * cannot free the slot the job was granted since.
  */
 export class ActiveJobs {
-  private readonly jobs = new Map<string, { type: string; submitter: string }>();
+  private readonly jobs = new Map<string, { type: string; submitter: string; slot: number }>();
+  private granted = 0;
   private readonly byType = new Map<string, number>();
   private readonly bySubmitter = new Map<string, number>();
 
@@ -36,24 +39,33 @@ export class ActiveJobs {
     return this.bySubmitter.entries();
   }
 
-  /** Job `id` takes a slot (no-op when it holds one). */
-  add(id: string, type: string, submitter: string): void {
-    if (this.jobs.has(id)) return;
-    this.jobs.set(id, { type, submitter });
+  /** The slot job `id` holds, or null. */
+  slotOf(id: string): number | null {
+    return this.jobs.get(id)?.slot ?? null;
+  }
+
+  /** Job `id` takes a slot (keeps the one it holds); returns that slot. */
+  add(id: string, type: string, submitter: string): number {
+    const held = this.jobs.get(id);
+    if (held) return held.slot;
+    const slot = ++this.granted;
+    this.jobs.set(id, { type, submitter, slot });
     this.byType.set(type, this.ofType(type) + 1);
     this.bySubmitter.set(submitter, this.of(submitter) + 1);
     this.changed(submitter);
+    return slot;
   }
 
-  /** Job `id` gives its slot back (no-op when it holds none). */
-  delete(id: string): void {
+  /** Job `id` gives back slot `slot`; false (nothing freed) when that is not the slot it holds. */
+  delete(id: string, slot: number): boolean {
     const j = this.jobs.get(id);
-    if (!j) return;
+    if (!j || j.slot !== slot) return false;
     this.jobs.delete(id);
     this.byType.set(j.type, this.ofType(j.type) - 1);
     const n = this.of(j.submitter) - 1;
     if (n > 0) this.bySubmitter.set(j.submitter, n);
     else this.bySubmitter.delete(j.submitter);
     this.changed(j.submitter);
+    return true;
   }
 }

@@ -27,7 +27,7 @@
 import { ActiveJobs } from './active.js';
 import { earlier, type Entry, SortedDeque } from './deque.js';
 import { IndexedHeap } from './heap.js';
-import type { QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
+import type { Admitted, QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
 
 interface Sub {
   name: string;
@@ -128,10 +128,15 @@ export function fairScheduler(
       take(e);
       return true;
     },
-    activate: (id, type, submitter = '') => active.add(id, type, submitter),
-    release: (id) => active.delete(id),
+    activate(id, type, submitter = '') {
+      const e = entries.get(id);
+      if (e) take(e);
+      return active.add(id, type, submitter);
+    },
+    release: (id, slot) => active.delete(id, slot),
+    slotOf: (id) => active.slotOf(id),
     admit() {
-      const out: QueuedJob[] = [];
+      const out: Admitted[] = [];
       while (active.size < limit) {
         let best: Sub | null = null;
         let bestType = '';
@@ -151,8 +156,7 @@ export function fairScheduler(
         if (!best) break;
         const e = best.byType.get(bestType)!.at(0)!;
         take(e);
-        active.add(e.id, e.type, e.submitter);
-        out.push(toJob(e));
+        out.push({ ...toJob(e), slot: active.add(e.id, e.type, e.submitter) });
       }
       return out;
     },

@@ -5,7 +5,7 @@
  */
 import { ActiveJobs } from './active.js';
 import { type Entry, SortedDeque } from './deque.js';
-import type { QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
+import type { Admitted, QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
 
 const toJob = ({ id, type, submitted, submitter }: Entry): QueuedJob => ({
   id,
@@ -46,9 +46,14 @@ export function fifoScheduler(
       forget(e);
       return true;
     },
-    activate: (id, type, submitter = '') => active.add(id, type, submitter),
-    release: (id) => active.delete(id),
-    admit() {
+    activate(id, type, submitter = '') {
+      const e = entries.get(id);
+      if (e) forget(e);
+      return active.add(id, type, submitter);
+    },
+    release: (id, slot) => active.delete(id, slot),
+    slotOf: (id) => active.slotOf(id),
+    admit(): Admitted[] {
       const out: Entry[] = [];
       for (const e of queue) {
         if (active.size + out.length >= limit) break;
@@ -65,11 +70,10 @@ export function fifoScheduler(
           continue;
         out.push(e);
       }
-      for (const e of out) {
+      return out.map((e) => {
         forget(e);
-        active.add(e.id, e.type, e.submitter);
-      }
-      return out.map(toJob);
+        return { ...toJob(e), slot: active.add(e.id, e.type, e.submitter) };
+      });
     },
     isQueued: (id) => entries.has(id),
     isActive: (id) => active.has(id),

@@ -10,7 +10,7 @@ import { fairScheduler } from './fair.js';
 import { fifoScheduler } from './fifo.js';
 import type { Scheduler, SchedulerOptions } from './types.js';
 
-export type { QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
+export type { Admitted, QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
 export {
   givenSubmitter,
   queuedJob,

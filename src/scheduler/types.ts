@@ -8,6 +8,11 @@ export interface QueuedJob {
   submitter: string;
 }
 
+/** A queued job given a run slot by admit: `slot` names that grant (see Scheduler.release). */
+export interface Admitted extends QueuedJob {
+  slot: number;
+}
+
 /** How many jobs one submitter has waiting and holding a slot. */
 export interface SubmitterCount {
   submitter: string;
@@ -23,17 +28,29 @@ export interface SchedulerOptions {
   order?: 'fair' | 'fifo';
 }
 
-/** The scheduler's view: queued jobs and active (admitted, not yet ended) jobs. */
+/**
+ * The scheduler's view: queued jobs and active (admitted, not yet ended) jobs. A job is
+ * queued or active, never both, and holds at most one slot.
+ */
 export interface Scheduler {
+  /** Queue a job (no-op when it is queued or holds a slot). */
   enqueue(job: QueuedJob): void;
   /** Forget a queued job (cancelled or deleted while waiting). */
   dequeue(id: string): boolean;
-  /** Mark a job active (admitted now, or found running after a restart). */
-  activate(id: string, type: string, submitter?: string): void;
-  /** The job is no longer active. */
-  release(id: string): void;
-  /** Take the next jobs that may start now (marks them active). */
-  admit(): QueuedJob[];
+  /**
+   * Job `id` holds a slot (found running after a restart, or still running when judged);
+   * it leaves the queue if it waited there. Returns its slot (the one it held, if any).
+   */
+  activate(id: string, type: string, submitter?: string): number;
+  /**
+   * Give back slot `slot` of job `id`. Only that grant is freed: false, and nothing
+   * freed, when the job holds no slot or another one (given up and granted again since).
+   */
+  release(id: string, slot: number): boolean;
+  /** The slot job `id` holds, or null. */
+  slotOf(id: string): number | null;
+  /** Take the next jobs that may start now, each with the slot it is granted. */
+  admit(): Admitted[];
   isQueued(id: string): boolean;
   isActive(id: string): boolean;
   /** Every queued job, in the order they would start (see position). */

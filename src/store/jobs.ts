@@ -1,6 +1,6 @@
 import * as fsc from 'node:fs';
 import { promises as fs } from 'node:fs';
-import { failpoint } from '../config/failpoint.js';
+import { failpoint, pausepoint } from '../config/failpoint.js';
 import { basename, dirname, join, relative } from 'node:path';
 import { decode, safe, unsafe } from 'ini';
 import { NotFoundError, UnavailableError } from '../errors.js';
@@ -282,6 +282,8 @@ export async function moveJob(
     if (store.dev[from] === store.dev[to]) {
       fsc.renameSync(src, dest);
       failpoint(`${point}:renamed`);
+      const held = pausepoint(`${point}:renamed`);
+      if (held) await held; // unset: no await, the move stays as synchronous as it was
     } else {
       const staging = join(store.states[to], `.${id}.moving`);
       await fs.rm(staging, { recursive: true, force: true });
