@@ -11,10 +11,15 @@
 # has exited:
 #   STATUS JOB_DIR
 # When the backend goes away (stdin closes) the launcher exits; running wrappers carry on.
+# A backend killed on its own may leave request lines in the pipe: they are not started
+# (the next backend may have judged those jobs gone and queued them again), so each request
+# is started only while the backend that wrote it is alive (kill -0, a builtin: no fork).
 # Wrappers inherit its environment, JOBDIR_BTIME included (see src/runners/launcher.ts).
 w=$1
+backend=$PPID
 while IFS=' ' read -r attempt limit grace dir; do
   [ -n "$dir" ] || continue
+  kill -0 "$backend" 2>/dev/null || exit 0
   [ "$limit" = 0 ] && limit=
   (
     JOBDIR_TIME_LIMIT=$limit JOBDIR_KILL_GRACE=$grace setsid -w /bin/sh "$w" "$dir" "$attempt" </dev/null >/dev/null 2>&1
