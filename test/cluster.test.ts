@@ -15,7 +15,6 @@ import {
   idFromRedirect,
   idsIn,
   ROOT,
-  serveForTest,
   startSmtp,
   submitForm,
   tempDir,
@@ -23,6 +22,7 @@ import {
   writeConfig,
   type SmtpReceiver,
 } from './helpers.js';
+import { serveForTest } from './server.js';
 
 const SERVICE = join(ROOT, 'test/fixtures/cluster-service.ts');
 const SGE_ENV = {
