@@ -1,5 +1,6 @@
 // ESLint (flat config): typescript-eslint's recommended rules, promises that must be awaited
-// or voided, and no import cycles. Run by the test command (scripts/test.sh) with Prettier.
+// or voided, no import cycles, and process.env read in src/config only. Run by the test
+// command (scripts/test.sh) with Prettier.
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
@@ -42,6 +43,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+    },
+  },
+  {
+    // Config is read once (DESIGN: src/config/ is the only reader of process.env).
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/config/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'read the environment through src/config (env.ts), its one reader',
+        },
       ],
     },
   },

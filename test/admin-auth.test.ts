@@ -3,34 +3,22 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  loadAdminCredentials,
-  setAdminUser,
-  verifyPassword,
-} from '../src/web/security/admin-auth.js';
-import { ROOT, serveForTest, tempDir, writeConfig } from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { loadAdminCredentials, verifyPassword } from '../src/web/security/admin-auth.js';
+import { ROOT, tempDir, writeConfig } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 
 const basic = (user: string, pw: string) => ({
   authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`,
 });
 
 describe('admin credentials from a file the web process reads at start', () => {
-  let root: string;
-  let svc: Running;
+  let svc: TestServer;
   let creds: string;
   before(async () => {
-    root = tempDir();
-    creds = join(root, 'admins');
-    await setAdminUser(creds, 'ada', 'correct horse battery');
-    svc = await serveForTest(await writeConfig(root, { web: { admin_credentials: creds } }));
+    svc = await startTestServer({}, { admin: true });
+    creds = svc.cfg.web.adminCredentials!;
   });
-  // Keep the loop alive while closing: StateLock.release awaits an unref'd child's exit.
-  after(async () => {
-    const keep = setInterval(() => {}, 1000);
-    await svc.close();
-    clearInterval(keep);
-  });
+  after(() => svc.close());
 
   test('the file holds user:scrypt lines, mode 600, never the password', async () => {
     const text = await fs.readFile(creds, 'utf8');
@@ -70,8 +58,7 @@ describe('admin credentials from a file the web process reads at start', () => {
   });
 
   test('without a credentials file every admin request is refused', async () => {
-    const r2 = tempDir();
-    const other = await serveForTest(await writeConfig(r2));
+    const other = await startTestServer();
     try {
       const res = await fetch(`${other.url}/api/admin/whoami`, {
         headers: basic('ada', 'correct horse battery'),

@@ -10,8 +10,8 @@ import {
   ServiceInfo,
   submitSchema,
 } from '../src/web/api/schemas.js';
-import { FIXTURE_SERVICE, idsIn, serveForTest, tempDir, writeConfig } from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { FIXTURE_SERVICE, idsIn } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 
 const two = defineService({
   name: 'two',
@@ -97,13 +97,9 @@ describe('the submission schema enforces every constraint it documents, oneOf in
 });
 
 describe('a request that breaks a documented constraint is refused 400, JSON or multipart, and makes no job', () => {
-  let root: string;
-  let svc: Running;
+  let svc: TestServer;
   before(async () => {
-    root = tempDir();
-    svc = await serveForTest(await writeConfig(root, { general: { service: FIXTURE_SERVICE } }), {
-      webOnly: true,
-    });
+    svc = await startTestServer({ general: { service: FIXTURE_SERVICE } }, { webOnly: true });
   });
   after(() => svc.close());
 
@@ -133,7 +129,7 @@ describe('a request that breaks a documented constraint is refused 400, JSON or 
   ];
   for (const [what, body, fields] of cases) {
     test(what, async () => {
-      const before = await idsIn(root, 'incoming');
+      const before = await idsIn(svc.root, 'incoming');
       const viaJson = await fetch(`${svc.url}/api/jobs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -153,7 +149,7 @@ describe('a request that breaks a documented constraint is refused 400, JSON or 
         assert.equal(viaForm.status, 400, 'multipart');
         await viaForm.body?.cancel();
       }
-      assert.deepEqual(await idsIn(root, 'incoming'), before);
+      assert.deepEqual(await idsIn(svc.root, 'incoming'), before);
     });
   }
 });

@@ -3,18 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { moveJob, removeJob } from '../src/store/index.js';
 import { validate, type Schema } from '../src/web/api/schema.js';
 import { ErrorBody, JobStatus } from '../src/web/api/schemas.js';
-import {
-  FIXTURE_SERVICE,
-  idsIn,
-  serveForTest,
-  startSmtp,
-  submitForm,
-  tempDir,
-  waitFor,
-  writeConfig,
-  type SmtpReceiver,
-} from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { browserView, FIXTURE_SERVICE, idsIn, submitForm, waitFor } from './helpers.js';
+import { type MailingTestServer, startTestServer, type TestServer } from './server.js';
 
 const json = (body: unknown) => ({
   method: 'POST',
@@ -23,24 +13,13 @@ const json = (body: unknown) => ({
 });
 const conforms = (schema: Schema, value: unknown) =>
   assert.deepEqual(validate(schema, value), {}, JSON.stringify(value));
-async function closeAll(...svcs: { close(): Promise<void> }[]) {
-  const keep = setInterval(() => {}, 1000); // StateLock.release awaits an unref'd child
-  for (const s of svcs) await s.close();
-  clearInterval(keep);
-}
 
 describe('the JSON API over a real server', () => {
-  let root: string;
-  let svc: Running;
-  let smtp: SmtpReceiver;
+  let svc: MailingTestServer;
   before(async () => {
-    root = tempDir();
-    smtp = await startSmtp();
-    svc = await serveForTest(
-      await writeConfig(root, { email: { host: '127.0.0.1', port: smtp.port } }),
-    );
+    svc = await startTestServer({}, { mail: true });
   });
-  after(() => closeAll(svc, smtp));
+  after(() => svc.close());
 
   test("GET /api/parameters describes each job type's parameters", async () => {
     const res = await fetch(`${svc.url}/api/parameters`);
@@ -101,7 +80,11 @@ describe('the JSON API over a real server', () => {
     const { id } = (await (await fetch(`${svc.url}/api/jobs`, json({ x: 8, y: 2 }))).json()) as {
       id: string;
     };
-    await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed');
+    await waitFor(
+      async () => (await idsIn(svc.root, 'completed')).includes(id),
+      15_000,
+      'completed',
+    );
     for (let i = 0; i < 3; i++)
       assert.equal((await fetch(`${svc.url}/api/jobs/${id}`)).status, 200);
     for (let i = 0; i < 3; i++)
@@ -134,7 +117,7 @@ describe('the JSON API over a real server', () => {
     const { id } = (await (
       await fetch(`${svc.url}/api/jobs`, json({ x: '1', y: '0' }))
     ).json()) as { id: string };
-    await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 15_000, 'failed');
+    await waitFor(async () => (await idsIn(svc.root, 'failed')).includes(id), 15_000, 'failed');
     const s = (await (await fetch(`${svc.url}/api/jobs/${id}`)).json()) as {
       dispatcher_status: string;
       wes_state: string;
@@ -146,7 +129,7 @@ describe('the JSON API over a real server', () => {
   });
 
   test("bad input is 400 JSON with a stable code, per-field messages, the form's words, and no job", async () => {
-    const before = await idsIn(root, 'incoming');
+    const before = await idsIn(svc.root, 'incoming');
     const res = await fetch(
       `${svc.url}/api/jobs`,
       json({ type: 'divide', x: 'abc', email: 'not-an-email', z: 1 }),
@@ -165,7 +148,7 @@ describe('the JSON API over a real server', () => {
       page.includes(body.error.fields.x!.replace(/"/g, '&quot;')),
       'the HTML form shows the same message',
     );
-    assert.deepEqual(await idsIn(root, 'incoming'), before);
+    assert.deepEqual(await idsIn(svc.root, 'incoming'), before);
     for (const bad of ['{', '[1,2]', '"x"', '{"x":{"a":1}}', '{"x":[1]}']) {
       const r = await fetch(`${svc.url}/api/jobs`, {
         method: 'POST',
@@ -258,15 +241,10 @@ describe('the JSON API over a real server', () => {
     const { id } = (await (
       await fetch(`${svc.url}/api/jobs`, json({ x: 4, y: 2, email }))
     ).json()) as { id: string };
-    const sent = smtp.messages.length;
+    const sent = svc.smtp.messages.length;
     const res = await fetch(`${svc.url}/api/my-jobs`, json({ email }));
     assert.equal(res.status, 202);
-    const form = await fetch(`${svc.url}/my-jobs`);
-    const cookie = form.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await form.text())![1]!;
+    const { cookie, csrf } = await browserView(await fetch(`${svc.url}/my-jobs`));
     const asked = await fetch(`${svc.url}/my-jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
@@ -282,7 +260,7 @@ describe('the JSON API over a real server', () => {
     );
     const mails = await waitFor(
       () => {
-        const mine = smtp.messages.slice(sent).filter((m) => /your jobs/.test(m.subject ?? ''));
+        const mine = svc.smtp.messages.slice(sent).filter((m) => /your jobs/.test(m.subject ?? ''));
         return mine.length >= 2 ? mine : null;
       },
       15_000,
@@ -311,7 +289,7 @@ describe('the JSON API over a real server', () => {
     assert.equal((await fetch(`${svc.url}/api/jobs`)).status, 401);
     assert.equal((await fetch(`${svc.url}/my-jobs/${forged}`)).status, 401);
     const ended = await waitFor(
-      () => smtp.messages.find((m) => m.subject?.includes(`job ${id} completed`)),
+      () => svc.smtp.messages.find((m) => m.subject?.includes(`job ${id} completed`)),
       15_000,
       'completion mail',
     );
@@ -329,13 +307,11 @@ describe('the JSON API over a real server', () => {
 });
 
 describe('cancelling through the API', () => {
-  let svc: Running;
+  let svc: TestServer;
   before(async () => {
-    svc = await serveForTest(
-      await writeConfig(tempDir(), { general: { service: FIXTURE_SERVICE } }),
-    );
+    svc = await startTestServer({ general: { service: FIXTURE_SERVICE } });
   });
-  after(() => closeAll(svc));
+  after(() => svc.close());
 
   test('POST /api/jobs/{id}/cancel stops a running job, which ends failed (cancelled) → CANCELED', async () => {
     const { id } = (await (

@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Running } from '../src/cli/serve.js';
-import { idsIn, serveForTest, tempDir, writeConfig } from './helpers.js';
+import { browserView, idsIn } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 
 /** Everything under root that is not a folder of the store. */
 async function walk(dir: string): Promise<string[]> {
@@ -18,19 +18,12 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no socket)', () => {
-  let root: string;
-  let svc: Running;
+  let svc: TestServer;
   let cookie = '';
   let csrf = '';
   before(async () => {
-    root = tempDir();
-    svc = await serveForTest(await writeConfig(root));
-    const res = await svc.app.request('/');
-    cookie = res.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await res.text())![1]!;
+    svc = await startTestServer();
+    ({ cookie, csrf } = await browserView(await svc.app.request('/')));
   });
   after(() => svc.close());
   const post = (body: BodyInit | null, type = 'application/x-www-form-urlencoded') =>
@@ -43,7 +36,7 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
     post(new URLSearchParams({ csrf, type: 'divide', ...fields }));
 
   test('each bad field is named beside the input, the values are kept, and no job appears', async () => {
-    const before = await walk(join(root, 'jobs'));
+    const before = await walk(join(svc.root, 'jobs'));
     const cases: [Record<string, string>, string, RegExp][] = [
       [{ x: '1.5', y: '2' }, 'x', /whole number/],
       [{ x: '', y: '2' }, 'x', /is required/],
@@ -71,7 +64,7 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
       if (fields.x && fields.x.length < 100 && !fields.x.includes('\0'))
         assert.ok(page.includes(`value="${fields.x}"`), 'value re-shown');
     }
-    assert.deepEqual(await walk(join(root, 'jobs')), before);
+    assert.deepEqual(await walk(join(svc.root, 'jobs')), before);
   });
 
   test('a POST with no body, or a form with no CSRF token, is refused without a 500', async () => {
@@ -86,7 +79,7 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
     assert.match(await noToken.text(), /Reload the form/);
     const garbage = await post('\u0000\u0001\u0002%%%&&&===', 'application/x-www-form-urlencoded');
     assert.ok(garbage.status >= 400 && garbage.status < 500);
-    assert.deepEqual(await idsIn(root, 'incoming'), []);
+    assert.deepEqual(await idsIn(svc.root, 'incoming'), []);
   });
 
   test('ids that are not ids — ../, %2e, NUL, uppercase, too short — are plain 404 pages, as unknown ids are', async () => {
@@ -108,7 +101,7 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
     assert.match(body404, /Not found/);
     // A URL parser folds /jobs/%2e%2e into / (the WHATWG URL rules, which the server's
     // adapter applies too): such a path lands on the form or a 404, never on a file.
-    const secret = (await fs.readFile(join(root, 'jobs/web-secret'), 'utf8')).trim();
+    const secret = (await fs.readFile(join(svc.root, 'jobs/web-secret'), 'utf8')).trim();
     for (const path of [
       '/jobs/%2e%2e',
       '/jobs/%2E%2e/files/config.ini',

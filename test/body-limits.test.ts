@@ -6,39 +6,21 @@
  * with a request that the old code read whole and acted on.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Running } from '../src/cli/serve.js';
 import { maxSubmissionBytes } from '../src/service/validate.js';
-import { setAdminUser } from '../src/web/security/admin-auth.js';
-import { FIXTURE_SERVICE, idsIn, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
+import { browserView, FIXTURE_SERVICE, idsIn, waitFor } from './helpers.js';
 import { rawRequest } from './http-raw.js';
+import { ADMIN_AUTH, startTestServer, type TestServer } from './server.js';
 
-const ADMIN = `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}`;
 /** Far more than any kernel and stream buffers hold: an answer before all of it was written means the server did not read it. */
 const FLOOD = 32 * 1024 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 
-async function closeService(svc: Running): Promise<void> {
-  const keep = setInterval(() => {}, 1000);
-  await svc.close();
-  clearInterval(keep);
-}
-
 describe('request bodies are bounded on every route', () => {
-  let root: string;
-  let svc: Running;
+  let svc: TestServer;
   let id: string;
   before(async () => {
-    root = tempDir();
-    const creds = join(root, 'admins');
-    await setAdminUser(creds, 'ada', 'correct horse battery');
-    svc = await serveForTest(
-      await writeConfig(root, {
-        general: { service: FIXTURE_SERVICE },
-        web: { admin_credentials: creds },
-      }),
-    );
+    svc = await startTestServer({ general: { service: FIXTURE_SERVICE } }, { admin: true });
     // A running job, for the cancel routes to (not) cancel.
     const res = await fetch(`${svc.url}/api/jobs`, {
       method: 'POST',
@@ -47,25 +29,18 @@ describe('request bodies are bounded on every route', () => {
     });
     id = ((await res.json()) as { id: string }).id;
     await waitFor(
-      async () => (await idsIn(root, 'running')).includes(id),
+      async () => (await idsIn(svc.root, 'running')).includes(id),
       15_000,
       'the job running',
     );
   });
   after(async () => {
     await svc.backend!.cancel(id, 'the test').catch(() => {});
-    await closeService(svc);
+    await svc.close();
   });
 
   /** A browser's CSRF cookie and token, from the form page. */
-  async function browser(): Promise<{ cookie: string; csrf: string }> {
-    const page = await fetch(`${svc.url}/`);
-    const cookie = page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    return { cookie, csrf: /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]! };
-  }
+  const browser = async () => browserView(await fetch(`${svc.url}/`));
 
   test('each POST/PUT/PATCH/DELETE route states a limit and refuses a body over it (413, Connection: close) before reading it, by length and while chunked', async () => {
     const routes = new Map<string, number | undefined>();
@@ -102,7 +77,7 @@ describe('request bodies are bounded on every route', () => {
         .replace(/:\w+/g, 'x');
       const headers = {
         'Content-Type': path.startsWith('/api/') ? 'application/json' : FORM,
-        Authorization: ADMIN,
+        Authorization: ADMIN_AUTH,
       };
       for (const chunked of [false, true]) {
         const res = await rawRequest(svc.url, {
@@ -164,7 +139,7 @@ describe('request bodies are bounded on every route', () => {
       assert.match(cancel.body, /larger than this/);
     }
     assert.deepEqual(
-      (await idsIn(root, 'running')).filter((x) => x === id),
+      (await idsIn(svc.root, 'running')).filter((x) => x === id),
       [id],
       'the job was not cancelled',
     );
@@ -175,7 +150,9 @@ describe('request bodies are bounded on every route', () => {
     assert.ok(derived + FLOOD < svc.cfg.web.maxBodyBytes, 'the body below is under max_body');
     const jobs = async () =>
       (
-        await Promise.all(['incoming', 'running', 'completed', 'failed'].map((s) => idsIn(root, s)))
+        await Promise.all(
+          ['incoming', 'running', 'completed', 'failed'].map((s) => idsIn(svc.root, s)),
+        )
       ).flat().length;
     const before = await jobs();
     // A valid submission padded with white space far past the derived limit, yet under max_body.

@@ -8,58 +8,32 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import type { Running } from '../src/cli/serve.js';
 import { createJob } from '../src/store/index.js';
 import {
+  browserView,
+  type BrowserView,
   FIXTURE_SERVICE,
   idFromRedirect,
   idsIn,
-  serveForTest,
+  postFrom,
   submitForm,
-  tempDir,
   waitFor,
-  writeConfig,
 } from './helpers.js';
+import { closeAll, serveForTest, startTestServer } from './server.js';
 
-async function closeAll(...svcs: Running[]): Promise<void> {
-  const keep = setInterval(() => {}, 1000);
-  for (const s of svcs) await s.close();
-  clearInterval(keep);
-}
+/** A page as a browser keeps it: its cookie and CSRF token, its HTML and status. */
+const browser = async (url: string) => browserView(await fetch(url), { anyPage: true });
 
-/** A browser's cookie and the CSRF token of a page. */
-async function browser(
-  url: string,
-): Promise<{ cookie: string; csrf: string; html: string; status: number }> {
-  const page = await fetch(url);
-  const html = await page.text();
-  return {
-    cookie: page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; '),
-    csrf: /name="csrf" value="([a-f0-9]+)"/.exec(html)?.[1] ?? '',
-    html,
-    status: page.status,
-  };
-}
-
-const cancel = (base: string, id: string, b: { cookie: string; csrf: string }) =>
-  fetch(`${base}/jobs/${id}/cancel`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: b.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf: b.csrf }),
-  });
+/** Press Cancel on job `id` with the cookie and token of page `b`. */
+const cancel = (base: string, id: string, b: BrowserView) =>
+  postFrom(b, `${base}/jobs/${id}/cancel`);
 
 describe('cancelling from the results page', () => {
   test("unknown, malformed and traversal ids all get the results page's 404 body", async () => {
-    const svc = await serveForTest(
-      await writeConfig(tempDir(), {
-        general: { service: FIXTURE_SERVICE },
-        web: { miss_limit: '10000/1h' },
-      }),
-    );
+    const svc = await startTestServer({
+      general: { service: FIXTURE_SERVICE },
+      web: { miss_limit: '10000/1h' },
+    });
     try {
       const b = await browser(`${svc.url}/`);
       const page = await fetch(`${svc.url}/jobs/bcdfghjkmnpq`);
@@ -78,18 +52,17 @@ describe('cancelling from the results page', () => {
         assert.equal(await res.text(), want, `the 404 for ${id}`);
       }
     } finally {
-      await closeAll(svc);
+      await svc.close();
     }
   });
 
   test('with `serve --web-only` beside a backend process, Cancel stops a running job and a queued one (303, never 500), and the page offers it', async () => {
-    const root = tempDir();
-    const cfg = await writeConfig(root, {
+    const full = await startTestServer({
       general: { service: FIXTURE_SERVICE },
       limits: { running: 1 },
     });
-    const full = await serveForTest(cfg);
-    const web = await serveForTest(cfg, { webOnly: true });
+    const { root } = full;
+    const web = await serveForTest(full.configFile, { webOnly: true });
     try {
       const running = idFromRedirect(await submitForm(web.url, { type: 'sleep', seconds: '300' }));
       await waitFor(
@@ -145,11 +118,8 @@ describe('cancelling from the results page', () => {
   });
 
   test("a web-only process that may not change the job's folder shows no Cancel and answers 503 with the reason", async (t) => {
-    const root = tempDir();
-    const web = await serveForTest(
-      await writeConfig(root, { general: { service: FIXTURE_SERVICE } }),
-      { webOnly: true },
-    );
+    const web = await startTestServer({ general: { service: FIXTURE_SERVICE } }, { webOnly: true });
+    const { root } = web;
     const ref = await createJob(web.store, {
       service: 'fixtures',
       type: 'sleep',
@@ -158,7 +128,7 @@ describe('cancelling from the results page', () => {
     });
     // Root may write anywhere; an immutable folder is refused even to root (ext4, xfs, btrfs).
     if (spawnSync('chattr', ['+i', ref.dir]).status !== 0) {
-      await closeAll(web);
+      await web.close();
       return t.skip('chattr +i is not available here');
     }
     try {
@@ -172,7 +142,7 @@ describe('cancelling from the results page', () => {
       assert.deepEqual(await idsIn(root, 'incoming'), [ref.id], 'the job is where it was');
     } finally {
       spawnSync('chattr', ['-i', ref.dir]);
-      await closeAll(web);
+      await web.close();
     }
   });
 });

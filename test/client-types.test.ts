@@ -14,8 +14,7 @@ import {
   JobTypeInfo,
   ServiceInfo,
 } from '../src/web/api/schemas.js';
-import { serveForTest, tempDir, writeConfig } from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { startTestServer, type TestServer } from './server.js';
 
 type Equal<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -31,9 +30,9 @@ export type Checks = [
 ];
 
 describe("the client's types are the API document's", () => {
-  let svc: Running;
+  let svc: TestServer;
   before(async () => {
-    svc = await serveForTest(await writeConfig(tempDir()), { webOnly: true });
+    svc = await startTestServer({}, { webOnly: true });
   });
   after(() => svc.close());
 

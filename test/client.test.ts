@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 // Through the package's own export, as a user's script imports it.
 import { ApiError, createClient } from 'jobdir/client';
-import { ROOT, serveForTest, tempDir, writeConfig } from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { ROOT, tempDir } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 
 function jobdir(
   args: string[],
@@ -23,15 +23,11 @@ function jobdir(
 }
 
 describe('the typed client and `jobdir submit` against a real server', () => {
-  let svc: Running;
+  let svc: TestServer;
   before(async () => {
-    svc = await serveForTest(await writeConfig(tempDir()));
+    svc = await startTestServer();
   });
-  after(async () => {
-    const keep = setInterval(() => {}, 1000); // StateLock.release awaits an unref'd child
-    await svc.close();
-    clearInterval(keep);
-  });
+  after(() => svc.close());
 
   test('submit, wait with backoff, download; API errors arrive as ApiError with code and fields', async () => {
     const api = createClient({ url: svc.url });
@@ -126,11 +122,9 @@ describe('the typed client and `jobdir submit` against a real server', () => {
   });
 
   test('uploads go as multipart', async () => {
-    const s2 = await serveForTest(
-      await writeConfig(tempDir(), {
-        general: { service: join(ROOT, 'test/fixtures/hostile-service.ts') },
-      }),
-    );
+    const s2 = await startTestServer({
+      general: { service: join(ROOT, 'test/fixtures/hostile-service.ts') },
+    });
     try {
       const api = createClient({ url: s2.url });
       const { id } = await api.submit({
@@ -141,9 +135,7 @@ describe('the typed client and `jobdir submit` against a real server', () => {
       assert.equal(done.state, 'completed');
       assert.equal(await (await api.download(id, 'stdout.txt')).text(), 'hello upload');
     } finally {
-      const keep = setInterval(() => {}, 1000);
       await s2.close();
-      clearInterval(keep);
     }
   });
 });

@@ -11,9 +11,9 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Running } from '../src/cli/serve.js';
 import { parseFasta } from '../src/services/clustalo/fasta.js';
-import { ROOT, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
+import { ROOT, tempDir, waitFor } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 import { xmlIn } from './xml-simple.js';
 
 const run = promisify(execFile);
@@ -55,24 +55,16 @@ const perlFields = (sequence: string, extra: Record<string, string> = {}) => ({
 });
 
 describe('Clustal Omega through the Job Dispatcher routes', () => {
-  let svc: Running;
+  let svc: TestServer;
   let base: string;
-  let root: string;
   before(async () => {
-    root = tempDir();
-    svc = await serveForTest(
-      await writeConfig(root, {
-        general: { service: SERVICE },
-        web: { submit_limit: '100000/1h' },
-      }),
-    );
+    svc = await startTestServer({
+      general: { service: SERVICE },
+      web: { submit_limit: '100000/1h' },
+    });
     base = `${svc.url}/jdispatcher/clustalo`;
   });
-  after(async () => {
-    const keep = setInterval(() => {}, 1000);
-    await svc.close();
-    clearInterval(keep);
-  });
+  after(() => svc.close());
 
   /** Submit, poll to the end, and fetch every result type: { status, types, results }. */
   async function align(fields: Record<string, string>, path = '/run') {

@@ -226,12 +226,9 @@ describe('[backend] user', () => {
   });
 
   test('a real serve as the wrong user exits with the plain message', async () => {
-    const { startService } = await import('../src/cli/serve.js');
-    const { writeConfig } = await import('./helpers.js');
-    const root = tempDir();
-    const file = await writeConfig(root, { backend: { user: 'nosuchuser' } });
+    const { startTestServer } = await import('./server.js');
     await assert.rejects(
-      startService(file, { port: 0, log: () => {} }),
+      startTestServer({ backend: { user: 'nosuchuser' } }),
       /this process runs as "root"|this process runs as "/,
     );
   });

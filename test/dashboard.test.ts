@@ -4,16 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config/index.js';
-import { startService, type Running } from '../src/cli/serve.js';
 import { activity, HOUR } from '../src/metrics/activity.js';
 import { STATES } from '../src/states.js';
 import { createCensus, createJob, openStore } from '../src/store/index.js';
-import { setAdminUser } from '../src/web/security/admin-auth.js';
 import {
+  browserView,
   FIXTURE_SERVICE,
   idsIn,
   ROOT,
-  serveForTest,
   submitForm,
   idFromRedirect,
   tempDir,
@@ -21,61 +19,36 @@ import {
   writeConfig,
 } from './helpers.js';
 import { placeJob } from './place.js';
+import { ADMIN_AUTH, closeAll, serveForTest, startTestServer, type TestServer } from './server.js';
 
-const ADMIN = {
-  authorization: `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}`,
-};
-
-/** Close a service, keeping the loop alive while the state lock's child exits. */
-async function closeService(svc: Running): Promise<void> {
-  const keep = setInterval(() => {}, 1000);
-  await svc.close();
-  clearInterval(keep);
-}
+const ADMIN = { authorization: ADMIN_AUTH };
 
 describe('dashboard, health and metrics of a running service', () => {
-  let root: string;
-  let svc: Running;
+  let svc: TestServer;
   const lines: Record<string, unknown>[] = [];
   let okId = '';
   let failedId = '';
 
   before(async () => {
-    root = tempDir();
-    const creds = join(root, 'admins');
-    await setAdminUser(creds, 'ada', 'correct horse battery');
-    const cfg = await writeConfig(root, {
-      general: { service: FIXTURE_SERVICE },
-      web: { admin_credentials: creds },
-    });
-    svc = await startService(cfg, {
-      port: 0,
-      log: (event, fields = {}) => void lines.push({ event, ...fields }),
-    });
+    svc = await startTestServer(
+      { general: { service: FIXTURE_SERVICE } },
+      { admin: true, log: (event, fields = {}) => void lines.push({ event, ...fields }) },
+    );
     okId = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'hi' }));
     failedId = idFromRedirect(await submitForm(svc.url, { type: 'exit1' }));
     await waitFor(
       async () =>
-        (await idsIn(root, 'completed')).includes(okId) &&
-        (await idsIn(root, 'failed')).includes(failedId),
+        (await idsIn(svc.root, 'completed')).includes(okId) &&
+        (await idsIn(svc.root, 'failed')).includes(failedId),
       20_000,
       'both jobs ended',
     );
   });
-  after(() => closeService(svc));
+  after(() => svc.close());
 
-  /** GET an admin page with the credentials; returns its text and the cookies it set. */
-  const adminGet = async (path: string) => {
-    const res = await fetch(`${svc.url}${path}`, { headers: ADMIN });
-    return {
-      res,
-      text: await res.text(),
-      cookie: res.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; '),
-    };
-  };
+  /** GET an admin page with the credentials, as a browser keeps it. */
+  const adminGet = async (path: string) =>
+    browserView(await fetch(`${svc.url}${path}`, { headers: ADMIN }));
   const adminPost = (path: string, cookie: string, form: Record<string, string>) =>
     fetch(`${svc.url}${path}`, {
       method: 'POST',
@@ -88,7 +61,7 @@ describe('dashboard, health and metrics of a running service', () => {
     const res = await fetch(`${svc.url}/healthz`);
     assert.equal(res.status, 200);
     const body = await res.text();
-    assert.ok(!body.includes(root), 'no server path in a public answer');
+    assert.ok(!body.includes(svc.root), 'no server path in a public answer');
     const h = JSON.parse(body) as {
       ok: boolean;
       backend: { alive: boolean; pid: number };
@@ -132,13 +105,13 @@ describe('dashboard, health and metrics of a running service', () => {
     assert.match(text, /^jobdir_job_run_seconds_bucket\{type="ok",le="\+Inf"\} 1$/m);
     assert.match(text, /^jobdir_job_queue_wait_seconds_count\{type="ok"\} 1$/m);
     assert.match(text, /^jobdir_backend_up 1$/m);
-    assert.ok(!text.includes(root), 'no server path in a public answer');
+    assert.ok(!text.includes(svc.root), 'no server path in a public answer');
   });
 
   test('/admin needs the credentials and shows counts, the failure with its error, and a resubmit button', async () => {
     assert.equal((await fetch(`${svc.url}/admin`)).status, 401);
-    const { res, text } = await adminGet('/admin');
-    assert.equal(res.status, 200);
+    const { status, html: text } = await adminGet('/admin');
+    assert.equal(status, 200);
     assert.match(text, /<li id="count-completed"><b>1<\/b>completed<\/li>/);
     assert.match(
       text,
@@ -166,15 +139,17 @@ describe('dashboard, health and metrics of a running service', () => {
   });
 
   test('an admin action asks for confirmation first, refuses a post without the CSRF token, then acts', async () => {
-    const { text, cookie } = await adminGet('/admin');
-    const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(text)![1]!;
+    const { cookie, csrf } = await adminGet('/admin');
     const ask = await adminPost(`/admin/jobs/${failedId}/resubmit`, cookie, { csrf });
     assert.equal(ask.status, 200);
     assert.match(
       await ask.text(),
       new RegExp(`Resubmit job ${failedId}\\?[\\s\\S]*name="confirm" value="yes"`),
     );
-    assert.ok((await idsIn(root, 'failed')).includes(failedId), 'nothing done before confirmation');
+    assert.ok(
+      (await idsIn(svc.root, 'failed')).includes(failedId),
+      'nothing done before confirmation',
+    );
     const forged = await adminPost(`/admin/jobs/${failedId}/resubmit`, cookie, { confirm: 'yes' });
     assert.equal(forged.status, 403);
     await forged.text();
@@ -186,12 +161,12 @@ describe('dashboard, health and metrics of a running service', () => {
     assert.equal(done.headers.get('location'), `/admin?done=resubmit&job=${failedId}`);
     // exit1 fails again; the history keeps the first failure.
     await waitFor(
-      async () => (await idsIn(root, 'failed')).includes(failedId),
+      async () => (await idsIn(svc.root, 'failed')).includes(failedId),
       20_000,
       'failed again',
     );
     const page = await adminGet(`/admin/jobs/${failedId}`);
-    assert.match(page.text, /resubmitted by the administrator; before: failed/);
+    assert.match(page.html, /resubmitted by the administrator; before: failed/);
     assert.ok(
       lines.some((l) => l.event === 'admin_action' && l.job === failedId && l.user === 'ada'),
     );
@@ -212,7 +187,7 @@ describe('dashboard, health and metrics of a running service', () => {
   test("jobdir show ID prints the job's own log", () => {
     const out = spawnSync(
       process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'show', failedId, '--config', join(root, 'jobdir.ini')],
+      [join(ROOT, 'scripts/jobdir.mjs'), 'show', failedId, '--config', svc.configFile],
       { encoding: 'utf8' },
     );
     assert.equal(out.status, 0, out.stderr);
@@ -223,10 +198,7 @@ describe('dashboard, health and metrics of a running service', () => {
 
 describe('/healthz says what is wrong', () => {
   test("503 when no backend runs (web-only) and when a state folder's disk has less free than min_free_disk", async () => {
-    const root = tempDir();
-    const svc = await serveForTest(await writeConfig(root, { web: { min_free_disk: '1000T' } }), {
-      webOnly: true,
-    });
+    const svc = await startTestServer({ web: { min_free_disk: '1000T' } }, { webOnly: true });
     try {
       const res = await fetch(`${svc.url}/healthz`);
       assert.equal(res.status, 503);
@@ -237,22 +209,16 @@ describe('/healthz says what is wrong', () => {
       };
       assert.deepEqual([h.ok, h.backend.alive, h.disks.every((d) => !d.ok)], [false, false, true]);
     } finally {
-      await closeService(svc);
+      await svc.close();
     }
   });
 });
 
 describe('split mode: a web-only process beside the backend', () => {
   test("its /healthz sees the other process's backend alive and its dashboard resubmits a failed job that the backend then runs", async () => {
-    const root = tempDir();
-    const creds = join(root, 'admins');
-    await setAdminUser(creds, 'ada', 'correct horse battery');
-    const cfg = await writeConfig(root, {
-      general: { service: FIXTURE_SERVICE },
-      web: { admin_credentials: creds },
-    });
-    const full = await serveForTest(cfg);
-    const web = await serveForTest(cfg, { webOnly: true });
+    const full = await startTestServer({ general: { service: FIXTURE_SERVICE } }, { admin: true });
+    const { root } = full;
+    const web = await serveForTest(full.configFile, { webOnly: true });
     try {
       const id = idFromRedirect(await submitForm(web.url, { type: 'exit1' }));
       await waitFor(async () => (await idsIn(root, 'failed')).includes(id), 20_000, 'failed');
@@ -261,14 +227,9 @@ describe('split mode: a web-only process beside the backend', () => {
         backend: { alive: boolean; inProcess: boolean };
       };
       assert.deepEqual([h.ok, h.backend.alive, h.backend.inProcess], [true, true, false]);
-      const page = await fetch(`${web.url}/admin`, { headers: ADMIN });
-      const text = await page.text();
-      assert.match(text, new RegExp(`id="resubmit-${id}"`));
-      const cookie = page.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; ');
-      const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(text)![1]!;
+      const page = await browserView(await fetch(`${web.url}/admin`, { headers: ADMIN }));
+      assert.match(page.html, new RegExp(`id="resubmit-${id}"`));
+      const { cookie, csrf } = page;
       const res = await fetch(`${web.url}/admin/jobs/${id}/resubmit`, {
         method: 'POST',
         redirect: 'manual',
@@ -287,8 +248,7 @@ describe('split mode: a web-only process beside the backend', () => {
         'ran again',
       );
     } finally {
-      await closeService(web);
-      await closeService(full);
+      await closeAll(web, full);
     }
   });
 });

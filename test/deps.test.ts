@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { idsIn, ROOT, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
 import type { Running } from '../src/cli/serve.js';
 import { decodeJobConfig } from '../src/store/index.js';
+import { idsIn, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
+import { serveForTest, startTestServer, type TestServer } from './server.js';
 
 const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
 const run = promisify(execFile);
@@ -45,18 +46,18 @@ async function configOf(root: string, state: string, id: string) {
 
 describe('jobs that start jobs', () => {
   let root: string;
-  let svc: Running;
-  let cfgFile: string;
+  let svc: TestServer;
   before(async () => {
-    root = tempDir('jobdir-deps-');
-    svc = await serveForTest(
-      (cfgFile = await writeConfig(root, {
+    svc = await startTestServer(
+      {
         general: { service: CHAIN },
         limits: { running: 2 },
         'job align': { follow_on: 'model' },
         'job model': { follow_on: 'score' },
-      })),
+      },
+      { prefix: 'jobdir-deps-' },
     );
+    root = svc.root;
   });
   after(() => svc.close());
 
@@ -102,7 +103,7 @@ describe('jobs that start jobs', () => {
     // Not execFileSync: the server runs in this process and must go on serving (and closing idle connections).
     const { stdout: shown } = await run(
       process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'show', model, '--config', cfgFile],
+      [join(ROOT, 'scripts/jobdir.mjs'), 'show', model, '--config', svc.configFile],
       { encoding: 'utf8' },
     );
     assert.match(
@@ -204,7 +205,7 @@ describe('jobs that start jobs', () => {
       } else {
         const { stdout: shown } = await run(
           process.execPath,
-          [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', cfgFile],
+          [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', svc.configFile],
           { encoding: 'utf8' },
         );
         assert.match(shown, /was waiting for 2 job\(s\) it started/);
@@ -304,11 +305,12 @@ describe('follow_on checks', () => {
     );
   });
   test('a follow_on naming no job type of the service is refused', async () => {
-    const root = tempDir('jobdir-deps-');
-    const cfg = await writeConfig(root, {
-      general: { service: CHAIN },
-      'job align': { follow_on: 'modle' },
-    });
-    await assert.rejects(serveForTest(cfg), /\[job align\] follow_on names "modle"/);
+    await assert.rejects(
+      startTestServer(
+        { general: { service: CHAIN }, 'job align': { follow_on: 'modle' } },
+        { prefix: 'jobdir-deps-' },
+      ),
+      /\[job align\] follow_on names "modle"/,
+    );
   });
 });

@@ -8,16 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  FIXTURE_SERVICE,
-  idFromRedirect,
-  idsIn,
-  serveForTest,
-  submitForm,
-  tempDir,
-  waitFor,
-  writeConfig,
-} from './helpers.js';
+import { FIXTURE_SERVICE, idFromRedirect, idsIn, submitForm, tempDir, waitFor } from './helpers.js';
+import { startTestServer } from './server.js';
 
 test('with the disk full a submission gets 503 with a clear message and leaves nothing; the backend recovers when space returns', async (t) => {
   const root = tempDir('jobdir-diskfull-');
@@ -33,11 +25,9 @@ test('with the disk full a submission gets 503 with a clear message and leaves n
     return;
   }
   try {
-    const svc = await serveForTest(
-      await writeConfig(root, {
-        general: { service: FIXTURE_SERVICE },
-        web: { min_free_disk: '256K' },
-      }),
+    const svc = await startTestServer(
+      { general: { service: FIXTURE_SERVICE }, web: { min_free_disk: '256K' } },
+      { root },
     );
     try {
       const before = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'before' }));

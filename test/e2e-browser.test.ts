@@ -9,10 +9,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { startService, type Running } from '../src/cli/serve.js';
-import { silentLog } from '../src/log.js';
-import { setAdminUser } from '../src/web/security/admin-auth.js';
-import { ROOT, startSmtp, type SmtpReceiver, tempDir, waitFor, writeConfig } from './helpers.js';
+import { ROOT, tempDir, waitFor } from './helpers.js';
+import { ADMIN, type MailingTestServer, startTestServer } from './server.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,7 +25,6 @@ const FLAGS = [
   '--disable-sync',
   '--disable-dev-shm-usage',
 ];
-const ADMIN = { username: 'ada', password: 'correct horse battery' };
 const SIZES = {
   desktop: { width: 1280, height: 800 },
   phone: { width: 390, height: 844 },
@@ -59,9 +56,7 @@ async function checkTidy(page: Page, what: string): Promise<void> {
 }
 
 describe('in a browser: form, results, email link, download, dashboard', () => {
-  let root: string;
-  let svc: Running;
-  let smtp: SmtpReceiver;
+  let svc: MailingTestServer;
   let browser: Browser;
   const contexts: Partial<Record<keyof typeof SIZES, BrowserContext>> = {};
   let flag: string;
@@ -69,23 +64,21 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   before(async () => {
-    root = tempDir();
+    const root = tempDir();
     flag = join(root, 'flag');
-    smtp = await startSmtp();
-    const creds = join(root, 'admins');
-    await setAdminUser(creds, ADMIN.username, ADMIN.password);
     const port = await freePort();
-    const cfg = await writeConfig(root, {
-      general: {
-        service: join(ROOT, 'test/fixtures/e2e-service.ts'),
-        urltop: `http://127.0.0.1:${port}`,
+    svc = await startTestServer(
+      {
+        general: {
+          service: join(ROOT, 'test/fixtures/e2e-service.ts'),
+          urltop: `http://127.0.0.1:${port}`,
+        },
+        web: { port },
+        service: { sleep_seconds: '0.1', greet_delay: '0.5', flag_file: flag },
+        'job greet': { time_limit: '5m', concurrent: 1 },
       },
-      web: { port, admin_credentials: creds },
-      email: { host: '127.0.0.1', port: smtp.port },
-      service: { sleep_seconds: '0.1', greet_delay: '0.5', flag_file: flag },
-      'job greet': { time_limit: '5m', concurrent: 1 },
-    });
-    svc = await startService(cfg, { log: silentLog });
+      { root, admin: true, mail: true, port },
+    );
     await fs.mkdir(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     for (const [name, viewport] of Object.entries(SIZES)) {
@@ -98,10 +91,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
   });
   after(async () => {
     await browser?.close();
-    const keep = setInterval(() => {}, 1000);
     await svc?.close();
-    clearInterval(keep);
-    await smtp?.close();
   });
 
   let greetId = '';
@@ -159,7 +149,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
   });
 
   test('the link in the received email opens the results', async () => {
-    const mails = await smtp.waitForCount(1, 30_000);
+    const mails = await svc.smtp.waitForCount(1, 30_000);
     const mail = mails.find((m) => m.subject?.includes(greetId));
     assert.ok(mail, 'an email about the job');
     assert.match(mail.subject ?? '', /completed/);

@@ -1,47 +1,31 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Running } from '../src/cli/serve.js';
+import { startBackend, urlOf } from './backend-process.js';
 import {
   FIXTURE_SERVICE,
   idFromRedirect,
   idsIn,
-  ROOT,
-  serveForTest,
-  startSmtp,
   submitForm,
   tempDir,
   waitFor,
   writeConfig,
-  type SmtpReceiver,
 } from './helpers.js';
+import { type MailingTestServer, startTestServer } from './server.js';
 
 describe('one fixture program per failure mode, through a real server and a real SMTP receiver', () => {
-  let root: string;
-  let svc: Running;
-  let smtp: SmtpReceiver;
+  let svc: MailingTestServer;
   before(async () => {
-    root = tempDir();
-    smtp = await startSmtp();
-    svc = await serveForTest(
-      await writeConfig(root, {
-        general: { service: FIXTURE_SERVICE },
-        email: { host: '127.0.0.1', port: smtp.port },
-      }),
-    );
+    svc = await startTestServer({ general: { service: FIXTURE_SERVICE } }, { mail: true });
   });
-  after(async () => {
-    await svc.close();
-    await smtp.close();
-  });
+  after(() => svc.close());
   const submit = async (type: string, fields: Record<string, string> = {}) =>
     idFromRedirect(await submitForm(svc.url, { type, email: 'user@example.test', ...fields }));
   const ended = (id: string, state: 'completed' | 'failed') =>
-    waitFor(async () => (await idsIn(root, state)).includes(id), 30_000, `${id} ${state}`);
+    waitFor(async () => (await idsIn(svc.root, state)).includes(id), 30_000, `${id} ${state}`);
   const mailsFor = (id: string) =>
-    smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
+    svc.smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
   /**
    * Every mail about an ended job has been delivered: its mails are queued (mailq/ID.*)
    * before the rename that ends it, and leave the queue once the SMTP server took them.
@@ -87,7 +71,7 @@ describe('one fixture program per failure mode, through a real server and a real
     const page = await res.text();
     assert.match(page, /flood: done flooding/);
     assert.ok(page.length < 50_000, `page is ${page.length} bytes`);
-    const st = await fs.stat(join(root, 'jobs/failed', id, 'stderr.txt'));
+    const st = await fs.stat(join(svc.root, 'jobs/failed', id, 'stderr.txt'));
     assert.ok(st.size >= 20_000_000);
   });
 
@@ -95,7 +79,7 @@ describe('one fixture program per failure mode, through a real server and a real
     const id = await submit('ok', { text: 'hello <b>world</b> & "friends"' });
     await ended(id, 'completed');
     assert.equal(
-      await fs.readFile(join(root, 'jobs/completed', id, 'stdout.txt'), 'utf8'),
+      await fs.readFile(join(svc.root, 'jobs/completed', id, 'stdout.txt'), 'utf8'),
       'hello <b>world</b> & "friends"\n',
     );
   });
@@ -108,23 +92,8 @@ describe('jobs outlive the server', () => {
       general: { service: FIXTURE_SERVICE },
       web: { port: 0 },
     });
-    const start = async () => {
-      const child = spawn(
-        process.execPath,
-        [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfg],
-        { stdio: ['ignore', 'pipe', 'ignore'] },
-      );
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
-      const url = await waitFor(
-        () => /serving on (http:\/\/\S+)/.exec(out)?.[1],
-        30_000,
-        'server start',
-      );
-      return { child, url };
-    };
-    const first = await start();
-    const id = idFromRedirect(await submitForm(first.url, { type: 'sleep', seconds: '2' }));
+    const first = await startBackend(cfg);
+    const id = idFromRedirect(await submitForm(urlOf(first), { type: 'sleep', seconds: '2' }));
     await waitFor(
       async () =>
         (await fs.readdir(join(root, 'jobs/running', id)).catch(() => [] as string[])).includes(
@@ -133,8 +102,8 @@ describe('jobs outlive the server', () => {
       15_000,
       'job running',
     );
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
+    first.proc.kill('SIGKILL');
+    await first.exited;
     // The wrapper, detached in its own session, finishes the job with nobody watching.
     await waitFor(
       async () =>
@@ -145,14 +114,14 @@ describe('jobs outlive the server', () => {
       'SUCCESS while the server is down',
     );
     assert.deepEqual(await idsIn(root, 'completed'), []);
-    const second = await start();
+    const second = await startBackend(cfg);
     try {
       await waitFor(
         async () => (await idsIn(root, 'completed')).includes(id),
         15_000,
         'completed after restart',
       );
-      const page = await (await fetch(`${second.url}/jobs/${id}`)).text();
+      const page = await (await fetch(`${urlOf(second)}/jobs/${id}`)).text();
       assert.match(page, /class="state completed"/);
       const log = await fs.readFile(join(root, 'jobs/completed', id, 'jobdir.log'), 'utf8');
       assert.equal(
@@ -161,8 +130,8 @@ describe('jobs outlive the server', () => {
         'the program ran once',
       );
     } finally {
-      second.child.kill('SIGTERM');
-      await new Promise((r) => second.child.once('exit', r));
+      second.proc.kill('SIGTERM');
+      await second.exited;
     }
   });
 });

@@ -11,26 +11,20 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Running } from '../src/cli/serve.js';
 import { createJob } from '../src/store/index.js';
-import { setAdminUser } from '../src/web/security/admin-auth.js';
 import { kill9, startBackend, storeOf } from './backend-process.js';
-import { idsIn, ROOT, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
+import { idsIn, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
 import { maxConcurrent, readRuns, type Run } from './runs.js';
+import { ADMIN_AUTH, closeAll, serveForTest, startTestServer } from './server.js';
 
 const FAIR = join(ROOT, 'test/fixtures/fair-service.ts');
 const svcs: Running[] = [];
-after(async () => {
-  for (const s of svcs) await s.close();
-});
+after(() => closeAll(...svcs));
 
-/** A service whose `count` jobs wait at a gate; `limits` adds [limits] keys. */
-async function gatedService(
-  limits: Record<string, string | number>,
-  web: Record<string, string> = {},
-) {
-  const root = tempDir();
+/** A service whose `count` jobs wait at a gate; `limits` adds [limits] keys; `admin`: ADMIN may sign in. */
+async function gatedService(limits: Record<string, string | number>, { admin = false } = {}) {
   const outside = tempDir('jobdir-fair-outside-');
-  const configFile = await writeConfig(root, { general: { service: FAIR }, limits, web });
-  const svc = await serveForTest(configFile);
+  const svc = await startTestServer({ general: { service: FAIR }, limits }, { admin });
+  const { root, configFile } = svc;
   svcs.push(svc);
   const submit = async (email: string) => {
     const res = await fetch(`${svc.url}/api/jobs`, {
@@ -130,18 +124,14 @@ describe('fair share with the real backend', () => {
 
 describe('what admins and users see', () => {
   test('the dashboard lists the queue in start order with counts per submitter, also from a web-only process; users see positions, never a submitter', async () => {
-    const creds = join(tempDir(), 'admins');
-    await setAdminUser(creds, 'ada', 'correct horse battery');
-    const g = await gatedService({ running: 1 }, { admin_credentials: creds });
+    const g = await gatedService({ running: 1 }, { admin: true });
     const a = [await g.submit('a@example.test')];
     await waitFor(async () => (await g.started()).length === 1, 15_000, "A's first job to run");
     a.push(await g.submit('a@example.test'), await g.submit('a@example.test'));
     const b = await g.submit('b@example.test');
     const web = await serveForTest(g.configFile, { webOnly: true });
     svcs.push(web);
-    const admin = {
-      authorization: `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}`,
-    };
+    const admin = { authorization: ADMIN_AUTH };
     for (const url of [g.svc.url, web.url]) {
       const page = await (await fetch(`${url}/admin`, { headers: admin })).text();
       const rows = [...page.matchAll(/id="queued-([a-z]+)"/g)].map((m) => m[1]);

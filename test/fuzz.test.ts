@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { ROOT, serveForTest, tempDir, writeConfig } from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { ROOT, tempDir } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 
 const HOSTILE = join(ROOT, 'test/fixtures/hostile-service.ts');
 /** Every injected markup carries this tag name, so an unescaped reflection is easy to spot. */
@@ -204,7 +204,7 @@ async function listTree(dir: string): Promise<string[]> {
 
 describe('fuzzing the HTTP surface', () => {
   let base: string;
-  let svc: Running;
+  let svc: TestServer;
   let outsideBefore: string[];
   let tmpBefore: Set<string>;
   before(async () => {
@@ -213,21 +213,18 @@ describe('fuzzing the HTTP surface', () => {
     await fs.writeFile(join(base, 'outside', 'canary'), 'canary');
     const root = join(base, 'data');
     await fs.mkdir(root);
-    svc = await serveForTest(
-      await writeConfig(root, {
+    svc = await startTestServer(
+      {
         general: { service: HOSTILE },
         limits: { running: 2 },
         web: { submit_limit: '1000000/1h', miss_limit: '1000000/1h', max_body: '64K' },
-      }),
+      },
+      { root },
     );
     outsideBefore = await listTree(join(base, 'outside'));
     tmpBefore = new Set(await fs.readdir(tmpdir()));
   });
-  after(async () => {
-    const keep = setInterval(() => {}, 1000); // StateLock.release awaits an unref'd child
-    await svc.close();
-    clearInterval(keep);
-  });
+  after(() => svc.close());
 
   test('thousands of random and malicious requests: no 5xx, no file outside the data root, no unescaped reflection', async () => {
     let count = 0;

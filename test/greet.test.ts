@@ -1,29 +1,17 @@
 /** The demo's greet job type: progress on the results page, a greeting, and its time limit. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  idFromRedirect,
-  idsIn,
-  serveForTest,
-  submitForm,
-  tempDir,
-  waitFor,
-  writeConfig,
-} from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { idFromRedirect, idsIn, submitForm, tempDir, waitFor, writeConfig } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 
 describe('demo job type greet (greeter-app)', () => {
-  let root: string;
-  let svc: Running;
+  let svc: TestServer;
   before(async () => {
-    root = tempDir();
-    svc = await serveForTest(
-      await writeConfig(root, {
-        service: { sleep_seconds: '0.1', greet_delay: '0.1' },
-        'job greet': { time_limit: '3s', concurrent: 2 },
-        backend: { kill_grace: '1s' },
-      }),
-    );
+    svc = await startTestServer({
+      service: { sleep_seconds: '0.1', greet_delay: '0.1' },
+      'job greet': { time_limit: '3s', concurrent: 2 },
+      backend: { kill_grace: '1s' },
+    });
   });
   after(() => svc.close());
   const page = async (id: string) => (await fetch(`${svc.url}/jobs/${id}`)).text();
@@ -40,7 +28,7 @@ describe('demo job type greet (greeter-app)', () => {
       await submitForm(svc.url, { type: 'greet', name: 'Ada <Lovelace>', steps: '3' }),
     );
     await waitFor(
-      async () => (await idsIn(root, 'completed')).includes(id),
+      async () => (await idsIn(svc.root, 'completed')).includes(id),
       20_000,
       'greeting completed',
     );
@@ -80,7 +68,7 @@ describe('demo job type greet (greeter-app)', () => {
     assert.match(running, /http-equiv="refresh"/);
     assert.match(running, /Cancel this job/);
     await waitFor(
-      async () => (await idsIn(root, 'failed')).includes(id),
+      async () => (await idsIn(svc.root, 'failed')).includes(id),
       20_000,
       'greeting stopped',
     );

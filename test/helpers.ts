@@ -1,6 +1,6 @@
 /**
  * Test helpers: a fresh data root per test, a config written for it, a real SMTP
- * receiver, a real listening server, and waiting on the filesystem. No mocks.
+ * receiver, and waiting on the filesystem. No mocks. (A listening server: server.ts.)
  */
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { startService, type Running } from '../src/cli/serve.js';
-import { silentLog } from '../src/log.js';
 import { ALL_STATES } from '../src/states.js';
 
 /** The repository root. */
@@ -40,15 +38,15 @@ export function tempDir(prefix = 'jobdir-test-'): string {
   return dir;
 }
 
+/** INI sections by name, each its keys: { general: { service: … }, 'job divide': { time_limit: '5s' } }. */
+export type Sections = Record<string, Record<string, string | number>>;
+
 /**
- * Write a config file under `root` with every state folder inside root/jobs. `sections`
- * adds or overrides keys: { general: { service: … }, 'job divide': { time_limit: '5s' } }.
+ * Write a config file under `root` with every state folder inside root/jobs; `sections`
+ * adds or overrides keys.
  */
-export async function writeConfig(
-  root: string,
-  sections: Record<string, Record<string, string | number>> = {},
-): Promise<string> {
-  const base: Record<string, Record<string, string | number>> = {
+export async function writeConfig(root: string, sections: Sections = {}): Promise<string> {
+  const base: Sections = {
     general: {
       service_name: 'Test service',
       service: SLOWDIV,
@@ -79,14 +77,6 @@ export async function writeConfig(
   return file;
 }
 
-/** Start web + backend on a free port for `configFile`. */
-export function serveForTest(
-  configFile: string,
-  opts: { webOnly?: boolean } = {},
-): Promise<Running> {
-  return startService(configFile, { port: 0, log: silentLog, ...opts });
-}
-
 /** Poll `fn` until it returns a truthy value (or throw after `ms`). */
 export async function waitFor<T>(
   fn: () => T | Promise<T>,
@@ -107,6 +97,11 @@ export async function idsIn(root: string, state: string): Promise<string[]> {
   return (await fs.readdir(join(root, 'jobs', state)).catch(() => [] as string[])).filter(
     (n) => !n.startsWith('.'),
   );
+}
+
+/** How many jobs the state folders of a test root hold, all states together. */
+export async function jobCount(root: string): Promise<number> {
+  return (await Promise.all(ALL_STATES.map((s) => idsIn(root, s)))).flat().length;
 }
 
 /** A real SMTP server on loopback that parses what it receives. */
@@ -151,20 +146,53 @@ export async function startSmtp({ refuse = 0 }: { refuse?: number } = {}): Promi
   };
 }
 
-/** Submit the form of a running service like a browser: GET / for the CSRF cookie, then POST. */
-export async function submitForm(url: string, fields: Record<string, string>): Promise<Response> {
-  const page = await fetch(`${url}/`);
-  const cookies = page.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())?.[1] ?? '';
-  return fetch(`${url}/jobs`, {
+/** What a browser keeps of a page: its cookies as one Cookie header, and its forms' CSRF token. */
+export interface BrowserView {
+  cookie: string;
+  /** The CSRF token of the page's forms ('' when it has none). */
+  csrf: string;
+  html: string;
+  status: number;
+}
+
+/**
+ * Read a page (a fetch or app.request answer) as a browser keeps it. A page without a CSRF
+ * token throws, unless `anyPage` (then its csrf is '').
+ */
+export async function browserView(page: Response, { anyPage = false } = {}): Promise<BrowserView> {
+  const html = await page.text();
+  const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(html)?.[1];
+  if (csrf === undefined && !anyPage)
+    throw new Error(`the page (${page.status}) has no form with a CSRF token`);
+  return {
+    cookie: page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; '),
+    csrf: csrf ?? '',
+    html,
+    status: page.status,
+  };
+}
+
+/** POST `fields` to `url` as a form of page `b` does: with its cookie and CSRF token, not following a redirect. */
+export function postFrom(
+  b: Pick<BrowserView, 'cookie' | 'csrf'>,
+  url: string,
+  fields: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(url, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
-    body: new URLSearchParams({ csrf, ...fields }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: b.cookie },
+    body: new URLSearchParams({ csrf: b.csrf, ...fields }),
   });
+}
+
+/** Submit the form of a running service like a browser: GET / for the CSRF cookie, then POST. */
+export async function submitForm(url: string, fields: Record<string, string>): Promise<Response> {
+  const page = await browserView(await fetch(`${url}/`), { anyPage: true });
+  return postFrom(page, `${url}/jobs`, fields);
 }
 
 /** The job id a 303 from POST /jobs points to. */

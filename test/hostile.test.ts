@@ -9,19 +9,9 @@ import { promises as fs } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  ROOT,
-  idsIn,
-  serveForTest,
-  startSmtp,
-  submitForm,
-  tempDir,
-  waitFor,
-  writeConfig,
-  type SmtpReceiver,
-} from './helpers.js';
+import { browserView, ROOT, idsIn, submitForm, waitFor } from './helpers.js';
+import { type MailingTestServer, startTestServer, type TestServer } from './server.js';
 import { Hono } from 'hono';
-import type { Running } from '../src/cli/serve.js';
 import { createGuards } from '../src/web/security/guards.js';
 import { queueMail } from '../src/mail/queue.js';
 
@@ -38,11 +28,6 @@ const relaxed = {
   headers_timeout: '1s',
   request_timeout: '2s',
 };
-async function closeAll(...svcs: { close(): Promise<void> }[]) {
-  const keep = setInterval(() => {}, 1000); // StateLock.release awaits an unref'd child
-  for (const s of svcs) await s.close();
-  clearInterval(keep);
-}
 /** Send raw bytes on a fresh connection; resolve with what came back once the server closes it. */
 function raw(url: string, chunks: (string | Buffer)[], pauseMs = 0): Promise<string> {
   const u = new URL(url);
@@ -64,24 +49,14 @@ function raw(url: string, chunks: (string | Buffer)[], pauseMs = 0): Promise<str
 }
 
 describe('hostile input against a real server', () => {
-  let root: string;
-  let svc: Running;
-  let smtp: SmtpReceiver;
+  let svc: MailingTestServer;
   before(async () => {
-    root = tempDir();
-    smtp = await startSmtp();
-    svc = await serveForTest(
-      await writeConfig(root, {
-        general: { service: HOSTILE },
-        email: { host: '127.0.0.1', port: smtp.port },
-        web: relaxed,
-      }),
-    );
+    svc = await startTestServer({ general: { service: HOSTILE }, web: relaxed }, { mail: true });
   });
-  after(() => closeAll(svc, smtp));
+  after(() => svc.close());
 
   const byId = async () =>
-    (await fs.readdir(join(root, 'jobs/by-id'))).filter((n) => !n.startsWith('.')).length;
+    (await fs.readdir(join(svc.root, 'jobs/by-id'))).filter((n) => !n.startsWith('.')).length;
 
   test("CSRF: form posts without the cookie's token, or from another site's cookie, are refused (403) and keep nothing", async () => {
     const n = await byId();
@@ -145,16 +120,15 @@ describe('hostile input against a real server', () => {
   });
 
   test('behind https, cookies are Secure', async () => {
-    const r = tempDir();
-    const s = await serveForTest(
-      await writeConfig(r, { general: { service: HOSTILE, urltop: 'https://jobs.example.test' } }),
+    const s = await startTestServer(
+      { general: { service: HOSTILE, urltop: 'https://jobs.example.test' } },
       { webOnly: true },
     );
     try {
       const res = await fetch(`${s.url}/`);
       for (const c of res.headers.getSetCookie()) assert.match(c, /; Secure/i);
     } finally {
-      await closeAll(s);
+      await s.close();
     }
   });
 
@@ -177,12 +151,7 @@ describe('hostile input against a real server', () => {
   });
 
   test('a form body sent without a length (chunked) is held to the same limit; under it, a repeated field keeps its last value', async () => {
-    const page = await fetch(`${svc.url}/`);
-    const cookie = page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
+    const { cookie, csrf } = await browserView(await fetch(`${svc.url}/`));
     const chunked = (text: string) =>
       fetch(`${svc.url}/jobs`, {
         method: 'POST',
@@ -205,8 +174,12 @@ describe('hostile input against a real server', () => {
     const ok = await chunked(`csrf=${csrf}&type=echo&text=first&text=sec%6Fnd+one`);
     assert.equal(ok.status, 303, await ok.text());
     const id = /\/jobs\/([a-z]+)$/.exec(ok.headers.get('location') ?? '')![1]!;
-    await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed');
-    const config = await fs.readFile(join(root, 'jobs/completed', id, 'config.ini'), 'utf8');
+    await waitFor(
+      async () => (await idsIn(svc.root, 'completed')).includes(id),
+      15_000,
+      'completed',
+    );
+    const config = await fs.readFile(join(svc.root, 'jobs/completed', id, 'config.ini'), 'utf8');
     assert.match(config, /^text = second one$/m);
   });
 
@@ -230,12 +203,13 @@ describe('hostile input against a real server', () => {
     // Looked at once it rests (a job moving between state folders cannot be listed reliably).
     await waitFor(
       async () =>
-        (await idsIn(root, 'completed')).includes(id) || (await idsIn(root, 'failed')).includes(id),
+        (await idsIn(svc.root, 'completed')).includes(id) ||
+        (await idsIn(svc.root, 'failed')).includes(id),
       15_000,
       'ended',
     );
-    const dir = (await idsIn(root, 'completed')).includes(id) ? 'completed' : 'failed';
-    const names = await fs.readdir(join(root, 'jobs', dir, id));
+    const dir = (await idsIn(svc.root, 'completed')).includes(id) ? 'completed' : 'failed';
+    const names = await fs.readdir(join(svc.root, 'jobs', dir, id));
     assert.ok(
       names.some((n) => /^input-data-[A-Za-z0-9._-]+$/.test(n) && !n.includes('..')),
       names.join(','),
@@ -249,7 +223,11 @@ describe('hostile input against a real server', () => {
     ).pathname
       .split('/')
       .pop()!;
-    await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed');
+    await waitFor(
+      async () => (await idsIn(svc.root, 'completed')).includes(id),
+      15_000,
+      'completed',
+    );
     const paths = [
       '/jobs/..%2f..%2f..%2fetc%2fpasswd',
       '/jobs/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
@@ -303,7 +281,7 @@ describe('hostile input against a real server', () => {
   });
 
   test('the mail queue mails only bare addresses: one with CR/LF is dropped, not repaired into a Bcc, and a subject stays one header', async () => {
-    const sent = smtp.messages.length;
+    const sent = svc.smtp.messages.length;
     await queueMail(svc.store, svc.cfg, 'hostile.crlf', {
       to: [
         'eve@example.test\r\nBcc: victim@example.test',
@@ -315,7 +293,7 @@ describe('hostile input against a real server', () => {
       headers: { 'X-Jobdir-Job': 'x\r\nBcc: victim@example.test' },
     });
     await svc.backend!.mailer.flush();
-    const got = smtp.messages.slice(sent);
+    const got = svc.smtp.messages.slice(sent);
     assert.deepEqual(
       got.map((m) => m.rcptTo),
       [['ok@example.test']],
@@ -332,7 +310,11 @@ describe('hostile input against a real server', () => {
     ).pathname
       .split('/')
       .pop()!;
-    await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed');
+    await waitFor(
+      async () => (await idsIn(svc.root, 'completed')).includes(id),
+      15_000,
+      'completed',
+    );
     const page = await (await fetch(`${svc.url}/jobs/${id}`)).text();
     assert.match(page, /you said &lt;script&gt;alert\(1\)&lt;\/script&gt;/);
     assert.match(page, /the program said &lt;script&gt;/);
@@ -345,7 +327,11 @@ describe('hostile input against a real server', () => {
   test("a program's symlink to /etc/passwd, FIFO, 10 GB sparse file, folder and link to .. are never listed or served", async () => {
     const res = await fetch(`${svc.url}/api/jobs`, json({ type: 'evil' }));
     const { id } = (await res.json()) as { id: string };
-    await waitFor(async () => (await idsIn(root, 'completed')).includes(id), 15_000, 'completed');
+    await waitFor(
+      async () => (await idsIn(svc.root, 'completed')).includes(id),
+      15_000,
+      'completed',
+    );
     const status = (await (await fetch(`${svc.url}/api/jobs/${id}`)).json()) as {
       files: { name: string }[];
     };
@@ -399,17 +385,17 @@ describe('hostile input against a real server', () => {
 });
 
 describe('floods from one address', () => {
-  let svc: Running;
+  let svc: TestServer;
   before(async () => {
-    svc = await serveForTest(
-      await writeConfig(tempDir(), {
+    svc = await startTestServer(
+      {
         general: { service: HOSTILE },
         web: { submit_limit: '3/1h', miss_limit: '2/1h', miss_delay: '0.4s' },
-      }),
+      },
       { webOnly: true },
     );
   });
-  after(() => closeAll(svc));
+  after(() => svc.close());
 
   test('submissions over [web] submit_limit get 429 with Retry-After, for the API and the form alike', async () => {
     const codes: number[] = [];

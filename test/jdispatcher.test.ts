@@ -9,8 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Running } from '../src/cli/serve.js';
-import { FIXTURE_SERVICE, idsIn, serveForTest, tempDir, waitFor, writeConfig } from './helpers.js';
+import { FIXTURE_SERVICE, idsIn, waitFor } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 import { el, xmlDocument, xmlText } from '../src/web/jdispatcher/xml.js';
 import { type Simple, xmlIn } from './xml-simple.js';
 
@@ -20,11 +20,6 @@ const form = (fields: Record<string, string>, headers: Record<string, string> = 
   body: new URLSearchParams(fields),
 });
 const STATUS_WORDS = ['QUEUED', 'RUNNING', 'FINISHED', 'FAILURE', 'ERROR', 'NOT_FOUND'];
-async function closeAll(...svcs: { close(): Promise<void> }[]) {
-  const keep = setInterval(() => {}, 1000);
-  for (const s of svcs) await s.close();
-  clearInterval(keep);
-}
 
 /** Poll /status as the Perl client does (QUEUED, RUNNING and ERROR mean: ask again). */
 async function pollStatus(base: string, id: string): Promise<string> {
@@ -73,15 +68,13 @@ test('XML text is escaped, and characters XML cannot hold are dropped', () => {
 });
 
 describe('the Job Dispatcher protocol (slow division)', () => {
-  let root: string;
-  let svc: Running;
+  let svc: TestServer;
   let base: string;
   before(async () => {
-    root = tempDir();
-    svc = await serveForTest(await writeConfig(root));
+    svc = await startTestServer();
     base = `${svc.url}/jdispatcher/divide`;
   });
-  after(() => closeAll(svc));
+  after(() => svc.close());
 
   test('parameters and parameterdetails, with and without the trailing slash, in the shape the clients print', async () => {
     for (const p of ['/parameters', '/parameters/']) {
@@ -216,7 +209,8 @@ describe('the Job Dispatcher protocol (slow division)', () => {
   });
 
   test("bad input, an unknown parameter or an unknown tool: an XML error with a 4xx and the form's words, and no job", async () => {
-    const before = (await idsIn(root, 'incoming')).length + (await idsIn(root, 'completed')).length;
+    const before =
+      (await idsIn(svc.root, 'incoming')).length + (await idsIn(svc.root, 'completed')).length;
     const bad = await fetch(
       `${base}/run`,
       form({ x: 'abc', y: '2', z: '1', email: 'not-an-email' }),
@@ -241,7 +235,7 @@ describe('the Job Dispatcher protocol (slow division)', () => {
     assert.equal(route.status, 404);
     assert.match(await route.text(), /<error><description>There is no Job Dispatcher route/);
     assert.equal(
-      (await idsIn(root, 'incoming')).length + (await idsIn(root, 'completed')).length,
+      (await idsIn(svc.root, 'incoming')).length + (await idsIn(svc.root, 'completed')).length,
       before,
     );
   });
@@ -302,17 +296,15 @@ describe('the Job Dispatcher protocol (slow division)', () => {
 });
 
 describe('the Job Dispatcher protocol: failed, cancelled and rate-limited jobs', () => {
-  let svc: Running;
+  let svc: TestServer;
   before(async () => {
-    svc = await serveForTest(
-      await writeConfig(tempDir(), {
-        general: { service: FIXTURE_SERVICE },
-        limits: { running: 1 },
-        web: { submit_limit: '6/1h' },
-      }),
-    );
+    svc = await startTestServer({
+      general: { service: FIXTURE_SERVICE },
+      limits: { running: 1 },
+      web: { submit_limit: '6/1h' },
+    });
   });
-  after(() => closeAll(svc));
+  after(() => svc.close());
 
   test('a program that fails, a running job cancelled and a queued job cancelled all read FAILURE with out and error', async () => {
     const run = (type: string, fields: Record<string, string> = {}) =>

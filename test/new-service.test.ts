@@ -5,7 +5,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { idFromRedirect, ROOT, serveForTest, submitForm, tempDir, waitFor } from './helpers.js';
+import { idFromRedirect, ROOT, submitForm, tempDir, waitFor } from './helpers.js';
+import { serveForTest } from './server.js';
 
 const run = promisify(execFile);
 // A nested `node --test` talks to its parent runner when it sees NODE_TEST_CONTEXT; these run on their own.

@@ -4,35 +4,19 @@
  * API, multipart, the HTML form and the admin actions (a real server).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Running } from '../src/cli/serve.js';
-import { setAdminUser } from '../src/web/security/admin-auth.js';
-import { idsIn, serveForTest, submitForm, tempDir, writeConfig } from './helpers.js';
+import { browserView, jobCount, submitForm } from './helpers.js';
+import { ADMIN_AUTH, startTestServer, type TestServer } from './server.js';
 
 const BUILT_IN = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
-const ADMIN = `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}`;
 
 describe('built-in names are unknown fields, like any other', () => {
-  let root: string;
-  let svc: Running;
-  const jobs = async () =>
-    (
-      await Promise.all(
-        ['incoming', 'preprocessing', 'running', 'completed', 'failed'].map((s) => idsIn(root, s)),
-      )
-    ).flat().length;
+  let svc: TestServer;
+  const jobs = () => jobCount(svc.root);
   before(async () => {
-    root = tempDir();
-    const creds = join(root, 'admins');
-    await setAdminUser(creds, 'ada', 'correct horse battery');
-    svc = await serveForTest(await writeConfig(root, { web: { admin_credentials: creds } }));
+    svc = await startTestServer({}, { admin: true });
   });
-  after(async () => {
-    const keep = setInterval(() => {}, 1000);
-    await svc.close();
-    clearInterval(keep);
-  });
+  after(() => svc.close());
 
   const api = (body: string | FormData) =>
     fetch(`${svc.url}/api/jobs`, {
@@ -82,18 +66,17 @@ describe('built-in names are unknown fields, like any other', () => {
   test('an admin action named toString or constructor is no action (404), and the dashboard does not take one as done', async () => {
     const id = ((await (await api('{"type":"divide","x":"6","y":"3"}')).json()) as { id: string })
       .id;
-    const page = await fetch(`${svc.url}/admin/jobs/${id}`, { headers: { authorization: ADMIN } });
-    const cookie = page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
+    const { cookie, csrf } = await browserView(
+      await fetch(`${svc.url}/admin/jobs/${id}`, {
+        headers: { authorization: ADMIN_AUTH },
+      }),
+    );
     for (const action of ['toString', 'constructor', '__proto__']) {
       const res = await fetch(`${svc.url}/admin/jobs/${id}/${action}`, {
         method: 'POST',
         redirect: 'manual',
         headers: {
-          authorization: ADMIN,
+          authorization: ADMIN_AUTH,
           cookie,
           'content-type': 'application/x-www-form-urlencoded',
         },
@@ -102,7 +85,7 @@ describe('built-in names are unknown fields, like any other', () => {
       assert.equal(res.status, 404, `${action}: ${res.status}`);
       assert.match(await res.text(), /no such admin action/);
       const dash = await fetch(`${svc.url}/admin?done=${action}&job=${id}`, {
-        headers: { authorization: ADMIN },
+        headers: { authorization: ADMIN_AUTH },
       });
       assert.equal(dash.status, 200);
       assert.doesNotMatch(await dash.text(), new RegExp(`: job ${id} (is now|no longer)`));

@@ -5,39 +5,19 @@
  * and this site's own pages keep working, including an older browser's `Origin: null`.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Running } from '../src/cli/serve.js';
-import { setAdminUser } from '../src/web/security/admin-auth.js';
-import { idsIn, serveForTest, tempDir, writeConfig } from './helpers.js';
+import { browserView, jobCount } from './helpers.js';
+import { ADMIN_AUTH, startTestServer, type TestServer } from './server.js';
 
-const ADMIN = `Basic ${Buffer.from('ada:correct horse battery').toString('base64')}`;
 const EVIL = 'http://evil.example';
 
-async function closeService(svc: Running): Promise<void> {
-  const keep = setInterval(() => {}, 1000);
-  await svc.close();
-  clearInterval(keep);
-}
-
 describe('same-origin rules for state-changing requests', () => {
-  let root: string;
-  let svc: Running;
-  const jobs = async () =>
-    (
-      await Promise.all(
-        ['incoming', 'preprocessing', 'running', 'completed', 'failed'].map((s) => idsIn(root, s)),
-      )
-    ).flat().length;
+  let svc: TestServer;
+  const jobs = () => jobCount(svc.root);
   before(async () => {
-    root = tempDir();
-    const creds = join(root, 'admins');
-    await setAdminUser(creds, 'ada', 'correct horse battery');
-    svc = await serveForTest(
-      await writeConfig(root, { web: { admin_credentials: creds, miss_limit: '10000/1h' } }),
-    );
+    svc = await startTestServer({ web: { miss_limit: '10000/1h' } }, { admin: true });
   });
-  after(() => closeService(svc));
+  after(() => svc.close());
 
   const fields = { type: 'divide', x: '6', y: '3' };
   const multipart = () => {
@@ -126,12 +106,7 @@ describe('same-origin rules for state-changing requests', () => {
   });
 
   test('every state-changing route refuses a cross-site request (Origin: evil.example, Sec-Fetch-Site: cross-site) with 403, before its body and any lookup', async () => {
-    const page = await fetch(`${svc.url}/`);
-    const cookie = page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
+    const { cookie, csrf } = await browserView(await fetch(`${svc.url}/`));
     const id = (
       (await (
         await fetch(`${svc.url}/api/jobs`, {
@@ -176,7 +151,7 @@ describe('same-origin rules for state-changing requests', () => {
             headers: {
               ...marks,
               cookie,
-              authorization: ADMIN,
+              authorization: ADMIN_AUTH,
               ...(type ? { 'content-type': type } : {}),
             },
             body,
@@ -195,12 +170,7 @@ describe('same-origin rules for state-changing requests', () => {
   });
 
   test("this site's own forms still work: with Sec-Fetch-Site: same-origin and Origin: null (Referrer-Policy: no-referrer), and an older browser's bare Origin: null with the CSRF cookie", async () => {
-    const page = await fetch(`${svc.url}/`);
-    const cookie = page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())![1]!;
+    const { cookie, csrf } = await browserView(await fetch(`${svc.url}/`));
     const post = (headers: Record<string, string>) =>
       fetch(`${svc.url}/jobs`, {
         method: 'POST',

@@ -5,7 +5,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { ROOT, serveForTest, tempDir, writeConfig } from './helpers.js';
+import { ROOT, tempDir, writeConfig } from './helpers.js';
+import { serveForTest } from './server.js';
 
 const run = promisify(execFile);
 

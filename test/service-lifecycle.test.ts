@@ -9,18 +9,16 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  browserView,
   idFromRedirect,
   idsIn,
+  postFrom,
   ROOT,
-  serveForTest,
-  startSmtp,
   submitForm,
   tempDir,
   waitFor,
-  writeConfig,
-  type SmtpReceiver,
 } from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { type MailingTestServer, startTestServer } from './server.js';
 
 const run = promisify(execFile);
 
@@ -55,25 +53,15 @@ async function startSyslog(path: string): Promise<{ lines: string[]; close(): vo
   return { lines, close: () => void p.kill() };
 }
 
-/** Cookie header and CSRF token of a results page, as a browser would keep them. */
+/** Press the results page's Cancel with the cookie a browser keeps and the cancel form's CSRF token. */
 async function cancelFromPage(url: string, id: string): Promise<Response> {
-  const page = await fetch(`${url}/jobs/${id}`);
-  const cookie = page.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  const html = await page.text();
+  const page = await browserView(await fetch(`${url}/jobs/${id}`), { anyPage: true });
   const form =
     /<form method="post" action="\/jobs\/[a-z]+\/cancel"><input type="hidden" name="csrf" value="([a-f0-9]+)"\/?>/.exec(
-      html,
+      page.html,
     );
   assert.ok(form, 'the results page of a running job has a cancel form');
-  return fetch(`${url}/jobs/${id}/cancel`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf: form[1]! }),
-  });
+  return postFrom({ cookie: page.cookie, csrf: form[1]! }, `${url}/jobs/${id}/cancel`);
 }
 
 /** Pids of processes whose working directory is the job's directory (wherever it moved). */
@@ -89,8 +77,7 @@ async function processesIn(id: string): Promise<number[]> {
 
 describe('service hooks, time limits, cancel and notifications', () => {
   let root: string;
-  let svc: Running;
-  let smtp: SmtpReceiver;
+  let svc: MailingTestServer;
   let syslog: Awaited<ReturnType<typeof startSyslog>>;
   const ended = async (id: string, state = 'completed') =>
     waitFor(async () => (await idsIn(root, state)).includes(id), 30_000, `job ${id} ${state}`);
@@ -100,25 +87,23 @@ describe('service hooks, time limits, cancel and notifications', () => {
 
   before(async () => {
     root = tempDir();
-    smtp = await startSmtp();
     syslog = await startSyslog(join(root, 'syslog.sock'));
-    svc = await serveForTest(
-      await writeConfig(root, {
+    svc = await startTestServer(
+      {
         general: { service: join(ROOT, 'test/fixtures/hooks.ts') },
         backend: { hook_timeout: '1s', kill_grace: '1s', syslog_socket: join(root, 'syslog.sock') },
-        email: { host: '127.0.0.1', port: smtp.port },
         'job ok': { notify_success: 'mail ops@example.test, syslog jobdir-test' },
         'job exit1': {
           notify_fail: 'syslog jobdir-test mail ops@example.test oncall@example.test',
         },
         'job hang': { time_limit: '1s' },
         'job slow': { concurrent: 1 },
-      }),
+      },
+      { root, mail: true },
     );
   });
   after(async () => {
     await svc.close();
-    await smtp.close();
     syslog.close();
   });
 
@@ -182,7 +167,8 @@ describe('service hooks, time limits, cancel and notifications', () => {
     const html = await page(id);
     assert.match(html, /time limit exceeded \(1 s\)/);
     const mail = await waitFor(
-      () => smtp.messages.find((m) => m.subject?.includes(id) && !m.headers.get('x-jobdir-notify')),
+      () =>
+        svc.smtp.messages.find((m) => m.subject?.includes(id) && !m.headers.get('x-jobdir-notify')),
       15_000,
       "the user's mail",
     );
@@ -280,7 +266,7 @@ describe('service hooks, time limits, cancel and notifications', () => {
   });
 
   test('notify_success and notify_fail mail the listed addresses and write a syslog line, per job type', async () => {
-    const before = smtp.messages.length;
+    const before = svc.smtp.messages.length;
     const good = await submit({ type: 'ok', text: 'hi' });
     const bad = await submit({ type: 'exit1' });
     const quiet = await submit({ type: 'skip' });
@@ -306,7 +292,7 @@ describe('service hooks, time limits, cancel and notifications', () => {
     // Mails of jobs ended by earlier tests may still arrive: wait for these two jobs' own.
     const mails = await waitFor(
       () => {
-        const m = smtp.messages.slice(before).filter((x) => x.headers.get('x-jobdir-notify'));
+        const m = svc.smtp.messages.slice(before).filter((x) => x.headers.get('x-jobdir-notify'));
         return m.some((x) => x.subject?.includes(good)) && m.some((x) => x.subject?.includes(bad))
           ? m
           : null;

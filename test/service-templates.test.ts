@@ -2,26 +2,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  idFromRedirect,
-  idsIn,
-  ROOT,
-  serveForTest,
-  submitForm,
-  tempDir,
-  waitFor,
-  writeConfig,
-} from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { idFromRedirect, idsIn, ROOT, submitForm, waitFor } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 
 describe('service templates', () => {
-  let root: string;
-  let svc: Running;
+  let svc: TestServer;
   before(async () => {
-    root = tempDir();
-    svc = await serveForTest(
-      await writeConfig(root, { general: { service: join(ROOT, 'test/fixtures/templates.ts') } }),
-    );
+    svc = await startTestServer({ general: { service: join(ROOT, 'test/fixtures/templates.ts') } });
   });
   after(() => svc.close());
 
@@ -47,7 +34,7 @@ describe('service templates', () => {
   test("the results template is filled in with the job's output and inputs, escaped", async () => {
     const id = idFromRedirect(await submitForm(svc.url, { type: 'word', word: '<i>hi</i>' }));
     await waitFor(
-      async () => (await idsIn(root, 'completed')).includes(id),
+      async () => (await idsIn(svc.root, 'completed')).includes(id),
       20_000,
       'job completed',
     );

@@ -6,32 +6,30 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startService, type Running } from '../src/cli/serve.js';
 import { createLog } from '../src/log.js';
 import { socketRequest } from '../src/socket/index.js';
-import { FIXTURE_SERVICE, tempDir, writeConfig } from './helpers.js';
+import { FIXTURE_SERVICE, tempDir } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
 
 describe('client mistakes on the command socket', () => {
   let sock: string;
-  let svc: Running;
+  let svc: TestServer;
   const lines: { level: string; event: string }[] = [];
   before(async () => {
     const root = tempDir('jobdir-socket-');
     sock = join(root, 'jobs/backend.sock');
-    const cfg = await writeConfig(root, { general: { service: FIXTURE_SERVICE, socket: sock } });
-    svc = await startService(cfg, {
-      port: 0,
-      log: createLog(
-        'jobdir',
-        (l) => void lines.push(JSON.parse(l) as { level: string; event: string }),
-      ),
-    });
+    svc = await startTestServer(
+      { general: { service: FIXTURE_SERVICE, socket: sock } },
+      {
+        root,
+        log: createLog(
+          'jobdir',
+          (l) => void lines.push(JSON.parse(l) as { level: string; event: string }),
+        ),
+      },
+    );
   });
-  after(async () => {
-    const keep = setInterval(() => {}, 1000);
-    await svc.close();
-    clearInterval(keep);
-  });
+  after(() => svc.close());
 
   test('STATUS for an unknown id, a bad value and an unknown field are answered ERR and logged at info, not error', async () => {
     const from = lines.length;

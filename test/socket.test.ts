@@ -11,16 +11,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import {
-  FIXTURE_SERVICE,
-  idsIn,
-  ROOT,
-  serveForTest,
-  tempDir,
-  waitFor,
-  writeConfig,
-} from './helpers.js';
-import type { Running } from '../src/cli/serve.js';
+import { FIXTURE_SERVICE, idsIn, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
+import { serveForTest, startTestServer, type TestServer } from './server.js';
+import { type BackendProcess, startBackend } from './backend-process.js';
 import { socketRequest, startBackendSocket } from '../src/socket/index.js';
 import { silentLog } from '../src/log.js';
 
@@ -52,13 +45,11 @@ function raw(
 describe('the command socket of a running backend', () => {
   let root: string;
   let sock: string;
-  let svc: Running;
-  let cfgFile: string;
+  let svc: TestServer;
   before(async () => {
     root = tempDir('jobdir-socket-');
     sock = join(root, 'jobs/backend.sock');
-    cfgFile = await writeConfig(root, { general: { service: FIXTURE_SERVICE, socket: sock } });
-    svc = await serveForTest(cfgFile);
+    svc = await startTestServer({ general: { service: FIXTURE_SERVICE, socket: sock } }, { root });
   });
   after(() => svc.close());
 
@@ -260,10 +251,10 @@ describe('the command socket of a running backend', () => {
 describe('slow and silent clients', () => {
   test('a client that never writes, or trickles a line, is closed after the idle time; others are served meanwhile', async () => {
     const root = tempDir('jobdir-socket-');
-    const cfgFile = await writeConfig(root, {
-      general: { service: FIXTURE_SERVICE, socket: join(root, 'jobs/backend.sock') },
-    });
-    const svc = await serveForTest(cfgFile);
+    const svc = await startTestServer(
+      { general: { service: FIXTURE_SERVICE, socket: join(root, 'jobs/backend.sock') } },
+      { root },
+    );
     const path = join(root, 'jobs/other.sock');
     const s = await startBackendSocket(
       {
@@ -352,21 +343,11 @@ describe('split mode: web and backend in separate processes', () => {
       general: { service: FIXTURE_SERVICE, socket: sock },
       backend: { watch_poll_ms: 600_000, check_minutes: 10 },
     });
-    const startBackendProcess = async () => {
-      const p = spawn(process.execPath, [JOBDIR, 'serve', '--config', cfgFile, '--port', '0'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      p.stdout!.on('data', (d) => void (out += d));
-      p.stderr!.on('data', (d) => void (out += d));
-      await waitFor(() => out.includes('is serving on'), 60_000, 'the backend to serve');
-      return p;
+    const stop = async (b: BackendProcess) => {
+      b.proc.kill('SIGTERM');
+      await b.exited;
     };
-    const stop = async (p: ReturnType<typeof spawn>) => {
-      p.kill('SIGTERM');
-      await new Promise((r) => p.once('exit', r));
-    };
-    let backend = await startBackendProcess();
+    let backend = await startBackend(cfgFile);
     const web = await serveForTest(cfgFile, { webOnly: true });
     const submitAndWait = async (text: string, after?: string) => {
       const res = await fetch(`${web.url}/api/jobs`, {
@@ -393,7 +374,7 @@ describe('split mode: web and backend in separate processes', () => {
       );
       // A restarted backend: the web's kept connection is gone; the next notice opens a new one.
       await stop(backend);
-      backend = await startBackendProcess();
+      backend = await startBackend(cfgFile);
       await submitAndWait('after a backend restart');
     } finally {
       await web.close();

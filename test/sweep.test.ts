@@ -11,12 +11,12 @@ import {
   FIXTURE_SERVICE,
   idFromRedirect,
   idsIn,
-  serveForTest,
   submitForm,
   tempDir,
   waitFor,
   writeConfig,
 } from './helpers.js';
+import { serveForTest, startTestServer } from './server.js';
 import { loadConfig } from '../src/config/index.js';
 import { silentLog } from '../src/log.js';
 import { sweepIntervalMs, sweepOldJobs } from '../src/lifecycle/sweep.js';
@@ -27,12 +27,11 @@ const DAY = 86_400_000;
 
 describe('old-job sweeps', () => {
   test('archive after 30d and expire after 60d: 410 with the date, then gone with its index links; hooks called once each', async () => {
-    const root = tempDir('jobdir-sweep-');
-    const cfgFile = await writeConfig(root, {
-      general: { service: FIXTURE_SERVICE },
-      oldjobs: { archive: '30d', expire: '60d' },
-    });
-    const svc = await serveForTest(cfgFile);
+    const svc = await startTestServer(
+      { general: { service: FIXTURE_SERVICE }, oldjobs: { archive: '30d', expire: '60d' } },
+      { prefix: 'jobdir-sweep-' },
+    );
+    const { root } = svc;
     try {
       const id = idFromRedirect(
         await submitForm(svc.url, { type: 'ok', text: 'old', email: 'old@example.test' }),
@@ -142,13 +141,11 @@ describe('old-job sweeps', () => {
   });
 
   test('a failing archive hook leaves its job in place and reports it; other jobs are still archived', async () => {
-    const root = tempDir('jobdir-sweep-');
-    const svc = await serveForTest(
-      await writeConfig(root, {
-        general: { service: FIXTURE_SERVICE },
-        oldjobs: { archive: '1d', expire: '2d' },
-      }),
+    const svc = await startTestServer(
+      { general: { service: FIXTURE_SERVICE }, oldjobs: { archive: '1d', expire: '2d' } },
+      { prefix: 'jobdir-sweep-' },
     );
+    const { root } = svc;
     try {
       const bad = idFromRedirect(await submitForm(svc.url, { type: 'exit1' }));
       const good = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'fine' }));

@@ -3,27 +3,15 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  idFromRedirect,
-  idsIn,
-  ROOT,
-  serveForTest,
-  tempDir,
-  waitFor,
-  writeConfig,
-} from './helpers.js';
+import { browserView, idFromRedirect, idsIn, ROOT, waitFor } from './helpers.js';
 import { FORM_OVERHEAD_BYTES, maxSubmissionBytes, safeFileName } from '../src/service/validate.js';
 import uploads from './fixtures/uploads.js';
-import type { Running } from '../src/cli/serve.js';
+import { startTestServer, type TestServer } from './server.js';
 
 describe('uploads', () => {
-  let root: string;
-  let svc: Running;
+  let svc: TestServer;
   before(async () => {
-    root = tempDir();
-    svc = await serveForTest(
-      await writeConfig(root, { general: { service: join(ROOT, 'test/fixtures/uploads.ts') } }),
-    );
+    svc = await startTestServer({ general: { service: join(ROOT, 'test/fixtures/uploads.ts') } });
   });
   after(() => svc.close());
 
@@ -34,12 +22,7 @@ describe('uploads', () => {
       string | { name: string; data: Uint8Array<ArrayBuffer> | string; type?: string }
     >,
   ): Promise<Response> {
-    const page = await fetch(`${svc.url}/`);
-    const cookie = page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const csrf = /name="csrf" value="([a-f0-9]+)"/.exec(await page.text())?.[1] ?? '';
+    const { cookie, csrf } = await browserView(await fetch(`${svc.url}/`), { anyPage: true });
     const form = new FormData();
     form.set('csrf', csrf);
     form.set('type', 'count');
@@ -58,12 +41,12 @@ describe('uploads', () => {
   async function nothingKept(): Promise<void> {
     for (const s of ['incoming', 'preprocessing', 'running', 'completed', 'failed']) {
       assert.deepEqual(
-        (await fs.readdir(join(root, 'jobs', s))).filter((n) => n !== 'failed'),
+        (await fs.readdir(join(svc.root, 'jobs', s))).filter((n) => n !== 'failed'),
         [],
         `${s}/ is empty`,
       );
     }
-    assert.deepEqual(await fs.readdir(join(root, 'jobs/by-id')), []);
+    assert.deepEqual(await fs.readdir(join(svc.root, 'jobs/by-id')), []);
   }
 
   test("the body limit is derived from the fields: the largest job type's file and text limits plus room for the form", () => {
@@ -158,11 +141,11 @@ describe('uploads', () => {
     for (const [name, want] of names) {
       const id = idFromRedirect(await post({ structure: { name, data: 'ATOM      1  N\n' } }));
       await waitFor(
-        async () => (await idsIn(root, 'completed')).includes(id),
+        async () => (await idsIn(svc.root, 'completed')).includes(id),
         20_000,
         `job for ${name} completed`,
       );
-      const dir = join(root, 'jobs/completed', id);
+      const dir = join(svc.root, 'jobs/completed', id);
       const stored = (await fs.readdir(dir)).filter((n) => n.startsWith('input-'));
       assert.equal(stored.length, 1, name);
       assert.match(stored[0]!, want, name);
@@ -171,7 +154,7 @@ describe('uploads', () => {
         new RegExp(`^15 ${stored[0]!.replace(/\./g, '\\.')}\\n$`),
       );
     }
-    await assert.rejects(fs.stat(join(root, 'jobs', 'passwd.pdb')));
+    await assert.rejects(fs.stat(join(svc.root, 'jobs', 'passwd.pdb')));
   });
 
   test('safeFileName: NUL, separators, lookalikes, dot-names and length', () => {

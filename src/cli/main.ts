@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { configFileFromEnv } from '../config/env.js';
 import { JobdirError, messageOf } from '../errors.js';
 import { commands } from './commands.js';
 
@@ -29,8 +30,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`jobdir ${name}: ${messageOf(err)}\nusage: jobdir ${name} ${cmd.usage}\n`);
     return 2;
   }
-  const config =
-    (parsed.values.config as string | undefined) ?? process.env.JOBDIR_CONFIG ?? 'jobdir.ini';
+  const config = (parsed.values.config as string | undefined) ?? configFileFromEnv();
   return cmd.run({
     config,
     values: parsed.values as Record<string, unknown>,

@@ -1,16 +1,5 @@
 import { execFile } from 'node:child_process';
 
-/**
- * The environment for cluster clients (sbatch, qstat, …): `defaults`, then the backend's
- * own environment over them, without JOBDIR_ settings (they belong to the wrapper, which
- * gets its own through the submission).
- */
-export function clientEnv(defaults: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...defaults, ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('JOBDIR_')) delete env[k];
-  return env;
-}
-
 /** What a cluster command printed and how it exited. */
 export interface ExecResult {
   code: number;

@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '../config/env.js';
 
 /** The sh launcher script (see its header for the protocol). */
 export const LAUNCHER = fileURLToPath(new URL('../../wrapper/jobdir-launcher.sh', import.meta.url));
@@ -48,7 +49,7 @@ export function createLauncher(wrapper: string): Launcher {
   const start = () => {
     const child = spawn('/bin/sh', [LAUNCHER, wrapper], {
       stdio: ['pipe', 'pipe', 'ignore'],
-      env: { ...process.env, JOBDIR_BTIME: bootTime() },
+      env: childEnv({ JOBDIR_BTIME: bootTime() }),
     }) as unknown as ChildProcessWithoutNullStreams;
     let buf = '';
     child.stdout.setEncoding('utf8');

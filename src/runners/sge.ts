@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { clusterClientEnv } from '../config/env.js';
 import type { Config } from '../config/index.js';
 import { JOB_FILES } from '../store/files.js';
 import {
@@ -8,7 +9,7 @@ import {
   type ClusterEngine,
   type SubmitPlan,
 } from './cluster.js';
-import { clientEnv, positiveInt, run, splitOptions } from './exec.js';
+import { positiveInt, run, splitOptions } from './exec.js';
 import type { ClusterEnd, ClusterReport, Runner } from './types.js';
 
 /** qsub arguments for a plan (exported for tests of the option mapping). */
@@ -74,7 +75,7 @@ function sgeEnd(r: Record<string, string>): ClusterEnd {
  */
 export function sgeEngine(): ClusterEngine {
   // Grid Engine clients need SGE_ROOT and SGE_CELL: Debian's unless the environment sets them.
-  const env = clientEnv({ SGE_ROOT: '/var/lib/gridengine', SGE_CELL: 'default' });
+  const env = clusterClientEnv({ SGE_ROOT: '/var/lib/gridengine', SGE_CELL: 'default' });
   const gone = (stderr: string) => /do not exist/i.test(stderr);
   return {
     kind: 'sge',

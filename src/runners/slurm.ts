@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { clusterClientEnv } from '../config/env.js';
 import type { Config } from '../config/index.js';
 import { JOB_FILES } from '../store/files.js';
 import {
@@ -8,7 +9,7 @@ import {
   type ClusterEngine,
   type SubmitPlan,
 } from './cluster.js';
-import { clientEnv, positiveInt, run, splitOptions } from './exec.js';
+import { positiveInt, run, splitOptions } from './exec.js';
 import type { ClusterEnd, ClusterReport, Runner } from './types.js';
 
 /** Slurm states in which a job (or task) may still run or is still being cleaned up. */
@@ -71,7 +72,7 @@ function fields(line: string): Record<string, string> {
  * left slurmctld's memory, MinJobAge later). Arrays: `--array=1-N%K`, one id for all tasks.
  */
 export function slurmEngine(): ClusterEngine {
-  const env = clientEnv();
+  const env = clusterClientEnv();
   /**
    * A job that ended more than MinJobAge ago has left squeue: ask the accounting (slurmdbd),
    * else the jobcomp file (`sacct -c`, which cannot filter by name), over the last week.
