@@ -42,13 +42,15 @@ test('a launcher whose backend was killed starts none of the requests left in it
   const fake = join(dir, 'fake-wrapper.sh');
   await fs.writeFile(fake, '#!/bin/sh\n: > "$1/started"\n');
   const jobs = ['a', 'b', 'c'].map((n) => join(dir, n));
-  for (const j of jobs) await fs.mkdir(j);
+  const first = join(dir, 'first');
+  for (const j of [first, ...jobs]) await fs.mkdir(j);
   // The "backend": a node process that starts the launcher, then writes requests when told.
   const code = `
     const { spawn } = require('node:child_process');
     const sh = spawn('/bin/sh', [${JSON.stringify(LAUNCHER)}, ${JSON.stringify(fake)}], { stdio: ['pipe', 'ignore', 'ignore'] });
     process.stdout.write(sh.pid + '\\n');
-    process.stdin.once('data', () => {
+    process.stdin.on('data', (d) => {
+      if (String(d).startsWith('first')) return void sh.stdin.write('1 0 1 ' + ${JSON.stringify(first)} + '\\n');
       for (const j of ${JSON.stringify(jobs)}) sh.stdin.write('1 0 1 ' + j + '\\n');
       process.stdout.write('written\\n');
     });`;
@@ -59,6 +61,9 @@ test('a launcher whose backend was killed starts none of the requests left in it
   backend.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
   await waitFor(() => /^\d+\n/.test(out), 15_000, 'the launcher started');
   const launcher = Number(out.split('\n')[0]);
+  // While its backend lives, a request is started: the fake wrapper works here.
+  backend.stdin!.write('first\n');
+  await waitFor(() => readdirSync(first).includes('started'), 15_000, 'the first request started');
   // Held still, so that the lines wait in its pipe when the backend dies.
   process.kill(launcher, 'SIGSTOP');
   backend.stdin!.write('go\n');

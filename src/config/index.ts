@@ -308,15 +308,8 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
  * nearest explicitly configured directory (same filesystem, distinct folder).
  */
 function resolveStateFolders(explicit: Partial<Record<State, string>>): Record<State, string> {
-  const chain: State[] = [
-    STATES.INCOMING,
-    STATES.PREPROCESSING,
-    STATES.RUNNING,
-    STATES.POSTPROCESSING,
-    STATES.FINALIZING,
-    STATES.COMPLETED,
-    STATES.ARCHIVED,
-  ];
+  // In lifecycle order; failed is placed beside completed, below.
+  const chain = ALL_STATES.filter((s) => s !== STATES.FAILED);
   const out = {} as Record<State, string>;
   let anchor = explicit.incoming!;
   for (const s of chain) {
