@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The dashboard's activity chart (hono/jsx): bars drawn in SVG, and the same counts as a table. */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** The dashboard's activity chart (JSX): bars drawn in SVG, and the same counts as a table. */
 import type { Child } from 'hono/jsx';
 import type { ActivitySeries } from '../src/metrics/activity.js';
 import { iso } from './admin-tables.js';

@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** One job as an admin sees it (hono/jsx): what `jobdir show` prints, with the action buttons. */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** One job as an admin sees it (JSX): what `jobdir show` prints, with the action buttons. */
 import { ActionButton, type AdminAction } from './admin-tables.js';
 import { AdminStyle } from './admin.js';
 import { Layout } from './layout.js';

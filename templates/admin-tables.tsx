@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The dashboard's tables of running, queued and failed jobs, and the admin action buttons (hono/jsx). */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** The dashboard's tables of running, queued and failed jobs, and the admin action buttons (JSX). */
 import type { DashboardData } from '../src/lifecycle/dashboard.js';
 
 /** The admin actions the dashboard offers, with what the confirm page says of each. */

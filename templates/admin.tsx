@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The admin pages (hono/jsx): the dashboard and its live panel, the confirm step, one job. */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** The admin pages (JSX): the dashboard and its live panel, the confirm step, one job. */
 import { ALL_STATES } from '../src/states.js';
 import type { DashboardData } from '../src/lifecycle/dashboard.js';
 import { ActivityChart } from './admin-chart.js';
@@ -126,8 +126,6 @@ export function dashboardPanel(d: DashboardData, csrf: string) {
 
 /** The dashboard: the live panel, refreshed by /admin/live.js over server-sent events. */
 export function dashboardPage(f: Frame, d: DashboardData, csrf: string, note: string | null) {
-  // A <meta> written as JSX outside <head> would be moved into <head> by hono/jsx: it is raw here.
-  const refresh = { __html: '<meta http-equiv="refresh" content="30" />' };
   return (
     <Layout frame={{ ...f, title: 'Dashboard' }}>
       <AdminStyle />
@@ -148,7 +146,9 @@ export function dashboardPage(f: Frame, d: DashboardData, csrf: string, note: st
       <div id="live" aria-live="off">
         {dashboardPanel(d, csrf)}
       </div>
-      <noscript dangerouslySetInnerHTML={refresh} />
+      <noscript>
+        <meta http-equiv="refresh" content="30" />
+      </noscript>
       <script src="/admin/live.js" defer></script>
     </Layout>
   );

@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** One generated form control per field kind (hono/jsx), with its label and size limit. */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** One generated form control per field kind (JSX), with its label and size limit. */
 import type { Field } from '../src/service/types.js';
 
 /** Bytes for people: 900 bytes, 5 KB, 2.5 MB, 1 GB (powers of 1000, as file browsers show). */

@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The submission form page (hono/jsx): job-type links, one block per field, the email field. */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** The submission form page (JSX): job-type links, one block per field, the email field. */
 import { raw } from 'hono/html';
 import { escapeHtml } from '../src/service/render.js';
 import type { Field, FormView } from '../src/service/types.js';

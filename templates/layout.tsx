@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The page frame every HTML page shares (hono/jsx): head, style, header, footer. */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** The page frame every HTML page shares (JSX): head, style, header, footer. */
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { PageFrame } from './views.js';

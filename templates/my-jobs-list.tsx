@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The table of one address's jobs on the my-jobs page (hono/jsx). */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** The table of one address's jobs on the my-jobs page (JSX). */
 import type { MyJobRow } from './views.js';
 
 /** The jobs as a table, or a sentence saying there are none. */

@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The my-jobs pages (hono/jsx): ask for a link by mail, then the list it opens; and that mail. */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** The my-jobs pages (JSX): ask for a link by mail, then the list it opens; and that mail. */
 import { formatDuration } from '../src/config/duration.js';
 import { Layout } from './layout.js';
 import { MyJobsTable } from './my-jobs-list.js';

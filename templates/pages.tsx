@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The results page and the error page (hono/jsx). */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** The results page and the error page (JSX). */
 import { Layout } from './layout.js';
 import { ResultsBody } from './results.js';
 import type { Frame, JobPageView } from './views.js';

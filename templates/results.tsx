@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The body of the results page (hono/jsx): state, progress, result or failure, times, related jobs, files. */
+/** @jsxRuntime automatic @jsxImportSource jobdir */
+/** The body of the results page (JSX): state, progress, result or failure, times, related jobs, files. */
 import type { JobPageView } from './views.js';
 
 function Waiting({ v }: { v: JobPageView }) {

@@ -59,7 +59,7 @@ describe('the npm package', () => {
     }
   });
 
-  test('the pages render from a project whose tsconfig says nothing of JSX (each .tsx names hono/jsx)', async () => {
+  test('the pages render from a project whose tsconfig says nothing of JSX (each .tsx names its JSX runtime, jobdir)', async () => {
     // tsx compiles every file with the tsconfig of the directory it runs in: a service's own.
     const dir = await mkdtemp(join(tmpdir(), 'jobdir-project-'));
     try {

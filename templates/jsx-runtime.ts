@@ -1,0 +1,104 @@
+/**
+ * The JSX runtime of the templates (`@jsxImportSource jobdir`): an element renders at once to
+ * escaped HTML, a hono HtmlEscapedString that `c.html` and `raw()` take as it is. Pages are
+ * synchronous, so nothing is deferred and no render context is kept.
+ *
+ * Why not hono/jsx's own runtime: it runs every render inside AsyncLocalStorage.run, and on
+ * Node 20 the first such run turns async_hooks on for the rest of the process, so every
+ * promise of every job pays for it (0.25–0.37 ms of server CPU per job in the spine bench).
+ * The output is hono/jsx's for what the templates write (checked page by page when this
+ * runtime came in); the types of elements and attributes are hono's.
+ */
+import { raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+
+export type { JSX } from 'hono/jsx/jsx-runtime';
+
+type Props = Record<string, unknown> & { children?: unknown };
+type Component = (props: Props) => unknown;
+
+const VOID_ELEMENTS = new Set(
+  'area base br col embed hr img input keygen link meta param source track wbr'.split(' '),
+);
+/** HTML's boolean attributes: `true` writes the name alone, `false` leaves it out. */
+const BOOLEAN_ATTRIBUTES = new Set(
+  (
+    'allowfullscreen async autofocus autoplay checked controls default defer disabled ' +
+    'download formnovalidate hidden inert ismap itemscope loop multiple muted nomodule ' +
+    'novalidate open playsinline readonly required reversed selected'
+  ).split(' '),
+);
+const REACT_NAMES: Record<string, string> = { className: 'class', htmlFor: 'for' };
+const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_.:-]*$/;
+const SPECIAL = /[&<>"']/g;
+const ENTITY: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Text made safe for HTML content and for a double-quoted attribute value. */
+export const escapeHtml = (s: string): string => s.replace(SPECIAL, (c) => ENTITY[c]!);
+
+const isEscaped = (v: unknown): v is HtmlEscapedString =>
+  v instanceof String && (v as HtmlEscapedString).isEscaped === true;
+
+function childHtml(c: unknown): string {
+  if (c == null || typeof c === 'boolean') return '';
+  if (typeof c === 'string') return escapeHtml(c);
+  if (typeof c === 'number' || typeof c === 'bigint') return String(c);
+  if (isEscaped(c)) return c.toString();
+  if (Array.isArray(c)) return c.map(childHtml).join('');
+  if (c instanceof Promise)
+    throw new TypeError('an async component: templates render synchronously');
+  throw new TypeError(`a JSX child that is ${Object.prototype.toString.call(c)}`);
+}
+
+function attributeHtml(key: string, v: unknown, tag: string): string {
+  if (v == null || key === 'ref') return '';
+  if (typeof v === 'boolean' && BOOLEAN_ATTRIBUTES.has(key)) return v ? ` ${key}=""` : '';
+  if (typeof v === 'function') {
+    if (key.startsWith('on')) return '';
+    throw new TypeError(`<${tag}>: the attribute ${key} is a function`);
+  }
+  if (typeof v === 'number' || isEscaped(v)) return ` ${key}="${String(v)}"`;
+  if (key === 'style' && typeof v === 'object') {
+    const css = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x != null)
+      .map(([p, x]) => `${p.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}:${String(x)}`);
+    return ` style="${escapeHtml(css.join(';'))}"`;
+  }
+  return ` ${key}="${escapeHtml(String(v))}"`;
+}
+
+function elementHtml(tag: string, props: Props): string {
+  let open = `<${tag}`;
+  let inner: string | null = null;
+  for (const [name, v] of Object.entries(props)) {
+    if (name === 'children') continue;
+    if (name === 'dangerouslySetInnerHTML') {
+      inner = String((v as { __html: unknown }).__html);
+      continue;
+    }
+    const key = REACT_NAMES[name] ?? name;
+    if (SAFE_NAME.test(key)) open += attributeHtml(key, v, tag);
+  }
+  if (inner !== null && props.children != null)
+    throw new TypeError(`<${tag}>: both children and dangerouslySetInnerHTML`);
+  inner ??= childHtml(props.children);
+  if (inner === '' && VOID_ELEMENTS.has(tag)) return `${open}/>`;
+  return `${open}>${inner}</${tag}>`;
+}
+
+/** The automatic runtime's element call: a tag or a component, rendered now. */
+export function jsx(tag: string | Component, props: Props): HtmlEscapedString {
+  return raw(typeof tag === 'function' ? childHtml(tag(props)) : elementHtml(tag, props));
+}
+export { jsx as jsxs, jsx as jsxDEV };
+
+/** `<>…</>`: the children, side by side. */
+export function Fragment({ children }: { children?: unknown }): HtmlEscapedString {
+  return raw(childHtml(children));
+}
