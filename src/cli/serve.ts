@@ -107,7 +107,7 @@ export async function startService(
     backend,
     adminCredentials,
     flushMail: backend ? () => void backend.mailer.flush() : undefined,
-    notify: backend ? (job) => backend.notify(job) : notifier?.notify,
+    tell: backend ?? notifier ?? undefined,
     startAfter: backend
       ? (parent, request) => backend.startAfter(parent, request)
       : cfg.general.socket

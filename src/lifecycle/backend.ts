@@ -51,6 +51,11 @@ export interface Backend {
   start(): Promise<void>;
   /** Stop watching and scheduling; running jobs carry on (they are detached). */
   stop(): Promise<void>;
+  /**
+   * A job this process is creating will appear in incoming/ under `id`: the watcher leaves
+   * it to `notify` (submit.ts's Handover) instead of reading its config.ini from disk.
+   */
+  expect(id: string): void;
   /** A new job is in incoming/ (from the web in this process, or the socket). */
   notify(job: QueuedJob): void;
   /** Cancel a queued or running job (cancel.ts); resolves, saying what happened, once the request is durable. */
@@ -160,6 +165,11 @@ export function createBackend({
   let counted = false;
   const { scheduler, mailer, lock } = core;
   let watcher: JobWatcher | null = null;
+  /**
+   * Jobs this process is creating, between `expect` and `notify`. A creation that fails
+   * after its rename never notifies: the next rescan, which forgets these, queues it.
+   */
+  const handedOver = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
   let clusterTimer: NodeJS.Timeout | null = null;
 
@@ -185,6 +195,7 @@ export function createBackend({
   }
 
   async function rescan(): Promise<void> {
+    handedOver.clear();
     // Up to 16 jobs at once (each under its own lock): their fsyncs overlap, so recovering
     // 1,000 interrupted jobs takes a fraction of doing them one after another.
     const each = async (state: State, fn: (id: string) => Promise<void>) => {
@@ -254,13 +265,15 @@ export function createBackend({
         {
           // Under the job's lock, as every step on a job: a job seen arriving while a step
           // moves it into incoming/ is queued once that step is over, not in its middle.
-          incoming: (id) =>
+          incoming: (id) => {
+            if (handedOver.has(id)) return; // this process is creating it: notify queues it
             void safely(
               core,
               'watch',
               id,
               lock.run(id, () => queueFromDisk(core, id)).then(() => core.pump()),
-            ),
+            );
+          },
           runningFile: (id, name) => {
             if (name === JOB_FILES.SUCCESS || name === JOB_FILES.ERROR)
               core.wake(id, STATES.RUNNING);
@@ -294,7 +307,9 @@ export function createBackend({
       core.runners.closeAll();
       mailer.close();
     },
+    expect: (id) => void handedOver.add(id),
     notify(job) {
+      handedOver.delete(job.id);
       scheduler.enqueue(job);
       core.pump();
     },

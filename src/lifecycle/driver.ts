@@ -1,7 +1,14 @@
 import { NotFoundError } from '../errors.js';
 import type { Admitted } from '../scheduler/index.js';
 import { STATES, type State } from '../states.js';
-import { type Job, type JobRef, moveJob, type Seen, updateJobConfig } from '../store/index.js';
+import {
+  type Job,
+  jobRecord,
+  type JobRef,
+  moveJob,
+  type Seen,
+  updateJobConfig,
+} from '../store/index.js';
 import { queueFromDisk } from './children.js';
 import type { Core } from './core.js';
 import type { Failure } from './failure.js';
@@ -31,7 +38,10 @@ export interface Carry {
   entered: boolean;
   /** Mail was queued while finalizing: send it once the job rests. */
   flushMail?: boolean;
-  /** The record as finalizing wrote it (its outcome), for the step of the state it enters. */
+  /**
+   * The job's record as the last step left it (its config as last written), for the step
+   * of the state it enters, which then need not read config.ini again (finish.ts's takeJob).
+   */
   job?: Job;
 }
 
@@ -76,7 +86,7 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
           (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
         );
         seen = { ...seen, config };
-        carry.job = undefined;
+        if (carry.job) carry.job = { ...carry.job, config, ...jobRecord(config) };
       }
       const from = ref.state;
       // The slot this job holds as it leaves the states that hold one, named before the

@@ -7,6 +7,7 @@ import {
   jobDir,
   JOB_FILES,
   JOB_OUTPUTS,
+  type Job,
   type JobRef,
   jobRecord,
   jobRun,
@@ -32,10 +33,22 @@ import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
  * or FAILED, then, once there, the complete hook.
  */
 
+/**
+ * The job's record: the one this drive's previous step handed on (its config as last
+ * written), else read from disk. Taken once: a step hands on only what it knows is current.
+ */
+async function takeJob(ref: JobRef, carry: Carry): Promise<Job> {
+  const job = carry.job?.id === ref.id ? { ...carry.job, ...ref } : await readJob(ref);
+  carry.job = undefined;
+  return job;
+}
+
 /** POSTPROCESSING: wait for children, the postprocess hook (may ask for a rerun), then FINALIZING. */
 export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { store, service, cfg, hookTimeoutMs } = core;
-  const job = await readJob(ref);
+  const job = await takeJob(ref, carry);
+  // Handed on to FINALIZING unless children were recorded in config.ini since it was read.
+  let current = !job.config.children;
   const type = typeOfJob(service, job);
   if (job.config.children) {
     // A parent waits here, its run over, until the children it waits for have ended.
@@ -92,6 +105,7 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
           throw new Error(`it started children ${round} times; the limit is ${MAX_RERUNS}`);
         await updateJobConfig(ref, (c) => void (c.run = { ...c.run, child_rounds: String(round) }));
         await startChildren(core, ref, job, `post:${job.run.reschedules}:${round}`, r.children);
+        current = false;
         if (r.children.some((c) => c.wait !== false)) return postprocessStep(core, ref, carry);
       } else if (r && 'rerun' in r && r.rerun) {
         const reruns = job.run.reschedules;
@@ -109,6 +123,7 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
       failure = { kind: 'technical', message: `The postprocess step failed: ${messageOf(err)}` };
     }
   }
+  if (current) carry.job = job;
   return { to: STATES.FINALIZING, failure };
 }
 
@@ -119,7 +134,7 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
  */
 export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { store, service, cfg, hookTimeoutMs, log } = core;
-  let job = await readJob(ref);
+  let job = await takeJob(ref, carry);
   const type = typeOfJob(service, job);
   let failure: Failure | null = job.result.failureKind
     ? { kind: job.result.failureKind as Failure['kind'], message: job.result.failure ?? '' }
@@ -191,8 +206,7 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
 /** COMPLETED or FAILED, just entered: logged, relatives woken, the complete hook, mail sent. */
 export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { cfg, service, hookTimeoutMs, log } = core;
-  const job = carry.job?.id === ref.id ? { ...carry.job, ...ref } : await readJob(ref);
-  carry.job = undefined;
+  const job = await takeJob(ref, carry);
   const failure = job.result.failureKind ? (job.result.failure ?? '') : null;
   await appendJobLog(ref.dir, ref.state, failure !== null ? { failure } : {});
   wakeRelatives(core, job);

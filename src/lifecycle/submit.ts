@@ -10,13 +10,24 @@ import { type QueuedJob, SUBMITTER_KEY } from '../scheduler/index.js';
 import type { ValidInput } from '../service/validate.js';
 import { createJob, type JobRef, type Store } from '../store/index.js';
 
+/** Who is told of a new job: the backend, in this process or over the socket. */
+export interface Handover {
+  /**
+   * The job's id is chosen and the job is about to appear in incoming/ (this process's
+   * backend: its watcher leaves the job to `notify` instead of reading it from disk).
+   */
+  expect?(id: string): void;
+  /** The job is durable in incoming/: queue it. */
+  notify(job: QueuedJob): void;
+}
+
 /** Where a submission goes: the store, the log, and who to tell of the new job. */
 export interface SubmitEnv {
   cfg: Config;
   store: Store;
   log: Log;
   service: { name: string };
-  notify?: (job: QueuedJob) => void;
+  tell?: Handover;
 }
 
 /** Who submits, and through what (`via`, recorded in [settings] and the log; none for the web). */
@@ -32,6 +43,7 @@ export async function submitJob(
   { submitter, via }: Submitter,
 ): Promise<JobRef> {
   const ref = await createJob(o.store, {
+    named: o.tell?.expect?.bind(o.tell),
     service: o.service.name,
     type: valid.type.name,
     email: valid.email,
@@ -44,6 +56,6 @@ export async function submitJob(
     },
   });
   o.log('job_submitted', { job: ref.id, type: valid.type.name, ...(via ? { via } : {}) });
-  o.notify?.({ id: ref.id, type: valid.type.name, submitted: Date.now(), submitter });
+  o.tell?.notify({ id: ref.id, type: valid.type.name, submitted: Date.now(), submitter });
   return ref;
 }

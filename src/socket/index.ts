@@ -48,11 +48,10 @@ export function startBackendSocket(
           log('job_submitted', { job: id, type: valid.type.name, via: 'socket', after });
           return id;
         }
-        const ref = await submitJob(
-          { cfg, store, log, service, notify: (j) => backend.notify(j) },
-          valid,
-          { submitter, via: 'socket' },
-        );
+        const ref = await submitJob({ cfg, store, log, service, tell: backend }, valid, {
+          submitter,
+          via: 'socket',
+        });
         return ref.id;
       },
       async status(id) {

@@ -52,6 +52,8 @@ export interface NewJob {
   settings?: Record<string, string>;
   /** Use this id (a child's, recorded in its parent beforehand); EEXIST when it is taken. */
   id?: string;
+  /** Called with the id once it is reserved, before the job can appear in incoming/. */
+  named?: (id: string) => void;
 }
 
 /**
@@ -111,6 +113,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   }
   const staging = join(incoming, `.${id}.new`);
   const dir = join(incoming, id);
+  input.named?.(id);
   try {
     fsc.mkdirSync(staging, { mode: 0o755 });
     const config: JobConfig = {

@@ -98,6 +98,8 @@ const cancelOf = (c: { fields: Record<string, string>; mtime: number }): Markers
 
 /** Only the CANCEL marker (a stop request), without listing the folder: what a step checks before it goes on. */
 export function readCancel(dir: string): Markers['cancel'] {
+  // Almost always absent: an lstat that cannot throw (4 µs) before the open whose ENOENT does (15 µs).
+  if (!fsc.lstatSync(join(dir, JOB_FILES.CANCEL), { throwIfNoEntry: false })) return null;
   const c = readMarker(dir, JOB_FILES.CANCEL);
   return c && cancelOf(c);
 }

@@ -74,11 +74,9 @@ export async function runTestJob(
   await backend.start();
   try {
     const submitter = valid.email || 'test';
-    const ref = await submitJob(
-      { cfg, store, log: silentLog, service, notify: (j) => backend.notify(j) },
-      valid,
-      { submitter },
-    );
+    const ref = await submitJob({ cfg, store, log: silentLog, service, tell: backend }, valid, {
+      submitter,
+    });
     const deadline = Date.now() + timeoutMs;
     let now = await findJob(store, ref.id);
     while (!now || !FINAL_STATES.includes(now.state)) {

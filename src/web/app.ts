@@ -4,7 +4,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config/index.js';
 import { InputError, JobdirError, messageOf } from '../errors.js';
 import type { Log } from '../log.js';
-import type { QueuedJob } from '../scheduler/index.js';
+import type { Handover } from '../lifecycle/submit.js';
 import type { ChildRequest, Service } from '../service/types.js';
 import { validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
@@ -40,8 +40,8 @@ export interface WebOptions {
   store: Store;
   secret: string;
   log: Log;
-  /** Tell the backend of a new job at once (same process); otherwise chokidar/rescan find it. */
-  notify?: (job: QueuedJob) => void;
+  /** Tell the backend of a new job at once; otherwise its watcher or rescan finds it. */
+  tell?: Handover;
   /** Submit a job that waits for job `parent` (the API's `after`): the backend records it in the parent. */
   startAfter?: (parent: string, request: ChildRequest) => Promise<string>;
   /** Cancel a job (same process); otherwise the web writes the request (as the dashboard does) and the backend acts. */
@@ -181,7 +181,7 @@ export function createApp(o: WebOptions): Hono {
         throw err;
       }
       const ref = await submitValid(
-        { cfg, store, log, service, notify: o.notify },
+        { cfg, store, log, service, tell: o.tell },
         valid,
         clientKey(clientAddress(c, cfg.web.trustProxy)),
       );

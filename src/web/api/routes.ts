@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { Config } from '../../config/index.js';
 import { InputError, NotFoundError, UnavailableError } from '../../errors.js';
 import type { Log } from '../../log.js';
-import type { QueuedJob } from '../../scheduler/index.js';
+import type { Handover } from '../../lifecycle/submit.js';
 import type { ChildRequest, Service } from '../../service/types.js';
 import { checkEmail, validateSubmission } from '../../service/validate.js';
 import { STATES } from '../../states.js';
@@ -40,7 +40,8 @@ export interface ApiOptions {
   log: Log;
   secret: string;
   guards: Guards;
-  notify?: (job: QueuedJob) => void;
+  /** Tell the backend of a new job at once; otherwise its watcher or rescan finds it. */
+  tell?: Handover;
   startAfter?: (parent: string, request: ChildRequest) => Promise<string>;
   cancel?: (id: string, by: string) => Promise<void>;
   queuePosition?: (id: string) => number | null;

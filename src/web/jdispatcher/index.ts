@@ -9,7 +9,7 @@ import {
   NotFoundError,
 } from '../../errors.js';
 import type { Log } from '../../log.js';
-import type { QueuedJob } from '../../scheduler/index.js';
+import type { Handover } from '../../lifecycle/submit.js';
 import type { Service } from '../../service/types.js';
 import { type Upload, validateSubmission } from '../../service/validate.js';
 import { STATES } from '../../states.js';
@@ -39,7 +39,8 @@ export interface JdispatcherOptions {
   store: Store;
   log: Log;
   guards: Guards;
-  notify?: (job: QueuedJob) => void;
+  /** Tell the backend of a new job at once; otherwise its watcher or rescan finds it. */
+  tell?: Handover;
   /** Overrides every job type's body limit (as for POST /jobs). */
   maxBodyBytes?: number;
 }
