@@ -45,8 +45,8 @@ function Row({ k, v, class: cls }: { k: string; v: string | number; class?: stri
 }
 
 /** One job as an admin sees it (what `jobdir show` prints). */
-export function adminJobPage(f: Frame, j: AdminJobView) {
-  return (
+export function adminJobPage(f: Frame, j: AdminJobView): string {
+  return String(
     <Layout frame={{ ...f, title: `Job ${j.id}` }}>
       <AdminStyle />
       <p>
@@ -100,6 +100,6 @@ export function adminJobPage(f: Frame, j: AdminJobView) {
       <Tail name="jobdir.log" text={j.log} />
       <Tail name="stdout.txt" text={j.stdout} />
       <Tail name="stderr.txt" text={j.stderr} />
-    </Layout>
+    </Layout>,
   );
 }

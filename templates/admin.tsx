@@ -125,8 +125,13 @@ export function dashboardPanel(d: DashboardData, csrf: string) {
 }
 
 /** The dashboard: the live panel, refreshed by /admin/live.js over server-sent events. */
-export function dashboardPage(f: Frame, d: DashboardData, csrf: string, note: string | null) {
-  return (
+export function dashboardPage(
+  f: Frame,
+  d: DashboardData,
+  csrf: string,
+  note: string | null,
+): string {
+  return String(
     <Layout frame={{ ...f, title: 'Dashboard' }}>
       <AdminStyle />
       <h1>Dashboard</h1>
@@ -150,7 +155,7 @@ export function dashboardPage(f: Frame, d: DashboardData, csrf: string, note: st
         <meta http-equiv="refresh" content="30" />
       </noscript>
       <script src="/admin/live.js" defer></script>
-    </Layout>
+    </Layout>,
   );
 }
 
@@ -158,9 +163,9 @@ export function dashboardPage(f: Frame, d: DashboardData, csrf: string, note: st
 export function confirmPage(
   f: Frame,
   o: { id: string; state: string; type: string; action: AdminAction; csrf: string },
-) {
+): string {
   const a = ADMIN_ACTIONS[o.action];
-  return (
+  return String(
     <Layout frame={{ ...f, title: `${a.label} job ${o.id}?` }}>
       <AdminStyle />
       <h1>
@@ -184,6 +189,6 @@ export function confirmPage(
           No, back to the dashboard
         </a>
       </form>
-    </Layout>
+    </Layout>,
   );
 }

@@ -97,7 +97,7 @@ function TypeLinks({ f }: { f: Form }) {
 }
 
 /** The submission form for one job type, re-shown with the user's values and messages on error. */
-export function formPage(f: Form) {
+export function formPage(f: Form): string {
   const title = f.type.title ?? f.type.name;
   const hidden = (
     <>
@@ -121,14 +121,14 @@ export function formPage(f: Form) {
         return String(<FieldBlock f={f} name={name} field={field} />);
       },
     };
-    return (
+    return String(
       <Layout frame={{ ...f, title }}>
         <General f={f} />
         {raw(form(view))}
-      </Layout>
+      </Layout>,
     );
   }
-  return (
+  return String(
     <Layout frame={{ ...f, title }}>
       <TypeLinks f={f} />
       <h1>{title}</h1>
@@ -143,6 +143,6 @@ export function formPage(f: Form) {
         <EmailBlock f={f} />
         <button type="submit">Submit</button>
       </form>
-    </Layout>
+    </Layout>,
   );
 }

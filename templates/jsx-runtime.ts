@@ -25,11 +25,25 @@ const BOOLEAN_ATTRIBUTES = new Set(
   (
     'allowfullscreen async autofocus autoplay checked controls default defer disabled ' +
     'download formnovalidate hidden inert ismap itemscope loop multiple muted nomodule ' +
-    'novalidate open playsinline readonly required reversed selected'
+    'novalidate open playsinline readonly required reversed selected shadowrootclonable ' +
+    'shadowrootdelegatesfocus shadowrootserializable'
   ).split(' '),
 );
-const REACT_NAMES: Record<string, string> = { className: 'class', htmlFor: 'for' };
-const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_.:-]*$/;
+/** React's spellings of attribute names, as hono/jsx maps them. */
+const REACT_NAMES = new Map([
+  ['className', 'class'],
+  ['htmlFor', 'for'],
+  ['crossOrigin', 'crossorigin'],
+  ['httpEquiv', 'http-equiv'],
+  ['itemProp', 'itemprop'],
+  ['fetchPriority', 'fetchpriority'],
+  ['noModule', 'nomodule'],
+  ['formAction', 'formaction'],
+]);
+const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
+const SAFE_TAG = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** Marks what this runtime rendered: raw() text may stand in an attribute as it is, an element may not. */
+const RENDERED = Symbol('jobdir.jsx');
 const SPECIAL = /[&<>"']/g;
 const ENTITY: Record<string, string> = {
   '&': '&amp;',
@@ -44,6 +58,12 @@ export const escapeHtml = (s: string): string => s.replace(SPECIAL, (c) => ENTIT
 
 const isEscaped = (v: unknown): v is HtmlEscapedString =>
   v instanceof String && (v as HtmlEscapedString).isEscaped === true;
+
+function rendered(html: string): HtmlEscapedString {
+  const out = raw(html);
+  (out as unknown as Record<symbol, true>)[RENDERED] = true;
+  return out;
+}
 
 function childHtml(c: unknown): string {
   if (c == null || typeof c === 'boolean') return '';
@@ -63,17 +83,14 @@ function attributeHtml(key: string, v: unknown, tag: string): string {
     if (key.startsWith('on')) return '';
     throw new TypeError(`<${tag}>: the attribute ${key} is a function`);
   }
-  if (typeof v === 'number' || isEscaped(v)) return ` ${key}="${String(v)}"`;
-  if (key === 'style' && typeof v === 'object') {
-    const css = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x != null)
-      .map(([p, x]) => `${p.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}:${String(x)}`);
-    return ` style="${escapeHtml(css.join(';'))}"`;
-  }
+  if (typeof v === 'number' || (isEscaped(v) && !(RENDERED in v))) return ` ${key}="${String(v)}"`;
+  if (key === 'style' && typeof v === 'object' && !isEscaped(v))
+    throw new TypeError(`<${tag}>: a style object (write the style as a string)`);
   return ` ${key}="${escapeHtml(String(v))}"`;
 }
 
 function elementHtml(tag: string, props: Props): string {
+  if (!SAFE_TAG.test(tag)) throw new TypeError(`<${tag}>: not a tag name`);
   let open = `<${tag}`;
   let inner: string | null = null;
   for (const [name, v] of Object.entries(props)) {
@@ -82,7 +99,7 @@ function elementHtml(tag: string, props: Props): string {
       inner = String((v as { __html: unknown }).__html);
       continue;
     }
-    const key = REACT_NAMES[name] ?? name;
+    const key = REACT_NAMES.get(name) ?? name;
     if (SAFE_NAME.test(key)) open += attributeHtml(key, v, tag);
   }
   if (inner !== null && props.children != null)
@@ -94,11 +111,11 @@ function elementHtml(tag: string, props: Props): string {
 
 /** The automatic runtime's element call: a tag or a component, rendered now. */
 export function jsx(tag: string | Component, props: Props): HtmlEscapedString {
-  return raw(typeof tag === 'function' ? childHtml(tag(props)) : elementHtml(tag, props));
+  return rendered(typeof tag === 'function' ? childHtml(tag(props)) : elementHtml(tag, props));
 }
 export { jsx as jsxs, jsx as jsxDEV };
 
 /** `<>…</>`: the children, side by side. */
 export function Fragment({ children }: { children?: unknown }): HtmlEscapedString {
-  return raw(childHtml(children));
+  return rendered(childHtml(children));
 }

@@ -24,8 +24,8 @@ export function myJobsMail(f: { service: string; url: string; ttlMs: number }): 
 }
 
 /** Ask for a my-jobs link (email + CSRF), or say that one was sent. */
-export function myJobsRequestPage(f: Frame & MyJobsRequestView) {
-  return (
+export function myJobsRequestPage(f: Frame & MyJobsRequestView): string {
+  return String(
     <Layout frame={{ ...f, title: 'Your jobs' }}>
       <h1>Your jobs</h1>
       {f.sent ? (
@@ -60,19 +60,19 @@ export function myJobsRequestPage(f: Frame & MyJobsRequestView) {
         </div>
         <button type="submit">Send me the link</button>
       </form>
-    </Layout>
+    </Layout>,
   );
 }
 
 /** The jobs of one address. */
-export function myJobsPage(f: Frame & { email: string; jobs: MyJobRow[] }) {
-  return (
+export function myJobsPage(f: Frame & { email: string; jobs: MyJobRow[] }): string {
+  return String(
     <Layout frame={{ ...f, title: 'Your jobs' }}>
       <h1>Jobs of {f.email}</h1>
       <MyJobsTable jobs={f.jobs} />
       <p>
         <a href="/">Submit a new job</a>
       </p>
-    </Layout>
+    </Layout>,
   );
 }

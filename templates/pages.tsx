@@ -5,11 +5,11 @@ import { ResultsBody } from './results.js';
 import type { Frame, JobPageView } from './views.js';
 
 /** The results page: waiting (refreshes itself), done (result and files) or failed (why). */
-export function resultsPage(f: Frame, v: JobPageView) {
-  return (
+export function resultsPage(f: Frame, v: JobPageView): string {
+  return String(
     <Layout frame={{ ...f, title: `Job ${v.id}`, refresh: v.refresh ?? undefined }}>
       <ResultsBody v={v} />
-    </Layout>
+    </Layout>,
   );
 }
 
@@ -21,9 +21,9 @@ function errorTitle(status: number): string {
 }
 
 /** An error page that says what happened and what to do next. */
-export function errorPage(f: Frame, status: number, message: string, next: string) {
+export function errorPage(f: Frame, status: number, message: string, next: string): string {
   const title = errorTitle(status);
-  return (
+  return String(
     <Layout frame={{ ...f, title }}>
       <h1>{title}</h1>
       <p id="message">{message}</p>
@@ -31,6 +31,6 @@ export function errorPage(f: Frame, status: number, message: string, next: strin
       <p>
         <a href="/">Submit a new job</a>
       </p>
-    </Layout>
+    </Layout>,
   );
 }

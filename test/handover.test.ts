@@ -7,13 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createJob } from '../src/store/index.js';
-import { FIXTURE_SERVICE, idsIn, waitFor } from './helpers.js';
+import { FIXTURE_SERVICE, idFromRedirect, idsIn, submitForm, waitFor } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 
 describe('the hand-over of a new job from the web to the backend of the same process', () => {
   let svc: TestServer;
   before(async () => {
-    svc = await startTestServer({ general: { service: FIXTURE_SERVICE } });
+    // No periodic rescan during the test: it forgets expectations (and queues what is left).
+    svc = await startTestServer({
+      general: { service: FIXTURE_SERVICE },
+      backend: { check_minutes: 600 },
+    });
   });
   after(() => svc.close());
 
@@ -44,6 +48,26 @@ describe('the hand-over of a new job from the web to the backend of the same pro
       15_000,
       'the rescan to run the job whose notify never came',
     );
+  });
+
+  test('a form submission is expected by the backend before it is notified, then runs', async () => {
+    const backend = svc.backend!;
+    const seen: string[] = [];
+    const { expect, notify } = backend;
+    backend.expect = (id) => (seen.push(`expect ${id}`), expect(id));
+    backend.notify = (job) => (seen.push(`notify ${job.id}`), notify(job));
+    try {
+      const id = idFromRedirect(await submitForm(svc.url, { type: 'true', email: '' }));
+      assert.deepEqual(seen, [`expect ${id}`, `notify ${id}`]);
+      await waitFor(
+        async () => (await idsIn(svc.root, 'completed')).includes(id),
+        15_000,
+        'the submitted job to run',
+      );
+    } finally {
+      backend.expect = expect;
+      backend.notify = notify;
+    }
   });
 
   test('an expected job is queued and run once notify comes', async () => {

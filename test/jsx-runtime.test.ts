@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readdir, readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { raw } from 'hono/html';
 import { jsx as honoJsx } from 'hono/jsx';
@@ -38,8 +39,16 @@ describe('the templates’ JSX runtime', () => {
       ['style', { dangerouslySetInnerHTML: { __html: 'a>b{c:d}' } }],
       ['label', { htmlFor: 'f', className: 'c', children: 'L' }],
       ['button', { onclick: () => 0, children: 'B' }],
+      ['meta', { httpEquiv: 'refresh', content: '30', constructor: 'c', toString: 't' }],
+      ['a', { title: raw('&amp; as written'), 'bad name': 'x', '"q': 'y' }],
     ];
     for (const [tag, props] of cases) assert.equal(String(jsx(tag, props)), hono(tag, props), tag);
+  });
+
+  test('an element given as an attribute value is escaped there, as hono/jsx does', () => {
+    const title = String(jsx('a', { title: jsx('b', { children: 'x' }) }));
+    assert.equal(title, String(honoJsx('a', { title: honoJsx('b', {}, 'x') })));
+    assert.equal(title, '<a title="&lt;b&gt;x&lt;/b&gt;"></a>');
   });
 
   test('components and fragments render their children in place', () => {
@@ -59,6 +68,8 @@ describe('the templates’ JSX runtime', () => {
       /both children/,
     );
     assert.throws(() => jsx('a', { href: () => 0 }), /href is a function/);
+    assert.throws(() => jsx('p onclick=x', {}), /not a tag name/);
+    assert.throws(() => jsx('p', { style: { color: 'red' } }), /a style object/);
     assert.throws(() => jsx('p', { children: Promise.resolve('x') }), /async component/);
     assert.throws(() => jsx('p', { children: { a: 1 } }), /a JSX child that is \[object Object\]/);
   });
@@ -79,10 +90,10 @@ describe('the templates’ JSX runtime', () => {
       assert.ok(runs > 0, 'hono/jsx renders inside AsyncLocalStorage.run');
       runs = 0;
       const frame = { serviceName: 'S' };
-      assert.match(
-        String(errorPage(frame, 404, 'no such job', 'check the link')),
-        /<h1>Not found<\/h1>/,
-      );
+      const page = errorPage(frame, 404, 'no such job', 'check the link');
+      // A string, not a String object: @hono/node-server answers a string body on its fast path.
+      assert.equal(typeof page, 'string');
+      assert.match(page, /<h1>Not found<\/h1>/);
       const type = { name: 't', title: 'T', fields: {}, run: () => ['true'] };
       const form = formPage({
         ...frame,
@@ -93,10 +104,22 @@ describe('the templates’ JSX runtime', () => {
         email: 'optional',
         csrf: 'c',
       } as never);
-      assert.match(String(form), /<form/);
+      assert.match(form, /<form/);
       assert.equal(runs, 0);
     } finally {
       AsyncLocalStorage.prototype.run = run;
     }
+  });
+
+  test('every template names this runtime', async () => {
+    const dir = new URL('../templates/', import.meta.url);
+    const tsx = (await readdir(dir)).filter((f) => f.endsWith('.tsx'));
+    assert.ok(tsx.length >= 10, `templates found: ${tsx.join(', ')}`);
+    for (const f of tsx)
+      assert.match(
+        await readFile(new URL(f, dir), 'utf8'),
+        /^\/\*\* @jsxRuntime automatic @jsxImportSource jobdir \*\//,
+        f,
+      );
   });
 });

@@ -104,8 +104,8 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
         if (round > MAX_RERUNS)
           throw new Error(`it started children ${round} times; the limit is ${MAX_RERUNS}`);
         await updateJobConfig(ref, (c) => void (c.run = { ...c.run, child_rounds: String(round) }));
-        await startChildren(core, ref, job, `post:${job.run.reschedules}:${round}`, r.children);
         current = false;
+        await startChildren(core, ref, job, `post:${job.run.reschedules}:${round}`, r.children);
         if (r.children.some((c) => c.wait !== false)) return postprocessStep(core, ref, carry);
       } else if (r && 'rerun' in r && r.rerun) {
         const reruns = job.run.reschedules;

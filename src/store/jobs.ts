@@ -114,6 +114,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   const staging = join(incoming, `.${id}.new`);
   const dir = join(incoming, id);
   input.named?.(id);
+  let made = staging;
   try {
     fsc.mkdirSync(staging, { mode: 0o755 });
     const config: JobConfig = {
@@ -136,9 +137,12 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
     for (const f of files) await writeNewFile(join(staging, f.name), f.data);
     await Promise.all([fsyncFiles(files.map((f) => join(staging, f.name))), fsyncDir(staging)]);
     fsc.renameSync(staging, dir);
+    made = dir;
     await fsyncDir(incoming);
   } catch (err) {
-    await fs.rm(staging, { recursive: true, force: true }).catch(() => {});
+    // Renamed but not durable (the folder's fsync failed): the submitter is told nothing
+    // was kept, so the job must not stay in incoming/ to be found and run.
+    await fs.rm(made, { recursive: true, force: true }).catch(() => {});
     await fs.unlink(join(store.byId, id)).catch(() => {});
     throw asUnavailable(err);
   }

@@ -206,7 +206,7 @@ export function createApp(o: WebOptions): Hono {
         if (view.cancellable && !(await canceller.available(job))) view.cancellable = false;
         // A finished job's page has no form (no CSRF token) and no self-refresh: the same for everyone.
         return {
-          value: String(await resultsPage(frame, view)),
+          value: resultsPage(frame, view),
           cacheable: !view.cancellable && view.refresh === null && !view.children?.length,
         };
       }),
