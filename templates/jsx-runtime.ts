@@ -7,7 +7,9 @@
  * Node 20 the first such run turns async_hooks on for the rest of the process, so every
  * promise of every job pays for it (0.25–0.37 ms of server CPU per job in the spine bench).
  * The output is hono/jsx's for what the templates write (checked page by page when this
- * runtime came in); the types of elements and attributes are hono's.
+ * runtime came in); the types of elements and attributes are hono's. Not done here, as the
+ * templates need none of it: hono/jsx's moving of <title>/<meta> into <head>, its SVG
+ * attribute renaming, style objects (refused) and async components (refused).
  */
 import { raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
