@@ -3,8 +3,8 @@ import type { Admitted } from '../scheduler/index.js';
 import { STATES, type State } from '../states.js';
 import {
   type Job,
-  jobRecord,
   type JobRef,
+  jobWith,
   moveJob,
   type Seen,
   updateJobConfig,
@@ -86,7 +86,7 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
           (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
         );
         seen = { ...seen, config };
-        if (carry.job) carry.job = { ...carry.job, config, ...jobRecord(config) };
+        if (carry.job) carry.job = jobWith(carry.job, config);
       }
       const from = ref.state;
       // The slot this job holds as it leaves the states that hold one, named before the

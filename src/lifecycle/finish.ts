@@ -9,7 +9,7 @@ import {
   JOB_OUTPUTS,
   type Job,
   type JobRef,
-  jobRecord,
+  jobWith,
   jobRun,
   readJob,
   readMarkers,
@@ -165,9 +165,9 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
   const finished = new Date(
     ran !== undefined && !job.config.children ? Math.min(ran, Date.now()) : Date.now(),
   ).toISOString();
-  job = {
-    ...job,
-    config: await updateJobConfig(
+  job = jobWith(
+    job,
+    await updateJobConfig(
       ref,
       (c) =>
         void (c.result = {
@@ -177,7 +177,7 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
         }),
       { alsoSync: JOB_OUTPUTS },
     ),
-  };
+  );
   const url = resultsUrl(core, ref.id);
   const facts = { id: ref.id, url, ok: !failure, failure: failure?.message ?? null };
   const email = job.settings.email;
@@ -198,8 +198,7 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
     log,
   );
   carry.flushMail = queued || notified;
-  // The record as just written (job.result above predates the outcome).
-  carry.job = { ...job, ...jobRecord(job.config) };
+  carry.job = job;
   return { to: final, seen: { config: job.config } };
 }
 

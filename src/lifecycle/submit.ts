@@ -27,6 +27,7 @@ export interface SubmitEnv {
   store: Store;
   log: Log;
   service: { name: string };
+  /** Tell the backend of a new job at once; otherwise its watcher or rescan finds it. */
   tell?: Handover;
 }
 

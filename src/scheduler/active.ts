@@ -5,6 +5,9 @@
  * given back by naming it, so a holder that gave its slot up long ago (or never had one)
  * cannot free the slot the job was granted since.
  */
+import type { Entry } from './deque.js';
+import type { Scheduler } from './types.js';
+
 export class ActiveJobs {
   private readonly jobs = new Map<string, { type: string; submitter: string; slot: number }>();
   private granted = 0;
@@ -68,4 +71,31 @@ export class ActiveJobs {
     this.changed(j.submitter);
     return true;
   }
+}
+
+/**
+ * What every scheduler does alike over its queue's `entries` (`leave` takes one off its
+ * queue) and its active jobs: forget a waiting job, give a job a slot (off the queue
+ * first), give a slot back, say which slot a job holds.
+ */
+export function slotMembers(
+  active: ActiveJobs,
+  entries: ReadonlyMap<string, Entry>,
+  leave: (e: Entry) => void,
+): Pick<Scheduler, 'dequeue' | 'activate' | 'release' | 'slotOf'> {
+  const dequeue = (id: string): boolean => {
+    const e = entries.get(id);
+    if (!e) return false;
+    leave(e);
+    return true;
+  };
+  return {
+    dequeue,
+    activate(id, type, submitter = '') {
+      dequeue(id);
+      return active.add(id, type, submitter);
+    },
+    release: (id, slot) => active.delete(id, slot),
+    slotOf: (id) => active.slotOf(id),
+  };
 }

@@ -24,7 +24,7 @@
  * no structure is expected to make both positions and updates O(n^(1/2−ε)); this loop keeps
  * every update O(log) and pays in the position, which only pages and the API ask for.
  */
-import { ActiveJobs } from './active.js';
+import { ActiveJobs, slotMembers } from './active.js';
 import { earlier, type Entry, SortedDeque } from './deque.js';
 import { IndexedHeap } from './heap.js';
 import type { Admitted, QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
@@ -122,19 +122,7 @@ export function fairScheduler(
       heapOf(e.type).update(s);
       waiting.add(s);
     },
-    dequeue(id) {
-      const e = entries.get(id);
-      if (!e) return false;
-      take(e);
-      return true;
-    },
-    activate(id, type, submitter = '') {
-      const e = entries.get(id);
-      if (e) take(e);
-      return active.add(id, type, submitter);
-    },
-    release: (id, slot) => active.delete(id, slot),
-    slotOf: (id) => active.slotOf(id),
+    ...slotMembers(active, entries, take),
     admit() {
       const out: Admitted[] = [];
       while (active.size < limit) {

@@ -3,7 +3,7 @@
  * order before fair share). A job whose type is full, or whose submitter is at the
  * per-user cap, does not block the jobs behind it. Position: a binary search, O(log n).
  */
-import { ActiveJobs } from './active.js';
+import { ActiveJobs, slotMembers } from './active.js';
 import { type Entry, SortedDeque } from './deque.js';
 import type { Admitted, QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
 
@@ -40,19 +40,7 @@ export function fifoScheduler(
       queue.insert(e);
       waitingOf.set(e.submitter, (waitingOf.get(e.submitter) ?? 0) + 1);
     },
-    dequeue(id) {
-      const e = entries.get(id);
-      if (!e) return false;
-      forget(e);
-      return true;
-    },
-    activate(id, type, submitter = '') {
-      const e = entries.get(id);
-      if (e) forget(e);
-      return active.add(id, type, submitter);
-    },
-    release: (id, slot) => active.delete(id, slot),
-    slotOf: (id) => active.slotOf(id),
+    ...slotMembers(active, entries, forget),
     admit(): Admitted[] {
       const out: Entry[] = [];
       for (const e of queue) {

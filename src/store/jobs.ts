@@ -217,8 +217,11 @@ export async function getJob(store: Store, id: string): Promise<Job> {
 
 /** Read a job's config.ini. */
 export async function readJob(ref: JobRef): Promise<Job> {
-  const text = fsc.readFileSync(join(ref.dir, JOB_FILES.CONFIG), 'utf8');
-  const config = decodeJobConfig(text);
+  return jobWith(ref, decodeJobConfig(fsc.readFileSync(join(ref.dir, JOB_FILES.CONFIG), 'utf8')));
+}
+
+/** Job `ref` with `config` (as read, or as just written by updateJobConfig) and its typed record. */
+export function jobWith(ref: JobRef, config: JobConfig): Job {
   return { ...ref, config, ...jobRecord(config) };
 }
 

@@ -1,16 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Config } from '../config/index.js';
 import { InputError, JobdirError, messageOf } from '../errors.js';
-import type { Log } from '../log.js';
-import type { Handover } from '../lifecycle/submit.js';
 import type { ChildRequest, Service } from '../service/types.js';
 import { validateSubmission } from '../service/validate.js';
 import { STATES } from '../states.js';
-import type { Store } from '../store/index.js';
 import { clientAddress, clientKey } from './security/client.js';
-import { submitValid } from './submit.js';
+import { type SubmitEnv, submitValid } from './submit.js';
 import { formPage } from '../../templates/form.js';
 import { errorPage, resultsPage } from '../../templates/pages.js';
 import { bodyLimit, readForm, submissionLimit } from './body.js';
@@ -33,15 +29,10 @@ import { jdispatcherError, jdispatcherRoutes } from './jdispatcher/index.js';
 import { opsRoutes } from './ops.js';
 import { requestLog } from './request-log.js';
 
-/** What the web layer needs. */
-export interface WebOptions {
-  cfg: Config;
+/** What the web layer needs: where its submissions go, and more. */
+export interface WebOptions extends SubmitEnv {
   service: Service;
-  store: Store;
   secret: string;
-  log: Log;
-  /** Tell the backend of a new job at once; otherwise its watcher or rescan finds it. */
-  tell?: Handover;
   /** Submit a job that waits for job `parent` (the API's `after`): the backend records it in the parent. */
   startAfter?: (parent: string, request: ChildRequest) => Promise<string>;
   /** Cancel a job (same process); otherwise the web writes the request (as the dashboard does) and the backend acts. */
@@ -180,11 +171,7 @@ export function createApp(o: WebOptions): Hono {
           );
         throw err;
       }
-      const ref = await submitValid(
-        { cfg, store, log, service, tell: o.tell },
-        valid,
-        clientKey(clientAddress(c, cfg.web.trustProxy)),
-      );
+      const ref = await submitValid(o, valid, clientKey(clientAddress(c, cfg.web.trustProxy)));
       if (valid.email)
         await setSignedCookie(c, EMAIL_COOKIE, valid.email, o.secret, {
           httpOnly: true,

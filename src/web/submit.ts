@@ -1,4 +1,6 @@
 import { submitJob, type SubmitEnv } from '../lifecycle/submit.js';
+
+export type { SubmitEnv };
 import { webSubmitter } from '../scheduler/index.js';
 import type { ValidInput } from '../service/validate.js';
 import type { JobRef } from '../store/index.js';

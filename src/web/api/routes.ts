@@ -1,12 +1,9 @@
 import type { Context } from 'hono';
-import type { Config } from '../../config/index.js';
 import { InputError, NotFoundError, UnavailableError } from '../../errors.js';
-import type { Log } from '../../log.js';
-import type { Handover } from '../../lifecycle/submit.js';
 import type { ChildRequest, Service } from '../../service/types.js';
 import { checkEmail, validateSubmission } from '../../service/validate.js';
 import { STATES } from '../../states.js';
-import { getJob, isJobId, type Job, type Store } from '../../store/index.js';
+import { getJob, isJobId, type Job } from '../../store/index.js';
 import { SMALL_BODY_BYTES, submissionLimit } from '../body.js';
 import { downloadResultFile } from '../download.js';
 import { UnauthorizedError } from '../security/admin-auth.js';
@@ -14,7 +11,7 @@ import { clientAddress, clientKey } from '../security/client.js';
 import type { Guards } from '../security/guards.js';
 import { verifyEmailToken } from '../security/tokens.js';
 import { MY_JOBS_SENT, mailMyJobsLink, userJobs } from '../my-jobs.js';
-import { submitValid } from '../submit.js';
+import { type SubmitEnv, submitValid } from '../submit.js';
 import { assertViewable, jobView } from '../view.js';
 import { type ApiRoute } from './mount.js';
 import {
@@ -33,15 +30,10 @@ import { externalState } from './states.js';
 import { createJobCache } from '../job-cache.js';
 
 /** What the API needs (a subset of the web layer's options). */
-export interface ApiOptions {
-  cfg: Config;
+export interface ApiOptions extends SubmitEnv {
   service: Service;
-  store: Store;
-  log: Log;
   secret: string;
   guards: Guards;
-  /** Tell the backend of a new job at once; otherwise its watcher or rescan finds it. */
-  tell?: Handover;
   startAfter?: (parent: string, request: ChildRequest) => Promise<string>;
   cancel?: (id: string, by: string) => Promise<void>;
   queuePosition?: (id: string) => number | null;

@@ -1,5 +1,4 @@
 import { Hono, type Context, type Next } from 'hono';
-import type { Config } from '../../config/index.js';
 import {
   ConflictError,
   GoneError,
@@ -9,14 +8,12 @@ import {
   NotFoundError,
 } from '../../errors.js';
 import type { Log } from '../../log.js';
-import type { Handover } from '../../lifecycle/submit.js';
 import type { Service } from '../../service/types.js';
 import { type Upload, validateSubmission } from '../../service/validate.js';
 import { STATES } from '../../states.js';
-import type { Store } from '../../store/index.js';
 import { bodyLimit, type BodyLimit, readForm, submissionLimit } from '../body.js';
 import type { Guards } from '../security/guards.js';
-import { submitValid } from '../submit.js';
+import { type SubmitEnv, submitValid } from '../submit.js';
 import { fieldOf, parameterDetailsXml, parametersXml } from './parameters.js';
 import { resultBody, resultTypes, resultTypesXml } from './results.js';
 import { dispatcherStatus, findToolJob, isFinished, toolOf } from './status.js';
@@ -33,14 +30,9 @@ import { clientAddress, clientKey } from '../security/client.js';
  */
 
 /** What the Job Dispatcher routes need (a subset of the web layer's options). */
-export interface JdispatcherOptions {
-  cfg: Config;
+export interface JdispatcherOptions extends SubmitEnv {
   service: Service;
-  store: Store;
-  log: Log;
   guards: Guards;
-  /** Tell the backend of a new job at once; otherwise its watcher or rescan finds it. */
-  tell?: Handover;
   /** Overrides every job type's body limit (as for POST /jobs). */
   maxBodyBytes?: number;
 }
