@@ -195,16 +195,21 @@ describe('after a simulated reboot', () => {
   test('restart-unfinished requeues every job whose wrapper died, finishes those that ended, leaves nothing running twice, and is safe to run twice', async () => {
     const { dir, cfg, store, stateFile } = await root({ limits: { running: 3 } });
     const b = await startBackend(cfg);
-    const sleepers = [
-      await newJob(store, 'sleep', { seconds: '30' }),
-      await newJob(store, 'sleep', { seconds: '30' }),
-    ];
+    // The sleepers hold their runs open at count.sh's gate until the reboot; their reruns
+    // pass it at once (it is opened before the backend starts again).
+    const gate = tempDir('jobdir-admin-gate-');
+    const runLog = join(gate, 'runs.log');
+    const held = { log: runLog, seconds: '0', gate };
+    const sleepers = [await newJob(store, 'count', held), await newJob(store, 'count', held)];
     const quick = await newJob(store, 'sleep', { seconds: '0.5' });
     const queued = await createOkJobs(store, 5, 'rb');
     await waitFor(
       async () => {
         const w = await scanWrappers();
-        return sleepers.every((id) => w.has(id));
+        return (
+          sleepers.every((id) => w.has(id)) &&
+          sleepers.every((id) => existsSync(join(gate, `${id}.started`)))
+        );
       },
       20_000,
       'sleepers running',
@@ -229,7 +234,8 @@ describe('after a simulated reboot', () => {
     assert.equal(second.code, 0);
     assert.doesNotMatch(second.out, /queued again/);
     assert.deepEqual(await idsIn(dir, 'running'), []);
-    // The backend starts and every job completes (the sleepers are made short by their rerun: 30 s is fine too).
+    // The backend starts and every job completes, the sleepers' reruns passing the open gate.
+    for (const id of sleepers) await fs.writeFile(join(gate, id), '');
     const b2 = await startBackend(cfg);
     try {
       const all = [...sleepers, quick, ...queued.keys()];
@@ -241,11 +247,15 @@ describe('after a simulated reboot', () => {
         90_000,
         'all completed',
       );
-      for (const id of sleepers)
+      for (const id of sleepers) {
         assert.match(
           await fs.readFile(join(dir, 'jobs/completed', id, 'config.ini'), 'utf8'),
           /attempts = 2/,
         );
+        // The killed run and its rerun: two starts, one end (the rerun's).
+        const runs = runsById(readRuns(runLog)).get(id) ?? [];
+        assert.equal(runs.length, 2, `${id} ran twice: killed, then again`);
+      }
       // restart-unfinished with a live backend asks it to rescan instead of acting itself.
       const live = await jobdir(cfg, 'restart-unfinished');
       assert.match(live.out, /The backend is running \(pid \d+\)/);

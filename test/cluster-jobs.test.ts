@@ -1,8 +1,9 @@
 /**
  * The Slurm and Grid Engine runners run jobs on the real engines (cluster-engines.ts):
  * jobs go in through HTTP and end with their result, their email, the program's error or
- * the cluster's words; resubmission, run() choosing the cluster, time limits (the
- * wrapper's and the cluster's) and array jobs.
+ * the cluster's words; resubmission, run() choosing the cluster, the wrapper's time limit
+ * and array jobs. The cluster's own time limit is in cluster-timelimit.test.ts (a minute on
+ * Slurm: its own file runs beside the others).
  */
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
@@ -19,7 +20,6 @@ import {
   jobConfig,
   oneClusterJob,
   REQUIRED,
-  stateOf,
 } from './cluster-engines.js';
 import { idFromRedirect, idsIn, submitForm, waitFor } from './helpers.js';
 import { type MailingTestServer, startTestServer } from './server.js';
@@ -32,33 +32,11 @@ for (const kind of ENGINES) {
   describe(`the ${kind} runner on the real engine`, { skip: REQUIRED ? false : down }, () => {
     let root: string;
     let svc: MailingTestServer;
-    let longId = '';
     before(async () => {
       svc = await startTestServer(clusterSections(kind), { prefix: `jobdir-${kind}-`, mail: true });
       root = svc.root;
-      // Submitted first: the cluster's time limit takes a while (Slurm: 1 min, checked every ~30 s).
-      longId = idFromRedirect(await submitForm(svc.url, { type: 'long' }));
     });
-    after(async () => {
-      // Tests filtered out by name still ran before(): stop the long job rather than leave it on the cluster.
-      if (longId)
-        await waitFor(
-          async () =>
-            (await stateOf(root, longId)) !== 'incoming' &&
-            (await stateOf(root, longId)) !== 'preprocessing',
-          30_000,
-          'long job submitted',
-        ).catch(() => {});
-      if (longId && (await stateOf(root, longId)) === 'running') {
-        await svc.backend?.cancel(longId, 'the test').catch(() => {});
-        await waitFor(
-          async () => (await stateOf(root, longId)) === 'failed',
-          60_000,
-          'long job cancelled',
-        ).catch(() => {});
-      }
-      await svc.close();
-    });
+    after(() => svc.close());
 
     test('a job submitted through HTTP runs under the cluster, ends with its result and its email', async () => {
       const id = idFromRedirect(
@@ -184,16 +162,6 @@ for (const kind of ENGINES) {
       const id = idFromRedirect(await submitForm(svc.url, { type: 'tasks', fail: '2' }));
       const c = await endedAs(root, id, 'failed', 90_000, 'array job failed');
       assert.match(c.result?.failure ?? '', /array tasks failed: 2 of 3/);
-    });
-
-    test("a job killed by the cluster's time limit fails as a time limit, with what the cluster reports", async () => {
-      const c = await endedAs(root, longId, 'failed', 180_000, 'long job stopped by the cluster');
-      assert.equal(c.result?.failure_kind, 'time_limit', c.result?.failure);
-      // Slurm's final state, not the COMPLETING it shows while it kills the job's processes.
-      assert.match(
-        c.result?.failure ?? '',
-        kind === 'slurm' ? new RegExp(`Slurm job \\d+: TIMEOUT \\(TimeLimit\\)`) : /failed 37/,
-      );
     });
   });
 }

@@ -36,10 +36,12 @@ describe('mail queue', () => {
       assert.equal(await mailer.flush(), 0, 'the first try is refused');
       await smtp.waitForCount(1, 30_000);
       assert.equal(smtp.messages[0]!.subject, 'your job');
+      // The queue entry goes just before the mailer logs the send: wait for both.
       await waitFor(
-        async () => (await fs.readdir(store.mailq)).length === 0,
+        async () =>
+          (await fs.readdir(store.mailq)).length === 0 && events.some(([e]) => e === 'mail_sent'),
         15_000,
-        'queue emptied',
+        'queue emptied and the send logged',
       );
       assert.deepEqual(
         events.map(([e]) => e),

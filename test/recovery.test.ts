@@ -26,6 +26,7 @@ import {
 } from './backend-process.js';
 import { ALL_STATES } from '../src/states.js';
 import { createJob } from '../src/store/index.js';
+import { readRuns, runsById } from './runs.js';
 
 async function setup(smtp: SmtpReceiver, running = 4) {
   const root = tempDir('jobdir-recovery-');
@@ -194,15 +195,17 @@ describe('the launcher killed under a running backend', () => {
     const smtp = await startSmtp();
     try {
       const { root, cfg, store } = await setup(smtp, 3);
+      // The programs count their own runs (count.sh), outside the data root.
+      const runLog = join(tempDir('jobdir-recovery-runs-'), 'runs.log');
       const ids: string[] = [];
       for (let i = 0; i < 3; i++)
         ids.push(
           (
             await createJob(store, {
               service: 'fixtures',
-              type: 'sleep',
+              type: 'count',
               email: '',
-              inputs: { seconds: '2' },
+              inputs: { log: runLog, seconds: '2' },
             })
           ).id,
         );
@@ -248,9 +251,13 @@ describe('the launcher killed under a running backend', () => {
           30_000,
           'all three completed',
         );
+        const runs = runsById(readRuns(runLog));
         for (const id of ids) {
+          assert.equal(runs.get(id)?.length, 1, `job ${id}'s program ran once`);
+          assert.ok(runs.get(id)![0]!.end, `job ${id}'s program ran to its end`);
+          // Its final log line follows the rename into completed/: wait for it, then count.
           const dir = join(root, 'jobs/completed', id);
-          assert.equal(await countEvents(dir, 'started'), 1, `job ${id} ran once`);
+          await waitFor(async () => (await countEvents(dir, 'completed')) > 0, 15_000);
           assert.equal(await countEvents(dir, 'completed'), 1, `job ${id} ended once`);
         }
         assert.match(backend.output(), /launcher_lost/);

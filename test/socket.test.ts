@@ -119,8 +119,17 @@ describe('the command socket of a running backend', () => {
     );
     const parentIni = await fs.readFile(join(root, 'jobs/completed', first, 'config.ini'), 'utf8');
     assert.match(parentIni, new RegExp(`\\[children\\]\\n${next} = ok after`));
-    const bad = (await socketRequest(sock, 'exit1')).slice(4);
-    const doomed = (await socketRequest(sock, `ok after=${bad}`)).slice(4);
+    // The parent that fails is held open (count.sh's gate) until its dependent is accepted:
+    // a parent that failed first would rightly refuse the dependent.
+    const gate = tempDir('jobdir-socket-gate-');
+    const runs = join(gate, 'runs.log');
+    const bad = /^ACK ([a-z]+)$/.exec(
+      await socketRequest(sock, `count log=${runs} seconds=0 exit=1 gate=${gate}`),
+    )?.[1];
+    assert.ok(bad);
+    const doomed = /^ACK ([a-z]+)$/.exec(await socketRequest(sock, `ok after=${bad}`))?.[1];
+    assert.ok(doomed, 'the dependent was accepted while its parent was held open');
+    await fs.writeFile(join(gate, bad!), '');
     await waitFor(
       async () => (await idsIn(root, 'failed')).includes(doomed),
       15_000,
