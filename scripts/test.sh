@@ -65,7 +65,7 @@ run_tests() { # run_tests NODE_BIN_DIR FILE…
   local bin=$1
   shift
   echo "== tests on node $("$bin/node" --version): $# files, ${JOBDIR_TEST_JOBS:-4} at once"
-  PATH="$bin:$PATH" node --import tsx --test --test-concurrency="${JOBDIR_TEST_JOBS:-4}" \
+  PATH="$bin:$PATH" node --import tsx --test --test-concurrency="${JOBDIR_TEST_JOBS:-4}" --test-reporter=spec \
     --test-timeout=600000 "$@"
 }
 
