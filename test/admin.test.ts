@@ -27,11 +27,20 @@ function jobdir(
   cfg: string,
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
+  return jobdirWith({}, cfg, ...args);
+}
+
+/** Run the CLI with more environment (a pausepoint, say). */
+function jobdirWith(
+  env: Record<string, string>,
+  cfg: string,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const p = spawn(
       process.execPath,
       [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
     );
     let out = '';
     let err = '';
@@ -117,6 +126,42 @@ describe('admin tools from a separate process while the backend runs', () => {
       const twice = await jobdir(cfg, 'cancel', running);
       assert.equal(twice.code, 1);
       assert.match(twice.err, /has already ended \(failed\)/);
+    } finally {
+      await kill9(b, stateFile);
+    }
+  });
+
+  test('cancel of a queued job that the backend takes on meanwhile: the backend honours the CANCEL, the job ends cancelled without running, and cancel says so (no conflict)', async () => {
+    const { dir, cfg, store, stateFile } = await root({ limits: { running: 1 } });
+    const gate = tempDir('jobdir-admin-gate-');
+    const runLog = join(gate, 'runs.log');
+    const b = await startBackend(cfg);
+    try {
+      const first = await newJob(store, 'count', { log: runLog, seconds: '0', gate });
+      await waitFor(() => existsSync(join(gate, `${first}.started`)), 20_000, 'first running');
+      const queued = await newJob(store, 'count', { log: runLog, seconds: '0' });
+      // The CLI writes CANCEL into the queued job, then waits 3 s before its own rename; meanwhile
+      // the slot frees and the backend admits the job, sees CANCEL and ends it.
+      const cancelling = jobdirWith(
+        { JOBDIR_PAUSE: 'move:incoming>finalizing:before:3000' },
+        cfg,
+        'cancel',
+        queued,
+      );
+      await waitFor(
+        () => existsSync(join(dir, 'jobs/incoming', queued, 'CANCEL')),
+        20_000,
+        'the cancel request written',
+      );
+      await fs.writeFile(join(gate, first), '');
+      await waitFor(inState(dir, 'failed', queued), 20_000, 'queued job ended');
+      const r = await cancelling;
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`${queued}: Job ${queued} was cancelled \\(failed\\)`));
+      const cfgText = await fs.readFile(join(dir, 'jobs/failed', queued, 'config.ini'), 'utf8');
+      assert.match(cfgText, /failure_kind = cancelled/);
+      assert.equal(runsById(readRuns(runLog)).get(queued), undefined, 'its program never ran');
+      assert.equal(runsById(readRuns(runLog)).get(first)?.length, 1);
     } finally {
       await kill9(b, stateFile);
     }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { browserView, jobCount, submitForm } from './helpers.js';
+import { browserView, idsIn, jobCount, submitForm, waitFor } from './helpers.js';
 import { ADMIN_AUTH, startTestServer, type TestServer } from './server.js';
 
 const BUILT_IN = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
@@ -66,6 +66,8 @@ describe('built-in names are unknown fields, like any other', () => {
   test('an admin action named toString or constructor is no action (404), and the dashboard does not take one as done', async () => {
     const id = ((await (await api('{"type":"divide","x":"6","y":"3"}')).json()) as { id: string })
       .id;
+    // A job between states (postprocessing, finalizing) has no actions, hence no form: wait for its end.
+    await waitFor(async () => (await idsIn(svc.root, 'completed')).includes(id), 20_000);
     const { cookie, csrf } = await browserView(
       await fetch(`${svc.url}/admin/jobs/${id}`, {
         headers: { authorization: ADMIN_AUTH },

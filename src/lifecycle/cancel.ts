@@ -58,12 +58,14 @@ export type StopOutcome = { state: State; message: string };
 /** Stop job `id` as `req` says; see the module header. */
 export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promise<StopOutcome> {
   const verb = req.mode === 'fail' ? 'marked as failed' : 'cancelled';
+  let wrote = false; // this request's CANCEL marker is in the job's directory
   for (let round = 0; round < 100; round++) {
     const ref = await requireJob(env, id);
     try {
       switch (ref.state) {
         case STATES.INCOMING: {
           await writeCancel(ref.dir, req.by, req);
+          wrote = true;
           const f = cancelFailure({ at: Date.now(), ...req }, true);
           await updateJobConfig(
             ref,
@@ -78,6 +80,7 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
         case STATES.PREPROCESSING:
         case STATES.RUNNING: {
           await writeCancel(ref.dir, req.by, req);
+          wrote = true;
           if (ref.state === STATES.PREPROCESSING && req.wait === false) {
             return {
               state: ref.state,
@@ -158,10 +161,17 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
           );
         }
         case STATES.FINALIZING:
+          // A stop already under way (a CANCEL the backend honoured, e.g. this request's,
+          // written while the job was queued, as the backend admitted it): not a conflict.
+          if ((await readMarkers(ref.dir)).cancel)
+            return { state: ref.state, message: `Job ${id} is being ${verb}.` };
           throw new ConflictError(
             `Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`,
           );
         default:
+          // This request's CANCEL went with the job as the backend took it on and ended it.
+          if (wrote && (await readMarkers(ref.dir)).cancel)
+            return { state: ref.state, message: `Job ${id} was ${verb} (${ref.state}).` };
           throw new ConflictError(
             `Job ${id} has already ended (${ref.state}); only queued or running jobs can be ${verb}.`,
           );

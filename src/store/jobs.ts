@@ -281,6 +281,8 @@ export async function moveJob(
   const dest = jobDir(store, to, id);
   const point = `move:${from}>${to}`;
   failpoint(`${point}:before`);
+  const waiting = pausepoint(`${point}:before`);
+  if (waiting) await waiting;
   try {
     checkRequirements(x, id, src, seen);
   } catch (err) {
