@@ -27,7 +27,8 @@ async function firstEvent(c: Crawler, url: string, auth: Record<string, string>)
   assert.equal(res.status, 200, `${url}: ${res.status}`);
   const reader = res.body!.getReader();
   let text = '';
-  while (!text.includes('event: panel')) {
+  // Until one whole panel event has come (it may arrive in pieces through a proxy).
+  while (!/event: panel\n(data: .*\n)+\n/.test(text)) {
     const { value, done } = await reader.read();
     if (done) break;
     text += new TextDecoder().decode(value);
