@@ -4,6 +4,7 @@ import { ActionButton, type AdminAction } from './admin-tables.js';
 import { AdminStyle } from './admin.js';
 import { Layout } from './layout.js';
 import type { Frame } from './views.js';
+import { under } from '../src/config/urltop.js';
 
 /** What the admin's job page shows. */
 export interface AdminJobView {
@@ -50,7 +51,7 @@ export function adminJobPage(f: Frame, j: AdminJobView): string {
     <Layout frame={{ ...f, title: `Job ${j.id}` }}>
       <AdminStyle />
       <p>
-        <a href="/admin">← Dashboard</a>
+        <a href={under(f.base, '/admin')}>← Dashboard</a>
       </p>
       <h1>Job {j.id}</h1>
       <div class="scroll">
@@ -71,7 +72,7 @@ export function adminJobPage(f: Frame, j: AdminJobView): string {
       {j.actions.length ? (
         <div class="actions">
           {j.actions.map((a) => (
-            <ActionButton id={j.id} action={a} csrf={j.csrf} />
+            <ActionButton id={j.id} action={a} csrf={j.csrf} base={f.base} />
           ))}
         </div>
       ) : (

@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The dashboard's tables of running, queued and failed jobs, and the admin action buttons (JSX). */
 import type { DashboardData } from '../src/lifecycle/dashboard.js';
+import { under } from '../src/config/urltop.js';
 
 /** The admin actions the dashboard offers, with what the confirm page says of each. */
 export const ADMIN_ACTIONS = {
@@ -34,14 +35,17 @@ export function ActionButton({
   id,
   action,
   csrf,
+  base,
 }: {
   id: string;
   action: AdminAction;
   csrf: string;
+  /** The service's prefix (the frame's `base`). */
+  base: string;
 }) {
   const a = ADMIN_ACTIONS[action];
   return (
-    <form method="post" action={`/admin/jobs/${id}/${action}`}>
+    <form method="post" action={under(base, `/admin/jobs/${id}/${action}`)}>
       <input type="hidden" name="csrf" value={csrf} />
       <button
         type="submit"
@@ -78,7 +82,7 @@ function Progress({ r }: { r: Row<'running'> }) {
 }
 
 /** The jobs running now, with cancel and fail buttons. */
-export function RunningTable({ d, csrf }: { d: DashboardData; csrf: string }) {
+export function RunningTable({ d, csrf, base }: { d: DashboardData; csrf: string; base: string }) {
   if (!d.running.length) return <p>No job is running.</p>;
   return (
     <div class="scroll cards">
@@ -95,7 +99,7 @@ export function RunningTable({ d, csrf }: { d: DashboardData; csrf: string }) {
         {d.running.map((r) => (
           <tr id={`run-${r.id}`}>
             <td data-label="Job">
-              <a href={`/admin/jobs/${r.id}`}>{r.id}</a>
+              <a href={under(base, `/admin/jobs/${r.id}`)}>{r.id}</a>
             </td>
             <td data-label="Type">{r.type}</td>
             <td data-label="State">
@@ -111,8 +115,8 @@ export function RunningTable({ d, csrf }: { d: DashboardData; csrf: string }) {
             <td data-label="Actions">
               {r.state === 'running' || r.state === 'preprocessing' ? (
                 <>
-                  <ActionButton id={r.id} action="cancel" csrf={csrf} />
-                  <ActionButton id={r.id} action="fail" csrf={csrf} />
+                  <ActionButton id={r.id} action="cancel" csrf={csrf} base={base} />
+                  <ActionButton id={r.id} action="fail" csrf={csrf} base={base} />
                 </>
               ) : (
                 ''
@@ -126,7 +130,7 @@ export function RunningTable({ d, csrf }: { d: DashboardData; csrf: string }) {
 }
 
 /** Waiting and running jobs per submitter (the first 50), then the queue in start order. */
-export function QueueTables({ d, csrf }: { d: DashboardData; csrf: string }) {
+export function QueueTables({ d, csrf, base }: { d: DashboardData; csrf: string; base: string }) {
   return (
     <>
       {d.submitters.length ? (
@@ -173,15 +177,15 @@ export function QueueTables({ d, csrf }: { d: DashboardData; csrf: string }) {
                 <tr id={`queued-${q.id}`}>
                   <td data-label="#">{q.position}</td>
                   <td data-label="Job">
-                    <a href={`/admin/jobs/${q.id}`}>{q.id}</a>
+                    <a href={under(base, `/admin/jobs/${q.id}`)}>{q.id}</a>
                   </td>
                   <td data-label="Type">{q.type}</td>
                   <td data-label="Submitter">{q.submitter || '(unknown)'}</td>
                   <td data-label="Submitted">{iso(q.submitted)}</td>
                   <td data-label="Waiting">{duration(d.now - q.submitted)}</td>
                   <td data-label="Actions">
-                    <ActionButton id={q.id} action="cancel" csrf={csrf} />
-                    <ActionButton id={q.id} action="delete" csrf={csrf} />
+                    <ActionButton id={q.id} action="cancel" csrf={csrf} base={base} />
+                    <ActionButton id={q.id} action="delete" csrf={csrf} base={base} />
                   </td>
                 </tr>
               ))}
@@ -201,7 +205,7 @@ export function QueueTables({ d, csrf }: { d: DashboardData; csrf: string }) {
 }
 
 /** The most recent failures, with resubmit and delete buttons. */
-export function FailuresTable({ d, csrf }: { d: DashboardData; csrf: string }) {
+export function FailuresTable({ d, csrf, base }: { d: DashboardData; csrf: string; base: string }) {
   if (!d.failures.length) return <p>No failed jobs.</p>;
   return (
     <div class="scroll cards">
@@ -216,7 +220,7 @@ export function FailuresTable({ d, csrf }: { d: DashboardData; csrf: string }) {
         {d.failures.map((f: Row<'failures'>) => (
           <tr id={`failed-${f.id}`}>
             <td data-label="Job">
-              <a href={`/admin/jobs/${f.id}`}>{f.id}</a>
+              <a href={under(base, `/admin/jobs/${f.id}`)}>{f.id}</a>
             </td>
             <td data-label="Type">{f.type}</td>
             <td data-label="Failed at (UTC)">{iso(f.finished)}</td>
@@ -232,8 +236,8 @@ export function FailuresTable({ d, csrf }: { d: DashboardData; csrf: string }) {
               )}
             </td>
             <td data-label="Actions">
-              <ActionButton id={f.id} action="resubmit" csrf={csrf} />
-              <ActionButton id={f.id} action="delete" csrf={csrf} />
+              <ActionButton id={f.id} action="resubmit" csrf={csrf} base={base} />
+              <ActionButton id={f.id} action="delete" csrf={csrf} base={base} />
             </td>
           </tr>
         ))}

@@ -13,6 +13,7 @@ import {
 } from './admin-tables.js';
 import { Layout } from './layout.js';
 import type { Frame } from './views.js';
+import { under } from '../src/config/urltop.js';
 
 export { ADMIN_ACTIONS, duration, type AdminAction } from './admin-tables.js';
 
@@ -89,7 +90,7 @@ function HealthLine({ d }: { d: DashboardData }) {
 }
 
 /** The part of the dashboard that updates live (sent again over /admin/events). */
-export function dashboardPanel(d: DashboardData, csrf: string) {
+export function dashboardPanel(d: DashboardData, csrf: string, base: string) {
   const hour = (t: number) => `${new Date(t).toISOString().slice(11, 13)}h`;
   const day = (t: number) => new Date(t).toISOString().slice(5, 10);
   return (
@@ -105,13 +106,13 @@ export function dashboardPanel(d: DashboardData, csrf: string) {
         ))}
       </ul>
       <h2 id="running-h">Running ({d.running.length})</h2>
-      <RunningTable d={d} csrf={csrf} />
+      <RunningTable d={d} csrf={csrf} base={base} />
       <h2 id="queue-h">Queue ({d.queueTotal}), in the order jobs will start</h2>
-      <QueueTables d={d} csrf={csrf} />
+      <QueueTables d={d} csrf={csrf} base={base} />
       <h2 id="failures-h">
         Recent failures ({d.failures.length} of {d.failuresTotal})
       </h2>
-      <FailuresTable d={d} csrf={csrf} />
+      <FailuresTable d={d} csrf={csrf} base={base} />
       <h2>Activity</h2>
       <div class="charts">
         <ActivityChart title="Last 24 hours" s={d.hourly} label={hour} every={6} />
@@ -136,10 +137,10 @@ export function dashboardPage(
       <AdminStyle />
       <h1>Dashboard</h1>
       <nav aria-label="Admin">
-        <a href="/admin">Dashboard</a>
-        <a href="/metrics">Metrics</a>
-        <a href="/healthz">Health</a>
-        <a href="/">Form</a>
+        <a href={under(f.base, '/admin')}>Dashboard</a>
+        <a href={under(f.base, '/metrics')}>Metrics</a>
+        <a href={under(f.base, '/healthz')}>Health</a>
+        <a href={under(f.base, '/')}>Form</a>
       </nav>
       {note ? (
         <div class="box note" role="status" id="note">
@@ -148,13 +149,13 @@ export function dashboardPage(
       ) : (
         ''
       )}
-      <div id="live" aria-live="off">
-        {dashboardPanel(d, csrf)}
+      <div id="live" aria-live="off" data-events={under(f.base, '/admin/events')}>
+        {dashboardPanel(d, csrf, f.base)}
       </div>
       <noscript>
         <meta http-equiv="refresh" content="30" />
       </noscript>
-      <script src="/admin/live.js" defer></script>
+      <script src={under(f.base, '/admin/live.js')} defer></script>
     </Layout>,
   );
 }
@@ -172,10 +173,10 @@ export function confirmPage(
         {a.label} job {o.id}?
       </h1>
       <p>
-        Job <a href={`/admin/jobs/${o.id}`}>{o.id}</a> ({o.type || 'unknown type'}) is{' '}
-        <b>{o.state}</b>. {a.label} will {a.says}.
+        Job <a href={under(f.base, `/admin/jobs/${o.id}`)}>{o.id}</a> ({o.type || 'unknown type'})
+        is <b>{o.state}</b>. {a.label} will {a.says}.
       </p>
-      <form method="post" action={`/admin/jobs/${o.id}/${o.action}`}>
+      <form method="post" action={under(f.base, `/admin/jobs/${o.id}/${o.action}`)}>
         <input type="hidden" name="csrf" value={o.csrf} />
         <input type="hidden" name="confirm" value="yes" />{' '}
         <button
@@ -185,7 +186,7 @@ export function confirmPage(
         >
           Yes, {a.label.toLowerCase()} job {o.id}
         </button>{' '}
-        <a href="/admin" id="back">
+        <a href={under(f.base, '/admin')} id="back">
           No, back to the dashboard
         </a>
       </form>

@@ -6,6 +6,7 @@ import type { Field, FormView } from '../src/service/types.js';
 import { FieldInput } from './form-fields.js';
 import { Layout } from './layout.js';
 import type { Frame, FormPageView } from './views.js';
+import { under } from '../src/config/urltop.js';
 
 type Form = Frame & FormPageView;
 
@@ -88,7 +89,10 @@ function TypeLinks({ f }: { f: Form }) {
   return (
     <nav aria-label="Job types">
       {f.types.map((t) => (
-        <a href={`/?type=${t.name}`} aria-current={t === f.type ? 'page' : undefined}>
+        <a
+          href={under(f.base, `/?type=${t.name}`)}
+          aria-current={t === f.type ? 'page' : undefined}
+        >
           {t.title ?? t.name}
         </a>
       ))}
@@ -109,7 +113,7 @@ export function formPage(f: Form): string {
   if (form) {
     // The service's own template: it gets the pieces (hidden inputs, any generated field) as HTML.
     const view: FormView = {
-      action: '/jobs',
+      action: under(f.base, '/jobs'),
       hidden: String(hidden),
       values: f.values,
       errors: f.errors,
@@ -135,7 +139,7 @@ export function formPage(f: Form): string {
       {f.description ? <p>{f.description}</p> : ''}
       {f.type.description ? <p>{f.type.description}</p> : ''}
       <General f={f} />
-      <form method="post" action="/jobs" enctype="multipart/form-data">
+      <form method="post" action={under(f.base, '/jobs')} enctype="multipart/form-data">
         {hidden}
         {Object.entries(f.type.fields).map(([name, field]) => (
           <FieldBlock f={f} name={name} field={field} />

@@ -3,6 +3,7 @@
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { PageFrame } from './views.js';
+import { under } from '../src/config/urltop.js';
 
 const CSS = `
 *{box-sizing:border-box}
@@ -46,7 +47,7 @@ export function Layout({ frame: f, children }: { frame: PageFrame; children?: Ch
         </head>
         <body>
           <header>
-            <a href="/">{f.serviceName}</a>
+            <a href={under(f.base, '/')}>{f.serviceName}</a>
           </header>
           <main id="main">{children}</main>
           <footer>

@@ -1,9 +1,10 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The table of one address's jobs on the my-jobs page (JSX). */
 import type { MyJobRow } from './views.js';
+import { under } from '../src/config/urltop.js';
 
 /** The jobs as a table, or a sentence saying there are none. */
-export function MyJobsTable({ jobs }: { jobs: MyJobRow[] }) {
+export function MyJobsTable({ jobs, base }: { jobs: MyJobRow[]; base: string }) {
   if (!jobs.length) return <p id="none">There are no jobs for this address.</p>;
   return (
     <table id="jobs">
@@ -16,7 +17,7 @@ export function MyJobsTable({ jobs }: { jobs: MyJobRow[] }) {
       {jobs.map((j) => (
         <tr>
           <td>
-            <a href={`/jobs/${j.id}`}>{j.id}</a>
+            <a href={under(base, `/jobs/${j.id}`)}>{j.id}</a>
           </td>
           <td>{j.type}</td>
           <td>

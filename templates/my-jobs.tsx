@@ -4,6 +4,7 @@ import { formatDuration } from '../src/config/duration.js';
 import { Layout } from './layout.js';
 import { MyJobsTable } from './my-jobs-list.js';
 import type { Frame, MyJobRow, MyJobsRequestView } from './views.js';
+import { under } from '../src/config/urltop.js';
 
 /** The mail carrying a my-jobs link. */
 export function myJobsMail(f: { service: string; url: string; ttlMs: number }): {
@@ -36,7 +37,7 @@ export function myJobsRequestPage(f: Frame & MyJobsRequestView): string {
         ''
       )}
       <p>To see every job you submitted with your email address, we send a link to that address.</p>
-      <form method="post" action="/my-jobs">
+      <form method="post" action={under(f.base, '/my-jobs')}>
         <input type="hidden" name="csrf" value={f.csrf} />
         <div class="f">
           <label for="email">Email address</label>
@@ -69,9 +70,9 @@ export function myJobsPage(f: Frame & { email: string; jobs: MyJobRow[] }): stri
   return String(
     <Layout frame={{ ...f, title: 'Your jobs' }}>
       <h1>Jobs of {f.email}</h1>
-      <MyJobsTable jobs={f.jobs} />
+      <MyJobsTable jobs={f.jobs} base={f.base} />
       <p>
-        <a href="/">Submit a new job</a>
+        <a href={under(f.base, '/')}>Submit a new job</a>
       </p>
     </Layout>,
   );

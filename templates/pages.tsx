@@ -3,12 +3,13 @@
 import { Layout } from './layout.js';
 import { ResultsBody } from './results.js';
 import type { Frame, JobPageView } from './views.js';
+import { under } from '../src/config/urltop.js';
 
 /** The results page: waiting (refreshes itself), done (result and files) or failed (why). */
 export function resultsPage(f: Frame, v: JobPageView): string {
   return String(
     <Layout frame={{ ...f, title: `Job ${v.id}`, refresh: v.refresh ?? undefined }}>
-      <ResultsBody v={v} />
+      <ResultsBody v={v} base={f.base} />
     </Layout>,
   );
 }
@@ -29,7 +30,7 @@ export function errorPage(f: Frame, status: number, message: string, next: strin
       <p id="message">{message}</p>
       <p>{next}</p>
       <p>
-        <a href="/">Submit a new job</a>
+        <a href={under(f.base, '/')}>Submit a new job</a>
       </p>
     </Layout>,
   );

@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The body of the results page (JSX): state, progress, result or failure, times, related jobs, files. */
 import type { JobPageView } from './views.js';
+import { under } from '../src/config/urltop.js';
 
 function Waiting({ v }: { v: JobPageView }) {
   const where =
@@ -38,7 +39,7 @@ function Progress({ p }: { p: NonNullable<JobPageView['progress']> }) {
 }
 
 /** Everything under the page's title bar; a service's result HTML is inserted as it rendered it. */
-export function ResultsBody({ v }: { v: JobPageView }) {
+export function ResultsBody({ v, base }: { v: JobPageView; base: string }) {
   return (
     <>
       <h1>
@@ -99,7 +100,7 @@ export function ResultsBody({ v }: { v: JobPageView }) {
       </table>
       {v.parent ? (
         <p id="parent">
-          Started by job <a href={`/jobs/${v.parent}`}>{v.parent}</a>
+          Started by job <a href={under(base, `/jobs/${v.parent}`)}>{v.parent}</a>
           {v.waitsForParent ? '; it starts once that job has completed' : ''}.
         </p>
       ) : (
@@ -111,7 +112,7 @@ export function ResultsBody({ v }: { v: JobPageView }) {
           <ul id="children">
             {v.children.map((c) => (
               <li>
-                <a href={`/jobs/${c.id}`}>{c.id}</a> {c.type}:{' '}
+                <a href={under(base, `/jobs/${c.id}`)}>{c.id}</a> {c.type}:{' '}
                 <span class={`state ${c.state}`}>{c.state}</span>
               </li>
             ))}
@@ -138,7 +139,7 @@ export function ResultsBody({ v }: { v: JobPageView }) {
         ''
       )}
       {v.cancellable ? (
-        <form method="post" action={`/jobs/${v.id}/cancel`}>
+        <form method="post" action={under(base, `/jobs/${v.id}/cancel`)}>
           <input type="hidden" name="csrf" value={v.csrf} />
           <button class="secondary" type="submit">
             Cancel this job

@@ -7,6 +7,8 @@ import type { JobType } from '../src/service/types.js';
 /** Facts every page shows. */
 export interface PageFrame {
   serviceName: string;
+  /** The service's prefix, urltop's path ('' at a host's root): every address is written as `under(base, path)`. */
+  base: string;
   title: string;
   github?: string | null;
   /** Seconds until the page reloads itself (results pages while the job is not done). */

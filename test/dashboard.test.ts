@@ -120,11 +120,13 @@ describe('dashboard, health and metrics of a running service', () => {
       ),
     );
     assert.match(text, /<script src="\/admin\/live\.js" defer(="")?><\/script>/);
+    assert.match(text, /<div id="live" aria-live="off" data-events="\/admin\/events">/);
     assert.doesNotMatch(text, /<script>/, 'no inline script (the CSP forbids it)');
     assert.match(text, /<svg viewBox="[^"]+" role="img" aria-label="Last 24 hours/);
     const js = await fetch(`${svc.url}/admin/live.js`, { headers: ADMIN });
     assert.match(js.headers.get('content-type') ?? '', /javascript/);
-    assert.match(await js.text(), /new EventSource\('\/admin\/events'\)/);
+    // It listens where the panel says (data-events: /admin/events under the service's prefix).
+    assert.match(await js.text(), /getAttribute\('data-events'\)[\s\S]*new EventSource\(events\)/);
   });
 
   test('/admin/events streams the panel as server-sent events', async () => {

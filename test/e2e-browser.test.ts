@@ -5,11 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { ROOT, tempDir, waitFor } from './helpers.js';
+import { freePort, ROOT, tempDir, waitFor } from './helpers.js';
 import { ADMIN, type MailingTestServer, startTestServer } from './server.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
@@ -29,14 +28,6 @@ const SIZES = {
   desktop: { width: 1280, height: 800 },
   phone: { width: 390, height: 844 },
 } as const;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Every visible form control has a label; the page does not scroll sideways. */
 async function checkTidy(page: Page, what: string): Promise<void> {

@@ -3,6 +3,7 @@
  * receiver, and waiting on the filesystem. No mocks. (A listening server: server.ts.)
  */
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +76,15 @@ export async function writeConfig(root: string, sections: Sections = {}): Promis
   const file = join(root, 'jobdir.ini');
   await fs.writeFile(file, text);
   return file;
+}
+
+/** A TCP port of 127.0.0.1 that was free a moment ago (for a urltop that must name the port). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
 
 /** Poll `fn` until it returns a truthy value (or throw after `ms`). */

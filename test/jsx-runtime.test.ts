@@ -89,7 +89,7 @@ describe('the templates’ JSX runtime', () => {
       assert.match(String(honoJsx('p', {}, 'x')), /<p>x<\/p>/);
       assert.ok(runs > 0, 'hono/jsx renders inside AsyncLocalStorage.run');
       runs = 0;
-      const frame = { serviceName: 'S' };
+      const frame = { serviceName: 'S', base: '' };
       const page = errorPage(frame, 404, 'no such job', 'check the link');
       // A string, not a String object: @hono/node-server answers a string body on its fast path.
       assert.equal(typeof page, 'string');

@@ -57,6 +57,7 @@ export const serveCommand: Command = {
         await reportStartFailure(config, err);
       throw err;
     }
+    for (const w of running.warnings) process.stderr.write(`jobdir serve: ${w}\n`);
     say(
       `${running.service.title} is serving on ${running.url} (data under ${running.cfg.directories.data}, pid ${process.pid})`,
     );

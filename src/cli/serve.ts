@@ -26,6 +26,8 @@ export interface Running {
   backend: Backend | null;
   url: string;
   server: ServerType;
+  /** Said at start: `--port` and a urltop that names another port. */
+  warnings: string[];
   /** The hono app itself (tests drive it with app.request()). */
   app: Hono;
   /** The state-file lock (null in web-only mode). */
@@ -42,6 +44,17 @@ export interface ServeOptions {
   /** Run the web only (split mode): no backend in this process. */
   webOnly?: boolean;
   log?: Log;
+}
+
+/**
+ * What `serve --port N` says when urltop names another port: pages and mails would send
+ * people to urltop's port, not to this server. Null when urltop names this port, or none (a
+ * proxy's public address such as https://lab.example.org/svc).
+ */
+export function portWarning(cfg: Config, port: number): string | null {
+  const named = new URL(cfg.general.urltop).port;
+  if (!named || Number(named) === port) return null;
+  return `warning: this server listens on port ${port}, but ${cfg.file}: [general] urltop = ${cfg.general.urltop} names port ${named}; links in pages and mails lead there. Set urltop to the address people reach this server at (or leave --port out).`;
 }
 
 /** Load the config and service, start the backend (unless webOnly) and the HTTP server. */
@@ -141,6 +154,7 @@ export async function startService(
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
   log('web_ready', { url, service: service.name });
+  const mismatch = port === undefined ? null : portWarning(cfg, addr.port);
   async function close(): Promise<void> {
     // Let requests in flight finish (up to 2 s), drop idle keep-alive connections at once.
     // The ref'd timer also keeps the process alive while the server closes.
@@ -164,6 +178,7 @@ export async function startService(
     backend,
     url,
     server,
+    warnings: mismatch ? [mismatch] : [],
     app,
     lock,
     close,

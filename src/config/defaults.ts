@@ -31,7 +31,10 @@ export const CONFIG_KEYS = {
     service_name: key(null, 'required; titles pages and mails'),
     service: key(null, 'required: the service module path'),
     admin_email: key(null, 'required'),
-    urltop: key(null, 'default: `http://HOST:PORT` of `[web]`'),
+    urltop: key(
+      null,
+      'the public address; its path is the prefix every link, redirect and cookie carries, e.g. `https://lab.example.org/svc`; default: `http://HOST:PORT` of `[web]`',
+    ),
     socket: key(null),
     track_hostname: key('false'),
     github: key(null, 'a source link in the page footer'),

@@ -7,12 +7,14 @@ import { parseNotify, type NotifyTargets } from './notify.js';
 import { readIni, type IniSections } from './ini.js';
 import { sectionReader } from './section.js';
 import { readWebSection, type WebConfig } from './web.js';
+import { parseUrltop } from './urltop.js';
 import { CONFIG_KEYS, RUNNER_KEYS, type ConfigSection } from './defaults.js';
 
 export { ConfigError } from '../errors.js';
 export { parseAge, parseRunTime, formatDuration } from './duration.js';
 export type { WebConfig, RateLimit } from './web.js';
 export { parseNotify, type NotifyTargets } from './notify.js';
+export { OWN_TOP_SEGMENTS, publicUrl, under, urltopPort } from './urltop.js';
 export { CONFIG_KEYS, DEFAULTS, type KeySpec, type ConfigSection } from './defaults.js';
 
 /** How one job type runs: the config's `[job NAME]` section. */
@@ -39,7 +41,10 @@ export interface Config {
   general: {
     adminEmail: string;
     serviceName: string;
+    /** The public address, without trailing slashes (e.g. https://lab.example.org/svc). */
     urltop: string;
+    /** urltop's path: the prefix every link, redirect and cookie carries ('' at a host's root). */
+    basePath: string;
     socket: string | null;
     trackHostname: boolean;
     github: string | null;
@@ -138,13 +143,7 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
       return v;
     }),
     serviceName: g.required('service_name'),
-    urltop: g.parsed('urltop', (given) => {
-      const v = given || `http://${webHost}:${webPort}`;
-      const u = new URL(v);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:')
-        throw new Error('must be an http(s) URL');
-      return v.replace(/\/+$/, '');
-    }),
+    ...g.parsed('urltop', (given) => parseUrltop(given || `http://${webHost}:${webPort}`)),
     socket: g.path('socket') ?? null,
     trackHostname: g.bool('track_hostname'),
     github: g.str('github') ?? null,

@@ -5,7 +5,7 @@
  * where it is starts with a rename, and a rename has one winner, so an admin and a backend
  * acting at once never both move a job. Cancel and fail are the one stop of cancel.ts.
  */
-import type { Config } from '../config/index.js';
+import { type Config, publicUrl } from '../config/index.js';
 import { ConflictError } from '../errors.js';
 import type { Log } from '../log.js';
 import { queueAdminFailureMail } from '../mail/messages.js';
@@ -291,7 +291,7 @@ export async function deleteJob(env: AdminEnv, id: string): Promise<void> {
 async function queueAdminMail(env: AdminEnv, ref: JobRef, f: Failure): Promise<void> {
   await queueAdminFailureMail(env.store, env.cfg, {
     id: ref.id,
-    url: `${env.cfg.general.urltop}/jobs/${ref.id}`,
+    url: publicUrl(env.cfg.general.urltop, `/jobs/${ref.id}`),
     ok: false,
     failure: f.message,
     dir: ref.dir,

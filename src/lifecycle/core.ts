@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import { type Config, publicUrl } from '../config/index.js';
 import { messageOf } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Mailer } from '../mail/queue.js';
@@ -66,5 +66,5 @@ export function runnerFor(core: Core, job: Job): Runner {
 
 /** The results page of a job. */
 export function resultsUrl(core: Core, id: string): string {
-  return `${core.cfg.general.urltop}/jobs/${id}`;
+  return publicUrl(core.cfg.general.urltop, `/jobs/${id}`);
 }

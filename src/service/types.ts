@@ -123,7 +123,7 @@ export interface Reschedule {
 
 /** What a custom form template gets. */
 export interface FormView {
-  /** Where the form posts (`/jobs`), with method post and enctype multipart/form-data. */
+  /** Where the form posts (`/jobs` under the service's prefix), with method post and enctype multipart/form-data. */
   action: string;
   /** The hidden inputs every submission needs (job type, CSRF token), as HTML. */
   hidden: string;

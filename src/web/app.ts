@@ -28,6 +28,7 @@ import { adminRoutes } from './admin/routes.js';
 import { jdispatcherError, jdispatcherRoutes } from './jdispatcher/index.js';
 import { opsRoutes } from './ops.js';
 import { requestLog } from './request-log.js';
+import { pathWithoutPrefix, siteOf } from './site.js';
 
 /** What the web layer needs: where its submissions go, and more. */
 export interface WebOptions extends SubmitEnv {
@@ -59,9 +60,14 @@ const TOO_LARGE = 'The submission is larger than this service accepts, so nothin
 /** The hono app: form, submission, results pages and downloads. */
 export function createApp(o: WebOptions): Hono {
   const { cfg, service, store, log } = o;
-  const app = new Hono();
-  const frame = { serviceName: cfg.general.serviceName, github: cfg.general.github };
-  const https = cfg.general.urltop.startsWith('https:');
+  const site = siteOf(cfg);
+  // Requests arrive with the prefix or without it (site.ts): routes see the path without.
+  const app = new Hono({ getPath: pathWithoutPrefix(site.base) });
+  const frame = {
+    serviceName: cfg.general.serviceName,
+    github: cfg.general.github,
+    base: site.base,
+  };
   const census = o.census ?? createCensus(store);
   // The first census stats every job directory once (1.7 s for 100k): start it now, not on the first dashboard.
   void census.snapshot().catch((err) => log('census_failed', { error: messageOf(err) }));
@@ -100,7 +106,7 @@ export function createApp(o: WebOptions): Hono {
   app.route('/api/admin', adminApi());
   app.route(
     '/admin',
-    adminRoutes({ cfg, service, store, log, census, backend: o.backend ?? null, frame, https }),
+    adminRoutes({ cfg, service, store, log, census, backend: o.backend ?? null, frame }),
   );
   app.route(
     '/',
@@ -118,7 +124,7 @@ export function createApp(o: WebOptions): Hono {
   app.route('/my-jobs', myJobsRoutes({ ...o, guards, frame }));
   app.route('/jdispatcher', jdispatcherRoutes({ ...o, guards }));
 
-  const csrfToken = (c: Context): string => issueCsrf(c, https);
+  const csrfToken = (c: Context): string => issueCsrf(c, site);
   const checkCsrf = verifyCsrf;
 
   const showForm = async (
@@ -176,11 +182,11 @@ export function createApp(o: WebOptions): Hono {
         await setSignedCookie(c, EMAIL_COOKIE, valid.email, o.secret, {
           httpOnly: true,
           sameSite: 'Lax',
-          secure: https,
-          path: '/',
+          secure: site.secure,
+          path: site.cookiePath,
           maxAge: 365 * 86400,
         });
-      return c.redirect(`/jobs/${ref.id}`, 303);
+      return c.redirect(site.to(`/jobs/${ref.id}`), 303);
     },
   );
 

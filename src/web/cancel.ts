@@ -11,6 +11,7 @@ import { getJob, type JobRef, type Store } from '../store/index.js';
 import { bodyLimit, readForm, SMALL_BODY_BYTES } from './body.js';
 import { verifyCsrf } from './security/csrf.js';
 import { jobView } from './view.js';
+import { siteOf } from './site.js';
 
 /** What cancelling from the web needs. */
 export interface WebCancelOptions {
@@ -73,6 +74,7 @@ export function webCancel(o: WebCancelOptions): WebCancel {
  */
 export function cancelRoutes(o: WebCancelOptions & { canceller: WebCancel }): Hono {
   const app = new Hono();
+  const site = siteOf(o.cfg);
   app.post('/:id/cancel', bodyLimit(SMALL_BODY_BYTES), async (c) => {
     const form = await readForm(c);
     verifyCsrf(c, form.csrf);
@@ -81,7 +83,7 @@ export function cancelRoutes(o: WebCancelOptions & { canceller: WebCancel }): Ho
     if (job.state === STATES.ARCHIVED) await jobView(o.cfg, o.service, job, null);
     if (!(await o.canceller.available(job))) throw new UnavailableError(UNAVAILABLE);
     await o.canceller.cancel(job.id, 'the user');
-    return c.redirect(`/jobs/${job.id}`, 303);
+    return c.redirect(site.to(`/jobs/${job.id}`), 303);
   });
   return app;
 }

@@ -4,7 +4,9 @@ import { queueMyJobsMail } from '../mail/messages.js';
 import { checkEmail } from '../service/validate.js';
 import { findJob, listUserJobs, readJob, type Store } from '../store/index.js';
 import { myJobsPage, myJobsRequestPage } from '../../templates/my-jobs.js';
+import type { Frame } from '../../templates/views.js';
 import type { ApiOptions } from './api/routes.js';
+import { siteOf } from './site.js';
 import { bodyLimit, readForm, SMALL_BODY_BYTES } from './body.js';
 import { issueCsrf, verifyCsrf } from './security/csrf.js';
 import { UnauthorizedError } from './security/admin-auth.js';
@@ -14,16 +16,14 @@ import { myJobsUrl, verifyEmailToken } from './security/tokens.js';
  * "My jobs" for people: GET /my-jobs asks for an address, POST /my-jobs (CSRF-checked,
  * rate-limited) mails a signed expiring link to it, GET /my-jobs/TOKEN lists the jobs.
  */
-export function myJobsRoutes(
-  o: ApiOptions & { frame: { serviceName: string; github: string | null }; cfg: Config },
-): Hono {
+export function myJobsRoutes(o: ApiOptions & { frame: Frame; cfg: Config }): Hono {
   const app = new Hono();
-  const secure = o.cfg.general.urltop.startsWith('https:');
+  const site = siteOf(o.cfg);
   app.get('/', (c) =>
     c.html(
       myJobsRequestPage({
         ...o.frame,
-        csrf: issueCsrf(c, secure),
+        csrf: issueCsrf(c, site),
         email: '',
         sent: null,
         error: null,
@@ -39,7 +39,7 @@ export function myJobsRoutes(
       return c.html(
         myJobsRequestPage({
           ...o.frame,
-          csrf: issueCsrf(c, secure),
+          csrf: issueCsrf(c, site),
           email: email.slice(0, 254),
           sent: null,
           error: bad,
@@ -50,7 +50,7 @@ export function myJobsRoutes(
     return c.html(
       myJobsRequestPage({
         ...o.frame,
-        csrf: issueCsrf(c, secure),
+        csrf: issueCsrf(c, site),
         email: '',
         sent: MY_JOBS_SENT,
         error: null,

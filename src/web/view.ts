@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import { type Config, under } from '../config/index.js';
 import { GoneError } from '../errors.js';
 import { jobOutcome } from '../service/context.js';
 import { renderResult } from '../service/render.js';
@@ -72,7 +72,10 @@ export async function jobView(
     progress: job.state === STATES.COMPLETED ? null : progress,
     failure: job.state === STATES.FAILED ? (r.failure ?? 'The job failed.') : null,
     result,
-    files: files.map((f) => ({ ...f, url: `/jobs/${job.id}/files/${encodeURIComponent(f.name)}` })),
+    files: files.map((f) => ({
+      ...f,
+      url: under(cfg.general.basePath, `/jobs/${job.id}/files/${encodeURIComponent(f.name)}`),
+    })),
     cancellable:
       job.state === STATES.INCOMING ||
       job.state === STATES.PREPROCESSING ||

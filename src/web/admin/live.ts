@@ -1,12 +1,14 @@
 /**
  * The dashboard's only script, served from /admin/live.js (the CSP allows scripts from
- * this origin only). It listens to /admin/events and swaps in each new panel, keeping
- * keyboard focus on the same button when it is still there.
+ * this origin only). It listens to the event stream the panel names (data-events: the
+ * service's /admin/events, under its prefix) and swaps in each new panel, keeping keyboard
+ * focus on the same button when it is still there.
  */
 export const LIVE_JS = `(function () {
   var live = document.getElementById('live');
-  if (!live || !window.EventSource) return;
-  var es = new EventSource('/admin/events');
+  var events = live && live.getAttribute('data-events');
+  if (!events || !window.EventSource) return;
+  var es = new EventSource(events);
   es.addEventListener('panel', function (ev) {
     var el = document.activeElement;
     var focused = el && el.id && live.contains(el) ? el.id : null;

@@ -28,6 +28,8 @@ import { adminJobPage } from '../../../templates/admin-job.js';
 import { bodyLimit, readForm, SMALL_BODY_BYTES } from '../body.js';
 import { issueCsrf, verifyCsrf } from '../security/csrf.js';
 import { LIVE_JS } from './live.js';
+import type { Frame } from '../../../templates/views.js';
+import { siteOf } from '../site.js';
 
 /** What the dashboard needs. */
 export interface AdminRoutesOptions {
@@ -37,8 +39,7 @@ export interface AdminRoutesOptions {
   log: Log;
   census: Census;
   backend?: Backend | null;
-  frame: { serviceName: string; github: string | null };
-  https: boolean;
+  frame: Frame;
   /** How often an open dashboard is sent a fresh panel (default 2 s). */
   liveMs?: number;
 }
@@ -84,7 +85,8 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     log: o.log,
     backend: o.backend ?? null,
   });
-  const csrf = (c: Context) => issueCsrf(c, o.https);
+  const site = siteOf(o.cfg);
+  const csrf = (c: Context) => issueCsrf(c, site);
   const liveMs = o.liveMs ?? 2000;
 
   app.get('/', async (c) => {
@@ -109,6 +111,8 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
   app.get('/events', (c) => {
     const token = csrf(c);
     c.header('Cache-Control', 'no-store');
+    // nginx buffers a proxied answer by default, which would hold the events back.
+    c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, async (stream) => {
       let open = true;
       stream.onAbort(() => void (open = false));
@@ -116,7 +120,7 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
       let quiet = 0;
       while (open) {
         const d = await data(liveMs / 2);
-        const panel = String(await dashboardPanel(d, token));
+        const panel = String(await dashboardPanel(d, token, site.base));
         if (panel !== last) {
           await stream.writeSSE({ event: 'panel', data: JSON.stringify({ html: panel }) });
           last = panel;
@@ -183,7 +187,7 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     else if (act === 'fail') await failJob(env(), id);
     else await deleteJob(env(), id);
     o.log('admin_action', { job: id, action: act, user, was: ref.state });
-    return c.redirect(`/admin?done=${act}&job=${id}`, 303);
+    return c.redirect(site.to(`/admin?done=${act}&job=${id}`), 303);
   });
 
   return app;

@@ -28,6 +28,7 @@ import {
 } from './schemas.js';
 import { externalState } from './states.js';
 import { createJobCache } from '../job-cache.js';
+import { siteOf } from '../site.js';
 
 /** What the API needs (a subset of the web layer's options). */
 export interface ApiOptions extends SubmitEnv {
@@ -71,10 +72,11 @@ const errors = (...codes: number[]) =>
 /** The API's routes. */
 export function apiRoutes(o: ApiOptions): ApiRoute[] {
   const { cfg, service, store } = o;
-  const jobUrl = (id: string) => `/api/jobs/${id}`;
+  const { to } = siteOf(cfg);
+  const jobUrl = (id: string) => to(`/api/jobs/${id}`);
   const links = (id: string, cancellable = false) => ({
     self: jobUrl(id),
-    results: `/jobs/${id}`,
+    results: to(`/jobs/${id}`),
     ...(cancellable ? { cancel: `${jobUrl(id)}/cancel` } : {}),
   });
   const submitBytes = submissionLimit(cfg.web, service, o.maxBodyBytes);

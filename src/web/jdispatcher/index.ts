@@ -19,6 +19,7 @@ import { resultBody, resultTypes, resultTypesXml } from './results.js';
 import { dispatcherStatus, findToolJob, isFinished, toolOf } from './status.js';
 import { XML_TYPE, xmlError } from './xml.js';
 import { clientAddress, clientKey } from '../security/client.js';
+import { siteOf } from '../site.js';
 
 /**
  * EBI's Job Dispatcher REST protocol for every job type T, under /jdispatcher/T, so EBI's
@@ -209,7 +210,7 @@ export function jdispatcherRoutes(o: JdispatcherOptions): Hono {
     xml(
       c,
       xmlError(
-        `There is no Job Dispatcher route at this address. Try /jdispatcher/${service.jobTypes[0]!.name}/parameters.`,
+        `There is no Job Dispatcher route at this address. Try ${siteOf(cfg).to(`/jdispatcher/${service.jobTypes[0]!.name}/parameters`)}.`,
       ),
       404,
     ),

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { JobdirError } from '../../errors.js';
+import type { Site } from '../site.js';
 
 /**
  * Double-submit CSRF protection for HTML form posts: a random token in an HttpOnly,
@@ -11,12 +12,17 @@ import { JobdirError } from '../../errors.js';
 /** The cookie that holds a browser's CSRF token (HttpOnly, SameSite=Lax). */
 export const CSRF_COOKIE = 'jobdir_csrf';
 
-/** The token to put in a form (set as a cookie when the browser has none yet). */
-export function issueCsrf(c: Context, secure: boolean): string {
+/** The token to put in a form (set as a cookie, on the site's path, when the browser has none yet). */
+export function issueCsrf(c: Context, site: Pick<Site, 'secure' | 'cookiePath'>): string {
   let t = getCookie(c, CSRF_COOKIE);
   if (!t || !/^[a-f0-9]{32}$/.test(t)) {
     t = randomBytes(16).toString('hex');
-    setCookie(c, CSRF_COOKIE, t, { httpOnly: true, sameSite: 'Lax', secure, path: '/' });
+    setCookie(c, CSRF_COOKIE, t, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: site.secure,
+      path: site.cookiePath,
+    });
   }
   return t;
 }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { publicUrl } from '../../config/index.js';
 
 /**
  * Signed, expiring "my jobs" tokens: proof that whoever holds one could read mail sent
@@ -38,5 +39,5 @@ function mac(secret: string, email: string, exp: string): string {
 
 /** The absolute "my jobs" link for `email` under `urltop`. */
 export function myJobsUrl(urltop: string, secret: string, email: string, ttlMs: number): string {
-  return `${urltop}/my-jobs/${signEmailToken(secret, email, ttlMs)}`;
+  return publicUrl(urltop, `/my-jobs/${signEmailToken(secret, email, ttlMs)}`);
 }
