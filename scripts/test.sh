@@ -12,7 +12,7 @@
 # Either run failing fails the command; the daemons it started are stopped.
 #
 # `--quick` runs on the Node on PATH, starts no daemons and installs nothing from Debian:
-# the unit, spine and API files (every file but those in CLUSTER, BROWSER and KILLS below).
+# the unit, spine and API files (every file but those in CLUSTER, BROWSER, PROXY and KILLS below).
 #
 # JOBDIR_TEST_JOBS sets how many files run at once (default 4); JOBDIR_TESTS="test/a.test.ts …"
 # runs only those files (on both Nodes in a full run).
@@ -21,10 +21,11 @@ cd "$(dirname "$0")/.."
 mode=full
 [ "${1:-}" = --quick ] && mode=quick
 
-# Files that need Slurm and Grid Engine, a browser, or kill -9 a backend at many moments.
+# Files that need Slurm and Grid Engine, a browser, nginx, or kill -9 a backend at many moments.
 CLUSTER=(test/cluster-jobs.test.ts test/cluster-timelimit.test.ts test/cluster-stop.test.ts
          test/cluster-crash.test.ts)
-BROWSER=(test/e2e-browser.test.ts)
+BROWSER=(test/e2e-browser.test.ts test/nginx-browser.test.ts)
+PROXY=(test/nginx-proxy.test.ts)
 KILLS=(test/exactly-once.test.ts test/recovery.test.ts test/transitions.test.ts
        test/deps-crash.test.ts test/admin.test.ts test/fuzz.test.ts)
 # What could differ on Node 20: start-up, the CLI and its daemon verbs, the wrapper and
@@ -58,7 +59,7 @@ without() {
 SLOW=(test/cluster-timelimit.test.ts test/exactly-once.test.ts test/recovery.test.ts
       test/cluster-jobs.test.ts test/transitions.test.ts test/e2e-browser.test.ts
       test/deps-crash.test.ts test/fuzz.test.ts test/cluster-crash.test.ts test/admin.test.ts
-      test/socket.test.ts test/hostile.test.ts)
+      test/socket.test.ts test/hostile.test.ts test/nginx-browser.test.ts)
 mapfile -t ALL < <(ordered "${SLOW[@]}")
 
 run_tests() { # run_tests NODE_BIN_DIR FILE…
@@ -78,7 +79,7 @@ if [ "$mode" = quick ]; then
   if [ -n "${JOBDIR_TESTS:-}" ]; then
     read -r -a files <<<"$JOBDIR_TESTS"
   else
-    mapfile -t files < <(without "${CLUSTER[@]}" "${BROWSER[@]}" "${KILLS[@]}" -- "${ALL[@]}")
+    mapfile -t files < <(without "${CLUSTER[@]}" "${BROWSER[@]}" "${PROXY[@]}" "${KILLS[@]}" -- "${ALL[@]}")
   fi
   echo "== typecheck"
   npx tsc -p tsconfig.json
