@@ -21,6 +21,10 @@ import { countEvents, createOkJobs, kill9, startBackend, storeOf } from './backe
 import { createJob, type Store } from '../src/store/index.js';
 import { scanWrappers } from '../src/runners/index.js';
 import { readRuns, runsById } from './runs.js';
+import { loadConfig } from '../src/config/index.js';
+import { cancelJob } from '../src/lifecycle/admin.js';
+import { silentLog } from '../src/log.js';
+import { loadService } from '../src/service/load.js';
 
 /** Run the CLI; returns exit code and output. */
 function jobdir(
@@ -162,6 +166,32 @@ describe('admin tools from a separate process while the backend runs', () => {
       assert.match(cfgText, /failure_kind = cancelled/);
       assert.equal(runsById(readRuns(runLog)).get(queued), undefined, 'its program never ran');
       assert.equal(runsById(readRuns(runLog)).get(first)?.length, 1);
+    } finally {
+      await kill9(b, stateFile);
+    }
+  });
+
+  test('cancel while the backend starts the wrapper (no pid yet to signal): the wrapper sees CANCEL and never starts the program', async () => {
+    const { dir, cfg, store, stateFile } = await root();
+    const runLog = join(tempDir('jobdir-admin-runs-'), 'runs.log');
+    // The backend holds 3 s between its last look for CANCEL and starting the wrapper.
+    const b = await startBackend(cfg, { JOBDIR_PAUSE: 'run:starting:3000' });
+    try {
+      const id = await newJob(store, 'count', { log: runLog, seconds: '0' });
+      await waitFor(
+        () => existsSync(join(dir, 'jobs/running', id, 'argv')),
+        20_000,
+        'the run prepared',
+      );
+      // The same cancel as the CLI's, made in this process: well inside the backend's 3 s hold.
+      const config = loadConfig(cfg);
+      const env = { cfg: config, service: await loadService(config), store, log: silentLog };
+      const r = await cancelJob(env, id, 'the test', { wait: false });
+      assert.equal(r.state, 'running', r.message);
+      await waitFor(inState(dir, 'failed', id), 20_000, 'the job ended');
+      const cfgText = await fs.readFile(join(dir, 'jobs/failed', id, 'config.ini'), 'utf8');
+      assert.match(cfgText, /failure_kind = cancelled/);
+      assert.equal(runsById(readRuns(runLog)).get(id), undefined, 'its program never started');
     } finally {
       await kill9(b, stateFile);
     }

@@ -85,6 +85,16 @@ host=$host
 started=$now_s
 attempt=$attempt
 "
+# A stop asked for before RUNNING (with its pid) was there to be read found nobody to
+# signal: it writes CANCEL first, then looks for the pid; we write RUNNING first, then look
+# for CANCEL, so one of the two always sees the other.
+if [ -e CANCEL ]; then
+  mark "ERROR$sfx" "signal=TERM
+reason=cancelled
+ended=$now_s
+"
+  exit 0
+fi
 
 limit=${JOBDIR_TIME_LIMIT:-}
 if [ -n "$limit" ]; then

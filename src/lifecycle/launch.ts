@@ -112,6 +112,10 @@ export async function startStep(core: Core, ref: JobRef, spec: RunSpec): Promise
   failpoint('run:prepared');
   const late = readCancel(ref.dir);
   if (late) return runOver(core, ref, cancelFailure(late, true));
+  // A CANCEL written from here until the wrapper's RUNNING finds no pid to signal: the
+  // wrapper itself looks for CANCEL once RUNNING is written, before it starts the program.
+  const held = pausepoint('run:starting');
+  if (held) await held;
   await appendJobLog(ref.dir, 'started', {
     attempt: spec.attempt,
     runner: spec.kind,
