@@ -58,7 +58,7 @@ async function gatedService(limits: Record<string, string | number>, { admin = f
   };
   /** Let every held program end (none outlives the test). */
   const openAll = (seen: string[]) => seen.forEach((id) => writeFileSync(join(outside, id), ''));
-  return { root, configFile, svc, submit, started, position, openOne, openAll };
+  return { root, configFile, svc, outside, submit, started, position, openOne, openAll };
 }
 
 describe('fair share with the real backend', () => {
@@ -98,6 +98,41 @@ describe('fair share with the real backend', () => {
       "A's jobs in submission order",
     );
     g.openAll(seen);
+  });
+
+  test("running = 1: A submits 6 jobs, then B one, then C one: B's and C's jobs start before A's second, each program once", async () => {
+    const g = await gatedService({ running: 1 });
+    const a = [await g.submit('a@example.test')];
+    await waitFor(async () => (await g.started()).length === 1, 15_000, "A's first job to run");
+    for (let i = 0; i < 5; i++) a.push(await g.submit('a@example.test'));
+    const b = await g.submit('b@example.test');
+    const c = await g.submit('c@example.test');
+    const predicted = new Map<string, number>();
+    for (const id of [...a.slice(1), b, c]) predicted.set(id, (await g.position(id))!);
+    const seen = [a[0]!];
+    while (seen.length < 8) seen.push(await g.openOne(seen));
+    g.openAll(seen);
+    assert.deepEqual(
+      seen,
+      [a[0], b, c, ...a.slice(1)],
+      "A's first, then B's and C's (their first turns), then A's in submission order",
+    );
+    seen
+      .slice(1)
+      .forEach((id, i) =>
+        assert.equal(predicted.get(id), i, `${id} started ${i}th of the waiting jobs`),
+      );
+    await waitFor(
+      async () => (await idsIn(g.root, 'completed')).length === 8,
+      15_000,
+      'all 8 to complete',
+    );
+    const runs = readRuns(join(g.outside, 'runs'));
+    assert.deepEqual(
+      runs.map((r) => r.id),
+      seen,
+      'each program ran once, in that order (its own log)',
+    );
   });
 
   test("queue_order = fifo: B's job waits behind all of A's, as before fair share", async () => {
