@@ -235,33 +235,76 @@ describe('positions (property)', () => {
   });
 });
 
-describe('RankTree (property)', () => {
-  test('inserts and deletes in any order: rank, at, first, last and items agree with a sorted array', () => {
+describe('RankTree', () => {
+  /** x's key in three parts (all three compared), in x's order. */
+  const spread = (x: number) => [x >> 4, (x >> 2) & 3, x & 3] as const;
+  /** Check `t` against the sorted array `model`. */
+  const agree = (t: RankTree<number>, model: number[]) => {
+    assert.equal(t.size, model.length);
+    assert.deepEqual([...t.items()], model);
+    assert.deepEqual([...t.items(3)], model.slice(0, 3));
+    model.forEach((v, k) => assert.deepEqual([t.rank(v), t.at(k)], [k, v]));
+    assert.deepEqual(
+      [t.first(), t.last(), t.at(model.length)],
+      [model[0], model.at(-1), undefined],
+    );
+  };
+
+  test('property: inserts and deletes in any order agree with a sorted array (rank, at, first, last, items)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(60))), (ops) => {
-        const t = new RankTree<number>((a, b) => a < b);
-        const model: number[] = [];
-        for (const [add, x] of ops) {
-          const i = model.indexOf(x);
-          if (add) {
-            if (i < 0) {
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.nat(400)), {
+          minLength: 200,
+          maxLength: 1500,
+          size: 'max',
+        }),
+        fc.boolean(),
+        (ops, drainAfter) => {
+          const t = new RankTree<number>(spread);
+          const model: number[] = [];
+          const del = (x: number) => {
+            const i = model.indexOf(x);
+            assert.equal(t.delete(x), i >= 0, `delete ${x}`);
+            if (i >= 0) model.splice(i, 1);
+          };
+          ops.forEach(([add, x], k) => {
+            if (!add) del(x);
+            else if (!model.includes(x)) {
               t.insert(x);
               model.push(x);
               model.sort((a, b) => a - b);
             }
-          } else {
-            assert.equal(t.delete(x), i >= 0);
-            if (i >= 0) model.splice(i, 1);
-          }
-          assert.equal(t.size, model.length);
-          assert.deepEqual([...t.items()], model);
-          assert.deepEqual([...t.items(3)], model.slice(0, 3));
-          model.forEach((v, k) => assert.deepEqual([t.rank(v), t.at(k)], [k, v]));
-          assert.equal(t.rank(61), -1);
-          assert.deepEqual([t.first(), t.last()], [model[0], model[model.length - 1]]);
-        }
-      }),
-      { numRuns: 300 },
+            if (k % 50 === 0) agree(t, model);
+          });
+          agree(t, model);
+          assert.equal(t.rank(401), -1);
+          if (drainAfter) for (const x of [...model].reverse()) del(x);
+          agree(t, model);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('20,000 items in random order, three levels deep, then most removed at random: still in agreement', () => {
+    const t = new RankTree<number>(spread);
+    const xs = Array.from({ length: 20_000 }, (_, i) => i * 2);
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+    }
+    xs.forEach((x) => t.insert(x));
+    const model = [...xs].sort((a, b) => a - b);
+    agree(t, model);
+    assert.equal(t.rank(3), -1, 'an item never in');
+    const gone = new Set(xs.slice(0, 19_000));
+    for (const x of gone) {
+      assert.equal(t.delete(x), true);
+      assert.equal(t.delete(x), false, 'not twice');
+    }
+    agree(
+      t,
+      model.filter((x) => !gone.has(x)),
     );
   });
 });

@@ -102,7 +102,8 @@ export function fairScheduler(
             best = t.jobs.first()!;
         }
         if (!best) break;
-        turns.started(best.submitter, turns.remove(best));
+        // The first of its type for its submitter: its turn is the one the heaps are keyed by.
+        turns.started(best.submitter, turns.remove(best, best.sub.byType.get(best.type)!.turn));
         out.push({ ...toJob(best), slot: active.add(best.id, best.type, best.submitter) });
       }
       return out;

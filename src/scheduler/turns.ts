@@ -25,8 +25,7 @@
  * turns: O(log n) for a position, an arrival, a departure.
  */
 import type { Entry } from './deque.js';
-import { earlier } from './deque.js';
-import { RankTree } from './rank-tree.js';
+import { type Key, RankTree } from './rank-tree.js';
 
 /** A turn of a submitter. */
 export interface Turn {
@@ -35,11 +34,15 @@ export interface Turn {
   submitted: number;
   seq: number;
   sub: Sub;
+  /** Its place: by tag, then by submission of the job that gave it, then by arrival. */
+  key: Key;
 }
 
 /** A waiting job and its submitter's queue. */
 export interface Waiting extends Entry {
   sub: Sub;
+  /** Its place among its submitter's: by submission, then by arrival. */
+  key: Key;
 }
 
 /** One submitter with waiting jobs. */
@@ -51,7 +54,9 @@ export interface Sub {
   byType: Map<string, { jobs: RankTree<Waiting>; turn: Turn }>;
 }
 
-/** Whether turn a comes before turn b. */
+const keyOf = (x: { key: Key }): Key => x.key;
+
+/** Whether turn a comes before turn b (turnKey's order). */
 export const turnBefore = (a: Turn, b: Turn): boolean =>
   a.tag !== b.tag
     ? a.tag < b.tag
@@ -68,7 +73,7 @@ export class Turns {
   readonly entries = new Map<string, Waiting>();
   /** Submitters with waiting jobs. */
   readonly subs = new Map<string, Sub>();
-  private readonly all = new RankTree<Turn>(turnBefore);
+  private readonly all = new RankTree<Turn>(keyOf);
   /** The tag of each submitter's last job started, while it may still matter (>= V). */
   private readonly lastStarted = new Map<string, number>();
   private v = 0;
@@ -86,20 +91,18 @@ export class Turns {
   add(job: Omit<Entry, 'seq'>): Waiting {
     const sub = this.subOf(job.submitter);
     const latest = Math.max(sub.turns.last()?.tag ?? -1, this.lastStarted.get(sub.name) ?? -1);
-    const turn: Turn = {
-      tag: Math.max(this.v, latest + 1),
-      submitted: job.submitted,
-      seq: this.seq++,
-      sub,
-    };
-    const w: Waiting = { ...job, seq: turn.seq, sub };
+    const tag = Math.max(this.v, latest + 1);
+    const seq = this.seq++;
+    const turn: Turn = { tag, submitted: job.submitted, seq, sub, key: [tag, job.submitted, seq] };
+    const { id, type, submitted, submitter } = job;
+    const w: Waiting = { id, type, submitted, submitter, seq, sub, key: [submitted, seq, 0] };
     this.entries.set(w.id, w);
     sub.jobs.insert(w);
     sub.turns.insert(turn);
     this.all.insert(turn);
     let t = sub.byType.get(w.type);
     if (!t) {
-      t = { jobs: new RankTree<Waiting>(earlier), turn };
+      t = { jobs: new RankTree<Waiting>(keyOf), turn };
       sub.byType.set(w.type, t);
     }
     t.jobs.insert(w);
@@ -112,10 +115,9 @@ export class Turns {
     return w;
   }
 
-  /** Take waiting job `w` off the queue with its turn; returns that turn. */
-  remove(w: Waiting): Turn {
+  /** Take waiting job `w` off the queue with its turn (`turn`, when the caller knows it); returns that turn. */
+  remove(w: Waiting, turn = this.turnOf(w)): Turn {
     const { sub } = w;
-    const turn = this.turnOf(w);
     this.entries.delete(w.id);
     sub.jobs.delete(w);
     sub.turns.delete(turn);
@@ -168,8 +170,8 @@ export class Turns {
     if (known) return known;
     const sub: Sub = {
       name,
-      jobs: new RankTree<Waiting>(earlier),
-      turns: new RankTree<Turn>(turnBefore),
+      jobs: new RankTree<Waiting>(keyOf),
+      turns: new RankTree<Turn>(keyOf),
       byType: new Map(),
     };
     this.subs.set(name, sub);
