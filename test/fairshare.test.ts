@@ -241,6 +241,7 @@ describe('per_user with a backend killed by SIGKILL', () => {
     await b.exited;
     const runs = readRuns(log);
     assert.equal(new Set(runs.map((r) => r.id)).size, 20, 'every job ran');
+    assert.equal(runs.length, 20, 'each program once');
     const most = mostAtOnce(runs, (id) => who.get(id)!);
     assert.deepEqual(
       Object.fromEntries(most),

@@ -56,7 +56,7 @@ export interface Sub {
 
 const keyOf = (x: { key: Key }): Key => x.key;
 
-/** Whether turn a comes before turn b (turnKey's order). */
+/** Whether turn a comes before turn b (the order of their keys). */
 export const turnBefore = (a: Turn, b: Turn): boolean =>
   a.tag !== b.tag
     ? a.tag < b.tag
@@ -76,16 +76,12 @@ export class Turns {
   private readonly all = new RankTree<Turn>(keyOf);
   /** The tag of each submitter's last job started, while it may still matter (>= V). */
   private readonly lastStarted = new Map<string, number>();
+  /** The virtual time V: the highest tag started. */
   private v = 0;
   private seq = 0;
   private pruneAt = 1024;
 
   constructor(private readonly firstMoved: (sub: Sub, type: string) => void) {}
-
-  /** The virtual time: the highest tag started. */
-  get virtualTime(): number {
-    return this.v;
-  }
 
   /** Queue `job`: it and its submitter get a turn. */
   add(job: Omit<Entry, 'seq'>): Waiting {
