@@ -1,8 +1,8 @@
 /**
  * Fair share through the real backend and real programs (test/fixtures/count.sh): a
  * latecomer's job takes the next free slot ahead of a big backlog, queue_position (read
- * from the API) predicts the order jobs start in, per_user holds across kill -9 of the
- * backend, and queue_order = fifo keeps submission order. The programs record their own
+ * from the API) predicts the order jobs start in, a limit of 1 takes turns, and
+ * queue_order = fifo keeps submission order (kill -9 of the backend: fairshare-crash.test.ts). The programs record their own
  * runs in files outside the data root; the assertions read those files.
  */
 import assert from 'node:assert/strict';
@@ -10,10 +10,8 @@ import { existsSync, promises as fs, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Running } from '../src/cli/serve.js';
-import { createJob } from '../src/store/index.js';
-import { kill9, startBackend, storeOf } from './backend-process.js';
-import { idsIn, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
-import { maxConcurrent, readRuns, type Run } from './runs.js';
+import { idsIn, ROOT, tempDir, waitFor } from './helpers.js';
+import { readRuns } from './runs.js';
 import { ADMIN_AUTH, closeAll, serveForTest, startTestServer } from './server.js';
 
 const FAIR = join(ROOT, 'test/fixtures/fair-service.ts');
@@ -58,7 +56,7 @@ async function gatedService(limits: Record<string, string | number>, { admin = f
   };
   /** Let every held program end (none outlives the test). */
   const openAll = (seen: string[]) => seen.forEach((id) => writeFileSync(join(outside, id), ''));
-  return { root, configFile, svc, submit, started, position, openOne, openAll };
+  return { root, configFile, svc, outside, submit, started, position, openOne, openAll };
 }
 
 describe('fair share with the real backend', () => {
@@ -98,6 +96,41 @@ describe('fair share with the real backend', () => {
       "A's jobs in submission order",
     );
     g.openAll(seen);
+  });
+
+  test("running = 1: A submits 6 jobs, then B one, then C one: B's and C's jobs start before A's second, each program once", async () => {
+    const g = await gatedService({ running: 1 });
+    const a = [await g.submit('a@example.test')];
+    await waitFor(async () => (await g.started()).length === 1, 15_000, "A's first job to run");
+    for (let i = 0; i < 5; i++) a.push(await g.submit('a@example.test'));
+    const b = await g.submit('b@example.test');
+    const c = await g.submit('c@example.test');
+    const predicted = new Map<string, number>();
+    for (const id of [...a.slice(1), b, c]) predicted.set(id, (await g.position(id))!);
+    const seen = [a[0]!];
+    while (seen.length < 8) seen.push(await g.openOne(seen));
+    g.openAll(seen);
+    assert.deepEqual(
+      seen,
+      [a[0], b, c, ...a.slice(1)],
+      "A's first, then B's and C's (their first turns), then A's in submission order",
+    );
+    seen
+      .slice(1)
+      .forEach((id, i) =>
+        assert.equal(predicted.get(id), i, `${id} started ${i}th of the waiting jobs`),
+      );
+    await waitFor(
+      async () => (await idsIn(g.root, 'completed')).length === 8,
+      15_000,
+      'all 8 to complete',
+    );
+    const runs = readRuns(join(g.outside, 'runs'));
+    assert.deepEqual(
+      runs.map((r) => r.id),
+      seen,
+      'each program ran once, in that order (its own log)',
+    );
   });
 
   test("queue_order = fifo: B's job waits behind all of A's, as before fair share", async () => {
@@ -156,61 +189,5 @@ describe('what admins and users see', () => {
     for (const text of [status, results])
       assert.doesNotMatch(text, /example\.test/, 'no address of anyone');
     g.openAll(a.concat(b));
-  });
-});
-
-/** Per submitter, the most runs that overlapped in time (test/runs.ts reads count.sh's log). */
-function mostAtOnce(runs: Run[], submitterOf: (id: string) => string): Map<string, number> {
-  const by = new Map<string, Run[]>();
-  for (const r of runs) by.set(submitterOf(r.id), [...(by.get(submitterOf(r.id)) ?? []), r]);
-  return new Map([...by].map(([who, list]) => [who, maxConcurrent(list)]));
-}
-
-describe('per_user with a backend killed by SIGKILL', () => {
-  test('at no moment do more than per_user jobs of one submitter run, across kill -9 and restart of the backend', async () => {
-    const root = tempDir();
-    const outside = tempDir('jobdir-fair-outside-');
-    const log = join(outside, 'runs');
-    const configFile = await writeConfig(root, {
-      general: { service: FAIR },
-      limits: { running: 4, per_user: 2 },
-    });
-    const store = await storeOf(configFile);
-    const who = new Map<string, string>();
-    // A's backlog first, then B's: in submission order A alone would fill all four slots.
-    for (const submitter of ['a@example.test', 'b@example.test']) {
-      for (let i = 0; i < 10; i++) {
-        const ref = await createJob(store, {
-          service: 'fair',
-          type: 'count',
-          email: submitter,
-          inputs: { log, seconds: '0.4' },
-          settings: { submitter },
-        });
-        who.set(ref.id, submitter);
-      }
-    }
-    const stateFile = join(root, 'jobs/backend.state');
-    let b = await startBackend(configFile);
-    for (let kills = 0; kills < 3; kills++) {
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 500));
-      await kill9(b, stateFile);
-      b = await startBackend(configFile);
-    }
-    await waitFor(
-      async () => (await idsIn(root, 'completed')).length === 20,
-      60_000,
-      'all 20 jobs to complete',
-    );
-    b.proc.kill('SIGTERM');
-    await b.exited;
-    const runs = readRuns(log);
-    assert.equal(new Set(runs.map((r) => r.id)).size, 20, 'every job ran');
-    const most = mostAtOnce(runs, (id) => who.get(id)!);
-    assert.deepEqual(
-      Object.fromEntries(most),
-      { 'a@example.test': 2, 'b@example.test': 2 },
-      'each ran two at once, never more',
-    );
   });
 });

@@ -61,7 +61,7 @@ export const CONFIG_KEYS = {
     ),
     queue_order: key(
       'fair',
-      'fewest running first, then longest waiting; or `fifo`; see [Fair share](#fair-share-who-goes-next)',
+      'submitters take turns, a newcomer in the current round; or `fifo`; see [Fair share](#fair-share-who-goes-next)',
     ),
   },
   directories: {

@@ -75,7 +75,7 @@ export interface Config {
     runningTasks: number;
     /** At most this many jobs of one submitter run (or sit submitted to a cluster) at once; null: no cap. */
     perUser: number | null;
-    /** fair: fewest running first, then longest waiting ; fifo: submission order. */
+    /** fair: submitters take turns (start-time fair queueing); fifo: submission order. */
     queueOrder: 'fair' | 'fifo';
   };
   directories: {
@@ -210,7 +210,7 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     queueOrder: l.parsed('queue_order', (v): 'fair' | 'fifo' => {
       if (v !== 'fair' && v !== 'fifo')
         throw new Error(
-          `must be fair (fewest running first, then longest waiting) or fifo (submission order), not "${v}"`,
+          `must be fair (submitters take turns) or fifo (submission order), not "${v}"`,
         );
       return v;
     }),

@@ -24,7 +24,7 @@ import { childrenOf } from '../store/deps.js';
 import { type JobWatcher, watchJobs } from '../watcher/index.js';
 import { type Log, silentLog } from '../log.js';
 import { type StopEnv, stopJob, type StopOutcome } from './cancel.js';
-import { startChildren, queueFromDisk } from './children.js';
+import { queueableFromDisk, queueFromDisk, startChildren } from './children.js';
 import { clusterTracker } from './cluster.js';
 import { type Core, here, safely } from './core.js';
 import { checkFollowOn } from './deps.js';
@@ -215,7 +215,16 @@ export function createBackend({
       };
       await Promise.all(Array.from({ length: Math.min(16, ids.length) }, worker));
     };
-    await each(STATES.INCOMING, (id) => queueFromDisk(core, id));
+    // The waiting jobs are queued in submission order, as if they had just arrived one by
+    // one: the fair share's turns are derived from that (scheduler/turns.ts), ties included.
+    const found: QueuedJob[] = [];
+    await each(STATES.INCOMING, async (id) => {
+      const q = await queueableFromDisk(core, id);
+      if (q) found.push(q);
+    });
+    found.sort((a, b) => a.submitted - b.submitted);
+    // In one tick: a job moved out of incoming/ since it was read is not queued (a cancel dequeues after its move).
+    for (const q of found) if (here(core, q.id, STATES.INCOMING)) scheduler.enqueue(q);
     // A job in preprocessing/ that this backend is not preparing (it holds no slot here)
     // never ran: the driver puts it back in the queue (unprepare). It may be admitted before
     // the running jobs below are judged: each of them holds its slot already (count, then admit).

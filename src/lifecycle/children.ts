@@ -1,5 +1,5 @@
 import { failpoint } from '../config/failpoint.js';
-import { queuedJob } from '../scheduler/index.js';
+import { type QueuedJob, queuedJob } from '../scheduler/index.js';
 import type { ChildRequest } from '../service/types.js';
 import { STATES } from '../states.js';
 import { appendJobLog, type Job, type JobRef, readJob } from '../store/index.js';
@@ -15,24 +15,32 @@ import { childRecords } from './deps.js';
 
 /** Queue a job of incoming/ found on disk (unless queued already or waiting for its parent). */
 export async function queueFromDisk(core: Core, id: string): Promise<void> {
+  const q = await queueableFromDisk(core, id);
+  if (q) core.scheduler.enqueue(q);
+}
+
+/** What to queue for a job of incoming/ found on disk; null: nothing (queued already, gone, waiting for its parent). */
+export async function queueableFromDisk(core: Core, id: string): Promise<QueuedJob | null> {
   const { scheduler, store } = core;
-  if (scheduler.isQueued(id) || scheduler.isActive(id)) return;
-  const ref = await here(core, id, STATES.INCOMING);
-  if (!ref) return;
+  if (scheduler.isQueued(id) || scheduler.isActive(id)) return null;
+  const ref = here(core, id, STATES.INCOMING);
+  if (!ref) return null;
   const job = await readJob(ref).catch(() => null);
   if (job?.settings.afterParent) {
     // A fired child waits in incoming/ until its parent has completed (rare: the common path reads one key).
     const gate = await parentGate(store, job.config);
-    if (gate.verdict === 'wait') return;
-    if (gate.verdict === 'fail')
-      return void safely(
+    if (gate.verdict === 'wait') return null;
+    if (gate.verdict === 'fail') {
+      void safely(
         core,
         'dependency',
         id,
         core.lock.run(id, () => failDependent(core, id, gate.parent)),
       );
+      return null;
+    }
   }
-  if (job) scheduler.enqueue(queuedJob(id, job.config));
+  return job ? queuedJob(id, job.config) : null;
 }
 
 /**

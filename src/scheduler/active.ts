@@ -74,9 +74,10 @@ export class ActiveJobs {
 }
 
 /**
- * What every scheduler does alike over its queue's `entries` (`leave` takes one off its
- * queue) and its active jobs: forget a waiting job, give a job a slot (off the queue
- * first), give a slot back, say which slot a job holds.
+ * What a scheduler over a plain queue (fifo.ts) does with its queue's `entries` (`leave`
+ * takes one off its queue) and its active jobs: forget a waiting job, give a job a slot
+ * (off the queue first), give a slot back, say which slot a job holds. (fair.ts does the
+ * same, and also counts a job found holding a slot as started, for its submitter's turns.)
  */
 export function slotMembers(
   active: ActiveJobs,

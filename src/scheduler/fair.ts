@@ -1,43 +1,30 @@
 /**
- * Fair share: the next free slot goes to the submitter with the fewest jobs
- * holding a slot, then to the one whose oldest waiting job has waited longest; within a
- * submitter, jobs go in submission order.
+ * Fair share: jobs start in turn order (turns.ts: start-time fair queueing), inside the
+ * limits: at most `running` jobs hold a slot, at most a type's `concurrent` of that type,
+ * at most `per_user` of one submitter. Work-conserving: where a limit holds the next job
+ * back, the slot goes to the first job after it in turn order that may start.
  *
- * Each submitter has its waiting jobs in submission order, in all and per job type; per
- * job type, a heap orders the submitters with waiting jobs of that type by (running,
- * submission of their first waiting job of that type). An admission looks at the top of
- * each type's heap whose type is not full and takes the best: O(types · log submitters).
- * The top submitter of a heap is below the per-user cap unless every one in it is at the
- * cap (running is the first key), so the cap costs nothing to check.
+ * Finding that job without walking past the held-back ones: per job type, a heap of the
+ * submitters with waiting jobs of that type that are below `per_user`, keyed by the turn
+ * of their first waiting job of that type (a submitter's jobs hold its turns in submission
+ * order, so that job holds its best turn of the type). A submitter reaching `per_user`
+ * leaves every heap it is in and comes back when one of its jobs ends. The job to start is
+ * the best top among the heaps of the types below `concurrent`: O(types with waiting jobs)
+ * to look, O(log n) to start it. An arrival, a cancel and an end are O(log n) (an end that
+ * brings a submitter back under `per_user`, or an arrival out of submission order,
+ * re-places it in the heaps of its types); a position is the rank of the job's turn,
+ * O(log n).
  *
- * Position. Without arrivals, departures or ends, submitter u's k-th waiting job (k from
- * 0) starts when u has running_u + k jobs running, so the start order is the order of the
- * key (running_u + k, submission): the job's "round", then its own submission time (at
- * its turn it is its submitter's oldest waiting job). A start keeps every other key as it
- * was (running_u + 1, k − 1), so the order stays put as the queue drains; a job ending
- * moves its submitter's waiting jobs one round earlier, a new job enters at the end of
- * its submitter's rounds. position(j) counts the jobs with a smaller key: per submitter
- * with waiting jobs, an index computation and at most one comparison (O(1)), so
- * O(submitters with waiting jobs), never a scan of the queued jobs. Not O(log n), on
- * purpose: an end (or a cancel of a submitter's head) shifts a whole submitter's keys, and
- * exact counts under such shifts reduce from online matrix-vector multiplication (OMv), so
- * no structure is expected to make both positions and updates O(n^(1/2−ε)); this loop keeps
- * every update O(log) and pays in the position, which only pages and the API ask for.
+ * A position therefore counts the jobs whose turn comes first. Without a limit holding a
+ * job back, and with no job arriving, jobs start in exactly that order; where a limit
+ * holds a job back, the jobs after it that may start go first.
  */
-import { ActiveJobs, slotMembers } from './active.js';
-import { earlier, type Entry, SortedDeque } from './deque.js';
+import { ActiveJobs } from './active.js';
 import { IndexedHeap } from './heap.js';
+import { type Sub, turnBefore, Turns, type Waiting } from './turns.js';
 import type { Admitted, QueuedJob, Scheduler, SchedulerOptions, SubmitterCount } from './types.js';
 
-interface Sub {
-  name: string;
-  /** Its jobs holding a slot (kept equal to active.of(name)). */
-  running: number;
-  queue: SortedDeque;
-  byType: Map<string, SortedDeque>;
-}
-
-const toJob = ({ id, type, submitted, submitter }: Entry): QueuedJob => ({
+const toJob = ({ id, type, submitted, submitter }: Waiting): QueuedJob => ({
   id,
   type,
   submitted,
@@ -50,136 +37,89 @@ export function fairScheduler(
   perType: (type: string) => number | null,
   { perUser = null }: SchedulerOptions = {},
 ): Scheduler {
-  const subs = new Map<string, Sub>();
-  const entries = new Map<string, Entry>();
+  /** Per job type: the submitters below per_user with waiting jobs of it, best turn first. */
   const heaps = new Map<string, IndexedHeap<Sub>>();
-  const waiting = new Set<Sub>();
-  const active = new ActiveJobs((name) => {
-    const s = subs.get(name);
-    if (!s) return;
-    s.running = active.of(name);
-    touch(s);
-  });
-  let seq = 0;
-  const running = (s: Sub) => s.running;
+  /** Submitters at per_user. */
+  const capped = new Set<string>();
   const heapOf = (type: string) => {
     let h = heaps.get(type);
     if (!h) {
       h = new IndexedHeap<Sub>((a, b) =>
-        running(a) !== running(b)
-          ? running(a) < running(b)
-          : earlier(a.byType.get(type)!.at(0)!, b.byType.get(type)!.at(0)!),
+        turnBefore(a.byType.get(type)!.turn, b.byType.get(type)!.turn),
       );
       heaps.set(type, h);
     }
     return h;
   };
-  /** Re-place `s` in each heap it is in (its running count or a head changed). */
-  function touch(s: Sub): void {
-    for (const type of s.byType.keys()) heapOf(type).update(s);
-  }
-  const subOf = (name: string) => {
-    let s = subs.get(name);
-    if (!s)
-      subs.set(
-        name,
-        (s = { name, running: active.of(name), queue: new SortedDeque(), byType: new Map() }),
-      );
-    return s;
+  /** Put `sub` where it belongs in the heap of `type` (in, re-placed, or out). */
+  const place = (sub: Sub, type: string) => {
+    const h = heapOf(type);
+    if (sub.byType.has(type) && !capped.has(sub.name)) h.update(sub);
+    else h.remove(sub);
+    if (h.size === 0) heaps.delete(type);
   };
-  function take(e: Entry): void {
-    const s = subs.get(e.submitter)!;
-    entries.delete(e.id);
-    s.queue.remove(e);
-    const dq = s.byType.get(e.type)!;
-    dq.remove(e);
-    if (dq.length === 0) {
-      s.byType.delete(e.type);
-      heapOf(e.type).remove(s);
-    } else {
-      heapOf(e.type).update(s);
-    }
-    if (s.queue.length === 0) {
-      waiting.delete(s);
-      subs.delete(s.name);
-    }
-  }
+  const turns = new Turns(place);
+  const active = new ActiveJobs((name) => {
+    if (perUser === null || active.of(name) >= perUser === capped.has(name)) return;
+    if (capped.has(name)) capped.delete(name);
+    else capped.add(name);
+    const sub = turns.subs.get(name);
+    if (sub) for (const type of sub.byType.keys()) place(sub, type);
+  });
   const full = (type: string) => {
     const cap = perType(type);
     return cap !== null && active.ofType(type) >= cap;
   };
+  const dequeue = (id: string): boolean => {
+    const w = turns.entries.get(id);
+    if (w) turns.remove(w);
+    return w !== undefined;
+  };
 
   return {
     enqueue(job) {
-      if (entries.has(job.id) || active.has(job.id)) return;
-      const e: Entry = { ...job, seq: seq++ };
-      entries.set(e.id, e);
-      const s = subOf(e.submitter);
-      s.queue.insert(e);
-      let dq = s.byType.get(e.type);
-      if (!dq) s.byType.set(e.type, (dq = new SortedDeque()));
-      dq.insert(e);
-      heapOf(e.type).update(s);
-      waiting.add(s);
+      if (turns.entries.has(job.id) || active.has(job.id)) return;
+      turns.add(job);
     },
-    ...slotMembers(active, entries, take),
+    dequeue,
+    activate(id, type, submitter = '') {
+      const w = turns.entries.get(id);
+      // Found holding a slot: started, with its turn if it had one, else as of now.
+      if (w) turns.started(w.submitter, turns.remove(w));
+      else if (!active.has(id)) turns.started(submitter, null);
+      return active.add(id, type, submitter);
+    },
+    release: (id, slot) => active.delete(id, slot),
+    slotOf: (id) => active.slotOf(id),
     admit() {
       const out: Admitted[] = [];
       while (active.size < limit) {
-        let best: Sub | null = null;
-        let bestType = '';
+        let best: Waiting | null = null;
         for (const [type, heap] of heaps) {
-          const s = heap.peek();
-          if (!s || full(type) || (perUser !== null && running(s) >= perUser)) continue;
-          if (
-            !best ||
-            running(s) < running(best) ||
-            (running(s) === running(best) &&
-              earlier(s.byType.get(type)!.at(0)!, best.byType.get(bestType)!.at(0)!))
-          ) {
-            best = s;
-            bestType = type;
-          }
+          if (full(type)) continue;
+          const t = heap.peek()!.byType.get(type)!;
+          if (!best || turnBefore(t.turn, best.sub.byType.get(best.type)!.turn))
+            best = t.jobs.first()!;
         }
         if (!best) break;
-        const e = best.byType.get(bestType)!.at(0)!;
-        take(e);
-        out.push({ ...toJob(e), slot: active.add(e.id, e.type, e.submitter) });
+        // The first of its type for its submitter: its turn is the one the heaps are keyed by.
+        turns.started(best.submitter, turns.remove(best, best.sub.byType.get(best.type)!.turn));
+        out.push({ ...toJob(best), slot: active.add(best.id, best.type, best.submitter) });
       }
       return out;
     },
-    isQueued: (id) => entries.has(id),
+    isQueued: (id) => turns.entries.has(id),
     isActive: (id) => active.has(id),
-    queued() {
-      const keyed: { e: Entry; round: number }[] = [];
-      for (const s of waiting) {
-        let k = running(s);
-        for (const e of s.queue) keyed.push({ e, round: k++ });
-      }
-      keyed.sort((a, b) => a.round - b.round || (earlier(a.e, b.e) ? -1 : 1));
-      return keyed.map((x) => toJob(x.e));
-    },
-    queuedCount: () => entries.size,
+    queued: (rows) => [...turns.ordered(rows)].map(toJob),
+    queuedCount: () => turns.entries.size,
     position(id) {
-      const e = entries.get(id);
-      if (!e) return null;
-      const own = subs.get(e.submitter)!;
-      const k = own.queue.indexOf(e);
-      const round = running(own) + k;
-      let ahead = k;
-      for (const u of waiting) {
-        if (u === own) continue;
-        const i = round - running(u);
-        if (i < 0) continue;
-        if (i >= u.queue.length) ahead += u.queue.length;
-        else ahead += i + (earlier(u.queue.at(i)!, e) ? 1 : 0);
-      }
-      return ahead;
+      const w = turns.entries.get(id);
+      return w ? turns.rank(w) : null;
     },
     submitters() {
       const out = new Map<string, SubmitterCount>();
-      for (const s of waiting)
-        out.set(s.name, { submitter: s.name, queued: s.queue.length, running: 0 });
+      for (const s of turns.subs.values())
+        out.set(s.name, { submitter: s.name, queued: s.jobs.size, running: 0 });
       for (const [name, n] of active.submitters())
         out.set(name, { submitter: name, queued: out.get(name)?.queued ?? 0, running: n });
       return [...out.values()];

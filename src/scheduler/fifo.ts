@@ -65,7 +65,7 @@ export function fifoScheduler(
     },
     isQueued: (id) => entries.has(id),
     isActive: (id) => active.has(id),
-    queued: () => [...queue].map(toJob),
+    queued: (rows = Infinity) => [...queue].slice(0, rows).map(toJob),
     queuedCount: () => entries.size,
     position(id) {
       const e = entries.get(id);

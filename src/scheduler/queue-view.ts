@@ -1,9 +1,13 @@
 /**
- * The queue as the admin dashboard shows it: jobs in the order they will start, and per
- * submitter how many wait and how many hold a slot. With a backend in this process its
- * scheduler answers; otherwise (web and backend as separate processes) the same order is
- * rebuilt from the job directories: each job's config.ini is read once and remembered
- * (type, submission time and submitter never change), so a refresh reads only new jobs.
+ * The queue as the admin dashboard shows it: jobs in the order they will start (turn
+ * order), and per submitter how many wait and how many hold a slot. With a backend in this
+ * process its scheduler answers; otherwise (web and backend as separate processes) the
+ * order is derived from the job directories as a restarted backend derives it (turns.ts):
+ * the jobs holding a slot as started, then the waiting jobs queued in submission order.
+ * That is the backend's own order except where its history gave other tags (a submitter
+ * whose job started and ended in the current round, a job requeued). Each job's
+ * config.ini is read once and remembered (type, submission time and submitter never
+ * change), so a refresh reads only new jobs.
  */
 import type { Config } from '../config/index.js';
 import type { JobConfig } from '../store/index.js';
@@ -28,6 +32,8 @@ export interface QueueOnDisk {
 
 const bySize = (a: SubmitterCount, b: SubmitterCount) =>
   b.queued - a.queued || b.running - a.running || a.submitter.localeCompare(b.submitter);
+
+const bySubmission = (a: QueuedJob, b: QueuedJob) => a.submitted - b.submitted;
 
 /** A source of queue views; `read` gives a job's config.ini (null when it is gone). */
 export function queueViewSource(
@@ -57,13 +63,16 @@ export function queueViewSource(
         const q = await learn(id, true);
         if (q) s.activate(id, q.type, q.submitter);
       }
+      // As a restarted backend derives them: the waiting jobs queued in submission order.
+      const waiting: QueuedJob[] = [];
       for (const id of disk.incoming) {
         const q = await learn(id, false);
-        if (q) s.enqueue(q);
+        if (q) waiting.push(q);
       }
+      for (const q of waiting.sort(bySubmission)) s.enqueue(q);
     }
     return {
-      rows: s.queued().slice(0, rows),
+      rows: s.queued(rows),
       total: s.queuedCount(),
       submitters: s.submitters().sort(bySize),
     };

@@ -24,7 +24,7 @@ export interface SubmitterCount {
 export interface SchedulerOptions {
   /** At most this many jobs of one submitter hold a slot at once; null: no cap. */
   perUser?: number | null;
-  /** fair (default): fewest running first, then longest waiting; fifo: submission order. */
+  /** fair (default): submitters take turns (start-time fair queueing, turns.ts); fifo: submission order. */
   order?: 'fair' | 'fifo';
 }
 
@@ -53,14 +53,15 @@ export interface Scheduler {
   admit(): Admitted[];
   isQueued(id: string): boolean;
   isActive(id: string): boolean;
-  /** Every queued job, in the order they would start (see position). */
-  queued(): QueuedJob[];
+  /** The first `rows` queued jobs (all by default), in the order they would start (see position). */
+  queued(rows?: number): QueuedJob[];
   /** How many jobs wait. */
   queuedCount(): number;
   /**
-   * How many queued jobs would start before job `id` if no job arrived, left or ended
-   * meanwhile (null: not queued). Per-type and per-user limits may hold a job back when
-   * its turn comes; the slot then goes to the next job in this order that may run.
+   * How many queued jobs come before job `id` in the order of queued() (null: not
+   * queued): with no job arriving, jobs start in that order as slots come free. Per-type
+   * and per-user limits may hold a job back when its turn comes; the slot then goes to
+   * the next job in this order that may run.
    */
   position(id: string): number | null;
   /** Submitters with jobs queued or holding a slot. */
