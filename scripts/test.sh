@@ -27,7 +27,7 @@ CLUSTER=(test/cluster-jobs.test.ts test/cluster-timelimit.test.ts test/cluster-s
 BROWSER=(test/e2e-browser.test.ts test/nginx-browser.test.ts)
 PROXY=(test/nginx-proxy.test.ts)
 KILLS=(test/exactly-once.test.ts test/recovery.test.ts test/transitions.test.ts
-       test/deps-crash.test.ts test/admin.test.ts test/fuzz.test.ts)
+       test/deps-crash.test.ts test/admin.test.ts test/fuzz.test.ts test/fairshare-crash.test.ts)
 # What could differ on Node 20: start-up, the CLI and its daemon verbs, the wrapper and
 # launcher, the HTTP server's limits and timeouts, fetch (the client), the JSX runtime's
 # AsyncLocalStorage cost, and a spine run.
