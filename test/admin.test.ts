@@ -292,7 +292,14 @@ describe('after a simulated reboot', () => {
     // The reboot: backend, wrappers and programs all die at once (kill -9 of each wrapper's process group).
     await kill9(b, stateFile);
     for (const [id, pid] of await scanWrappers())
-      if (sleepers.includes(id) || id === quick) process.kill(-pid, 'SIGKILL');
+      if (sleepers.includes(id) || id === quick) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch (err) {
+          // The quick job may end between the scan and the kill.
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        }
+      }
     await waitFor(async () => {
       const w = await scanWrappers();
       return sleepers.every((id) => !w.has(id));
