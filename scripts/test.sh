@@ -22,6 +22,10 @@ if [ "${JOBDIR_TEST_CLUSTERS:-1}" = 1 ]; then
 fi
 echo "== typecheck"
 npx tsc -p tsconfig.json
+# Tests that start the \`jobdir\` command run the built one (dist/), as users do: built from
+# these sources now (test/built.ts refuses a stale dist/ when a test file runs on its own).
+echo "== build"
+npm run build --silent
 echo "== lint (eslint: no floating promises, no import cycles) and format (prettier)"
 npx eslint .
 npx prettier --check .

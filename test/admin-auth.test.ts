@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadAdminCredentials, verifyPassword } from '../src/web/security/admin-auth.js';
-import { ROOT, tempDir, writeConfig } from './helpers.js';
+import { tempDir, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 
 const basic = (user: string, pw: string) => ({
@@ -73,11 +73,10 @@ describe('admin credentials from a file the web process reads at start', () => {
     const r3 = tempDir();
     const file = join(r3, 'admins');
     const cfg = await writeConfig(r3, { web: { admin_credentials: file } });
-    const out = spawnSync(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'admin-user', 'bob', '--config', cfg],
-      { input: 'a long enough secret\n', encoding: 'utf8' },
-    );
+    const out = spawnSync(process.execPath, [JOBDIR_BIN, 'admin-user', 'bob', '--config', cfg], {
+      input: 'a long enough secret\n',
+      encoding: 'utf8',
+    });
     assert.equal(out.status, 0, out.stderr);
     const map = await loadAdminCredentials(file);
     assert.equal(await verifyPassword(map.get('bob')!, 'a long enough secret'), true);

@@ -11,11 +11,11 @@ import { describe, test } from 'node:test';
 import {
   FIXTURE_SERVICE,
   idsIn,
-  ROOT,
   startSmtp,
   tempDir,
   waitFor,
   writeConfig,
+  JOBDIR_BIN,
 } from './helpers.js';
 import { countEvents, createOkJobs, kill9, startBackend, storeOf } from './backend-process.js';
 import { createJob, type Store } from '../src/store/index.js';
@@ -28,11 +28,9 @@ function jobdir(
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const p = spawn(process.execPath, [JOBDIR_BIN, ...args, '--config', cfg], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => void (out += d.toString()));
@@ -278,7 +276,7 @@ describe('after a simulated reboot', () => {
 });
 
 test('jobdir with an unknown command or a missing id says so and exits non-zero', () => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'show'], {
+  const r = spawnSync(process.execPath, [JOBDIR_BIN, 'show'], {
     encoding: 'utf8',
   });
   assert.notEqual(r.status, 0);

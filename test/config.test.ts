@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig, parseAge } from '../src/config/index.js';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT, tempDir, JOBDIR_BIN } from './helpers.js';
 
 async function configWith(text: string): Promise<string> {
   const dir = tempDir('jobdir-cfg-');
@@ -181,11 +181,10 @@ describe('[job NAME] runner options', () => {
     const file = await writeConfig(root, {
       'job divide': { runner: 'slurm', array_tasks: 4, running_tasks: 2 },
     });
-    const out = execFileSync(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', file],
-      { encoding: 'utf8', stdio: 'pipe' },
-    );
+    const out = execFileSync(process.execPath, [JOBDIR_BIN, 'check-config', '--config', file], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
     assert.match(out, /: OK \(service slowdiv/);
     assert.deepEqual(loadConfig(file).jobs.divide?.runnerOptions, {
       array_tasks: '4',

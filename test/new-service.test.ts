@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { idFromRedirect, ROOT, submitForm, tempDir, waitFor } from './helpers.js';
+import { idFromRedirect, ROOT, submitForm, tempDir, waitFor, JOBDIR_BIN } from './helpers.js';
 import { serveForTest } from './server.js';
 
 const run = promisify(execFile);
@@ -15,8 +15,7 @@ const env = Object.fromEntries(
 );
 // The reporter is named: without it Node 20 prints TAP to a pipe and Node 24 its spec reporter.
 const testArgs = (file: string) => ['--test', '--test-reporter=tap', file];
-const jobdir = (...args: string[]) =>
-  run(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args], { cwd: ROOT });
+const jobdir = (...args: string[]) => run(process.execPath, [JOBDIR_BIN, ...args], { cwd: ROOT });
 
 describe('jobdir new-service', () => {
   test('scaffolds module, INI, sample program, package.json and a test; the config checks out and the test passes', async () => {
