@@ -18,14 +18,17 @@ export interface BackendProcess {
   output(): string;
 }
 
-/** Run `jobdir serve --config FILE`; resolves once it serves, or once it exits (a failpoint fired, it refused). */
+/**
+ * Run `jobdir serve --config FILE` (`bin`: another copy of the command than this checkout's);
+ * resolves once it serves, or once it exits (a failpoint fired, it refused).
+ */
 export async function startBackend(
   configFile: string,
   env: Record<string, string> = {},
-  { detached = false } = {},
+  { detached = false, bin = JOBDIR_BIN } = {},
 ): Promise<BackendProcess> {
   // detached: a process group of its own (with its launcher sh), so a test can kill the whole group.
-  const proc = spawn(process.execPath, [JOBDIR_BIN, 'serve', '--config', configFile], {
+  const proc = spawn(process.execPath, [bin, 'serve', '--config', configFile], {
     env: { ...process.env, JOBDIR_FAILPOINT: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached,
