@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig, parseAge } from '../src/config/index.js';
+import { createJob, openStore } from '../src/store/index.js';
 import { ROOT, tempDir, JOBDIR_BIN } from './helpers.js';
 
 async function configWith(text: string): Promise<string> {
@@ -171,6 +172,36 @@ describe('config: a saliweb-compatible INI reader whose errors name file, sectio
       /neither \[section\] nor key = value/,
     );
     rejects(join(tempDir(), 'missing.ini'), null, null, /file not found/);
+    const withUmask = (v: string) =>
+      configWith(
+        MINIMAL.replace(
+          'admin_email = admin@example.test',
+          `admin_email = admin@example.test\numask = ${v}`,
+        ),
+      );
+    rejects(await withUmask('rw-'), 'general', 'umask', /octal umask such as 007/);
+    rejects(await withUmask('0770'), 'general', 'umask', /every user of the machine write/);
+  });
+
+  test('[general] umask is what the store creates with (007: 770 folders, 660 files)', async () => {
+    const file = await configWith(
+      MINIMAL.replace(
+        'admin_email = admin@example.test',
+        'admin_email = admin@example.test\numask = 007',
+      ),
+    );
+    const cfg = loadConfig(file);
+    assert.equal(cfg.general.umask, 0o007);
+    const was = process.umask();
+    try {
+      const store = await openStore(cfg);
+      assert.equal((await fs.stat(store.states.incoming)).mode & 0o777, 0o770);
+      const ref = await createJob(store, { service: 's', type: 't', email: '', inputs: {} });
+      assert.equal((await fs.stat(ref.dir)).mode & 0o777, 0o770);
+      assert.equal((await fs.stat(join(ref.dir, 'config.ini'))).mode & 0o777, 0o660);
+    } finally {
+      process.umask(was);
+    }
   });
 });
 

@@ -24,9 +24,9 @@ export async function installWrapper(data: string, source: string): Promise<stri
   const path = join(dir, `jobdir-wrapper-${hash}.sh`);
   const have = await fs.readFile(path).catch(() => null);
   if (have?.equals(text)) return path;
-  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  await fs.mkdir(dir, { recursive: true, mode: 0o777 });
   // A copy of this name that differs (a torn write by hand; the temp+rename never leaves
   // one) is replaced whole: the name promises the content.
-  await writeDurable(path, text, { mode: 0o755 });
+  await writeDurable(path, text, { mode: 0o777 }); // less the umask
   return path;
 }
