@@ -20,11 +20,15 @@ describe('admin credentials from a file the web process reads at start', () => {
   });
   after(() => svc.close());
 
-  test('the file holds user:scrypt lines, mode 600, never the password', async () => {
+  test('the file holds user:scrypt lines, mode 660 less the umask (never for others), never the password', async () => {
     const text = await fs.readFile(creds, 'utf8');
     assert.match(text, /^ada:scrypt\$16384\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+\n$/);
     assert.doesNotMatch(text, /horse/);
-    assert.equal((await fs.stat(creds)).mode & 0o777, 0o600);
+    // Group-readable under the usual umask: a web process run as a second user of the
+    // service's group reads it (docs/deploy.md); others never.
+    const umask = process.umask();
+    assert.equal((await fs.stat(creds)).mode & 0o777, 0o660 & ~umask);
+    assert.equal((await fs.stat(creds)).mode & 0o007, 0);
     const map = await loadAdminCredentials(creds);
     assert.equal(await verifyPassword(map.get('ada')!, 'correct horse battery'), true);
     assert.equal(await verifyPassword(map.get('ada')!, 'wrong'), false);

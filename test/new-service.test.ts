@@ -171,6 +171,12 @@ describe('jobdir new-service', () => {
       jobdir('new-service', 'x', '--dir', dir, '--jobdir', '^0.1.0'),
       /exists; choose another --dir/,
     );
+    // One file of the scaffold already there: nothing is written or packed beside it.
+    const mine = join(tempDir(), 'mine');
+    await fs.mkdir(mine);
+    await fs.writeFile(join(mine, 'mine.sh'), 'my own program\n');
+    await assert.rejects(jobdir('new-service', 'mine', '--dir', mine), /mine\.sh exists/);
+    assert.deepEqual(await fs.readdir(mine), ['mine.sh']);
     await assert.rejects(
       jobdir('new-service', '../Evil', '--dir', join(tempDir(), 'y')),
       /must be 1-40 lower-case letters/,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { basename, dirname, join, normalize } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
@@ -137,6 +137,13 @@ describe('the npm package', () => {
     const cfg = await writeConfig(work, { general: { service: join(work, 'plain.mjs') } });
     assert.match((await jobdir('check-config', '--config', cfg)).stdout, /OK \(service plain/);
     assert.match((await jobdir('list', '--config', cfg)).stdout, /^No jobs in/);
+    // The installed jobdir scaffolds a project that depends on a tarball of itself.
+    await jobdir('new-service', 'fromglobal', '--dir', join(work, 'fromglobal'));
+    assert.deepEqual(
+      JSON.parse(await fs.readFile(join(work, 'fromglobal/package.json'), 'utf8')).dependencies,
+      { jobdir: `file:${basename(tarball)}` },
+    );
+    assert.ok((await fs.stat(join(work, 'fromglobal', basename(tarball)))).size > 0);
     const serve = spawn('jobdir', ['serve', '--port', '0', '--config', cfg], {
       env: { ...env, PATH },
     });

@@ -28,8 +28,11 @@ function jobdirPackage(): { root: string; pkg: PackageJson } {
  * jobdir is on a registry, a tarball, a folder, a git URL), else this very jobdir packed
  * into a tarball beside the project (`npm pack`), so the folder installs on any machine.
  */
-async function jobdirDependency(dir: string, spec: string | undefined): Promise<string> {
-  if (spec) return spec;
+async function jobdirDependency(
+  dir: string,
+  spec: string | undefined,
+): Promise<{ spec: string; tarball?: string }> {
+  if (spec) return { spec };
   const { root } = jobdirPackage();
   try {
     const { stdout } = await promisify(execFile)(
@@ -38,7 +41,7 @@ async function jobdirDependency(dir: string, spec: string | undefined): Promise<
       { cwd: root },
     );
     const [packed] = JSON.parse(stdout) as { filename: string }[];
-    return `file:${packed!.filename}`;
+    return { spec: `file:${packed!.filename}`, tarball: join(dir, packed!.filename) };
   } catch (err) {
     throw new Error(
       `could not pack jobdir (${root}) into ${dir} with npm pack: ${(err as Error).message.trim()}; name the dependency with --jobdir SPEC (a version, a tarball or a folder)`,
@@ -147,55 +150,43 @@ export async function newService(
     throw new Error(
       `service name "${name}" must be 1-40 lower-case letters, digits, _ or -, starting with a letter`,
     );
+  const files = { 'package.json': '', ...scaffoldFiles(name) };
   await fs.mkdir(dir, { recursive: true });
-  const written: string[] = [];
-  const pkgFile = join(dir, 'package.json');
-  const create = (file: string, mode: number) =>
-    fs
-      .open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode)
+  // Nothing is packed or written beside an existing project.
+  for (const file of Object.keys(files))
+    if (existsSync(join(dir, file)))
+      throw new Error(`${join(dir, file)} exists; choose another --dir or remove it`);
+  const dep = await jobdirDependency(dir, jobdirSpec);
+  files['package.json'] =
+    JSON.stringify(
+      {
+        name,
+        private: true,
+        // .ts files are ES modules, as jobdir is.
+        type: 'module',
+        scripts: { start: `jobdir serve --config ${name}.ini`, test: `tsx --test ${name}.test.ts` },
+        dependencies: { jobdir: dep.spec },
+        // Its test runs TypeScript itself (jobdir brings tsx for the service module only).
+        devDependencies: { tsx: jobdirPackage().pkg.dependencies?.tsx ?? '^4' },
+      },
+      null,
+      2,
+    ) + '\n';
+  const written: string[] = dep.tarball ? [dep.tarball] : [];
+  for (const [file, text] of Object.entries(files)) {
+    const path = join(dir, file);
+    const fh = await fs
+      .open(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
+        file.endsWith('.sh') ? 0o755 : 0o644,
+      )
       .catch((err: NodeJS.ErrnoException) => {
         throw new Error(
-          err.code === 'EEXIST' ? `${file} exists; choose another --dir or remove it` : err.message,
+          err.code === 'EEXIST' ? `${path} exists; choose another --dir or remove it` : err.message,
           { cause: err },
         );
       });
-  // package.json first, so nothing is packed or written beside an existing project.
-  const pkgHandle = await create(pkgFile, 0o644);
-  let pkg: string;
-  try {
-    const tsx = jobdirPackage().pkg.dependencies?.tsx ?? '^4';
-    pkg =
-      JSON.stringify(
-        {
-          name,
-          private: true,
-          // .ts files are ES modules, as jobdir is.
-          type: 'module',
-          scripts: {
-            start: `jobdir serve --config ${name}.ini`,
-            test: `tsx --test ${name}.test.ts`,
-          },
-          dependencies: { jobdir: await jobdirDependency(dir, jobdirSpec) },
-          // The test runs TypeScript itself (the service module is loaded by jobdir, which
-          // brings tsx for that).
-          devDependencies: { tsx },
-        },
-        null,
-        2,
-      ) + '\n';
-    await pkgHandle.writeFile(pkg);
-  } catch (err) {
-    await pkgHandle.close();
-    await fs.rm(pkgFile, { force: true });
-    throw err;
-  }
-  await pkgHandle.close();
-  written.push(pkgFile);
-  const tarball = /"jobdir": "file:([^"/]+\.tgz)"/.exec(pkg)?.[1];
-  if (tarball) written.push(join(dir, tarball));
-  for (const [file, text] of Object.entries(scaffoldFiles(name))) {
-    const path = join(dir, file);
-    const fh = await create(path, file.endsWith('.sh') ? 0o755 : 0o644);
     await fh.writeFile(text);
     await fh.close();
     written.push(path);
