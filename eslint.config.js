@@ -6,11 +6,11 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'jobs/', '.cache/'] },
+  { ignores: ['node_modules/', 'jobs/', '.cache/', 'dist/'] },
   ...tseslint.configs.recommended,
   importX.flatConfigs.typescript,
   {
-    files: ['**/*.ts', '**/*.tsx'],
+    files: ['**/*.ts', '**/*.cts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -48,7 +48,7 @@ export default tseslint.config(
   },
   {
     // Config is read once (DESIGN: src/config/ is the only reader of process.env).
-    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    files: ['src/**/*.ts', 'src/**/*.cts', 'src/**/*.tsx'],
     ignores: ['src/config/**'],
     rules: {
       'no-restricted-properties': [

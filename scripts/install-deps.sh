@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(slurmctld slurmd slurm-client munge
       gridengine-master gridengine-exec gridengine-client
       chromium util-linux procps coreutils
-      clustalo nginx openssl)
+      clustalo nginx openssl logrotate)
 [ $# -gt 0 ] && PKGS=("$@")
 APT=(apt-get -o DPkg::Lock::Timeout=300 -o Acquire::Retries=3)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }

@@ -75,6 +75,10 @@ if [ ! -x node_modules/.bin/tsc ] || [ package.json -nt node_modules/.package-lo
 fi
 HERE_NODE=$(dirname "$(command -v node)")
 
+# Tests that start the `jobdir` command run the built one (dist/), as users do: built from
+# these sources now (test/built.ts refuses a stale dist/ when a test file runs on its own).
+build() { echo "== build"; npm run build --silent; }
+
 if [ "$mode" = quick ]; then
   if [ -n "${JOBDIR_TESTS:-}" ]; then
     read -r -a files <<<"$JOBDIR_TESTS"
@@ -83,6 +87,7 @@ if [ "$mode" = quick ]; then
   fi
   echo "== typecheck"
   npx tsc -p tsconfig.json
+  build
   run_tests "$HERE_NODE" "${files[@]}"
   exit
 fi
@@ -107,6 +112,7 @@ NODE24=$PWD/$NODE24
 
 echo "== typecheck"
 npx tsc -p tsconfig.json
+build
 echo "== lint (eslint: no floating promises, no import cycles) and format (prettier)"
 npx eslint .
 npx prettier --check .

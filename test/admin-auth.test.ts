@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadAdminCredentials, verifyPassword } from '../src/web/security/admin-auth.js';
-import { ROOT, tempDir, writeConfig } from './helpers.js';
+import { tempDir, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 
 const basic = (user: string, pw: string) => ({
@@ -20,11 +20,15 @@ describe('admin credentials from a file the web process reads at start', () => {
   });
   after(() => svc.close());
 
-  test('the file holds user:scrypt lines, mode 600, never the password', async () => {
+  test('the file holds user:scrypt lines, mode 660 less the umask (never for others), never the password', async () => {
     const text = await fs.readFile(creds, 'utf8');
     assert.match(text, /^ada:scrypt\$16384\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+\n$/);
     assert.doesNotMatch(text, /horse/);
-    assert.equal((await fs.stat(creds)).mode & 0o777, 0o600);
+    // Group-readable under the usual umask: a web process run as a second user of the
+    // service's group reads it (docs/deploy.md); others never.
+    const umask = process.umask();
+    assert.equal((await fs.stat(creds)).mode & 0o777, 0o660 & ~umask);
+    assert.equal((await fs.stat(creds)).mode & 0o007, 0);
     const map = await loadAdminCredentials(creds);
     assert.equal(await verifyPassword(map.get('ada')!, 'correct horse battery'), true);
     assert.equal(await verifyPassword(map.get('ada')!, 'wrong'), false);
@@ -73,11 +77,10 @@ describe('admin credentials from a file the web process reads at start', () => {
     const r3 = tempDir();
     const file = join(r3, 'admins');
     const cfg = await writeConfig(r3, { web: { admin_credentials: file } });
-    const out = spawnSync(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'admin-user', 'bob', '--config', cfg],
-      { input: 'a long enough secret\n', encoding: 'utf8' },
-    );
+    const out = spawnSync(process.execPath, [JOBDIR_BIN, 'admin-user', 'bob', '--config', cfg], {
+      input: 'a long enough secret\n',
+      encoding: 'utf8',
+    });
     assert.equal(out.status, 0, out.stderr);
     const map = await loadAdminCredentials(file);
     assert.equal(await verifyPassword(map.get('bob')!, 'a long enough secret'), true);

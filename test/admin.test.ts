@@ -11,11 +11,11 @@ import { describe, test } from 'node:test';
 import {
   FIXTURE_SERVICE,
   idsIn,
-  ROOT,
   startSmtp,
   tempDir,
   waitFor,
   writeConfig,
+  JOBDIR_BIN,
 } from './helpers.js';
 import { countEvents, createOkJobs, kill9, startBackend, storeOf } from './backend-process.js';
 import { createJob, type Store } from '../src/store/index.js';
@@ -41,11 +41,10 @@ function jobdirWith(
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
-    );
+    const p = spawn(process.execPath, [JOBDIR_BIN, ...args, '--config', cfg], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => void (out += d.toString()));
@@ -370,7 +369,7 @@ describe('after a simulated reboot', () => {
 });
 
 test('jobdir with an unknown command or a missing id says so and exits non-zero', () => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), 'show'], {
+  const r = spawnSync(process.execPath, [JOBDIR_BIN, 'show'], {
     encoding: 'utf8',
   });
   assert.notEqual(r.status, 0);

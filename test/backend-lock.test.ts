@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { FIXTURE_SERVICE, ROOT, startSmtp, tempDir, writeConfig } from './helpers.js';
+import { FIXTURE_SERVICE, startSmtp, tempDir, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { kill9, startBackend } from './backend-process.js';
 import { readStateFile } from '../src/lifecycle/statefile.js';
 
@@ -16,11 +16,9 @@ function jobdir(
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const p = spawn(process.execPath, [JOBDIR_BIN, ...args, '--config', cfg], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => void (out += d.toString()));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.js';
 import { isLocked } from '../src/lifecycle/statefile.js';
 import { createJob, openStore, type Store } from '../src/store/index.js';
-import { ROOT, waitFor } from './helpers.js';
+import { waitFor, JOBDIR_BIN } from './helpers.js';
 
 /** A `jobdir serve` child process. */
 export interface BackendProcess {
@@ -18,22 +18,21 @@ export interface BackendProcess {
   output(): string;
 }
 
-/** Run `jobdir serve --config FILE`; resolves once it serves, or once it exits (a failpoint fired, it refused). */
+/**
+ * Run `jobdir serve --config FILE` (`bin`: another copy of the command than this checkout's);
+ * resolves once it serves, or once it exits (a failpoint fired, it refused).
+ */
 export async function startBackend(
   configFile: string,
   env: Record<string, string> = {},
-  { detached = false } = {},
+  { detached = false, bin = JOBDIR_BIN } = {},
 ): Promise<BackendProcess> {
   // detached: a process group of its own (with its launcher sh), so a test can kill the whole group.
-  const proc = spawn(
-    process.execPath,
-    [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', configFile],
-    {
-      env: { ...process.env, JOBDIR_FAILPOINT: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached,
-    },
-  );
+  const proc = spawn(process.execPath, [bin, 'serve', '--config', configFile], {
+    env: { ...process.env, JOBDIR_FAILPOINT: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
+  });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => void (out += d.toString()));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 // Through the package's own export, as a user's script imports it.
 import { ApiError, createClient } from 'jobdir/client';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT, tempDir, JOBDIR_BIN } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 
 function jobdir(
@@ -13,7 +13,7 @@ function jobdir(
   cwd: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args], { cwd });
+    const p = spawn(process.execPath, [JOBDIR_BIN, ...args], { cwd });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => void (stdout += d));

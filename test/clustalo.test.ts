@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseFasta } from '../src/services/clustalo/fasta.js';
-import { ROOT, tempDir, waitFor } from './helpers.js';
+import { ROOT, tempDir, waitFor, JOBDIR_BIN } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 import { xmlIn } from './xml-simple.js';
 
@@ -353,12 +353,7 @@ describe('Clustal Omega through the Job Dispatcher routes', () => {
 test('jobdir check-config accepts src/services/clustalo/clustalo.ini, the file `jobdir serve --config` is given', async () => {
   const { stdout } = await run(
     'node',
-    [
-      join(ROOT, 'scripts/jobdir.mjs'),
-      'check-config',
-      '--config',
-      join(ROOT, 'src/services/clustalo/clustalo.ini'),
-    ],
+    [JOBDIR_BIN, 'check-config', '--config', join(ROOT, 'src/services/clustalo/clustalo.ini')],
     { timeout: 30_000 },
   );
   assert.match(stdout, /OK \(service clustalo, job types: clustalo\)/);

@@ -73,6 +73,7 @@ describe('config defaults: one table, read by the config reader and shown in the
       notify_fail: 'syslog demo',
       cpus: '2',
       array_tasks: '4',
+      umask: '007',
     };
     for (const [section, keys] of Object.entries(CONFIG_KEYS)) {
       for (const [k, spec] of Object.entries(keys)) {

@@ -4,7 +4,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig, parseAge } from '../src/config/index.js';
-import { ROOT, tempDir } from './helpers.js';
+import { createJob, openStore } from '../src/store/index.js';
+import { ROOT, tempDir, JOBDIR_BIN } from './helpers.js';
 
 async function configWith(text: string): Promise<string> {
   const dir = tempDir('jobdir-cfg-');
@@ -171,6 +172,36 @@ describe('config: a saliweb-compatible INI reader whose errors name file, sectio
       /neither \[section\] nor key = value/,
     );
     rejects(join(tempDir(), 'missing.ini'), null, null, /file not found/);
+    const withUmask = (v: string) =>
+      configWith(
+        MINIMAL.replace(
+          'admin_email = admin@example.test',
+          `admin_email = admin@example.test\numask = ${v}`,
+        ),
+      );
+    rejects(await withUmask('rw-'), 'general', 'umask', /octal umask such as 007/);
+    rejects(await withUmask('0770'), 'general', 'umask', /every user of the machine write/);
+  });
+
+  test('[general] umask is what the store creates with (007: 770 folders, 660 files)', async () => {
+    const file = await configWith(
+      MINIMAL.replace(
+        'admin_email = admin@example.test',
+        'admin_email = admin@example.test\numask = 007',
+      ),
+    );
+    const cfg = loadConfig(file);
+    assert.equal(cfg.general.umask, 0o007);
+    const was = process.umask();
+    try {
+      const store = await openStore(cfg);
+      assert.equal((await fs.stat(store.states.incoming)).mode & 0o777, 0o770);
+      const ref = await createJob(store, { service: 's', type: 't', email: '', inputs: {} });
+      assert.equal((await fs.stat(ref.dir)).mode & 0o777, 0o770);
+      assert.equal((await fs.stat(join(ref.dir, 'config.ini'))).mode & 0o777, 0o660);
+    } finally {
+      process.umask(was);
+    }
   });
 });
 
@@ -181,11 +212,10 @@ describe('[job NAME] runner options', () => {
     const file = await writeConfig(root, {
       'job divide': { runner: 'slurm', array_tasks: 4, running_tasks: 2 },
     });
-    const out = execFileSync(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', file],
-      { encoding: 'utf8', stdio: 'pipe' },
-    );
+    const out = execFileSync(process.execPath, [JOBDIR_BIN, 'check-config', '--config', file], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
     assert.match(out, /: OK \(service slowdiv/);
     assert.deepEqual(loadConfig(file).jobs.divide?.runnerOptions, {
       array_tasks: '4',

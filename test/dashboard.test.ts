@@ -1,7 +1,6 @@
 /** The admin dashboard, /healthz, /metrics, the census behind them, and the request log. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config/index.js';
 import { activity, HOUR } from '../src/metrics/activity.js';
@@ -11,12 +10,12 @@ import {
   browserView,
   FIXTURE_SERVICE,
   idsIn,
-  ROOT,
   submitForm,
   idFromRedirect,
   tempDir,
   waitFor,
   writeConfig,
+  JOBDIR_BIN,
 } from './helpers.js';
 import { placeJob } from './place.js';
 import { ADMIN_AUTH, closeAll, serveForTest, startTestServer, type TestServer } from './server.js';
@@ -189,7 +188,7 @@ describe('dashboard, health and metrics of a running service', () => {
   test("jobdir show ID prints the job's own log", () => {
     const out = spawnSync(
       process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'show', failedId, '--config', svc.configFile],
+      [JOBDIR_BIN, 'show', failedId, '--config', svc.configFile],
       { encoding: 'utf8' },
     );
     assert.equal(out.status, 0, out.stderr);

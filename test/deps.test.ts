@@ -11,7 +11,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Running } from '../src/cli/serve.js';
 import { decodeJobConfig } from '../src/store/index.js';
-import { idsIn, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
+import { idsIn, ROOT, tempDir, waitFor, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { serveForTest, startTestServer, type TestServer } from './server.js';
 
 const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
@@ -103,7 +103,7 @@ describe('jobs that start jobs', () => {
     // Not execFileSync: the server runs in this process and must go on serving (and closing idle connections).
     const { stdout: shown } = await run(
       process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'show', model, '--config', svc.configFile],
+      [JOBDIR_BIN, 'show', model, '--config', svc.configFile],
       { encoding: 'utf8' },
     );
     assert.match(
@@ -205,7 +205,7 @@ describe('jobs that start jobs', () => {
       } else {
         const { stdout: shown } = await run(
           process.execPath,
-          [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', svc.configFile],
+          [JOBDIR_BIN, 'cancel', id, '--config', svc.configFile],
           { encoding: 'utf8' },
         );
         assert.match(shown, /was waiting for 2 job\(s\) it started/);
@@ -296,11 +296,10 @@ describe('follow_on checks', () => {
     await assert.rejects(serveForTest(cfg), /\[job align\] follow_on loops: align → model → align/);
     assert.throws(
       () =>
-        execFileSync(
-          process.execPath,
-          [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', cfg],
-          { encoding: 'utf8', stdio: 'pipe' },
-        ),
+        execFileSync(process.execPath, [JOBDIR_BIN, 'check-config', '--config', cfg], {
+          encoding: 'utf8',
+          stdio: 'pipe',
+        }),
       (err: { stderr: string }) => /follow_on loops/.test(err.stderr),
     );
   });

@@ -1,11 +1,10 @@
 /** The environment as src/config/env.ts reads it for the CLI, the wrapper's launcher and cluster clients. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { childEnv, clusterClientEnv, configFileFromEnv } from '../src/config/env.js';
-import { ROOT, tempDir, writeConfig } from './helpers.js';
+import { tempDir, writeConfig, JOBDIR_BIN } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -14,11 +13,10 @@ describe('the environment, read in src/config', () => {
     assert.equal(configFileFromEnv({ JOBDIR_CONFIG: '/etc/jobdir.ini' }), '/etc/jobdir.ini');
     assert.equal(configFileFromEnv({}), 'jobdir.ini');
     const cfg = await writeConfig(tempDir());
-    const { stdout } = await run(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'check-config'],
-      { cwd: tempDir(), env: { ...process.env, JOBDIR_CONFIG: cfg } },
-    );
+    const { stdout } = await run(process.execPath, [JOBDIR_BIN, 'check-config'], {
+      cwd: tempDir(),
+      env: { ...process.env, JOBDIR_CONFIG: cfg },
+    });
     assert.ok(stdout.startsWith(`${cfg}: OK`), stdout);
   });
 

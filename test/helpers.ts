@@ -11,6 +11,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { ALL_STATES } from '../src/states.js';
 
+export { JOBDIR_BIN } from './built.js';
+
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The demo service module and the test fixtures' service module. */

@@ -5,7 +5,15 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { idFromRedirect, ROOT, submitForm, tempDir, waitFor, writeConfig } from './helpers.js';
+import {
+  idFromRedirect,
+  ROOT,
+  submitForm,
+  tempDir,
+  waitFor,
+  writeConfig,
+  JOBDIR_BIN,
+} from './helpers.js';
 
 const run = promisify(execFile);
 const LOG_ONE =
@@ -44,15 +52,11 @@ describe('JOBDIR_LOG', () => {
   test('jobdir serve with JOBDIR_LOG=silent runs a job and writes no log line', async () => {
     const root = tempDir();
     const cfg = await writeConfig(root);
-    const p = spawn(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfg],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, JOBDIR_LOG: 'silent' },
-      },
-    );
+    const p = spawn(process.execPath, [JOBDIR_BIN, 'serve', '--config', cfg], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, JOBDIR_LOG: 'silent' },
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => void (out += d.toString()));

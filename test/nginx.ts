@@ -53,10 +53,10 @@ export async function guideBlocks(): Promise<{ servers: string; keepLocation: st
   return { servers: blocks[0]!, keepLocation: blocks[1]! };
 }
 
-/** The `location /svc/ { … }` block of `text`, as written (indented by `indent`). */
+/** The `location /myservice/ { … }` block of `text`, as written (indented by `indent`). */
 function locationOf(text: string): string {
-  const m = /^( *)location \/svc\/ \{\n[\s\S]*?^\1\}\n/m.exec(text);
-  if (!m) throw new Error(`no "location /svc/ { … }" block in:\n${text}`);
+  const m = /^( *)location \/myservice\/ \{\n[\s\S]*?^\1\}\n/m.exec(text);
+  if (!m) throw new Error(`no "location /myservice/ { … }" block in:\n${text}`);
   return m[0];
 }
 
@@ -64,7 +64,7 @@ function locationOf(text: string): string {
 function locationFor(guide: { servers: string; keepLocation: string }, s: ProxiedService): string {
   const block = locationOf(s.keep ? guide.keepLocation : guide.servers);
   return block
-    .replaceAll('/svc/', `${s.prefix}/`)
+    .replaceAll('/myservice/', `${s.prefix}/`)
     .replaceAll('127.0.0.1:8080', `127.0.0.1:${s.port}`);
 }
 

@@ -5,17 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../src/config/index.js';
 import { portWarning } from '../src/cli/serve.js';
-import { freePort, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
+import { freePort, JOBDIR_BIN, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
 
 /** Run `jobdir serve --port PORT` for `configFile` until it serves; its stderr lines that are not JSON log lines. */
 async function serveOnce(configFile: string, port: number): Promise<string[]> {
   const p = spawn(
     process.execPath,
-    [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', configFile, '--port', String(port)],
+    [JOBDIR_BIN, 'serve', '--config', configFile, '--port', String(port)],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JOBDIR_LOG: 'silent' } },
   );
   let out = '';

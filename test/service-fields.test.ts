@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { ROOT, tempDir, writeConfig } from './helpers.js';
+import { tempDir, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { serveForTest } from './server.js';
 
 const run = promisify(execFile);
@@ -22,11 +22,9 @@ async function serviceWith(root: string, fields: string): Promise<string> {
 
 async function checkConfig(config: string): Promise<{ code: number; stderr: string }> {
   try {
-    await run(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'check-config', '--config', config],
-      { timeout: 30_000 },
-    );
+    await run(process.execPath, [JOBDIR_BIN, 'check-config', '--config', config], {
+      timeout: 30_000,
+    });
     return { code: 0, stderr: '' };
   } catch (err) {
     return { code: (err as { code: number }).code, stderr: (err as { stderr: string }).stderr };

@@ -17,6 +17,7 @@ import {
   submitForm,
   tempDir,
   waitFor,
+  JOBDIR_BIN,
 } from './helpers.js';
 import { type MailingTestServer, startTestServer } from './server.js';
 
@@ -215,11 +216,9 @@ describe('service hooks, time limits, cancel and notifications', () => {
       15_000,
       'job running',
     );
-    const out = await run(
-      process.execPath,
-      [join(ROOT, 'scripts/jobdir.mjs'), 'cancel', id, '--config', svc.cfg.file],
-      { cwd: ROOT },
-    );
+    const out = await run(process.execPath, [JOBDIR_BIN, 'cancel', id, '--config', svc.cfg.file], {
+      cwd: ROOT,
+    });
     assert.match(out.stdout + out.stderr, new RegExp(id));
     await ended(id, 'failed');
     assert.match(await page(id), /cancelled/);

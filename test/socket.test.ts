@@ -11,13 +11,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { FIXTURE_SERVICE, idsIn, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
+import { FIXTURE_SERVICE, idsIn, tempDir, waitFor, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { serveForTest, startTestServer, type TestServer } from './server.js';
 import { type BackendProcess, startBackend } from './backend-process.js';
 import { socketRequest, startBackendSocket } from '../src/socket/index.js';
 import { silentLog } from '../src/log.js';
-
-const JOBDIR = join(ROOT, 'scripts/jobdir.mjs');
 
 /** Send raw bytes, collect everything the server says until it closes (or `ms` pass). */
 function raw(
@@ -236,7 +234,17 @@ describe('the command socket of a running backend', () => {
     const run = promisify(execFile);
     const { stdout } = await run(
       process.execPath,
-      [JOBDIR, 'submit', '--socket', sock, '--wait', '--poll', '0.1', 'ok', 'text=from the cli'],
+      [
+        JOBDIR_BIN,
+        'submit',
+        '--socket',
+        sock,
+        '--wait',
+        '--poll',
+        '0.1',
+        'ok',
+        'text=from the cli',
+      ],
       { encoding: 'utf8' },
     );
     const id = stdout.trim();
@@ -245,7 +253,7 @@ describe('the command socket of a running backend', () => {
       'from the cli\n',
     );
     await assert.rejects(
-      run(process.execPath, [JOBDIR, 'submit', '--socket', sock, 'sleep', 'seconds=x'], {
+      run(process.execPath, [JOBDIR_BIN, 'submit', '--socket', sock, 'sleep', 'seconds=x'], {
         encoding: 'utf8',
       }),
       (err: { code: number; stderr: string }) => {

@@ -26,7 +26,7 @@ import {
   urlOf,
   waitUnlocked,
 } from './backend-process.js';
-import { FIXTURE_SERVICE, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
+import { FIXTURE_SERVICE, tempDir, waitFor, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { readRuns, runsById } from './runs.js';
 
 async function setup(extra: Record<string, Record<string, string | number>> = {}) {
@@ -69,7 +69,7 @@ function cli(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<number | string> {
-  const p = spawn(process.execPath, [join(ROOT, 'scripts/jobdir.mjs'), ...args, '--config', cfg], {
+  const p = spawn(process.execPath, [JOBDIR_BIN, ...args, '--config', cfg], {
     env: { ...process.env, ...env },
     stdio: 'ignore',
   });

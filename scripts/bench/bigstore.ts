@@ -30,7 +30,7 @@ import {
   openStore,
   type Store,
 } from '../../src/store/index.js';
-import { FIXTURE_SERVICE, ROOT, tempDir, waitFor, writeConfig } from '../../test/helpers.js';
+import { FIXTURE_SERVICE, tempDir, waitFor, writeConfig, JOBDIR_BIN } from '../../test/helpers.js';
 import { figure, pct } from './util.js';
 
 const COMPLETED = Number(process.env.BENCH_COMPLETED ?? 100_000);
@@ -96,11 +96,10 @@ function generateQueued(store: Store, n: number): void {
 /** Start `jobdir serve`; returns ms to "serving", its RSS and inotify watches once ready, and a stop function. */
 async function serveProcess(cfgFile: string) {
   const t0 = performance.now();
-  const p = spawn(
-    process.execPath,
-    [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfgFile],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JOBDIR_LOG: 'silent' } },
-  );
+  const p = spawn(process.execPath, [JOBDIR_BIN, 'serve', '--config', cfgFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, JOBDIR_LOG: 'silent' },
+  });
   let out = '';
   p.stdout.on('data', (d: Buffer) => void (out += d.toString()));
   p.stderr.on('data', (d: Buffer) => void (out += d.toString()));

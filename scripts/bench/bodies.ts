@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { setAdminUser } from '../../src/web/security/admin-auth.js';
-import { FIXTURE_SERVICE, ROOT, tempDir, writeConfig } from '../../test/helpers.js';
+import { FIXTURE_SERVICE, ROOT, tempDir, writeConfig, JOBDIR_BIN } from '../../test/helpers.js';
 import { rawRequest } from '../../test/http-raw.js';
 import { figure } from './util.js';
 
@@ -27,11 +27,10 @@ async function status(pid: number): Promise<{ rss: number; hwm: number }> {
 
 async function start(cfg: string, log: string): Promise<{ url: string; proc: ChildProcess }> {
   const out = await fs.open(log, 'w');
-  const proc = spawn(
-    process.execPath,
-    [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', cfg],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', out.fd] },
-  );
+  const proc = spawn(process.execPath, [JOBDIR_BIN, 'serve', '--config', cfg], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', out.fd],
+  });
   await out.close();
   for (let i = 0; i < 600; i++) {
     const m = /"event":"web_ready","url":"([^"]+)"/.exec(await fs.readFile(log, 'utf8'));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startService } from '../../src/cli/serve.js';
 import { silentLog } from '../../src/log.js';
-import { ROOT, tempDir, writeConfig } from '../../test/helpers.js';
+import { ROOT, tempDir, writeConfig, JOBDIR_BIN } from '../../test/helpers.js';
 import { figure } from './util.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -74,7 +74,7 @@ export default async function (): Promise<void> {
 
   const bare = await child(['--input-type=module', '-e', BARE], join(root, 'bare.log'));
   const web = await child(
-    [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--web-only', '--port', '0', '--config', cfgFile],
+    [JOBDIR_BIN, 'serve', '--web-only', '--port', '0', '--config', cfgFile],
     join(root, 'web.log'),
   );
   try {

@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
 import { JobdirError, messageOf } from '../errors.js';
 import { reportFatal, wasReported } from '../lifecycle/fatal.js';
@@ -21,9 +20,9 @@ import {
 import { createLog } from '../log.js';
 import { openStore } from '../store/index.js';
 import type { Command } from './commands.js';
-import { startService } from './serve.js';
 
-const JOBDIR = fileURLToPath(new URL('../../scripts/jobdir.mjs', import.meta.url));
+/** This very command, as it was started (the package's bin, its Node flags): the daemon runs `serve` with it. */
+const self = () => [...process.execArgv, process.argv[1]!];
 
 /** The daemon's log file: next to the state file. */
 export function daemonLogFile(stateFile: string): string {
@@ -49,6 +48,8 @@ export const serveCommand: Command = {
     const webOnly = values['web-only'] === true;
     let running;
     try {
+      // Loaded here: the web server and the backend are what `status` or `stop` need not load.
+      const { startService } = await import('./serve.js');
       running = await startService(config, { port, webOnly });
     } catch (err) {
       // A start that failed before the backend ran (the store cannot be opened, …) is as
@@ -105,7 +106,7 @@ async function startDaemon(configFile: string, quiet: boolean): Promise<number> 
   await fs.mkdir(dirname(logFile), { recursive: true });
   const offset = (await fs.stat(logFile).catch(() => null))?.size ?? 0;
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [JOBDIR, 'serve', '--config', cfg.file], {
+  const child = spawn(process.execPath, [...self(), 'serve', '--config', cfg.file], {
     detached: true,
     stdio: ['ignore', fd, fd],
     cwd: process.cwd(),

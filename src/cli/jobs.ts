@@ -11,10 +11,8 @@ import {
   ADMIN,
   type AdminEnv,
   cancelJob,
-  DEFAULT_LIST_STATES,
   deleteJob,
   failJob,
-  listJobs,
   resubmitJob,
   showJob,
 } from '../lifecycle/admin.js';
@@ -23,7 +21,7 @@ import { acquireStateLock, backendStatus, lockoutMessage } from '../lifecycle/st
 import { sweepOldJobs } from '../lifecycle/sweep.js';
 import { silentLog } from '../log.js';
 import { loadService } from '../service/load.js';
-import { ACTIVE_STATES, ALL_STATES, isState, type State } from '../states.js';
+import { ACTIVE_STATES, type State } from '../states.js';
 import { cleanStaging, findJob, listState, openStore } from '../store/index.js';
 import { childStates } from '../store/deps.js';
 import type { Command } from './commands.js';
@@ -35,27 +33,6 @@ const err = (s: string) => void process.stderr.write(s + '\n');
 export async function openAdminEnv(configFile: string): Promise<AdminEnv> {
   const cfg = loadConfig(configFile);
   return { cfg, service: await loadService(cfg), store: await openStore(cfg), log: silentLog };
-}
-
-/** "3d 4h", "12m", "40s": an age for a table. */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.floor(s / 3600)}h${Math.round((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 /** Run `fn` for each id; print its line or its error; exit 1 when any failed. */
@@ -89,40 +66,6 @@ async function backendNote(env: AdminEnv): Promise<string> {
 
 /** The job verbs. */
 export const jobCommands: Record<string, Command> = {
-  list: {
-    usage: '[STATE…]',
-    help: `a table of jobs (default: every state but completed and archived); states: ${ALL_STATES.join(', ')}`,
-    async run({ config, args }) {
-      const bad = args.filter((a) => !isState(a));
-      if (bad.length) {
-        err(
-          `jobdir list: unknown state${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ')}; the states are: ${ALL_STATES.join(', ')}.`,
-        );
-        return 2;
-      }
-      const env = await openAdminEnv(config);
-      const rows = await listJobs(env, args.length ? (args as State[]) : DEFAULT_LIST_STATES);
-      if (rows.length === 0) {
-        out(`No jobs in ${args.length ? args.join(', ') : DEFAULT_LIST_STATES.join(', ')}.`);
-        return 0;
-      }
-      out(
-        table([
-          ['ID', 'STATE', 'TYPE', 'EMAIL', 'SUBMITTED', 'AGE', 'FAILURE'],
-          ...rows.map((r) => [
-            r.id,
-            r.state,
-            r.type,
-            r.email || '-',
-            r.submitted.slice(0, 19).replace('T', ' '),
-            formatAge(r.ageMs),
-            r.failure.replace(/\s+/g, ' ').slice(0, 70),
-          ]),
-        ]),
-      );
-      return 0;
-    },
-  },
   show: {
     usage: 'ID',
     help: 'state, times, inputs, markers, attempts, failure and the tail of the logs of one job',

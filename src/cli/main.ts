@@ -1,21 +1,21 @@
 import { parseArgs } from 'node:util';
 import { configFileFromEnv } from '../config/env.js';
 import { JobdirError, messageOf } from '../errors.js';
-import { commands } from './commands.js';
+import { allCommands, loadCommand } from './commands.js';
 
 /**
- * `jobdir <command> [--config FILE] …`: the admin's tool. Each command lives in
- * commands.ts (or a file of its own) and gets the parsed options.
+ * `jobdir <command> [--config FILE] …`: the admin's tool. commands.ts names each command
+ * and the file it lives in (loaded only when it runs); it gets the parsed options.
  */
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    process.stdout.write(await usage());
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
+  const cmd = await loadCommand(name);
   if (!cmd) {
-    process.stderr.write(`jobdir: unknown command "${name}"\n\n${usage()}`);
+    process.stderr.write(`jobdir: unknown command "${name}"\n\n${await usage()}`);
     return 2;
   }
   let parsed;
@@ -38,8 +38,8 @@ async function main(argv: string[]): Promise<number> {
   });
 }
 
-function usage(): string {
-  const lines = Object.entries(commands).map(
+async function usage(): Promise<string> {
+  const lines = (await allCommands()).map(
     ([n, c]) => `  ${(n + ' ' + c.usage).padEnd(40)} ${c.help}`,
   );
   return `usage: jobdir <command> [--config FILE] …\n\ncommands:\n${lines.join('\n')}\n\nFILE defaults to $JOBDIR_CONFIG, then ./jobdir.ini.\n`;

@@ -1,30 +1,61 @@
-import { createRequire } from 'node:module';
-import { constants, promises as fs } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { constants, existsSync, promises as fs, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Command } from './commands.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+interface PackageJson {
+  name?: string;
+  version?: string;
+  dependencies?: Record<string, string>;
+}
 
-/** How the generated files import jobdir: the package name where it resolves, else absolute paths. */
-function importsFor(dir: string): { api: string; testing: string } {
+/** jobdir's own folder and package.json (this module is in its dist/src/cli/, or src/cli/). */
+function jobdirPackage(): { root: string; pkg: PackageJson } {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as PackageJson;
+      if (pkg.name === 'jobdir') return { root: dir, pkg };
+    }
+    if (dirname(dir) === dir) throw new Error("jobdir's package.json is not above this module");
+  }
+}
+
+/**
+ * The project's dependency on jobdir: `spec` as given (`--jobdir`: a version range once
+ * jobdir is on a registry, a tarball, a folder, a git URL), else this very jobdir packed
+ * into a tarball beside the project (`npm pack`), so the folder installs on any machine.
+ */
+async function jobdirDependency(
+  dir: string,
+  spec: string | undefined,
+): Promise<{ spec: string; tarball?: string }> {
+  if (spec) return { spec };
+  const { root } = jobdirPackage();
   try {
-    createRequire(join(dir, 'x.js')).resolve('jobdir/package.json');
-    return { api: 'jobdir', testing: 'jobdir/testing' };
-  } catch {
-    return { api: join(ROOT, 'src/service/index.ts'), testing: join(ROOT, 'src/testing/index.ts') };
+    const { stdout } = await promisify(execFile)(
+      'npm',
+      ['pack', '--ignore-scripts', '--json', '--loglevel=error', '--pack-destination', dir, root],
+      { cwd: root },
+    );
+    const [packed] = JSON.parse(stdout) as { filename: string }[];
+    return { spec: `file:${packed!.filename}`, tarball: join(dir, packed!.filename) };
+  } catch (err) {
+    throw new Error(
+      `could not pack jobdir (${root}) into ${dir} with npm pack: ${(err as Error).message.trim()}; name the dependency with --jobdir SPEC (a version, a tarball or a folder)`,
+      { cause: err },
+    );
   }
 }
 
 /** The files of a new service NAME, by file name. */
-export function scaffoldFiles(
-  name: string,
-  imports: { api: string; testing: string },
-): Record<string, string> {
+export function scaffoldFiles(name: string): Record<string, string> {
   const title = name.charAt(0).toUpperCase() + name.slice(1).replace(/[-_]/g, ' ');
   return {
     [`${name}.ts`]: `import { fileURLToPath } from 'node:url';
-import { defineService, field } from '${imports.api}';
+import { defineService, field } from 'jobdir';
 
 const program = fileURLToPath(new URL('./${name}.sh', import.meta.url));
 
@@ -83,11 +114,11 @@ expire = 90d
 time_limit = 10m
 # notify_fail = mail admin@localhost, syslog ${name}
 `,
-    [`${name}.test.ts`]: `// Run: npx tsx --test ${name}.test.ts (the real backend runs the real program).
+    [`${name}.test.ts`]: `// Run: npm test (the real backend runs the real program).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runTestJob } from '${imports.testing}';
+import { runTestJob } from 'jobdir/testing';
 
 const config = fileURLToPath(new URL('./${name}.ini', import.meta.url));
 
@@ -105,35 +136,44 @@ test('${name} refuses a count out of range', async () => {
   };
 }
 
-/** Write a new service into `dir` (refusing to overwrite anything); returns the paths written. */
-export async function newService(name: string, dir: string): Promise<string[]> {
+/**
+ * Write a new service into `dir` (refusing to overwrite anything): its files and a
+ * package.json that depends on jobdir (`jobdirSpec`, else a tarball of this jobdir beside
+ * it) and runs it. Returns the paths written.
+ */
+export async function newService(
+  name: string,
+  dir: string,
+  jobdirSpec?: string,
+): Promise<string[]> {
   if (!/^[a-z][a-z0-9_-]{0,39}$/.test(name))
     throw new Error(
       `service name "${name}" must be 1-40 lower-case letters, digits, _ or -, starting with a letter`,
     );
+  const files = { 'package.json': '', ...scaffoldFiles(name) };
   await fs.mkdir(dir, { recursive: true });
-  const written: string[] = [];
-  // package.json first ("type": "module", so tsx loads the .ts files as ES modules): it
-  // decides how "jobdir" resolves from here.
-  const pkg = join(dir, 'package.json');
-  if (await fs.stat(pkg).catch(() => null))
-    throw new Error(`${pkg} exists; choose another --dir or remove it`);
-  await fs.writeFile(
-    pkg,
+  // Nothing is packed or written beside an existing project.
+  for (const file of Object.keys(files))
+    if (existsSync(join(dir, file)))
+      throw new Error(`${join(dir, file)} exists; choose another --dir or remove it`);
+  const dep = await jobdirDependency(dir, jobdirSpec);
+  files['package.json'] =
     JSON.stringify(
       {
         name,
         private: true,
+        // .ts files are ES modules, as jobdir is.
         type: 'module',
-        scripts: { test: `tsx --test ${name}.test.ts`, start: `jobdir serve --config ${name}.ini` },
+        scripts: { start: `jobdir serve --config ${name}.ini`, test: `tsx --test ${name}.test.ts` },
+        dependencies: { jobdir: dep.spec },
+        // Its test runs TypeScript itself (jobdir brings tsx for the service module only).
+        devDependencies: { tsx: jobdirPackage().pkg.dependencies?.tsx ?? '^4' },
       },
       null,
       2,
-    ) + '\n',
-    { flag: 'wx' },
-  );
-  written.push(pkg);
-  for (const [file, text] of Object.entries(scaffoldFiles(name, importsFor(dir)))) {
+    ) + '\n';
+  const written: string[] = dep.tarball ? [dep.tarball] : [];
+  for (const [file, text] of Object.entries(files)) {
     const path = join(dir, file);
     const fh = await fs
       .open(
@@ -154,21 +194,26 @@ export async function newService(name: string, dir: string): Promise<string[]> {
   return written;
 }
 
-/** `jobdir new-service NAME [--dir DIR]`. */
+/** `jobdir new-service NAME [--dir DIR] [--jobdir SPEC]`. */
 export const newServiceCommand: Command = {
-  usage: 'NAME [--dir DIR]',
-  help: 'write a working service NAME (module, INI, sample program, test) into DIR (default ./NAME)',
-  options: { dir: { type: 'string' } },
+  usage: 'NAME [--dir DIR] [--jobdir SPEC]',
+  help: 'write a working service NAME (module, INI, sample program, test, package.json depending on jobdir: SPEC, else a tarball of this jobdir beside it) into DIR (default ./NAME)',
+  options: { dir: { type: 'string' }, jobdir: { type: 'string' } },
   async run({ values, args }) {
     const [name] = args;
     if (!name || args.length > 1) {
-      process.stderr.write('usage: jobdir new-service NAME [--dir DIR]\n');
+      process.stderr.write('usage: jobdir new-service NAME [--dir DIR] [--jobdir SPEC]\n');
       return 2;
     }
     const dir = resolve(typeof values.dir === 'string' ? values.dir : name);
-    const files = await newService(name, dir);
+    const files = await newService(
+      name,
+      dir,
+      typeof values.jobdir === 'string' ? values.jobdir : undefined,
+    );
+    const cd = relative(process.cwd(), dir) || '.';
     process.stdout.write(
-      `${files.map((f) => `wrote ${f}`).join('\n')}\n\nNext:\n  cd ${dir}\n  npx tsx --test ${name}.test.ts        # its test passes as it is\n  jobdir serve --config ${name}.ini      # then open http://127.0.0.1:8080\n`,
+      `${files.map((f) => `wrote ${f}`).join('\n')}\n\nNext:\n  cd ${cd}\n  npm install     # jobdir and tsx\n  npm test        # its test passes as it is\n  npm start       # then open http://127.0.0.1:8080\n`,
     );
     return 0;
   },

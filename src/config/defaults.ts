@@ -39,9 +39,16 @@ export const CONFIG_KEYS = {
     track_hostname: key('false'),
     github: key(null, 'a source link in the page footer'),
     id_length: key('12', 'consonants ≈ 52 bits'),
+    umask: key(
+      null,
+      "the process's own: the permissions of what jobdir creates; `007` when the web runs as a second user of the service's group, see [docs/deploy.md](docs/deploy.md)",
+    ),
   },
   backend: {
-    user: key(null),
+    user: key(
+      null,
+      'the backend runs only as this user, and never as root unless it is root; see [docs/deploy.md](docs/deploy.md)',
+    ),
     state_file: key(null, 'default: `backend.state` in `data`'),
     check_minutes: key('10', 'rescan period'),
     max_attempts: key('3'),

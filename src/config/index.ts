@@ -51,6 +51,8 @@ export interface Config {
     /** Path of the service module (a .ts or .js file). */
     service: string;
     idLength: number;
+    /** The umask every jobdir process of this service runs with (openStore sets it); null: the process's own. */
+    umask: number | null;
   };
   backend: {
     user: string | null;
@@ -151,6 +153,19 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
       g.path('service') ??
       g.fail('service', 'is required: the path of the service module (e.g. service = service.ts)'),
     idLength: g.int('id_length', 12, 40),
+    umask:
+      g.str('umask') === undefined
+        ? null
+        : g.parsed('umask', (v) => {
+            if (!/^0?[0-7]{3}$/.test(v))
+              throw new Error(`must be an octal umask such as 007 or 022, not "${v}"`);
+            const n = parseInt(v, 8);
+            if (!(n & 0o002))
+              throw new Error(
+                `${v} would let every user of the machine write into the data root; its last digit must be 2, 3, 6 or 7`,
+              );
+            return n;
+          }),
   };
   g.done();
 

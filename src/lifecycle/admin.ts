@@ -13,7 +13,7 @@ import { createMailer } from '../mail/queue.js';
 import { runnerKind, runnerRegistry } from '../runners/index.js';
 import { submitterOf } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
-import { ACTIVE_STATES, FINAL_STATES, STATES, type State } from '../states.js';
+import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
 import {
   appendHistory,
   appendJobLog,
@@ -24,7 +24,6 @@ import {
   jobRun,
   type JobRef,
   JOB_FILES,
-  listState,
   type Markers,
   moveJob,
   readJob,
@@ -50,54 +49,7 @@ export interface AdminEnv {
 /** Who the admin tools act as, in job logs and messages. */
 export const ADMIN = 'the administrator';
 
-/** One line of `jobdir list`. */
-export interface JobRow {
-  id: string;
-  state: State;
-  type: string;
-  email: string;
-  submitted: string;
-  /** Since submission, in ms. */
-  ageMs: number;
-  /** The recorded failure, '' when none. */
-  failure: string;
-}
-
-/** What `list` shows when no state is named: everything not completed or archived. */
-export const DEFAULT_LIST_STATES: readonly State[] = [...ACTIVE_STATES, STATES.FAILED];
-
-/** The jobs in `states`, oldest submission first. */
-export async function listJobs(
-  env: AdminEnv,
-  states: readonly State[] = DEFAULT_LIST_STATES,
-  now = Date.now(),
-): Promise<JobRow[]> {
-  const refs: JobRef[] = [];
-  for (const state of states)
-    for (const id of await listState(env.store, state))
-      refs.push({ id, state, dir: `${env.store.states[state]}/${id}` });
-  const rows: JobRow[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < refs.length) {
-      const ref = refs[next++]!;
-      const job = await readJob(ref).catch(() => null);
-      if (!job) continue;
-      const s = job.settings;
-      rows.push({
-        id: ref.id,
-        state: ref.state,
-        type: s.type,
-        email: s.email,
-        submitted: s.submitted,
-        ageMs: now - (Date.parse(s.submitted) || now),
-        failure: job.result.failure ?? '',
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(32, refs.length) }, worker));
-  return rows.sort((a, b) => a.submitted.localeCompare(b.submitted) || a.id.localeCompare(b.id));
-}
+export { DEFAULT_LIST_STATES, listJobs, type JobRow } from './list.js';
 
 /** Everything `jobdir show` prints about one job. */
 export interface JobDetails {

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import { createMailer, type Mailer } from '../mail/queue.js';
-import { type Runner, runnerRegistry } from '../runners/index.js';
+import { jobWrapper, type Runner, runnerRegistry } from '../runners/index.js';
 import {
   createScheduler,
   type QueuedJob,
@@ -268,6 +268,8 @@ export function createBackend({
     mailer,
     async start() {
       checkFollowOn(cfg, service);
+      // The wrapper copy its jobs will run, made now: a data root it cannot write fails the start.
+      if (launching) await jobWrapper(store.data);
       await cleanStaging(store, 3_600_000);
       watcher = watchJobs(
         { incoming: store.states.incoming, running: store.states.running },

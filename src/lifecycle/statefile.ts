@@ -66,7 +66,7 @@ async function writeInPlace(path: string, s: BackendState): Promise<void> {
   const fh = await fs.open(
     path,
     constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW,
-    0o644,
+    0o666, // less the umask
   );
   try {
     await fh.truncate(0);

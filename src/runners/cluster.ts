@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../store/cluster.js';
 import { readJob, readMarkers, type JobRef } from '../store/index.js';
 import { positiveInt, run } from './exec.js';
-import { WRAPPER } from './local.js';
+import { jobWrapper } from './scripts.js';
 import type { ClusterEnd, ClusterReport, Liveness, Runner, StartOptions } from './types.js';
 
 /** What one submission asks of the cluster. */
@@ -135,7 +135,7 @@ export function clusterRunner(engine: ClusterEngine, cfg: Config): Runner {
         killGraceMs: opts.killGraceMs,
         options: opts.runnerOptions,
         wrapperEnv,
-        script: WRAPPER,
+        script: await jobWrapper(cfg.directories.data),
         scriptArgs: [job.dir, String(opts.attempt)],
       };
       const rec: Omit<ClusterRecord, 'at'> = {

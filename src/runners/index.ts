@@ -6,7 +6,8 @@ import { slurmRunner } from './slurm.js';
 import type { Runner } from './types.js';
 
 export type * from './types.js';
-export { WRAPPER, scanWrappers } from './local.js';
+export { scanWrappers } from './local.js';
+export { jobWrapper, WRAPPER } from './scripts.js';
 
 /**
  * The runners a backend uses, one per kind, created on first use. `onLocalLost` gets the
@@ -25,7 +26,7 @@ export function runnerRegistry(
           ? slurmRunner(cfg)
           : kind === 'sge'
             ? sgeRunner(cfg)
-            : localRunner(onLocalLost);
+            : localRunner(cfg.directories.data, onLocalLost);
       made.set(kind, r);
     }
     return r;

@@ -1,10 +1,9 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { childEnv } from '../config/env.js';
+import { LAUNCHER } from './scripts.js';
 
-/** The sh launcher script (see its header for the protocol). */
-export const LAUNCHER = fileURLToPath(new URL('../../wrapper/jobdir-launcher.sh', import.meta.url));
+export { LAUNCHER };
 
 /**
  * The boot time (seconds since the epoch) from /proc/stat, '' when unknown. The wrapper's

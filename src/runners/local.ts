@@ -1,12 +1,11 @@
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JobRef, Markers } from '../store/index.js';
-import { createLauncher } from './launcher.js';
+import { createLauncher, type Launcher } from './launcher.js';
+import { isWrapperPath, jobWrapper } from './scripts.js';
 import type { Liveness, Runner, StartOptions } from './types.js';
 
-/** Absolute path of the POSIX sh wrapper. */
-export const WRAPPER = fileURLToPath(new URL('../../wrapper/jobdir-wrapper.sh', import.meta.url));
+export { WRAPPER } from './scripts.js';
 
 /** Start time (clock ticks since boot) of a pid, or null if it is gone. Guards against pid reuse. */
 async function procStart(pid: number): Promise<string | null> {
@@ -27,20 +26,24 @@ async function isWrapperOf(pid: number, id: string): Promise<boolean> {
     ]);
     const st = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     const args = cmd.split('\0');
-    return st !== 'Z' && args.includes(WRAPPER) && args.some((a) => basename(a) === id);
+    return st !== 'Z' && args.some(isWrapperPath) && args.some((a) => basename(a) === id);
   } catch {
     return false;
   }
 }
 
-/** Pids of every live wrapper on this machine, by job id (one /proc scan). */
+/**
+ * Pids of every live wrapper on this machine, by job id (one /proc scan). A wrapper is
+ * known by its script's file name, whatever its folder and version: jobs started before
+ * an upgrade, by the package's wrapper or an older copy, are still found after it.
+ */
 export async function scanWrappers(): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const name of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const args = (await fs.readFile(`/proc/${name}/cmdline`, 'utf8')).split('\0');
-      const i = args.indexOf(WRAPPER);
+      const i = args.findIndex(isWrapperPath);
       if (i >= 0 && args[i + 1]) out.set(basename(args[i + 1]!), Number(name));
     } catch {
       /* exited meanwhile */
@@ -73,13 +76,14 @@ function wrappersSince(notBefore: number, maxAgeMs = 1000): Promise<Map<string, 
  * wrapper of this job.
  */
 export function localRunner(
+  data: string,
   onLost: (dirs: string[]) => void = () => {},
 ): Runner & { close(): void } {
-  const launcher = createLauncher(WRAPPER);
+  /** Made at the first start, for the wrapper copy in the data root (scripts.ts's jobWrapper). */
+  let launcher: Launcher | null = null;
   const created = Date.now();
   /** When this runner started each wrapper, kept after a lost launcher (then they are looked for). */
   const startedAt = new Map<string, number>();
-  launcher.onLost(onLost);
   const findPid = async (job: JobRef, m: Markers): Promise<number | null> => {
     for (const pid of [m.running?.pid]) {
       if (pid && (await isWrapperOf(pid, job.id))) return pid;
@@ -90,6 +94,11 @@ export function localRunner(
     kind: 'local',
     async start(job: JobRef, opts: StartOptions) {
       const limit = opts.timeLimitMs === null ? 0 : Math.max(1, Math.ceil(opts.timeLimitMs / 1000));
+      const wrapper = await jobWrapper(data);
+      if (!launcher) {
+        launcher = createLauncher(wrapper);
+        launcher.onLost(onLost);
+      }
       startedAt.set(job.dir, Date.now());
       launcher.launch(
         job.dir,
@@ -105,7 +114,7 @@ export function localRunner(
       );
     },
     async liveness(job, m): Promise<Liveness> {
-      if (launcher.started(job.dir)) return 'alive';
+      if (launcher?.started(job.dir)) return 'alive';
       const pid = await findPid(job, m);
       if (pid === null) startedAt.delete(job.dir);
       return pid === null ? 'dead' : 'alive';
@@ -130,7 +139,7 @@ export function localRunner(
       signal('SIGKILL');
     },
     close() {
-      launcher.close();
+      launcher?.close();
     },
     async where(job, m) {
       const pid = await findPid(job, m);

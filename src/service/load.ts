@@ -4,6 +4,22 @@ import type { Config } from '../config/index.js';
 import { defineService } from './index.js';
 import type { Service } from './types.js';
 
+/** True once a TypeScript loader is on in this process. */
+let typescript = /\.[cm]?tsx?$/.test(import.meta.url);
+
+/**
+ * A service module in TypeScript needs a compiler at run time; jobdir itself does not (it
+ * runs from dist/). tsx's loader is registered the first time such a module is loaded, and
+ * only then: a JavaScript service starts without it. When jobdir itself runs from its
+ * TypeScript sources (its tests), their loader is already on.
+ */
+async function loadTypeScript(): Promise<void> {
+  if (typescript) return;
+  const { register } = await import('tsx/esm/api');
+  register();
+  typescript = true;
+}
+
 /**
  * Import the service module named by `[general] service` and check it. Its job types
  * must match the config's `[job NAME]` sections (a section for an unknown type is an error).
@@ -11,6 +27,7 @@ import type { Service } from './types.js';
 export async function loadService(cfg: Config): Promise<Service> {
   let mod: { default?: Service };
   try {
+    if (/\.[cm]?tsx?$/.test(cfg.general.service)) await loadTypeScript();
     mod = (await import(pathToFileURL(cfg.general.service).href)) as { default?: Service };
   } catch (err) {
     throw new ConfigError(

@@ -91,7 +91,7 @@ export async function writeDurable(
   const fd = fsc.openSync(
     tmp,
     constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    opts.mode ?? 0o644,
+    opts.mode ?? 0o666, // less the umask (layout.ts)
   );
   const sync = opts.sync !== false;
   try {
@@ -139,7 +139,7 @@ export function isNoSpace(err: unknown): boolean {
 
 /** Copy a job directory tree (files, folders, symlinks as links), fsyncing every file. */
 export async function copyTreeDurable(src: string, dest: string): Promise<void> {
-  await fs.mkdir(dest, { recursive: false, mode: 0o755 });
+  await fs.mkdir(dest, { recursive: false, mode: 0o777 });
   for (const ent of await fs.readdir(src, { withFileTypes: true })) {
     const s = join(src, ent.name);
     const d = join(dest, ent.name);

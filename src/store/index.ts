@@ -16,6 +16,7 @@ export * from './jobfiles.js';
 export * from './old.js';
 export * from './reindex.js';
 export * from './census.js';
+export { installWrapper, WRAPPER_NAME, WRAPPERS_FOLDER } from './wrappers.js';
 export {
   TRANSITIONS,
   transition,

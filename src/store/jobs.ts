@@ -116,7 +116,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
   input.named?.(id);
   let made = staging;
   try {
-    fsc.mkdirSync(staging, { mode: 0o755 });
+    fsc.mkdirSync(staging, { mode: 0o777 }); // less the umask (layout.ts)
     const config: JobConfig = {
       settings: {
         job_id: id,

@@ -1,4 +1,4 @@
-import { defineService, field, type JobContext, type JobOutcome } from '../../service/index.js';
+import { defineService, field, type JobContext, type JobOutcome } from 'jobdir';
 import { checkFasta, MAX_FASTA_CHARS, normalizeFasta } from './fasta.js';
 import { OUT_FORMATS, programOutput, toNexus } from './formats.js';
 import { showAlignment } from './render.js';

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { escapeHtml, type JobOutcome } from '../../service/index.js';
+import { escapeHtml, type JobOutcome } from 'jobdir';
 import { OUT_FORMATS } from './formats.js';
 
 /**

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { field, type JobType } from '../../service/index.js';
+import { field, type JobType } from 'jobdir';
 
 const program = fileURLToPath(new URL('./greet', import.meta.url));
 

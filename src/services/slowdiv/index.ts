@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineService, field } from '../../service/index.js';
+import { defineService, field } from 'jobdir';
 import { greet } from './greet.js';
 
 const program = fileURLToPath(new URL('./slow_div', import.meta.url));

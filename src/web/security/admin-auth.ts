@@ -89,7 +89,7 @@ export async function setAdminUser(file: string, user: string, password: string)
   const kept = old.split('\n').filter((l) => l.trim() && !l.startsWith(`${user}:`));
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, [...kept, `${user}:${await hashPassword(password)}`].join('\n') + '\n', {
-    mode: 0o600,
+    mode: 0o660, // less the umask: the web process, maybe a second user of the group, reads it
   });
   await fs.rename(tmp, file);
 }
