@@ -29,9 +29,13 @@ const JS_SERVICE = `export default {
 
 describe('the npm package', () => {
   test('ships the built bin and every export target, the wrapper, the docs, every file the JavaScript imports, and no tests, bench, CI or job data', async () => {
-    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--loglevel=error'], {
-      cwd: ROOT,
-    });
+    const { stdout } = await run(
+      'npm',
+      ['pack', '--dry-run', '--ignore-scripts', '--json', '--loglevel=error'],
+      {
+        cwd: ROOT,
+      },
+    );
     const files = new Set(
       (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path),
     );

@@ -24,9 +24,13 @@ const BIN = (
 
 /** The package as installed at `dest`: the files it ships, and its dependencies. */
 async function installCopy(dest: string): Promise<string> {
-  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--loglevel=error'], {
-    cwd: ROOT,
-  });
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--dry-run', '--ignore-scripts', '--json', '--loglevel=error'],
+    {
+      cwd: ROOT,
+    },
+  );
   for (const { path } of (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files) {
     await fs.mkdir(dirname(join(dest, path)), { recursive: true });
     await fs.copyFile(join(ROOT, path), join(dest, path));
