@@ -12,7 +12,7 @@
 # Either run failing fails the command; the daemons it started are stopped.
 #
 # `--quick` runs on the Node on PATH, starts no daemons and installs nothing from Debian:
-# the unit, spine and API files (every file but those in CLUSTER, BROWSER, PROXY and KILLS below).
+# the unit, spine and API files (every file but those in CLUSTER, BROWSER, SYSTEM and KILLS below).
 #
 # JOBDIR_TEST_JOBS sets how many files run at once (default 4); JOBDIR_TESTS="test/a.test.ts …"
 # runs only those files (on both Nodes in a full run).
@@ -21,11 +21,12 @@ cd "$(dirname "$0")/.."
 mode=full
 [ "${1:-}" = --quick ] && mode=quick
 
-# Files that need Slurm and Grid Engine, a browser, nginx, or kill -9 a backend at many moments.
+# Files that need Slurm and Grid Engine, a browser, the system (nginx, users, logrotate), or
+# kill -9 a backend at many moments.
 CLUSTER=(test/cluster-jobs.test.ts test/cluster-timelimit.test.ts test/cluster-stop.test.ts
          test/cluster-crash.test.ts)
 BROWSER=(test/e2e-browser.test.ts test/nginx-browser.test.ts)
-PROXY=(test/nginx-proxy.test.ts)
+SYSTEM=(test/nginx-proxy.test.ts test/deploy.test.ts)
 KILLS=(test/exactly-once.test.ts test/recovery.test.ts test/transitions.test.ts
        test/deps-crash.test.ts test/admin.test.ts test/fuzz.test.ts test/fairshare-crash.test.ts)
 # What could differ on Node 20: start-up, the CLI and its daemon verbs, the wrapper and
@@ -83,7 +84,7 @@ if [ "$mode" = quick ]; then
   if [ -n "${JOBDIR_TESTS:-}" ]; then
     read -r -a files <<<"$JOBDIR_TESTS"
   else
-    mapfile -t files < <(without "${CLUSTER[@]}" "${BROWSER[@]}" "${PROXY[@]}" "${KILLS[@]}" -- "${ALL[@]}")
+    mapfile -t files < <(without "${CLUSTER[@]}" "${BROWSER[@]}" "${SYSTEM[@]}" "${KILLS[@]}" -- "${ALL[@]}")
   fi
   echo "== typecheck"
   npx tsc -p tsconfig.json
