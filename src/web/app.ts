@@ -103,6 +103,8 @@ export function createApp(o: WebOptions): Hono {
 
   const admin = adminAuth(o.adminCredentials ?? null);
   for (const p of ['/admin', '/admin/*', '/api/admin', '/api/admin/*']) app.use(p, admin);
+  // [web] metrics_auth: scrapers then send the admin's user and password (basic_auth).
+  if (cfg.web.metricsAuth) app.use('/metrics', admin);
   app.route('/api/admin', adminApi());
   app.route(
     '/admin',
