@@ -109,7 +109,7 @@ describe('/metrics: open by default, behind the admin credentials with [web] met
   });
 
   test('by default (and with metrics_auth = no) /metrics is open, though admin pages ask for credentials', async () => {
-    for (const web of [{}, { metrics_auth: 'no' }]) {
+    for (const web of [{}, { metrics_auth: 'no' }] as Record<string, string>[]) {
       const svc = await startTestServer({ web }, { admin: true });
       try {
         const res = await metrics(svc);

@@ -16,6 +16,7 @@ export * from './jobfiles.js';
 export * from './old.js';
 export * from './reindex.js';
 export * from './census.js';
+export * from './catalog.js';
 export {
   TRANSITIONS,
   transition,
