@@ -21,6 +21,10 @@ export interface SearchView {
   /** Job types, for the help. */
   types: string[];
   tookMs: number;
+  /** When the census behind the hits was taken (ms). */
+  asOf: number;
+  /** The store is being counted for the first time: no hits yet. */
+  counting: boolean;
 }
 
 const n = (x: number) => x.toLocaleString('en');
@@ -159,7 +163,13 @@ export function adminSearchPage(f: Frame, v: SearchView): string {
   const r = v.result;
   const first = r ? (r.page - 1) * r.perPage + 1 : 0;
   return String(
-    <Layout frame={{ ...f, title: v.q ? `Jobs: ${v.q}` : 'Search jobs' }}>
+    <Layout
+      frame={{
+        ...f,
+        title: v.q ? `Jobs: ${v.q}` : 'Search jobs',
+        ...(v.counting ? { refresh: 2 } : {}),
+      }}
+    >
       <AdminStyle />
       <h1>Search jobs</h1>
       <AdminNav base={f.base} current="search" />
@@ -181,6 +191,14 @@ export function adminSearchPage(f: Frame, v: SearchView): string {
       {v.error ? (
         <div class="box err" role="alert" id="q-error">
           {v.error}
+        </div>
+      ) : (
+        ''
+      )}
+      {v.counting ? (
+        <div class="box note" role="status" id="counting">
+          Counting the job directories for the first time since the server started (a big store
+          takes a few seconds). This page reloads itself.
         </div>
       ) : (
         ''
@@ -212,7 +230,9 @@ export function adminSearchPage(f: Frame, v: SearchView): string {
               </>
             )}
             {v.read.length ? `: ${v.read.join(' · ')}` : ' (every job)'}. Newest first.{' '}
-            <span class="muted">({v.tookMs.toFixed(0)} ms)</span>
+            <span class="muted">
+              (as of {new Date(v.asOf).toISOString().slice(11, 19)} UTC; {v.tookMs.toFixed(1)} ms)
+            </span>
           </p>
           {r.hits.length ? <Hits base={f.base} v={v} r={r} /> : ''}
           <Pager base={f.base} q={v.q} r={r} />

@@ -45,6 +45,7 @@ form.search label{flex-basis:100%}form.search input{flex:1 1 16rem;max-width:36r
 details{margin:.5rem 0}summary{cursor:pointer}code{font-size:.9rem}
 #pager{margin:1rem 0}#pager span{margin-right:1rem}
 .nowrap{white-space:nowrap}td.value{white-space:pre-wrap;word-break:break-word}
+#parameters th{width:14rem}.actions{margin-top:.75rem}
 @media (max-width:40rem){.cards table{min-width:0}.cards tr.head{display:none}
 .cards tr{display:block;border-bottom:1px solid #dde;padding:.4rem 0}
 .cards td{display:block;border:0;padding:.1rem 0}.cards td::before{content:attr(data-label) ": ";

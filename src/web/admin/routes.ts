@@ -96,7 +96,7 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     c.header('Cache-Control', 'no-store');
     const page = dashboardPage(o.frame, await data(0), csrf(c), note);
     // An admin here may search next: start reading the jobs' config files (a big store's take seconds).
-    void o.catalog.view({ maxAgeMs: 60_000 }).catch(() => {});
+    void o.catalog.view().catch(() => {});
     return c.html(page);
   });
 
@@ -114,7 +114,8 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
       if (!/^[1-9]\d{0,6}$/.test(pageText))
         throw new InputError({ page: `"${pageText.slice(0, 20)}" is not a page number (1, 2, …)` });
       query = parseQuery(text, types);
-      result = searchPage(view, query, Number(pageText));
+      // Still counting a big store for the first time: no hits yet (the page says so).
+      if (!view.counting) result = searchPage(view, query, Number(pageText));
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       error = Object.entries(err.fields)
@@ -141,8 +142,11 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
         failures,
         types,
         tookMs: performance.now() - t0,
+        asOf: view.at,
+        counting: view.counting,
       }),
-      error ? 400 : 200,
+      // Still counting a big store for the first time: "try again in a moment", and the page reloads itself.
+      view.counting ? 503 : error ? 400 : 200,
     );
   });
 
