@@ -11,11 +11,13 @@ import {
   createCatalog,
   createCensus,
   createJob,
+  findJob,
   openStore,
+  readJob,
   removeJob,
   updateJobConfig,
 } from '../src/store/index.js';
-import { tempDir, writeConfig } from './helpers.js';
+import { tempDir, waitFor, writeConfig } from './helpers.js';
 import { placeJob } from './place.js';
 
 async function storeWith(n: number) {
@@ -43,17 +45,27 @@ describe('catalog: every job with its type and email, derived from the job direc
     const { store, ids } = await storeWith(5);
     const catalog = createCatalog(store, createCensus(store));
     const v = await catalog.view(exact);
+    // Newest first by config.ini's submission time, then by id (jobs made within one ms).
+    const when = new Map<string, number>();
+    for (const id of ids)
+      when.set(id, Date.parse((await readJob((await findJob(store, id))!)).settings.submitted));
+    const newest = [...ids].sort((a, b) => when.get(b)! - when.get(a)! || (a < b ? -1 : 1));
     assert.deepEqual(
       v.entries.map((e) => [e.id, e.state, e.type, e.email, e.emailLc]),
-      ids
-        .map((id, i) => [
+      newest.map((id) => {
+        const i = ids.indexOf(id);
+        return [
           id,
           STATES.INCOMING,
           i % 2 ? 'divide' : 'greet',
           `User${i}@Example.org`,
           `user${i}@example.org`,
-        ])
-        .reverse(),
+        ];
+      }),
+    );
+    assert.deepEqual(
+      v.entries.map((e) => e.submitted),
+      newest.map((id) => when.get(id)),
     );
     assert.deepEqual([...v.types].sort(), ['divide', 'greet']);
     assert.equal(v.unread, 0);
@@ -67,14 +79,15 @@ describe('catalog: every job with its type and email, derived from the job direc
       dir: `${store.states.incoming}/${ids[3]}`,
     });
     const w = await catalog.view(exact);
+    const state: Record<string, string> = {
+      [ids[0]!]: STATES.INCOMING,
+      [ids[1]!]: STATES.ARCHIVED,
+      [ids[2]!]: STATES.FAILED,
+      [ids[4]!]: STATES.INCOMING,
+    };
     assert.deepEqual(
       w.entries.map((e) => [e.id, e.state]),
-      [
-        [ids[4], STATES.INCOMING],
-        [ids[2], STATES.FAILED],
-        [ids[1], STATES.ARCHIVED],
-        [ids[0], STATES.INCOMING],
-      ],
+      newest.filter((id) => id !== ids[3]).map((id) => [id, state[id]]),
     );
     assert.ok(w.entries.find((e) => e.id === ids[2])!.finished! > 0, 'an ended job has its end');
   });
@@ -108,7 +121,8 @@ describe('catalog: every job with its type and email, derived from the job direc
     const { store } = await storeWith(60);
     const census = createCensus(store);
     await census.snapshot();
-    const catalog = createCatalog(store, census, { slice: 10 });
+    // exactUpTo -1: the census just taken is used as it is, so the reading starts at once.
+    const catalog = createCatalog(store, census, { slice: 10, exactUpTo: -1 });
     const v = await catalog.view({ staleMs: 60_000 });
     assert.equal(v.entries.length, 60);
     assert.ok(v.unread > 0 && v.unread < 60, `${v.unread} unread: some slices read, not all`);
@@ -116,5 +130,21 @@ describe('catalog: every job with its type and email, derived from the job direc
     const later = await catalog.view({ staleMs: 60_000, waitMs: 60_000 });
     assert.equal(later.unread, 0);
     assert.ok(later.entries.every((e) => e.type !== null));
+  });
+
+  test('on a big store (over exactUpTo jobs; 0 here) a view answers from the last census and takes a new one in the background', async () => {
+    const { store, ids } = await storeWith(2);
+    const catalog = createCatalog(store, createCensus(store), { exactUpTo: 0 });
+    await catalog.view(exact);
+    await placeJob(store, ids[0]!, STATES.FAILED);
+    const lazy = { staleMs: 60_000, freshMs: 0 };
+    const stale = await catalog.view(lazy);
+    assert.equal(stale.entries.find((e) => e.id === ids[0])!.state, STATES.INCOMING);
+    await waitFor(
+      async () =>
+        (await catalog.view(lazy)).entries.find((e) => e.id === ids[0])!.state === STATES.FAILED,
+      10_000,
+      'the census taken in the background',
+    );
   });
 });

@@ -12,7 +12,7 @@ import { jobDir, type Store } from './layout.js';
 export interface CatalogEntry {
   readonly id: string;
   state: State;
-  /** When it was submitted (ms since the epoch; 0 when unknown). */
+  /** When it was submitted (ms since the epoch; 0 when unknown): config.ini's, once read. */
   submitted: number;
   /** When it ended (completed, failed, archived); null while active. */
   finished: number | null;
@@ -25,7 +25,7 @@ export interface CatalogEntry {
 
 /** The catalog as of one census. */
 export interface CatalogView {
-  /** Every job on disk, newest submission first (ties: by id). Do not modify. */
+  /** Every job on disk, newest submission first (ties, within one ms: by id). Do not modify. */
   entries: readonly CatalogEntry[];
   /** Jobs whose config.ini is not read yet: a type or email search cannot find them yet. */
   unread: number;
@@ -42,14 +42,20 @@ export interface CatalogView {
 export interface CatalogOptions {
   /** config.ini files read between two yields to the event loop (default 200). */
   slice?: number;
+  /**
+   * Up to this many jobs on disk a view always takes a new census (a few ms: exact); with
+   * more it may answer from an older one (`staleMs`). Default 20,000.
+   */
+  exactUpTo?: number;
 }
 
 /** The jobs on disk with their type and email, for the admin's search. */
 export interface Catalog {
   /**
-   * The catalog as of a census no older than `staleMs` (default 5 s); one older than
-   * `freshMs` (default 1 s) is taken again in the background for the next view, so a view
-   * seldom waits for a scan (a scan of a 100k-job folder that changed takes ~0.2 s).
+   * The catalog as of a census taken now, or, on a store of more than `exactUpTo` jobs, no
+   * older than `staleMs` (default 5 s); there one older than `freshMs` (default 1 s) is
+   * taken again in the background for the next view, so a view seldom waits for a scan (a
+   * scan of a 100k-job folder that changed takes ~0.2 s).
    * Config files not yet read are read in the background, in slices. `waitMs` (default 0)
    * waits up to that long for the first census and for the reading; past it the view says
    * what is missing (`counting`, `unread`).
@@ -130,7 +136,7 @@ function merge(many: Held[], few: Held[]): Held[] {
 export function createCatalog(
   store: Store,
   census: Census,
-  { slice = 200 }: CatalogOptions = {},
+  { slice = 200, exactUpTo = 20_000 }: CatalogOptions = {},
 ): Catalog {
   const byId = new Map<string, Held>();
   let order: Held[] = [];
@@ -191,7 +197,9 @@ export function createCatalog(
     e.email = head.email;
     e.emailLc = head.email.toLowerCase();
     types.add(head.type);
-    if (!e.submitted && head.submitted) {
+    // config.ini's time (ms) orders jobs made within one tick of the coarse clock that
+    // dates their directories (~4 ms); the directory's time serves until it is read.
+    if (head.submitted && head.submitted !== e.submitted) {
       e.submitted = head.submitted;
       resort = true;
     }
@@ -242,16 +250,18 @@ export function createCatalog(
   return {
     async view({ freshMs = 1000, staleMs = 5000, waitMs = 0 } = {}) {
       const deadline = Date.now() + waitMs;
-      // A census younger than staleMs (the dashboard's too) is good enough to answer from;
-      // one older than freshMs is taken again in the background, for the next view.
-      const taking = census.snapshot(staleMs).then((snap) => {
+      // On a big store a census younger than staleMs (the dashboard's too) is good enough to
+      // answer from; one older than freshMs is taken again in the background, for the next view.
+      // A small store is counted again for each view (cheap, exact); a big one may wait.
+      const big = (counted?.stamps.length ?? 0) > exactUpTo;
+      const taking = census.snapshot(big ? staleMs : 0).then((snap) => {
         apply(snap);
         startReading();
       });
       if (!counted && !(await until(taking, deadline)))
         return { entries: [], counting: true, unread: 0, types, at: 0, scanMs: 0 };
       await taking;
-      if (counted && Date.now() - counted.at > freshMs && !refreshing)
+      if (big && counted && Date.now() - counted.at > freshMs && !refreshing)
         refreshing = census
           .snapshot(freshMs)
           .then((snap) => {
