@@ -231,9 +231,13 @@ export function createCatalog(
   /** Read what is pending, in the background (one reader at a time). */
   function startReading(): void {
     if (pending.length && !reading)
-      reading = readPending().finally(() => {
-        reading = null;
-      });
+      // A file that cannot be read leaves its job unread (readHere catches); this only
+      // keeps an unexpected error from going unhandled in the background.
+      reading = readPending()
+        .catch(() => {})
+        .finally(() => {
+          reading = null;
+        });
   }
 
   /** Wait for `p` until `deadline` (at least until what is already done has settled); true when it settled in time. */
@@ -258,9 +262,9 @@ export function createCatalog(
         apply(snap);
         startReading();
       });
-      if (!counted && !(await until(taking, deadline)))
+      // Past the deadline (many new jobs to stat, say), answer from the last census taken in.
+      if (!(await until(taking, deadline)) && !counted)
         return { entries: [], counting: true, unread: 0, types, at: 0, scanMs: 0 };
-      await taking;
       if (big && counted && Date.now() - counted.at > freshMs && !refreshing)
         refreshing = census
           .snapshot(freshMs)
