@@ -14,19 +14,42 @@ export class JobdirError extends Error {
   }
 }
 
-/** A config file breaks a rule: names the file, section and key. */
+/** A config file breaks a rule: names the file (and line, when known), section and key. */
 export class ConfigError extends JobdirError {
   override name = 'ConfigError';
   override code = 'config_error';
+  /** The line of the file (from 1) that breaks the rule; null when no one line does. */
+  readonly line: number | null;
   constructor(
     readonly file: string,
     readonly section: string | null,
     readonly key: string | null,
     readonly rule: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; line?: number | null },
   ) {
-    const where = section == null ? '' : key == null ? ` [${section}]` : ` [${section}] ${key}`;
-    super(`${file}:${where} ${rule}`, options);
+    const where =
+      section == null
+        ? key == null
+          ? ''
+          : ` ${key}`
+        : key == null
+          ? ` [${section}]`
+          : ` [${section}] ${key}`;
+    const line = options?.line ?? null;
+    super(`${file}${line === null ? '' : `:${line}`}:${where} ${rule}`, options);
+    this.line = line;
+  }
+}
+
+/**
+ * Several ConfigErrors of one file, found in one reading: the first (by line) gives the
+ * file, section, key and line; the message has one line per error.
+ */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly errors: readonly ConfigError[]) {
+    const first = errors[0]!;
+    super(first.file, first.section, first.key, first.rule, { line: first.line });
+    this.message = errors.map((e) => e.message).join('\n');
   }
 }
 

@@ -1,10 +1,39 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
-/** One job as an admin sees it (JSX): what `jobdir show` prints, with the action buttons. */
-import { ActionButton, type AdminAction } from './admin-tables.js';
+/**
+ * One job as an admin sees it (JSX): what `jobdir show` prints, the parameters it was
+ * submitted with, its log, its files (each a download for the admin) and the actions.
+ */
+import { ActionButton, AdminNav, type AdminAction } from './admin-tables.js';
 import { AdminStyle } from './admin.js';
 import { Layout } from './layout.js';
 import type { Frame } from './views.js';
-import { under } from '../src/config/urltop.js';
+
+/** One submitted parameter: its field's label and value; an upload by name and size. */
+export interface Parameter {
+  name: string;
+  label: string;
+  value: string;
+  /** For an uploaded file: its size and the admin's download (null when the file is gone). */
+  file: { size: number | null; url: string | null } | null;
+}
+
+/** One line of jobdir.log. */
+export interface LogLine {
+  /** UTC time as written ('' for a line that is not an event). */
+  t: string;
+  event: string;
+  detail: string;
+}
+
+/** One entry of the job directory. */
+export interface AdminFile {
+  name: string;
+  size: number;
+  kind: 'file' | 'folder' | 'symlink' | 'other';
+  modified: number;
+  /** The admin's download; null for what is not served (folders, links, too large). */
+  url: string | null;
+}
 
 /** What the admin's job page shows. */
 export interface AdminJobView {
@@ -12,19 +41,38 @@ export interface AdminJobView {
   state: string;
   dir: string;
   settings: Record<string, string>;
-  inputs: Record<string, string>;
+  /** The job's type is one the service declares (else parameters are shown as recorded). */
+  typeKnown: boolean;
+  parameters: Parameter[];
   attempts: number;
   where: string | null;
   failure: string | null;
   history: string[];
-  log: string;
+  log: LogLine[];
+  /** Set when only the end of jobdir.log is shown. */
+  logCut: { shown: number; size: number } | null;
+  logUrl: string | null;
   stdout: string;
   stderr: string;
+  files: AdminFile[];
   actions: AdminAction[];
   csrf: string;
 }
 
-/** The end of a log or output file, under its name; nothing for a file of blanks. */
+/** 1234567 → "1.2 MB"; small sizes in bytes. */
+export function size(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = -1;
+  do {
+    v /= 1000;
+    u++;
+  } while (v >= 1000 && u < units.length - 1);
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+/** The end of an output file, under its name; nothing for a file of blanks. */
 function Tail({ name, text }: { name: string; text: string }) {
   if (!text.trim()) return <></>;
   return (
@@ -45,14 +93,108 @@ function Row({ k, v, class: cls }: { k: string; v: string | number; class?: stri
   );
 }
 
-/** One job as an admin sees it (what `jobdir show` prints). */
+/** The parameters table: label, value, uploads with their size and a download. */
+function Parameters({ j }: { j: AdminJobView }) {
+  if (!j.parameters.length) return <p>This job type takes no parameters.</p>;
+  return (
+    <div class="scroll">
+      <table id="parameters">
+        {j.parameters.map((p) => (
+          <tr>
+            <th>
+              {p.label}
+              {p.label !== p.name ? <span class="muted"> ({p.name})</span> : ''}
+            </th>
+            <td class="value">
+              {p.file ? (
+                <>
+                  {p.file.url ? <a href={p.file.url}>{p.value}</a> : p.value}{' '}
+                  <span class="muted">
+                    ({p.file.size === null ? 'file no longer there' : size(p.file.size)}, uploaded)
+                  </span>
+                </>
+              ) : p.value === '' ? (
+                <span class="muted">(empty)</span>
+              ) : p.value.length > 2000 ? (
+                `${p.value.slice(0, 2000)}… (${p.value.length} characters)`
+              ) : (
+                p.value
+              )}
+            </td>
+          </tr>
+        ))}
+      </table>
+      {j.typeKnown ? '' : <p class="muted">The service no longer declares this job type.</p>}
+    </div>
+  );
+}
+
+/** jobdir.log as a table of events. */
+function Log({ j }: { j: AdminJobView }) {
+  if (!j.log.length) return <p>The job has no log yet.</p>;
+  return (
+    <>
+      {j.logCut ? (
+        <p class="muted">
+          The last {size(j.logCut.shown)} of {size(j.logCut.size)};{' '}
+          {j.logUrl ? <a href={j.logUrl}>download the whole log</a> : ''}.
+        </p>
+      ) : (
+        ''
+      )}
+      <div class="scroll">
+        <table id="log">
+          <tr>
+            <th>Time (UTC)</th>
+            <th>Event</th>
+            <th>Details</th>
+          </tr>
+          {j.log.map((l) => (
+            <tr>
+              <td class="nowrap">{l.t}</td>
+              <td>{l.event}</td>
+              <td class="err-text">{l.detail}</td>
+            </tr>
+          ))}
+        </table>
+      </div>
+    </>
+  );
+}
+
+/** Every entry of the job directory with its size. */
+function Files({ j }: { j: AdminJobView }) {
+  return (
+    <div class="scroll cards">
+      <table id="files">
+        <tr class="head">
+          <th>Name</th>
+          <th>Size</th>
+          <th>Modified (UTC)</th>
+        </tr>
+        {j.files.map((f) => (
+          <tr>
+            <td data-label="Name">
+              {f.url ? <a href={f.url}>{f.name}</a> : f.name}
+              {f.kind === 'file' ? '' : <span class="muted"> ({f.kind})</span>}
+            </td>
+            <td data-label="Size">{f.kind === 'file' ? size(f.size) : '–'}</td>
+            <td data-label="Modified (UTC)">
+              {new Date(f.modified).toISOString().slice(0, 19).replace('T', ' ')}
+            </td>
+          </tr>
+        ))}
+      </table>
+    </div>
+  );
+}
+
+/** One job as an admin sees it. */
 export function adminJobPage(f: Frame, j: AdminJobView): string {
   return String(
     <Layout frame={{ ...f, title: `Job ${j.id}` }}>
       <AdminStyle />
-      <p>
-        <a href={under(f.base, '/admin')}>← Dashboard</a>
-      </p>
+      <AdminNav base={f.base} />
       <h1>Job {j.id}</h1>
       <div class="scroll">
         <table>
@@ -78,14 +220,8 @@ export function adminJobPage(f: Frame, j: AdminJobView): string {
       ) : (
         ''
       )}
-      <h2>Inputs</h2>
-      <div class="scroll">
-        <table>
-          {Object.entries(j.inputs).map(([k, v]) => (
-            <Row k={k} v={v.length > 300 ? `${v.slice(0, 300)}…` : v} />
-          ))}
-        </table>
-      </div>
+      <h2>Parameters</h2>
+      <Parameters j={j} />
       {j.history.length ? (
         <>
           <h2>History</h2>
@@ -98,7 +234,10 @@ export function adminJobPage(f: Frame, j: AdminJobView): string {
       ) : (
         ''
       )}
-      <Tail name="jobdir.log" text={j.log} />
+      <h2>Log</h2>
+      <Log j={j} />
+      <h2>Files</h2>
+      <Files j={j} />
       <Tail name="stdout.txt" text={j.stdout} />
       <Tail name="stderr.txt" text={j.stderr} />
     </Layout>,

@@ -14,6 +14,23 @@ export const ADMIN_ACTIONS = {
   delete: { label: 'Delete', says: 'delete its directory and every link to it, for good' },
 } as const;
 
+/** The admin pages' navigation; `current` is marked for screen readers and shown as such. */
+export function AdminNav({ base, current }: { base: string; current?: 'dashboard' | 'search' }) {
+  return (
+    <nav aria-label="Admin">
+      <a href={under(base, '/admin')} aria-current={current === 'dashboard' ? 'page' : undefined}>
+        Dashboard
+      </a>
+      <a href={under(base, '/admin/jobs')} aria-current={current === 'search' ? 'page' : undefined}>
+        Search jobs
+      </a>
+      <a href={under(base, '/metrics')}>Metrics</a>
+      <a href={under(base, '/healthz')}>Health</a>
+      <a href={under(base, '/')}>Form</a>
+    </nav>
+  );
+}
+
 /** One of ADMIN_ACTIONS' names. */
 export type AdminAction = keyof typeof ADMIN_ACTIONS;
 

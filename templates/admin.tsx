@@ -4,6 +4,7 @@ import { ALL_STATES } from '../src/states.js';
 import type { DashboardData } from '../src/lifecycle/dashboard.js';
 import { ActivityChart } from './admin-chart.js';
 import {
+  AdminNav,
   type AdminAction,
   ADMIN_ACTIONS,
   FailuresTable,
@@ -39,6 +40,12 @@ button.danger{background:#b00020}
 td.err-text{max-width:28rem;white-space:pre-wrap;word-break:break-word}progress{max-width:12rem}
 .note{background:#e8f0fe;border-color:#9bb5ee}
 .muted{color:#667;font-size:.9rem}
+form.search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin:1rem 0}
+form.search label{flex-basis:100%}form.search input{flex:1 1 16rem;max-width:36rem}
+details{margin:.5rem 0}summary{cursor:pointer}code{font-size:.9rem}
+#pager{margin:1rem 0}#pager span{margin-right:1rem}
+.nowrap{white-space:nowrap}td.value{white-space:pre-wrap;word-break:break-word}
+#parameters th{width:14rem}.actions{margin-top:.75rem}
 @media (max-width:40rem){.cards table{min-width:0}.cards tr.head{display:none}
 .cards tr{display:block;border-bottom:1px solid #dde;padding:.4rem 0}
 .cards td{display:block;border:0;padding:.1rem 0}.cards td::before{content:attr(data-label) ": ";
@@ -136,12 +143,17 @@ export function dashboardPage(
     <Layout frame={{ ...f, title: 'Dashboard' }}>
       <AdminStyle />
       <h1>Dashboard</h1>
-      <nav aria-label="Admin">
-        <a href={under(f.base, '/admin')}>Dashboard</a>
-        <a href={under(f.base, '/metrics')}>Metrics</a>
-        <a href={under(f.base, '/healthz')}>Health</a>
-        <a href={under(f.base, '/')}>Form</a>
-      </nav>
+      <AdminNav base={f.base} current="dashboard" />
+      <form method="get" action={under(f.base, '/admin/jobs')} role="search" class="search">
+        <label for="q">Find a job</label>
+        <input
+          type="search"
+          id="q"
+          name="q"
+          placeholder="an id, an email, state:failed, type:…"
+        />{' '}
+        <button type="submit">Search</button>
+      </form>
       {note ? (
         <div class="box note" role="status" id="note">
           {note}

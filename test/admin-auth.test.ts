@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadAdminCredentials, verifyPassword } from '../src/web/security/admin-auth.js';
-import { tempDir, writeConfig, JOBDIR_BIN } from './helpers.js';
+import { JOBDIR_BIN, SLOWDIV, tempDir, writeConfig } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 
 const basic = (user: string, pw: string) => ({
@@ -86,3 +86,70 @@ describe('admin credentials from a file the web process reads at start', () => {
     assert.equal(await verifyPassword(map.get('bob')!, 'a long enough secret'), true);
   });
 });
+
+describe('/metrics: open by default, behind the admin credentials with [web] metrics_auth = yes', () => {
+  const metrics = (svc: TestServer, headers: Record<string, string> = {}) =>
+    fetch(`${svc.url}/metrics`, { headers });
+
+  test("metrics_auth = yes: 401 with a Basic challenge without or with wrong credentials, the Prometheus text with the admin's", async () => {
+    const svc = await startTestServer({ web: { metrics_auth: 'yes' } }, { admin: true });
+    try {
+      for (const headers of [{}, basic('ada', 'wrong password'), basic('eve', 'x')]) {
+        const res = await metrics(svc, headers);
+        assert.equal(res.status, 401);
+        assert.match(res.headers.get('www-authenticate') ?? '', /^Basic realm="jobdir admin"/);
+        assert.doesNotMatch(await res.text(), /jobdir_jobs/);
+      }
+      const ok = await metrics(svc, basic('ada', 'correct horse battery'));
+      assert.equal(ok.status, 200);
+      assert.match(ok.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      assert.match(await ok.text(), /^jobdir_jobs\{state="incoming"\} 0$/m);
+      // /healthz stays open for load balancers.
+      assert.equal((await fetch(`${svc.url}/healthz`)).status, 200);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  test('by default (and with metrics_auth = no) /metrics is open, though admin pages ask for credentials', async () => {
+    for (const web of [{}, { metrics_auth: 'no' }] as Record<string, string>[]) {
+      const svc = await startTestServer({ web }, { admin: true });
+      try {
+        const res = await metrics(svc);
+        assert.equal(res.status, 200, JSON.stringify(web));
+        assert.match(await res.text(), /^jobdir_jobs\{state="incoming"\} 0$/m);
+        assert.equal((await fetch(`${svc.url}/admin`)).status, 401);
+      } finally {
+        await svc.close();
+      }
+    }
+  });
+
+  test('metrics_auth is validated like other keys: not yes/no, or yes without admin_credentials, is a config error naming it', async () => {
+    const { loadConfig, ConfigError } = await import('../src/config/index.js');
+    const root = tempDir();
+    for (const [web, rule] of [
+      [{ metrics_auth: 'sometimes' }, /\[web\] metrics_auth must be true or false .*"sometimes"/],
+      [{ metrics_auth: 'yes' }, /\[web\] metrics_auth is yes, but no admin_credentials file/],
+    ] as const) {
+      assert.throws(
+        () => loadConfig(writeConfigSyncFor(root, web)),
+        (err: unknown) => err instanceof ConfigError && rule.test(err.message),
+      );
+    }
+    const on = loadConfig(writeConfigSyncFor(root, { metrics_auth: 'on', admin_credentials: 'a' }));
+    assert.equal(on.web.metricsAuth, true);
+    assert.equal(loadConfig(writeConfigSyncFor(root, {})).web.metricsAuth, false);
+  });
+});
+
+/** A config with these [web] keys, written synchronously (writeConfig's defaults otherwise). */
+function writeConfigSyncFor(root: string, web: Record<string, string>): string {
+  const file = join(root, `web-${Math.random().toString(36).slice(2)}.ini`);
+  const lines = Object.entries(web).map(([k, v]) => `${k} = ${v}\n`);
+  writeFileSync(
+    file,
+    `[general]\nservice_name = T\nservice = ${SLOWDIV}\nadmin_email = a@example.test\n[directories]\ninstall = .\nincoming = ${root}/incoming\npreprocessing = ${root}/preprocessing\n[web]\n${lines.join('')}`,
+  );
+  return file;
+}

@@ -167,7 +167,7 @@ describe('config: a saliweb-compatible INI reader whose errors name file, sectio
     );
     rejects(
       await configWith(MINIMAL + 'just some words\n'),
-      null,
+      'directories',
       null,
       /neither \[section\] nor key = value/,
     );

@@ -215,7 +215,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
 
     await page.goto(`${svc.url}/admin/jobs/${id}`);
     assert.equal(await page.locator('#state').textContent(), 'completed');
-    assert.match((await page.locator('#jobdir-log').textContent()) ?? '', /"event":"resubmitted"/);
+    assert.match((await page.locator('#log').textContent()) ?? '', /resubmitted/);
     await shot(page, 'admin-job-desktop');
     const phone = await contexts.phone!.newPage();
     await phone.goto(`${svc.url}/admin`);

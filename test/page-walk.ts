@@ -3,8 +3,9 @@
  * (fresh and re-shown), a submission's redirect, results pages (queued with Cancel, a parent
  * and its waiting child, completed with files), the cancel redirect, downloads, my-jobs (ask,
  * mail, list), the JSON API (submit, status, list, OpenAPI), the Job Dispatcher routes, the
- * admin dashboard, its script and live stream, an admin job page, an action's confirm page and
- * redirect, the 404 and error pages and the mails; then every link they hold is followed.
+ * admin dashboard, its script and live stream, the admin's job search (a query, a bad one), admin
+ * job pages with their files, an action's confirm page and redirect, the 404 and error pages and
+ * the mails; then every link they hold is followed.
  */
 import assert from 'node:assert/strict';
 import type { Crawler, Opened } from './crawl.js';
@@ -159,6 +160,22 @@ export async function walkEveryPageKind(
   const again = await c.post(c.at(`/admin/jobs/${childId}/resubmit`), { confirm: 'yes' }, confirm);
   assert.equal(again.res.status, 303);
   await c.open(c.at(`/admin?done=resubmit&job=${childId}`));
+
+  // The search (every job, a query, a bad one) and the richer job page (parameters, log, files).
+  const all = await c.open(c.at('/admin/jobs'));
+  assert.equal(all.res.status, 200);
+  assert.ok(all.body.includes(`/admin/jobs/${done}"`), 'the search lists the division');
+  const hits = await c.open(
+    c.at(`/admin/jobs?q=${encodeURIComponent(`state:completed id:${done}`)}`),
+  );
+  assert.match(hits.body, /1 job matches/);
+  assert.equal((await c.open(c.at('/admin/jobs?q=stat:x'))).res.status, 400);
+  // A page past the last links back to the last (the pager's kind of address).
+  assert.match((await c.open(c.at('/admin/jobs?q=&page=9'))).body, /is past the last/);
+  const donePage = await c.open(c.at(`/admin/jobs/${done}`));
+  assert.match(donePage.body, /<table id="files">/);
+  const file = await c.open(c.at(`/admin/jobs/${done}/files/config.ini`));
+  assert.equal(file.res.status, 200);
 
   // Error pages: no such page, no such job.
   assert.equal((await c.open(c.at('/no/such/page'))).res.status, 404);

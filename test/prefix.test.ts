@@ -94,7 +94,7 @@ describe("urltop's path, read from the config", () => {
     for (const [urltop, rule] of cases) {
       await assert.rejects(load(urltop), (err: Error) => {
         assert.ok(err instanceof ConfigError, `${urltop}: ${String(err)}`);
-        assert.match(err.message, /jobdir\.ini: \[general\] urltop /, urltop);
+        assert.match(err.message, /jobdir\.ini:\d+: \[general\] urltop /, urltop);
         assert.match(err.message, rule, urltop);
         return true;
       });

@@ -23,7 +23,7 @@ test('[web] limits parse sizes and rates, and a bad value names the file, sectio
   assert.equal(cfg.web.adminCredentials, `${root}/admins`);
   assert.throws(
     () => loadConfig(writeConfigSync(root, { web: { submit_limit: 'lots' } })),
-    /bad\.ini: \[web\] submit_limit "lots" is not COUNT\/WINDOW/,
+    /bad\.ini:\d+: \[web\] submit_limit "lots" is not COUNT\/WINDOW/,
   );
   assert.throws(
     () => loadConfig(writeConfigSync(root, { general: { id_length: '8' } })),

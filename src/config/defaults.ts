@@ -97,6 +97,10 @@ export const CONFIG_KEYS = {
       null,
       'file of `user:scrypt…` lines, read at start; add users with `jobdir admin-user NAME`',
     ),
+    metrics_auth: key(
+      'no',
+      'open, as Prometheus scrapers expect; `yes` puts `/metrics` behind the admin credentials',
+    ),
     max_body: key('64M', "caps the submission routes' limit, see below"),
     max_download: key('1G', 'larger result files are neither listed nor served'),
     submit_limit: key('60/1h', 'per address, then 429'),

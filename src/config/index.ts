@@ -3,37 +3,22 @@ import { hostname } from 'node:os';
 import { ConfigError } from '../errors.js';
 import { ALL_STATES, STATES, type State } from '../states.js';
 import { parseAge, parseRunTime } from './duration.js';
-import { parseNotify, type NotifyTargets } from './notify.js';
 import { readIni, type IniSections } from './ini.js';
+import { readJobTypes, type JobTypeConfig } from './job-types.js';
+import { ConfigProblems } from './problems.js';
 import { sectionReader } from './section.js';
+import { didYouMean } from './suggest.js';
 import { readWebSection, type WebConfig } from './web.js';
 import { parseUrltop } from './urltop.js';
-import { CONFIG_KEYS, RUNNER_KEYS, type ConfigSection } from './defaults.js';
+import { CONFIG_KEYS, type ConfigSection } from './defaults.js';
 
-export { ConfigError } from '../errors.js';
+export { ConfigError, ConfigErrors } from '../errors.js';
+export type { JobTypeConfig } from './job-types.js';
 export { parseAge, parseRunTime, formatDuration } from './duration.js';
 export type { WebConfig, RateLimit } from './web.js';
 export { parseNotify, type NotifyTargets } from './notify.js';
 export { OWN_TOP_SEGMENTS, publicUrl, under, urltopPort } from './urltop.js';
 export { CONFIG_KEYS, DEFAULTS, type KeySpec, type ConfigSection } from './defaults.js';
-
-/** How one job type runs: the config's `[job NAME]` section. */
-export interface JobTypeConfig {
-  name: string;
-  enabled: boolean;
-  /** Per-type limit on jobs running at once (under the global `running`); null: none. */
-  concurrent: number | null;
-  /** Wall-clock limit of one run in ms; null: none. */
-  timeLimitMs: number | null;
-  /** Notification targets on success / failure: `mail ADDRESS…` and/or `syslog TAG`. */
-  notifySuccess: NotifyTargets;
-  notifyFail: NotifyTargets;
-  runner: 'local' | 'slurm' | 'sge';
-  /** Runner options (partition, memory, …) as written, for the runner to validate. */
-  runnerOptions: Record<string, string>;
-  /** Job types started, with this job's inputs, when this one completes. */
-  followOn: string[];
-}
 
 /** The whole, validated service configuration. */
 export interface Config {
@@ -107,43 +92,70 @@ export interface Config {
 const SECTIONS = Object.keys(CONFIG_KEYS).filter(
   (s): s is Exclude<ConfigSection, 'job NAME'> => s !== 'job NAME',
 );
-/** Runner options that are counts: checked here, so a typo fails check-config, not the first submission. */
-const COUNT_KEYS: readonly string[] = ['cpus', 'array_tasks', 'running_tasks'];
-
-/** Load and validate a config file; every error names the file, section, key and rule. */
+/**
+ * Load and validate a config file. Every error names the file, line, section, key and
+ * rule, and one reading finds them all: one error is thrown as a ConfigError, several as
+ * one ConfigErrors (a ConfigError listing each, in the order of the file).
+ */
 export function loadConfig(file: string, notice: (msg: string) => void = () => {}): Config {
   const path = resolve(file);
-  const ini = readIni(path);
+  const { sections: ini, places, errors } = readIni(path);
+  const problems = new ConfigProblems(path, places);
+  for (const e of errors) problems.push(e);
+  let cfg: Config | null = null;
+  try {
+    cfg = readConfig(path, ini, problems, notice);
+  } catch (err) {
+    // A ConfigError stops the reading where nothing sensible could follow; anything else
+    // that breaks after an error was found is that error's consequence.
+    if (err instanceof ConfigError) problems.push(err);
+    else if (problems.errors.length === 0) throw err;
+  }
+  problems.check();
+  return cfg!;
+}
+
+/** Known sections, and what may follow `job ` (for "did you mean"). */
+const ALL_SECTIONS = [...SECTIONS, 'database', 'service'];
+
+function readConfig(
+  path: string,
+  ini: IniSections,
+  problems: ConfigProblems,
+  notice: (msg: string) => void,
+): Config {
   const base = dirname(path);
   for (const name of Object.keys(ini)) {
-    if (
-      !(SECTIONS as string[]).includes(name) &&
-      name !== 'database' &&
-      !name.startsWith('job ') &&
-      name !== 'service'
-    ) {
-      throw new ConfigError(
-        path,
-        name,
-        null,
-        `is not a known section; known: ${SECTIONS.join(', ')}, database, job NAME, service (free-form keys for the service module)`,
-      );
-    }
+    if (ALL_SECTIONS.includes(name) || name.startsWith('job ')) continue;
+    const [first = '', ...rest] = name.split(/\s+/);
+    const hint = rest.length
+      ? didYouMean(first, ['job'], () => `[job ${rest.join(' ')}]`)
+      : didYouMean(name, ALL_SECTIONS, (c) => `[${c}]`);
+    problems.add(
+      name,
+      null,
+      `is not a known section${hint}; known: ${SECTIONS.join(', ')}, database, job NAME, service (free-form keys for the service module)`,
+    );
   }
   if (ini.database)
     notice(`${path}: [database] is ignored: jobdir keeps its jobs in the filesystem`);
-  const sec = (name: (typeof SECTIONS)[number]) => sectionReader(path, name, ini[name], base, name);
+  const sec = (name: (typeof SECTIONS)[number]) =>
+    sectionReader(problems, name, ini[name], base, name);
 
   const g = sec('general');
   const web = sec('web');
   const webPort = web.int('port', 0, 65535);
   const webHost = web.str('host')!;
   const general: Config['general'] = {
-    adminEmail: g.parsed('admin_email', (v) => {
-      if (!/^[^@\s]+@[^@\s]+$/.test(v))
-        throw new Error(v ? `"${v}" is not an email address` : 'is required');
-      return v;
-    }),
+    adminEmail: g.parsed(
+      'admin_email',
+      (v) => {
+        if (!/^[^@\s]+@[^@\s]+$/.test(v))
+          throw new Error(v ? `"${v}" is not an email address` : 'is required');
+        return v;
+      },
+      '',
+    ),
     serviceName: g.required('service_name'),
     ...g.parsed('urltop', (given) => parseUrltop(given || `http://${webHost}:${webPort}`)),
     socket: g.path('socket') ?? null,
@@ -151,7 +163,11 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     github: g.str('github') ?? null,
     service:
       g.path('service') ??
-      g.fail('service', 'is required: the path of the service module (e.g. service = service.ts)'),
+      (g.report(
+        'service',
+        'is required: the path of the service module (e.g. service = service.ts)',
+      ),
+      ''),
     idLength: g.int('id_length', 12, 40),
     umask:
       g.str('umask') === undefined
@@ -170,20 +186,24 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   g.done();
 
   const d = sec('directories');
-  const install = d.path('install') ?? d.fail('install', 'is required');
+  const install = d.path('install') ?? (d.report('install', 'is required'), base);
   const explicit: Partial<Record<State, string>> = {};
   for (const s of ALL_STATES) {
     const p = d.path(s);
     if (p) explicit[s] = p;
   }
-  if (!explicit.incoming) d.fail(STATES.INCOMING, 'is required');
-  if (!explicit.preprocessing) d.fail(STATES.PREPROCESSING, 'is required');
+  // Without them the other folders are placed in the config's folder, only to read on.
+  for (const s of [STATES.INCOMING, STATES.PREPROCESSING] as const) {
+    if (explicit[s]) continue;
+    d.report(s, 'is required');
+    explicit[s] = join(base, s);
+  }
   const states = resolveStateFolders(explicit);
   const seen = new Map<string, State>();
   for (const s of ALL_STATES) {
     const other = seen.get(states[s]);
     if (other)
-      d.fail(
+      d.report(
         s,
         `resolves to ${states[s]}, the same folder as ${other}; each state needs its own folder`,
       );
@@ -242,10 +262,10 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
     oldjobs.expireMs !== null &&
     oldjobs.archiveMs > oldjobs.expireMs
   ) {
-    o.fail('archive', 'must not be later than expire');
+    o.report('archive', 'must not be later than expire');
   }
   if (oldjobs.archiveMs === null && oldjobs.expireMs !== null) {
-    o.fail('archive', 'is NEVER but expire is set; jobs are archived before they expire');
+    o.report('archive', 'is NEVER but expire is set; jobs are archived before they expire');
   }
   o.done();
 
@@ -265,41 +285,7 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
   const webCfg = readWebSection(web, webHost, webPort, join(data, 'web-secret'));
   web.done();
 
-  const jobs: Record<string, JobTypeConfig> = {};
-  for (const [name, body] of Object.entries(ini)) {
-    if (!name.startsWith('job ')) continue;
-    const type = name.slice(4).trim();
-    if (!/^[a-z][a-z0-9_-]{0,39}$/.test(type)) {
-      throw new ConfigError(
-        path,
-        name,
-        null,
-        'job type names are 1-40 lower-case letters, digits, _ or -, starting with a letter',
-      );
-    }
-    const j = sectionReader(path, name, body, base, 'job NAME');
-    const runner = j.str('runner')!;
-    if (runner !== 'local' && runner !== 'slurm' && runner !== 'sge')
-      j.fail('runner', `must be local, slurm or sge, not "${runner}"`);
-    const runnerOptions: Record<string, string> = {};
-    for (const k of RUNNER_KEYS) {
-      const v = j.str(k);
-      if (v !== undefined)
-        runnerOptions[k] = COUNT_KEYS.includes(k) ? String(j.int(k, 1, 100_000)) : v;
-    }
-    jobs[type] = {
-      name: type,
-      enabled: j.bool('enabled'),
-      concurrent: j.str('concurrent') === undefined ? null : j.int('concurrent', 1, 10_000),
-      timeLimitMs: j.str('time_limit') === undefined ? null : j.parsed('time_limit', parseRunTime),
-      notifySuccess: j.parsed('notify_success', parseNotify),
-      notifyFail: j.parsed('notify_fail', parseNotify),
-      runner: runner as JobTypeConfig['runner'],
-      runnerOptions,
-      followOn: j.list('follow_on'),
-    };
-    j.done();
-  }
+  const jobs = readJobTypes(ini, problems, base);
 
   return {
     file: path,

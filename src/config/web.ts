@@ -15,6 +15,8 @@ export interface WebConfig {
   secretFile: string;
   /** `user:scrypt-hash` lines for /admin and /api/admin; null: admin access is refused. */
   adminCredentials: string | null;
+  /** /metrics asks for the admin credentials (`metrics_auth`); otherwise it is open. */
+  metricsAuth: boolean;
   /** Largest request body in bytes (`max_body`). */
   maxBodyBytes: number;
   /** Largest result file served in bytes (`max_download`); larger files are neither listed nor served. */
@@ -66,11 +68,19 @@ export function readWebSection(
   port: number,
   defaultSecret: string,
 ): WebConfig {
+  const adminCredentials = web.path('admin_credentials') ?? null;
+  const metricsAuth = web.bool('metrics_auth');
+  if (metricsAuth && adminCredentials === null)
+    web.report(
+      'metrics_auth',
+      'is yes, but no admin_credentials file is named: /metrics would refuse everyone',
+    );
   return {
     host,
     port,
     secretFile: web.path('secret_file') ?? defaultSecret,
-    adminCredentials: web.path('admin_credentials') ?? null,
+    adminCredentials,
+    metricsAuth,
     maxBodyBytes: web.parsed('max_body', parseBytes),
     maxDownloadBytes: web.parsed('max_download', parseBytes),
     submitLimit: web.parsed('submit_limit', parseRate),

@@ -26,7 +26,7 @@ export interface JobStamp {
 export interface CensusSnapshot {
   /** Jobs per state (directories in each state folder). */
   counts: Record<State, number>;
-  /** Every job on disk. */
+  /** Every job on disk: the same array as the last snapshot's when no job came, went or moved. */
   stamps: readonly JobStamp[];
   at: number;
   /** How long the scan took (ms) and how many directories it had to stat (new since the last scan). */
@@ -97,6 +97,7 @@ export function createCensus(
     const now = Date.now();
     const counts = {} as Record<State, number>;
     let statted = 0;
+    let changed = last === null;
     for (const state of ALL_STATES) {
       const known = cache.get(state)!;
       const folder = await fs.stat(store.states[state], { bigint: true }).catch(() => null);
@@ -114,8 +115,13 @@ export function createCensus(
       const ids = await listState(store, state);
       counts[state] = ids.length;
       const present = new Set(ids);
-      for (const id of known.keys()) if (!present.has(id)) known.delete(id);
+      for (const id of known.keys())
+        if (!present.has(id)) {
+          known.delete(id);
+          changed = true;
+        }
       const fresh = ids.filter((id) => !known.has(id));
+      if (fresh.length) changed = true;
       statted += fresh.length;
       for (let i = 0; i < fresh.length; i += 1000) {
         if (i > 0) await yieldLoop();
@@ -126,8 +132,13 @@ export function createCensus(
       }
       if (folder) folderSeen.set(state, { mtimeNs: folder.mtimeNs, count: ids.length });
     }
-    const stamps: JobStamp[] = [];
-    for (const m of cache.values()) for (const s of m.values()) stamps.push(s);
+    // The same array as before when no job came or went: readers can tell nothing changed.
+    let stamps = last?.stamps ?? [];
+    if (changed) {
+      const all: JobStamp[] = [];
+      for (const m of cache.values()) for (const s of m.values()) all.push(s);
+      stamps = all;
+    }
     last = { counts, stamps, at: now, tookMs: performance.now() - t0, statted };
     return last;
   }

@@ -17,6 +17,7 @@ export * from './old.js';
 export * from './reindex.js';
 export * from './census.js';
 export { installWrapper, WRAPPER_NAME, WRAPPERS_FOLDER } from './wrappers.js';
+export * from './catalog.js';
 export {
   TRANSITIONS,
   transition,

@@ -23,7 +23,7 @@ import { createGuards } from './security/guards.js';
 import { refuseCrossSite } from './security/origin.js';
 import type { Backend } from '../lifecycle/backend.js';
 import { createMetrics, type Metrics } from '../metrics/prometheus.js';
-import { type Census, createCensus, jobDir, readJobTimes } from '../store/index.js';
+import { type Census, createCatalog, createCensus, jobDir, readJobTimes } from '../store/index.js';
 import { adminRoutes } from './admin/routes.js';
 import { jdispatcherError, jdispatcherRoutes } from './jdispatcher/index.js';
 import { opsRoutes } from './ops.js';
@@ -103,10 +103,21 @@ export function createApp(o: WebOptions): Hono {
 
   const admin = adminAuth(o.adminCredentials ?? null);
   for (const p of ['/admin', '/admin/*', '/api/admin', '/api/admin/*']) app.use(p, admin);
+  // [web] metrics_auth: scrapers then send the admin's user and password (basic_auth).
+  if (cfg.web.metricsAuth) app.use('/metrics', admin);
   app.route('/api/admin', adminApi());
   app.route(
     '/admin',
-    adminRoutes({ cfg, service, store, log, census, backend: o.backend ?? null, frame }),
+    adminRoutes({
+      cfg,
+      service,
+      store,
+      log,
+      census,
+      catalog: createCatalog(store, census),
+      backend: o.backend ?? null,
+      frame,
+    }),
   );
   app.route(
     '/',

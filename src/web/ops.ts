@@ -20,8 +20,9 @@ export interface OpsOptions {
 /**
  * /healthz: the backend alive, the state file healthy and free disk on each state folder's
  * filesystem; 200 when all are, 503 otherwise (JSON either way). /metrics: Prometheus text.
- * Neither needs credentials (load balancers and scrapers call them), so neither names a job
- * or a path on the server (the dashboard shows those).
+ * Neither needs credentials by default (load balancers and scrapers call them; `[web]
+ * metrics_auth = yes` puts /metrics behind the admin's), so neither names a job or a path
+ * on the server (the dashboard shows those).
  */
 export function opsRoutes(o: OpsOptions): Hono {
   const app = new Hono();

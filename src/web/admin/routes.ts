@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Config } from '../../config/index.js';
-import { NotFoundError } from '../../errors.js';
+import { InputError, NotFoundError } from '../../errors.js';
 import {
   ADMIN,
   type AdminEnv,
@@ -15,8 +15,19 @@ import type { Backend } from '../../lifecycle/backend.js';
 import { dashboardSource } from '../../lifecycle/dashboard.js';
 import type { Log } from '../../log.js';
 import type { Service } from '../../service/types.js';
-import { STATES, type State } from '../../states.js';
-import { type Census, findJob, isJobId, readJob, type Store } from '../../store/index.js';
+import { STATES } from '../../states.js';
+import {
+  type Catalog,
+  type Census,
+  findJob,
+  isJobId,
+  jobDir,
+  openJobFile,
+  readJob,
+  type Store,
+} from '../../store/index.js';
+import { parseQuery, type Query, type SearchPage, searchPage } from '../../lifecycle/search.js';
+import { adminSearchPage } from '../../../templates/admin-search.js';
 import {
   ADMIN_ACTIONS,
   type AdminAction,
@@ -25,6 +36,8 @@ import {
   dashboardPanel,
 } from '../../../templates/admin.js';
 import { adminJobPage } from '../../../templates/admin-job.js';
+import { fileResponse } from '../download.js';
+import { adminJobView } from './job-page.js';
 import { bodyLimit, readForm, SMALL_BODY_BYTES } from '../body.js';
 import { issueCsrf, verifyCsrf } from '../security/csrf.js';
 import { LIVE_JS } from './live.js';
@@ -38,29 +51,12 @@ export interface AdminRoutesOptions {
   store: Store;
   log: Log;
   census: Census;
+  /** The index of every job behind the search (src/store/catalog.ts). */
+  catalog: Catalog;
   backend?: Backend | null;
   frame: Frame;
   /** How often an open dashboard is sent a fresh panel (default 2 s). */
   liveMs?: number;
-}
-
-/** The actions that make sense for a job in `state`. */
-export function actionsFor(state: State): AdminAction[] {
-  switch (state) {
-    case STATES.FAILED:
-      return ['resubmit', 'delete'];
-    case STATES.INCOMING:
-      return ['cancel', 'delete'];
-    case STATES.PREPROCESSING:
-    case STATES.RUNNING:
-      return ['cancel', 'fail', 'delete'];
-    case STATES.COMPLETED:
-      return ['fail', 'delete'];
-    case STATES.ARCHIVED:
-      return ['delete'];
-    default:
-      return [];
-  }
 }
 
 /**
@@ -98,7 +94,60 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
       note = `${ADMIN_ACTIONS[done as AdminAction].label}: job ${id} ${now ? `is now ${now.state}` : 'no longer exists'}.`;
     }
     c.header('Cache-Control', 'no-store');
-    return c.html(dashboardPage(o.frame, await data(0), csrf(c), note));
+    const page = dashboardPage(o.frame, await data(0), csrf(c), note);
+    // An admin here may search next: start reading the jobs' config files (a big store's take seconds).
+    void o.catalog.view().catch(() => {});
+    return c.html(page);
+  });
+
+  app.get('/jobs', async (c) => {
+    const t0 = performance.now();
+    const text = (c.req.query('q') ?? '').trim();
+    const pageText = c.req.query('page') ?? '1';
+    // Wait a little for a first reading of the store; past that, say what is not read yet.
+    const view = await o.catalog.view({ waitMs: 2000 });
+    const types = [...new Set([...o.service.jobTypes.map((t) => t.name), ...view.types])].sort();
+    let query: Query | null = null;
+    let result: SearchPage | null = null;
+    let error: string | null = null;
+    try {
+      if (!/^[1-9]\d{0,6}$/.test(pageText))
+        throw new InputError({ page: `"${pageText.slice(0, 20)}" is not a page number (1, 2, …)` });
+      query = parseQuery(text, types);
+      // Still counting a big store for the first time: no hits yet (the page says so).
+      if (!view.counting) result = searchPage(view, query, Number(pageText));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      error = Object.entries(err.fields)
+        .map(([k, v]) => `${k === 'q' ? 'The search' : 'The page'} ${v}.`)
+        .join(' ');
+    }
+    const failures: Record<string, string> = {};
+    for (const h of result?.hits ?? []) {
+      if (h.state !== STATES.FAILED) continue;
+      const job = await readJob({
+        id: h.id,
+        state: h.state,
+        dir: jobDir(o.store, h.state, h.id),
+      }).catch(() => null);
+      if (job?.result.failure) failures[h.id] = job.result.failure.slice(0, 200);
+    }
+    c.header('Cache-Control', 'no-store');
+    return c.html(
+      adminSearchPage(o.frame, {
+        q: text,
+        read: query?.read ?? [],
+        result,
+        error,
+        failures,
+        types,
+        tookMs: performance.now() - t0,
+        asOf: view.at,
+        counting: view.counting,
+      }),
+      // Still counting a big store for the first time: "try again in a moment", and the page reloads itself.
+      view.counting ? 503 : error ? 400 : 200,
+    );
   });
 
   app.get('/live.js', (c) =>
@@ -137,25 +186,26 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
 
   app.get('/jobs/:id', async (c) => {
     const d = await showJob(env(), c.req.param('id'));
-    const s = d.job.config.settings ?? {};
+    c.header('Cache-Control', 'no-store');
     return c.html(
-      adminJobPage(o.frame, {
-        id: d.job.id,
-        state: d.job.state,
-        dir: d.job.dir,
-        settings: s,
-        inputs: d.job.inputs,
-        attempts: d.attempts,
-        where: d.where,
-        failure: d.failure,
-        history: d.history,
-        log: d.logTail,
-        stdout: d.stdoutTail,
-        stderr: d.stderrTail,
-        actions: actionsFor(d.job.state),
-        csrf: csrf(c),
-      }),
+      adminJobPage(
+        o.frame,
+        await adminJobView({ cfg: o.cfg, service: o.service, base: site.base }, d, csrf(c)),
+      ),
     );
+  });
+
+  app.get('/jobs/:id/files/:name', async (c) => {
+    const id = c.req.param('id');
+    const ref = isJobId(id) ? await findJob(o.store, id) : null;
+    if (!ref) throw new NotFoundError(`No job with id "${id.slice(0, 40)}" was found.`);
+    const name = c.req.param('name');
+    const file = await openJobFile(ref, name, o.cfg.web.maxDownloadBytes);
+    if (!file)
+      throw new NotFoundError(
+        `Job ${id} has no file "${name.slice(0, 80)}" that can be served (a regular file at the top of its directory, at most [web] max_download).`,
+      );
+    return fileResponse(file, name);
   });
 
   app.post('/jobs/:id/:action', bodyLimit(SMALL_BODY_BYTES), async (c) => {
