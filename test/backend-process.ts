@@ -22,12 +22,12 @@ export interface BackendProcess {
 export async function startBackend(
   configFile: string,
   env: Record<string, string> = {},
-  { detached = false } = {},
+  { detached = false, args = [] as string[] } = {},
 ): Promise<BackendProcess> {
   // detached: a process group of its own (with its launcher sh), so a test can kill the whole group.
   const proc = spawn(
     process.execPath,
-    [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', configFile],
+    [join(ROOT, 'scripts/jobdir.mjs'), 'serve', '--config', configFile, ...args],
     {
       env: { ...process.env, JOBDIR_FAILPOINT: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
