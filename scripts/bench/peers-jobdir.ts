@@ -44,11 +44,11 @@ function post(url: string, body: string): Promise<{ status: number; json: unknow
   });
 }
 
-async function serve(root: string, split: boolean) {
+async function serve(root: string, split: boolean, visitAll: boolean) {
   const cfg = await writeConfig(root, {
     general: { service: FIXTURE_SERVICE, ...(split ? { socket: join(root, 'backend.sock') } : {}) },
     limits: { running: CONCURRENCY },
-    backend: { check_minutes: 10 },
+    backend: { check_minutes: 10, visit_all_states: String(visitAll) },
   });
   const env = {}; // logging on, as deployed (one JSON line per event on stderr)
   const procs: BackendProcess[] = [await startBackend(cfg, env)];
@@ -89,9 +89,12 @@ async function finished(root: string, n: number) {
  * JOBS /bin/true jobs through jobdir: `one` POST per job, or `bulk` (one request); `split`:
  * web and backend in two processes. Null when the server refuses a bulk body (no such feature).
  */
-export async function jobdir(mode: 'one' | 'bulk', split = false): Promise<Result | null> {
+export async function jobdir(
+  mode: 'one' | 'bulk',
+  { split = false, visitAll = false } = {},
+): Promise<Result | null> {
   const root = tempDir('jobdir-peers-');
-  const { procs, url } = await serve(root, split);
+  const { procs, url } = await serve(root, split, visitAll);
   const api = `${url}/api/jobs`;
   try {
     return await measured(

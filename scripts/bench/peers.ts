@@ -24,7 +24,8 @@ const SYSTEMS: [
   ['BullMQ addBulk (one call)', ({ redis }) => bullmq(redis, 'bulk')],
   ['jobdir POST /api/jobs, one at a time', () => jobdir('one')],
   ['jobdir POST /api/jobs, one bulk request', () => jobdir('bulk')],
-  ['jobdir one at a time, --web-only + backend', () => jobdir('one', true)],
+  ['jobdir one at a time, --web-only + backend', () => jobdir('one', { split: true })],
+  ['jobdir one at a time, every state visited', () => jobdir('one', { visitAll: true })],
 ];
 
 const f = (x: number | null | undefined, d = 1) =>

@@ -64,6 +64,8 @@ export interface Config {
     clusterPollMs: number;
     /** How long a cluster job may be gone without a marker before it fails (slow NFS). */
     clusterGraceMs: number;
+    /** Every job through every state folder, hooks or not (`visit_all_states`). */
+    visitAllStates: boolean;
   };
   limits: {
     running: number;
@@ -198,6 +200,7 @@ export function loadConfig(file: string, notice: (msg: string) => void = () => {
       return ms;
     }),
     clusterGraceMs: b.parsed('cluster_grace', parseRunTime),
+    visitAllStates: b.bool('visit_all_states'),
   };
   b.done();
 

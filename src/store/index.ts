@@ -19,6 +19,7 @@ export * from './census.js';
 export {
   TRANSITIONS,
   transition,
+  declared,
   type Transition,
   type Requirement,
   type Seen,
