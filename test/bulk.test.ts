@@ -153,6 +153,31 @@ describe('bulk submission over the API', () => {
     }
   });
 
+  test('each job of a bulk counts against [web] submit_limit: those past it are refused on their own (rate_limited), the rest made', async () => {
+    const env = await setup();
+    await writeConfig(env.root, {
+      general: { service: FIXTURE_SERVICE },
+      backend: { visit_all_states: 'false' },
+      web: { submit_limit: '3/1h' },
+    });
+    const b = await startBackend(env.cfg);
+    try {
+      const r = await postJson(
+        urlOf(b),
+        Array.from({ length: 5 }, () => countJob(env.runLog)),
+      );
+      assert.equal(r.status, 207, JSON.stringify(r.json));
+      assert.deepEqual(
+        r.json.jobs.map((j) => ('id' in j && j.id ? 'made' : (j.error as { code?: string }).code)),
+        ['made', 'made', 'made', 'rate_limited', 'rate_limited'],
+      );
+      await waitFor(async () => (await idsIn(env.root, 'completed')).length === 3, 30_000);
+    } finally {
+      b.proc.kill('SIGTERM');
+      await b.exited;
+    }
+  });
+
   for (const [point, visible] of [
     ['bulk:staged', false],
     ['bulk:published', true],

@@ -141,15 +141,25 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
         throw err;
       }
     });
-    const valid = checked.filter((x): x is ValidInput => 'type' in x && typeof x.type === 'object');
+    // Each job counts against [web] submit_limit (the request itself counted the first).
+    let allowed = 1 + o.guards.moreSubmits(c, checked.length - 1);
+    const limited =
+      'Too many submissions from your address; this job was not kept. Please try again later.';
+    const isValid = (x: (typeof checked)[number]): x is ValidInput =>
+      'type' in x && typeof x.type === 'object';
+    for (const [i, x] of checked.entries())
+      if (isValid(x) && allowed-- <= 0) checked[i] = { rate_limited: limited };
+    const valid = checked.filter(isValid);
     const made = valid.length
       ? await submitValidMany(o, valid, clientKey(clientAddress(c, cfg.web.trustProxy)))
       : [];
     let next = 0;
     let created = 0;
     const jobs = checked.map((x) => {
-      if (!('type' in x && typeof x.type === 'object'))
-        return { error: { code: 'invalid_input', fields: x as Record<string, string> } };
+      if (!isValid(x))
+        return 'rate_limited' in x
+          ? { error: { code: 'rate_limited', message: x.rate_limited } }
+          : { error: { code: 'invalid_input', fields: x } };
       const r = made[next++]!;
       if (r instanceof Error) return { error: { code: 'unavailable', message: r.message } };
       created++;
