@@ -22,30 +22,34 @@ export interface Result {
   starts: number[];
   /** CPU (ms per job) of the system's own processes: the server(s), the broker and the worker. */
   serverMs: number | null;
+  /** Of which in the kernel (system time): ms per job. */
+  serverSysMs: number | null;
   /** Busy CPU of the whole machine (core-ms per job), neighbours included. */
   machineMs: number;
 }
 
-/** User + system clock ticks a live process has spent (all its threads; not its children). */
-export function procTicks(pid: number): number {
+/** User and system clock ticks a live process has spent (all its threads; not its children). */
+export function procTicks(pid: number): { user: number; sys: number } {
   const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
+  return { user: Number(f[11]), sys: Number(f[12]) };
 }
 
 /** Measure `run` with the CPU of `pids` and of the machine around it. */
 export async function measured(
   pids: number[],
-  run: () => Promise<Omit<Result, 'serverMs' | 'machineMs'>>,
+  run: () => Promise<Omit<Result, 'serverMs' | 'serverSysMs' | 'machineMs'>>,
 ): Promise<Result> {
   const p0 = pids.map(procTicks);
   const m0 = machineTicks();
   const r = await run();
   const m1 = machineTicks();
-  const spent = pids.reduce((s, pid, i) => s + procTicks(pid) - p0[i]!, 0);
+  const p1 = pids.map(procTicks);
+  const sum = (k: 'user' | 'sys') => p1.reduce((s, t, i) => s + t[k] - p0[i]![k], 0);
   return {
     ...r,
-    serverMs: pids.length ? (spent * TICK_MS) / JOBS : null,
+    serverMs: pids.length ? ((sum('user') + sum('sys')) * TICK_MS) / JOBS : null,
+    serverSysMs: pids.length ? (sum('sys') * TICK_MS) / JOBS : null,
     machineMs: ((m1.busy - m0.busy) * TICK_MS) / JOBS,
   };
 }

@@ -10,6 +10,7 @@ import { tempDir } from '../../test/helpers.js';
 import { bullmq, startRedis } from './peers-bullmq.js';
 import { CONCURRENCY, JOBS, rawSpawn, type Result, spread } from './peers-common.js';
 import { jobdir } from './peers-jobdir.js';
+import { fileCreateCost } from './machine.js';
 import { pct } from './util.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -40,6 +41,11 @@ function show(name: string, r: Result, ratio: number): void {
 
 export default async function (): Promise<void> {
   const redis = await startRedis(tempDir('jobdir-peers-redis-'));
+  // What one file creation costs the kernel here now: on these VMs' journal-less ext4 it
+  // grows tenfold while neighbours delete files (scripts/bench/machine.ts), and jobdir
+  // creates ~12 inodes per job where Redis appends to one file.
+  const probe = tempDir('jobdir-peers-probe-');
+  console.log(`creating one small file: ${fileCreateCost(probe)} µs CPU (median of 300) before`);
   const systems = SYSTEMS.filter(([name]) => !ONLY.length || ONLY.some((o) => name.includes(o)));
   const ratios = new Map<string, number[]>();
   const all = new Map<string, Result[]>();
@@ -74,6 +80,7 @@ export default async function (): Promise<void> {
   } finally {
     await redis.stop();
   }
+  console.log(`creating one small file: ${fileCreateCost(probe)} µs CPU after`);
   console.log(
     `summary over ${ROUNDS} rounds: ratio to raw spawn min / median / max; medians of the rest`,
   );
