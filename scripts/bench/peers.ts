@@ -101,7 +101,10 @@ export default async function (): Promise<void> {
       )} ms, →start p50 ${f(med((r) => pct(r.starts, 50)))} ms, server ${f(
         med((r) => r.serverMs),
         2,
-      )} ms/job, machine ${f(
+      )} ms/job (kernel ${f(
+        med((r) => r.serverSysMs),
+        2,
+      )}), machine ${f(
         med((r) => r.machineMs),
         2,
       )} core-ms/job`,
