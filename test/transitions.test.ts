@@ -141,7 +141,19 @@ async function shortOnce(
 ): Promise<void> {
   await shortPath(env);
   const id = await job(env, 'count', inputs);
-  await dieAt(env, point);
+  // Bounded, so that a job that does not take the short path fails here instead of hanging.
+  const b = await startBackend(env.cfg, { JOBDIR_FAILPOINT: point });
+  const died = await Promise.race([
+    b.exited,
+    new Promise((r) => setTimeout(() => r('alive after 60 s'), 60_000).unref()),
+  ]);
+  if (died !== 'SIGKILL') b.proc.kill('SIGKILL');
+  assert.equal(
+    died,
+    'SIGKILL',
+    `the backend died at ${point}; it said:\n${b.output().slice(-2000)}`,
+  );
+  await waitUnlocked(env.stateFile);
   await endsOnce(env, id, final, 1);
 }
 
