@@ -59,8 +59,15 @@ export async function startRedis(root: string): Promise<Redis> {
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   // Ready once it answers PING (a Queue connects, asks, disconnects).
   const probe = new Queue('probe', { connection: { host: '127.0.0.1', port } });
-  await probe.waitUntilReady();
-  await probe.close();
+  try {
+    await probe.waitUntilReady();
+    await probe.close();
+  } catch (err) {
+    // Never leave the server behind (a broken client package, a refused connection).
+    process.kill(proc.pid!, 'SIGTERM');
+    await exited;
+    throw err;
+  }
   return {
     port,
     pid: proc.pid!,
