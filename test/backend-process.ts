@@ -25,10 +25,10 @@ export interface BackendProcess {
 export async function startBackend(
   configFile: string,
   env: Record<string, string> = {},
-  { detached = false, bin = JOBDIR_BIN } = {},
+  { detached = false, bin = JOBDIR_BIN, args = [] as string[] } = {},
 ): Promise<BackendProcess> {
   // detached: a process group of its own (with its launcher sh), so a test can kill the whole group.
-  const proc = spawn(process.execPath, [bin, 'serve', '--config', configFile], {
+  const proc = spawn(process.execPath, [bin, 'serve', '--config', configFile, ...args], {
     env: { ...process.env, JOBDIR_FAILPOINT: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached,

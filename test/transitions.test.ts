@@ -122,6 +122,41 @@ async function archiveNow(env: Env): Promise<string> {
 
 const renamed = (from: State, to: State) => `move:${from}>${to}:renamed`;
 
+/** The same data root on the short path (the default): a type without hooks goes incoming → running → completed. */
+async function shortPath(env: Env): Promise<Env> {
+  await writeConfig(env.root, {
+    general: { service: FIXTURE_SERVICE },
+    limits: { running: 1 },
+    backend: { visit_all_states: 'false' },
+  });
+  return env;
+}
+
+/** A job of `type` on the short path, the backend killed at `point`; then it ends once in `final`, having run `runs` times. */
+async function shortOnce(
+  env: Env,
+  point: string,
+  final: State,
+  inputs: Record<string, string> = {},
+): Promise<void> {
+  await shortPath(env);
+  const id = await job(env, 'count', inputs);
+  // Bounded, so that a job that does not take the short path fails here instead of hanging.
+  const b = await startBackend(env.cfg, { JOBDIR_FAILPOINT: point });
+  const died = await Promise.race([
+    b.exited,
+    new Promise((r) => setTimeout(() => r('alive after 60 s'), 60_000).unref()),
+  ]);
+  if (died !== 'SIGKILL') b.proc.kill('SIGKILL');
+  assert.equal(
+    died,
+    'SIGKILL',
+    `the backend died at ${point}; it said:\n${b.output().slice(-2000)}`,
+  );
+  await waitUnlocked(env.stateFile);
+  await endsOnce(env, id, final, 1);
+}
+
 /** One scenario per transition: drive a job through it with the mover armed, then check how it ended. */
 const SCENARIOS: Record<string, (env: Env, point: string) => Promise<void>> = {
   admit: async (env, p) =>
@@ -244,6 +279,10 @@ const SCENARIOS: Record<string, (env: Env, point: string) => Promise<void>> = {
     assert.equal(await cli(env.cfg, ['resubmit', id], { JOBDIR_FAILPOINT: p }), 'SIGKILL');
     await endsOnce(env, id, STATES.FAILED, 2);
   },
+  // The short path of a type without hooks (the moves it skips are not made).
+  startDirect: (env, p) => shortOnce(env, p, STATES.COMPLETED),
+  completeDirect: (env, p) => shortOnce(env, p, STATES.COMPLETED),
+  failDirect: (env, p) => shortOnce(env, p, STATES.FAILED, { exit: '3' }),
   archiveCompleted: async (env, p) => {
     const id = await job(env);
     await endsOnce(env, id, STATES.COMPLETED, 1);

@@ -6,6 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { ApiError, createClient, type JobStatus, type Submission } from '../client/index.js';
 import { JobdirError } from '../errors.js';
 import type { Command } from './commands.js';
+import { submitFile } from './submit-many.js';
 import { submitOverSocket } from './submit-socket.js';
 
 /** Parse `key=value` and `key=@path` (a file to upload) arguments. */
@@ -36,7 +37,7 @@ const describe = (s: JobStatus) =>
  */
 export const submitCommand: Command = {
   usage:
-    '--url URL [--wait] [--out DIR] [--poll SECONDS] key=value… key=@FILE… | --socket PATH [--wait] TYPE key=value…',
+    '--url URL [--wait] [--out DIR] [--poll SECONDS] key=value… key=@FILE… | --socket PATH [--wait] TYPE key=value… | (--url URL | --socket PATH) --file FILE (one job per line: TYPE key=value…; - for stdin)',
   help: "submit a job to a service's API; --wait polls until done and downloads the results",
   options: {
     url: { type: 'string' },
@@ -44,8 +45,19 @@ export const submitCommand: Command = {
     wait: { type: 'boolean' },
     out: { type: 'string' },
     poll: { type: 'string' },
+    file: { type: 'string' },
   },
   async run({ values, args }) {
+    if (values.file !== undefined) {
+      if (args.length || values.wait)
+        throw new JobdirError(
+          'jobdir submit --file takes the jobs from the file only (no key=value, no --wait)',
+        );
+      return submitFile(values.file as string, {
+        url: values.url as string | undefined,
+        socket: values.socket as string | undefined,
+      });
+    }
     if (values.socket)
       return submitOverSocket(values.socket as string, args, {
         wait: values.wait === true,

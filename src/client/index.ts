@@ -173,6 +173,25 @@ export function createClient({ url, token, fetch: f = globalThis.fetch }: Client
         body: JSON.stringify(input),
       });
     },
+    /**
+     * Submit many jobs in one request (made durable together): each element's id, or its
+     * errors (`error.fields` per field, `error.message` else), in order.
+     */
+    async submitMany(
+      inputs: Record<string, string>[],
+    ): Promise<
+      ({ id: string } | { error: { fields?: Record<string, string>; message?: string } })[]
+    > {
+      const res = await f(`${base}/api/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(inputs),
+      });
+      const copy = res.clone();
+      const body = (await res.json().catch(() => null)) as { jobs?: unknown } | null;
+      if (!Array.isArray(body?.jobs)) throw await asError(copy);
+      return body.jobs as ({ id: string } | { error: { fields?: Record<string, string> } })[];
+    },
     /** A job's status. */
     status: (id: string) => call<JobStatus>(`/api/jobs/${enc(id)}`),
     /** Cancel a queued or running job. */

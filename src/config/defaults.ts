@@ -58,6 +58,10 @@ export const CONFIG_KEYS = {
     syslog_socket: key('/dev/log'),
     cluster_poll: key('5s'),
     cluster_grace: key('64s'),
+    visit_all_states: key(
+      'false',
+      'a job of a type without preprocess, postprocess or finalize hooks goes incoming → running → completed; `true`: through every state folder',
+    ),
   },
   limits: {
     running: key('5', 'jobs running or submitted to a cluster at once'),

@@ -56,6 +56,8 @@ export interface Config {
     clusterPollMs: number;
     /** How long a cluster job may be gone without a marker before it fails (slow NFS). */
     clusterGraceMs: number;
+    /** Every job through every state folder, hooks or not (`visit_all_states`). */
+    visitAllStates: boolean;
   };
   limits: {
     running: number;
@@ -232,6 +234,7 @@ function readConfig(
       return ms;
     }),
     clusterGraceMs: b.parsed('cluster_grace', parseRunTime),
+    visitAllStates: b.bool('visit_all_states'),
   };
   b.done();
 

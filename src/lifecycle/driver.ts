@@ -1,14 +1,20 @@
 import { NotFoundError } from '../errors.js';
 import type { Admitted } from '../scheduler/index.js';
 import { STATES, type State } from '../states.js';
+import { typeOfJob } from '../service/context.js';
 import {
+  declared,
   type Job,
+  jobDir,
   type JobRef,
   jobWith,
   moveJob,
+  readJob,
   type Seen,
+  TRANSITIONS,
   updateJobConfig,
 } from '../store/index.js';
+import { isENOENT } from '../store/fsutil.js';
 import { queueFromDisk } from './children.js';
 import type { Core } from './core.js';
 import type { Failure } from './failure.js';
@@ -71,14 +77,47 @@ const STEPS: Partial<Record<State, Step>> = {
 const HOLDS_SLOT: ReadonlySet<State> = new Set([STATES.PREPROCESSING, STATES.RUNNING]);
 
 /**
+ * May job `ref` (in the folder of ref.state) go through `to`'s step without entering its
+ * folder? Only when a declared transition from where it is runs over `to`, the job's type
+ * has no hook of that state (nor children or follow-on jobs to wait for), and the service
+ * did not ask for every state ([backend] visit_all_states). Leaves the record it read in
+ * carry.job, for that step.
+ */
+async function passes(core: Core, ref: JobRef, to: State, carry: Carry): Promise<boolean> {
+  if (core.cfg.backend.visitAllStates) return false;
+  if (!TRANSITIONS.some((x) => x.from === ref.state && x.over.includes(to))) return false;
+  if (carry.job?.id !== ref.id) {
+    try {
+      carry.job = await readJob(ref);
+    } catch (err) {
+      if (isENOENT(err)) throw new NotFoundError(`Job ${ref.id} is not in ${ref.state}.`);
+      throw err;
+    }
+  }
+  const job = carry.job;
+  const type = typeOfJob(core.service, job);
+  if (!type) return false;
+  if (to === STATES.PREPROCESSING) return !type.preprocess;
+  if (job.config.children) return false;
+  if (to === STATES.POSTPROCESSING) return !type.postprocess;
+  return !type.finalize && !core.cfg.jobs[type.name]?.followOn.length;
+}
+
+/**
  * Advance job `ref` from where it is until it rests; `first`: a move to make before the
  * first step (a cancel, a slot given by the scheduler). The caller holds the job's lock.
+ * `at` is the state whose step runs; the job's folder (ref.state) may lag behind it while
+ * it passes through states it does not need (passes): the next move then goes by a
+ * transition declared over them, else it first catches up by the declared one into `at`.
  */
 export async function drive(core: Core, ref: JobRef, first: Next = null): Promise<void> {
   const carry: Carry = { entered: false };
+  if (!ref.dir) ref = { ...ref, dir: jobDir(core.store, ref.state, ref.id) };
+  let at: State = ref.state;
+  let passSeen: Seen = {};
   for (let next = first; ;) {
     if (next) {
-      let seen = next.seen;
+      let seen: Seen = { ...passSeen, ...next.seen };
       if (next.failure) {
         const f = next.failure;
         const config = await updateJobConfig(
@@ -88,20 +127,32 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
         seen = { ...seen, config };
         if (carry.job) carry.job = jobWith(carry.job, config);
       }
-      const from = ref.state;
       // The slot this job holds as it leaves the states that hold one, named before the
       // move: once the job is in incoming/ it may be queued and granted a new slot (the
       // watcher sees it arrive), and that slot is not this drive's to give back.
       const slot =
-        HOLDS_SLOT.has(from) && !HOLDS_SLOT.has(next.to) ? core.scheduler.slotOf(ref.id) : null;
-      ref = await moveJob(core.store, ref.id, from, next.to, seen);
+        HOLDS_SLOT.has(at) && !HOLDS_SLOT.has(next.to) ? core.scheduler.slotOf(ref.id) : null;
+      if (await passes(core, ref, next.to, carry)) {
+        passSeen = seen;
+      } else {
+        const direct = declared(ref.state, next.to);
+        if (at !== ref.state && !direct?.over.includes(at))
+          ref = await moveJob(core.store, ref.id, ref.state, at, passSeen);
+        ref = await moveJob(core.store, ref.id, ref.state, next.to, seen);
+        passSeen = {};
+      }
+      at = next.to;
       if (slot !== null && core.scheduler.release(ref.id, slot)) core.pump();
       carry.entered = true;
       carry.spec = next.spec;
     }
-    const step = STEPS[ref.state];
+    const step = STEPS[at];
     next = step ? await step(core, ref, carry) : null;
-    if (!next) return;
+    if (!next) {
+      // A step that rests the job where it has not gone (none does today) must not leave it behind.
+      if (at !== ref.state) await moveJob(core.store, ref.id, ref.state, at, passSeen);
+      return;
+    }
   }
 }
 

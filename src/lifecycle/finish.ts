@@ -37,7 +37,7 @@ import { cancelFailure, describeRunEnd, type Failure } from './failure.js';
  * The job's record: the one this drive's previous step handed on (its config as last
  * written), else read from disk. Taken once: a step hands on only what it knows is current.
  */
-async function takeJob(ref: JobRef, carry: Carry): Promise<Job> {
+export async function takeJob(ref: JobRef, carry: Carry): Promise<Job> {
   const job = carry.job?.id === ref.id ? { ...carry.job, ...ref } : await readJob(ref);
   carry.job = undefined;
   return job;

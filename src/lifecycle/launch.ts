@@ -19,7 +19,8 @@ import { startChildren } from './children.js';
 import { jobContext, typeOfJob } from '../service/context.js';
 import { runHook } from './hooks.js';
 import { type Core, runnerFor } from './core.js';
-import type { Next } from './driver.js';
+import type { Carry, Next } from './driver.js';
+import { takeJob } from './finish.js';
 import { cancelFailure, type Failure } from './failure.js';
 
 /**
@@ -42,9 +43,9 @@ export interface RunSpec {
 const technical = (message: string): Failure => ({ kind: 'technical', message });
 
 /** PREPROCESSING: the preprocess hook, a stop request, the run hook (argv, children, runner). */
-export async function preprocessStep(core: Core, ref: JobRef): Promise<Next> {
+export async function preprocessStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { store, cfg, hookTimeoutMs } = core;
-  const job = await readJob(ref);
+  const job = await takeJob(ref, carry);
   const type = typeOfJob(core.service, job);
   if (!type)
     return {

@@ -8,7 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Log } from '../log.js';
 import { type QueuedJob, SUBMITTER_KEY } from '../scheduler/index.js';
 import type { ValidInput } from '../service/validate.js';
-import { createJob, type JobRef, type Store } from '../store/index.js';
+import { createJob, createJobs, type JobRef, type NewJob, type Store } from '../store/index.js';
 
 /** Who is told of a new job: the backend, in this process or over the socket. */
 export interface Handover {
@@ -37,13 +37,9 @@ export interface Submitter {
   via?: string;
 }
 
-/** Create the job of a validated submission, log it and tell the backend. */
-export async function submitJob(
-  o: SubmitEnv,
-  valid: ValidInput,
-  { submitter, via }: Submitter,
-): Promise<JobRef> {
-  const ref = await createJob(o.store, {
+/** What the store is given for a validated submission. */
+function newJob(o: SubmitEnv, valid: ValidInput, { submitter, via }: Submitter): NewJob {
+  return {
     named: o.tell?.expect?.bind(o.tell),
     service: o.service.name,
     type: valid.type.name,
@@ -55,8 +51,35 @@ export async function submitJob(
       [SUBMITTER_KEY]: submitter,
       ...(o.cfg.general.trackHostname ? { hostname: o.cfg.hostname } : {}),
     },
-  });
+  };
+}
+
+/** The job is durable: log it and tell the backend. */
+function accepted(o: SubmitEnv, ref: JobRef, valid: ValidInput, { submitter, via }: Submitter) {
   o.log('job_submitted', { job: ref.id, type: valid.type.name, ...(via ? { via } : {}) });
   o.tell?.notify({ id: ref.id, type: valid.type.name, submitted: Date.now(), submitter });
+}
+
+/** Create the job of a validated submission, log it and tell the backend. */
+export async function submitJob(o: SubmitEnv, valid: ValidInput, who: Submitter): Promise<JobRef> {
+  const ref = await createJob(o.store, newJob(o, valid, who));
+  accepted(o, ref, valid, who);
   return ref;
+}
+
+/**
+ * Create the jobs of many validated submissions in one group commit (a bulk request): each
+ * its own id, or its own error; every one that was made is logged and handed to the backend.
+ */
+export async function submitJobs(
+  o: SubmitEnv,
+  valid: readonly ValidInput[],
+  who: readonly Submitter[],
+): Promise<(JobRef | Error)[]> {
+  const refs = await createJobs(
+    o.store,
+    valid.map((v, i) => newJob(o, v, who[i]!)),
+  );
+  refs.forEach((r, i) => void (r instanceof Error || accepted(o, r, valid[i]!, who[i]!)));
+  return refs;
 }

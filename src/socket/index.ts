@@ -7,10 +7,10 @@ import type { Config } from '../config/index.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Backend } from '../lifecycle/backend.js';
 import type { Log } from '../log.js';
-import { submitJob } from '../lifecycle/submit.js';
+import { submitJob, submitJobs } from '../lifecycle/submit.js';
 import { givenSubmitter, type QueuedJob, queuedJob } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
-import { validateSubmission } from '../service/validate.js';
+import { validateSubmission, type ValidInput } from '../service/validate.js';
 import { STATES } from '../states.js';
 import { findJob, isJobId, readJob, type Store } from '../store/index.js';
 import { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
@@ -53,6 +53,46 @@ export function startBackendSocket(
           via: 'socket',
         });
         return ref.id;
+      },
+      async submitMany(list) {
+        // Each checked on its own; those that wait for a job go one by one, the rest in one commit.
+        const out: (string | Error | null)[] = [];
+        const valid: ValidInput[] = [];
+        const who: { submitter: string; via: string }[] = [];
+        const at: number[] = [];
+        for (const { after, submitter: named, ...fields } of list) {
+          try {
+            if (after !== undefined) {
+              out.push(
+                await this.submit({
+                  after,
+                  ...(named === undefined ? {} : { submitter: named }),
+                  ...fields,
+                }),
+              );
+              continue;
+            }
+            const v = validateSubmission(service, fields);
+            if (v.files.length)
+              throw new InputError({
+                file: 'files cannot be sent over the socket; use the web form or the API',
+              });
+            at.push(out.length);
+            out.push(null);
+            valid.push(v);
+            who.push({
+              submitter: named === undefined ? v.email || 'socket' : givenSubmitter(named),
+              via: 'socket',
+            });
+          } catch (err) {
+            out.push(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+        const refs = valid.length
+          ? await submitJobs({ cfg, store, log, service, tell: backend }, valid, who)
+          : [];
+        refs.forEach((r, i) => (out[at[i]!] = r instanceof Error ? r : r.id));
+        return out as (string | Error)[];
       },
       async status(id) {
         const ref = await findJob(store, id);

@@ -21,6 +21,11 @@ const MAX_PENDING = 1000;
 /** What the socket does with a request; each resolves to the text after ACK, or throws (→ ERR). */
 export interface SocketHandlers {
   submit(fields: Record<string, string>): Promise<string>;
+  /**
+   * Many submissions sent one after another without waiting (pipelined): made in one group
+   * commit, answered in order (each its id, or the error that refused it).
+   */
+  submitMany?(list: Record<string, string>[]): Promise<(string | Error)[]>;
   status(id: string): Promise<string>;
   /** Stop a job (the one cancel of src/lifecycle/cancel.ts); says what happened. */
   cancel(id: string): Promise<string>;
@@ -166,7 +171,22 @@ function serveConnection(
     }
     busy = true;
     sock.pause();
-    const reply = await handle(parseRequest(line), h).catch((err) => {
+    const req = parseRequest(line);
+    // Submissions already waiting behind this one are committed together with it.
+    const batch: Record<string, string>[] = [];
+    if (req.kind === 'submit' && h.submitMany) {
+      while (pending.length) {
+        const more = parseRequest(pending[0]!);
+        if (more.kind !== 'submit') break;
+        pending.shift();
+        batch.push(more.fields);
+      }
+    }
+    const reply = await (
+      batch.length
+        ? submitBatch(h, [(req as { fields: Record<string, string> }).fields, ...batch], log)
+        : handle(req, h)
+    ).catch((err) => {
       // A client's mistake (an unknown id, bad input, a job in the wrong state) is not an error of the server.
       if (err instanceof JobdirError && err.status < 500)
         log('socket_request_refused', { reason: messageOf(err), code: err.code });
@@ -215,6 +235,26 @@ function serveConnection(
     }
     if (pending.length && !busy) void next();
   });
+}
+
+/** Answer lines for a batch of pipelined submissions, in order. */
+async function submitBatch(
+  h: SocketHandlers,
+  list: Record<string, string>[],
+  log: Log,
+): Promise<string> {
+  const out = await h.submitMany!(list);
+  return out
+    .map((r) => {
+      if (!(r instanceof Error)) return answer('ACK', r);
+      if (!(r instanceof JobdirError && r.status < 500))
+        log('socket_request_failed', { error: messageOf(r) });
+      return answer(
+        'ERR',
+        r instanceof JobdirError ? r.message : 'the request failed; see the backend log',
+      );
+    })
+    .join('');
 }
 
 async function handle(req: Request, h: SocketHandlers): Promise<string> {

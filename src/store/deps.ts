@@ -19,8 +19,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FINAL_STATES, STATES } from '../states.js';
 import { ID_ALPHABET, isJobId } from './ids.js';
+import { createJob } from './create.js';
 import {
-  createJob,
   findJob,
   type Job,
   type JobConfig,

@@ -41,6 +41,46 @@ export async function fsyncDir(dir: string): Promise<void> {
   await syncAndClose(fsc.openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY));
 }
 
+/** Per folder: the fsync in flight, and the one that will follow it (shared by all who wait). */
+const groups = new Map<string, { running: Promise<void>; next: Promise<void> | null }>();
+
+/**
+ * Group commit: fsync folder `dir` so that every change made in it before this call is
+ * durable, sharing the fsync with every other caller of the same tick. A caller that
+ * arrives while an fsync of `dir` is in flight (which may have started before its change)
+ * waits for the next one, which starts when that one ends and serves all who joined it.
+ * So N creations or moves into one folder cost about two fsyncs, not N; each caller is
+ * answered only once an fsync that began after its change has completed.
+ */
+export function fsyncDirShared(dir: string): Promise<void> {
+  const g = groups.get(dir);
+  if (!g) {
+    const running = fsyncDir(dir).finally(() => {
+      const cur = groups.get(dir);
+      if (cur?.running === running && !cur.next) groups.delete(dir);
+    });
+    groups.set(dir, { running, next: null });
+    return running;
+  }
+  if (!g.next) {
+    const next = g.running
+      .catch(() => {})
+      .then(() => {
+        // This one is now the fsync in flight; later callers wait for the one after it.
+        const cur = groups.get(dir)!;
+        cur.running = next;
+        cur.next = null;
+        return fsyncDir(dir);
+      })
+      .finally(() => {
+        const cur = groups.get(dir);
+        if (cur?.running === next && !cur.next) groups.delete(dir);
+      });
+    g.next = next;
+  }
+  return g.next;
+}
+
 /** fsync each existing regular file of `paths` at once (one journal commit serves them all). */
 export async function fsyncFiles(paths: readonly string[]): Promise<void> {
   const fds: number[] = [];

@@ -4,6 +4,7 @@
  */
 export * from './layout.js';
 export * from './jobs.js';
+export * from './create.js';
 export * from './record.js';
 export * from './run.js';
 export * from './indexes.js';
@@ -21,6 +22,7 @@ export * from './catalog.js';
 export {
   TRANSITIONS,
   transition,
+  declared,
   type Transition,
   type Requirement,
   type Seen,

@@ -3,20 +3,11 @@ import { promises as fs } from 'node:fs';
 import { failpoint, pausepoint } from '../config/failpoint.js';
 import { basename, dirname, join, relative } from 'node:path';
 import { decode, safe, unsafe } from 'ini';
-import { NotFoundError, UnavailableError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { ALL_STATES, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
-import {
-  copyTreeDurable,
-  fsyncDir,
-  fsyncFiles,
-  isENOENT,
-  isNoSpace,
-  writeDurable,
-  writeNewFile,
-} from './fsutil.js';
-import { isJobId, newJobId } from './ids.js';
-import { addUserIndex } from './indexes.js';
+import { copyTreeDurable, fsyncDir, fsyncDirShared, isENOENT, writeDurable } from './fsutil.js';
+import { isJobId } from './ids.js';
 import { jobDir, type Store } from './layout.js';
 import { jobRecord, type JobResult, type JobRun, type JobSettings } from './record.js';
 import { checkRequirements, type Seen, transition } from './transitions.js';
@@ -90,74 +81,6 @@ export function decodeJobConfig(text: string): JobConfig {
     out[name] = section;
   }
   return out;
-}
-
-/**
- * Create a job in INCOMING, durable before it is visible. The id is reserved by creating
- * its by-id symlink (atomic, EEXIST on a clash, unique across every state); the job is
- * built in a hidden staging folder, config.ini written durably, then renamed into
- * incoming/ and the folder fsynced. Any failure removes what was made: no half job stays.
- */
-export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
-  const incoming = store.states.incoming;
-  let id = '';
-  for (let tries = 0; ; tries++) {
-    id = input.id ?? newJobId(store.idLength);
-    try {
-      fsc.symlinkSync(relative(store.byId, join(incoming, id)), join(store.byId, id));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20 || input.id)
-        throw asUnavailable(err);
-    }
-  }
-  const staging = join(incoming, `.${id}.new`);
-  const dir = join(incoming, id);
-  input.named?.(id);
-  let made = staging;
-  try {
-    fsc.mkdirSync(staging, { mode: 0o777 }); // less the umask (layout.ts)
-    const config: JobConfig = {
-      settings: {
-        job_id: id,
-        service: input.service,
-        type: input.type,
-        email: input.email,
-        submitted: new Date().toISOString(),
-        ...input.settings,
-      },
-      inputs: input.inputs,
-    };
-    // The staging folder is hidden as a whole, so its files need no temp names: write them,
-    // fsync them and the folder in one round, then rename the folder into incoming/.
-    const files = [
-      ...(input.files ?? []),
-      { name: JOB_FILES.CONFIG, data: encodeJobConfig(config) },
-    ];
-    for (const f of files) await writeNewFile(join(staging, f.name), f.data);
-    await Promise.all([fsyncFiles(files.map((f) => join(staging, f.name))), fsyncDir(staging)]);
-    fsc.renameSync(staging, dir);
-    made = dir;
-    await fsyncDir(incoming);
-  } catch (err) {
-    // Renamed but not durable (the folder's fsync failed): the submitter is told nothing
-    // was kept, so the job must not stay in incoming/ to be found and run.
-    await fs.rm(made, { recursive: true, force: true }).catch(() => {});
-    await fs.unlink(join(store.byId, id)).catch(() => {});
-    throw asUnavailable(err);
-  }
-  if (input.email) await addUserIndex(store, input.email, id).catch(() => {});
-  return { id, state: 'incoming', dir };
-}
-
-function asUnavailable(err: unknown): unknown {
-  if (isNoSpace(err)) {
-    return new UnavailableError(
-      'The server is out of disk space and cannot accept jobs right now; nothing was kept. Please try again later.',
-      { cause: err },
-    );
-  }
-  return err;
 }
 
 /** Find a job by id: through by-id, else by probing each state folder. Null if unknown. */
@@ -309,7 +232,7 @@ export async function moveJob(
     throw err;
   }
   if (x.durable) {
-    await Promise.all([fsyncDir(store.states[from]), fsyncDir(store.states[to])]);
+    await Promise.all([fsyncDirShared(store.states[from]), fsyncDirShared(store.states[to])]);
   }
   // by-id is re-pointed where a job rests (queued, ended); findJob probes the state
   // folders for a job in between, which saves a symlink + rename on each hot-path move.

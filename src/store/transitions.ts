@@ -41,6 +41,12 @@ export interface Transition {
   readonly durable: boolean;
   /** Why the move happens, for readers and error messages. */
   readonly why: string;
+  /**
+   * The states whose steps the job goes through without entering their folders (a type
+   * without the hooks of those states): its directory stays in `from` meanwhile, and a
+   * crash there finds it in `from`, one step back, as for any move not yet made.
+   */
+  readonly over: readonly State[];
 }
 
 const S = STATES;
@@ -51,11 +57,13 @@ const t = (
   durable: boolean,
   requires: Requirement[],
   why: string,
+  over: State[] = [],
 ): Transition => ({
   verb,
   from,
   to,
   durable,
+  over,
   // Every other folder is entered only by a move from one of these: config.ini came with it.
   requires: from === S.INCOMING || to === S.INCOMING ? ['config', ...requires] : requires,
   why,
@@ -127,6 +135,35 @@ export const TRANSITIONS: readonly Transition[] = [
     'the administrator marked a completed job as failed',
   ),
   t('resubmit', S.FAILED, S.INCOMING, true, [], 'the administrator resubmitted it'),
+  // A type without preprocess, postprocess and finalize hooks visits only the states it needs
+  // (unless [backend] visit_all_states): its steps for the others run where it is.
+  t(
+    'startDirect',
+    S.INCOMING,
+    S.RUNNING,
+    false,
+    [],
+    'the scheduler gave it a run slot and it has no preprocess hook: its wrapper is about to start',
+    [S.PREPROCESSING],
+  ),
+  t(
+    'completeDirect',
+    S.RUNNING,
+    S.COMPLETED,
+    true,
+    ['outcome'],
+    'it succeeded, and it has no postprocess or finalize hook',
+    [S.POSTPROCESSING, S.FINALIZING],
+  ),
+  t(
+    'failDirect',
+    S.RUNNING,
+    S.FAILED,
+    true,
+    ['outcome'],
+    'it failed, and it has no postprocess or finalize hook',
+    [S.POSTPROCESSING, S.FINALIZING],
+  ),
   t(
     'archiveCompleted',
     S.COMPLETED,
@@ -146,6 +183,11 @@ export const TRANSITIONS: readonly Transition[] = [
 ];
 
 const byMove = new Map(TRANSITIONS.map((x) => [`${x.from}>${x.to}`, x]));
+
+/** The declared transition from `from` to `to`, if any. */
+export function declared(from: State, to: State): Transition | undefined {
+  return byMove.get(`${from}>${to}`);
+}
 
 /** The declared transition from `from` to `to`, or a TransitionError naming the states. */
 export function transition(from: State, to: State): Transition {

@@ -18,6 +18,11 @@ export interface ApiInput {
   query: Record<string, string>;
   /** Parsed JSON, or the form fields (files as Upload) of a multipart body. */
   body: Record<string, string | Upload>;
+  /**
+   * A JSON array body on a route that takes many (body.many): each element as `body` is
+   * for one, or the problems that refused it (each element is checked on its own).
+   */
+  items?: ({ body: Record<string, string> } | { problems: Record<string, string> })[];
 }
 
 /** One API route, declared as data: the server validates with it and openapi.ts documents it. */
@@ -41,6 +46,8 @@ export interface ApiRoute {
     tooLarge?: string;
     /** Checks of the values beyond the schema: when the schema refuses a body, their problems are reported with its (theirs win). */
     values?: (body: ApiInput['body']) => void;
+    /** A JSON array of up to this many bodies is taken too (ApiInput.items). */
+    many?: number;
   };
   responses: Record<number, { description: string; schema?: Schema; media?: string }>;
   middleware?: MiddlewareHandler[];
@@ -66,6 +73,27 @@ function refuse(r: ApiRoute, problems: Record<string, string>, value: unknown): 
   const err = new InputError(problems);
   err.status = status;
   throw err;
+}
+
+/** Each element of an array body checked on its own: its fields, or its problems. */
+function itemsOf(r: ApiRoute, parsed: unknown[]): NonNullable<ApiInput['items']> {
+  const many = r.body!.many!;
+  if (parsed.length === 0 || parsed.length > many)
+    throw new InputError({ body: `holds ${parsed.length} jobs; send 1 to ${many} in one request` });
+  return parsed.map((v) => {
+    const bad = validate(r.body!.json!, v);
+    if (Object.keys(bad).length) {
+      try {
+        refuse(r, bad, v);
+      } catch (err) {
+        if (err instanceof InputError) return { problems: err.fields };
+        throw err;
+      }
+    }
+    const body: Record<string, string> = Object.create(null);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) body[k] = String(x);
+    return { body };
+  });
 }
 
 async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
@@ -94,6 +122,8 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === 'application/json' && r.body.json) {
       const parsed = await readJson(c);
+      if (Array.isArray(parsed) && r.body.many)
+        return { params, query, body, items: itemsOf(r, parsed) };
       const bad = validate(r.body.json, parsed);
       if (Object.keys(bad).length) refuse(r, bad, parsed);
       for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) body[k] = String(v);

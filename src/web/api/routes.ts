@@ -11,9 +11,10 @@ import { clientAddress, clientKey } from '../security/client.js';
 import type { Guards } from '../security/guards.js';
 import { verifyEmailToken } from '../security/tokens.js';
 import { MY_JOBS_SENT, mailMyJobsLink, userJobs } from '../my-jobs.js';
-import { type SubmitEnv, submitValid } from '../submit.js';
+import { type SubmitEnv, submitValid, submitValidMany } from '../submit.js';
+import type { ValidInput } from '../../service/validate.js';
 import { assertViewable, jobView } from '../view.js';
-import { type ApiRoute } from './mount.js';
+import { type ApiInput, type ApiRoute } from './mount.js';
 import {
   ErrorBody,
   FileName,
@@ -43,6 +44,10 @@ export interface ApiOptions extends SubmitEnv {
   /** Largest submission body (default: the service's derived need, capped by [web] max_body). */
   maxBodyBytes?: number;
 }
+
+/** Most jobs in one bulk request, and the body size a bulk may reach (under [web] max_body). */
+export const BULK_MAX_JOBS = 10_000;
+const BULK_BYTES = 16 * 1024 * 1024;
 
 const SUBMISSION_TOO_LARGE =
   'The submission is larger than this service accepts, so nothing was kept. Make the uploaded files smaller and try again.';
@@ -80,6 +85,8 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
     ...(cancellable ? { cancel: `${jobUrl(id)}/cancel` } : {}),
   });
   const submitBytes = submissionLimit(cfg.web, service, o.maxBodyBytes);
+  // A bulk request (an array of jobs) may be larger than one submission, up to [web] max_body.
+  const bulkBytes = Math.max(submitBytes, Math.min(cfg.web.maxBodyBytes, BULK_BYTES));
 
   const status = async (job: Job) => {
     const pos = job.state === STATES.INCOMING ? (o.queuePosition?.(job.id) ?? 0) : null;
@@ -123,6 +130,55 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
     return email;
   };
 
+  /** A bulk request: each element validated on its own, the valid ones created in one group commit. */
+  const submitMany = async (c: Context, items: NonNullable<ApiInput['items']>) => {
+    const checked = items.map((it): ValidInput | Record<string, string> => {
+      if ('problems' in it) return it.problems;
+      if ('after' in it.body)
+        return { after: 'cannot be used in a bulk request; submit that job alone' };
+      try {
+        return validateSubmission(service, it.body);
+      } catch (err) {
+        if (err instanceof InputError) return err.fields;
+        throw err;
+      }
+    });
+    // Each job counts against [web] submit_limit (the request itself counted the first).
+    let allowed = 1 + o.guards.moreSubmits(c, checked.length - 1);
+    const limited =
+      'Too many submissions from your address; this job was not kept. Please try again later.';
+    const isValid = (x: (typeof checked)[number]): x is ValidInput =>
+      'type' in x && typeof x.type === 'object';
+    for (const [i, x] of checked.entries())
+      if (isValid(x) && allowed-- <= 0) checked[i] = { rate_limited: limited };
+    const valid = checked.filter(isValid);
+    const made = valid.length
+      ? await submitValidMany(o, valid, clientKey(clientAddress(c, cfg.web.trustProxy)))
+      : [];
+    let next = 0;
+    let created = 0;
+    const jobs = checked.map((x) => {
+      if (!isValid(x))
+        return 'rate_limited' in x
+          ? { error: { code: 'rate_limited', message: x.rate_limited } }
+          : { error: { code: 'invalid_input', fields: x } };
+      const r = made[next++]!;
+      if (r instanceof Error) return { error: { code: 'unavailable', message: r.message } };
+      created++;
+      return { id: r.id, state: r.state, links: links(r.id, true) };
+    });
+    if (created === 0)
+      // The error shape every 400 of the API has, with each element's own errors beside it.
+      return c.json(
+        {
+          error: { code: 'invalid_input', message: 'No job of the request was accepted.' },
+          jobs,
+        },
+        400,
+      );
+    return c.json({ jobs }, created === jobs.length ? 201 : 207);
+  };
+
   return [
     {
       method: 'get',
@@ -160,13 +216,14 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       path: '/jobs',
       operationId: 'submitJob',
       tag: 'jobs',
-      summary: 'Submit a job',
+      summary: 'Submit a job, or many jobs in one request',
       description:
-        'JSON for parameters only, multipart/form-data when files are uploaded (the same fields as the HTML form). Validated exactly like the form; answers 201 with a Location header once the job is durable.',
+        'JSON for parameters only, multipart/form-data when files are uploaded (the same fields as the HTML form). Validated exactly like the form; answers 201 with a Location header once the job is durable. A JSON array of such objects (up to 10,000) submits many jobs in one request, made durable together: each element gets its own id or its own errors, in order, in `jobs`; 201 when every job was created, 207 when some were refused, 400 when none was.',
       body: {
         json: submitSchema(service),
         form: submitSchema(service),
-        maxBytes: submitBytes,
+        many: BULK_MAX_JOBS,
+        maxBytes: bulkBytes,
         tooLarge: SUBMISSION_TOO_LARGE,
         values: ({ after: _after, ...body }) => void validateSubmission(service, body),
       },
@@ -175,7 +232,8 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
         201: { description: 'Created; Location names the status URL', schema: JobCreated },
         ...errors(400, 403, 413, 415, 429, 503),
       },
-      handle: async (c, { body: { after, ...body } }) => {
+      handle: async (c, { body: { after, ...body }, items }) => {
+        if (items) return submitMany(c, items);
         const valid = validateSubmission(service, body);
         if (after !== undefined) {
           // after=ID: the job waits for job ID to complete (recorded as its child; fails if ID fails).

@@ -20,6 +20,11 @@ export interface Guards {
   /** Counts submissions per client address; over `[web] submit_limit` answers 429. */
   submitLimit: MiddlewareHandler;
   /**
+   * A bulk request's further jobs (its first was counted by submitLimit): each is counted
+   * like a submission of its own; returns how many of those `n` are within the limit.
+   */
+  moreSubmits(c: Context, n: number): number;
+  /**
    * After the response is known: a miss (404, 401, 410) on a job, file, my-jobs or admin
    * path is counted per client; past `[web] miss_limit` each further miss waits, the waits
    * doubling up to `[web] miss_delay` and queued per client (parallel guesses wait their
@@ -56,6 +61,12 @@ export function createGuards(
         );
       }
       await next();
+    },
+    moreSubmits(c, n) {
+      const who = addr(c);
+      let ok = 0;
+      for (let i = 0; i < n; i++) if (submits.hit(who) <= web.submitLimit.count) ok++;
+      return ok;
     },
     async missSlowdown(c, next) {
       const who = addr(c);
