@@ -2,6 +2,7 @@
  * Helpers for tests that run the backend as a real separate process (`jobdir serve`) so
  * they can kill -9 it, plus job creation straight into the store as the web would.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -113,4 +114,22 @@ export async function createOkJobs(
 export async function countEvents(dir: string, event: string): Promise<number> {
   const log = await fs.readFile(join(dir, 'jobdir.log'), 'utf8').catch(() => '');
   return log.split('\n').filter((l) => l.includes(`"event":"${event}"`)).length;
+}
+
+/**
+ * Wait for a backend started with JOBDIR_FAILPOINT=`point` to kill itself there (asserted).
+ * Bounded: a failpoint the job's path never passes fails the test after `ms` instead of
+ * hanging it, and the backend is killed.
+ */
+export async function diesAt(b: BackendProcess, point: string, ms = 60_000): Promise<void> {
+  const died = await Promise.race([
+    b.exited,
+    new Promise((r) => setTimeout(() => r(`alive after ${ms / 1000} s`), ms).unref()),
+  ]);
+  if (died !== 'SIGKILL') b.proc.kill('SIGKILL');
+  assert.equal(
+    died,
+    'SIGKILL',
+    `the backend died at ${point}; it said:\n${b.output().slice(-2000)}`,
+  );
 }

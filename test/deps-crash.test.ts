@@ -10,16 +10,25 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { idsIn, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
-import { countEvents, kill9, startBackend, storeOf, waitUnlocked } from './backend-process.js';
+import {
+  countEvents,
+  diesAt,
+  kill9,
+  startBackend,
+  storeOf,
+  waitUnlocked,
+} from './backend-process.js';
 import { createJob, decodeJobConfig } from '../src/store/index.js';
 
 const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
 
-async function setup() {
+/** A data root for the chain service: jobs take the default path, or every state with `visitAll`. */
+async function setup(visitAll = false) {
   const root = tempDir('jobdir-chain-crash-');
   const cfg = await writeConfig(root, {
     general: { service: CHAIN },
     limits: { running: 2 },
+    backend: { visit_all_states: String(visitAll) },
     'job align': { follow_on: 'model' },
     'job model': { follow_on: 'score' },
   });
@@ -75,24 +84,33 @@ const allDone = (root: string, n: number) =>
   );
 
 describe('a three-step chain survives kill -9 of the backend', () => {
-  const points = [
-    'children:recorded@1',
-    'children:recorded@2',
-    'move:finalizing>completed:renamed@1',
-    'move:finalizing>completed:renamed@2',
-    'move:incoming>preprocessing:renamed@2',
-    'move:preprocessing>running:renamed@3',
-    'run:prepared@2',
-    'run:started@2',
-    'run:started@3',
-    'move:running>postprocessing:renamed@3',
+  // The steps have no hooks: the default path (incoming → running → completed), then the
+  // same chain with every state visited.
+  const points: [string, boolean][] = [
+    ['children:recorded@1', false],
+    ['children:recorded@2', false],
+    ['move:running>completed:renamed@1', false],
+    ['move:running>completed:renamed@2', false],
+    ['move:incoming>running:renamed@2', false],
+    ['run:prepared@2', false],
+    ['run:started@2', false],
+    ['run:started@3', false],
+    ['children:recorded@1', true],
+    ['children:recorded@2', true],
+    ['move:finalizing>completed:renamed@1', true],
+    ['move:finalizing>completed:renamed@2', true],
+    ['move:incoming>preprocessing:renamed@2', true],
+    ['move:preprocessing>running:renamed@3', true],
+    ['run:prepared@2', true],
+    ['run:started@2', true],
+    ['run:started@3', true],
+    ['move:running>postprocessing:renamed@3', true],
   ];
-  for (const point of points) {
-    test(`killed at ${point}: each step runs once, in order`, async () => {
-      const { root, cfg, stateFile, store } = await setup();
+  for (const [point, visitAll] of points) {
+    test(`killed at ${point}${visitAll ? ' (every state visited)' : ''}: each step runs once, in order`, async () => {
+      const { root, cfg, stateFile, store } = await setup(visitAll);
       const logs = await startChains(root, store, 1);
-      const first = await startBackend(cfg, { JOBDIR_FAILPOINT: point });
-      assert.equal(await first.exited, 'SIGKILL', `the backend died at ${point}`);
+      await diesAt(await startBackend(cfg, { JOBDIR_FAILPOINT: point }), point);
       await waitUnlocked(stateFile);
       const second = await startBackend(cfg);
       try {
@@ -129,23 +147,27 @@ describe('a three-step chain survives kill -9 of the backend', () => {
 });
 
 describe('a parent waiting for its children survives kill -9 of the backend', () => {
-  const points = [
-    'children:recorded@1',
-    'move:preprocessing>postprocessing:renamed@1',
-    'move:finalizing>completed:renamed@2',
-    'move:finalizing>completed:after@4',
+  // The children (no hooks) take the default path and the parent (a postprocess hook) its
+  // own; then everything with every state visited.
+  const points: [string, boolean][] = [
+    ['children:recorded@1', false],
+    ['move:running>completed:renamed@2', false],
+    ['move:finalizing>completed:renamed@1', false],
+    ['children:recorded@1', true],
+    ['move:preprocessing>postprocessing:renamed@1', true],
+    ['move:finalizing>completed:renamed@2', true],
+    ['move:finalizing>completed:after@4', true],
   ];
-  for (const point of points) {
-    test(`killed at ${point}: 4 children made once, each run once, and the parent sums them`, async () => {
-      const { root, cfg, stateFile, store } = await setup();
+  for (const [point, visitAll] of points) {
+    test(`killed at ${point}${visitAll ? ' (every state visited)' : ''}: 4 children made once, each run once, and the parent sums them`, async () => {
+      const { root, cfg, stateFile, store } = await setup(visitAll);
       const parent = await createJob(store, {
         service: 'chain',
         type: 'fanout',
         email: '',
         inputs: { n: '4' },
       });
-      const first = await startBackend(cfg, { JOBDIR_FAILPOINT: point });
-      assert.equal(await first.exited, 'SIGKILL', `the backend died at ${point}`);
+      await diesAt(await startBackend(cfg, { JOBDIR_FAILPOINT: point }), point);
       await waitUnlocked(stateFile);
       const second = await startBackend(cfg);
       try {

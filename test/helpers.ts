@@ -56,14 +56,9 @@ export async function writeConfig(root: string, sections: Sections = {}): Promis
       admin_email: 'admin@example.test',
       urltop: 'http://jobs.example.test',
     },
-    // The suites written before the short path arm failpoints named by the full path's moves
-    // (move:incoming>preprocessing, …): they keep it. Tests of the short path (a type without
-    // hooks: incoming → running → completed) say visit_all_states = false.
-    backend: {
-      state_file: join(root, 'jobs/backend.state'),
-      check_minutes: 1,
-      visit_all_states: process.env.JOBDIR_TEST_SHORT_PATH ? 'false' : 'true',
-    },
+    // The product's default path: a type without hooks goes incoming → running → completed.
+    // Tests that arm failpoints on the full path's moves say visit_all_states = true.
+    backend: { state_file: join(root, 'jobs/backend.state'), check_minutes: 1 },
     limits: { running: 4 },
     directories: {
       install: root,

@@ -18,6 +18,7 @@ import {
 } from './helpers.js';
 import {
   countEvents,
+  diesAt,
   createOkJobs,
   kill9,
   startBackend,
@@ -28,12 +29,14 @@ import { ALL_STATES } from '../src/states.js';
 import { createJob } from '../src/store/index.js';
 import { readRuns, runsById } from './runs.js';
 
-async function setup(smtp: SmtpReceiver, running = 4) {
+/** A data root whose jobs take the default path, or every state with `visitAll`. */
+async function setup(smtp: SmtpReceiver, running = 4, visitAll = false) {
   const root = tempDir('jobdir-recovery-');
   const cfg = await writeConfig(root, {
     general: { service: FIXTURE_SERVICE },
     email: { host: '127.0.0.1', port: smtp.port },
     limits: { running },
+    backend: { visit_all_states: String(visitAll) },
   });
   return { root, cfg, stateFile: join(root, 'jobs/backend.state'), store: await storeOf(cfg) };
 }
@@ -133,26 +136,33 @@ describe('crash recovery with a real backend process killed by SIGKILL', () => {
     }
   });
 
-  const points = [
-    'move:incoming>preprocessing:renamed',
-    'move:preprocessing>running:renamed',
-    'run:prepared',
-    'run:started',
-    'move:running>postprocessing:renamed',
-    'move:postprocessing>finalizing:renamed',
-    'move:finalizing>completed:before',
-    'move:finalizing>completed:renamed',
-    'move:finalizing>completed:after',
-    'mail:sent',
+  // The default path (a type without hooks: incoming → running → completed), then every
+  // state visited ([backend] visit_all_states), each killed at each of its steps.
+  const points: [string, boolean][] = [
+    ['move:incoming>running:renamed', false],
+    ['run:prepared', false],
+    ['run:started', false],
+    ['move:running>completed:before', false],
+    ['move:running>completed:renamed', false],
+    ['move:running>completed:after', false],
+    ['mail:sent', false],
+    ['move:incoming>preprocessing:renamed', true],
+    ['move:preprocessing>running:renamed', true],
+    ['run:prepared', true],
+    ['move:running>postprocessing:renamed', true],
+    ['move:postprocessing>finalizing:renamed', true],
+    ['move:finalizing>completed:before', true],
+    ['move:finalizing>completed:renamed', true],
+    ['move:finalizing>completed:after', true],
+    ['mail:sent', true],
   ];
-  for (const point of points) {
-    test(`a kill -9 at ${point} loses no job, ends none twice, and mails each user once`, async () => {
+  for (const [point, visitAll] of points) {
+    test(`a kill -9 at ${point}${visitAll ? ' (every state visited)' : ''} loses no job, ends none twice, and mails each user once`, async () => {
       const smtp = await startSmtp();
       try {
-        const { root, cfg, stateFile, store } = await setup(smtp, 2);
+        const { root, cfg, stateFile, store } = await setup(smtp, 2, visitAll);
         const jobs = await createOkJobs(store, 6, 'fp');
-        const first = await startBackend(cfg, { JOBDIR_FAILPOINT: `${point}@3` });
-        assert.equal(await first.exited, 'SIGKILL', `the backend died at ${point}`);
+        await diesAt(await startBackend(cfg, { JOBDIR_FAILPOINT: `${point}@3` }), point);
         await waitUnlocked(stateFile);
         const second = await startBackend(cfg);
         await waitFor(

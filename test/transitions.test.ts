@@ -21,6 +21,7 @@ import {
 } from '../src/store/index.js';
 import {
   type BackendProcess,
+  diesAt,
   startBackend,
   storeOf,
   urlOf,
@@ -29,12 +30,14 @@ import {
 import { FIXTURE_SERVICE, tempDir, waitFor, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { readRuns, runsById } from './runs.js';
 
+/** A data root on the full path (every state visited): the rows of the full path are killed there. */
 async function setup(extra: Record<string, Record<string, string | number>> = {}) {
   const root = tempDir('jobdir-tr-');
   const runLog = join(tempDir('jobdir-trlog-'), 'runs.log');
   const cfg = await writeConfig(root, {
     general: { service: FIXTURE_SERVICE },
     limits: { running: 1 },
+    backend: { visit_all_states: 'true' },
     ...extra,
   });
   return {
@@ -142,17 +145,7 @@ async function shortOnce(
   await shortPath(env);
   const id = await job(env, 'count', inputs);
   // Bounded, so that a job that does not take the short path fails here instead of hanging.
-  const b = await startBackend(env.cfg, { JOBDIR_FAILPOINT: point });
-  const died = await Promise.race([
-    b.exited,
-    new Promise((r) => setTimeout(() => r('alive after 60 s'), 60_000).unref()),
-  ]);
-  if (died !== 'SIGKILL') b.proc.kill('SIGKILL');
-  assert.equal(
-    died,
-    'SIGKILL',
-    `the backend died at ${point}; it said:\n${b.output().slice(-2000)}`,
-  );
+  await diesAt(await startBackend(env.cfg, { JOBDIR_FAILPOINT: point }), point);
   await waitUnlocked(env.stateFile);
   await endsOnce(env, id, final, 1);
 }
