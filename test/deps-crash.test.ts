@@ -84,13 +84,13 @@ const allDone = (root: string, n: number) =>
   );
 
 describe('a three-step chain survives kill -9 of the backend', () => {
-  // The steps have no hooks: the default path (incoming → running → completed), then the
-  // same chain with every state visited.
+  // The default path: align and model (follow_on) end through finalizing, score (no hooks,
+  // no follow_on) goes running → completed; then the same chain with every state visited.
   const points: [string, boolean][] = [
     ['children:recorded@1', false],
     ['children:recorded@2', false],
+    ['move:finalizing>completed:renamed@1', false],
     ['move:running>completed:renamed@1', false],
-    ['move:running>completed:renamed@2', false],
     ['move:incoming>running:renamed@2', false],
     ['run:prepared@2', false],
     ['run:started@2', false],
