@@ -11,7 +11,7 @@ body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d2433;background:#f6f7f
 header,main,footer{max-width:46rem;margin:0 auto;padding:1rem}header{border-bottom:1px solid #dde}
 header a{color:inherit;text-decoration:none;font-weight:600}h1{font-size:1.5rem;margin:.5rem 0}
 form .f{margin:0 0 1rem}label{display:block;font-weight:600}
-input,select,textarea{font:inherit;padding:.5rem;width:100%;max-width:28rem;border:1px solid #99a;
+input,select,textarea{font:inherit;padding:.5rem;width:100%;max-width:28rem;border:1px solid #767b8a;
 border-radius:4px;background:#fff}
 input[type=checkbox]{width:auto}
 button{font:inherit;padding:.55rem 1.2rem;border:0;border-radius:4px;background:#2456c9;color:#fff;
@@ -28,7 +28,13 @@ table{border-collapse:collapse;width:100%}
 td,th{text-align:left;padding:.3rem;border-bottom:1px solid #eee;vertical-align:top}
 pre{white-space:pre-wrap;word-break:break-word;background:#f0f1f4;padding:.6rem;border-radius:4px}
 nav a{margin-right:1rem}nav a[aria-current]{font-weight:600;color:inherit;text-decoration:none}
-footer{color:#667;font-size:.85rem}main>form{margin-top:1rem}`;
+footer{color:#667;font-size:.85rem}main>form{margin-top:1rem}
+.req{color:#b00020;font-weight:700}.note,.aside{font-weight:400}.aside{color:#556}
+.err-summary{border:2px solid #b00020}.err-summary h2{font-size:1.1rem;margin:0 0 .4rem;color:#b00020}
+.err-summary ul{margin:0;padding-left:1.2rem}.err-summary a{color:#b00020;font-weight:600}
+.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+th[scope=row]{width:40%;font-weight:600}pre.param{margin:0;font-size:.85rem}
+.state.cancelled{background:#eceef2}main:has(.wide){max-width:80rem}`;
 
 /** The page: title, optional self-refresh, the service name, a footer with the source link. */
 export function Layout({ frame: f, children }: { frame: PageFrame; children?: Child }) {
@@ -44,6 +50,7 @@ export function Layout({ frame: f, children }: { frame: PageFrame; children?: Ch
             {f.title} – {f.serviceName}
           </title>
           <style dangerouslySetInnerHTML={{ __html: CSS }} />
+          <script src={under(f.base, '/assets/pages.js')} defer></script>
         </head>
         <body>
           <header>
