@@ -54,7 +54,7 @@ export function adminJobPage(f: Frame, j: AdminJobView): string {
         <a href={under(f.base, '/admin')}>← Dashboard</a>
       </p>
       <h1>Job {j.id}</h1>
-      <div class="scroll">
+      <div class="scroll" tabindex={0} role="region" aria-label="The job's facts">
         <table>
           <tr>
             <th>State</th>
@@ -79,7 +79,7 @@ export function adminJobPage(f: Frame, j: AdminJobView): string {
         ''
       )}
       <h2>Inputs</h2>
-      <div class="scroll">
+      <div class="scroll" tabindex={0} role="region" aria-label="Inputs">
         <table>
           {Object.entries(j.inputs).map(([k, v]) => (
             <Row k={k} v={v.length > 300 ? `${v.slice(0, 300)}…` : v} />

@@ -10,48 +10,50 @@ type View = JobPageView & JobPageExtras;
 export function Times({ v }: { v: View }) {
   const running = v.finished === null && v.started !== null;
   return (
-    <table id="times">
-      <caption class="sr-only">When the job ran</caption>
-      <tr>
-        <th scope="row">Submitted</th>
-        <td id="submitted">
-          <LocalTime iso={v.submitted} />
-        </td>
-      </tr>
-      {v.started ? (
+    <>
+      <h2 id="times-h">Times</h2>
+      <table id="times" aria-labelledby="times-h">
         <tr>
-          <th scope="row">Started</th>
-          <td id="started">
-            <LocalTime iso={v.started} />
-            {v.waited !== null ? (
-              <span class="aside"> · waited {formatElapsed(v.waited)}</span>
-            ) : (
-              ''
-            )}
+          <th scope="row">Submitted</th>
+          <td id="submitted">
+            <LocalTime iso={v.submitted} />
           </td>
         </tr>
-      ) : (
-        ''
-      )}
-      {v.finished ? (
-        <tr>
-          <th scope="row">Ended</th>
-          <td id="finished">
-            <LocalTime iso={v.finished} />
-          </td>
-        </tr>
-      ) : (
-        ''
-      )}
-      {v.ran !== null ? (
-        <tr>
-          <th scope="row">{running ? 'Running for' : 'Ran'}</th>
-          <td id="ran">{formatElapsed(v.ran)}</td>
-        </tr>
-      ) : (
-        ''
-      )}
-    </table>
+        {v.started ? (
+          <tr>
+            <th scope="row">Started</th>
+            <td id="started">
+              <LocalTime iso={v.started} />
+              {v.waited !== null ? (
+                <span class="aside"> · waited {formatElapsed(v.waited)}</span>
+              ) : (
+                ''
+              )}
+            </td>
+          </tr>
+        ) : (
+          ''
+        )}
+        {v.finished ? (
+          <tr>
+            <th scope="row">Ended</th>
+            <td id="finished">
+              <LocalTime iso={v.finished} />
+            </td>
+          </tr>
+        ) : (
+          ''
+        )}
+        {v.ran !== null ? (
+          <tr>
+            <th scope="row">{running ? 'Running for' : 'Ran'}</th>
+            <td id="ran">{formatElapsed(v.ran)}</td>
+          </tr>
+        ) : (
+          ''
+        )}
+      </table>
+    </>
   );
 }
 

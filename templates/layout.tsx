@@ -10,13 +10,14 @@ const CSS = `
 body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d2433;background:#f6f7f9}
 header,main,footer{max-width:46rem;margin:0 auto;padding:1rem}header{border-bottom:1px solid #dde}
 header a{color:inherit;text-decoration:none;font-weight:600}h1{font-size:1.5rem;margin:.5rem 0}
+h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 form .f{margin:0 0 1rem}label{display:block;font-weight:600}
 input,select,textarea{font:inherit;padding:.5rem;width:100%;max-width:28rem;border:1px solid #767b8a;
 border-radius:4px;background:#fff}
 input[type=checkbox]{width:auto}
 button{font:inherit;padding:.55rem 1.2rem;border:0;border-radius:4px;background:#2456c9;color:#fff;
 cursor:pointer}
-button.secondary{background:#6b7280}
+button.secondary{background:#6b7280}button.small{padding:.2rem .7rem;font-size:.9rem}
 button:focus,input:focus,select:focus,a:focus{outline:3px solid #f5b400;outline-offset:1px}
 .err{color:#b00020;font-weight:600}.help{color:#556;font-size:.9rem}
 .box{background:#fff;border:1px solid #dde;border-radius:6px;padding:1rem;margin:1rem 0}
@@ -32,9 +33,8 @@ footer{color:#667;font-size:.85rem}main>form{margin-top:1rem}
 .req{color:#b00020;font-weight:700}.note,.aside{font-weight:400}.aside{color:#556}
 .err-summary{border:2px solid #b00020}.err-summary h2{font-size:1.1rem;margin:0 0 .4rem;color:#b00020}
 .err-summary ul{margin:0;padding-left:1.2rem}.err-summary a{color:#b00020;font-weight:600}
-.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 th[scope=row]{width:40%;font-weight:600}pre.param{margin:0;font-size:.85rem}
-.state.cancelled{background:#eceef2}main:has(.wide){max-width:80rem}`;
+.state.cancelled{background:#eceef2}body:has(.wide) :is(header,main,footer){max-width:64rem}`;
 
 /** The page: title, optional self-refresh, the service name, a footer with the source link. */
 export function Layout({ frame: f, children }: { frame: PageFrame; children?: Child }) {
@@ -45,7 +45,15 @@ export function Layout({ frame: f, children }: { frame: PageFrame; children?: Ch
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width,initial-scale=1" />
-          {f.refresh ? <meta http-equiv="refresh" content={String(f.refresh)} /> : ''}
+          {f.refresh ? (
+            // Without scripts the page reloads itself; with them /assets/pages.js does, and
+            // offers to stop (a refresh the reader cannot stop fails WCAG 2.2.1).
+            <noscript>
+              <meta http-equiv="refresh" content={String(f.refresh)} />
+            </noscript>
+          ) : (
+            ''
+          )}
           <title>
             {f.title} – {f.serviceName}
           </title>

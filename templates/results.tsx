@@ -19,9 +19,9 @@ function Waiting({ v }: { v: View }) {
           ? 'Your job has run; its results are being gathered.'
           : `Your job is running${v.ran !== null ? ` (for ${formatElapsed(v.ran)} so far)` : ''}.`;
   return (
-    <p id="waiting">
-      {where} This page reloads itself every {v.refresh} s; you can also bookmark it and come back
-      later.
+    <p id="waiting" data-refresh={v.refresh}>
+      {where} <span id="reloads">This page reloads itself every {v.refresh} s</span>; you can also
+      bookmark it and come back later.
     </p>
   );
 }
@@ -51,8 +51,7 @@ function Failure({ v }: { v: View }) {
   if (v.cancelled)
     return (
       <div class="box" id="failure">
-        <p>The job was cancelled{v.started ? '' : ' before it started'}.</p>
-        {v.failure ? <p class="aside">{v.failure}</p> : ''}
+        <p>{v.failure || 'The job was cancelled.'}</p>
       </div>
     );
   return (

@@ -27,7 +27,7 @@ export function LocalTime({ iso }: { iso: string }) {
 export function formatElapsed(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
-  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 9.95) return `${s.toFixed(1)} s`;
   const whole = Math.round(s);
   if (whole < 60) return `${whole} s`;
   const [d, h, m, sec] = [
