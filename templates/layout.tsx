@@ -19,7 +19,7 @@ button{font:inherit;padding:.55rem 1.2rem;border:0;border-radius:4px;background:
 cursor:pointer}
 button.secondary{background:#6b7280}button.small{padding:.2rem .7rem;font-size:.9rem}
 button:focus,input:focus,select:focus,a:focus{outline:3px solid #f5b400;outline-offset:1px}
-.err{color:#b00020;font-weight:600}.help{color:#556;font-size:.9rem}
+.err{color:#b00020;font-weight:600}.help{color:#556;font-size:.9rem}.err .help{font-weight:400}
 .box{background:#fff;border:1px solid #dde;border-radius:6px;padding:1rem;margin:1rem 0}
 .state{display:inline-block;padding:.1rem .6rem;border-radius:1rem;background:#e4e9f7;
 font-weight:600}
