@@ -125,11 +125,58 @@ export async function checkTidy(page: Page, what: string): Promise<void> {
 }
 
 /**
- * The checks every page kind gets: tidy (checkTidy), nothing refused by the CSP, no
- * serious or critical axe violation (minor and moderate ones are returned, to be read).
+ * Each visible text input's, select's and textarea's border against what is on either side
+ * of it (its own background, and the nearest opaque background around it): WCAG 1.4.11 asks
+ * for 3:1, which axe-core does not check. Returns `contrast  control` for each one below.
+ */
+export async function weakBorders(page: Page): Promise<string[]> {
+  // A string, not a function: the test runner's transform would add helpers the page lacks.
+  return page.evaluate(WEAK_BORDERS) as Promise<string[]>;
+}
+
+const WEAK_BORDERS = `(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = rgb(c).map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const opaque = (c) => rgb(c).length === 3 || rgb(c)[3] === 1;
+  const around = (el) => {
+    for (let e = el.parentElement; e; e = e.parentElement) {
+      const bg = getComputedStyle(e).backgroundColor;
+      if (opaque(bg)) return bg;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const weak = [];
+  const controls = document.querySelectorAll(
+    'input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]),select,textarea',
+  );
+  for (const el of controls) {
+    if (!el.offsetParent) continue;
+    const st = getComputedStyle(el);
+    const inside = opaque(st.backgroundColor) ? st.backgroundColor : around(el);
+    const worst = Math.min(ratio(st.borderTopColor, inside), ratio(st.borderTopColor, around(el)));
+    if (worst < 3) weak.push(worst.toFixed(2) + ':1  ' + el.outerHTML.slice(0, 80));
+  }
+  return weak;
+})()`;
+
+/**
+ * The checks every page kind gets: tidy (checkTidy), nothing refused by the CSP, input
+ * borders of 3:1, no serious or critical axe violation (minor and moderate ones are
+ * returned, to be read).
  */
 export async function checkPage(page: Page, what: string): Promise<Violation[]> {
   await checkTidy(page, what);
+  assert.deepEqual(await weakBorders(page), [], `${what}: input borders under 3:1`);
   assert.deepEqual(refused.get(page) ?? [], [], `${what}: refused by the CSP`);
   const all = await axeViolations(page);
   const bad = all.filter((v) => v.impact === 'serious' || v.impact === 'critical');

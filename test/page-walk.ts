@@ -100,6 +100,7 @@ export async function walkEveryPageKind(
   );
   const rerun = await c.open(c.at(`/?type=divide&from=${done}`));
   assert.match(rerun.body, /value="6"/);
+  assert.equal((await c.open(c.at('/?from=bcdfghjkmnpq'))).res.status, 404);
   const example = await c.open(c.at('/?type=divide&example'));
   assert.match(example.body, /value="355"/);
   const script = await c.open(c.at('/assets/pages.js'));

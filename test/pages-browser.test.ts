@@ -284,7 +284,7 @@ describe('in a browser: the demo pages as a user reads them', () => {
       assert.equal(await p.locator('#state').textContent(), 'cancelled');
       assert.match(
         (await p.locator('#failure').textContent()) ?? '',
-        /cancelled before it started/,
+        /was cancelled( \(by the user\))? before it started/,
       );
       assert.equal(await p.locator('#advice').count(), 0, 'no advice to reply to a mail');
       await pageKind(p, 'results-cancelled', size);
@@ -347,6 +347,10 @@ describe('in a browser: the demo pages as a user reads them', () => {
       await pageKind(page, 'error-404', size);
       assert.equal((await page.goto(`${svc.url}/jobs/bcdfghjkmnpq`))?.status(), 404);
       await pageKind(page, 'error-no-job', size);
+      // Running again a job that does not exist: the empty form, saying so, as a 404 (a miss).
+      assert.equal((await page.goto(`${svc.url}/?from=bcdfghjkmnpq`))?.status(), 404);
+      assert.match((await page.locator('#notice').textContent()) ?? '', /no job with that id/);
+      await pageKind(page, 'form-from-unknown', size);
 
       await page.goto(`${svc.url}/admin`);
       await pageKind(page, 'admin-dashboard', size);

@@ -135,7 +135,7 @@ export function createApp(o: WebOptions): Hono {
     typeName: string | undefined,
     values: Record<string, string>,
     errors: Record<string, string>,
-    status: 200 | 400 | 413,
+    status: 200 | 400 | 404 | 410 | 413,
     notice?: string,
   ) => {
     const type = service.jobTypes.find((t) => t.name === typeName) ?? service.jobTypes[0]!;
@@ -162,8 +162,8 @@ export function createApp(o: WebOptions): Hono {
   app.get('/', async (c) => {
     const q = c.req.query();
     if (q.from !== undefined) {
-      const { type, values, notice } = await prefillFrom(store, service, q.from);
-      return showForm(c, type, values, {}, 200, notice);
+      const { type, values, notice, status } = await prefillFrom(store, service, q.from);
+      return showForm(c, type, values, {}, status, notice);
     }
     const type = service.jobTypes.find((t) => t.name === q.type);
     if (q.example !== undefined && type?.example)

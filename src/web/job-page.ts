@@ -6,14 +6,7 @@
 import { type Config, under } from '../config/index.js';
 import type { Field, JobType, Service } from '../service/types.js';
 import { STATES } from '../states.js';
-import {
-  findJob,
-  isJobId,
-  type Job,
-  listResultFiles,
-  readJob,
-  type Store,
-} from '../store/index.js';
+import { findJobEvenly, type Job, listResultFiles, readJob, type Store } from '../store/index.js';
 import type { JobPageExtras, JobPageView, ParameterView } from '../../templates/views.js';
 import { stateWord } from '../../templates/words.js';
 
@@ -97,15 +90,21 @@ export async function jobPageExtras(
 /**
  * What the form is filled in with to run job `id` again: its type and the values of its
  * fields (not its uploads, which the browser must send again; no email address: the reader
- * gets their own from the cookie), with a sentence saying so. An unknown, archived or
- * child job gives the empty form of the first type and a sentence why.
+ * gets their own from the cookie), with a sentence saying so. An unknown or archived job
+ * gives the empty form of the first type, a sentence why and the status its results page
+ * has (404, 410): a guess at an id here costs what a guess at a results page does.
  */
 export async function prefillFrom(
   store: Store,
   service: Service,
   id: string,
-): Promise<{ type: string | undefined; values: Record<string, string>; notice: string }> {
-  const ref = isJobId(id) ? await findJob(store, id) : null;
+): Promise<{
+  type: string | undefined;
+  values: Record<string, string>;
+  notice: string;
+  status: 200 | 404 | 410;
+}> {
+  const ref = await findJobEvenly(store, id);
   if (!ref || ref.state === STATES.ARCHIVED)
     return {
       type: undefined,
@@ -113,6 +112,7 @@ export async function prefillFrom(
       notice: ref
         ? `The results of job ${id} were archived, so its parameters cannot be copied: the form is empty.`
         : 'There is no job with that id to copy the parameters of: the form is empty.',
+      status: ref ? 410 : 404,
     };
   const job = await readJob(ref);
   const type = service.jobTypes.find((t) => t.name === job.settings.type);
@@ -121,6 +121,7 @@ export async function prefillFrom(
       type: undefined,
       values: {},
       notice: `Job ${id} was of a type this service no longer runs: the form is empty.`,
+      status: 200,
     };
   const values: Record<string, string> = {};
   const uploads: string[] = [];
@@ -131,11 +132,13 @@ export async function prefillFrom(
       if (job.inputs[name]) uploads.push(field.label ?? name);
     } else values[name] = job.inputs[name]!;
   }
+  const again = uploads.length
+    ? ` Uploaded files are not copied: choose ${uploads.join(', ')} again.`
+    : '';
   return {
     type: type.name,
     values,
-    notice: `The form is filled in with the parameters of job ${id}.${
-      uploads.length ? ` Uploaded files are not copied: choose ${uploads.join(', ')} again.` : ''
-    }`,
+    notice: `The form is filled in with the parameters of job ${id}.${again}`,
+    status: 200,
   };
 }
