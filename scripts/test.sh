@@ -24,7 +24,8 @@ mode=full
 # Files that need Slurm and Grid Engine, a browser, nginx, or kill -9 a backend at many moments.
 CLUSTER=(test/cluster-jobs.test.ts test/cluster-timelimit.test.ts test/cluster-stop.test.ts
          test/cluster-crash.test.ts)
-BROWSER=(test/e2e-browser.test.ts test/nginx-browser.test.ts)
+BROWSER=(test/e2e-browser.test.ts test/nginx-browser.test.ts test/pages-browser.test.ts
+         test/clustalo-browser.test.ts)
 PROXY=(test/nginx-proxy.test.ts)
 KILLS=(test/exactly-once.test.ts test/recovery.test.ts test/transitions.test.ts
        test/deps-crash.test.ts test/admin.test.ts test/fuzz.test.ts)
