@@ -46,14 +46,18 @@ export async function sizedContexts(
   extra: Parameters<Browser['newContext']>[0] = {},
 ): Promise<Record<Size, BrowserContext>> {
   const out = {} as Record<Size, BrowserContext>;
-  for (const [name, viewport] of Object.entries(SIZES))
-    out[name as Size] = await browser.newContext({
+  for (const [name, viewport] of Object.entries(SIZES)) {
+    const c = await browser.newContext({
       viewport,
       timezoneId: 'Asia/Tokyo',
       locale: 'en-GB',
       acceptDownloads: true,
       ...extra,
     });
+    // A step that never ends fails the test instead of holding it.
+    c.setDefaultTimeout(60_000);
+    out[name as Size] = c;
+  }
   return out;
 }
 

@@ -291,11 +291,9 @@ describe('in a browser: the demo pages as a user reads them', () => {
       await p.close();
     }
     await page.close();
-    const bo = await openPage(ctx.desktop);
-    await bo.goto(`${svc.url}/jobs/${long}`);
-    await freeze(bo);
-    await bo.getByRole('button', { name: 'Cancel this job' }).click();
-    await bo.close();
+    // Free the greet slot for the tests after this one.
+    const stop = await fetch(`${svc.url}/api/jobs/${long}/cancel`, { method: 'POST' });
+    assert.ok(stop.status < 300 || stop.status === 409, `cancel Bo: ${stop.status}`);
   });
 
   test('a failed job advises replying to the email only when one was sent', async () => {
