@@ -21,6 +21,7 @@ button.secondary{background:#6b7280}button.small{padding:.2rem .7rem;font-size:.
 button:focus,input:focus,select:focus,a:focus{outline:3px solid #f5b400;outline-offset:1px}
 .err{color:#b00020;font-weight:600}.help{color:#556;font-size:.9rem}.err .help{font-weight:400}
 .box{background:#fff;border:1px solid #dde;border-radius:6px;padding:1rem;margin:1rem 0}
+.box>:first-child,.box>style:first-child+*{margin-top:0}.box>:last-child{margin-bottom:0}
 .state{display:inline-block;padding:.1rem .6rem;border-radius:1rem;background:#e4e9f7;
 font-weight:600}
 .state.completed{background:#d7f5dd}.state.failed{background:#fbdada}
