@@ -25,7 +25,8 @@ mode=full
 # kill -9 a backend at many moments.
 CLUSTER=(test/cluster-jobs.test.ts test/cluster-timelimit.test.ts test/cluster-stop.test.ts
          test/cluster-crash.test.ts)
-BROWSER=(test/e2e-browser.test.ts test/nginx-browser.test.ts test/admin-search-browser.test.ts)
+BROWSER=(test/e2e-browser.test.ts test/nginx-browser.test.ts test/admin-search-browser.test.ts
+         test/pages-browser.test.ts test/clustalo-browser.test.ts)
 SYSTEM=(test/nginx-proxy.test.ts test/deploy.test.ts)
 KILLS=(test/exactly-once.test.ts test/recovery.test.ts test/transitions.test.ts
        test/deps-crash.test.ts test/admin.test.ts test/fuzz.test.ts test/fairshare-crash.test.ts)

@@ -196,7 +196,7 @@ export function adminJobPage(f: Frame, j: AdminJobView): string {
       <AdminStyle />
       <AdminNav base={f.base} />
       <h1>Job {j.id}</h1>
-      <div class="scroll">
+      <div class="scroll" tabindex={0} role="region" aria-label="The job's facts">
         <table>
           <tr>
             <th>State</th>

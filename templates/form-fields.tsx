@@ -11,12 +11,40 @@ export function formatBytes(n: number): string {
 
 type Props = { name: string; field: Field; value: string; bad: boolean };
 
+/** The mark a required field's label carries (its input says `required` to assistive technology). */
+export function RequiredMark() {
+  return (
+    <span class="req" aria-hidden="true">
+      {' *'}
+    </span>
+  );
+}
+
+/** What a label says of a field being required: a mark, a note, or "(optional)". */
+function Marks({ field }: { field: Field }) {
+  if (field.kind === 'boolean') return <></>;
+  if (field.required !== false) return <RequiredMark />;
+  if (field.requiredNote)
+    return (
+      <>
+        <RequiredMark />
+        <span class="note"> ({field.requiredNote})</span>
+      </>
+    );
+  return <> (optional)</>;
+}
+
+/** True when a field's label carries the required mark. */
+export function marked(field: Field): boolean {
+  return field.kind !== 'boolean' && (field.required !== false || !!field.requiredNote);
+}
+
 /** The label and control of one field; `bad` points the control at its error message. */
 export function FieldInput({ name, field, value, bad }: Props) {
   const label = (
     <label for={name}>
       {field.label ?? name}
-      {field.required === false ? ' (optional)' : ''}
+      <Marks field={field} />
     </label>
   );
   const a = {

@@ -3,7 +3,8 @@
 import { raw } from 'hono/html';
 import { escapeHtml } from '../src/service/render.js';
 import type { Field, FormView } from '../src/service/types.js';
-import { FieldInput } from './form-fields.js';
+import { formatDuration } from '../src/config/duration.js';
+import { FieldInput, marked, RequiredMark } from './form-fields.js';
 import { Layout } from './layout.js';
 import type { Frame, FormPageView } from './views.js';
 import { under } from '../src/config/urltop.js';
@@ -13,8 +14,9 @@ type Form = Frame & FormPageView;
 function FieldError({ f, name }: { f: Form; name: string }) {
   const message = f.errors[name];
   if (!message) return <></>;
+  // Not an alert each: the summary at the top is the one alert, and links here.
   return (
-    <div class="err" id={`${name}-err`} role="alert">
+    <div class="err" id={`${name}-err`}>
       {message}
     </div>
   );
@@ -50,7 +52,8 @@ function EmailBlock({ f }: { f: Form }) {
   return (
     <div class="f">
       <label for="email">
-        Email address{f.email === 'optional' ? ' (optional: the results link is sent there)' : ''}
+        Email address
+        {f.email === 'optional' ? ' (optional: the results link is sent there)' : <RequiredMark />}
       </label>
       <input
         id="email"
@@ -67,20 +70,75 @@ function EmailBlock({ f }: { f: Form }) {
   );
 }
 
-/** Messages for what is not one field (an unknown field, a bad job type), listed at the top. */
-function General({ f }: { f: Form }) {
-  const general = Object.entries(f.errors).filter(
-    ([k]) => k !== 'email' && !Object.hasOwn(f.type.fields, k),
-  );
-  if (!general.length) return <></>;
+/** The label a message is shown with in the summary: the field's, or the key as sent. */
+function labelOf(f: Form, key: string): string {
+  if (key === 'email') return 'Email address';
+  const field = Object.hasOwn(f.type.fields, key) ? f.type.fields[key] : undefined;
+  return field ? (field.label ?? key) : key;
+}
+
+/**
+ * Every message of a form shown again, at the top: a link to each field's input, in form
+ * order, then what is not one field (an unknown field, a bad job type). It takes the focus
+ * (autofocus), so a screen reader reads it first.
+ */
+function ErrorSummary({ f }: { f: Form }) {
+  const keys = Object.keys(f.errors);
+  if (!keys.length) return <></>;
+  const order = [...Object.keys(f.type.fields), 'email'];
+  const known = order.filter((k) => keys.includes(k));
+  const other = keys.filter((k) => !order.includes(k));
+  const n = keys.length;
   return (
-    <div class="box err" role="alert">
-      {general.map(([k, v]) => (
-        <div>
-          {k}: {v}
-        </div>
-      ))}
+    <div class="box err-summary" id="error-summary" role="alert" tabindex={-1} autofocus>
+      <h2>{n === 1 ? 'There is a problem' : `There are ${n} problems`} with what was sent</h2>
+      <ul>
+        {known.map((k) => (
+          <li>
+            <a href={`#${k}`}>
+              {labelOf(f, k)}: {f.errors[k]}
+            </a>
+          </li>
+        ))}
+        {other.map((k) => (
+          <li>
+            {labelOf(f, k)}: {f.errors[k]}
+          </li>
+        ))}
+      </ul>
     </div>
+  );
+}
+
+/** Where the values came from (an example, an earlier job), the example link, the time limit. */
+function Intro({ f }: { f: Form }) {
+  const limit = f.timeLimitMs;
+  return (
+    <>
+      {f.notice ? (
+        <p class="box" id="notice" role="status">
+          {f.notice}
+        </p>
+      ) : (
+        ''
+      )}
+      {limit ? (
+        <p id="time-limit">
+          A job may run for at most {formatDuration(limit)}; one that runs longer is stopped.
+        </p>
+      ) : (
+        ''
+      )}
+      {f.exampleUrl ? (
+        <p>
+          <a id="example" href={f.exampleUrl}>
+            Fill in an example
+          </a>
+        </p>
+      ) : (
+        ''
+      )}
+    </>
   );
 }
 
@@ -127,7 +185,8 @@ export function formPage(f: Form): string {
     };
     return String(
       <Layout frame={{ ...f, title }}>
-        <General f={f} />
+        <ErrorSummary f={f} />
+        <Intro f={f} />
         {raw(form(view))}
       </Layout>,
     );
@@ -138,9 +197,17 @@ export function formPage(f: Form): string {
       <h1>{title}</h1>
       {f.description ? <p>{f.description}</p> : ''}
       {f.type.description ? <p>{f.type.description}</p> : ''}
-      <General f={f} />
+      <ErrorSummary f={f} />
+      <Intro f={f} />
       <form method="post" action={under(f.base, '/jobs')} enctype="multipart/form-data">
         {hidden}
+        {Object.values(f.type.fields).some(marked) || f.email === 'required' ? (
+          <p class="help" id="required-legend">
+            Fields marked <span class="req">*</span> are required.
+          </p>
+        ) : (
+          ''
+        )}
         {Object.entries(f.type.fields).map(([name, field]) => (
           <FieldBlock f={f} name={name} field={field} />
         ))}

@@ -2,6 +2,8 @@
 /** The table of one address's jobs on the my-jobs page (JSX). */
 import type { MyJobRow } from './views.js';
 import { under } from '../src/config/urltop.js';
+import { LocalTime } from './time.js';
+import { stateWord } from './words.js';
 
 /** The jobs as a table, or a sentence saying there are none. */
 export function MyJobsTable({ jobs, base }: { jobs: MyJobRow[]; base: string }) {
@@ -10,7 +12,6 @@ export function MyJobsTable({ jobs, base }: { jobs: MyJobRow[]; base: string }) 
     <table id="jobs">
       <tr>
         <th>Job</th>
-        <th>Type</th>
         <th>State</th>
         <th>Submitted</th>
       </tr>
@@ -18,12 +19,14 @@ export function MyJobsTable({ jobs, base }: { jobs: MyJobRow[]; base: string }) 
         <tr>
           <td>
             <a href={under(base, `/jobs/${j.id}`)}>{j.id}</a>
+            <div class="aside">{j.type}</div>
           </td>
-          <td>{j.type}</td>
           <td>
-            <span class={`state ${j.state}`}>{j.state}</span>
+            <span class={`state ${stateWord(j.state)}`}>{stateWord(j.state)}</span>
           </td>
-          <td>{j.submitted}</td>
+          <td>
+            <LocalTime iso={j.submitted} />
+          </td>
         </tr>
       ))}
     </table>

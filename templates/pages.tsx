@@ -2,11 +2,11 @@
 /** The results page and the error page (JSX). */
 import { Layout } from './layout.js';
 import { ResultsBody } from './results.js';
-import type { Frame, JobPageView } from './views.js';
+import type { Frame, JobPageExtras, JobPageView } from './views.js';
 import { under } from '../src/config/urltop.js';
 
 /** The results page: waiting (refreshes itself), done (result and files) or failed (why). */
-export function resultsPage(f: Frame, v: JobPageView): string {
+export function resultsPage(f: Frame, v: JobPageView & JobPageExtras): string {
   return String(
     <Layout frame={{ ...f, title: `Job ${v.id}`, refresh: v.refresh ?? undefined }}>
       <ResultsBody v={v} base={f.base} />

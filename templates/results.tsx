@@ -1,19 +1,27 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
-/** The body of the results page (JSX): state, progress, result or failure, times, related jobs, files. */
-import type { JobPageView } from './views.js';
+/** The body of the results page (JSX): state, progress, result or failure, files, times, parameters, related jobs. */
+import type { JobPageExtras, JobPageView } from './views.js';
 import { under } from '../src/config/urltop.js';
+import { Parameters, Times } from './job-facts.js';
+import { formatElapsed } from './time.js';
+import { stateWord } from './words.js';
 
-function Waiting({ v }: { v: JobPageView }) {
+type View = JobPageView & JobPageExtras;
+
+/** Where the job is, in a sentence, while it is not done; and that the page reloads itself. */
+function Waiting({ v }: { v: View }) {
   const where =
-    v.queuePosition !== null ? (
-      <>Your job is queued{v.queuePosition > 0 ? ` (${v.queuePosition} ahead of it)` : ''}.</>
-    ) : (
-      'Your job is running.'
-    );
+    v.queuePosition !== null
+      ? `Your job is queued${v.queuePosition > 0 ? ` (${v.queuePosition} ahead of it)` : ''}.`
+      : v.stateWord === 'starting'
+        ? 'Your job is starting.'
+        : v.stateWord === 'finishing'
+          ? 'Your job has run; its results are being gathered.'
+          : `Your job is running${v.ran !== null ? ` (for ${formatElapsed(v.ran)} so far)` : ''}.`;
   return (
-    <p id="waiting">
-      {where} This page reloads itself every {v.refresh} s; you can also bookmark it and come back
-      later.
+    <p id="waiting" data-refresh={v.refresh}>
+      {where} <span id="reloads">This page reloads itself every {v.refresh} s</span>; you can also
+      bookmark it and come back later.
     </p>
   );
 }
@@ -38,8 +46,31 @@ function Progress({ p }: { p: NonNullable<JobPageView['progress']> }) {
   );
 }
 
+/** Why the job did not complete, and what to do about it. */
+function Failure({ v }: { v: View }) {
+  if (v.cancelled)
+    return (
+      <div class="box" id="failure">
+        <p>{v.failure || 'The job was cancelled.'}</p>
+      </div>
+    );
+  return (
+    <div class="box err" id="failure" role="alert">
+      <p>The job did not complete.</p>
+      <pre>{v.failure}</pre>
+      <p class="help" id="advice">
+        If this looks like a problem with the service rather than your input,{' '}
+        {v.mailed
+          ? 'reply to the email you received about this job'
+          : 'contact the administrator of this service'}{' '}
+        and give the job id {v.id}.
+      </p>
+    </div>
+  );
+}
+
 /** Everything under the page's title bar; a service's result HTML is inserted as it rendered it. */
-export function ResultsBody({ v, base }: { v: JobPageView; base: string }) {
+export function ResultsBody({ v, base }: { v: View; base: string }) {
   return (
     <>
       <h1>
@@ -47,12 +78,26 @@ export function ResultsBody({ v, base }: { v: JobPageView; base: string }) {
       </h1>
       <p>
         State:{' '}
-        <span class={`state ${v.state}`} id="state">
-          {v.state}
+        <span class={`state ${v.stateWord}`} id="state" data-state={v.state}>
+          {v.stateWord}
         </span>
       </p>
       {v.refresh !== null ? <Waiting v={v} /> : ''}
-      {v.progress ? <Progress p={v.progress} /> : ''}
+      {v.progress && v.stateWord !== 'starting' && v.stateWord !== 'queued' ? (
+        <Progress p={v.progress} />
+      ) : (
+        ''
+      )}
+      {v.cancellable ? (
+        <form method="post" action={under(base, `/jobs/${v.id}/cancel`)}>
+          <input type="hidden" name="csrf" value={v.csrf} />
+          <button class="secondary" type="submit">
+            Cancel this job
+          </button>
+        </form>
+      ) : (
+        ''
+      )}
       {v.result ? (
         'html' in v.result ? (
           <div class="box" id="result" dangerouslySetInnerHTML={{ __html: v.result.html }}></div>
@@ -64,40 +109,7 @@ export function ResultsBody({ v, base }: { v: JobPageView; base: string }) {
       ) : (
         ''
       )}
-      {v.failure ? (
-        <div class="box err" id="failure" role="alert">
-          <p>The job did not complete.</p>
-          <pre>{v.failure}</pre>
-          <p class="help">
-            If this looks like a problem with the service rather than your input, reply to the email
-            or contact the administrator with the job id.
-          </p>
-        </div>
-      ) : (
-        ''
-      )}
-      <table>
-        <tr>
-          <th>Submitted</th>
-          <td>{v.submitted}</td>
-        </tr>
-        {v.started ? (
-          <tr>
-            <th>Started</th>
-            <td>{v.started}</td>
-          </tr>
-        ) : (
-          ''
-        )}
-        {v.finished ? (
-          <tr>
-            <th>Finished</th>
-            <td>{v.finished}</td>
-          </tr>
-        ) : (
-          ''
-        )}
-      </table>
+      {v.failure ? <Failure v={v} /> : ''}
       {v.parent ? (
         <p id="parent">
           Started by job <a href={under(base, `/jobs/${v.parent}`)}>{v.parent}</a>
@@ -113,7 +125,7 @@ export function ResultsBody({ v, base }: { v: JobPageView; base: string }) {
             {v.children.map((c) => (
               <li>
                 <a href={under(base, `/jobs/${c.id}`)}>{c.id}</a> {c.type}:{' '}
-                <span class={`state ${c.state}`}>{c.state}</span>
+                <span class={`state ${stateWord(c.state)}`}>{stateWord(c.state)}</span>
               </li>
             ))}
           </ul>
@@ -138,16 +150,8 @@ export function ResultsBody({ v, base }: { v: JobPageView; base: string }) {
       ) : (
         ''
       )}
-      {v.cancellable ? (
-        <form method="post" action={under(base, `/jobs/${v.id}/cancel`)}>
-          <input type="hidden" name="csrf" value={v.csrf} />
-          <button class="secondary" type="submit">
-            Cancel this job
-          </button>
-        </form>
-      ) : (
-        ''
-      )}
+      <Times v={v} />
+      <Parameters v={v} />
     </>
   );
 }

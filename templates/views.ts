@@ -27,6 +27,12 @@ export interface FormPageView {
   email: 'required' | 'optional';
   csrf: string;
   description?: string;
+  /** The job type's time limit ([job NAME] time_limit) in ms; null when it has none. */
+  timeLimitMs?: number | null;
+  /** Where the form is filled in with the type's example; absent when it has none. */
+  exampleUrl?: string;
+  /** A sentence above the form: where its values came from (an example, an earlier job). */
+  notice?: string;
 }
 
 /** Everything the results page shows about a job. */
@@ -50,6 +56,35 @@ export interface JobPageView {
   /** True while this job is queued until its parent has completed (a fired child, a follow-on). */
   waitsForParent?: boolean;
   children?: { id: string; type: string; state: string }[];
+}
+
+/** One parameter a job was submitted with, as the results page lists it. */
+export interface ParameterView {
+  name: string;
+  label: string;
+  /** As a person reads it ('' when not given); an upload's file name. */
+  value: string;
+  /** Shown as a block of lines (a multiline text field). */
+  multiline?: boolean;
+  /** An upload: its name and size in bytes (null when the file is no longer there); null when none was sent. */
+  file?: { name: string; size: number | null } | null;
+}
+
+/** What the results page shows beyond the job's status. */
+export interface JobPageExtras {
+  /** The state in words a user knows: queued, starting, running, finishing, completed, failed, cancelled. */
+  stateWord: string;
+  parameters: ParameterView[];
+  /** The form prefilled with this job's parameters; null for a job the user did not submit (a child). */
+  rerunUrl: string | null;
+  /** Labels of the fields an upload was sent in (the prefilled form cannot carry them). */
+  uploads: string[];
+  /** The submitter was mailed the end of this job. */
+  mailed: boolean;
+  cancelled: boolean;
+  /** Milliseconds from submission to the start of the program, and of the run (so far, while running). */
+  waited: number | null;
+  ran: number | null;
 }
 
 /** One row of the my-jobs table. */

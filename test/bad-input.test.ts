@@ -55,10 +55,10 @@ describe('bad input gets a clear 4xx and leaves nothing behind (app.request, no 
       const res = await form(fields);
       assert.equal(res.status, 400, `${JSON.stringify(fields).slice(0, 80)} → ${res.status}`);
       const page = await res.text();
-      // A field of the form gets its message beside it; an unknown one in the box on top.
+      // A field of the form gets its message beside it; an unknown one in the summary on top.
       const m =
         new RegExp(`id="${field}-err"[^>]*>([^<]*)<`).exec(page) ??
-        new RegExp(`<div>${field}: ([^<]*)<`).exec(page);
+        new RegExp(`<li>${field}: ([^<]*)<`).exec(page);
       assert.ok(m, `a message beside ${field}`);
       assert.match(m[1]!, rule);
       if (fields.x && fields.x.length < 100 && !fields.x.includes('\0'))

@@ -149,6 +149,8 @@ export class Crawler {
       for (const p of pointersOf(o.res, o.body)) {
         // Forms, redirects and the API's cancel link are posted to, not followed.
         if (['action', 'formaction', 'Location', 'json cancel'].includes(p.what)) continue;
+        // A link to a place on its own page (an error summary's to its fields) fetches nothing.
+        if (p.url.startsWith('#')) continue;
         const u = new URL(p.url, o.url);
         if (u.origin !== this.origin || !this.stays(u.href, o.url)) continue;
         u.hash = '';

@@ -176,7 +176,7 @@ describe('jobs that start jobs', () => {
     assert.match(
       parentPage,
       new RegExp(
-        `<a href="/jobs/${kid}">${kid}</a> score: <span class="state incoming">incoming</span>`,
+        `<a href="/jobs/${kid}">${kid}</a> score: <span class="state queued">queued</span>`,
       ),
     );
     assert.equal(await ended(root, kid), 'completed');

@@ -1,6 +1,7 @@
 /**
  * Every kind of page and answer of the demo service (slowdiv), opened by a Crawler: the form
- * (fresh and re-shown), a submission's redirect, results pages (queued with Cancel, a parent
+ * (fresh, re-shown, filled in with an example or an earlier job's parameters) and the pages'
+ * script, a submission's redirect, results pages (queued with Cancel, a parent
  * and its waiting child, completed with files), the cancel redirect, downloads, my-jobs (ask,
  * mail, list), the JSON API (submit, status, list, OpenAPI), the Job Dispatcher routes, the
  * admin dashboard, its script and live stream, the admin's job search (a query, a bad one), admin
@@ -93,6 +94,22 @@ export async function walkEveryPageKind(
   const result = await c.open(c.at(`/jobs/${done}`));
   assert.match(result.body, /6 \/ 3 = 2/);
   assert.match(result.body, /stdout\.txt/);
+  // Run again (the form filled in from the job), the type's example, the pages' script.
+  assert.ok(
+    result.body.includes(`href="${c.prefix}/?type=divide&amp;from=${done}"`),
+    'the results page links to the form filled in with its parameters',
+  );
+  const rerun = await c.open(c.at(`/?type=divide&from=${done}`));
+  assert.match(rerun.body, /value="6"/);
+  assert.equal((await c.open(c.at('/?from=bcdfghjkmnpq'))).res.status, 404);
+  const example = await c.open(c.at('/?type=divide&example'));
+  assert.match(example.body, /value="355"/);
+  const script = await c.open(c.at('/assets/pages.js'));
+  assert.equal(script.res.status, 200);
+  assert.ok(
+    form.body.includes(`<script src="${c.prefix}/assets/pages.js"`),
+    'the pages load their script under the prefix',
+  );
   await c.open(c.at(`/api/jobs/${done}`));
   const cancelled = await c.post(c.at(`/jobs/${longId}/cancel`), {}, longPage);
   assert.equal(cancelled.res.status, 303, cancelled.body);

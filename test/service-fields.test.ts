@@ -54,7 +54,7 @@ test('other specs the types forbid are named too: an unknown property, a wrong t
   for (const [fields, rule] of [
     [
       `{ name: { kind: 'string', maxlength: 20 } }`,
-      /field "name": maxlength is not a property of a string field; it may have label, help, required, maxLength/,
+      /field "name": maxlength is not a property of a string field; it may have label, help, required, requiredNote, maxLength/,
     ],
     [
       `{ n: { kind: 'integer', min: '1' } }`,

@@ -70,6 +70,7 @@ export default defineService({
       text: field.string({ label: 'Text', maxLength: 200 }),
       times: field.integer({ label: 'How many times', min: 1, max: 10, default: 3 }),
     },
+    example: { text: 'Hello', times: '2' },
     run: ({ inputs }) => [program, inputs.text!, inputs.times!],
     downloads: ['stdout.txt', 'stderr.txt'],
     render: ({ stdout }) => stdout.trim(),

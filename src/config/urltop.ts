@@ -19,6 +19,7 @@ export const OWN_TOP_SEGMENTS = [
   'jdispatcher',
   'healthz',
   'metrics',
+  'assets',
 ] as const;
 
 /** urltop as written (without trailing slashes) and its path, the prefix ('' at the root). */

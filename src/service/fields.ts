@@ -1,6 +1,6 @@
 import type { Field } from './types.js';
 
-/** The properties each kind of field may have, beside label, help and required. */
+/** The properties each kind of field may have, beside label, help, required and requiredNote. */
 const PROPS: Record<Field['kind'], readonly string[]> = {
   integer: ['min', 'max', 'default'],
   number: ['min', 'max', 'default'],
@@ -36,7 +36,7 @@ export function checkFieldSpec(name: string, f: Field): void {
   const kind = spec.kind as Field['kind'];
   if (!Object.hasOwn(PROPS, String(kind)))
     fail(`kind must be one of ${Object.keys(PROPS).join(', ')}, not ${describe(kind)}`);
-  const known = ['kind', 'label', 'help', 'required', ...PROPS[kind]];
+  const known = ['kind', 'label', 'help', 'required', 'requiredNote', ...PROPS[kind]];
   for (const key of Object.keys(spec)) {
     if (!known.includes(key))
       fail(`${key} is not a property of a ${kind} field; it may have ${known.slice(1).join(', ')}`);
@@ -51,6 +51,9 @@ export function checkFieldSpec(name: string, f: Field): void {
   is('label', (v) => typeof v === 'string', 'a string');
   is('help', (v) => typeof v === 'string', 'a string');
   is('required', (v) => typeof v === 'boolean', 'true or false');
+  is('requiredNote', (v) => typeof v === 'string', 'a string');
+  if (spec.requiredNote !== undefined && spec.required !== false)
+    fail('requiredNote is for a field that is not required by itself: give it required: false');
   switch (kind) {
     case 'integer':
     case 'number':

@@ -9,8 +9,10 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors.js';
 import { checkFieldSpec } from './fields.js';
-import type { Field, Service } from './types.js';
+import type { Field, JobType, Service } from './types.js';
+import { validateSubmission } from './validate.js';
 
 export type * from './types.js';
 export { escapeHtml } from './render.js';
@@ -78,5 +80,33 @@ export function defineService(service: Service): Service {
         );
     }
   }
+  for (const t of service.jobTypes) if (t.example) checkExample(service, t, t.example);
   return service;
+}
+
+/** A job type's example must be a valid submission of it (file fields cannot be given). */
+function checkExample(service: Service, t: JobType, example: Record<string, string>): void {
+  for (const [name, value] of Object.entries(example)) {
+    const f = Object.hasOwn(t.fields, name) ? t.fields[name] : undefined;
+    if (!f)
+      throw new Error(`job type ${t.name}: its example gives "${name}", which is not a field`);
+    if (f.kind === 'file')
+      throw new Error(
+        `job type ${t.name}: its example gives the file field "${name}"; an example cannot upload a file`,
+      );
+    if (typeof value !== 'string')
+      throw new Error(
+        `job type ${t.name}: its example's "${name}" must be a string, as a form sends it`,
+      );
+  }
+  try {
+    // A stand-in address: a service that requires one still checks the example's own values.
+    validateSubmission(service, { ...example, type: t.name, email: 'example@example.org' });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const why = Object.entries(err.fields).map(([k, v]) => `${k}: ${v}`);
+    throw new Error(
+      `job type ${t.name}: its example is not a valid submission (${why.join('; ')})`,
+    );
+  }
 }

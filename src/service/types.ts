@@ -10,6 +10,13 @@ interface FieldBase {
   help?: string;
   /** Default true. An optional field left empty is stored as "". */
   required?: boolean;
+  /**
+   * For a field that is not required by itself (`required: false`) but is one of several
+   * ways to give something (paste the sequences, or upload a file): what the form says
+   * after the label instead of "(optional)", e.g. 'or upload a file below: one of the two
+   * is required'. The form marks such a field like a required one.
+   */
+  requiredNote?: string;
 }
 
 /** One input of a job type's form / API. */
@@ -143,6 +150,12 @@ export interface JobType {
   description?: string;
   /** Input fields, in form order. */
   fields: Record<string, Field>;
+  /**
+   * Values of a small job that shows what the service does (field → value, as a form
+   * would send them; no file fields): the form offers "Fill in an example" with them.
+   * `defineService` checks them as a submission.
+   */
+  example?: Record<string, string>;
   /** Cross-field checks; return field → message for each problem. */
   validate?(inputs: Record<string, string>): Record<string, string> | void;
   /** The program to run: its argv (argv[0] a path or a name on PATH). */

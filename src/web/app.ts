@@ -13,6 +13,8 @@ import { bodyLimit, readForm, submissionLimit } from './body.js';
 import { cancelRoutes, webCancel } from './cancel.js';
 import { downloadResultFile } from './download.js';
 import { jobView } from './view.js';
+import { jobPageExtras, prefillFrom } from './job-page.js';
+import { assetRoutes } from './assets.js';
 import { createJobCache } from './job-cache.js';
 import { adminAuth, type AdminCredentials } from './security/admin-auth.js';
 import { adminApi } from './api/admin.js';
@@ -133,6 +135,7 @@ export function createApp(o: WebOptions): Hono {
   const canceller = webCancel(o);
   app.route('/api', createApi({ ...o, cancel: canceller.cancel, guards }));
   app.route('/my-jobs', myJobsRoutes({ ...o, guards, frame }));
+  app.route('/assets', assetRoutes());
   app.route('/jdispatcher', jdispatcherRoutes({ ...o, guards }));
 
   const csrfToken = (c: Context): string => issueCsrf(c, site);
@@ -143,7 +146,8 @@ export function createApp(o: WebOptions): Hono {
     typeName: string | undefined,
     values: Record<string, string>,
     errors: Record<string, string>,
-    status: 200 | 400 | 413,
+    status: 200 | 400 | 404 | 410 | 413,
+    notice?: string,
   ) => {
     const type = service.jobTypes.find((t) => t.name === typeName) ?? service.jobTypes[0]!;
     const email = (await getSignedCookie(c, o.secret, EMAIL_COOKIE)) || '';
@@ -157,12 +161,33 @@ export function createApp(o: WebOptions): Hono {
         email: service.email ?? 'optional',
         csrf: csrfToken(c),
         description: service.description,
+        timeLimitMs: cfg.jobs[type.name]?.timeLimitMs ?? null,
+        exampleUrl: type.example ? site.to(`/?type=${type.name}&example`) : undefined,
+        notice,
       }),
       status,
     );
   };
 
-  app.get('/', (c) => showForm(c, c.req.query('type'), {}, {}, 200));
+  // The form: fresh, filled in with the type's example, or with an earlier job's parameters.
+  app.get('/', async (c) => {
+    const q = c.req.query();
+    if (q.from !== undefined) {
+      const { type, values, notice, status } = await prefillFrom(store, service, q.from);
+      return showForm(c, type, values, {}, status, notice);
+    }
+    const type = service.jobTypes.find((t) => t.name === q.type);
+    if (q.example !== undefined && type?.example)
+      return showForm(
+        c,
+        type.name,
+        { ...type.example },
+        {},
+        200,
+        'The form is filled in with an example: submit it to see what the results look like.',
+      );
+    return showForm(c, q.type, {}, {}, 200);
+  });
 
   app.post(
     '/jobs',
@@ -208,9 +233,10 @@ export function createApp(o: WebOptions): Hono {
         const pos = job.state === STATES.INCOMING ? (o.queuePosition?.(job.id) ?? 0) : null;
         const view = await jobView(cfg, service, job, pos, csrfToken(c), store);
         if (view.cancellable && !(await canceller.available(job))) view.cancellable = false;
+        const extras = await jobPageExtras(cfg, service, job, view);
         // A finished job's page has no form (no CSRF token) and no self-refresh: the same for everyone.
         return {
-          value: resultsPage(frame, view),
+          value: resultsPage(frame, { ...view, ...extras }),
           cacheable: !view.cancellable && view.refresh === null && !view.children?.length,
         };
       }),

@@ -14,9 +14,17 @@ import {
 import { childStates, unfinishedWaited } from '../store/deps.js';
 import type { JobPageView } from '../../templates/views.js';
 
-/** saliweb-style refresh: every 5 s at first, growing with the job's age, at most 5 min. */
+/**
+ * How soon a waiting job's page reloads itself, by the job's age: every second at first (a
+ * job of a few seconds shows its result at once), backing off to saliweb's pace, every 5 s
+ * and then a tenth of the age, at most 5 min.
+ */
 export function refreshSeconds(ageMs: number): number {
-  return Math.min(300, Math.max(5, Math.round(ageMs / 1000 / 10)));
+  const s = ageMs / 1000;
+  if (s < 10) return 1;
+  if (s < 30) return 2;
+  if (s < 50) return 3;
+  return Math.min(300, Math.max(5, Math.round(s / 10)));
 }
 
 /** Throws GoneError for an archived job: its results (page, status, files) can no longer be viewed. */

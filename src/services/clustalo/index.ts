@@ -10,6 +10,24 @@ import { showAlignment } from './render.js';
  */
 
 const bool = (v: string | undefined) => v === 'true';
+
+/**
+ * The form's example: the first 80 residues of hemoglobin alpha and beta and of myoglobin,
+ * human and horse (UniProt P69905, P01958, P68871, P02062, P02144, P68082).
+ */
+const GLOBINS = `>sp|P69905|HBA_HUMAN Hemoglobin subunit alpha (human), residues 1-80
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQVKGHGKKVADALTNAVAHVDDMPNA
+>sp|P01958|HBA_HORSE Hemoglobin subunit alpha (horse), residues 1-80
+MVLSAADKTNVKAAWSKVGGHAGEYGAEALERMFLGFPTTKTYFPHFDLSHGSAQVKAHGKKVGDALTLAVGHLDDLPGA
+>sp|P68871|HBB_HUMAN Hemoglobin subunit beta (human), residues 1-80
+MVHLTPEEKSAVTALWGKVNVDEVGGEALGRLLVVYPWTQRFFESFGDLSTPDAVMGNPKVKAHGKKVLGAFSDGLAHLD
+>sp|P02062|HBB_HORSE Hemoglobin subunit beta (horse), residues 1-80
+MVQLSGEEKAAVLALWDKVNEEEVGGEALGRLLVVYPWTQRFFDSFGDLSNPGAVMGNPKVKAHGKKVLHSFGEGVHHLD
+>sp|P02144|MYG_HUMAN Myoglobin (human), residues 1-80
+MGLSDGEWQLVLNVWGKVEADIPGHGQEVLIRLFKGHPETLEKFDKFKHLKSEDEMKASEDLKKHGATVLTALGGILKKK
+>sp|P68082|MYG_HORSE Myoglobin (horse), residues 1-80
+MGLSDGEWQQVLNVWGKVEADIAGHGQEVLIRLFTGHPETLEKFDKFKHLKTEAEMKASEDLKKHGTVVLTALGGILKKK
+`;
 const SEQUENCE_FILE = 'sequence.txt';
 const RANGE = { min: -1, max: 5 };
 
@@ -69,13 +87,15 @@ export default defineService({
           multiline: true,
           maxLength: MAX_FASTA_CHARS,
           required: false,
+          requiredNote: 'or upload a file below: one of the two is required',
           help: 'Two or more sequences in FASTA format: a line ">name", then the residues. At most 4000 sequences.',
         }),
         sequence_file: field.file({
-          label: 'or upload a FASTA file',
+          label: 'FASTA file',
           maxBytes: MAX_FASTA_CHARS,
           required: false,
-          help: 'Instead of pasting: a FASTA file of at most 4 MB.',
+          requiredNote: 'instead of pasting the sequences above',
+          help: 'A file of two or more sequences in FASTA format.',
         }),
         stype: field.choice(['protein', 'dna', 'rna'], {
           label: 'Sequence type',
@@ -129,6 +149,7 @@ export default defineService({
           help: 'Computes the full distance matrix (as with mBed off).',
         }),
       },
+      example: { sequence: GLOBINS, stype: 'protein' },
       validate: (inputs) => {
         if (inputs.sequence && inputs.sequence_file)
           return { sequence: 'paste the sequences or upload a file, not both' };

@@ -22,6 +22,7 @@ export const greet: JobType = {
       help: 'One step per second; more steps than the time limit allows are stopped.',
     }),
   },
+  example: { name: 'Ada', steps: '3' },
   run: ({ inputs, config }) => [
     program,
     inputs.name!,

@@ -18,6 +18,7 @@ export default defineService({
         x: field.integer({ label: 'x (dividend)' }),
         y: field.integer({ label: 'y (divisor)' }),
       },
+      example: { x: '355', y: '113' },
       run: ({ inputs, config }) => [
         program,
         inputs.x!,

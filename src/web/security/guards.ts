@@ -79,7 +79,10 @@ export function createGuards(
       }
       await next();
       const s = c.res.status;
-      if ((s !== 404 && s !== 401 && s !== 410) || !GUESSABLE.test(c.req.path)) return;
+      if (s !== 404 && s !== 401 && s !== 410) return;
+      // The form filled in from a job (/?from=ID) is a guess at a job too.
+      if (!GUESSABLE.test(c.req.path) && !(c.req.path === '/' && c.req.query('from') !== undefined))
+        return;
       const delay = missDelay(misses.hit(who), web.missLimit.count, web.missDelayMs);
       if (delay === 0) return;
       const now = clock();
