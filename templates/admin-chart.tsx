@@ -120,7 +120,7 @@ export function ActivityChart(p: Props) {
       </div>
       <details>
         <summary>As a table</summary>
-        <div class="scroll">
+        <div class="scroll" tabindex={0} role="region" aria-label="Jobs over time, as a table">
           <table>
             <tr>
               <th>{s.unitMs < 86_400_000 ? 'Hour (UTC)' : 'Day (UTC)'}</th>

@@ -97,7 +97,7 @@ function Row({ k, v, class: cls }: { k: string; v: string | number; class?: stri
 function Parameters({ j }: { j: AdminJobView }) {
   if (!j.parameters.length) return <p>This job type takes no parameters.</p>;
   return (
-    <div class="scroll">
+    <div class="scroll" tabindex={0} role="region" aria-label="Parameters">
       <table id="parameters">
         {j.parameters.map((p) => (
           <tr>
@@ -142,7 +142,7 @@ function Log({ j }: { j: AdminJobView }) {
       ) : (
         ''
       )}
-      <div class="scroll">
+      <div class="scroll" tabindex={0} role="region" aria-label="The job's log">
         <table id="log">
           <tr>
             <th>Time (UTC)</th>
