@@ -6,7 +6,7 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'jobs/', '.cache/', 'dist/'] },
+  { ignores: ['node_modules/', 'jobs/', '.cache/', 'dist/', 'dist.new/', 'dist.old/'] },
   ...tseslint.configs.recommended,
   importX.flatConfigs.typescript,
   {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import { basename, dirname, join, normalize } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -94,6 +94,15 @@ describe('the npm package', () => {
     });
     const { stdout } = await run(join(checkout, 'dist/src/cli/bin.cjs'), ['help'], { env });
     assert.match(stdout, /^usage: jobdir <command>/);
+    // A production install there (no compiler) keeps the dist/ it has and still runs.
+    await run(
+      'npm',
+      ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+      { cwd: checkout, env, maxBuffer: 16 << 20 },
+    );
+    assert.equal(existsSync(join(checkout, 'node_modules/.bin/tsc')), false, 'no compiler');
+    const after = await run(join(checkout, 'dist/src/cli/bin.cjs'), ['help'], { env });
+    assert.match(after.stdout, /^usage: jobdir <command>/);
   });
 
   test('npx jobdir runs the built command inside the checkout', async () => {

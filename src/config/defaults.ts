@@ -40,8 +40,8 @@ export const CONFIG_KEYS = {
     github: key(null, 'a source link in the page footer'),
     id_length: key('12', 'consonants ≈ 52 bits'),
     umask: key(
-      null,
-      "the process's own: the permissions of what jobdir creates; `007` when the web runs as a second user of the service's group, see [docs/deploy.md](docs/deploy.md)",
+      '027',
+      "what jobdir creates is the service user's, readable by its group, nobody else's: results stay private on a shared host; `007` when the web runs as a second user of the service's group, see [docs/deploy.md](docs/deploy.md)",
     ),
   },
   backend: {

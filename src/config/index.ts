@@ -36,8 +36,8 @@ export interface Config {
     /** Path of the service module (a .ts or .js file). */
     service: string;
     idLength: number;
-    /** The umask every jobdir process of this service runs with (openStore sets it); null: the process's own. */
-    umask: number | null;
+    /** The umask every jobdir process of this service runs with (openStore sets it); default 027: others get nothing. */
+    umask: number;
   };
   backend: {
     user: string | null;
@@ -173,7 +173,7 @@ function readConfig(
     idLength: g.int('id_length', 12, 40),
     umask:
       g.str('umask') === undefined
-        ? null
+        ? 0o027
         : g.parsed('umask', (v) => {
             if (!/^0?[0-7]{3}$/.test(v))
               throw new Error(`must be an octal umask such as 007 or 022, not "${v}"`);

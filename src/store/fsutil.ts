@@ -152,6 +152,43 @@ export async function writeDurable(
   if (opts.dirSync !== false && sync) await fsyncDir(dirname(path));
 }
 
+/**
+ * Create `path` holding `content`, durably, unless a file is already there: written whole
+ * under a temp name and fsynced, then linked into place (link fails on an existing name, so
+ * of two processes creating it at once one wins and both read the same file), the folder
+ * fsynced. True when this call made it.
+ */
+export async function createDurableOnce(
+  path: string,
+  content: string | Uint8Array,
+  mode = 0o666,
+): Promise<boolean> {
+  const tmp = tempNameFor(path);
+  const fd = fsc.openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    mode, // less the umask
+  );
+  try {
+    try {
+      await writeAllFd(fd, content);
+      await fsyncFd(fd);
+    } finally {
+      fsc.closeSync(fd);
+    }
+    try {
+      fsc.linkSync(tmp, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    await fsyncDir(dirname(path));
+    return true;
+  } finally {
+    fsc.rmSync(tmp, { force: true });
+  }
+}
+
 /** Read a small text file, or null when it does not exist. */
 export async function readIfExists(path: string): Promise<string | null> {
   try {

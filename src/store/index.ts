@@ -10,7 +10,7 @@ export * from './run.js';
 export * from './indexes.js';
 export { JOB_FILES, PRIVATE_FILES } from './files.js';
 export { isJobId, newJobId, ID_ALPHABET } from './ids.js';
-export { writeDurable, readIfExists, isNoSpace } from './fsutil.js';
+export { createDurableOnce, writeDurable, readIfExists, isNoSpace } from './fsutil.js';
 export * from './results.js';
 export { jobStamp } from './stamp.js';
 export * from './jobfiles.js';

@@ -26,7 +26,7 @@ export async function openStore(
   cfg: Pick<Config, 'directories' | 'email' | 'general'>,
 ): Promise<Store> {
   // [general] umask: set before anything is made, for every process of the service alike.
-  if (cfg.general.umask !== null) process.umask(cfg.general.umask);
+  process.umask(cfg.general.umask);
   const data = cfg.directories.data;
   const store: Store = {
     states: { ...cfg.directories.states },
@@ -46,8 +46,8 @@ export async function openStore(
     store.mailq,
     store.outbox,
   ]) {
-    // The umask decides (docs/deploy.md): 022 gives 755; a web process run as a second
-    // user shares a group, and [general] umask = 007 gives 770 (setgid folders keep the group).
+    // The umask decides (docs/deploy.md): the default 027 gives 750; a web process run as a
+    // second user shares a group, and [general] umask = 007 gives 770 (setgid folders keep the group).
     await fs.mkdir(dir, { recursive: true, mode: 0o777 });
   }
   for (const s of ALL_STATES) store.dev[s] = (await fs.stat(store.states[s])).dev;

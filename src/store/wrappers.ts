@@ -22,11 +22,18 @@ export async function installWrapper(data: string, source: string): Promise<stri
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const dir = join(data, WRAPPERS_FOLDER);
   const path = join(dir, `jobdir-wrapper-${hash}.sh`);
+  // Nobody but the backend's user may change what the backend runs (not the web process's
+  // user, a second user of the group): the folder is 750 and each copy 550, whatever the umask.
+  await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+  await fs.chmod(dir, 0o750).catch(() => {}); // another user's folder: not ours to change
   const have = await fs.readFile(path).catch(() => null);
-  if (have?.equals(text)) return path;
-  await fs.mkdir(dir, { recursive: true, mode: 0o777 });
+  if (have?.equals(text)) {
+    if (((await fs.stat(path)).mode & 0o777) !== 0o550) await fs.chmod(path, 0o550);
+    return path;
+  }
   // A copy of this name that differs (a torn write by hand; the temp+rename never leaves
   // one) is replaced whole: the name promises the content.
-  await writeDurable(path, text, { mode: 0o777 }); // less the umask
+  await writeDurable(path, text, { mode: 0o550 });
+  await fs.chmod(path, 0o550);
   return path;
 }

@@ -94,6 +94,9 @@ export function createApp(o: WebOptions): Hono {
         frameAncestors: ["'none'"],
       },
       referrerPolicy: 'no-referrer',
+      // A service under a path of the lab's host must not pin HTTPS on the whole domain (and
+      // its subdomains) for months: HSTS is the lab's web server's to send, or not.
+      strictTransportSecurity: false,
     }),
   );
 

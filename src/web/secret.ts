@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { createDurableOnce } from '../store/index.js';
 
 /**
  * Read the web secret (signs cookies and my-jobs links) from `file`, creating it on first
- * use: mode 660 less the umask, never readable by others (640 under umask 022; 660 under
- * 0007, for a web process run as a second user of the service's group, docs/deploy.md).
- * The backend and a web-only process may start together: the file is made whole under a
- * temporary name and linked into place only if none is there, so both use the same one.
- * A file that exists but cannot be read is an error, never replaced.
+ * use: mode 660 less the umask, never readable by others (640 under the default umask 027;
+ * 660 under 007, for a web process run as a second user of the service's group,
+ * docs/deploy.md). The backend and a web-only process may start together: the file is made
+ * whole and durable under a temporary name and linked into place only if none is there, so
+ * both use the same one. A file that exists but cannot be read, or is too short to be one
+ * jobdir made, is an error naming it, never replaced: replacing it would sign out every
+ * user and break every mailed link, and two processes could each put in their own.
  */
 export async function loadSecret(file: string): Promise<string> {
   const read = async () => {
@@ -22,28 +25,15 @@ export async function loadSecret(file: string): Promise<string> {
       );
     }
   };
-  const have = await read();
-  if (have !== null && have.length >= 32) return have;
-  const secret = randomBytes(32).toString('hex');
-  await fs.mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, secret + '\n', { mode: 0o660 });
-  try {
-    if (have === null) {
-      const made = await fs.link(tmp, file).then(
-        () => true,
-        (err: NodeJS.ErrnoException) => {
-          if (err.code === 'EEXIST') return false;
-          throw err;
-        },
-      );
-      if (!made) return (await read()) ?? secret;
-    } else {
-      // Too short to be one of ours: replaced.
-      await fs.rename(tmp, file);
-    }
-    return secret;
-  } finally {
-    await fs.rm(tmp, { force: true });
+  let have = await read();
+  if (have === null) {
+    await fs.mkdir(dirname(file), { recursive: true });
+    await createDurableOnce(file, randomBytes(32).toString('hex') + '\n', 0o660);
+    have = await read();
   }
+  if (have === null || have.length < 32)
+    throw new Error(
+      `the web secret ${file} ([web] secret_file) holds ${have?.length ?? 0} characters, too few to sign with (at least 32); remove the file and jobdir makes a new one (users' cookies and mailed my-jobs links then stop working)`,
+    );
+  return have;
 }

@@ -29,7 +29,7 @@ export function siteOf(cfg: Config): Site {
   const base = cfg.general.basePath;
   return {
     base,
-    secure: cfg.general.urltop.startsWith('https:'),
+    secure: /^https:/i.test(cfg.general.urltop),
     cookiePath: base || '/',
     to: (path) => under(base, path),
   };

@@ -3,12 +3,20 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 
 /**
- * The address a request came from: the socket's peer, or (behind a reverse proxy, with
- * `[web] trust_proxy`) the last X-Forwarded-For hop, which the proxy itself appended.
- * Requests without a socket (app.request in tests) count as "local".
+ * The address a request came from: the socket's peer, or (behind a reverse proxy on this
+ * host, with `[web] trust_proxy`) the last X-Forwarded-For hop, which the proxy itself
+ * appended. Only a peer on the loopback is believed: another local or remote client that
+ * reaches the port directly cannot name an address. Requests without a socket
+ * (app.request in tests) count as "local".
  */
 export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
+  let peer = 'local';
+  try {
+    peer = getConnInfo(c).remote.address ?? 'local';
+  } catch {
+    /* no socket */
+  }
+  if (trustProxy && (peer === 'local' || isLoopback(peer))) {
     const hops = (c.req.header('x-forwarded-for') ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -16,11 +24,12 @@ export function clientAddress(c: Context, trustProxy: boolean): string {
     const last = hops[hops.length - 1];
     if (last) return last.slice(0, 64);
   }
-  try {
-    return getConnInfo(c).remote.address ?? 'local';
-  } catch {
-    return 'local';
-  }
+  return peer;
+}
+
+/** 127.0.0.0/8, ::1, and IPv4 loopback mapped into IPv6. */
+function isLoopback(address: string): boolean {
+  return /^(::ffff:)?127\./i.test(address) || address === '::1';
 }
 
 /**
