@@ -7,7 +7,7 @@
  * random moments, alone or with its whole process group (the launcher sh included).
  */
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ACTIVE_STATES, ALL_STATES } from '../src/states.js';
@@ -140,6 +140,12 @@ describe('exactly once, on what really ran', () => {
       () => readRuns(runLog).find((r) => r.id === a)?.end,
       30_000,
       'A ended while the backend was down',
+    );
+    // Its wrapper writes SUCCESS (with the end time) a moment after the program's last line.
+    await waitFor(
+      () => existsSync(join(root, 'jobs/running', a, 'SUCCESS')),
+      30_000,
+      "A's wrapper wrote its marker",
     );
     const restart = Date.now();
     const second = await startBackend(cfg);

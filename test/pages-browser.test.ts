@@ -68,7 +68,8 @@ describe('in a browser: the demo pages as a user reads them', () => {
         web: { port, miss_limit: '1000/1h' },
         service: {
           sleep_seconds: '0.1',
-          greet_delay: '0.5',
+          // Bo (100 steps) holds the greet slot for 5 min, until the test cancels it.
+          greet_delay: '3',
           flag_file: join(root, 'no-flag'),
           gate_file: gate,
         },
@@ -267,17 +268,18 @@ describe('in a browser: the demo pages as a user reads them', () => {
       }
       await page.close();
     }
-    await fs.writeFile(gate, '');
-
+    // Di is cancelled while it is certainly still queued: Bo holds the one greet slot (100
+    // steps of 3 s, cancelled below), and Cy is ahead of it.
     const page = await openPage(ctx.desktop);
     await page.goto(`${svc.url}/jobs/${queued}`);
     await freeze(page);
     await Promise.all([
-      page.waitForURL(new RegExp(`/jobs/${queued}`)),
+      page.waitForURL(new RegExp(`/jobs/${queued}$`)),
       page.getByRole('button', { name: 'Cancel this job' }).click(),
     ]);
     await page.unrouteAll();
     await waitFor(async () => (await status(queued)).state === 'failed', 30_000, 'Di cancelled');
+    await fs.writeFile(gate, '');
     for (const size of SIZE_NAMES) {
       const p = await openPage(ctx[size]);
       await p.goto(`${svc.url}/jobs/${queued}`);
