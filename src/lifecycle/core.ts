@@ -14,7 +14,7 @@ import type { keyedLock } from './lock.js';
 /**
  * What the backend's steps share: the configuration, the store, the scheduler, the
  * per-job lock and the runners. The steps (launch.ts, finish.ts, children.ts) are
- * functions of it; backend.ts makes one and drives them.
+ * functions of it; backend.ts makes one, and the driver (driver.ts) runs the steps.
  */
 export interface Core {
   cfg: Config;
