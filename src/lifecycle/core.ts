@@ -64,7 +64,7 @@ export function runnerFor(core: Core, job: Job): Runner {
   return core.runners(runnerKind(core.cfg, job));
 }
 
-/** The results page of a job. */
-export function resultsUrl(core: Core, id: string): string {
-  return publicUrl(core.cfg.general.urltop, `/jobs/${id}`);
+/** The absolute URL of a job's results page, for mails (the backend's steps and the admin tools). */
+export function resultsUrl({ cfg }: { cfg: Config }, id: string): string {
+  return publicUrl(cfg.general.urltop, `/jobs/${id}`);
 }
