@@ -3,7 +3,10 @@
  * field rules (service/fields.ts: each kind's JSON types and limits; service/validate.ts: the
  * check of each value, the same the form gets). The server checks a body once, here, without
  * the generic schema validator; the schema documents that check, and shapeProblems answers
- * exactly what `validate(submitSchema(service), body)` would (test/api-submission.test.ts).
+ * what `validate(submitSchema(service), body)` would (test/api-submission.test.ts), but for
+ * one case: it always reads the named (or first) job type's parameters, where the generic
+ * `oneOf` could pick another type's branch, and blame `type`, when a one-choice field held a
+ * wrong value.
  */
 import { InputError } from '../../errors.js';
 import { JSON_TYPES, maxLengthOf } from '../../service/fields.js';
