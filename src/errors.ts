@@ -1,7 +1,10 @@
 /**
- * The few error types jobdir throws. Each carries an HTTP status and a stable code so one
- * place (the web layer's onError) turns any of them into the same message as HTML or JSON,
- * and the CLI prints the message and exits non-zero. Compare `err.name` across processes.
+ * The error types every layer shares. The web layer's own five extend JobdirError beside
+ * the code that throws them: TooLargeError (body.ts), UnauthorizedError, CrossSiteError and
+ * RateLimitedError (security/), NotAFormError (jdispatcher/). Each carries an HTTP status and
+ * a stable code so one place (the web layer's onError) turns any of them into the same
+ * message as HTML or JSON, and the CLI prints the message and exits non-zero. Compare
+ * `err.name` across processes.
  */
 export class JobdirError extends Error {
   override name = 'JobdirError';

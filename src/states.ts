@@ -1,6 +1,7 @@
 /**
  * Job states, declared once. Each value is the name of the state's folder and the name
- * users, the CLI and the API see. No other file spells a state string.
+ * users, the CLI and the API see. Other modules name a state through these constants; the
+ * one string left is moveJob's list of the states that re-point by-id (store/jobs.ts).
  */
 export const STATES = {
   INCOMING: 'incoming',

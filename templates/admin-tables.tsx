@@ -2,6 +2,7 @@
 /** The dashboard's tables of running, queued and failed jobs, and the admin action buttons (JSX). */
 import type { DashboardData } from '../src/lifecycle/dashboard.js';
 import { under } from '../src/config/urltop.js';
+import { STATES } from '../src/states.js';
 
 /** The admin actions the dashboard offers, with what the confirm page says of each. */
 export const ADMIN_ACTIONS = {
@@ -130,7 +131,7 @@ export function RunningTable({ d, csrf, base }: { d: DashboardData; csrf: string
             </td>
             <td data-label="Where">{r.where || '–'}</td>
             <td data-label="Actions">
-              {r.state === 'running' || r.state === 'preprocessing' ? (
+              {r.state === STATES.RUNNING || r.state === STATES.PREPROCESSING ? (
                 <>
                   <ActionButton id={r.id} action="cancel" csrf={csrf} base={base} />
                   <ActionButton id={r.id} action="fail" csrf={csrf} base={base} />

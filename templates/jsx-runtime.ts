@@ -11,9 +11,19 @@
  * runtime came in); the types of elements and attributes are hono's. Not done here, as the
  * templates need none of it: hono/jsx's moving of <title>/<meta> into <head>, its SVG
  * attribute renaming, style objects (refused) and async components (refused).
+ *
+ * When it can go: once Node 20 is no longer supported (package.json `engines`) and the oldest
+ * Node supported runs AsyncLocalStorage on AsyncContextFrame, which turns no hook on: the
+ * default from Node 24 (on 22 only with --experimental-async-context-frame). To check on that
+ * Node: time 300,000 `await Promise.resolve()` before and after one
+ * `new AsyncLocalStorage().run({}, () => {})` — on 20.20 the CPU doubled (20–26 → 45–79 ms),
+ * on 24.22 it stayed (23–26 ms) — then set `jsxImportSource` to `hono/jsx` (tsconfig.json,
+ * the templates' pragmas), make `jobdir/jsx-runtime` re-export hono/jsx's runtime (services
+ * may name it), and run the templates' tests and `npm run bench spine` before and after.
  */
 import { raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { escapeHtml } from '../src/service/render.js';
 
 export type { JSX } from 'hono/jsx/jsx-runtime';
 
@@ -47,17 +57,6 @@ const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 const SAFE_TAG = /^[A-Za-z][A-Za-z0-9-]*$/;
 /** Marks what this runtime rendered: raw() text may stand in an attribute as it is, an element may not. */
 const RENDERED = Symbol('jobdir.jsx');
-const SPECIAL = /[&<>"']/g;
-const ENTITY: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text made safe for HTML content and for a double-quoted attribute value. */
-export const escapeHtml = (s: string): string => s.replace(SPECIAL, (c) => ENTITY[c]!);
 
 const isEscaped = (v: unknown): v is HtmlEscapedString =>
   v instanceof String && (v as HtmlEscapedString).isEscaped === true;

@@ -31,7 +31,7 @@ describe('dashboard, health and metrics of a running service', () => {
   before(async () => {
     svc = await startTestServer(
       { general: { service: FIXTURE_SERVICE } },
-      { admin: true, log: (event, fields = {}) => void lines.push({ event, ...fields }) },
+      { admin: true, log: (event, fields) => void lines.push({ event, ...fields }) },
     );
     okId = idFromRedirect(await submitForm(svc.url, { type: 'ok', text: 'hi' }));
     failedId = idFromRedirect(await submitForm(svc.url, { type: 'exit1' }));

@@ -65,7 +65,7 @@ describe('notifications', () => {
         failure: 'boom',
         url: 'http://x/jobs/bcdfghjklmnp',
       },
-      (e, f = {}) => void events.push([e, f]),
+      (e, f) => void events.push([e, f]),
     );
     assert.equal(queued, true);
     assert.deepEqual(

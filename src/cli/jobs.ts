@@ -21,7 +21,7 @@ import { acquireStateLock, backendStatus, lockoutMessage } from '../lifecycle/st
 import { sweepOldJobs } from '../lifecycle/sweep.js';
 import { silentLog } from '../log.js';
 import { loadService } from '../service/load.js';
-import { ACTIVE_STATES, type State } from '../states.js';
+import { ACTIVE_STATES, STATES, type State } from '../states.js';
 import { cleanStaging, findJob, listState, openStore } from '../store/index.js';
 import { childStates } from '../store/deps.js';
 import type { Command } from './commands.js';
@@ -254,12 +254,12 @@ export const jobCommands: Record<string, Command> = {
           const now = (await findJob(env.store, id))?.state ?? 'gone';
           const what =
             was === now
-              ? now === 'running'
+              ? now === STATES.RUNNING
                 ? 'still running (its wrapper is alive); left alone'
-                : now === 'incoming'
+                : now === STATES.INCOMING
                   ? 'queued; waiting for the backend'
                   : `left in ${now}`
-              : now === 'incoming'
+              : now === STATES.INCOMING
                 ? `queued again (was ${was}; its wrapper was gone and it had no result)`
                 : `finished while nothing was watching: ${now}`;
           counts[what.split(/[;(:]/)[0]!.trim()] =

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { ApiError, createClient, type JobStatus, type Submission } from '../client/index.js';
 import { JobdirError } from '../errors.js';
+import { STATES } from '../states.js';
 import type { Command } from './commands.js';
 import { submitFile } from './submit-many.js';
 import { submitOverSocket } from './submit-socket.js';
@@ -92,7 +93,7 @@ export const submitCommand: Command = {
         last = line;
       },
     });
-    if (done.state !== 'completed') {
+    if (done.state !== STATES.COMPLETED) {
       process.stderr.write(
         `job ${done.id} ${done.state}${done.failure ? `: ${done.failure}` : ''}\n`,
       );

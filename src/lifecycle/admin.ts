@@ -5,7 +5,7 @@
  * where it is starts with a rename, and a rename has one winner, so an admin and a backend
  * acting at once never both move a job. Cancel and fail are the one stop of cancel.ts.
  */
-import { type Config, publicUrl } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { ConflictError } from '../errors.js';
 import type { Log } from '../log.js';
 import { queueAdminFailureMail } from '../mail/messages.js';
@@ -35,6 +35,7 @@ import {
 } from '../store/index.js';
 import { createBackend, type Backend } from './backend.js';
 import { requireJob, type StopEnv, stopJob, type StopOutcome } from './cancel.js';
+import { resultsUrl } from './core.js';
 import { cancelFailure, type Failure } from './failure.js';
 
 /** What an admin operation needs; `backend` when one runs in this process. */
@@ -243,7 +244,7 @@ export async function deleteJob(env: AdminEnv, id: string): Promise<void> {
 async function queueAdminMail(env: AdminEnv, ref: JobRef, f: Failure): Promise<void> {
   await queueAdminFailureMail(env.store, env.cfg, {
     id: ref.id,
-    url: publicUrl(env.cfg.general.urltop, `/jobs/${ref.id}`),
+    url: resultsUrl(env, ref.id),
     ok: false,
     failure: f.message,
     dir: ref.dir,

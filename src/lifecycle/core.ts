@@ -14,7 +14,7 @@ import type { keyedLock } from './lock.js';
 /**
  * What the backend's steps share: the configuration, the store, the scheduler, the
  * per-job lock and the runners. The steps (launch.ts, finish.ts, children.ts) are
- * functions of it; backend.ts makes one and drives them.
+ * functions of it; backend.ts makes one, and the driver (driver.ts) runs the steps.
  */
 export interface Core {
   cfg: Config;
@@ -64,7 +64,7 @@ export function runnerFor(core: Core, job: Job): Runner {
   return core.runners(runnerKind(core.cfg, job));
 }
 
-/** The results page of a job. */
-export function resultsUrl(core: Core, id: string): string {
-  return publicUrl(core.cfg.general.urltop, `/jobs/${id}`);
+/** The absolute URL of a job's results page, for mails (the backend's steps and the admin tools). */
+export function resultsUrl({ cfg }: { cfg: Config }, id: string): string {
+  return publicUrl(cfg.general.urltop, `/jobs/${id}`);
 }

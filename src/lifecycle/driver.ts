@@ -37,7 +37,7 @@ import { judgeRun, preprocessStep, type RunSpec, startStep } from './launch.js';
  */
 export type Next = { to: State; failure?: Failure | null; spec?: RunSpec; seen?: Seen } | null;
 
-/** What one drive carries from step to step: the run spec decided in PREPROCESSING. */
+/** What one drive carries from step to step: the run spec, whether it entered the state, mail to flush, the job's record. */
 export interface Carry {
   spec?: RunSpec;
   /** The job just entered its state by this drive (false: found there by a rescan or an event). */

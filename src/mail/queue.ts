@@ -5,6 +5,7 @@ import type { Transporter } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import { STATES } from '../states.js';
 import { findJob, isJobId, type Store, writeDurable } from '../store/index.js';
+import { type Log, silentLog } from '../log.js';
 
 /** A message to send. */
 export interface Message {
@@ -82,11 +83,7 @@ export interface Mailer {
 export const MAIL_RETRY = { firstMs: 1000, maxMs: 5 * 60_000, times: 12 } as const;
 
 /** A mailer for `cfg`: SMTP when [email] host is set, else the outbox folder. */
-export function createMailer(
-  store: Store,
-  cfg: Config,
-  log: (event: string, f: Record<string, unknown>) => void = () => {},
-): Mailer {
+export function createMailer(store: Store, cfg: Config, log: Log = silentLog): Mailer {
   const host = cfg.email.host;
   /** The SMTP transport, made at the first mail to send (flush runs one pass at a time). */
   let smtp: Transporter | null = null;

@@ -1,10 +1,11 @@
 /**
  * Prometheus metrics of this process: counters and histograms fed by the structured log's
- * events (job_submitted, job_completed, job_failed), rendered in the text exposition
- * format with gauges the caller reads from disk at scrape time. Counters start at zero
- * when the process starts, as Prometheus expects; the history itself is on disk.
+ * events (job_submitted, job_completed, job_failed), typed by the one event map (log.ts),
+ * rendered in the text exposition format with gauges the caller reads from disk at scrape
+ * time. Counters start at zero when the process starts, as Prometheus expects; the history
+ * itself is on disk.
  */
-import type { Log } from '../log.js';
+import type { Log, LogEvent, LogEvents } from '../log.js';
 
 /** Histogram buckets in seconds: from a second to a day. */
 export const TIME_BUCKETS = [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400];
@@ -26,7 +27,7 @@ export interface Sample {
 /** The metrics of one process. */
 export interface Metrics {
   /** Feed one log event (the tap on `log`). */
-  observe(event: string, fields: Record<string, unknown>): void;
+  observe<E extends LogEvent>(event: E, fields: LogEvents[E]): void;
   /** `log` that also feeds these metrics. */
   tap(log: Log): Log;
   /** Lookups of finished jobs' times still pending (tests wait on it). */
@@ -96,27 +97,27 @@ export function createMetrics(types: readonly string[], times: TimesLookup): Met
     }
   };
 
+  const ended = (f: LogEvents['job_completed'], outcome: 'completed' | 'failed') => {
+    add(outcome === 'completed' ? completed : failed, f.type);
+    if (queue.length >= 10_000) dropped++;
+    else {
+      queue.push({ id: f.job, type: f.type, ended: outcome });
+      pump();
+    }
+  };
+  /** What each event the metrics count does to them, by the event's typed fields. */
+  const counts: { [E in LogEvent]?: (fields: LogEvents[E]) => void } = {
+    job_submitted: (f) => add(submitted, f.type),
+    job_completed: (f) => ended(f, 'completed'),
+    job_failed: (f) => ended(f, 'failed'),
+  };
+
   const metrics: Metrics = {
-    observe(event, f) {
-      const type = typeof f.type === 'string' ? f.type : '';
-      if (event === 'job_submitted') add(submitted, type);
-      else if (event === 'job_completed' || event === 'job_failed') {
-        add(event === 'job_completed' ? completed : failed, type);
-        if (typeof f.job === 'string') {
-          if (queue.length >= 10_000) dropped++;
-          else {
-            queue.push({
-              id: f.job,
-              type,
-              ended: event === 'job_completed' ? 'completed' : 'failed',
-            });
-            pump();
-          }
-        }
-      }
+    observe(event, fields) {
+      counts[event]?.(fields);
     },
     tap(log) {
-      return (event, fields = {}) => {
+      return (event, fields) => {
         metrics.observe(event, fields);
         log(event, fields);
       };

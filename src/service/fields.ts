@@ -11,6 +11,28 @@ const PROPS: Record<Field['kind'], readonly string[]> = {
   file: ['maxBytes', 'accept'],
 };
 
+/** A string field's length limit when it declares none. */
+export const STRING_MAX_LENGTH = 1000;
+
+/** A string field's length limit: its own, else STRING_MAX_LENGTH. */
+export const maxLengthOf = (f: Extract<Field, { kind: 'string' }>): number =>
+  f.maxLength ?? STRING_MAX_LENGTH;
+
+/**
+ * The JSON types an API body may give each kind of field's value (the form sends text
+ * only): a number for a number, true/false for a boolean, text for any. The API checks a
+ * value's type by this and its OpenAPI document states it (web/api/submission.ts).
+ */
+export const JSON_TYPES = {
+  integer: ['integer', 'string'],
+  number: ['number', 'string'],
+  boolean: ['boolean', 'string'],
+  string: ['string'],
+  choice: ['string'],
+  email: ['string'],
+  file: ['string'],
+} as const satisfies Record<Field['kind'], readonly string[]>;
+
 const describe = (v: unknown): string =>
   typeof v === 'string'
     ? `the string ${JSON.stringify(v.slice(0, 60))}`

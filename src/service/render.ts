@@ -8,16 +8,17 @@ export interface ResultTemplate {
   template: string | URL;
 }
 
-const ESC: Record<string, string> = {
+const SPECIAL = /[&<>"']/g;
+const ENTITY: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
   '"': '&quot;',
   "'": '&#39;',
 };
-/** Escape text for HTML. */
+/** Text made safe for HTML content and for a double- or single-quoted attribute value (the JSX runtime's too). */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESC[c]!);
+  return s.replace(SPECIAL, (c) => ENTITY[c]!);
 }
 
 const cache = new Map<string, string>();

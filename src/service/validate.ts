@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { maxLengthOf } from './fields.js';
 import type { Field, JobType, Service } from './types.js';
 
 /** An uploaded file as the web layer hands it over. */
@@ -19,9 +20,12 @@ export interface ValidInput {
 const EMAIL_RE =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
-/** Check an email address (no display name, no CR/LF, at most 254 characters). */
+/** The longest email address taken (RFC 5321's path limit). */
+export const EMAIL_MAX_LENGTH = 254;
+
+/** Check an email address (no display name, no CR/LF, at most EMAIL_MAX_LENGTH characters). */
 export function checkEmail(v: string): string | null {
-  if (v.length > 254) return 'is longer than 254 characters';
+  if (v.length > EMAIL_MAX_LENGTH) return `is longer than ${EMAIL_MAX_LENGTH} characters`;
   return EMAIL_RE.test(v) ? null : `"${v.slice(0, 80)}" is not a valid email address`;
 }
 
@@ -141,7 +145,7 @@ function checkValue(
       return null;
     }
     case 'string': {
-      const max = field.maxLength ?? DEFAULT_MAX_LENGTH;
+      const max = maxLengthOf(field);
       if (v.length > max) return `is ${v.length} characters long; the limit is ${max}`;
       if (!field.multiline && /[\r\n]/.test(v)) return 'must be a single line';
       if (field.pattern && !field.pattern.test(v)) return 'is not in the expected format';
@@ -197,8 +201,6 @@ function checkFile(
 }
 
 const TOO_LARGE = 'is too large:';
-/** A string field's length limit when it declares none. */
-const DEFAULT_MAX_LENGTH = 1000;
 
 /** Room for the text fields and multipart framing of one submission, on top of its files. */
 export const FORM_OVERHEAD_BYTES = 1024 * 1024;
@@ -215,7 +217,7 @@ export function maxSubmissionBytes(service: Service): number {
     let sum = 0;
     for (const f of Object.values(t.fields)) {
       if (f.kind === 'file') sum += f.maxBytes;
-      else if (f.kind === 'string') sum += 4 * (f.maxLength ?? DEFAULT_MAX_LENGTH);
+      else if (f.kind === 'string') sum += 4 * maxLengthOf(f);
     }
     most = Math.max(most, sum);
   }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Config } from '../config/index.js';
 import { queueMyJobsMail } from '../mail/messages.js';
-import { checkEmail } from '../service/validate.js';
+import { checkEmail, EMAIL_MAX_LENGTH } from '../service/validate.js';
 import { findJob, listUserJobs, readJob, type Store } from '../store/index.js';
 import { myJobsPage, myJobsRequestPage } from '../../templates/my-jobs.js';
 import type { Frame } from '../../templates/views.js';
@@ -40,7 +40,7 @@ export function myJobsRoutes(o: ApiOptions & { frame: Frame; cfg: Config }): Hon
         myJobsRequestPage({
           ...o.frame,
           csrf: issueCsrf(c, site),
-          email: email.slice(0, 254),
+          email: email.slice(0, EMAIL_MAX_LENGTH),
           sent: null,
           error: bad,
         }),

@@ -1,7 +1,8 @@
 /**
  * Routes declared as data, mounted: each behind its body limit, its parameters, query and
  * body read and checked against its schemas before its handler runs (openapi.ts documents
- * the same declarations).
+ * the same declarations). A route whose body has rules of its own (the submission, whose
+ * schema is derived from its field rules) gets the body as sent and checks it once itself.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { InputError, NotFoundError, UnsupportedMediaError } from '../../errors.js';
@@ -16,13 +17,12 @@ export const NO_JOB = 'No job with this id was found.';
 export interface ApiInput {
   params: Record<string, string>;
   query: Record<string, string>;
-  /** Parsed JSON, or the form fields (files as Upload) of a multipart body. */
+  /** Parsed JSON, or the form fields (files as Upload) of a multipart body; empty on a route that checks its own (body.own). */
   body: Record<string, string | Upload>;
-  /**
-   * A JSON array body on a route that takes many (body.many): each element as `body` is
-   * for one, or the problems that refused it (each element is checked on its own).
-   */
-  items?: ({ body: Record<string, string> } | { problems: Record<string, string> })[];
+  /** On a route that checks its own body (body.own): the body as sent, a JSON value as parsed or a form's fields. */
+  sent?: unknown;
+  /** On a route that takes many (body.many): the elements of a JSON array body, as sent, for the handler to check each. */
+  items?: unknown[];
 }
 
 /** One API route, declared as data: the server validates with it and openapi.ts documents it. */
@@ -44,9 +44,12 @@ export interface ApiRoute {
     form?: Schema;
     maxBytes: number;
     tooLarge?: string;
-    /** Checks of the values beyond the schema: when the schema refuses a body, their problems are reported with its (theirs win). */
-    values?: (body: ApiInput['body']) => void;
-    /** A JSON array of up to this many bodies is taken too (ApiInput.items). */
+    /**
+     * The handler checks the body itself, once, by the rules `json` and `form` are derived
+     * from (they document that check): it gets the body as sent (ApiInput.sent).
+     */
+    own?: boolean;
+    /** With `own`: a JSON array of up to this many bodies is taken too (ApiInput.items). */
     many?: number;
   };
   responses: Record<number, { description: string; schema?: Schema; media?: string }>;
@@ -55,47 +58,6 @@ export interface ApiRoute {
 }
 
 /** Read and check a request against its route's schemas. */
-/** Throw the schema's problems with those of the route's value checks (their words win, and their status). */
-function refuse(r: ApiRoute, problems: Record<string, string>, value: unknown): never {
-  let status = 400;
-  if (r.body?.values && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const body: ApiInput['body'] = Object.create(null);
-    for (const [k, v] of Object.entries(value))
-      body[k] = typeof v === 'object' && v !== null && 'data' in v ? (v as Upload) : String(v);
-    try {
-      r.body.values(body);
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      problems = { ...problems, ...err.fields };
-      status = err.status;
-    }
-  }
-  const err = new InputError(problems);
-  err.status = status;
-  throw err;
-}
-
-/** Each element of an array body checked on its own: its fields, or its problems. */
-function itemsOf(r: ApiRoute, parsed: unknown[]): NonNullable<ApiInput['items']> {
-  const many = r.body!.many!;
-  if (parsed.length === 0 || parsed.length > many)
-    throw new InputError({ body: `holds ${parsed.length} jobs; send 1 to ${many} in one request` });
-  return parsed.map((v) => {
-    const bad = validate(r.body!.json!, v);
-    if (Object.keys(bad).length) {
-      try {
-        refuse(r, bad, v);
-      } catch (err) {
-        if (err instanceof InputError) return { problems: err.fields };
-        throw err;
-      }
-    }
-    const body: Record<string, string> = Object.create(null);
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) body[k] = String(x);
-    return { body };
-  });
-}
-
 async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
   const params: Record<string, string> = {};
   for (const [name, schema] of Object.entries(r.params ?? {})) {
@@ -122,22 +84,30 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === 'application/json' && r.body.json) {
       const parsed = await readJson(c);
-      if (Array.isArray(parsed) && r.body.many)
-        return { params, query, body, items: itemsOf(r, parsed) };
+      if (Array.isArray(parsed) && r.body.many) {
+        const many = r.body.many;
+        if (parsed.length === 0 || parsed.length > many)
+          throw new InputError({
+            body: `holds ${parsed.length} jobs; send 1 to ${many} in one request`,
+          });
+        return { params, query, body, items: parsed };
+      }
+      if (r.body.own) return { params, query, body, sent: parsed };
       const bad = validate(r.body.json, parsed);
-      if (Object.keys(bad).length) refuse(r, bad, parsed);
+      if (Object.keys(bad).length) throw new InputError(bad);
       for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) body[k] = String(v);
     } else if (
       (type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') &&
       r.body.form
     ) {
       body = await readForm(c);
+      if (r.body.own) return { params, query, body: Object.create(null), sent: body };
       // An upload is checked as its file name (a file field's schema is format binary).
       const fields = Object.fromEntries(
         Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : v.filename]),
       );
       const bad = validate(r.body.form, fields);
-      if (Object.keys(bad).length) refuse(r, bad, body);
+      if (Object.keys(bad).length) throw new InputError(bad);
     } else {
       throw new UnsupportedMediaError(
         `Send the body as ${[r.body.json ? 'application/json' : '', r.body.form ? 'multipart/form-data' : ''].filter(Boolean).join(' or ')}.`,
@@ -152,6 +122,10 @@ export function mountApi(routes: ApiRoute[]): Hono {
   const api = new Hono();
   for (const r of routes) {
     // What the OpenAPI document states of a request is checked: refuse a schema that would not be.
+    if (r.body?.many && !r.body.own)
+      throw new Error(
+        `${r.operationId}: body.many needs body.own (its handler checks each element)`,
+      );
     for (const schema of [
       ...Object.values(r.params ?? {}),
       ...Object.values(r.query ?? {}),

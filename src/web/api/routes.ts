@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { InputError, NotFoundError, UnavailableError } from '../../errors.js';
 import type { ChildRequest, Service } from '../../service/types.js';
-import { checkEmail, validateSubmission } from '../../service/validate.js';
+import { checkEmail, EMAIL_MAX_LENGTH } from '../../service/validate.js';
 import { STATES } from '../../states.js';
 import { getJob, isJobId, type Job } from '../../store/index.js';
 import { SMALL_BODY_BYTES, submissionLimit } from '../body.js';
@@ -14,7 +14,7 @@ import { MY_JOBS_SENT, mailMyJobsLink, userJobs } from '../my-jobs.js';
 import { type SubmitEnv, submitValid, submitValidMany } from '../submit.js';
 import type { ValidInput } from '../../service/validate.js';
 import { assertViewable, jobView } from '../view.js';
-import { type ApiInput, type ApiRoute } from './mount.js';
+import type { ApiRoute } from './mount.js';
 import {
   ErrorBody,
   FileName,
@@ -25,8 +25,8 @@ import {
   JobTypeInfo,
   ServiceInfo,
   describeType,
-  submitSchema,
 } from './schemas.js';
+import { submitSchema, validateApiSubmission } from './submission.js';
 import { externalState } from './states.js';
 import { createJobCache } from '../job-cache.js';
 import { siteOf } from '../site.js';
@@ -131,13 +131,10 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
   };
 
   /** A bulk request: each element validated on its own, the valid ones created in one group commit. */
-  const submitMany = async (c: Context, items: NonNullable<ApiInput['items']>) => {
+  const submitMany = async (c: Context, items: unknown[]) => {
     const checked = items.map((it): ValidInput | Record<string, string> => {
-      if ('problems' in it) return it.problems;
-      if ('after' in it.body)
-        return { after: 'cannot be used in a bulk request; submit that job alone' };
       try {
-        return validateSubmission(service, it.body);
+        return validateApiSubmission(service, it, { bulk: true }).valid;
       } catch (err) {
         if (err instanceof InputError) return err.fields;
         throw err;
@@ -222,19 +219,19 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
       body: {
         json: submitSchema(service),
         form: submitSchema(service),
+        own: true,
         many: BULK_MAX_JOBS,
         maxBytes: bulkBytes,
         tooLarge: SUBMISSION_TOO_LARGE,
-        values: ({ after: _after, ...body }) => void validateSubmission(service, body),
       },
       middleware: [o.guards.submitLimit],
       responses: {
         201: { description: 'Created; Location names the status URL', schema: JobCreated },
         ...errors(400, 403, 413, 415, 429, 503),
       },
-      handle: async (c, { body: { after, ...body }, items }) => {
+      handle: async (c, { sent, items }) => {
         if (items) return submitMany(c, items);
-        const valid = validateSubmission(service, body);
+        const { valid, after } = validateApiSubmission(service, sent);
         if (after !== undefined) {
           // after=ID: the job waits for job ID to complete (recorded as its child; fails if ID fails).
           if (typeof after !== 'string' || !isJobId(after))
@@ -348,7 +345,7 @@ export function apiRoutes(o: ApiOptions): ApiRoute[] {
         json: {
           type: 'object',
           required: ['email'],
-          properties: { email: { type: 'string', maxLength: 254 } },
+          properties: { email: { type: 'string', maxLength: EMAIL_MAX_LENGTH } },
           additionalProperties: false,
         },
         maxBytes: SMALL_BODY_BYTES,

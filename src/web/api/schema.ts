@@ -40,7 +40,7 @@ const compiled = (p: string): RegExp => {
 };
 
 /** Record a problem; defineProperty keeps one at a key named __proto__ (assignment would set the prototype). */
-const put = (out: Record<string, string>, at: string, problem: string) =>
+export const put = (out: Record<string, string>, at: string, problem: string) =>
   Object.defineProperty(out, at, {
     value: problem,
     enumerable: true,
@@ -48,7 +48,8 @@ const put = (out: Record<string, string>, at: string, problem: string) =>
     configurable: true,
   });
 
-const typeOf = (v: unknown): string =>
+/** A value's JSON type as the schema's `type` names it (a whole number is `integer`). */
+export const jsonTypeOf = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
 
 const FORMATS: Record<string, (v: string) => boolean> = {
@@ -120,7 +121,7 @@ export function validate(
   if (value === null && schema.nullable) return out;
   if (schema.type) {
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-    const t = typeOf(value);
+    const t = jsonTypeOf(value);
     if (!types.includes(t) && !(t === 'integer' && types.includes('number'))) {
       put(out, at, `must be ${types.join(' or ')}, not ${t}`);
       return out;

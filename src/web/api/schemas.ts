@@ -1,4 +1,5 @@
-import type { Field, JobType, Service } from '../../service/types.js';
+import { maxLengthOf } from '../../service/fields.js';
+import type { Field, JobType } from '../../service/types.js';
 import { ALL_STATES, EXPIRED } from '../../states.js';
 import { ID_ALPHABET } from '../../store/index.js';
 import type { Schema } from './schema.js';
@@ -266,7 +267,7 @@ export function describeField(name: string, f: Field): Record<string, unknown> {
   if ((f.kind === 'integer' || f.kind === 'number') && f.min !== undefined) out.min = f.min;
   if ((f.kind === 'integer' || f.kind === 'number') && f.max !== undefined) out.max = f.max;
   if (f.kind === 'string') {
-    out.max_length = f.maxLength ?? 1000;
+    out.max_length = maxLengthOf(f);
     if (f.multiline) out.multiline = true;
   }
   if (f.kind === 'file') {
@@ -286,104 +287,5 @@ export function describeType(t: JobType): Record<string, unknown> {
   };
 }
 
-/** JSON Schema of one field's value in a JSON submission. */
-function fieldSchema(name: string, f: Field): Schema {
-  const d = { description: f.label ?? name };
-  switch (f.kind) {
-    case 'integer':
-      return {
-        ...d,
-        type: ['integer', 'string'],
-        ...(f.min !== undefined ? { minimum: f.min } : {}),
-        ...(f.max !== undefined ? { maximum: f.max } : {}),
-      };
-    case 'number':
-      return {
-        ...d,
-        type: ['number', 'string'],
-        ...(f.min !== undefined ? { minimum: f.min } : {}),
-        ...(f.max !== undefined ? { maximum: f.max } : {}),
-      };
-    case 'boolean':
-      return { ...d, type: ['boolean', 'string'] };
-    case 'choice':
-      return { ...d, type: 'string', enum: [...f.choices] };
-    case 'file':
-      return {
-        ...d,
-        type: 'string',
-        format: 'binary',
-        description: `${d.description} (multipart/form-data only; at most ${f.maxBytes} bytes)`,
-      };
-    default:
-      return {
-        ...d,
-        type: 'string',
-        ...(f.kind === 'string' ? { maxLength: f.maxLength ?? 1000 } : {}),
-      };
-  }
-}
-
-/** A submission's `after`: the job waits for that job to complete, and fails if it fails. */
-/** A submission's `email` (checked as an address, after trimming, unless empty). */
-const Email: Schema = {
-  type: 'string',
-  maxLength: 254,
-  description:
-    'Where the results link is sent; empty or absent: nowhere (unless the service requires one).',
-};
-
-const After: Schema = {
-  type: 'string',
-  maxLength: 40,
-  description:
-    'Id of a job this one waits for: it starts once that job has completed, and fails (naming it) if it fails.',
-};
-
-/**
- * The body of POST /api/jobs for `service`: a flat object like the HTML form (`type`,
- * `email`, then the job type's parameters). The server checks the shape here and the
- * values with validateSubmission, the same check the form gets; `oneOf` gives each job
- * type's parameters (exactly one must hold).
- */
-export function submitSchema(service: Service): Schema {
-  return {
-    type: 'object',
-    additionalProperties: { type: ['string', 'number', 'boolean'] },
-    properties: {
-      type: {
-        type: 'string',
-        enum: service.jobTypes.map((t) => t.name),
-        description: 'The job type; default: the first.',
-      },
-      email: Email,
-      after: After,
-    },
-    oneOf: service.jobTypes.map(
-      (t, i) =>
-        ({
-          type: 'object',
-          title: t.name,
-          // `type` may be left out for the first job type, which is the default.
-          required: [
-            ...(i === 0 ? [] : ['type']),
-            ...Object.entries(t.fields)
-              .filter(
-                ([, f]) =>
-                  f.required !== false &&
-                  !('default' in f && f.default !== undefined) &&
-                  f.kind !== 'boolean',
-              )
-              .map(([n]) => n),
-          ],
-          properties: {
-            type: { type: 'string', enum: [t.name] },
-            email: Email,
-            after: After,
-            ...Object.fromEntries(Object.entries(t.fields).map(([n, f]) => [n, fieldSchema(n, f)])),
-          },
-          additionalProperties: false,
-        }) as Schema,
-    ),
-  };
-}
+/** The body of POST /api/jobs, derived from the field rules (submission.ts). */
+export { submitSchema } from './submission.js';

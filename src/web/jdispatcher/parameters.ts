@@ -1,3 +1,4 @@
+import { maxLengthOf } from '../../service/fields.js';
 import type { Field, JobType, Service } from '../../service/types.js';
 import { el, xmlDocument, type Xml } from './xml.js';
 
@@ -65,7 +66,7 @@ function describe(name: string, f: Field): string {
           : `At most ${f.max}.`,
     );
   }
-  if (f.kind === 'string') parts.push(`At most ${f.maxLength ?? 1000} characters.`);
+  if (f.kind === 'string') parts.push(`At most ${maxLengthOf(f)} characters.`);
   if (f.kind === 'file')
     parts.push(`An uploaded file (multipart/form-data) of at most ${f.maxBytes} bytes.`);
   parts.push(
