@@ -14,6 +14,14 @@ import { startBackend, urlOf, type BackendProcess } from '../../test/backend-pro
 import { FIXTURE_SERVICE, tempDir, writeConfig } from '../../test/helpers.js';
 import { CONCURRENCY, JOBS, measured, type Result } from './peers-common.js';
 
+/**
+ * BENCH_JOBDIR_ROOT=DIR: run the jobdir built in another checkout (its dist/ and its fixture
+ * service), to set two builds side by side in one run; this checkout by default.
+ */
+const OTHER = process.env.BENCH_JOBDIR_ROOT;
+const BIN = OTHER ? join(OTHER, 'dist/src/cli/bin.cjs') : undefined;
+const SERVICE = OTHER ? join(OTHER, 'test/fixtures/service.ts') : FIXTURE_SERVICE;
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 /** POST `body` as JSON to `url`; status and parsed answer. */
@@ -46,14 +54,17 @@ function post(url: string, body: string): Promise<{ status: number; json: unknow
 
 async function serve(root: string, split: boolean, visitAll: boolean) {
   const cfg = await writeConfig(root, {
-    general: { service: FIXTURE_SERVICE, ...(split ? { socket: join(root, 'backend.sock') } : {}) },
+    general: { service: SERVICE, ...(split ? { socket: join(root, 'backend.sock') } : {}) },
     limits: { running: CONCURRENCY },
     backend: { check_minutes: 10, visit_all_states: String(visitAll) },
   });
   const env = {}; // logging on, as deployed (one JSON line per event on stderr)
-  const procs: BackendProcess[] = [await startBackend(cfg, env)];
+  // BENCH_CPU_PROF=DIR: each server process writes a V8 CPU profile there when it stops.
+  const prof = process.env.BENCH_CPU_PROF;
+  const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const procs: BackendProcess[] = [await startBackend(cfg, env, { nodeArgs, bin: BIN })];
   // Split: the client talks to a web-only process, which tells the backend over the socket.
-  if (split) procs.push(await startBackend(cfg, env, { args: ['--web-only'] }));
+  if (split) procs.push(await startBackend(cfg, env, { args: ['--web-only'], nodeArgs, bin: BIN }));
   return { procs, url: urlOf(procs[procs.length - 1]!) };
 }
 
