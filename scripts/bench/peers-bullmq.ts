@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
-import { CONCURRENCY, freePort, JOBS, measured, type Result } from './peers-common.js';
+import { CONCURRENCY, freePort, JOBS, measured, type Result, treeTicks } from './peers-common.js';
 
 const REDIS = '/usr/bin/redis-server';
 const WORKER = fileURLToPath(new URL('./bullmq-worker.mjs', import.meta.url));
@@ -115,25 +115,29 @@ export async function bullmq(redis: Redis, mode: 'add' | 'bulk'): Promise<Result
   await queue.waitUntilReady();
   const { proc, result } = await startWorker(redis.port, name);
   try {
-    return await measured([redis.pid, proc.pid!], async () => {
-      const submit: number[] = [];
-      const t0 = Date.now();
-      if (mode === 'add') {
-        for (let i = 0; i < JOBS; i++) {
+    const worker = proc.pid!;
+    return await measured(
+      { server: [redis.pid, worker], jobs: () => treeTicks(worker, null) },
+      async () => {
+        const submit: number[] = [];
+        const t0 = Date.now();
+        if (mode === 'add') {
+          for (let i = 0; i < JOBS; i++) {
+            const p0 = performance.now();
+            await queue.add('true', { i });
+            submit.push(performance.now() - p0);
+          }
+        } else {
           const p0 = performance.now();
-          await queue.add('true', { i });
+          await queue.addBulk(
+            Array.from({ length: JOBS }, (_, i) => ({ name: 'true', data: { i } })),
+          );
           submit.push(performance.now() - p0);
         }
-      } else {
-        const p0 = performance.now();
-        await queue.addBulk(
-          Array.from({ length: JOBS }, (_, i) => ({ name: 'true', data: { i } })),
-        );
-        submit.push(performance.now() - p0);
-      }
-      const { done, starts } = await result;
-      return { rate: JOBS / ((done - t0) / 1000), submit, starts };
-    });
+        const { done, starts } = await result;
+        return { rate: JOBS / ((done - t0) / 1000), submit, starts };
+      },
+    );
   } finally {
     proc.stdin!.end();
     await new Promise((r) => proc.once('exit', r));

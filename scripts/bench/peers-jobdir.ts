@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startBackend, urlOf, type BackendProcess } from '../../test/backend-process.js';
 import { FIXTURE_SERVICE, tempDir, writeConfig } from '../../test/helpers.js';
-import { CONCURRENCY, JOBS, measured, type Result } from './peers-common.js';
+import { CONCURRENCY, JOBS, measured, type Result, treeTicks } from './peers-common.js';
 
 /**
  * BENCH_JOBDIR_ROOT=DIR: run the jobdir built in another checkout (its dist/ and its fixture
@@ -108,8 +108,10 @@ export async function jobdir(
   const { procs, url } = await serve(root, split, visitAll);
   const api = `${url}/api/jobs`;
   try {
+    // The backend (the first process) starts the jobs through its launcher sh (any build's).
+    const backend = procs[0]!.proc.pid!;
     return await measured(
-      procs.map((p) => p.proc.pid!),
+      { server: procs.map((p) => p.proc.pid!), jobs: () => treeTicks(backend, 'jobdir-launcher') },
       async () => {
         const submit: number[] = [];
         const sentAt = new Map<string, number>();
