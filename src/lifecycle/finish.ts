@@ -15,6 +15,7 @@ import {
   readMarkers,
   readProgress,
   readTail,
+  unrecordedRun,
   updateJobConfig,
 } from '../store/index.js';
 import { childrenOf, childStates, ensureChildren, waitsOn } from '../store/deps.js';
@@ -73,7 +74,7 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
     : job.run.skipped
       ? null
       : describeRunEnd(
-          await readMarkers(ref.dir),
+          carry.markers ?? (await readMarkers(ref.dir)),
           await readTail(ref.dir, JOB_FILES.STDERR),
           cfg.jobs[job.settings.type]?.timeLimitMs ?? null,
         );
@@ -160,7 +161,7 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
     }
   }
   const final = failure ? STATES.FAILED : STATES.COMPLETED;
-  const m = await readMarkers(ref.dir);
+  const m = carry.markers ?? (await readMarkers(ref.dir));
   const ran = m.success?.ended ?? m.error?.ended;
   const finished = new Date(
     ran !== undefined && !job.config.children ? Math.min(ran, Date.now()) : Date.now(),
@@ -169,13 +170,17 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
     job,
     await updateJobConfig(
       ref,
-      (c) =>
-        void (c.result = {
+      (c) => {
+        // Started without a [run] record (prepareRun): recorded now, with the outcome.
+        const run = c.run ? null : unrecordedRun(ref.dir, m);
+        if (run) c.run = run;
+        c.result = {
           state: final,
           finished,
           ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}),
-        }),
-      { alsoSync: JOB_OUTPUTS },
+        };
+      },
+      { alsoSync: JOB_OUTPUTS, current: job.config },
     ),
   );
   const url = resultsUrl(core, ref.id);

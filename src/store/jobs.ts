@@ -152,14 +152,18 @@ export function jobWith(ref: JobRef, config: JobConfig): Job {
  * Rewrite a job's config.ini durably with `mutate` applied; returns the new config.
  * `alsoSync` names other files of the job made durable in the same fsync round;
  * `durable: false` keeps the atomic rename but skips the fsyncs (what a power cut may
- * undo must be harmless to lose).
+ * undo must be harmless to lose). `current`: the config as the caller, holding the job's
+ * lock, last read or wrote it (config.ini changes only under that lock), so it is not read
+ * again; a copy is changed, never the caller's.
  */
 export async function updateJobConfig(
   job: JobRef,
   mutate: (c: JobConfig) => void,
-  opts: { alsoSync?: readonly string[]; durable?: boolean } = {},
+  opts: { alsoSync?: readonly string[]; durable?: boolean; current?: JobConfig } = {},
 ): Promise<JobConfig> {
-  const { config } = await readJob(job);
+  const config = opts.current
+    ? Object.fromEntries(Object.entries(opts.current).map(([k, v]) => [k, { ...v }]))
+    : (await readJob(job)).config;
   mutate(config);
   await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config), {
     alsoSync: (opts.alsoSync ?? []).map((n) => join(job.dir, n)),
