@@ -9,6 +9,7 @@ import {
   JOB_OUTPUTS,
   type Job,
   type JobRef,
+  type Markers,
   jobWith,
   jobRun,
   readJob,
@@ -207,6 +208,19 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
   return { to: final, seen: { config: job.config } };
 }
 
+/**
+ * The run's time and the wait before it (seconds), for the end event (metrics read them from
+ * it), when this drive read the run's markers; nothing otherwise (metrics look them up).
+ */
+function runTimes(job: Job, m: Markers | undefined): { run_s?: number; wait_s?: number } {
+  const started = m?.running?.started;
+  const ended = m?.success?.ended ?? m?.error?.ended;
+  const submitted = Date.parse(job.settings.submitted);
+  if (started === undefined || ended === undefined || Number.isNaN(submitted)) return {};
+  const s = (ms: number) => Math.round(ms) / 1000;
+  return { run_s: s(ended - started), wait_s: s(started - submitted) };
+}
+
 /** COMPLETED or FAILED, just entered: logged, relatives woken, the complete hook, mail sent. */
 export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { cfg, service, hookTimeoutMs, log } = core;
@@ -218,6 +232,7 @@ export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<N
     job: ref.id,
     type: job.settings.type,
     ...(failure !== null ? { failure, kind: job.result.failureKind } : {}),
+    ...runTimes(job, carry.markers),
   });
   const type = typeOfJob(service, job);
   if (type?.complete) {
