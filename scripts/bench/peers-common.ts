@@ -24,6 +24,8 @@ export interface Result {
   serverMs: number | null;
   /** Of which in the kernel (system time): ms per job. */
   serverSysMs: number | null;
+  /** CPU (ms per job) of each server process, in the order given (jobdir split: backend, web). */
+  serverEachMs: number[];
   /**
    * CPU (ms per job) of the processes that run the jobs, below the server: jobdir's
    * launcher with its subshells, wrappers and programs; BullMQ's worker's /bin/true children.
@@ -87,7 +89,7 @@ export interface Probes {
 export async function measured(
   probes: Probes,
   run: () => Promise<
-    Omit<Result, 'serverMs' | 'serverSysMs' | 'jobsMs' | 'clientMs' | 'machineMs'>
+    Omit<Result, 'serverMs' | 'serverSysMs' | 'serverEachMs' | 'jobsMs' | 'clientMs' | 'machineMs'>
   >,
 ): Promise<Result> {
   const pids = probes.server;
@@ -105,6 +107,7 @@ export async function measured(
     ...r,
     serverMs: pids.length ? ((sum('user') + sum('sys')) * TICK_MS) / JOBS : null,
     serverSysMs: pids.length ? (sum('sys') * TICK_MS) / JOBS : null,
+    serverEachMs: p1.map((t, i) => ((t.user + t.sys - p0[i]!.user - p0[i]!.sys) * TICK_MS) / JOBS),
     jobsMs: probes.jobs ? ((j1 - j0) * TICK_MS) / JOBS : null,
     clientMs: (c.user + c.system) / 1000 / JOBS,
     machineMs: ((m1.busy - m0.busy) * TICK_MS) / JOBS,

@@ -59,9 +59,13 @@ async function serve(root: string, split: boolean, visitAll: boolean) {
     backend: { check_minutes: 10, visit_all_states: String(visitAll) },
   });
   const env = {}; // logging on, as deployed (one JSON line per event on stderr)
-  // BENCH_CPU_PROF=DIR: each server process writes a V8 CPU profile there when it stops.
+  // BENCH_CPU_PROF=DIR: each server process writes a V8 CPU profile there when it stops;
+  // BENCH_SERVER_NODE_ARGS: more options for the servers' node (--perf-basic-prof for perf).
   const prof = process.env.BENCH_CPU_PROF;
-  const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const nodeArgs = [
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const procs: BackendProcess[] = [await startBackend(cfg, env, { nodeArgs, bin: BIN })];
   // Split: the client talks to a web-only process, which tells the backend over the socket.
   if (split) procs.push(await startBackend(cfg, env, { args: ['--web-only'], nodeArgs, bin: BIN }));
