@@ -11,6 +11,13 @@ import { pct } from './util.js';
 
 export const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 export const CONCURRENCY = 4;
+/**
+ * Jobs each queue system runs before the measured ones (BENCH_WARMUP, 200 by default), one
+ * at a time, not counted: a service answers warm, and in a run of 1,000 jobs the servers'
+ * just-in-time compilers (V8's threads in jobdir's node and BullMQ's worker) would
+ * otherwise add their start-up work to every job's CPU.
+ */
+export const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 
 /** One system's figures over one run of JOBS jobs. */
 export interface Result {

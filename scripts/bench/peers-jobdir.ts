@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startBackend, urlOf, type BackendProcess } from '../../test/backend-process.js';
 import { FIXTURE_SERVICE, tempDir, writeConfig } from '../../test/helpers.js';
-import { CONCURRENCY, JOBS, measured, type Result, treeTicks } from './peers-common.js';
+import { CONCURRENCY, JOBS, measured, type Result, treeTicks, WARMUP } from './peers-common.js';
 
 /**
  * BENCH_JOBDIR_ROOT=DIR: run the jobdir built in another checkout (its dist/ and its fixture
@@ -72,8 +72,8 @@ async function serve(root: string, split: boolean, visitAll: boolean) {
   return { procs, url: urlOf(procs[procs.length - 1]!) };
 }
 
-/** Poll completed/ until `n` jobs are there; then the jobs' start and end times. */
-async function finished(root: string, n: number) {
+/** Poll completed/ until `n` jobs are there; then the start and end times of those `of` names. */
+async function finished(root: string, n: number, of: ReadonlyMap<string, number>) {
   const dir = join(root, 'jobs', 'completed');
   const since = Date.now();
   for (;;) {
@@ -83,7 +83,7 @@ async function finished(root: string, n: number) {
       throw new Error(`only ${have} of ${n} jobs completed in 10 min`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const ids = (await fs.readdir(dir)).filter((x) => !x.startsWith('.'));
+  const ids = (await fs.readdir(dir)).filter((x) => of.has(x));
   let done = 0;
   const started = new Map<string, number>();
   for (const id of ids) {
@@ -101,8 +101,8 @@ async function finished(root: string, n: number) {
 }
 
 /**
- * JOBS /bin/true jobs through jobdir: `one` POST per job, or `bulk` (one request); `split`:
- * web and backend in two processes. Null when the server refuses a bulk body (no such feature).
+ * JOBS /bin/true jobs through jobdir, after WARMUP not measured: `one` POST per job, or
+ * `bulk` (one request); `split`: web and backend in two processes. Null when the server refuses a bulk body (no such feature).
  */
 export async function jobdir(
   mode: 'one' | 'bulk',
@@ -112,6 +112,14 @@ export async function jobdir(
   const { procs, url } = await serve(root, split, visitAll);
   const api = `${url}/api/jobs`;
   try {
+    // Warm-up (not measured): WARMUP jobs one at a time, all completed before the measure.
+    const warm = new Map<string, number>();
+    for (let i = 0; i < WARMUP; i++) {
+      const r = await post(api, JSON.stringify({ type: 'true' }));
+      if (r.status !== 201) throw new Error(`warm-up POST answered ${r.status}`);
+      warm.set((r.json as { id: string }).id, 0);
+    }
+    if (WARMUP) await finished(root, WARMUP, warm);
     // The backend (the first process) starts the jobs through its launcher sh (any build's).
     const backend = procs[0]!.proc.pid!;
     return await measured(
@@ -141,7 +149,7 @@ export async function jobdir(
           if (r.status !== 201) throw Object.assign(new Error('bulk refused'), { refused: r });
           for (const j of (r.json as { jobs: { id: string }[] }).jobs) sentAt.set(j.id, t0);
         }
-        const { done, started } = await finished(root, JOBS);
+        const { done, started } = await finished(root, WARMUP + JOBS, sentAt);
         const starts = [...started].map(([id, t]) => t - sentAt.get(id)!);
         return { rate: JOBS / ((done - t0) / 1000), submit, starts };
       },

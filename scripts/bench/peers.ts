@@ -8,7 +8,7 @@
  */
 import { tempDir } from '../../test/helpers.js';
 import { bullmq, startRedis } from './peers-bullmq.js';
-import { CONCURRENCY, JOBS, rawSpawn, type Result, spread } from './peers-common.js';
+import { CONCURRENCY, JOBS, rawSpawn, type Result, spread, WARMUP } from './peers-common.js';
 import { jobdir } from './peers-jobdir.js';
 import { fileCreateCost } from './machine.js';
 import { pct } from './util.js';
@@ -50,7 +50,7 @@ export default async function (): Promise<void> {
   const ratios = new Map<string, number[]>();
   const all = new Map<string, Result[]>();
   console.log(
-    `${JOBS} jobs of /bin/true, at most ${CONCURRENCY} at once; ${ROUNDS} rounds, every system in each`,
+    `${JOBS} jobs of /bin/true, at most ${CONCURRENCY} at once, each queue after ${WARMUP} warm-up jobs (not counted); ${ROUNDS} rounds, every system in each`,
   );
   console.log(
     `${'system'.padEnd(44)} ${'jobs/s'.padStart(7)} ${'× raw'.padStart(6)} ${'submit p50/p99 ms'.padStart(18)} ${'→start p50'.padStart(10)} ${'server'.padStart(7)} ${'jobs'.padStart(6)} ${'client'.padStart(7)} ${'machine'.padStart(8)}`,
