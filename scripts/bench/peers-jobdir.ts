@@ -162,5 +162,8 @@ export async function jobdir(
       p.proc.kill('SIGTERM');
       await p.exited;
     }
+    // BENCH_SERVER_LOG=FILE: the servers' log lines, for a look at where time went.
+    if (process.env.BENCH_SERVER_LOG)
+      await fs.writeFile(process.env.BENCH_SERVER_LOG, procs.map((p) => p.output()).join(''));
   }
 }

@@ -181,7 +181,7 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
           ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}),
         };
       },
-      { alsoSync: JOB_OUTPUTS, current: job.config },
+      { alsoSync: outputsOf(m), current: job.config },
     ),
   );
   const url = resultsUrl(core, ref.id);
@@ -206,6 +206,16 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
   carry.flushMail = queued || notified;
   carry.job = job;
   return { to: final, seen: { config: job.config } };
+}
+
+/**
+ * The outputs to make durable with the outcome: the marker the run left (not the other, which
+ * is not there: opening it would only fail) and stdout/stderr; all of them when neither is.
+ */
+function outputsOf(m: Markers): readonly string[] {
+  if (m.success) return JOB_OUTPUTS.filter((n) => n !== JOB_FILES.ERROR);
+  if (m.error) return JOB_OUTPUTS.filter((n) => n !== JOB_FILES.SUCCESS);
+  return JOB_OUTPUTS;
 }
 
 /**
