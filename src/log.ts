@@ -16,8 +16,16 @@ export type LogEvents = {
   job_started: { job: string; type: string; attempt: number; runner: string };
   job_requeued: { job: string; attempts: number; reason: string };
   children_started: { job: string; stage: string; children: number; made: number };
-  job_completed: { job: string; type: string };
-  job_failed: { job: string; type: string; failure?: string; kind?: string };
+  /** run_s and wait_s: the run's and the queue wait's seconds, when the backend read its markers. */
+  job_completed: { job: string; type: string; run_s?: number; wait_s?: number };
+  job_failed: {
+    job: string;
+    type: string;
+    failure?: string;
+    kind?: string;
+    run_s?: number;
+    wait_s?: number;
+  };
   job_archived: { job: string };
   job_expired: { job: string };
   job_resubmitted: { job: string };

@@ -26,14 +26,19 @@ export interface BackendProcess {
 export async function startBackend(
   configFile: string,
   env: Record<string, string> = {},
-  { detached = false, bin = JOBDIR_BIN, args = [] as string[] } = {},
+  { detached = false, bin = JOBDIR_BIN, args = [] as string[], nodeArgs = [] as string[] } = {},
 ): Promise<BackendProcess> {
   // detached: a process group of its own (with its launcher sh), so a test can kill the whole group.
-  const proc = spawn(process.execPath, [bin, 'serve', '--config', configFile, ...args], {
-    env: { ...process.env, JOBDIR_FAILPOINT: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached,
-  });
+  // nodeArgs: options for node itself (the bench's --cpu-prof).
+  const proc = spawn(
+    process.execPath,
+    [...nodeArgs, bin, 'serve', '--config', configFile, ...args],
+    {
+      env: { ...process.env, JOBDIR_FAILPOINT: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached,
+    },
+  );
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => void (out += d.toString()));

@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
-import { CONCURRENCY, freePort, JOBS, measured, type Result } from './peers-common.js';
+import {
+  CONCURRENCY,
+  freePort,
+  JOBS,
+  measured,
+  type Result,
+  treeTicks,
+  WARMUP,
+} from './peers-common.js';
 
 const REDIS = '/usr/bin/redis-server';
 const WORKER = fileURLToPath(new URL('./bullmq-worker.mjs', import.meta.url));
@@ -82,28 +90,36 @@ export async function startRedis(root: string): Promise<Redis> {
 function startWorker(
   port: number,
   name: string,
-): Promise<{ proc: ChildProcess; result: Promise<{ done: number; starts: number[] }> }> {
+): Promise<{
+  proc: ChildProcess;
+  warm: Promise<void>;
+  result: Promise<{ done: number; starts: number[] }>;
+}> {
   const proc = spawn(
     process.execPath,
-    [WORKER, String(port), name, String(JOBS), String(CONCURRENCY)],
+    [WORKER, String(port), name, String(JOBS), String(CONCURRENCY), String(WARMUP)],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
   let out = '';
   let ready: () => void;
+  let warmed: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
+  const warm = new Promise<void>((r) => (warmed = r));
   const result = new Promise<{ done: number; starts: number[] }>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.startsWith('ready\n')) ready();
-      const line = out.split('\n')[1];
+      const lines = out.split('\n');
+      if (lines.includes('ready')) ready();
+      if (lines.includes('warm') || WARMUP === 0) warmed();
+      const line = lines.find((l) => l.startsWith('{'));
       if (line && out.endsWith('\n'))
         resolve(JSON.parse(line) as { done: number; starts: number[] });
     });
     proc.once('exit', (code) => reject(new Error(`the BullMQ worker exited ${code}`)));
   });
-  return isReady.then(() => ({ proc, result }));
+  return isReady.then(() => ({ proc, warm, result }));
 }
 
 let runs = 0;
@@ -113,27 +129,33 @@ export async function bullmq(redis: Redis, mode: 'add' | 'bulk'): Promise<Result
   const name = `bench${++runs}`;
   const queue = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port } });
   await queue.waitUntilReady();
-  const { proc, result } = await startWorker(redis.port, name);
+  const { proc, warm, result } = await startWorker(redis.port, name);
   try {
-    return await measured([redis.pid, proc.pid!], async () => {
-      const submit: number[] = [];
-      const t0 = Date.now();
-      if (mode === 'add') {
-        for (let i = 0; i < JOBS; i++) {
+    for (let i = 0; i < WARMUP; i++) await queue.add('true', { warmup: i });
+    await warm;
+    const worker = proc.pid!;
+    return await measured(
+      { server: [redis.pid, worker], jobs: () => treeTicks(worker, null) },
+      async () => {
+        const submit: number[] = [];
+        const t0 = Date.now();
+        if (mode === 'add') {
+          for (let i = 0; i < JOBS; i++) {
+            const p0 = performance.now();
+            await queue.add('true', { i });
+            submit.push(performance.now() - p0);
+          }
+        } else {
           const p0 = performance.now();
-          await queue.add('true', { i });
+          await queue.addBulk(
+            Array.from({ length: JOBS }, (_, i) => ({ name: 'true', data: { i } })),
+          );
           submit.push(performance.now() - p0);
         }
-      } else {
-        const p0 = performance.now();
-        await queue.addBulk(
-          Array.from({ length: JOBS }, (_, i) => ({ name: 'true', data: { i } })),
-        );
-        submit.push(performance.now() - p0);
-      }
-      const { done, starts } = await result;
-      return { rate: JOBS / ((done - t0) / 1000), submit, starts };
-    });
+        const { done, starts } = await result;
+        return { rate: JOBS / ((done - t0) / 1000), submit, starts };
+      },
+    );
   } finally {
     proc.stdin!.end();
     await new Promise((r) => proc.once('exit', r));

@@ -4,13 +4,20 @@
  * a fresh small Node process spawning /bin/true (the baseline every ratio is taken to).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { machineTicks, TICK_MS } from './machine.js';
 import { pct } from './util.js';
 
 export const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 export const CONCURRENCY = 4;
+/**
+ * Jobs each queue system runs before the measured ones (BENCH_WARMUP, 200 by default), one
+ * at a time, not counted: a service answers warm, and in a run of 1,000 jobs the servers'
+ * just-in-time compilers (V8's threads in jobdir's node and BullMQ's worker) would
+ * otherwise add their start-up work to every job's CPU.
+ */
+export const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 
 /** One system's figures over one run of JOBS jobs. */
 export interface Result {
@@ -24,32 +31,92 @@ export interface Result {
   serverMs: number | null;
   /** Of which in the kernel (system time): ms per job. */
   serverSysMs: number | null;
+  /** CPU (ms per job) of each server process, in the order given (jobdir split: backend, web). */
+  serverEachMs: number[];
+  /**
+   * CPU (ms per job) of the processes that run the jobs, below the server: jobdir's
+   * launcher with its subshells, wrappers and programs; BullMQ's worker's /bin/true children.
+   */
+  jobsMs: number | null;
+  /** CPU (ms per job) of the client: this bench process (its HTTP client, or BullMQ's Queue). */
+  clientMs: number;
   /** Busy CPU of the whole machine (core-ms per job), neighbours included. */
   machineMs: number;
 }
 
 /** User and system clock ticks a live process has spent (all its threads; not its children). */
 export function procTicks(pid: number): { user: number; sys: number } {
-  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(f[11]), sys: Number(f[12]) };
+  const f = statFields(pid);
+  return { user: f[11]!, sys: f[12]! };
 }
 
-/** Measure `run` with the CPU of `pids` and of the machine around it. */
+/** The fields of /proc/PID/stat after the command name (f[1] is the parent's pid). */
+function statFields(pid: number): number[] {
+  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return raw
+    .slice(raw.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+}
+
+/**
+ * Clock ticks spent by the live children of `parent` whose command line holds `marker`,
+ * with every process they have reaped (jobdir's launcher: its subshells, wrappers and
+ * programs); `marker` null: by the children `parent` has reaped itself (BullMQ's worker
+ * reaps each /bin/true at once).
+ */
+export function treeTicks(parent: number, marker: string | null): number {
+  if (marker === null) {
+    const f = statFields(parent);
+    return f[13]! + f[14]!;
+  }
+  let sum = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const f = statFields(Number(name));
+      if (f[1] !== parent) continue;
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) continue;
+      sum += f[11]! + f[12]! + f[13]! + f[14]!;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return sum;
+}
+
+/** What to measure around a run: the servers' pids, and how to read the job processes' ticks. */
+export interface Probes {
+  server: number[];
+  /** Ticks of the processes running the jobs so far (treeTicks), or null when unknown. */
+  jobs?: () => number;
+}
+
+/** Measure `run` with the CPU of the servers, the job processes, this client and the machine around it. */
 export async function measured(
-  pids: number[],
-  run: () => Promise<Omit<Result, 'serverMs' | 'serverSysMs' | 'machineMs'>>,
+  probes: Probes,
+  run: () => Promise<
+    Omit<Result, 'serverMs' | 'serverSysMs' | 'serverEachMs' | 'jobsMs' | 'clientMs' | 'machineMs'>
+  >,
 ): Promise<Result> {
+  const pids = probes.server;
   const p0 = pids.map(procTicks);
+  const j0 = probes.jobs?.() ?? 0;
+  const c0 = process.cpuUsage();
   const m0 = machineTicks();
   const r = await run();
   const m1 = machineTicks();
+  const c = process.cpuUsage(c0);
+  const j1 = probes.jobs?.() ?? 0;
   const p1 = pids.map(procTicks);
   const sum = (k: 'user' | 'sys') => p1.reduce((s, t, i) => s + t[k] - p0[i]![k], 0);
   return {
     ...r,
     serverMs: pids.length ? ((sum('user') + sum('sys')) * TICK_MS) / JOBS : null,
     serverSysMs: pids.length ? (sum('sys') * TICK_MS) / JOBS : null,
+    serverEachMs: p1.map((t, i) => ((t.user + t.sys - p0[i]!.user - p0[i]!.sys) * TICK_MS) / JOBS),
+    jobsMs: probes.jobs ? ((j1 - j0) * TICK_MS) / JOBS : null,
+    clientMs: (c.user + c.system) / 1000 / JOBS,
     machineMs: ((m1.busy - m0.busy) * TICK_MS) / JOBS,
   };
 }
@@ -71,7 +138,7 @@ export async function rawSpawn(): Promise<Result> {
   const code = `const {spawn}=require('child_process');let next=0;const t=performance.now();
 const w=async()=>{while(next<${JOBS}){next++;await new Promise(r=>spawn('/bin/true',[],{stdio:'ignore'}).once('exit',r));}};
 Promise.all(Array.from({length:${CONCURRENCY}},w)).then(()=>console.log(${JOBS}/((performance.now()-t)/1000)));`;
-  return measured([], async () => {
+  return measured({ server: [] }, async () => {
     const out = await new Promise<string>((resolve, reject) => {
       const c = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
       let o = '';

@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startBackend, urlOf, type BackendProcess } from '../../test/backend-process.js';
 import { FIXTURE_SERVICE, tempDir, writeConfig } from '../../test/helpers.js';
-import { CONCURRENCY, JOBS, measured, type Result } from './peers-common.js';
+import { CONCURRENCY, JOBS, measured, type Result, treeTicks, WARMUP } from './peers-common.js';
+
+/**
+ * BENCH_JOBDIR_ROOT=DIR: run the jobdir built in another checkout (its dist/ and its fixture
+ * service), to set two builds side by side in one run; this checkout by default.
+ */
+const OTHER = process.env.BENCH_JOBDIR_ROOT;
+const BIN = OTHER ? join(OTHER, 'dist/src/cli/bin.cjs') : undefined;
+const SERVICE = OTHER ? join(OTHER, 'test/fixtures/service.ts') : FIXTURE_SERVICE;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -46,19 +54,26 @@ function post(url: string, body: string): Promise<{ status: number; json: unknow
 
 async function serve(root: string, split: boolean, visitAll: boolean) {
   const cfg = await writeConfig(root, {
-    general: { service: FIXTURE_SERVICE, ...(split ? { socket: join(root, 'backend.sock') } : {}) },
+    general: { service: SERVICE, ...(split ? { socket: join(root, 'backend.sock') } : {}) },
     limits: { running: CONCURRENCY },
     backend: { check_minutes: 10, visit_all_states: String(visitAll) },
   });
   const env = {}; // logging on, as deployed (one JSON line per event on stderr)
-  const procs: BackendProcess[] = [await startBackend(cfg, env)];
+  // BENCH_CPU_PROF=DIR: each server process writes a V8 CPU profile there when it stops;
+  // BENCH_SERVER_NODE_ARGS: more options for the servers' node (--perf-basic-prof for perf).
+  const prof = process.env.BENCH_CPU_PROF;
+  const nodeArgs = [
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
+  const procs: BackendProcess[] = [await startBackend(cfg, env, { nodeArgs, bin: BIN })];
   // Split: the client talks to a web-only process, which tells the backend over the socket.
-  if (split) procs.push(await startBackend(cfg, env, { args: ['--web-only'] }));
+  if (split) procs.push(await startBackend(cfg, env, { args: ['--web-only'], nodeArgs, bin: BIN }));
   return { procs, url: urlOf(procs[procs.length - 1]!) };
 }
 
-/** Poll completed/ until `n` jobs are there; then the jobs' start and end times. */
-async function finished(root: string, n: number) {
+/** Poll completed/ until `n` jobs are there; then the start and end times of those `of` names. */
+async function finished(root: string, n: number, of: ReadonlyMap<string, number>) {
   const dir = join(root, 'jobs', 'completed');
   const since = Date.now();
   for (;;) {
@@ -68,7 +83,7 @@ async function finished(root: string, n: number) {
       throw new Error(`only ${have} of ${n} jobs completed in 10 min`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const ids = (await fs.readdir(dir)).filter((x) => !x.startsWith('.'));
+  const ids = (await fs.readdir(dir)).filter((x) => of.has(x));
   let done = 0;
   const started = new Map<string, number>();
   for (const id of ids) {
@@ -86,8 +101,8 @@ async function finished(root: string, n: number) {
 }
 
 /**
- * JOBS /bin/true jobs through jobdir: `one` POST per job, or `bulk` (one request); `split`:
- * web and backend in two processes. Null when the server refuses a bulk body (no such feature).
+ * JOBS /bin/true jobs through jobdir, after WARMUP not measured: `one` POST per job, or
+ * `bulk` (one request); `split`: web and backend in two processes. Null when the server refuses a bulk body (no such feature).
  */
 export async function jobdir(
   mode: 'one' | 'bulk',
@@ -97,8 +112,18 @@ export async function jobdir(
   const { procs, url } = await serve(root, split, visitAll);
   const api = `${url}/api/jobs`;
   try {
+    // Warm-up (not measured): WARMUP jobs one at a time, all completed before the measure.
+    const warm = new Map<string, number>();
+    for (let i = 0; i < WARMUP; i++) {
+      const r = await post(api, JSON.stringify({ type: 'true' }));
+      if (r.status !== 201) throw new Error(`warm-up POST answered ${r.status}`);
+      warm.set((r.json as { id: string }).id, 0);
+    }
+    if (WARMUP) await finished(root, WARMUP, warm);
+    // The backend (the first process) starts the jobs through its launcher sh (any build's).
+    const backend = procs[0]!.proc.pid!;
     return await measured(
-      procs.map((p) => p.proc.pid!),
+      { server: procs.map((p) => p.proc.pid!), jobs: () => treeTicks(backend, 'jobdir-launcher') },
       async () => {
         const submit: number[] = [];
         const sentAt = new Map<string, number>();
@@ -124,7 +149,7 @@ export async function jobdir(
           if (r.status !== 201) throw Object.assign(new Error('bulk refused'), { refused: r });
           for (const j of (r.json as { jobs: { id: string }[] }).jobs) sentAt.set(j.id, t0);
         }
-        const { done, started } = await finished(root, JOBS);
+        const { done, started } = await finished(root, WARMUP + JOBS, sentAt);
         const starts = [...started].map(([id, t]) => t - sentAt.get(id)!);
         return { rate: JOBS / ((done - t0) / 1000), submit, starts };
       },
@@ -137,5 +162,8 @@ export async function jobdir(
       p.proc.kill('SIGTERM');
       await p.exited;
     }
+    // BENCH_SERVER_LOG=FILE: the servers' log lines, for a look at where time went.
+    if (process.env.BENCH_SERVER_LOG)
+      await fs.writeFile(process.env.BENCH_SERVER_LOG, procs.map((p) => p.output()).join(''));
   }
 }

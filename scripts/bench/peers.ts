@@ -8,7 +8,7 @@
  */
 import { tempDir } from '../../test/helpers.js';
 import { bullmq, startRedis } from './peers-bullmq.js';
-import { CONCURRENCY, JOBS, rawSpawn, type Result, spread } from './peers-common.js';
+import { CONCURRENCY, JOBS, rawSpawn, type Result, spread, WARMUP } from './peers-common.js';
 import { jobdir } from './peers-jobdir.js';
 import { fileCreateCost } from './machine.js';
 import { pct } from './util.js';
@@ -35,7 +35,7 @@ const f = (x: number | null | undefined, d = 1) =>
 function show(name: string, r: Result, ratio: number): void {
   const sub = r.submit.length ? `${f(pct(r.submit, 50), 2)} / ${f(pct(r.submit, 99), 2)}` : '–';
   console.log(
-    `  ${name.padEnd(42)} ${f(r.rate, 0).padStart(7)} ${f(ratio, 2).padStart(6)} ${sub.padStart(18)} ${f(pct(r.starts, 50)).padStart(10)} ${f(r.serverMs, 2).padStart(13)} ${f(r.machineMs, 2).padStart(14)}`,
+    `  ${name.padEnd(42)} ${f(r.rate, 0).padStart(7)} ${f(ratio, 2).padStart(6)} ${sub.padStart(18)} ${f(pct(r.starts, 50)).padStart(10)} ${f(r.serverMs, 2).padStart(7)} ${f(r.jobsMs, 2).padStart(6)} ${f(r.clientMs, 2).padStart(7)} ${f(r.machineMs, 2).padStart(8)}`,
   );
 }
 
@@ -50,10 +50,13 @@ export default async function (): Promise<void> {
   const ratios = new Map<string, number[]>();
   const all = new Map<string, Result[]>();
   console.log(
-    `${JOBS} jobs of /bin/true, at most ${CONCURRENCY} at once; ${ROUNDS} rounds, every system in each`,
+    `${JOBS} jobs of /bin/true, at most ${CONCURRENCY} at once, each queue after ${WARMUP} warm-up jobs (not counted); ${ROUNDS} rounds, every system in each`,
   );
   console.log(
-    `${'system'.padEnd(44)} ${'jobs/s'.padStart(7)} ${'× raw'.padStart(6)} ${'submit p50/p99 ms'.padStart(18)} ${'→start p50'.padStart(10)} ${'server ms/job'.padStart(13)} ${'machine ms/job'.padStart(14)}`,
+    `${'system'.padEnd(44)} ${'jobs/s'.padStart(7)} ${'× raw'.padStart(6)} ${'submit p50/p99 ms'.padStart(18)} ${'→start p50'.padStart(10)} ${'server'.padStart(7)} ${'jobs'.padStart(6)} ${'client'.padStart(7)} ${'machine'.padStart(8)}`,
+  );
+  console.log(
+    `${''.padEnd(44)} ${''.padStart(7)} ${''.padStart(6)} ${''.padStart(18)} ${''.padStart(10)} ${'CPU ms per job (machine: every core, neighbours too)'}`,
   );
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -104,7 +107,13 @@ export default async function (): Promise<void> {
       )} ms/job (kernel ${f(
         med((r) => r.serverSysMs),
         2,
-      )}), machine ${f(
+      )}), jobs' processes ${f(
+        med((r) => r.jobsMs),
+        2,
+      )}, client ${f(
+        med((r) => r.clientMs),
+        2,
+      )}, machine ${f(
         med((r) => r.machineMs),
         2,
       )} core-ms/job`,

@@ -81,7 +81,8 @@ export async function showJob(env: AdminEnv, id: string): Promise<JobDetails> {
     job,
     markers,
     where,
-    attempts: job.run.attempts,
+    // A first attempt is recorded in RUNNING until it ends (prepareRun).
+    attempts: job.run.attempts || markers.running?.attempt || 0,
     history: Object.values(job.config.history ?? {}),
     failure: job.result.failure ?? null,
     logTail: await readJobLogTail(job, 3000),

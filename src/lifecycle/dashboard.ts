@@ -167,7 +167,8 @@ export function dashboardSource(
             type,
             submitted: s.submitted,
             started: m?.running?.started ?? null,
-            attempt: job.run.attempts,
+            // A first attempt is recorded in RUNNING until it ends (prepareRun).
+            attempt: job.run.attempts || m?.running?.attempt || 0,
             progress: await readProgress(job.dir),
             where,
             cancelRequested: !!m?.cancel,

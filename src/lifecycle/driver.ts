@@ -8,6 +8,7 @@ import {
   jobDir,
   type JobRef,
   jobWith,
+  type Markers,
   moveJob,
   readJob,
   type Seen,
@@ -49,6 +50,11 @@ export interface Carry {
    * of the state it enters, which then need not read config.ini again (finish.ts's takeJob).
    */
   job?: Job;
+  /**
+   * The markers the run's verdict was taken on (judgeRun), for the steps after it: markers
+   * are written once by the wrapper and never taken back, so they need not be read again.
+   */
+  markers?: Markers;
 }
 
 type Step = (core: Core, ref: JobRef, carry: Carry) => Promise<Next>;
@@ -118,6 +124,7 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
   for (let next = first; ;) {
     if (next) {
       let seen: Seen = { ...passSeen, ...next.seen };
+      if (next.seen?.markers) carry.markers = next.seen.markers;
       if (next.failure) {
         const f = next.failure;
         const config = await updateJobConfig(

@@ -9,12 +9,14 @@ import {
   JOB_OUTPUTS,
   type Job,
   type JobRef,
+  type Markers,
   jobWith,
   jobRun,
   readJob,
   readMarkers,
   readProgress,
   readTail,
+  unrecordedRun,
   updateJobConfig,
 } from '../store/index.js';
 import { childrenOf, childStates, ensureChildren, waitsOn } from '../store/deps.js';
@@ -73,7 +75,7 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
     : job.run.skipped
       ? null
       : describeRunEnd(
-          await readMarkers(ref.dir),
+          carry.markers ?? (await readMarkers(ref.dir)),
           await readTail(ref.dir, JOB_FILES.STDERR),
           cfg.jobs[job.settings.type]?.timeLimitMs ?? null,
         );
@@ -160,7 +162,7 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
     }
   }
   const final = failure ? STATES.FAILED : STATES.COMPLETED;
-  const m = await readMarkers(ref.dir);
+  const m = carry.markers ?? (await readMarkers(ref.dir));
   const ran = m.success?.ended ?? m.error?.ended;
   const finished = new Date(
     ran !== undefined && !job.config.children ? Math.min(ran, Date.now()) : Date.now(),
@@ -169,13 +171,17 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
     job,
     await updateJobConfig(
       ref,
-      (c) =>
-        void (c.result = {
+      (c) => {
+        // Started without a [run] record (prepareRun): recorded now, with the outcome.
+        const run = c.run ? null : unrecordedRun(ref.dir, m);
+        if (run) c.run = run;
+        c.result = {
           state: final,
           finished,
           ...(failure ? { failure: failure.message, failure_kind: failure.kind } : {}),
-        }),
-      { alsoSync: JOB_OUTPUTS },
+        };
+      },
+      { alsoSync: outputsOf(m), current: job.config },
     ),
   );
   const url = resultsUrl(core, ref.id);
@@ -202,6 +208,29 @@ export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promi
   return { to: final, seen: { config: job.config } };
 }
 
+/**
+ * The outputs to make durable with the outcome: the marker the run left (not the other, which
+ * is not there: opening it would only fail) and stdout/stderr; all of them when neither is.
+ */
+function outputsOf(m: Markers): readonly string[] {
+  if (m.success) return JOB_OUTPUTS.filter((n) => n !== JOB_FILES.ERROR);
+  if (m.error) return JOB_OUTPUTS.filter((n) => n !== JOB_FILES.SUCCESS);
+  return JOB_OUTPUTS;
+}
+
+/**
+ * The run's time and the wait before it (seconds), for the end event (metrics read them from
+ * it), when this drive read the run's markers; nothing otherwise (metrics look them up).
+ */
+function runTimes(job: Job, m: Markers | undefined): { run_s?: number; wait_s?: number } {
+  const started = m?.running?.started;
+  const ended = m?.success?.ended ?? m?.error?.ended;
+  const submitted = Date.parse(job.settings.submitted);
+  if (started === undefined || ended === undefined || Number.isNaN(submitted)) return {};
+  const s = (ms: number) => Math.round(ms) / 1000;
+  return { run_s: s(ended - started), wait_s: s(started - submitted) };
+}
+
 /** COMPLETED or FAILED, just entered: logged, relatives woken, the complete hook, mail sent. */
 export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
   const { cfg, service, hookTimeoutMs, log } = core;
@@ -213,6 +242,7 @@ export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<N
     job: ref.id,
     type: job.settings.type,
     ...(failure !== null ? { failure, kind: job.result.failureKind } : {}),
+    ...runTimes(job, carry.markers),
   });
   const type = typeOfJob(service, job);
   if (type?.complete) {

@@ -13,6 +13,7 @@ import {
   readJob,
   readCancel,
   readMarkers,
+  unrecordedRun,
   updateJobConfig,
 } from '../store/index.js';
 import { startChildren } from './children.js';
@@ -38,6 +39,11 @@ export interface RunSpec {
   kind: Runner['kind'];
   runnerOptions: Record<string, string>;
   attempt: number;
+  /**
+   * Record [run] in config.ini before the wrapper starts; false for the first attempt of a
+   * job on the local runner its type names, with no [run] or [result] yet (prepareRun).
+   */
+  record: boolean;
 }
 
 const technical = (message: string): Failure => ({ kind: 'technical', message });
@@ -82,14 +88,21 @@ export async function preprocessStep(core: Core, ref: JobRef, carry: Carry): Pro
     if (argv.length === 0 || argv.some((a) => typeof a !== 'string'))
       throw new Error('run() must return a non-empty list of strings');
     const tc = core.cfg.jobs[type.name];
+    const kind = (Array.isArray(spec) ? undefined : spec.runner) ?? tc?.runner ?? 'local';
     return {
       to: STATES.RUNNING,
       spec: {
         type: type.name,
         argv,
-        kind: (Array.isArray(spec) ? undefined : spec.runner) ?? tc?.runner ?? 'local',
+        kind,
         runnerOptions: { ...tc?.runnerOptions, ...(Array.isArray(spec) ? {} : spec.runnerOptions) },
         attempt: job.run.attempts + 1,
+        // Without a record, a restarted backend derives the runner from the type: local.
+        record:
+          kind !== 'local' ||
+          (tc?.runner ?? 'local') !== 'local' ||
+          !!job.config.run ||
+          !!job.config.result,
       },
     };
   } catch (err) {
@@ -109,7 +122,7 @@ export async function startStep(core: Core, ref: JobRef, spec: RunSpec): Promise
   // A wrapper started by this backend's launcher reports its own exit; others are watched.
   if (spec.kind === 'local') core.selfWatched.add(id);
   else core.runWatch.watch(id);
-  await prepareRun(ref, spec.argv, spec.attempt, { runner: spec.kind });
+  await prepareRun(ref, spec.argv, spec.attempt, { runner: spec.kind }, { record: spec.record });
   failpoint('run:prepared');
   const late = readCancel(ref.dir);
   if (late) return runOver(core, ref, cancelFailure(late, true));
@@ -210,6 +223,14 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
   cluster.forget(id);
   core.runWatch.unwatch(id);
   core.selfWatched.delete(id);
+  // Started without a [run] record (prepareRun): the lost attempt is counted now, durably,
+  // before the job is queued again, so the next start is attempt 2 and the cap holds.
+  if (!job.config.run)
+    await updateJobConfig(
+      ref,
+      (c) => void (c.run = { ...(unrecordedRun(ref.dir, m) ?? { attempts: '1' }), ...c.run }),
+      { current: job.config },
+    );
   await appendJobLog(ref.dir, 'lost', { attempts });
   core.log('job_requeued', { job: id, attempts, reason: 'wrapper gone without a result' });
   return { to: STATES.INCOMING };

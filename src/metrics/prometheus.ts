@@ -52,7 +52,8 @@ const num = (n: number) =>
 
 /**
  * Metrics for a service whose job types are `types` (each gets zero-valued series at
- * once). `times` finds a finished job's times for the run-time and queue-wait histograms;
+ * once). A job's end event names its run and queue-wait times (run_s, wait_s) when the
+ * backend knew them; otherwise `times` finds them for the histograms;
  * at most 4 lookups run at once and at most 10,000 wait (beyond that they are dropped and
  * counted), so a burst of job ends never queues unbounded work behind the backend.
  */
@@ -99,7 +100,11 @@ export function createMetrics(types: readonly string[], times: TimesLookup): Met
 
   const ended = (f: LogEvents['job_completed'], outcome: 'completed' | 'failed') => {
     add(outcome === 'completed' ? completed : failed, f.type);
-    if (queue.length >= 10_000) dropped++;
+    // The backend names the times it knew (the run's markers were just read): no lookup.
+    if (f.run_s !== undefined && f.wait_s !== undefined) {
+      observeTime(runTime, f.type, f.run_s);
+      observeTime(wait, f.type, f.wait_s);
+    } else if (queue.length >= 10_000) dropped++;
     else {
       queue.push({ id: f.job, type: f.type, ended: outcome });
       pump();

@@ -12,7 +12,7 @@ import { givenSubmitter, type QueuedJob, queuedJob } from '../scheduler/index.js
 import type { ChildRequest, Service } from '../service/types.js';
 import { validateSubmission, type ValidInput } from '../service/validate.js';
 import { STATES } from '../states.js';
-import { findJob, isJobId, readJob, type Store } from '../store/index.js';
+import { findJob, findJobIn, isJobId, readJob, type Store } from '../store/index.js';
 import { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
 import { type CommandSocket, startCommandSocket, type SocketOptions } from './server.js';
 
@@ -104,7 +104,13 @@ export function startBackendSocket(
         return `${id} ${(await backend.cancel(id, 'a local script')).message}`;
       },
       async notify(id) {
-        const ref = await findJob(store, id);
+        // The usual case costs one stat: the job is in incoming/ and the backend's watcher,
+        // which saw it arrive there, has queued it already (the notice comes after the web's
+        // fsync of incoming/, the watcher's event at the rename).
+        const incoming = findJobIn(store, id, STATES.INCOMING);
+        if (incoming && (backend.scheduler.isQueued(id) || backend.scheduler.isActive(id)))
+          return id;
+        const ref = incoming ?? (await findJob(store, id));
         if (!ref) throw noJob();
         const job = await readJob(ref);
         // A fired child waits for its parent: the backend's own checks queue it, not a notice.

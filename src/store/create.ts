@@ -53,6 +53,8 @@ export interface Staged {
 /**
  * Reserve an id (its by-id link) and build the job in incoming/.ID.new: config.ini and any
  * uploads written, nothing fsynced. Throws (with nothing left behind) when it cannot.
+ * The link names completed/<id>, where most jobs end: it needs no second link (a file
+ * creation and a deletion) when the job gets there, and until then findJob probes.
  */
 export async function stageJob(store: Store, input: NewJob): Promise<Staged> {
   const incoming = store.states.incoming;
@@ -60,7 +62,7 @@ export async function stageJob(store: Store, input: NewJob): Promise<Staged> {
   for (let tries = 0; ; tries++) {
     id = input.id ?? newJobId(store.idLength);
     try {
-      fsc.symlinkSync(relative(store.byId, join(incoming, id)), join(store.byId, id));
+      fsc.symlinkSync(relative(store.byId, join(store.states.completed, id)), join(store.byId, id));
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 20 || input.id)

@@ -62,3 +62,8 @@ export function encodeArg(arg: string): string {
   if (arg.includes('\0')) throw new Error('an argument may not contain a NUL byte');
   return arg.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
+
+/** Decode one line of the `argv` file (encodeArg's inverse; the wrapper's printf %b). */
+export function decodeArg(line: string): string {
+  return line.replace(/\\([\\n])/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
+}

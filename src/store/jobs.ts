@@ -83,30 +83,30 @@ export function decodeJobConfig(text: string): JobConfig {
   return out;
 }
 
-/** Find a job by id: through by-id, else by probing each state folder. Null if unknown. */
+/**
+ * Find a job by id: through by-id, else by probing each state folder (a queued or running
+ * job's link names where it will rest, completed/; see stageJob). Null if unknown.
+ */
 export async function findJob(store: Store, id: string): Promise<JobRef | null> {
   if (!isJobId(id)) return null;
   try {
     const target = join(store.byId, fsc.readlinkSync(join(store.byId, id)));
     const state = stateOfFolder(store, dirname(target));
-    if (state && basename(target) === id) {
-      fsc.statSync(target);
+    if (state && basename(target) === id && fsc.statSync(target, { throwIfNoEntry: false }))
       return { id, state, dir: target };
-    }
   } catch {
-    /* dangling or missing link: probe */
+    /* missing link: probe */
   }
-  for (const state of [...ALL_STATES].reverse()) {
+  for (const state of PROBE_ORDER) {
     const dir = jobDir(store, state, id);
-    try {
-      fsc.statSync(join(dir, JOB_FILES.CONFIG));
+    if (fsc.statSync(join(dir, JOB_FILES.CONFIG), { throwIfNoEntry: false }))
       return { id, state, dir };
-    } catch {
-      /* not here */
-    }
   }
   return null;
 }
+
+/** Where findJob looks when by-id does not lead to the job: the later states first. */
+const PROBE_ORDER = [...ALL_STATES].reverse();
 
 /**
  * Job `id` if it is in `state` now (one stat: each state has its own folder), else null.
@@ -152,14 +152,18 @@ export function jobWith(ref: JobRef, config: JobConfig): Job {
  * Rewrite a job's config.ini durably with `mutate` applied; returns the new config.
  * `alsoSync` names other files of the job made durable in the same fsync round;
  * `durable: false` keeps the atomic rename but skips the fsyncs (what a power cut may
- * undo must be harmless to lose).
+ * undo must be harmless to lose). `current`: the config as the caller, holding the job's
+ * lock, last read or wrote it (config.ini changes only under that lock), so it is not read
+ * again; a copy is changed, never the caller's.
  */
 export async function updateJobConfig(
   job: JobRef,
   mutate: (c: JobConfig) => void,
-  opts: { alsoSync?: readonly string[]; durable?: boolean } = {},
+  opts: { alsoSync?: readonly string[]; durable?: boolean; current?: JobConfig } = {},
 ): Promise<JobConfig> {
-  const { config } = await readJob(job);
+  const config = opts.current
+    ? Object.fromEntries(Object.entries(opts.current).map(([k, v]) => [k, { ...v }]))
+    : (await readJob(job)).config;
   mutate(config);
   await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config), {
     alsoSync: (opts.alsoSync ?? []).map((n) => join(job.dir, n)),
@@ -234,20 +238,36 @@ export async function moveJob(
   if (x.durable) {
     await Promise.all([fsyncDirShared(store.states[from]), fsyncDirShared(store.states[to])]);
   }
-  // by-id is re-pointed where a job rests (queued, ended); findJob probes the state
-  // folders for a job in between, which saves a symlink + rename on each hot-path move.
-  if (to === 'incoming' || to === 'completed' || to === 'failed' || to === 'archived')
-    await pointById(store, id, dest);
+  // by-id names where a job rests once it has ended: made pointing at completed/ (stageJob),
+  // it is re-pointed only when the job ends elsewhere (failed/, archived/, or back in
+  // completed/ after those); findJob probes the state folders for a job still moving.
+  if (to === 'completed' || to === 'failed' || to === 'archived') pointById(store, id, dest);
   failpoint(`${point}:after`);
   return { id, state: to, dir: dest };
 }
 
-/** Point by-id/<id> at `dir` (symlink to a temp name, renamed over the old link). */
-export async function pointById(store: Store, id: string, dir: string): Promise<void> {
+/**
+ * Point by-id/<id> at `dir` (symlink to a temp name, renamed over the old link), unless it
+ * points there already (one readlink, where a new link costs a file creation and the old
+ * one's deletion).
+ */
+export function pointById(store: Store, id: string, dir: string): void {
   const link = join(store.byId, id);
+  const target = relative(store.byId, dir);
+  try {
+    if (fsc.readlinkSync(link) === target) return;
+  } catch {
+    /* missing (a crash, a reindex to come): made below */
+  }
   const tmp = join(store.byId, `.${id}.${process.pid}.lnk`);
-  fsc.rmSync(tmp, { force: true });
-  fsc.symlinkSync(relative(store.byId, dir), tmp);
+  try {
+    fsc.symlinkSync(target, tmp);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Left by a crash of this pid's predecessor: replaced.
+    fsc.rmSync(tmp, { force: true });
+    fsc.symlinkSync(target, tmp);
+  }
   fsc.renameSync(tmp, link);
 }
 

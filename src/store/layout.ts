@@ -8,7 +8,7 @@ export interface Store {
   states: Record<State, string>;
   /** Holds by-id/, users/, mailq/ and (by default) outbox/. */
   data: string;
-  /** by-id/<id> → symlink to the job's directory wherever it is. */
+  /** by-id/<id> → symlink to the job's directory where it rests once ended (completed/ until it ends elsewhere; findJob probes for a job still moving). */
   byId: string;
   /** users/<encoded email>/<id> → symlink to ../../by-id/<id>. */
   users: string;

@@ -1,7 +1,7 @@
 import * as fsc from 'node:fs';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
-import { encodeArg, JOB_FILES, parseMarker } from './files.js';
+import { decodeArg, encodeArg, JOB_FILES, parseMarker } from './files.js';
 import { isENOENT, writeDurable } from './fsutil.js';
 import { type JobConfig, type JobRef, updateJobConfig } from './jobs.js';
 
@@ -119,20 +119,27 @@ export const JOB_OUTPUTS: readonly string[] = [
 
 /**
  * Prepare attempt `attempt` of a job in RUNNING: remove the last run's markers, write the
- * argv file durably and record the attempt (write-ahead, before the wrapper starts).
+ * argv file and record the attempt in config.ini (write-ahead, before the wrapper starts).
+ * `record` false, for a job's first attempt on the local runner with no [run] or [result]
+ * yet (the caller knows): nothing is removed (a job never started has no run markers) and
+ * config.ini is not rewritten, which spares the launch a file creation and a deletion; the
+ * attempt is then in RUNNING (attempt=1) and jobdir.log, and [run] is recorded with the
+ * outcome or when the job is requeued (unrecordedRun). Returns the config when it wrote one.
  */
 export async function prepareRun(
   job: JobRef,
   argv: string[],
   attempt: number,
   extra: Record<string, string> = {},
-): Promise<JobConfig> {
-  await clearRunMarkers(job.dir, { keepCancel: true });
+  { record = true }: { record?: boolean } = {},
+): Promise<JobConfig | null> {
+  if (record) await clearRunMarkers(job.dir, { keepCancel: true });
   // No fsync on the launch path: a process crash cannot tear these (argv is read only
   // after this returns; config.ini is replaced by rename), and what a power cut undoes is
   // harmless: the job is found again without markers and rerun (at worst with its attempt
   // count one lower). The run slot is not held waiting on the disk.
   fsc.writeFileSync(join(job.dir, JOB_FILES.ARGV), argv.map(encodeArg).join('\n') + '\n');
+  if (!record) return null;
   return updateJobConfig(
     job,
     (c) => {
@@ -141,6 +148,26 @@ export async function prepareRun(
     },
     { durable: false },
   );
+}
+
+/**
+ * The [run] that prepareRun would have written for a job started without it (record
+ * false): attempt 1 (or RUNNING's), on the local runner, with the argv file's arguments;
+ * null when no run was prepared (no argv file). Merged under what config.ini holds by
+ * whoever next rewrites it (the outcome, a requeue).
+ */
+export function unrecordedRun(dir: string, m: Markers | null): Record<string, string> | null {
+  let text: string;
+  try {
+    text = fsc.readFileSync(join(dir, JOB_FILES.ARGV), 'utf8');
+  } catch {
+    return null;
+  }
+  return {
+    attempts: String(m?.running?.attempt || 1),
+    argv: JSON.stringify(text.replace(/\n$/, '').split('\n').map(decodeArg)),
+    runner: 'local',
+  };
 }
 
 /**
