@@ -10,7 +10,7 @@ import {
   submitterOf,
 } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
-import { STATES, type State } from '../states.js';
+import { ALL_STATES, POLICY, STATES, type State } from '../states.js';
 import {
   cleanStaging,
   findJob,
@@ -204,7 +204,7 @@ export function createBackend({
       const worker = async () => {
         while (next < ids.length) {
           const id = ids[next++]!;
-          if (state !== STATES.INCOMING && lock.busy(id)) continue;
+          if (POLICY[state].found !== 'queue' && lock.busy(id)) continue;
           await safely(
             core,
             `rescan ${state}`,
@@ -215,26 +215,32 @@ export function createBackend({
       };
       await Promise.all(Array.from({ length: Math.min(16, ids.length) }, worker));
     };
-    // The waiting jobs are queued in submission order, as if they had just arrived one by
-    // one: the fair share's turns are derived from that (scheduler/turns.ts), ties included.
-    const found: QueuedJob[] = [];
-    await each(STATES.INCOMING, async (id) => {
-      const q = await queueableFromDisk(core, id);
-      if (q) found.push(q);
-    });
-    found.sort((a, b) => a.submitted - b.submitted);
-    // In one tick: a job moved out of incoming/ since it was read is not queued (a cancel dequeues after its move).
-    for (const q of found) if (here(core, q.id, STATES.INCOMING)) scheduler.enqueue(q);
-    // A job in preprocessing/ that this backend is not preparing (it holds no slot here)
-    // never ran: the driver puts it back in the queue (unprepare). It may be admitted before
-    // the running jobs below are judged: each of them holds its slot already (count, then admit).
-    await each(STATES.PREPROCESSING, async (id) => {
-      const ref = here(core, id, STATES.PREPROCESSING);
-      if (ref && !scheduler.isActive(id)) await drive(core, ref, { to: STATES.INCOMING });
-    });
-    // RUNNING, POSTPROCESSING, FINALIZING: the driver's step for the state, as found.
-    for (const state of [STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING]) {
-      await each(state, (id) => driveFound(id, state).then(() => {}));
+    // Each state's folder in lifecycle order, as its policy says (src/states.ts).
+    for (const state of ALL_STATES) {
+      const found = POLICY[state].found;
+      if (found === 'queue') {
+        // The waiting jobs are queued in submission order, as if they had just arrived one by
+        // one: the fair share's turns are derived from that (scheduler/turns.ts), ties included.
+        const waiting: QueuedJob[] = [];
+        await each(state, async (id) => {
+          const q = await queueableFromDisk(core, id);
+          if (q) waiting.push(q);
+        });
+        waiting.sort((a, b) => a.submitted - b.submitted);
+        // In one tick: a job moved out of incoming/ since it was read is not queued (a cancel dequeues after its move).
+        for (const q of waiting) if (here(core, q.id, state)) scheduler.enqueue(q);
+      } else if (found === 'unprepare') {
+        // A job this backend is not preparing (it holds no slot here) never ran: the driver
+        // puts it back in the queue. It may be admitted before the running jobs are judged:
+        // each of them holds its slot already (count, then admit).
+        await each(state, async (id) => {
+          const ref = here(core, id, state);
+          if (ref && !scheduler.isActive(id)) await drive(core, ref, { to: STATES.INCOMING });
+        });
+      } else if (found === 'drive') {
+        // The driver's step for the state, as found.
+        await each(state, (id) => driveFound(id, state).then(() => {}));
+      }
     }
     core.pump();
     await mailer.flush();
@@ -332,8 +338,7 @@ export function createBackend({
         id,
         (async () => {
           const ref = await findJob(store, id);
-          if (ref && ref.state !== STATES.INCOMING && ref.state !== STATES.PREPROCESSING)
-            core.wake(id, ref.state);
+          if (ref && POLICY[ref.state].found === 'drive') core.wake(id, ref.state);
         })(),
       );
     },

@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import type { Log } from '../log.js';
 import { runnerKind, runnerRegistry, type Runner } from '../runners/index.js';
-import { STATES, type State } from '../states.js';
+import { POLICY, STATES, type State } from '../states.js';
 import {
   appendJobLog,
   findJob,
@@ -62,8 +62,9 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
   for (let round = 0; round < 100; round++) {
     const ref = await requireJob(env, id);
     try {
-      switch (ref.state) {
-        case STATES.INCOMING: {
+      const stop = POLICY[ref.state].stop;
+      switch (stop) {
+        case 'claim': {
           await writeCancel(ref.dir, req.by, req);
           wrote = true;
           const f = cancelFailure({ at: Date.now(), ...req }, true);
@@ -77,17 +78,17 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
           const done = (await findJob(env.store, id))?.state ?? STATES.FAILED;
           return { state: done, message: `Job ${id} was queued and is now ${verb} (${done}).` };
         }
-        case STATES.PREPROCESSING:
-        case STATES.RUNNING: {
+        case 'mark':
+        case 'signal': {
           await writeCancel(ref.dir, req.by, req);
           wrote = true;
-          if (ref.state === STATES.PREPROCESSING && req.wait === false) {
+          if (stop === 'mark' && req.wait === false) {
             return {
               state: ref.state,
               message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.`,
             };
           }
-          if (ref.state === STATES.PREPROCESSING) {
+          if (stop === 'mark') {
             // The backend checks for CANCEL before it starts the wrapper; wait to see where the job goes.
             const moved = await waitUntilMoved(env, id, STATES.PREPROCESSING, 5000);
             let now = moved ? await findJob(env.store, id) : null;
@@ -138,7 +139,7 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
               : `Job ${id} was stopped; the backend ends it as ${verb} when it sees the wrapper gone (if no backend is running, when it starts).`,
           };
         }
-        case STATES.POSTPROCESSING: {
+        case 'children': {
           // A parent waiting for its children: the request is recorded and its children stopped.
           const kids = unfinishedWaited(await childStates(env.store, (await readJob(ref)).config));
           if (kids.length) {
@@ -160,7 +161,7 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
             `Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`,
           );
         }
-        case STATES.FINALIZING:
+        case 'finishing':
           // A stop already under way (a CANCEL the backend honoured, e.g. this request's,
           // written while the job was queued, as the backend admitted it): not a conflict.
           if ((await readMarkers(ref.dir)).cancel)
@@ -168,7 +169,7 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
           throw new ConflictError(
             `Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`,
           );
-        default:
+        case 'ended':
           // This request's CANCEL went with the job as the backend took it on and ended it.
           if (wrote && (await readMarkers(ref.dir)).cancel)
             return { state: ref.state, message: `Job ${id} was ${verb} (${ref.state}).` };

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../errors.js';
 import type { Admitted } from '../scheduler/index.js';
-import { STATES, type State } from '../states.js';
+import { POLICY, STATES, type State } from '../states.js';
 import { typeOfJob } from '../service/context.js';
 import {
   declared,
@@ -79,9 +79,6 @@ const STEPS: Partial<Record<State, Step>> = {
   [STATES.FAILED]: ended,
 };
 
-/** States whose jobs hold a run slot of the scheduler. */
-const HOLDS_SLOT: ReadonlySet<State> = new Set([STATES.PREPROCESSING, STATES.RUNNING]);
-
 /**
  * May job `ref` (in the folder of ref.state) go through `to`'s step without entering its
  * folder? Only when a declared transition from where it is runs over `to`, the job's type
@@ -138,7 +135,7 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
       // move: once the job is in incoming/ it may be queued and granted a new slot (the
       // watcher sees it arrive), and that slot is not this drive's to give back.
       const slot =
-        HOLDS_SLOT.has(at) && !HOLDS_SLOT.has(next.to) ? core.scheduler.slotOf(ref.id) : null;
+        POLICY[at].holdsSlot && !POLICY[next.to].holdsSlot ? core.scheduler.slotOf(ref.id) : null;
       if (await passes(core, ref, next.to, carry)) {
         passSeen = seen;
       } else {
