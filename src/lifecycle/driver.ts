@@ -12,6 +12,7 @@ import {
   moveJob,
   readJob,
   type Seen,
+  type To,
   TRANSITIONS,
   updateJobConfig,
 } from '../store/index.js';
@@ -32,11 +33,18 @@ import { judgeRun, preprocessStep, type RunSpec, startStep } from './launch.js';
  */
 
 /**
- * Where a step sends the job: a state (its failure recorded first), or null to rest here.
- * `seen`: what the step read of the job under its lock that the move's requirement asks
- * for (its markers, its config), so that moveJob checks that instead of reading again.
+ * Where a step of state `From` sends the job: a state a transition from `From` is declared
+ * to (src/store/transitions.ts; any other fails to compile), its failure recorded first; or
+ * null to rest here. `seen`: what the step read of the job under its lock that the move's
+ * requirement asks for (its markers, its config), so that moveJob checks that instead of
+ * reading again.
  */
-export type Next = { to: State; failure?: Failure | null; spec?: RunSpec; seen?: Seen } | null;
+export type Next<From extends State = State> = {
+  to: To<From>;
+  failure?: Failure | null;
+  spec?: RunSpec;
+  seen?: Seen;
+} | null;
 
 /** What one drive carries from step to step: the run spec, whether it entered the state, mail to flush, the job's record. */
 export interface Carry {
@@ -57,13 +65,15 @@ export interface Carry {
   markers?: Markers;
 }
 
-type Step = (core: Core, ref: JobRef, carry: Carry) => Promise<Next>;
+/** The step of state `S`: its work, and where the job goes from `S` (or null: it rests). */
+export type Step<S extends State> = (core: Core, ref: JobRef, carry: Carry) => Promise<Next<S>>;
 
 /** COMPLETED or FAILED: the work of having ended, once, when the drive itself brought the job there. */
-const ended: Step = (core, ref, carry) =>
+const ended = (core: Core, ref: JobRef, carry: Carry): Promise<null> =>
   carry.entered ? restStep(core, ref, carry) : Promise.resolve(null);
 
-const STEPS: Partial<Record<State, Step>> = {
+/** Each state's step (null: none, the job rests there). */
+const STEPS: { readonly [S in State]: Step<S> | null } = {
   [STATES.INCOMING]: async (core, ref, carry) => {
     // Back in the queue (requeued, rerun): queued again in its place (submission order).
     if (carry.entered) await queueFromDisk(core, ref.id);
@@ -77,6 +87,7 @@ const STEPS: Partial<Record<State, Step>> = {
   [STATES.FINALIZING]: finalizeStep,
   [STATES.COMPLETED]: ended,
   [STATES.FAILED]: ended,
+  [STATES.ARCHIVED]: null,
 };
 
 /**
