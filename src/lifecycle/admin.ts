@@ -11,7 +11,7 @@ import type { Log } from '../log.js';
 import { queueAdminFailureMail } from '../mail/messages.js';
 import { createMailer } from '../mail/queue.js';
 import { runnerKind, runnerRegistry } from '../runners/index.js';
-import { submitterOf } from '../scheduler/index.js';
+import { queuedJob } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
 import {
@@ -123,13 +123,7 @@ export async function resubmitJob(env: AdminEnv, id: string): Promise<JobRef> {
   // Everything is written before the move: once in incoming/ a backend may take the job at once.
   await appendJobLog(ref.dir, 'resubmitted', { by: ADMIN });
   const moved = await moveJob(env.store, id, STATES.FAILED, STATES.INCOMING);
-  const s = job.settings;
-  env.backend?.notify({
-    id,
-    type: s.type,
-    submitted: Date.parse(s.submitted) || 0,
-    submitter: submitterOf(s),
-  });
+  env.backend?.notify(queuedJob(id, job.config));
   env.log('job_resubmitted', { job: id });
   return moved;
 }
