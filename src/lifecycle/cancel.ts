@@ -70,6 +70,7 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
           await updateJobConfig(
             ref,
             (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
+            { pause: 'cancel:config' },
           );
           await moveJob(env.store, id, STATES.INCOMING, STATES.FINALIZING);
           env.dequeue?.(id);

@@ -157,10 +157,12 @@ export function jobWith(ref: JobRef, config: JobConfig): Job {
 export async function updateJobConfig(
   job: JobRef,
   mutate: (c: JobConfig) => void,
-  opts: { alsoSync?: readonly string[]; durable?: boolean } = {},
+  opts: { alsoSync?: readonly string[]; durable?: boolean; pause?: string } = {},
 ): Promise<JobConfig> {
   const { config } = await readJob(job);
   mutate(config);
+  // A test can hold this writer between its read and its write (JOBDIR_PAUSE=<pause>:MS).
+  if (opts.pause) await pausepoint(opts.pause);
   await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config), {
     alsoSync: (opts.alsoSync ?? []).map((n) => join(job.dir, n)),
     sync: opts.durable !== false,
