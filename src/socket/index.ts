@@ -14,6 +14,7 @@ import { validateSubmission, type ValidInput } from '../service/validate.js';
 import { STATES } from '../states.js';
 import { findJob, findJobIn, isJobId, readJob, type Store } from '../store/index.js';
 import { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
+import { encodeValue } from './protocol.js';
 import { type CommandSocket, startCommandSocket, type SocketOptions } from './server.js';
 
 export { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
@@ -99,9 +100,9 @@ export function startBackendSocket(
         if (!ref) throw noJob();
         return `${id} ${ref.state}`;
       },
-      async cancel(id) {
+      async cancel(id, by = 'a local script') {
         if (!isJobId(id) || !(await findJob(store, id))) throw noJob();
-        return `${id} ${(await backend.cancel(id, 'a local script')).message}`;
+        return `${id} ${(await backend.cancel(id, by)).message}`;
       },
       async notify(id) {
         // The usual case costs one stat: the job is in incoming/ and the backend's watcher,
@@ -140,6 +141,27 @@ export function socketStartAfter(
     );
     if (reply.startsWith('ACK ')) return reply.slice(4).trim();
     throw new ConflictError(reply.replace(/^ERR /, ''));
+  };
+}
+
+/**
+ * For a web-only process: cancel through the backend's socket, so that only the backend,
+ * under its per-job lock, rewrites the job's config.ini (an `after=ID` it is recording in
+ * the same parent cannot be lost). Resolves false when no backend listens (then none
+ * records anything, and the caller may cancel itself); a refusal is a ConflictError.
+ */
+export function socketCancel(path: string): (id: string, by: string) => Promise<boolean> {
+  return async (id, by) => {
+    let reply: string;
+    try {
+      reply = await socketRequest(path, `CANCEL ${id} by=${encodeValue(by)}`);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ENOENT' || code === 'ECONNREFUSED') return false;
+      throw err;
+    }
+    if (reply.startsWith('ACK ')) return true;
+    throw new ConflictError(reply.replace(/^ERR /, '').trim());
   };
 }
 
