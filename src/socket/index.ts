@@ -14,10 +14,15 @@ import { validateSubmission, type ValidInput } from '../service/validate.js';
 import { STATES } from '../states.js';
 import { findJob, findJobIn, isJobId, readJob, type Store } from '../store/index.js';
 import { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
-import { encodeValue } from './protocol.js';
 import { type CommandSocket, startCommandSocket, type SocketOptions } from './server.js';
 
-export { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
+export {
+  openSocketClient,
+  socketCancel,
+  socketRequest,
+  submitLine,
+  type SocketClient,
+} from './client.js';
 export type { CommandSocket } from './server.js';
 
 /** Start the backend's command socket at cfg.general.socket. */
@@ -141,27 +146,6 @@ export function socketStartAfter(
     );
     if (reply.startsWith('ACK ')) return reply.slice(4).trim();
     throw new ConflictError(reply.replace(/^ERR /, ''));
-  };
-}
-
-/**
- * For a web-only process: cancel through the backend's socket, so that only the backend,
- * under its per-job lock, rewrites the job's config.ini (an `after=ID` it is recording in
- * the same parent cannot be lost). Resolves false when no backend listens (then none
- * records anything, and the caller may cancel itself); a refusal is a ConflictError.
- */
-export function socketCancel(path: string): (id: string, by: string) => Promise<boolean> {
-  return async (id, by) => {
-    let reply: string;
-    try {
-      reply = await socketRequest(path, `CANCEL ${id} by=${encodeValue(by)}`);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (code === 'ENOENT' || code === 'ECONNREFUSED') return false;
-      throw err;
-    }
-    if (reply.startsWith('ACK ')) return true;
-    throw new ConflictError(reply.replace(/^ERR /, '').trim());
   };
 }
 

@@ -23,10 +23,10 @@ export interface WebCancelOptions {
   cancel?: (id: string, by: string) => Promise<void>;
   /**
    * Without one (web-only), the backend's socket when there is one: asked first, so the
-   * backend, under its per-job lock, is the one writer of the job's config.ini; false when
+   * backend, under its per-job lock, is the one writer of the job's config.ini; null when
    * no backend listens.
    */
-  socketCancel?: (id: string, by: string) => Promise<boolean>;
+  socketCancel?: (id: string, by: string) => Promise<string | null>;
 }
 
 /** How the web cancels a job, and whether it can. */
@@ -54,7 +54,7 @@ export function webCancel(o: WebCancelOptions): WebCancel {
   return {
     async cancel(id, by) {
       try {
-        if (await o.socketCancel?.(id, by)) return;
+        if (typeof (await o.socketCancel?.(id, by)) === 'string') return;
         // As the in-process backend does: once the request is durable, not after the kill grace.
         await cancelJob(env, id, by, { wait: false });
       } catch (err) {
