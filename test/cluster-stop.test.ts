@@ -54,6 +54,23 @@ for (const kind of ENGINES) {
       await waitFor(() => existsSync(join(dir, 'RUNNING')), 60_000, 'job running on the cluster');
       return { id, dir, rec: await clusterRecord(dir) };
     };
+    /** A job of this user's held in the cluster's queue (it never starts by itself): its id and cluster record. */
+    const heldJob = async () => {
+      const id = idFromRedirect(
+        await submitForm(svc.url, { type: 'held', email: 'user@example.test' }),
+      );
+      const dir = join(root, 'jobs/running', id);
+      const rec = await waitFor(
+        async () => {
+          const r = await clusterRecord(dir);
+          return r.phase === 'submitted' ? r : null;
+        },
+        60_000,
+        'job held in the cluster queue',
+      );
+      assert.equal(existsSync(join(dir, 'RUNNING')), false);
+      return { id, rec };
+    };
     const mailsFor = (id: string) =>
       svc.smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
     /** Every mail about the ended job was delivered: queued before the rename that ended it, gone from the queue once sent. */
@@ -117,6 +134,16 @@ for (const kind of ENGINES) {
         assert.deepEqual(recipients(id), ['user@example.test']);
       });
     }
+
+    test('a cancel from the results page of a job still queued on the cluster ends it as cancelled; the admin is not mailed', async () => {
+      const { id, rec } = await heldJob();
+      assert.equal(await cancelViaForm(svc.url, id), 303);
+      const c = await endedAs(root, id, 'failed', 60_000, 'job cancelled');
+      assert.equal(c.result?.failure_kind, 'cancelled', c.result?.failure);
+      await waitFor(() => !active(rec.id!), 30_000, 'cluster job gone');
+      await mailsDelivered(id);
+      assert.deepEqual(recipients(id), ['user@example.test']);
+    });
 
     test("a cluster job killed outside jobdir (no marker) fails after the grace period with the cluster's report", async () => {
       const id = idFromRedirect(await submitForm(svc.url, { type: 'sleep', seconds: '300' }));
@@ -212,19 +239,7 @@ for (const kind of ENGINES) {
     }
 
     test(`a job still queued on the cluster and deleted there (${kind === 'slurm' ? 'scancel' : 'qdel'}) is a technical failure; the admin is mailed`, async () => {
-      const id = idFromRedirect(
-        await submitForm(svc.url, { type: 'held', email: 'user@example.test' }),
-      );
-      const dir = join(root, 'jobs/running', id);
-      const rec = await waitFor(
-        async () => {
-          const r = await clusterRecord(dir);
-          return r.phase === 'submitted' ? r : null;
-        },
-        60_000,
-        'job held in the cluster queue',
-      );
-      assert.equal(existsSync(join(dir, 'RUNNING')), false);
+      const { id, rec } = await heldJob();
       if (kind === 'slurm') execFileSync('scancel', [rec.id!], { stdio: 'pipe' });
       else execFileSync('qdel', [rec.id!], { env: SGE_ENV, stdio: 'pipe' });
       await failedOnCluster(
