@@ -16,6 +16,7 @@ import { socketRequest } from '../src/socket/index.js';
 import { InputError } from '../src/errors.js';
 import type { Service } from '../src/service/types.js';
 import { validateApiSubmission } from '../src/web/api/submission.js';
+import { tooDeep } from '../src/web/body.js';
 
 const DEPTHS = [1_000, 100_000];
 /** `inner` inside n arrays: [[[…1…]]]. */
@@ -229,6 +230,21 @@ describe('deeply nested input gets a 4xx naming what is wrong, on every route th
         (err) => err instanceof InputError && NESTED.test(err.fields[field] ?? ''),
       );
     }
+  });
+  test('the bound names the field, the bulk element or the body, and walks a wide body level by level', () => {
+    const cases: [string, string | null][] = [
+      [`{"text":${arrays(31)}}`, null],
+      [`{"text":${arrays(32)}}`, 'text'],
+      [`{"a":{"b":{"c":${arrays(40)}}}}`, 'a'],
+      [`[{"a":1},{"b":${arrays(40)}}]`, '[1].b'],
+      [`[[{"a":${arrays(40)}}]]`, 'body'],
+      [`{"__proto__":${arrays(40)}}`, '__proto__'],
+      [`{"x]":{"k":${arrays(40)}}}`, 'x]'],
+      ['"text"', null],
+    ];
+    for (const [text, at] of cases) assert.equal(tooDeep(JSON.parse(text)), at, text.slice(0, 40));
+    // A million empty arrays side by side: one level deep, however many.
+    assert.equal(tooDeep(JSON.parse(`[${Array(1_000_000).fill('[]').join(',')}]`)), null);
   });
 });
 

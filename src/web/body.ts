@@ -162,31 +162,56 @@ const mediaType = (c: Context) =>
  */
 export const MAX_JSON_DEPTH = 32;
 
+/** One level of tooDeep's walk: a container, its keys (an object's), how far it has gone, where it is. */
+interface Level {
+  v: Record<string, unknown> | unknown[];
+  keys: string[] | null;
+  i: number;
+  at: string;
+}
+
+const isContainer = (x: unknown): x is Record<string, unknown> | unknown[] =>
+  typeof x === 'object' && x !== null;
+
 /**
  * Where `value` nests deeper than `max` levels, or null: the key of the body's field that
- * does (`text`; in an array of objects `[3].text`), else `body`. An iterative walk that never
- * goes below `max`: it cannot overflow the stack however deep the value is.
+ * does (`text`; in an array of objects `[3].text`), else `body`. An iterative walk holding one
+ * entry per level (at most max + 1), whatever the width or depth of the value: it cannot
+ * overflow the stack, and it never goes below `max`.
  */
 export function tooDeep(value: unknown, max = MAX_JSON_DEPTH): string | null {
-  const stack: { v: object; depth: number; at: string }[] = [];
-  const push = (v: unknown, depth: number, at: string) => {
-    if (typeof v === 'object' && v !== null) stack.push({ v, depth, at });
-  };
-  push(value, 1, 'body');
-  for (let top = stack.pop(); top; top = stack.pop()) {
-    const { v, depth, at } = top;
-    if (depth > max) return at;
-    // A field is named at the first object level of the body or of a top-level array's element.
-    const named = (k: string) =>
-      depth === 1
-        ? k.slice(0, 60)
-        : depth === 2 && at.endsWith(']')
-          ? `${at}.${k.slice(0, 60)}`
-          : at;
-    const element = (x: unknown, i: number) =>
-      depth === 1 && typeof x === 'object' && x !== null && !Array.isArray(x) ? `[${i}]` : at;
-    if (Array.isArray(v)) v.forEach((x, i) => push(x, depth + 1, element(x, i)));
-    else for (const [k, x] of Object.entries(v)) push(x, depth + 1, named(k));
+  if (!isContainer(value)) return null;
+  const bulk = Array.isArray(value);
+  const level = (v: Level['v'], at: string): Level => ({
+    v,
+    keys: Array.isArray(v) ? null : Object.keys(v),
+    i: 0,
+    at,
+  });
+  const levels = [level(value, 'body')];
+  while (levels.length) {
+    const up = levels[levels.length - 1]!;
+    const i = up.i++;
+    if (i >= (up.keys ?? (up.v as unknown[])).length) {
+      levels.pop();
+      continue;
+    }
+    const key = up.keys?.[i];
+    const x = key === undefined ? (up.v as unknown[])[i] : (up.v as Record<string, unknown>)[key];
+    if (!isContainer(x)) continue;
+    // A field is named at the body's first level, or at its elements' when it is an array of objects.
+    const at =
+      levels.length === 1
+        ? key !== undefined
+          ? key.slice(0, 60)
+          : Array.isArray(x)
+            ? 'body'
+            : `[${i}]`
+        : levels.length === 2 && bulk && key !== undefined
+          ? `${up.at}.${key.slice(0, 60)}`
+          : up.at;
+    if (levels.length + 1 > max) return at;
+    levels.push(level(x, at));
   }
   return null;
 }
