@@ -46,7 +46,7 @@ function cliCancel(cfg: string, id: string): Promise<{ code: number | null; out:
 }
 
 describe('cancelling a queued parent while a job is submitted to follow it', () => {
-  for (const by of ['the API', 'jobdir cancel'] as const)
+  for (const by of ['the API', 'the API of a web-only process', 'jobdir cancel'] as const)
     test(`the dependent is refused (409 naming the parent) or failed with its parent, never left waiting (cancel by ${by})`, async () => {
       const root = tempDir('jobdir-cancel-deps-');
       const cfg = await writeConfig(root, {
@@ -57,6 +57,15 @@ describe('cancelling a queued parent while a job is submitted to follow it', () 
       });
       const stateFile = join(root, 'jobs/backend.state');
       const b = await startBackend(cfg, { JOBDIR_PAUSE: 'cancel:config:3000' });
+      // A web-only process beside it, held at the same point should it write the config itself.
+      const web =
+        by === 'the API of a web-only process'
+          ? await startBackend(
+              cfg,
+              { JOBDIR_PAUSE: 'cancel:config:3000' },
+              { args: ['--web-only'] },
+            )
+          : null;
       try {
         const base = urlOf(b);
         const blocker = await submit(base, { type: 'sleep', seconds: '300' });
@@ -66,8 +75,8 @@ describe('cancelling a queued parent while a job is submitted to follow it', () 
 
         // The cancel writes its CANCEL marker, reads config.ini, then is held 3 s before its write.
         const cancelling =
-          by === 'the API'
-            ? post(`${base}/api/jobs/${parent}/cancel`).then(async (r) => {
+          by !== 'jobdir cancel'
+            ? post(`${web ? urlOf(web) : base}/api/jobs/${parent}/cancel`).then(async (r) => {
                 assert.equal(r.status, 202, await r.text());
               })
             : cliCancel(cfg, parent).then((r) => {
@@ -116,6 +125,7 @@ describe('cancelling a queued parent while a job is submitted to follow it', () 
         );
         await post(`${base}/api/jobs/${blocker}/cancel`);
       } finally {
+        web?.proc.kill('SIGKILL');
         await kill9(b, stateFile);
       }
     });

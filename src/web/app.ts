@@ -123,6 +123,7 @@ export function createApp(o: WebOptions): Hono {
       census,
       catalog: createCatalog(store, census),
       backend: o.backend ?? null,
+      socketCancel: o.socketCancel,
       frame,
     }),
   );
