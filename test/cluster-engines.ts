@@ -117,6 +117,8 @@ export function clusterSections(kind: Kind, extra: Sections = {}): Sections {
     'job tasks': job({ running_tasks: '1' }),
     // the cluster's own limit, below the program's 600 s: Slurm's minimum is 1 minute
     'job long': job({ time: kind === 'slurm' ? '1' : '0:0:3' }),
+    // held in the queue until someone releases (or deletes) it
+    'job held': job({ options: kind === 'slurm' ? '-H' : '-h' }),
     ...extra,
   };
 }

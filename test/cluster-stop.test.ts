@@ -1,7 +1,9 @@
 /**
- * Cluster jobs stopped before they end: cancelled from the results page, killed on the
- * cluster outside jobdir (Slurm: the wrapper SIGKILLed, as a node failure would; Grid
- * Engine: qdel), and cancelled with scancel; each fails with what the cluster reported.
+ * Cluster jobs stopped before they end. jobdir's own cancel (results page, `jobdir cancel`,
+ * the API) ends as cancelled without an admin mail. A stop nobody in jobdir asked for (the
+ * wrapper SIGKILLed as a node failure would; scancel, scancel -s KILL, qdel of a running or a
+ * queued job) is a technical failure in the cluster's words: the admin is mailed, the user's
+ * page says what happened.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +19,14 @@ import {
   engineSkip,
   SGE_ENV,
 } from './cluster-engines.js';
-import { browserView, idFromRedirect, postFrom, submitForm, waitFor } from './helpers.js';
+import {
+  browserView,
+  idFromRedirect,
+  JOBDIR_BIN,
+  postFrom,
+  submitForm,
+  waitFor,
+} from './helpers.js';
 import { type MailingTestServer, startTestServer } from './server.js';
 
 /** Cancel like a browser: the results page's form (CSRF token + cookie), then POST. */
@@ -36,34 +45,104 @@ for (const kind of ENGINES) {
     });
     after(() => svc.close());
 
-    test('cancel stops the cluster job and the job ends as cancelled', async () => {
-      const id = idFromRedirect(await submitForm(svc.url, { type: 'sleep', seconds: '300' }));
-      await waitFor(
-        () => existsSync(join(root, 'jobs/running', id, 'RUNNING')),
-        60_000,
-        'job running on the cluster',
+    /** A sleep job of this user's, once its wrapper runs on the cluster: its id, directory and cluster record. */
+    const runningJob = async () => {
+      const id = idFromRedirect(
+        await submitForm(svc.url, { type: 'sleep', seconds: '300', email: 'user@example.test' }),
       );
-      const rec = await clusterRecord(join(root, 'jobs/running', id));
+      const dir = join(root, 'jobs/running', id);
+      await waitFor(() => existsSync(join(dir, 'RUNNING')), 60_000, 'job running on the cluster');
+      return { id, dir, rec: await clusterRecord(dir) };
+    };
+    /** A job of this user's held in the cluster's queue (it never starts by itself): its id and cluster record. */
+    const heldJob = async () => {
+      const id = idFromRedirect(
+        await submitForm(svc.url, { type: 'held', email: 'user@example.test' }),
+      );
+      const dir = join(root, 'jobs/running', id);
+      const rec = await waitFor(
+        async () => {
+          const r = await clusterRecord(dir);
+          return r.phase === 'submitted' ? r : null;
+        },
+        60_000,
+        'job held in the cluster queue',
+      );
+      assert.equal(existsSync(join(dir, 'RUNNING')), false);
+      return { id, rec };
+    };
+    const mailsFor = (id: string) =>
+      svc.smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
+    /** Every mail about the ended job was delivered: queued before the rename that ended it, gone from the queue once sent. */
+    const mailsDelivered = (id: string) =>
+      waitFor(
+        async () => (await fs.readdir(svc.store.mailq)).every((n) => !n.startsWith(`${id}.`)),
+        15_000,
+        `${id}'s mail queue flushed`,
+      );
+    const recipients = (id: string) =>
+      mailsFor(id)
+        .map((m) => (m.to && 'text' in m.to ? m.to.text : ''))
+        .sort();
+    const active =
+      kind === 'slurm'
+        ? (cid: string) =>
+            /PENDING|RUNNING|COMPLETING/.test(
+              execFileSync('squeue', ['-h', '-t', 'all', '-j', cid, '-o', '%T'], {
+                encoding: 'utf8',
+              }),
+            )
+        : (cid: string) => {
+            try {
+              execFileSync('qstat', ['-j', cid], { stdio: 'pipe', env: SGE_ENV });
+              return true;
+            } catch {
+              return false;
+            }
+          };
+
+    const ownCancels: [string, (id: string) => Promise<void>][] = [
+      ['the results page', async (id) => assert.equal(await cancelViaForm(svc.url, id), 303)],
+      [
+        'jobdir cancel',
+        async (id) =>
+          void execFileSync(
+            process.execPath,
+            [JOBDIR_BIN, 'cancel', id, '--config', svc.configFile],
+            {
+              stdio: 'pipe',
+            },
+          ),
+      ],
+      [
+        'the API',
+        async (id) =>
+          assert.equal(
+            (await fetch(`${svc.url}/api/jobs/${id}/cancel`, { method: 'POST' })).status,
+            202,
+          ),
+      ],
+    ];
+    for (const [via, cancel] of ownCancels) {
+      test(`a cancel from ${via} stops the cluster job; it ends as cancelled and the admin is not mailed`, async () => {
+        const { id, rec } = await runningJob();
+        await cancel(id);
+        const c = await endedAs(root, id, 'failed', 60_000, 'job cancelled');
+        assert.equal(c.result?.failure_kind, 'cancelled', c.result?.failure);
+        await waitFor(() => !active(rec.id!), 30_000, 'cluster job gone');
+        await mailsDelivered(id);
+        assert.deepEqual(recipients(id), ['user@example.test']);
+      });
+    }
+
+    test('a cancel from the results page of a job still queued on the cluster ends it as cancelled; the admin is not mailed', async () => {
+      const { id, rec } = await heldJob();
       assert.equal(await cancelViaForm(svc.url, id), 303);
       const c = await endedAs(root, id, 'failed', 60_000, 'job cancelled');
-      assert.equal(c.result?.failure_kind, 'cancelled');
-      const active =
-        kind === 'slurm'
-          ? () =>
-              /PENDING|RUNNING|COMPLETING/.test(
-                execFileSync('squeue', ['-h', '-t', 'all', '-j', rec.id!, '-o', '%T'], {
-                  encoding: 'utf8',
-                }),
-              )
-          : () => {
-              try {
-                execFileSync('qstat', ['-j', rec.id!], { stdio: 'pipe', env: SGE_ENV });
-                return true;
-              } catch {
-                return false;
-              }
-            };
-      await waitFor(() => !active(), 30_000, 'cluster job gone');
+      assert.equal(c.result?.failure_kind, 'cancelled', c.result?.failure);
+      await waitFor(() => !active(rec.id!), 30_000, 'cluster job gone');
+      await mailsDelivered(id);
+      assert.deepEqual(recipients(id), ['user@example.test']);
     });
 
     test("a cluster job killed outside jobdir (no marker) fails after the grace period with the cluster's report", async () => {
@@ -112,29 +191,44 @@ for (const kind of ENGINES) {
       );
       assert.doesNotMatch(admin.text ?? '', /\n\n\n/);
       assert.match(admin.text ?? '', /Error: .*\n\nJob directory: /);
+      assert.ok((admin.text ?? '').includes(`Error: ${c.result!.failure!}`), admin.text);
+      const page = await (await fetch(`${svc.url}/jobs/${id}`)).text();
+      assert.match(page, /The job did not complete/);
+      assert.ok(page.includes(c.result!.failure!), 'the failure on the results page');
     });
+
+    /**
+     * The job ended as a technical failure in the cluster's words `said`: the admin was mailed
+     * that, and the user, whose results page says it too.
+     */
+    const failedOnCluster = async (id: string, said: RegExp) => {
+      const c = await endedAs(root, id, 'failed', 60_000, 'job failed');
+      assert.equal(c.result?.failure_kind, 'technical', c.result?.failure);
+      assert.match(c.result?.failure ?? '', said);
+      await mailsDelivered(id);
+      assert.deepEqual(recipients(id), ['admin@example.test', 'user@example.test']);
+      const admin = mailsFor(id).find(
+        (m) => m.to && 'text' in m.to && m.to.text === 'admin@example.test',
+      )!;
+      assert.match(admin.subject ?? '', new RegExp(`job ${id} failed \\(technical\\)`));
+      assert.ok((admin.text ?? '').includes(`Error: ${c.result!.failure!}`), admin.text);
+      const page = await (await fetch(`${svc.url}/jobs/${id}`)).text();
+      assert.match(page, /The job did not complete/);
+      assert.ok(page.includes(c.result!.failure!), 'the failure on the results page');
+    };
 
     if (kind === 'slurm') {
       for (const how of [[], ['-s', 'KILL']]) {
         test(
-          `a job cancelled with scancel ${how.join(' ')} outside jobdir fails as cancelled, in Slurm's words`.replace(
+          `a running job cancelled with scancel ${how.join(' ')} outside jobdir is a technical failure in Slurm's words; the admin is mailed`.replace(
             '  ',
             ' ',
           ),
           async () => {
-            const id = idFromRedirect(await submitForm(svc.url, { type: 'sleep', seconds: '300' }));
-            const dir = join(root, 'jobs/running', id);
-            await waitFor(
-              () => existsSync(join(dir, 'RUNNING')),
-              60_000,
-              'job running on the cluster',
-            );
-            const rec = await clusterRecord(dir);
+            const { id, rec } = await runningJob();
             execFileSync('scancel', [...how, rec.id!], { stdio: 'pipe' });
-            const c = await endedAs(root, id, 'failed', 60_000, 'job failed');
-            assert.equal(c.result?.failure_kind, 'cancelled', c.result?.failure);
-            assert.match(
-              c.result?.failure ?? '',
+            await failedOnCluster(
+              id,
               new RegExp(
                 `^The job was cancelled on the cluster, outside jobdir \\(Slurm job ${rec.id}: CANCELLED, exit code`,
               ),
@@ -143,5 +237,21 @@ for (const kind of ENGINES) {
         );
       }
     }
+
+    test(`a job still queued on the cluster and deleted there (${kind === 'slurm' ? 'scancel' : 'qdel'}) is a technical failure; the admin is mailed`, async () => {
+      const { id, rec } = await heldJob();
+      if (kind === 'slurm') execFileSync('scancel', [rec.id!], { stdio: 'pipe' });
+      else execFileSync('qdel', [rec.id!], { env: SGE_ENV, stdio: 'pipe' });
+      await failedOnCluster(
+        id,
+        kind === 'slurm'
+          ? new RegExp(
+              `^The job was cancelled on the cluster, outside jobdir \\(Slurm job ${rec.id}: CANCELLED`,
+            )
+          : new RegExp(
+              `^The cluster job left the queue before it started: deleted on the cluster \\(scancel, qdel\\) outside jobdir, or the cluster could not start it \\(Grid Engine has no accounting record of job ${rec.id}\\)`,
+            ),
+      );
+    });
   });
 }

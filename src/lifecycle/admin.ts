@@ -142,6 +142,7 @@ function stopEnv(env: AdminEnv): StopEnv {
       dequeue: (id) => void b.scheduler.dequeue(id),
       look: b.look,
       runners: b.runners,
+      lock: (id, fn) => b.withLock(id, fn),
     };
   return {
     cfg: env.cfg,

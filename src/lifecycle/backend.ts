@@ -74,6 +74,11 @@ export interface Backend {
    * fails. Throws when the parent is unknown or has already failed. Resolves with the new id.
    */
   startAfter(parent: string, request: ChildRequest): Promise<string>;
+  /**
+   * Run `fn` under job `id`'s lock, the one every step of this backend on the job holds:
+   * whatever else in this process rewrites the job's config.ini holds it too.
+   */
+  withLock<T>(id: string, fn: () => Promise<T>): Promise<T>;
   readonly scheduler: Scheduler;
   readonly mailer: Mailer;
 }
@@ -267,6 +272,7 @@ export function createBackend({
     finish: (id) => self.finish(id),
     dequeue: (id) => void scheduler.dequeue(id),
     look: (id) => self.look(id),
+    lock: (id, fn) => lock.run(id, fn),
   };
 
   const self: Backend = {
@@ -343,6 +349,7 @@ export function createBackend({
       );
     },
     runners: core.runners,
+    withLock: (id, fn) => lock.run(id, fn),
     rescan,
     finish: (id) => driveIn(id, STATES.FINALIZING).then(() => {}),
     startAfter: (parent, request) =>

@@ -41,6 +41,12 @@ export interface StopEnv {
   look?(id: string): void;
   /** The runners of the backend in this process (it knows the wrappers it started). */
   runners?: (kind: Runner['kind']) => Runner;
+  /**
+   * The backend's per-job lock, when the backend runs in this process: every writer of a
+   * job's config.ini holds it (startAfter records a dependent in its parent's [children]
+   * under it, so a cancel rewriting the parent's config.ini at the same moment must too).
+   */
+  lock?: <T>(id: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 /** Who asks, how (cancel, or the admin's fail) and whether to wait for the job to move. */
@@ -65,15 +71,23 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
       const stop = POLICY[ref.state].stop;
       switch (stop) {
         case 'claim': {
-          await writeCancel(ref.dir, req.by, req);
-          wrote = true;
-          const f = cancelFailure({ at: Date.now(), ...req }, true);
-          await updateJobConfig(
-            ref,
-            (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
-          );
-          await moveJob(env.store, id, STATES.INCOMING, STATES.FINALIZING);
-          env.dequeue?.(id);
+          // The claim, under the job's lock (finish takes it again: outside). Still queued once
+          // the lock is ours, or look again.
+          const claimed = await (env.lock ?? unlocked)(id, async () => {
+            if ((await findJob(env.store, id))?.state !== STATES.INCOMING) return false;
+            await writeCancel(ref.dir, req.by, req);
+            wrote = true;
+            const f = cancelFailure({ at: Date.now(), ...req }, true);
+            await updateJobConfig(
+              ref,
+              (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
+              { pause: 'cancel:config' },
+            );
+            await moveJob(env.store, id, STATES.INCOMING, STATES.FINALIZING);
+            env.dequeue?.(id);
+            return true;
+          });
+          if (!claimed) continue;
           await env.finish(id);
           const done = (await findJob(env.store, id))?.state ?? STATES.FAILED;
           return { state: done, message: `Job ${id} was queued and is now ${verb} (${done}).` };
@@ -186,6 +200,9 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
   }
   throw new ConflictError(`Job ${id} kept moving while it was being ${verb}; try again.`);
 }
+
+/** No lock: no backend runs in this process (see StopEnv.lock). */
+const unlocked = <T>(_id: string, fn: () => Promise<T>): Promise<T> => fn();
 
 async function waitUntilMoved(env: StopEnv, id: string, from: State, ms: number): Promise<boolean> {
   const end = Date.now() + ms;

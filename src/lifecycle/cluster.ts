@@ -2,7 +2,7 @@ import type { Runner } from '../runners/index.js';
 import type { ClusterReport } from '../runners/types.js';
 import { readClusterRecord } from '../store/cluster.js';
 import type { JobRef, Markers } from '../store/index.js';
-import type { Failure } from './failure.js';
+import { cancelFailure, type Failure } from './failure.js';
 
 /** What to do with a cluster job that the cluster says is gone and that left no marker. */
 export type GoneVerdict =
@@ -19,7 +19,13 @@ export type EndVerdict = { action: 'wait' } | { action: 'end'; failure: Failure 
 /** How long a run that left ERROR waits, at most, for the cluster to settle (Slurm COMPLETING, SGE's accounting). */
 const SETTLE_MS = 60_000;
 
-/** The failure the cluster's own words describe, when the cluster ended the job; null otherwise. */
+/**
+ * The failure the cluster's own words describe, when the cluster ended the job; null
+ * otherwise. Asked only about a run without jobdir's CANCEL request (whenGone and
+ * explainEnd see to that): jobdir writes CANCEL before it calls scancel or qdel, so a
+ * cancel the cluster reports here is one nobody in jobdir asked for (a cluster
+ * administrator, a preemption, a limit), a technical failure the administrator hears of.
+ */
 export function clusterFailure(rep: ClusterReport): Failure | null {
   switch (rep.end) {
     case 'time_limit':
@@ -29,7 +35,7 @@ export function clusterFailure(rep: ClusterReport): Failure | null {
       };
     case 'cancelled':
       return {
-        kind: 'cancelled',
+        kind: 'technical',
         message: `The job was cancelled on the cluster, outside jobdir (${rep.text}).`,
       };
     case 'killed':
@@ -80,28 +86,39 @@ export function clusterTracker(graceMs: number) {
       goneSince.delete(id);
     },
     /** The cluster says the job is gone and there is no SUCCESS/ERROR: requeue, wait or fail. */
-    async whenGone(ref: JobRef, runner: Runner, now = Date.now()): Promise<GoneVerdict> {
+    async whenGone(
+      ref: JobRef,
+      m: Markers,
+      runner: Runner,
+      now = Date.now(),
+    ): Promise<GoneVerdict> {
+      // jobdir's own stop (the caller ends such a job before asking): a cancel, whatever the cluster says.
+      if (m.cancel) return { action: 'fail', failure: cancelFailure(m.cancel) };
       const rec = await readClusterRecord(ref.dir);
       if (!rec || !rec.clusterId) return { action: 'requeue' };
       const since = goneSince.get(ref.id) ?? now;
       goneSince.set(ref.id, since);
       if (now - since < graceMs) return { action: 'wait', remainingMs: graceMs - (now - since) };
-      const rep = await runner.report?.(ref).catch((err: Error): ClusterReport => ({
-        text: `the cluster could not be asked: ${err.message}`,
-        end: null,
-        active: false,
-      }));
+      let asked = true;
+      const rep = await runner.report?.(ref).catch((err: Error): ClusterReport => {
+        asked = false;
+        return { text: `the cluster could not be asked: ${err.message}`, end: null, active: false };
+      });
       if (rep?.active) {
         // The listing missed it but the cluster still has it: keep waiting.
         goneSince.delete(ref.id);
         return { action: 'wait', remainingMs: graceMs };
       }
       const what = rep?.text ?? `cluster job ${rec.clusterId}`;
+      // Never started (no RUNNING) and the cluster has no record of it (Grid Engine keeps none of a job deleted while queued).
+      const unstarted = asked && !m.running && rep?.end === null;
       return {
         action: 'fail',
         failure: (rep && clusterFailure(rep)) ?? {
           kind: 'technical',
-          message: `The cluster job ended without a result: node failure, time or memory limit? (${what})`,
+          message: unstarted
+            ? `The cluster job left the queue before it started: deleted on the cluster (scancel, qdel) outside jobdir, or the cluster could not start it (${what}).`
+            : `The cluster job ended without a result: node failure, time or memory limit? (${what})`,
         },
       };
     },

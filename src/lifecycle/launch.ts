@@ -207,7 +207,7 @@ export async function judgeRun(core: Core, ref: JobRef): Promise<Next<typeof STA
   }
   if (m.cancel) return runOver(core, ref, null, m);
   if (runner.kind !== 'local') {
-    const v = await cluster.whenGone(ref, runner);
+    const v = await cluster.whenGone(ref, m, runner);
     if (v.action === 'wait') {
       cluster.track(id);
       holds();

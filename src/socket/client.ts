@@ -3,7 +3,7 @@
  * web in split mode, the bench. One connection carries any number of requests in order.
  */
 import { connect, type Socket } from 'node:net';
-import { JobdirError } from '../errors.js';
+import { ConflictError, JobdirError } from '../errors.js';
 import { encodeValue } from './protocol.js';
 
 /** One connection to the command socket. */
@@ -82,4 +82,26 @@ export async function socketRequest(
 export function submitLine(fields: Record<string, string>): string {
   const { type = '', ...rest } = fields;
   return [type, ...Object.entries(rest).map(([k, v]) => `${k}=${encodeValue(v)}`)].join(' ');
+}
+
+/**
+ * Cancel through the backend's socket, so that only the backend, under its per-job lock,
+ * rewrites the job's config.ini (an `after=ID` it is recording in the same parent cannot be
+ * lost): a web-only process and `jobdir cancel` ask it first. Resolves with what the backend
+ * did, or null when no backend listens (then none records anything, and the caller may
+ * cancel itself); a refusal is a ConflictError.
+ */
+export function socketCancel(path: string): (id: string, by: string) => Promise<string | null> {
+  return async (id, by) => {
+    let reply: string;
+    try {
+      reply = await socketRequest(path, `CANCEL ${id} by=${encodeValue(by)}`);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ENOENT' || code === 'ECONNREFUSED') return null;
+      throw err;
+    }
+    if (reply.startsWith('ACK ')) return reply.slice(4).replace(/^\S+ /, '');
+    throw new ConflictError(reply.replace(/^ERR /, '').trim());
+  };
 }

@@ -16,7 +16,13 @@ import { findJob, findJobIn, isJobId, readJob, type Store } from '../store/index
 import { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
 import { type CommandSocket, startCommandSocket, type SocketOptions } from './server.js';
 
-export { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
+export {
+  openSocketClient,
+  socketCancel,
+  socketRequest,
+  submitLine,
+  type SocketClient,
+} from './client.js';
 export type { CommandSocket } from './server.js';
 
 /** Start the backend's command socket at cfg.general.socket. */
@@ -99,9 +105,9 @@ export function startBackendSocket(
         if (!ref) throw noJob();
         return `${id} ${ref.state}`;
       },
-      async cancel(id) {
+      async cancel(id, by = 'a local script') {
         if (!isJobId(id) || !(await findJob(store, id))) throw noJob();
-        return `${id} ${(await backend.cancel(id, 'a local script')).message}`;
+        return `${id} ${(await backend.cancel(id, by)).message}`;
       },
       async notify(id) {
         // The usual case costs one stat: the job is in incoming/ and the backend's watcher,

@@ -6,7 +6,8 @@
  *     … after=ID                 the job waits for job ID to complete (and fails if it fails)
  *     … submitter=NAME           whom it counts against in the fair share (default: email, else "socket")
  *   STATUS <id>                  where is a job         → ACK <id> <state> | ERR <why>
- *   CANCEL <id>                  stop a queued or running job (the one cancel) → ACK <id> <what happened> | ERR <why>
+ *   CANCEL <id> [by=WHO]         stop a queued or running job (the one cancel) → ACK <id> <what happened> | ERR <why>
+ *                                (by: who asked, in the job's failure; a web-only process names its user)
  *   NOTIFY <id>                  (the web, split mode)  → ACK <id>        | ERR <why>
  *
  * Values are percent-decoded (`%20` for a space, `%25` for %). Commands are upper-case;
@@ -20,7 +21,7 @@ export const MAX_LINE_BYTES = 64 * 1024;
 export type Request =
   | { kind: 'submit'; fields: Record<string, string> }
   | { kind: 'status'; id: string }
-  | { kind: 'cancel'; id: string }
+  | { kind: 'cancel'; id: string; by?: string }
   | { kind: 'notify'; id: string }
   | { kind: 'error'; message: string };
 
@@ -46,6 +47,17 @@ export function parseRequest(bytes: Uint8Array): Request {
       kind: 'error',
       message: 'empty line; send TYPE key=value …, STATUS ID, CANCEL ID or NOTIFY ID',
     };
+  if (head === 'CANCEL' && rest.length === 2) {
+    const by = /^by=(.+)$/.exec(rest[1]!);
+    let who: string | null = null;
+    try {
+      who = by ? decodeURIComponent(by[1]!) : null;
+    } catch {
+      // not valid percent-encoding: refused below
+    }
+    if (!who) return { kind: 'error', message: 'CANCEL takes a job id and optionally by=WHO' };
+    return { kind: 'cancel', id: rest[0]!, by: who };
+  }
   if (head === 'STATUS' || head === 'NOTIFY' || head === 'CANCEL') {
     if (rest.length !== 1) return { kind: 'error', message: `${head} takes exactly one job id` };
     return {

@@ -28,7 +28,7 @@ export interface SocketHandlers {
   submitMany?(list: Record<string, string>[]): Promise<(string | Error)[]>;
   status(id: string): Promise<string>;
   /** Stop a job (the one cancel of src/lifecycle/cancel.ts); says what happened. */
-  cancel(id: string): Promise<string>;
+  cancel(id: string, by?: string): Promise<string>;
   notify(id: string): Promise<string>;
 }
 
@@ -265,7 +265,7 @@ async function handle(req: Request, h: SocketHandlers): Promise<string> {
       case 'status':
         return answer('ACK', await h.status(req.id));
       case 'cancel':
-        return answer('ACK', await h.cancel(req.id));
+        return answer('ACK', await h.cancel(req.id, req.by));
       case 'notify':
         return answer('ACK', await h.notify(req.id));
       case 'submit':

@@ -159,12 +159,19 @@ export function jobWith(ref: JobRef, config: JobConfig): Job {
 export async function updateJobConfig(
   job: JobRef,
   mutate: (c: JobConfig) => void,
-  opts: { alsoSync?: readonly string[]; durable?: boolean; current?: JobConfig } = {},
+  opts: {
+    alsoSync?: readonly string[];
+    durable?: boolean;
+    current?: JobConfig;
+    pause?: string;
+  } = {},
 ): Promise<JobConfig> {
   const config = opts.current
     ? Object.fromEntries(Object.entries(opts.current).map(([k, v]) => [k, { ...v }]))
     : (await readJob(job)).config;
   mutate(config);
+  // A test can hold this writer between its read and its write (JOBDIR_PAUSE=<pause>:MS).
+  if (opts.pause) await pausepoint(opts.pause);
   await writeDurable(join(job.dir, JOB_FILES.CONFIG), encodeJobConfig(config), {
     alsoSync: (opts.alsoSync ?? []).map((n) => join(job.dir, n)),
     sync: opts.durable !== false,

@@ -18,6 +18,7 @@ import {
   type ValidInput,
   validateSubmission,
 } from '../../service/validate.js';
+import { checkDepth } from '../body.js';
 import { jsonTypeOf, put, type Schema } from './schema.js';
 
 /** The longest `after`: a job id is at most 40 consonants. */
@@ -201,6 +202,8 @@ export function validateApiSubmission(
 ): { valid: ValidInput; after: unknown } {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new InputError({ body: `must be object, not ${jsonTypeOf(body)}` });
+  // String() below walks an array or object it is given: only ever one of bounded depth.
+  checkDepth(body);
   const shape = shapeProblems(service, body);
   const fine = Object.keys(shape).length === 0;
   if (bulk && fine && Object.hasOwn(body, 'after')) throw new InputError({ after: BULK_AFTER });
