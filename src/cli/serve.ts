@@ -101,7 +101,7 @@ export async function startService(
       throw err;
     }
   }
-  const sweeper = backend ? startSweeper({ cfg, service, store, log }) : null;
+  const sweeper = backend ? startSweeper({ cfg, service, store, log, backend }) : null;
   // [general] socket: the backend listens; a web-only process tells it of new jobs there.
   const sock =
     backend && cfg.general.socket

@@ -15,6 +15,7 @@ import {
   cleanStaging,
   findJob,
   JOB_FILES,
+  type JobRef,
   listState,
   readJob,
   rebuildIndexes,
@@ -28,7 +29,7 @@ import { queueableFromDisk, queueFromDisk, startChildren } from './children.js';
 import { clusterTracker } from './cluster.js';
 import { type Core, here, safely } from './core.js';
 import { checkFollowOn } from './deps.js';
-import { drive, launchQueued } from './driver.js';
+import { drive, launchQueued, type Next } from './driver.js';
 import { keyedLock } from './lock.js';
 
 /** What a backend needs. */
@@ -66,8 +67,19 @@ export interface Backend {
   readonly runners: (kind: Runner['kind']) => Runner;
   /** Look at every active job now (what the periodic rescan does). */
   rescan(): Promise<void>;
-  /** Finish a job that sits in FINALIZING (the admin tools move a cancelled queued job there). */
+  /** Finish a job that sits in FINALIZING. */
   finish(id: string): Promise<void>;
+  /**
+   * Advance job `ref` by the driver, after the declared move `first` (driver.ts: the one
+   * mover); the caller holds the job's lock (withLock). Resolves with where the job rests.
+   */
+  drive(ref: JobRef, first: Next): Promise<JobRef>;
+  /**
+   * Under job `id`'s lock, move it from `from` by the declared move `next` (any other fails to
+   * compile) and drive it on: the administrator's resubmit, an archive. NotFoundError when
+   * the job is not in `from`. Resolves with where the job rests.
+   */
+  move<F extends State>(id: string, from: F, next: NonNullable<Next<F>>): Promise<JobRef>;
   /**
    * Start a job that waits for job `parent` to complete (saliweb's dependencies; the socket's
    * `after=ID`): recorded in the parent, then made; it fails, naming the parent, if the parent
@@ -269,8 +281,7 @@ export function createBackend({
     store,
     log,
     runners: core.runners,
-    finish: (id) => self.finish(id),
-    dequeue: (id) => void scheduler.dequeue(id),
+    drive: (ref, first) => drive(core, ref, first),
     look: (id) => self.look(id),
     lock: (id, fn) => lock.run(id, fn),
   };
@@ -352,6 +363,13 @@ export function createBackend({
     withLock: (id, fn) => lock.run(id, fn),
     rescan,
     finish: (id) => driveIn(id, STATES.FINALIZING).then(() => {}),
+    drive: (ref, first) => drive(core, ref, first),
+    move: (id, from, next) =>
+      lock.run(id, async () => {
+        const ref = here(core, id, from);
+        if (!ref) throw new NotFoundError(`Job ${id} is not in ${from}.`);
+        return drive(core, ref, next);
+      }),
     startAfter: (parent, request) =>
       lock.run(parent, async () => {
         const ref = await findJob(store, parent);
@@ -366,4 +384,30 @@ export function createBackend({
       }),
   };
   return self;
+}
+
+/** What withBackend needs: the service's, and its backend when one runs in this process. */
+export interface BackendEnv {
+  cfg: Config;
+  service: Service;
+  store: Store;
+  log: Log;
+  backend?: Backend | null;
+}
+
+/**
+ * Run `fn` with the backend of this process, or, when none runs here (an admin tool, a
+ * sweep beside a backend elsewhere), with one made for the call that starts nothing: its
+ * mail is sent once `fn` is over.
+ */
+export async function withBackend<T>(env: BackendEnv, fn: (b: Backend) => Promise<T>): Promise<T> {
+  if (env.backend) return fn(env.backend);
+  const { cfg, service, store, log } = env;
+  const once = createBackend({ cfg, service, store, log, launch: false });
+  try {
+    return await fn(once);
+  } finally {
+    await once.mailer.flush();
+    once.mailer.close();
+  }
 }

@@ -8,7 +8,6 @@ import {
   findJob,
   type Job,
   type JobRef,
-  moveJob,
   readJob,
   readMarkers,
   type Store,
@@ -16,6 +15,7 @@ import {
   writeCancel,
 } from '../store/index.js';
 import { childStates, unfinishedWaited } from '../store/deps.js';
+import type { Next } from './driver.js';
 import { cancelFailure } from './failure.js';
 
 /**
@@ -33,10 +33,11 @@ export interface StopEnv {
   cfg: Config;
   store: Store;
   log: Log;
-  /** Finish a job this process has just moved into FINALIZING (hooks, mail, final rename). */
-  finish(id: string): Promise<void>;
-  /** Forget a queued job in this process's scheduler. */
-  dequeue?(id: string): void;
+  /**
+   * Advance job `ref` by the driver after the declared move `first`, the caller holding its
+   * lock (a claimed queued job: moved to FINALIZING, out of the queue, finished at once).
+   */
+  drive(ref: JobRef, first: Next): Promise<JobRef>;
   /** Look at a running job again now (its wrapper was just signalled). */
   look?(id: string): void;
   /** The runners of the backend in this process (it knows the wrappers it started). */
@@ -71,25 +72,25 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
       const stop = POLICY[ref.state].stop;
       switch (stop) {
         case 'claim': {
-          // The claim, under the job's lock (finish takes it again: outside). Still queued once
-          // the lock is ours, or look again.
-          const claimed = await (env.lock ?? unlocked)(id, async () => {
-            if ((await findJob(env.store, id))?.state !== STATES.INCOMING) return false;
+          // The claim, under the job's lock. Still queued once the lock is ours, or look again.
+          const done = await (env.lock ?? unlocked)(id, async () => {
+            if ((await findJob(env.store, id))?.state !== STATES.INCOMING) return null;
             await writeCancel(ref.dir, req.by, req);
             wrote = true;
             const f = cancelFailure({ at: Date.now(), ...req }, true);
-            await updateJobConfig(
+            const config = await updateJobConfig(
               ref,
               (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
               { pause: 'cancel:config' },
             );
-            await moveJob(env.store, id, STATES.INCOMING, STATES.FINALIZING);
-            env.dequeue?.(id);
-            return true;
+            // The driver moves it, takes it out of the queue and finishes it at once.
+            const first: Next<typeof STATES.INCOMING> = {
+              to: STATES.FINALIZING,
+              seen: { config },
+            };
+            return (await env.drive(ref, first)).state;
           });
-          if (!claimed) continue;
-          await env.finish(id);
-          const done = (await findJob(env.store, id))?.state ?? STATES.FAILED;
+          if (done === null) continue;
           return { state: done, message: `Job ${id} was queued and is now ${verb} (${done}).` };
         }
         case 'mark':

@@ -5,6 +5,7 @@ import { typeOfJob } from '../service/context.js';
 import {
   declared,
   type Job,
+  type JobConfig,
   jobDir,
   type JobRef,
   jobWith,
@@ -28,8 +29,11 @@ import { judgeRun, preprocessStep, type RunSpec, startStep } from './launch.js';
  * says where the job goes next (or that it rests there until an event: a wrapper's exit,
  * a child's end, a slot). The driver makes each move by its declared transition
  * (src/store/transitions.ts: moveJob refuses any other), records a failure before the move
- * that carries it, and gives back the run slot when a job leaves the states that hold one.
- * Steps never call each other: a job's path is a loop here, not a chain of calls.
+ * that carries it, takes a job that leaves the queue out of it, and gives back the run slot
+ * when a job leaves the states that hold one. Steps never call each other: a job's path is a
+ * loop here, not a chain of calls. The moves made from outside a step (a stop's claim of a
+ * queued job, the administrator's resubmit and fail, an archive) come here too, as the
+ * first move of a drive (the backend's `move` and `drive`): there is one mover.
  */
 
 /**
@@ -37,11 +41,12 @@ import { judgeRun, preprocessStep, type RunSpec, startStep } from './launch.js';
  * to (src/store/transitions.ts; any other fails to compile), its failure recorded first; or
  * null to rest here. `seen`: what the step read of the job under its lock that the move's
  * requirement asks for (its markers, its config), so that moveJob checks that instead of
- * reading again.
+ * reading again. `record`: what else to write in config.ini before the move, with the failure.
  */
 export type Next<From extends State = State> = {
   to: To<From>;
   failure?: Failure | null;
+  record?: (c: JobConfig) => void;
   spec?: RunSpec;
   seen?: Seen;
 } | null;
@@ -63,14 +68,21 @@ export interface Carry {
    * are written once by the wrapper and never taken back, so they need not be read again.
    */
   markers?: Markers;
+  /** The state the drive's last move left (set with entered). */
+  left?: State;
 }
 
 /** The step of state `S`: its work, and where the job goes from `S` (or null: it rests). */
 export type Step<S extends State> = (core: Core, ref: JobRef, carry: Carry) => Promise<Next<S>>;
 
-/** COMPLETED or FAILED: the work of having ended, once, when the drive itself brought the job there. */
+/**
+ * COMPLETED or FAILED: the work of having ended, once, when the drive itself brought the job
+ * there from a state that had not ended (not the administrator's fail of a completed job).
+ */
 const ended = (core: Core, ref: JobRef, carry: Carry): Promise<null> =>
-  carry.entered ? restStep(core, ref, carry) : Promise.resolve(null);
+  carry.entered && carry.left && !POLICY[carry.left].ended
+    ? restStep(core, ref, carry)
+    : Promise.resolve(null);
 
 /** Each state's step (null: none, the job rests there). */
 const STEPS: { readonly [S in State]: Step<S> | null } = {
@@ -124,7 +136,7 @@ async function passes(core: Core, ref: JobRef, to: State, carry: Carry): Promise
  * it passes through states it does not need (passes): the next move then goes by a
  * transition declared over them, else it first catches up by the declared one into `at`.
  */
-export async function drive(core: Core, ref: JobRef, first: Next = null): Promise<void> {
+export async function drive(core: Core, ref: JobRef, first: Next = null): Promise<JobRef> {
   const carry: Carry = { entered: false };
   if (!ref.dir) ref = { ...ref, dir: jobDir(core.store, ref.state, ref.id) };
   let at: State = ref.state;
@@ -133,12 +145,12 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
     if (next) {
       let seen: Seen = { ...passSeen, ...next.seen };
       if (next.seen?.markers) carry.markers = next.seen.markers;
-      if (next.failure) {
-        const f = next.failure;
-        const config = await updateJobConfig(
-          ref,
-          (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
-        );
+      if (next.failure || next.record) {
+        const { failure: f, record } = next;
+        const config = await updateJobConfig(ref, (c) => {
+          if (f) c.result = { failure: f.message, failure_kind: f.kind };
+          record?.(c);
+        });
         seen = { ...seen, config };
         if (carry.job) carry.job = jobWith(carry.job, config);
       }
@@ -156,6 +168,9 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
         ref = await moveJob(core.store, ref.id, ref.state, next.to, seen);
         passSeen = {};
       }
+      // Out of the queue (a claim by a stop): no longer this scheduler's to admit.
+      if (POLICY[at].found === 'queue') core.scheduler.dequeue(ref.id);
+      carry.left = at;
       at = next.to;
       if (slot !== null && core.scheduler.release(ref.id, slot)) core.pump();
       carry.entered = true;
@@ -165,8 +180,8 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
     next = step ? await step(core, ref, carry) : null;
     if (!next) {
       // A step that rests the job where it has not gone (none does today) must not leave it behind.
-      if (at !== ref.state) await moveJob(core.store, ref.id, ref.state, at, passSeen);
-      return;
+      if (at !== ref.state) ref = await moveJob(core.store, ref.id, ref.state, at, passSeen);
+      return ref;
     }
   }
 }
