@@ -150,6 +150,11 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
         const config = await updateJobConfig(ref, (c) => {
           if (f) c.result = { failure: f.message, failure_kind: f.kind };
           record?.(c);
+        }).catch((err: unknown) => {
+          // Taken by another process meanwhile (its stop claimed it from incoming/): not
+          // ours, as when moveJob finds it gone; launchQueued then frees the slot it was given.
+          if (isENOENT(err)) throw new NotFoundError(`Job ${ref.id} is not in ${ref.state}.`);
+          throw err;
         });
         seen = { ...seen, config };
         if (carry.job) carry.job = jobWith(carry.job, config);
