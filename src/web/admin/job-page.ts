@@ -1,6 +1,6 @@
 import type { Config } from '../../config/index.js';
 import { under } from '../../config/urltop.js';
-import type { JobDetails } from '../../lifecycle/admin.js';
+import type { JobDetails } from '../../ops/admin.js';
 import type { Service } from '../../service/types.js';
 import { JOB_FILES, listJobFiles, readTail } from '../../store/index.js';
 import type { AdminJobView, LogLine, Parameter } from '../../../templates/admin-job.js';

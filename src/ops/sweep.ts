@@ -19,8 +19,8 @@ import {
   type Store,
 } from '../store/index.js';
 import { jobContext, typeOfJob } from '../service/context.js';
-import { type Backend, withBackend } from './backend.js';
-import { runHook } from './hooks.js';
+import { type Backend, withBackend } from '../lifecycle/backend.js';
+import { runHook } from '../lifecycle/hooks.js';
 
 /** What a sweep needs; `backend` when one runs in this process (its driver archives, under its locks). */
 export interface SweepEnv {

@@ -31,11 +31,11 @@ import {
   type Store,
   updateJobConfig,
 } from '../store/index.js';
-import { type Backend, withBackend } from './backend.js';
-import { requireJob, type StopEnv, stopJob, type StopOutcome } from './cancel.js';
-import { resultsUrl } from './core.js';
-import type { Next } from './driver.js';
-import { cancelFailure, type Failure } from './failure.js';
+import { type Backend, withBackend } from '../lifecycle/backend.js';
+import { requireJob, type StopEnv, stopJob, type StopOutcome } from '../lifecycle/cancel.js';
+import { resultsUrl } from '../lifecycle/core.js';
+import type { Next } from '../lifecycle/driver.js';
+import { cancelFailure, type Failure } from '../lifecycle/failure.js';
 
 /** What an admin operation needs; `backend` when one runs in this process. */
 export interface AdminEnv {
@@ -127,7 +127,7 @@ export async function resubmitJob(env: AdminEnv, id: string): Promise<JobRef> {
   return moved;
 }
 
-export type { StopOutcome } from './cancel.js';
+export type { StopOutcome } from '../lifecycle/cancel.js';
 
 /** What stopping a job needs, from an admin env: its backend, or one made for the move. */
 function stopEnv(env: AdminEnv): StopEnv {
