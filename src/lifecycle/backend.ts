@@ -67,8 +67,6 @@ export interface Backend {
   readonly runners: (kind: Runner['kind']) => Runner;
   /** Look at every active job now (what the periodic rescan does). */
   rescan(): Promise<void>;
-  /** Finish a job that sits in FINALIZING. */
-  finish(id: string): Promise<void>;
   /**
    * Advance job `ref` by the driver, after the declared move `first` (driver.ts: the one
    * mover); the caller holds the job's lock (withLock). Resolves with where the job rests.
@@ -362,7 +360,6 @@ export function createBackend({
     runners: core.runners,
     withLock: (id, fn) => lock.run(id, fn),
     rescan,
-    finish: (id) => driveIn(id, STATES.FINALIZING).then(() => {}),
     drive: (ref, first) => drive(core, ref, first),
     move: (id, from, next) =>
       lock.run(id, async () => {

@@ -28,7 +28,7 @@ import { cancelFailure } from './failure.js';
  * group; a parent waiting for its children has them stopped. Ended jobs: ConflictError.
  */
 
-/** What stopping needs: the store and config, and how to finish a job moved to FINALIZING. */
+/** What stopping needs: the store and config, and the driver (to move a claimed queued job). */
 export interface StopEnv {
   cfg: Config;
   store: Store;
