@@ -57,11 +57,12 @@ without() {
   shift
   for f in "$@"; do [ -n "${skip[$f]:-}" ] || printf '%s\n' "$f"; done
 }
-# The slowest files first, so that a run of four at once ends sooner.
-SLOW=(test/cluster-timelimit.test.ts test/exactly-once.test.ts test/recovery.test.ts
-      test/cluster-jobs.test.ts test/transitions.test.ts test/e2e-browser.test.ts
-      test/deps-crash.test.ts test/fuzz.test.ts test/cluster-crash.test.ts test/admin.test.ts
-      test/socket.test.ts test/hostile.test.ts test/nginx-browser.test.ts)
+# The slowest files first, so that a run of four at once ends sooner (each file alone, Node 20).
+SLOW=(test/cluster-timelimit.test.ts test/recovery.test.ts test/exactly-once.test.ts
+      test/deps-crash.test.ts test/pages-browser.test.ts test/transitions.test.ts
+      test/cluster-jobs.test.ts test/package.test.ts test/e2e-browser.test.ts
+      test/cluster-stop.test.ts test/cluster-crash.test.ts test/admin.test.ts
+      test/socket.test.ts test/fuzz.test.ts test/hostile.test.ts test/nginx-browser.test.ts)
 mapfile -t ALL < <(ordered "${SLOW[@]}")
 
 run_tests() { # run_tests NODE_BIN_DIR FILE…

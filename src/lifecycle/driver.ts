@@ -4,6 +4,7 @@ import { POLICY, STATES, type State } from '../states.js';
 import { typeOfJob } from '../service/context.js';
 import {
   declared,
+  findJob,
   type Job,
   type JobConfig,
   jobDir,
@@ -102,6 +103,14 @@ const STEPS: { readonly [S in State]: Step<S> | null } = {
   [STATES.ARCHIVED]: null,
 };
 
+/** Where a job waits, or where only the backend puts it: not where another process takes it. */
+const OURS: ReadonlySet<State> = new Set([
+  STATES.INCOMING,
+  STATES.PREPROCESSING,
+  STATES.RUNNING,
+  STATES.POSTPROCESSING,
+]);
+
 /**
  * May job `ref` (in the folder of ref.state) go through `to`'s step without entering its
  * folder? Only when a declared transition from where it is runs over `to`, the job's type
@@ -150,11 +159,6 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
         const config = await updateJobConfig(ref, (c) => {
           if (f) c.result = { failure: f.message, failure_kind: f.kind };
           record?.(c);
-        }).catch((err: unknown) => {
-          // Taken by another process meanwhile (its stop claimed it from incoming/): not
-          // ours, as when moveJob finds it gone; launchQueued then frees the slot it was given.
-          if (isENOENT(err)) throw new NotFoundError(`Job ${ref.id} is not in ${ref.state}.`);
-          throw err;
         });
         seen = { ...seen, config };
         if (carry.job) carry.job = jobWith(carry.job, config);
@@ -191,13 +195,26 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
   }
 }
 
-/** The scheduler gave queued job `q` slot `q.slot`: INCOMING → PREPROCESSING, then on. */
+/**
+ * The scheduler gave queued job `q` slot `q.slot`: INCOMING → PREPROCESSING, then on. The
+ * slot follows the folder: a drive that stops with the job in neither preprocessing/ nor
+ * running/ gives it back. Another process (a cancel or delete with no backend socket to ask)
+ * may take the job from incoming/ while this drive still works on it there (it passes
+ * PREPROCESSING without moving when no hook needs the folder): that shows as the move that
+ * loses (NotFoundError) or as whatever read or write of the departed folder came first
+ * (ENOENT) with the job gone from the folders it waits in or only the backend moves it to,
+ * and is no failure of this backend. A job left in incoming/ by a real failure is queued
+ * again by the next rescan.
+ */
 export async function launchQueued(core: Core, q: Admitted): Promise<void> {
   try {
     await drive(core, { id: q.id, state: STATES.INCOMING, dir: '' }, { to: STATES.PREPROCESSING });
   } catch (err) {
-    // Taken from incoming/ by someone else (cancelled, deleted): the slot it was given is free again.
-    if (!(err instanceof NotFoundError)) throw err;
-    if (core.scheduler.release(q.id, q.slot)) core.pump();
+    const now = await findJob(core.store, q.id).catch(() => null);
+    if (!now || !POLICY[now.state].holdsSlot) {
+      if (core.scheduler.release(q.id, q.slot)) core.pump();
+    }
+    if (err instanceof NotFoundError || (isENOENT(err) && !(now && OURS.has(now.state)))) return;
+    throw err;
   }
 }

@@ -69,7 +69,12 @@ export async function preprocessStep(
       ctx.parent = await findJob(store, parentId).then((p) => p && { id: p.id, dir: p.dir });
     const pre = await runHook('preprocess', hookTimeoutMs, () => type.preprocess?.(ctx));
     const stop = readCancel(ref.dir);
-    if (stop) return { to: STATES.FINALIZING, failure: cancelFailure(stop, true) };
+    if (stop) {
+      // A test holds a job here, still in incoming/ when no hook needs preprocessing/, while
+      // the cancel of another process takes it away (JOBDIR_PAUSE=preprocess:cancelled:MS).
+      await pausepoint('preprocess:cancelled');
+      return { to: STATES.FINALIZING, failure: cancelFailure(stop, true) };
+    }
     const skip = async () => {
       await updateJobConfig(ref, (c) => void (c.run = { ...c.run, skipped: 'true' }));
       return { to: STATES.POSTPROCESSING };
