@@ -1,6 +1,8 @@
 // ESLint (flat config): typescript-eslint's recommended rules, promises that must be awaited
-// or voided, no import cycles, and process.env read in src/config only. Run by the test
-// command (scripts/test.sh) with Prettier.
+// or voided, no import cycles, process.env read in src/config only, and the layers' arrows
+// (the store imports nothing above it; the job's path, src/lifecycle, never the operations
+// around it, src/ops, nor the web or the CLI). Run by the test command (scripts/test.sh)
+// with Prettier.
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
@@ -57,6 +59,56 @@ export default tseslint.config(
           object: 'process',
           property: 'env',
           message: 'read the environment through src/config (env.ts), its one reader',
+        },
+      ],
+    },
+  },
+  {
+    // DESIGN: the store imports nothing above it (config, errors and the states only).
+    files: ['src/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../lifecycle/*',
+                '../ops/*',
+                '../scheduler/*',
+                '../runners/*',
+                '../service/*',
+                '../services/*',
+                '../mail/*',
+                '../watcher/*',
+                '../metrics/*',
+                '../socket/*',
+                '../web/*',
+                '../cli/*',
+                '../client/*',
+                '../testing/*',
+              ],
+              message: 'src/store imports nothing above it (config, errors, states)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The job's path is below the operations around it (src/ops), the web and the CLI.
+    files: ['src/lifecycle/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../ops/*', '../web/*', '../cli/*', '../socket/*'],
+              message:
+                "src/lifecycle is the job's path: src/ops, src/web, src/cli and src/socket use it, not the other way",
+            },
+          ],
         },
       ],
     },

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The admin's job search (JSX): the query box, how it was read, a page of hits, the pager. */
-import type { SearchPage } from '../src/lifecycle/search.js';
+import type { SearchPage } from '../src/ops/search.js';
 import { AdminNav, iso } from './admin-tables.js';
 import { AdminStyle } from './admin.js';
 import { Layout } from './layout.js';

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The dashboard's tables of running, queued and failed jobs, and the admin action buttons (JSX). */
-import type { DashboardData } from '../src/lifecycle/dashboard.js';
+import type { DashboardData } from '../src/ops/dashboard.js';
 import { under } from '../src/config/urltop.js';
 import { STATES } from '../src/states.js';
 

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The admin pages (JSX): the dashboard and its live panel, the confirm step, one job. */
 import { ALL_STATES } from '../src/states.js';
-import type { DashboardData } from '../src/lifecycle/dashboard.js';
+import type { DashboardData } from '../src/ops/dashboard.js';
 import { ActivityChart } from './admin-chart.js';
 import {
   AdminNav,

@@ -1,5 +1,5 @@
 /** Words users read on the pages, for jobdir's states. */
-import { STATES } from '../src/states.js';
+import { isState, POLICY, STATES } from '../src/states.js';
 
 /**
  * The state as a user reads it: a job waiting its turn is "queued", one being prepared or
@@ -8,19 +8,8 @@ import { STATES } from '../src/states.js';
  * the program has reported that it runs.
  */
 export function stateWord(state: string, started = true, failureKind = ''): string {
-  switch (state) {
-    case STATES.INCOMING:
-      return 'queued';
-    case STATES.PREPROCESSING:
-      return 'starting';
-    case STATES.RUNNING:
-      return started ? 'running' : 'starting';
-    case STATES.POSTPROCESSING:
-    case STATES.FINALIZING:
-      return 'finishing';
-    case STATES.FAILED:
-      return failureKind === 'cancelled' ? 'cancelled' : 'failed';
-    default:
-      return state;
-  }
+  if (!isState(state)) return state;
+  if (state === STATES.RUNNING && !started) return POLICY[STATES.PREPROCESSING].word;
+  if (state === STATES.FAILED && failureKind === 'cancelled') return 'cancelled';
+  return POLICY[state].word;
 }

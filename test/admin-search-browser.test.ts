@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { sweepOldJobs } from '../src/lifecycle/sweep.js';
+import { sweepOldJobs } from '../src/ops/sweep.js';
 import { silentLog } from '../src/log.js';
 import { FIXTURE_SERVICE, idFromRedirect, idsIn, ROOT, submitForm, waitFor } from './helpers.js';
 import { ADMIN, startTestServer, type TestServer } from './server.js';

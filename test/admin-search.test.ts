@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { sweepOldJobs } from '../src/lifecycle/sweep.js';
+import { sweepOldJobs } from '../src/ops/sweep.js';
 import { silentLog } from '../src/log.js';
 import { findJob, readJob } from '../src/store/index.js';
 import { FIXTURE_SERVICE, idFromRedirect, idsIn, submitForm, waitFor } from './helpers.js';

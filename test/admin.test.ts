@@ -22,7 +22,7 @@ import { createJob, type Store } from '../src/store/index.js';
 import { scanWrappers } from '../src/runners/index.js';
 import { readRuns, runsById } from './runs.js';
 import { loadConfig } from '../src/config/index.js';
-import { cancelJob } from '../src/lifecycle/admin.js';
+import { cancelJob } from '../src/ops/admin.js';
 import { silentLog } from '../src/log.js';
 import { loadService } from '../src/service/load.js';
 

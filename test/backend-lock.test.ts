@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { FIXTURE_SERVICE, startSmtp, tempDir, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { kill9, startBackend } from './backend-process.js';
-import { readStateFile } from '../src/lifecycle/statefile.js';
+import { readStateFile } from '../src/ops/statefile.js';
 
 function jobdir(
   cfg: string,

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.js';
-import { isLocked } from '../src/lifecycle/statefile.js';
+import { isLocked } from '../src/ops/statefile.js';
 import { createJob, openStore, type Store } from '../src/store/index.js';
 import { waitFor, JOBDIR_BIN } from './helpers.js';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { resubmitJob } from '../src/lifecycle/admin.js';
+import { resubmitJob } from '../src/ops/admin.js';
 import {
   clusterJobsNamed,
   clusterRecord,

@@ -238,7 +238,7 @@ describe('[job NAME] runner options', () => {
 
 describe('[backend] user', () => {
   test('the backend refuses to run as another user, and as root unless user = root, saying so plainly', async () => {
-    const { checkBackendUser } = await import('../src/lifecycle/user.js');
+    const { checkBackendUser } = await import('../src/ops/user.js');
     const cfg = loadConfig(await configWith(MINIMAL + '[backend]\nuser = modloop\n'));
     assert.doesNotThrow(() => checkBackendUser(cfg, { username: 'modloop', uid: 1001 }));
     assert.throws(

@@ -19,7 +19,7 @@ import {
 import { serveForTest, startTestServer } from './server.js';
 import { loadConfig } from '../src/config/index.js';
 import { silentLog } from '../src/log.js';
-import { sweepIntervalMs, sweepOldJobs } from '../src/lifecycle/sweep.js';
+import { sweepIntervalMs, sweepOldJobs } from '../src/ops/sweep.js';
 import type { Service } from '../src/service/types.js';
 import { listUserJobs } from '../src/store/index.js';
 

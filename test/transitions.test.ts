@@ -28,6 +28,7 @@ import {
   waitUnlocked,
 } from './backend-process.js';
 import { FIXTURE_SERVICE, tempDir, waitFor, writeConfig, JOBDIR_BIN } from './helpers.js';
+import type { Next, Step } from '../src/lifecycle/driver.js';
 import { readRuns, runsById } from './runs.js';
 
 /** A data root on the full path (every state visited): the rows of the full path are killed there. */
@@ -293,6 +294,23 @@ const SCENARIOS: Record<string, (env: Env, point: string) => Promise<void>> = {
     assert.equal(await stateOf(env.store, id), STATES.ARCHIVED);
   },
 };
+
+/**
+ * Never called: tsc (npm test type-checks test/) fails when a step may name a move the
+ * table does not declare, or when a declared one stops compiling.
+ */
+export function _stepsCheckedByTsc(): void {
+  // @ts-expect-error completed → running is not declared
+  const _a: Step<typeof STATES.COMPLETED> = async () => ({ to: STATES.RUNNING });
+  // @ts-expect-error preprocessing → completed is not declared (only running → completed, over postprocessing and finalizing)
+  const _b: Next<typeof STATES.PREPROCESSING> = { to: STATES.COMPLETED };
+  // @ts-expect-error archived → incoming is not declared (an archived job is never resubmitted)
+  const _c: Next<typeof STATES.ARCHIVED> = { to: STATES.INCOMING };
+  // Declared: they compile.
+  const _d: Next<typeof STATES.PREPROCESSING> = { to: STATES.RUNNING };
+  const _e: Step<typeof STATES.RUNNING> = async () => ({ to: STATES.COMPLETED });
+  const _f: Next<typeof STATES.FAILED> = { to: STATES.INCOMING };
+}
 
 describe('the transition table', () => {
   test('a move the table does not declare is refused with a TransitionError, and nothing moves', async () => {

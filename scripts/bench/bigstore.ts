@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
-import { listJobs } from '../../src/lifecycle/admin.js';
+import { listJobs } from '../../src/ops/admin.js';
 import { createBackend } from '../../src/lifecycle/backend.js';
 import { silentLog } from '../../src/log.js';
 import { loadService } from '../../src/service/load.js';

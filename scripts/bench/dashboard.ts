@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
-import { dashboardSource } from '../../src/lifecycle/dashboard.js';
+import { dashboardSource } from '../../src/ops/dashboard.js';
 import { ALL_STATES, STATES } from '../../src/states.js';
 import {
   createCensus,

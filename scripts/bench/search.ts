@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/index.js';
-import { listJobs } from '../../src/lifecycle/admin.js';
+import { listJobs } from '../../src/ops/admin.js';
 import { silentLog } from '../../src/log.js';
 import { loadService } from '../../src/service/load.js';
 import { ALL_STATES, STATES, type State } from '../../src/states.js';

@@ -10,13 +10,13 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { JobdirError, messageOf } from '../errors.js';
-import { reportFatal, wasReported } from '../lifecycle/fatal.js';
+import { reportFatal, wasReported } from '../ops/fatal.js';
 import {
   acquireStateLock,
   backendStatus,
   lockoutMessage,
   type BackendStatus,
-} from '../lifecycle/statefile.js';
+} from '../ops/statefile.js';
 import { createLog } from '../log.js';
 import { openStore } from '../store/index.js';
 import type { Command } from './commands.js';

@@ -1,6 +1,6 @@
 /**
  * The admin's job verbs: list, show, resubmit, cancel, fail, delete, sweep and
- * restart-unfinished. Thin: the work is in src/lifecycle/admin.ts (shared with the web
+ * restart-unfinished. Thin: the work is in src/ops/admin.ts (shared with the web
  * dashboard). Each verb takes several ids, reports each one, and exits non-zero when any
  * id was unknown or refused, naming it and what to do.
  */
@@ -15,10 +15,10 @@ import {
   failJob,
   resubmitJob,
   showJob,
-} from '../lifecycle/admin.js';
+} from '../ops/admin.js';
 import { createBackend } from '../lifecycle/backend.js';
-import { acquireStateLock, backendStatus, lockoutMessage } from '../lifecycle/statefile.js';
-import { sweepOldJobs } from '../lifecycle/sweep.js';
+import { acquireStateLock, backendStatus, lockoutMessage } from '../ops/statefile.js';
+import { sweepOldJobs } from '../ops/sweep.js';
 import { silentLog } from '../log.js';
 import { loadService } from '../service/load.js';
 import { ACTIVE_STATES, STATES, type State } from '../states.js';

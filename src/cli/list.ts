@@ -1,6 +1,6 @@
 /** `jobdir list`: a module of its own, light to load (no service module, backend or web). */
 import { loadConfig } from '../config/index.js';
-import { DEFAULT_LIST_STATES, listJobs } from '../lifecycle/list.js';
+import { DEFAULT_LIST_STATES, listJobs } from '../ops/list.js';
 import { ALL_STATES, isState, type State } from '../states.js';
 import { openStore } from '../store/index.js';
 import type { Command } from './commands.js';

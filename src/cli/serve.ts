@@ -3,10 +3,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type Config, loadConfig } from '../config/index.js';
 import { createBackend, type Backend } from '../lifecycle/backend.js';
-import { reportFatal } from '../lifecycle/fatal.js';
-import { acquireStateLock, type StateLock } from '../lifecycle/statefile.js';
-import { checkBackendUser } from '../lifecycle/user.js';
-import { startSweeper } from '../lifecycle/sweep.js';
+import { reportFatal } from '../ops/fatal.js';
+import { acquireStateLock, type StateLock } from '../ops/statefile.js';
+import { checkBackendUser } from '../ops/user.js';
+import { startSweeper } from '../ops/sweep.js';
 import { createLog, type Log } from '../log.js';
 import { loadService } from '../service/load.js';
 import type { Service } from '../service/types.js';
@@ -101,7 +101,7 @@ export async function startService(
       throw err;
     }
   }
-  const sweeper = backend ? startSweeper({ cfg, service, store, log }) : null;
+  const sweeper = backend ? startSweeper({ cfg, service, store, log, backend }) : null;
   // [general] socket: the backend listens; a web-only process tells it of new jobs there.
   const sock =
     backend && cfg.general.socket

@@ -10,11 +10,12 @@ import {
   submitterOf,
 } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
-import { STATES, type State } from '../states.js';
+import { ALL_STATES, POLICY, STATES, type State } from '../states.js';
 import {
   cleanStaging,
   findJob,
   JOB_FILES,
+  type JobRef,
   listState,
   readJob,
   rebuildIndexes,
@@ -28,7 +29,7 @@ import { queueableFromDisk, queueFromDisk, startChildren } from './children.js';
 import { clusterTracker } from './cluster.js';
 import { type Core, here, safely } from './core.js';
 import { checkFollowOn } from './deps.js';
-import { drive, launchQueued } from './driver.js';
+import { drive, launchQueued, type Next } from './driver.js';
 import { keyedLock } from './lock.js';
 
 /** What a backend needs. */
@@ -66,8 +67,17 @@ export interface Backend {
   readonly runners: (kind: Runner['kind']) => Runner;
   /** Look at every active job now (what the periodic rescan does). */
   rescan(): Promise<void>;
-  /** Finish a job that sits in FINALIZING (the admin tools move a cancelled queued job there). */
-  finish(id: string): Promise<void>;
+  /**
+   * Advance job `ref` by the driver, after the declared move `first` (driver.ts: the one
+   * mover); the caller holds the job's lock (withLock). Resolves with where the job rests.
+   */
+  drive(ref: JobRef, first: Next): Promise<JobRef>;
+  /**
+   * Under job `id`'s lock, move it from `from` by the declared move `next` (any other fails to
+   * compile) and drive it on: the administrator's resubmit, an archive. NotFoundError when
+   * the job is not in `from`. Resolves with where the job rests.
+   */
+  move<F extends State>(id: string, from: F, next: NonNullable<Next<F>>): Promise<JobRef>;
   /**
    * Start a job that waits for job `parent` to complete (saliweb's dependencies; the socket's
    * `after=ID`): recorded in the parent, then made; it fails, naming the parent, if the parent
@@ -209,7 +219,7 @@ export function createBackend({
       const worker = async () => {
         while (next < ids.length) {
           const id = ids[next++]!;
-          if (state !== STATES.INCOMING && lock.busy(id)) continue;
+          if (POLICY[state].found !== 'queue' && lock.busy(id)) continue;
           await safely(
             core,
             `rescan ${state}`,
@@ -220,26 +230,32 @@ export function createBackend({
       };
       await Promise.all(Array.from({ length: Math.min(16, ids.length) }, worker));
     };
-    // The waiting jobs are queued in submission order, as if they had just arrived one by
-    // one: the fair share's turns are derived from that (scheduler/turns.ts), ties included.
-    const found: QueuedJob[] = [];
-    await each(STATES.INCOMING, async (id) => {
-      const q = await queueableFromDisk(core, id);
-      if (q) found.push(q);
-    });
-    found.sort((a, b) => a.submitted - b.submitted);
-    // In one tick: a job moved out of incoming/ since it was read is not queued (a cancel dequeues after its move).
-    for (const q of found) if (here(core, q.id, STATES.INCOMING)) scheduler.enqueue(q);
-    // A job in preprocessing/ that this backend is not preparing (it holds no slot here)
-    // never ran: the driver puts it back in the queue (unprepare). It may be admitted before
-    // the running jobs below are judged: each of them holds its slot already (count, then admit).
-    await each(STATES.PREPROCESSING, async (id) => {
-      const ref = here(core, id, STATES.PREPROCESSING);
-      if (ref && !scheduler.isActive(id)) await drive(core, ref, { to: STATES.INCOMING });
-    });
-    // RUNNING, POSTPROCESSING, FINALIZING: the driver's step for the state, as found.
-    for (const state of [STATES.RUNNING, STATES.POSTPROCESSING, STATES.FINALIZING]) {
-      await each(state, (id) => driveFound(id, state).then(() => {}));
+    // Each state's folder in lifecycle order, as its policy says (src/states.ts).
+    for (const state of ALL_STATES) {
+      const found = POLICY[state].found;
+      if (found === 'queue') {
+        // The waiting jobs are queued in submission order, as if they had just arrived one by
+        // one: the fair share's turns are derived from that (scheduler/turns.ts), ties included.
+        const waiting: QueuedJob[] = [];
+        await each(state, async (id) => {
+          const q = await queueableFromDisk(core, id);
+          if (q) waiting.push(q);
+        });
+        waiting.sort((a, b) => a.submitted - b.submitted);
+        // In one tick: a job moved out of incoming/ since it was read is not queued (a cancel dequeues after its move).
+        for (const q of waiting) if (here(core, q.id, state)) scheduler.enqueue(q);
+      } else if (found === 'unprepare') {
+        // A job this backend is not preparing (it holds no slot here) never ran: the driver
+        // puts it back in the queue. It may be admitted before the running jobs are judged:
+        // each of them holds its slot already (count, then admit).
+        await each(state, async (id) => {
+          const ref = here(core, id, state);
+          if (ref && !scheduler.isActive(id)) await drive(core, ref, { to: STATES.INCOMING });
+        });
+      } else if (found === 'drive') {
+        // The driver's step for the state, as found.
+        await each(state, (id) => driveFound(id, state).then(() => {}));
+      }
     }
     core.pump();
     await mailer.flush();
@@ -263,8 +279,7 @@ export function createBackend({
     store,
     log,
     runners: core.runners,
-    finish: (id) => self.finish(id),
-    dequeue: (id) => void scheduler.dequeue(id),
+    drive: (ref, first) => drive(core, ref, first),
     look: (id) => self.look(id),
     lock: (id, fn) => lock.run(id, fn),
   };
@@ -338,15 +353,20 @@ export function createBackend({
         id,
         (async () => {
           const ref = await findJob(store, id);
-          if (ref && ref.state !== STATES.INCOMING && ref.state !== STATES.PREPROCESSING)
-            core.wake(id, ref.state);
+          if (ref && POLICY[ref.state].found === 'drive') core.wake(id, ref.state);
         })(),
       );
     },
     runners: core.runners,
     withLock: (id, fn) => lock.run(id, fn),
     rescan,
-    finish: (id) => driveIn(id, STATES.FINALIZING).then(() => {}),
+    drive: (ref, first) => drive(core, ref, first),
+    move: (id, from, next) =>
+      lock.run(id, async () => {
+        const ref = here(core, id, from);
+        if (!ref) throw new NotFoundError(`Job ${id} is not in ${from}.`);
+        return drive(core, ref, next);
+      }),
     startAfter: (parent, request) =>
       lock.run(parent, async () => {
         const ref = await findJob(store, parent);
@@ -361,4 +381,30 @@ export function createBackend({
       }),
   };
   return self;
+}
+
+/** What withBackend needs: the service's, and its backend when one runs in this process. */
+export interface BackendEnv {
+  cfg: Config;
+  service: Service;
+  store: Store;
+  log: Log;
+  backend?: Backend | null;
+}
+
+/**
+ * Run `fn` with the backend of this process, or, when none runs here (an admin tool, a
+ * sweep beside a backend elsewhere), with one made for the call that starts nothing: its
+ * mail is sent once `fn` is over.
+ */
+export async function withBackend<T>(env: BackendEnv, fn: (b: Backend) => Promise<T>): Promise<T> {
+  if (env.backend) return fn(env.backend);
+  const { cfg, service, store, log } = env;
+  const once = createBackend({ cfg, service, store, log, launch: false });
+  try {
+    return await fn(once);
+  } finally {
+    await once.mailer.flush();
+    once.mailer.close();
+  }
 }

@@ -2,13 +2,12 @@ import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import type { Log } from '../log.js';
 import { runnerKind, runnerRegistry, type Runner } from '../runners/index.js';
-import { STATES, type State } from '../states.js';
+import { POLICY, STATES, type State } from '../states.js';
 import {
   appendJobLog,
   findJob,
   type Job,
   type JobRef,
-  moveJob,
   readJob,
   readMarkers,
   type Store,
@@ -16,6 +15,7 @@ import {
   writeCancel,
 } from '../store/index.js';
 import { childStates, unfinishedWaited } from '../store/deps.js';
+import type { Next } from './driver.js';
 import { cancelFailure } from './failure.js';
 
 /**
@@ -28,15 +28,16 @@ import { cancelFailure } from './failure.js';
  * group; a parent waiting for its children has them stopped. Ended jobs: ConflictError.
  */
 
-/** What stopping needs: the store and config, and how to finish a job moved to FINALIZING. */
+/** What stopping needs: the store and config, and the driver (to move a claimed queued job). */
 export interface StopEnv {
   cfg: Config;
   store: Store;
   log: Log;
-  /** Finish a job this process has just moved into FINALIZING (hooks, mail, final rename). */
-  finish(id: string): Promise<void>;
-  /** Forget a queued job in this process's scheduler. */
-  dequeue?(id: string): void;
+  /**
+   * Advance job `ref` by the driver after the declared move `first`, the caller holding its
+   * lock (a claimed queued job: moved to FINALIZING, out of the queue, finished at once).
+   */
+  drive(ref: JobRef, first: Next): Promise<JobRef>;
   /** Look at a running job again now (its wrapper was just signalled). */
   look?(id: string): void;
   /** The runners of the backend in this process (it knows the wrappers it started). */
@@ -68,40 +69,41 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
   for (let round = 0; round < 100; round++) {
     const ref = await requireJob(env, id);
     try {
-      switch (ref.state) {
-        case STATES.INCOMING: {
-          // The claim, under the job's lock (finish takes it again: outside). Still queued once
-          // the lock is ours, or look again.
-          const claimed = await (env.lock ?? unlocked)(id, async () => {
-            if ((await findJob(env.store, id))?.state !== STATES.INCOMING) return false;
+      const stop = POLICY[ref.state].stop;
+      switch (stop) {
+        case 'claim': {
+          // The claim, under the job's lock. Still queued once the lock is ours, or look again.
+          const done = await (env.lock ?? unlocked)(id, async () => {
+            if ((await findJob(env.store, id))?.state !== STATES.INCOMING) return null;
             await writeCancel(ref.dir, req.by, req);
             wrote = true;
             const f = cancelFailure({ at: Date.now(), ...req }, true);
-            await updateJobConfig(
+            const config = await updateJobConfig(
               ref,
               (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
               { pause: 'cancel:config' },
             );
-            await moveJob(env.store, id, STATES.INCOMING, STATES.FINALIZING);
-            env.dequeue?.(id);
-            return true;
+            // The driver moves it, takes it out of the queue and finishes it at once.
+            const first: Next<typeof STATES.INCOMING> = {
+              to: STATES.FINALIZING,
+              seen: { config },
+            };
+            return (await env.drive(ref, first)).state;
           });
-          if (!claimed) continue;
-          await env.finish(id);
-          const done = (await findJob(env.store, id))?.state ?? STATES.FAILED;
+          if (done === null) continue;
           return { state: done, message: `Job ${id} was queued and is now ${verb} (${done}).` };
         }
-        case STATES.PREPROCESSING:
-        case STATES.RUNNING: {
+        case 'mark':
+        case 'signal': {
           await writeCancel(ref.dir, req.by, req);
           wrote = true;
-          if (ref.state === STATES.PREPROCESSING && req.wait === false) {
+          if (stop === 'mark' && req.wait === false) {
             return {
               state: ref.state,
               message: `Job ${id} is being prepared; the ${verb === 'cancelled' ? 'cancel' : 'fail'} request is recorded and it will stop before it runs.`,
             };
           }
-          if (ref.state === STATES.PREPROCESSING) {
+          if (stop === 'mark') {
             // The backend checks for CANCEL before it starts the wrapper; wait to see where the job goes.
             const moved = await waitUntilMoved(env, id, STATES.PREPROCESSING, 5000);
             let now = moved ? await findJob(env.store, id) : null;
@@ -152,7 +154,7 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
               : `Job ${id} was stopped; the backend ends it as ${verb} when it sees the wrapper gone (if no backend is running, when it starts).`,
           };
         }
-        case STATES.POSTPROCESSING: {
+        case 'children': {
           // A parent waiting for its children: the request is recorded and its children stopped.
           const kids = unfinishedWaited(await childStates(env.store, (await readJob(ref)).config));
           if (kids.length) {
@@ -174,7 +176,7 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
             `Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`,
           );
         }
-        case STATES.FINALIZING:
+        case 'finishing':
           // A stop already under way (a CANCEL the backend honoured, e.g. this request's,
           // written while the job was queued, as the backend admitted it): not a conflict.
           if ((await readMarkers(ref.dir)).cancel)
@@ -182,7 +184,7 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
           throw new ConflictError(
             `Job ${id} has finished running and is ${ref.state}; wait until it has ended${req.mode === 'fail' ? ', then run jobdir fail again' : ''}.`,
           );
-        default:
+        case 'ended':
           // This request's CANCEL went with the job as the backend took it on and ended it.
           if (wrote && (await readMarkers(ref.dir)).cancel)
             return { state: ref.state, message: `Job ${id} was ${verb} (${ref.state}).` };

@@ -39,7 +39,7 @@ export interface Core {
   /** Start queued jobs while the limits allow (nothing before every running job is counted). */
   pump(): void;
   /** Advance a job by the driver (driver.ts), after the move `first` if given; the caller holds its lock. */
-  drive(ref: JobRef, first?: Next): Promise<void>;
+  drive(ref: JobRef, first?: Next): Promise<JobRef>;
   /** Under the job's lock, drive job `id` if it is in `state` now (an event: a wrapper exited, a child ended). */
   wake(id: string, state: State): void;
 }

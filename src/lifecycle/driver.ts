@@ -1,11 +1,12 @@
 import { NotFoundError } from '../errors.js';
 import type { Admitted } from '../scheduler/index.js';
-import { STATES, type State } from '../states.js';
+import { POLICY, STATES, type State } from '../states.js';
 import { typeOfJob } from '../service/context.js';
 import {
   declared,
   findJob,
   type Job,
+  type JobConfig,
   jobDir,
   type JobRef,
   jobWith,
@@ -13,6 +14,7 @@ import {
   moveJob,
   readJob,
   type Seen,
+  type To,
   TRANSITIONS,
   updateJobConfig,
 } from '../store/index.js';
@@ -28,16 +30,27 @@ import { judgeRun, preprocessStep, type RunSpec, startStep } from './launch.js';
  * says where the job goes next (or that it rests there until an event: a wrapper's exit,
  * a child's end, a slot). The driver makes each move by its declared transition
  * (src/store/transitions.ts: moveJob refuses any other), records a failure before the move
- * that carries it, and gives back the run slot when a job leaves the states that hold one.
- * Steps never call each other: a job's path is a loop here, not a chain of calls.
+ * that carries it, takes a job that leaves the queue out of it, and gives back the run slot
+ * when a job leaves the states that hold one. Steps never call each other: a job's path is a
+ * loop here, not a chain of calls. The moves made from outside a step (a stop's claim of a
+ * queued job, the administrator's resubmit and fail, an archive) come here too, as the
+ * first move of a drive (the backend's `move` and `drive`): there is one mover.
  */
 
 /**
- * Where a step sends the job: a state (its failure recorded first), or null to rest here.
- * `seen`: what the step read of the job under its lock that the move's requirement asks
- * for (its markers, its config), so that moveJob checks that instead of reading again.
+ * Where a step of state `From` sends the job: a state a transition from `From` is declared
+ * to (src/store/transitions.ts; any other fails to compile), its failure recorded first; or
+ * null to rest here. `seen`: what the step read of the job under its lock that the move's
+ * requirement asks for (its markers, its config), so that moveJob checks that instead of
+ * reading again. `record`: what else to write in config.ini before the move, with the failure.
  */
-export type Next = { to: State; failure?: Failure | null; spec?: RunSpec; seen?: Seen } | null;
+export type Next<From extends State = State> = {
+  to: To<From>;
+  failure?: Failure | null;
+  record?: (c: JobConfig) => void;
+  spec?: RunSpec;
+  seen?: Seen;
+} | null;
 
 /** What one drive carries from step to step: the run spec, whether it entered the state, mail to flush, the job's record. */
 export interface Carry {
@@ -56,15 +69,24 @@ export interface Carry {
    * are written once by the wrapper and never taken back, so they need not be read again.
    */
   markers?: Markers;
+  /** The state the drive's last move left (set with entered). */
+  left?: State;
 }
 
-type Step = (core: Core, ref: JobRef, carry: Carry) => Promise<Next>;
+/** The step of state `S`: its work, and where the job goes from `S` (or null: it rests). */
+export type Step<S extends State> = (core: Core, ref: JobRef, carry: Carry) => Promise<Next<S>>;
 
-/** COMPLETED or FAILED: the work of having ended, once, when the drive itself brought the job there. */
-const ended: Step = (core, ref, carry) =>
-  carry.entered ? restStep(core, ref, carry) : Promise.resolve(null);
+/**
+ * COMPLETED or FAILED: the work of having ended, once, when the drive itself brought the job
+ * there from a state that had not ended (not the administrator's fail of a completed job).
+ */
+const ended = (core: Core, ref: JobRef, carry: Carry): Promise<null> =>
+  carry.entered && carry.left && !POLICY[carry.left].ended
+    ? restStep(core, ref, carry)
+    : Promise.resolve(null);
 
-const STEPS: Partial<Record<State, Step>> = {
+/** Each state's step (null: none, the job rests there). */
+const STEPS: { readonly [S in State]: Step<S> | null } = {
   [STATES.INCOMING]: async (core, ref, carry) => {
     // Back in the queue (requeued, rerun): queued again in its place (submission order).
     if (carry.entered) await queueFromDisk(core, ref.id);
@@ -78,10 +100,9 @@ const STEPS: Partial<Record<State, Step>> = {
   [STATES.FINALIZING]: finalizeStep,
   [STATES.COMPLETED]: ended,
   [STATES.FAILED]: ended,
+  [STATES.ARCHIVED]: null,
 };
 
-/** States whose jobs hold a run slot of the scheduler. */
-const HOLDS_SLOT: ReadonlySet<State> = new Set([STATES.PREPROCESSING, STATES.RUNNING]);
 /** Where a job waits, or where only the backend puts it: not where another process takes it. */
 const OURS: ReadonlySet<State> = new Set([
   STATES.INCOMING,
@@ -124,7 +145,7 @@ async function passes(core: Core, ref: JobRef, to: State, carry: Carry): Promise
  * it passes through states it does not need (passes): the next move then goes by a
  * transition declared over them, else it first catches up by the declared one into `at`.
  */
-export async function drive(core: Core, ref: JobRef, first: Next = null): Promise<void> {
+export async function drive(core: Core, ref: JobRef, first: Next = null): Promise<JobRef> {
   const carry: Carry = { entered: false };
   if (!ref.dir) ref = { ...ref, dir: jobDir(core.store, ref.state, ref.id) };
   let at: State = ref.state;
@@ -133,12 +154,12 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
     if (next) {
       let seen: Seen = { ...passSeen, ...next.seen };
       if (next.seen?.markers) carry.markers = next.seen.markers;
-      if (next.failure) {
-        const f = next.failure;
-        const config = await updateJobConfig(
-          ref,
-          (c) => void (c.result = { failure: f.message, failure_kind: f.kind }),
-        );
+      if (next.failure || next.record) {
+        const { failure: f, record } = next;
+        const config = await updateJobConfig(ref, (c) => {
+          if (f) c.result = { failure: f.message, failure_kind: f.kind };
+          record?.(c);
+        });
         seen = { ...seen, config };
         if (carry.job) carry.job = jobWith(carry.job, config);
       }
@@ -146,7 +167,7 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
       // move: once the job is in incoming/ it may be queued and granted a new slot (the
       // watcher sees it arrive), and that slot is not this drive's to give back.
       const slot =
-        HOLDS_SLOT.has(at) && !HOLDS_SLOT.has(next.to) ? core.scheduler.slotOf(ref.id) : null;
+        POLICY[at].holdsSlot && !POLICY[next.to].holdsSlot ? core.scheduler.slotOf(ref.id) : null;
       if (await passes(core, ref, next.to, carry)) {
         passSeen = seen;
       } else {
@@ -156,6 +177,9 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
         ref = await moveJob(core.store, ref.id, ref.state, next.to, seen);
         passSeen = {};
       }
+      // Out of the queue (a claim by a stop): no longer this scheduler's to admit.
+      if (POLICY[at].found === 'queue') core.scheduler.dequeue(ref.id);
+      carry.left = at;
       at = next.to;
       if (slot !== null && core.scheduler.release(ref.id, slot)) core.pump();
       carry.entered = true;
@@ -165,8 +189,8 @@ export async function drive(core: Core, ref: JobRef, first: Next = null): Promis
     next = step ? await step(core, ref, carry) : null;
     if (!next) {
       // A step that rests the job where it has not gone (none does today) must not leave it behind.
-      if (at !== ref.state) await moveJob(core.store, ref.id, ref.state, at, passSeen);
-      return;
+      if (at !== ref.state) ref = await moveJob(core.store, ref.id, ref.state, at, passSeen);
+      return ref;
     }
   }
 }
@@ -187,7 +211,7 @@ export async function launchQueued(core: Core, q: Admitted): Promise<void> {
     await drive(core, { id: q.id, state: STATES.INCOMING, dir: '' }, { to: STATES.PREPROCESSING });
   } catch (err) {
     const now = await findJob(core.store, q.id).catch(() => null);
-    if (!now || !HOLDS_SLOT.has(now.state)) {
+    if (!now || !POLICY[now.state].holdsSlot) {
       if (core.scheduler.release(q.id, q.slot)) core.pump();
     }
     if (err instanceof NotFoundError || (isENOENT(err) && !(now && OURS.has(now.state)))) return;

@@ -46,7 +46,11 @@ export async function takeJob(ref: JobRef, carry: Carry): Promise<Job> {
 }
 
 /** POSTPROCESSING: wait for children, the postprocess hook (may ask for a rerun), then FINALIZING. */
-export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
+export async function postprocessStep(
+  core: Core,
+  ref: JobRef,
+  carry: Carry,
+): Promise<Next<typeof STATES.POSTPROCESSING>> {
   const { store, service, cfg, hookTimeoutMs } = core;
   const job = await takeJob(ref, carry);
   // Handed on to FINALIZING unless children were recorded in config.ini since it was read.
@@ -134,7 +138,11 @@ export async function postprocessStep(core: Core, ref: JobRef, carry: Carry): Pr
  * outputs made durable; then COMPLETED or FAILED. `finished` is when the program ended (its
  * marker's time), even when the backend learns of it later; a parent ends with its children.
  */
-export async function finalizeStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
+export async function finalizeStep(
+  core: Core,
+  ref: JobRef,
+  carry: Carry,
+): Promise<Next<typeof STATES.FINALIZING>> {
   const { store, service, cfg, hookTimeoutMs, log } = core;
   let job = await takeJob(ref, carry);
   const type = typeOfJob(service, job);
@@ -232,7 +240,7 @@ function runTimes(job: Job, m: Markers | undefined): { run_s?: number; wait_s?: 
 }
 
 /** COMPLETED or FAILED, just entered: logged, relatives woken, the complete hook, mail sent. */
-export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
+export async function restStep(core: Core, ref: JobRef, carry: Carry): Promise<null> {
   const { cfg, service, hookTimeoutMs, log } = core;
   const job = await takeJob(ref, carry);
   const failure = job.result.failureKind ? (job.result.failure ?? '') : null;

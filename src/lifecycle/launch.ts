@@ -49,7 +49,11 @@ export interface RunSpec {
 const technical = (message: string): Failure => ({ kind: 'technical', message });
 
 /** PREPROCESSING: the preprocess hook, a stop request, the run hook (argv, children, runner). */
-export async function preprocessStep(core: Core, ref: JobRef, carry: Carry): Promise<Next> {
+export async function preprocessStep(
+  core: Core,
+  ref: JobRef,
+  carry: Carry,
+): Promise<Next<typeof STATES.PREPROCESSING>> {
   const { store, cfg, hookTimeoutMs } = core;
   const job = await takeJob(ref, carry);
   const type = typeOfJob(core.service, job);
@@ -120,7 +124,11 @@ export async function preprocessStep(core: Core, ref: JobRef, carry: Carry): Pro
 }
 
 /** RUNNING, just entered: the attempt recorded (write-ahead), then the wrapper or cluster job started. */
-export async function startStep(core: Core, ref: JobRef, spec: RunSpec): Promise<Next> {
+export async function startStep(
+  core: Core,
+  ref: JobRef,
+  spec: RunSpec,
+): Promise<Next<typeof STATES.RUNNING>> {
   const { id } = ref;
   const { type } = spec;
   const tc = core.cfg.jobs[type];
@@ -169,7 +177,7 @@ export async function startStep(core: Core, ref: JobRef, spec: RunSpec): Promise
  * writes SUCCESS or ERROR before it exits, so once it is known to be gone, a read that
  * finds no result is the truth, and a job is never requeued over a result it just left.
  */
-export async function judgeRun(core: Core, ref: JobRef): Promise<Next> {
+export async function judgeRun(core: Core, ref: JobRef): Promise<Next<typeof STATES.RUNNING>> {
   const { cfg, scheduler, cluster } = core;
   const { id } = ref;
   const first = await readMarkers(ref.dir);
@@ -250,7 +258,7 @@ async function runOver(
   ref: JobRef,
   override: Failure | null,
   markers?: Markers,
-): Promise<Next> {
+): Promise<Next<typeof STATES.RUNNING>> {
   core.selfWatched.delete(ref.id);
   core.runWatch.unwatch(ref.id);
   core.cluster.forget(ref.id);

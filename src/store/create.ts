@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { join, relative } from 'node:path';
 import { failpoint } from '../config/failpoint.js';
 import { UnavailableError } from '../errors.js';
+import { STATES } from '../states.js';
 import { JOB_FILES } from './files.js';
 import { fsyncDir, fsyncDirShared, fsyncFiles, isNoSpace, writeNewFile } from './fsutil.js';
 import { newJobId } from './ids.js';
@@ -37,7 +38,7 @@ export async function createJob(store: Store, input: NewJob): Promise<JobRef> {
     throw asUnavailable(err);
   }
   if (input.email) await addUserIndex(store, input.email, staged.id).catch(() => {});
-  return { id: staged.id, state: 'incoming', dir: staged.dir };
+  return { id: staged.id, state: STATES.INCOMING, dir: staged.dir };
 }
 
 /** A job built in its hidden staging folder, not yet durable nor visible. */
@@ -151,7 +152,7 @@ export async function createJobs(
     try {
       const s = await stageJob(store, input);
       staged.push(s);
-      out.push({ id: s.id, state: 'incoming', dir: s.dir });
+      out.push({ id: s.id, state: STATES.INCOMING, dir: s.dir });
     } catch (err) {
       out.push(err instanceof Error ? err : new Error(String(err)));
     }

@@ -23,6 +23,8 @@ export {
   TRANSITIONS,
   transition,
   declared,
+  type Move,
+  type To,
   type Transition,
   type Requirement,
   type Seen,

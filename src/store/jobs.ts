@@ -4,7 +4,7 @@ import { failpoint, pausepoint } from '../config/failpoint.js';
 import { basename, dirname, join, relative } from 'node:path';
 import { decode, safe, unsafe } from 'ini';
 import { NotFoundError } from '../errors.js';
-import { ALL_STATES, type State } from '../states.js';
+import { ALL_STATES, POLICY, type State } from '../states.js';
 import { JOB_FILES } from './files.js';
 import { copyTreeDurable, fsyncDir, fsyncDirShared, isENOENT, writeDurable } from './fsutil.js';
 import { isJobId } from './ids.js';
@@ -248,7 +248,7 @@ export async function moveJob(
   // by-id names where a job rests once it has ended: made pointing at completed/ (stageJob),
   // it is re-pointed only when the job ends elsewhere (failed/, archived/, or back in
   // completed/ after those); findJob probes the state folders for a job still moving.
-  if (to === 'completed' || to === 'failed' || to === 'archived') pointById(store, id, dest);
+  if (POLICY[to].ended) pointById(store, id, dest);
   failpoint(`${point}:after`);
   return { id, state: to, dir: dest };
 }

@@ -1,13 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { STATES, type State } from '../states.js';
+import type { State } from '../states.js';
 import { JOB_FILES } from './files.js';
 import { isENOENT } from './fsutil.js';
 import {
   type JobConfig,
   type JobRef,
   listState,
-  moveJob,
   readJob,
   removeJob,
   updateJobConfig,
@@ -42,15 +41,6 @@ export async function listOldJobs(
     if (now - finished >= ageMs) out.push({ id, state, dir, finished });
   }
   return out;
-}
-
-/**
- * ARCHIVE: COMPLETED or FAILED → ARCHIVED, recording `[result] archived=ISO` first (the
- * results page shows that date with its 410). Throws NotFoundError when the job moved.
- */
-export async function moveToArchived(store: Store, ref: JobRef, at: Date): Promise<JobRef> {
-  await updateJobConfig(ref, (c) => void (c.result = { ...c.result, archived: at.toISOString() }));
-  return moveJob(store, ref.id, ref.state, STATES.ARCHIVED);
 }
 
 /** EXPIRE: delete the job's directory and its by-id and users index links. */

@@ -31,12 +31,12 @@ export type Requirement =
   /** config.ini [result] state names the destination (recorded before the final rename). */
   | 'outcome';
 
-/** One declared transition. */
-export interface Transition {
+/** One declared transition (from `F` to `T`: the table keeps each row's states in its type). */
+export interface Transition<F extends State = State, T extends State = State> {
   /** The verb, as in moveToX: names it in logs, tests and errors. */
   readonly verb: string;
-  readonly from: State;
-  readonly to: State;
+  readonly from: F;
+  readonly to: T;
   readonly requires: readonly Requirement[];
   readonly durable: boolean;
   /** Why the move happens, for readers and error messages. */
@@ -50,15 +50,15 @@ export interface Transition {
 }
 
 const S = STATES;
-const t = (
+const t = <F extends State, T extends State>(
   verb: string,
-  from: State,
-  to: State,
+  from: F,
+  to: T,
   durable: boolean,
   requires: Requirement[],
   why: string,
   over: State[] = [],
-): Transition => ({
+): Transition<F, T> => ({
   verb,
   from,
   to,
@@ -70,7 +70,7 @@ const t = (
 });
 
 /** Every transition a job may make. */
-export const TRANSITIONS: readonly Transition[] = [
+export const TRANSITIONS = [
   t('admit', S.INCOMING, S.PREPROCESSING, false, [], 'the scheduler gave it a run slot'),
   t(
     'cancelQueued',
@@ -180,9 +180,15 @@ export const TRANSITIONS: readonly Transition[] = [
     [],
     'its results are older than [oldjobs] archive',
   ),
-];
+] as const;
 
-const byMove = new Map(TRANSITIONS.map((x) => [`${x.from}>${x.to}`, x]));
+/** A declared move, as its row's type. */
+export type Move = (typeof TRANSITIONS)[number];
+
+/** The states a job in `F` may move to by a declared transition (never: none is declared). */
+export type To<F extends State> = Extract<Move, { readonly from: F }>['to'];
+
+const byMove = new Map<string, Transition>(TRANSITIONS.map((x) => [`${x.from}>${x.to}`, x]));
 
 /** The declared transition from `from` to `to`, if any. */
 export function declared(from: State, to: State): Transition | undefined {

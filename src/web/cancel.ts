@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Hono } from 'hono';
 import type { Config } from '../config/index.js';
 import { UnavailableError } from '../errors.js';
-import { cancelJob } from '../lifecycle/admin.js';
+import { cancelJob } from '../ops/admin.js';
 import type { Log } from '../log.js';
 import type { Service } from '../service/types.js';
 import { STATES } from '../states.js';

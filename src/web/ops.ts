@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Config } from '../config/index.js';
-import { checkHealth } from '../lifecycle/health.js';
+import { checkHealth } from '../ops/health.js';
 import type { Metrics, Sample } from '../metrics/prometheus.js';
 import { ALL_STATES } from '../states.js';
 import type { Census, Store } from '../store/index.js';

@@ -3,7 +3,7 @@ import { GoneError } from '../errors.js';
 import { jobOutcome } from '../service/context.js';
 import { renderResult } from '../service/render.js';
 import type { JobOutcome, Service } from '../service/types.js';
-import { ACTIVE_STATES, EXPIRED, FINAL_STATES, STATES } from '../states.js';
+import { EXPIRED, POLICY, STATES } from '../states.js';
 import {
   type Job,
   listResultFiles,
@@ -50,8 +50,9 @@ export async function jobView(
   const r = job.result;
   const type = service.jobTypes.find((t) => t.name === s.type);
   const m = await readMarkers(job.dir);
-  const active = ACTIVE_STATES.includes(job.state);
-  const final = FINAL_STATES.includes(job.state);
+  const policy = POLICY[job.state];
+  const final = policy.ended;
+  const active = !final;
   const progress = active || job.state === STATES.COMPLETED ? await readProgress(job.dir) : null;
   let result: JobPageView['result'] = null;
   if (job.state === STATES.COMPLETED && type?.render) {
@@ -85,10 +86,10 @@ export async function jobView(
       url: under(cfg.general.basePath, `/jobs/${job.id}/files/${encodeURIComponent(f.name)}`),
     })),
     cancellable:
-      job.state === STATES.INCOMING ||
-      job.state === STATES.PREPROCESSING ||
-      job.state === STATES.RUNNING ||
-      (job.state === STATES.POSTPROCESSING &&
+      policy.stop === 'claim' ||
+      policy.stop === 'mark' ||
+      policy.stop === 'signal' ||
+      (policy.stop === 'children' &&
         !!store &&
         !!job.config.children &&
         unfinishedWaited(await childStates(store, job.config)).length > 0),

@@ -1,29 +1,15 @@
 import type { Config } from '../../config/index.js';
 import { under } from '../../config/urltop.js';
-import type { JobDetails } from '../../lifecycle/admin.js';
+import type { JobDetails } from '../../ops/admin.js';
 import type { Service } from '../../service/types.js';
 import { JOB_FILES, listJobFiles, readTail } from '../../store/index.js';
 import type { AdminJobView, LogLine, Parameter } from '../../../templates/admin-job.js';
-import { STATES, type State } from '../../states.js';
+import { POLICY, type State } from '../../states.js';
 import type { AdminAction } from '../../../templates/admin-tables.js';
 
-/** The actions that make sense for a job in `state`. */
+/** The actions that make sense for a job in `state` (its row of the states' policy). */
 export function actionsFor(state: State): AdminAction[] {
-  switch (state) {
-    case STATES.FAILED:
-      return ['resubmit', 'delete'];
-    case STATES.INCOMING:
-      return ['cancel', 'delete'];
-    case STATES.PREPROCESSING:
-    case STATES.RUNNING:
-      return ['cancel', 'fail', 'delete'];
-    case STATES.COMPLETED:
-      return ['fail', 'delete'];
-    case STATES.ARCHIVED:
-      return ['delete'];
-    default:
-      return [];
-  }
+  return [...POLICY[state].admin];
 }
 
 /** How much of jobdir.log the page shows (the end; the whole file is a download). */

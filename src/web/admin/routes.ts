@@ -10,9 +10,9 @@ import {
   failJob,
   resubmitJob,
   showJob,
-} from '../../lifecycle/admin.js';
+} from '../../ops/admin.js';
 import type { Backend } from '../../lifecycle/backend.js';
-import { dashboardSource } from '../../lifecycle/dashboard.js';
+import { dashboardSource } from '../../ops/dashboard.js';
 import type { Log } from '../../log.js';
 import type { Service } from '../../service/types.js';
 import { STATES } from '../../states.js';
@@ -26,7 +26,7 @@ import {
   readJob,
   type Store,
 } from '../../store/index.js';
-import { parseQuery, type Query, type SearchPage, searchPage } from '../../lifecycle/search.js';
+import { parseQuery, type Query, type SearchPage, searchPage } from '../../ops/search.js';
 import { adminSearchPage } from '../../../templates/admin-search.js';
 import {
   ADMIN_ACTIONS,

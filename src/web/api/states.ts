@@ -1,4 +1,4 @@
-import { STATES, type State } from '../../states.js';
+import { ALL_STATES, POLICY, STATES, type State } from '../../states.js';
 
 /**
  * How jobdir's states read to clients written for EBI's Job Dispatcher
@@ -8,19 +8,8 @@ import { STATES, type State } from '../../states.js';
  * passing server problem and polls again); WES tells EXECUTOR_ERROR (the program failed),
  * SYSTEM_ERROR (a technical failure) and CANCELED apart. ERROR is kept for a server that
  * cannot read the job just now. An unknown id is NOT_FOUND (HTTP 404); an archived job
- * is NOT_FOUND too (HTTP 410).
+ * is NOT_FOUND too (HTTP 410). Each state's two names are in its row of the states' policy.
  */
-export const STATE_MAP: Record<State, { dispatcher: string; wes: string }> = {
-  [STATES.INCOMING]: { dispatcher: 'QUEUED', wes: 'QUEUED' },
-  [STATES.PREPROCESSING]: { dispatcher: 'RUNNING', wes: 'INITIALIZING' },
-  [STATES.RUNNING]: { dispatcher: 'RUNNING', wes: 'RUNNING' },
-  [STATES.POSTPROCESSING]: { dispatcher: 'RUNNING', wes: 'RUNNING' },
-  [STATES.FINALIZING]: { dispatcher: 'RUNNING', wes: 'RUNNING' },
-  [STATES.COMPLETED]: { dispatcher: 'FINISHED', wes: 'COMPLETE' },
-  [STATES.FAILED]: { dispatcher: 'FAILURE', wes: 'EXECUTOR_ERROR' },
-  [STATES.ARCHIVED]: { dispatcher: 'NOT_FOUND', wes: 'DELETED' },
-};
-
 /** The dispatcher and WES names of a job in `state` (failure kind refines FAILED). */
 export function externalState(
   state: State,
@@ -30,12 +19,15 @@ export function externalState(
     return { dispatcher: 'FAILURE', wes: 'SYSTEM_ERROR' };
   if (state === STATES.FAILED && failureKind === 'cancelled')
     return { dispatcher: 'FAILURE', wes: 'CANCELED' };
-  return STATE_MAP[state];
+  return POLICY[state].external;
 }
 
 /** The mapping as a Markdown table, for the OpenAPI document. */
 export function stateMapTable(): string {
-  const rows = Object.entries(STATE_MAP).map(([s, m]) => `| ${s} | ${m.dispatcher} | ${m.wes} |`);
+  const rows = ALL_STATES.map((s) => {
+    const m = POLICY[s].external;
+    return `| ${s} | ${m.dispatcher} | ${m.wes} |`;
+  });
   return [
     '| jobdir | Job Dispatcher | GA4GH WES |',
     '|---|---|---|',

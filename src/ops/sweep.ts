@@ -14,20 +14,21 @@ import {
   appendJobLog,
   expireJob,
   listOldJobs,
-  moveToArchived,
   readJob,
   type JobRef,
   type Store,
 } from '../store/index.js';
 import { jobContext, typeOfJob } from '../service/context.js';
-import { runHook } from './hooks.js';
+import { type Backend, withBackend } from '../lifecycle/backend.js';
+import { runHook } from '../lifecycle/hooks.js';
 
-/** What a sweep needs. */
+/** What a sweep needs; `backend` when one runs in this process (its driver archives, under its locks). */
 export interface SweepEnv {
   cfg: Config;
   service: Service;
   store: Store;
   log: Log;
+  backend?: Backend | null;
 }
 
 /** What one sweep did. */
@@ -69,17 +70,23 @@ export async function sweepOldJobs(env: SweepEnv, now = Date.now()): Promise<Swe
     }
   }
   if (archiveMs !== null) {
-    const at = new Date(now);
-    for (const state of [STATES.COMPLETED, STATES.FAILED] as State[]) {
-      for (const ref of await listOldJobs(store, state, archiveMs, now)) {
-        await step(
-          ref,
-          'archive',
-          async () => appendJobLog((await moveToArchived(store, ref, at)).dir, 'archived'),
-          report.archived,
-        );
+    const archived = new Date(now).toISOString();
+    // ARCHIVE: COMPLETED or FAILED → ARCHIVED by the driver, `[result] archived=ISO` recorded
+    // first (the results page shows that date with its 410); NotFoundError when the job moved.
+    await withBackend(env, async (b) => {
+      for (const state of [STATES.COMPLETED, STATES.FAILED] as const) {
+        for (const ref of await listOldJobs(store, state, archiveMs, now)) {
+          const archive = async () => {
+            const moved = await b.move(ref.id, state, {
+              to: STATES.ARCHIVED,
+              record: (c) => void (c.result = { ...c.result, archived }),
+            });
+            await appendJobLog(moved.dir, 'archived');
+          };
+          await step(ref, 'archive', archive, report.archived);
+        }
       }
-    }
+    });
   }
   return report;
 }

@@ -11,7 +11,6 @@ import type { Log } from '../log.js';
 import { queueAdminFailureMail } from '../mail/messages.js';
 import { createMailer } from '../mail/queue.js';
 import { runnerKind, runnerRegistry } from '../runners/index.js';
-import { submitterOf } from '../scheduler/index.js';
 import type { Service } from '../service/types.js';
 import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
 import {
@@ -25,7 +24,6 @@ import {
   type JobRef,
   JOB_FILES,
   type Markers,
-  moveJob,
   readJob,
   readJobLogTail,
   readMarkers,
@@ -33,10 +31,11 @@ import {
   type Store,
   updateJobConfig,
 } from '../store/index.js';
-import { createBackend, type Backend } from './backend.js';
-import { requireJob, type StopEnv, stopJob, type StopOutcome } from './cancel.js';
-import { resultsUrl } from './core.js';
-import { cancelFailure, type Failure } from './failure.js';
+import { type Backend, withBackend } from '../lifecycle/backend.js';
+import { requireJob, type StopEnv, stopJob, type StopOutcome } from '../lifecycle/cancel.js';
+import { resultsUrl } from '../lifecycle/core.js';
+import type { Next } from '../lifecycle/driver.js';
+import { cancelFailure, type Failure } from '../lifecycle/failure.js';
 
 /** What an admin operation needs; `backend` when one runs in this process. */
 export interface AdminEnv {
@@ -122,21 +121,15 @@ export async function resubmitJob(env: AdminEnv, id: string): Promise<JobRef> {
   await clearRunMarkers(ref.dir);
   // Everything is written before the move: once in incoming/ a backend may take the job at once.
   await appendJobLog(ref.dir, 'resubmitted', { by: ADMIN });
-  const moved = await moveJob(env.store, id, STATES.FAILED, STATES.INCOMING);
-  const s = job.settings;
-  env.backend?.notify({
-    id,
-    type: s.type,
-    submitted: Date.parse(s.submitted) || 0,
-    submitter: submitterOf(s),
-  });
+  // The driver moves it (under its lock) and queues it in this process's backend, if any.
+  const moved = await withBackend(env, (b) => b.move(id, STATES.FAILED, { to: STATES.INCOMING }));
   env.log('job_resubmitted', { job: id });
   return moved;
 }
 
-export type { StopOutcome } from './cancel.js';
+export type { StopOutcome } from '../lifecycle/cancel.js';
 
-/** What stopping a job needs, from an admin env: its backend's finish, or one made for the job. */
+/** What stopping a job needs, from an admin env: its backend, or one made for the move. */
 function stopEnv(env: AdminEnv): StopEnv {
   const b = env.backend;
   if (b)
@@ -144,8 +137,7 @@ function stopEnv(env: AdminEnv): StopEnv {
       cfg: env.cfg,
       store: env.store,
       log: env.log,
-      finish: b.finish,
-      dequeue: (id) => void b.scheduler.dequeue(id),
+      drive: b.drive,
       look: b.look,
       runners: b.runners,
       lock: (id, fn) => b.withLock(id, fn),
@@ -154,18 +146,7 @@ function stopEnv(env: AdminEnv): StopEnv {
     cfg: env.cfg,
     store: env.store,
     log: env.log,
-    async finish(id) {
-      const once = createBackend({
-        cfg: env.cfg,
-        service: env.service,
-        store: env.store,
-        log: env.log,
-        launch: false,
-      });
-      await once.finish(id);
-      await once.mailer.flush();
-      once.mailer.close();
-    },
+    drive: (ref, first) => withBackend(env, (once) => once.drive(ref, first)),
   };
 }
 
@@ -202,18 +183,24 @@ export async function failJob(
   if (ref.state !== STATES.COMPLETED)
     return stopJob(stopEnv(env), id, { by: ADMIN, mode: 'fail', notify: notifyAdmin });
   const f = cancelFailure({ at: Date.now(), by: ADMIN, mode: 'fail', notify: notifyAdmin });
-  await updateJobConfig(
-    ref,
-    (c) =>
-      void (c.result = {
-        ...c.result,
-        state: STATES.FAILED,
-        failure: f.message,
-        failure_kind: f.kind,
-      }),
+  const moved = await withBackend(env, (b) =>
+    b.withLock(id, async () => {
+      const config = await updateJobConfig(
+        ref,
+        (c) =>
+          void (c.result = {
+            ...c.result,
+            state: STATES.FAILED,
+            failure: f.message,
+            failure_kind: f.kind,
+          }),
+      );
+      if (notifyAdmin) await queueAdminMail(env, ref, f);
+      // By the driver: the move only (the job had ended already: no end's work again).
+      const first: Next<typeof STATES.COMPLETED> = { to: STATES.FAILED, seen: { config } };
+      return b.drive(ref, first);
+    }),
   );
-  if (notifyAdmin) await queueAdminMail(env, ref, f);
-  const moved = await moveJob(env.store, id, STATES.COMPLETED, STATES.FAILED);
   await appendJobLog(moved.dir, 'failed_by_admin', { notify: notifyAdmin });
   await flushMail(env);
   return { state: STATES.FAILED, message: `Job ${id} was completed and is now marked as failed.` };
