@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The dashboard's tables of running, queued and failed jobs, and the admin action buttons (JSX). */
 import type { DashboardData } from '../src/ops/dashboard.js';
+import { formatAge } from '../src/config/duration.js';
 import { under } from '../src/config/urltop.js';
 import { STATES } from '../src/states.js';
 
@@ -38,15 +39,6 @@ export type AdminAction = keyof typeof ADMIN_ACTIONS;
 /** A time as `YYYY-MM-DD HH:MM` (UTC), or – for none. */
 export const iso = (ms: number | null) =>
   ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '–';
-
-/** "3d 4h", "12m", "40s". */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
-}
 
 /** A one-button form posting `action` for job `id` (the confirm page follows). */
 export function ActionButton({
@@ -125,7 +117,7 @@ export function RunningTable({ d, csrf, base }: { d: DashboardData; csrf: string
               {r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}
               {r.cancelRequested ? ' · stop requested' : ''}
             </td>
-            <td data-label="Run time">{r.started ? duration(d.now - r.started) : '–'}</td>
+            <td data-label="Run time">{r.started ? formatAge(d.now - r.started) : '–'}</td>
             <td data-label="Progress">
               <Progress r={r} />
             </td>
@@ -200,7 +192,7 @@ export function QueueTables({ d, csrf, base }: { d: DashboardData; csrf: string;
                   <td data-label="Type">{q.type}</td>
                   <td data-label="Submitter">{q.submitter || '(unknown)'}</td>
                   <td data-label="Submitted">{iso(q.submitted)}</td>
-                  <td data-label="Waiting">{duration(d.now - q.submitted)}</td>
+                  <td data-label="Waiting">{formatAge(d.now - q.submitted)}</td>
                   <td data-label="Actions">
                     <ActionButton id={q.id} action="cancel" csrf={csrf} base={base} />
                     <ActionButton id={q.id} action="delete" csrf={csrf} base={base} />

@@ -17,6 +17,7 @@
  * leaves, a new one arrives. Each figure is CPU time, the median of 3 runs.
  */
 import { createScheduler, type QueuedJob, type Scheduler } from '../../src/scheduler/index.js';
+import { pct } from './util.js';
 
 const RUNNING = 20;
 const SIZES = [1_000, 10_000, 100_000] as const;
@@ -78,10 +79,13 @@ function measure(queued: number, submitters: number, order: Order): Costs {
   return { admit, position, inOrder, lookup, cancel };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 function measured(queued: number, submitters: number, order: Order): Costs {
   const runs = [0, 1, 2].map(() => measure(queued, submitters, order));
-  const m = (k: keyof Costs) => median(runs.map((r) => r[k]));
+  const m = (k: keyof Costs) =>
+    pct(
+      runs.map((r) => r[k]),
+      50,
+    );
   return {
     admit: m('admit'),
     position: m('position'),

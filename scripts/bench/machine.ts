@@ -1,7 +1,8 @@
 /**
- * What the machine spent, for the spine bench: whole-machine CPU from /proc/stat, the
- * local launcher's and its wrappers' CPU, the kernel's price of creating a file in the
- * data root, and the launcher + wrapper path alone.
+ * What the machine spent, for the spine and peers benches: whole-machine CPU from
+ * /proc/stat, a process's and its children's CPU from /proc/PID/stat (the local launcher's
+ * and its wrappers'), Node alone spawning /bin/true (the baseline of every ratio), the
+ * kernel's price of creating a file in the data root, and the launcher + wrapper path alone.
  *
  * The price of a file creation is the figure to read first. These VMs' ext4 has no
  * journal, and then the kernel's inode allocator skips every inode freed in the last ~30 s
@@ -12,6 +13,7 @@
  * data only once all have run. A job replaces config.ini twice and its by-id link once,
  * so a burst taxes its own later creations too.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLauncher, LAUNCHER } from '../../src/runners/launcher.js';
@@ -24,27 +26,39 @@ export function machineTicks(): { busy: number; idle: number } {
   return { busy: f.reduce((a, b) => a + b, 0) - idle, idle };
 }
 
+/** The fields of /proc/PID/stat after the command name (f[1]: the parent's pid; f[11..14]: utime, stime, cutime, cstime). */
+export function procStat(pid: number): number[] {
+  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return raw
+    .slice(raw.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+}
+
 /**
- * Clock ticks (user + system, its own and its reaped children's) of each launcher sh that
- * `parent` started, by pid: subtract two of these (pid by pid) for what they spent between.
+ * Clock ticks (user + system, its own and its reaped children's) of each live child of
+ * `parent` whose command line holds `marker`, by pid: subtract two of these (pid by pid)
+ * for what they spent between.
  */
-export function launcherTicks(parent = process.pid): Map<number, number> {
+export function childTicks(parent: number, marker: string): Map<number, number> {
   const out = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(LAUNCHER)) continue;
-      const raw = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = raw
-        .slice(raw.lastIndexOf(')') + 2)
-        .split(' ')
-        .map(Number);
-      if (f[1] === parent) out.set(Number(name), f[11]! + f[12]! + f[13]! + f[14]!);
+      const f = procStat(Number(name));
+      if (f[1] !== parent) continue;
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) continue;
+      out.set(Number(name), f[11]! + f[12]! + f[13]! + f[14]!);
     } catch {
       /* gone meanwhile */
     }
   }
   return out;
+}
+
+/** childTicks of each launcher sh that `parent` started. */
+export function launcherTicks(parent = process.pid): Map<number, number> {
+  return childTicks(parent, LAUNCHER);
 }
 
 /** Ticks the launchers of `after` spent since `before`. */
@@ -56,6 +70,25 @@ export function launcherDelta(before: Map<number, number>, after: Map<number, nu
 
 /** Milliseconds per clock tick (USER_HZ is 100 on Linux). */
 export const TICK_MS = 10;
+
+/**
+ * Node alone, the baseline of every throughput ratio: a fresh, small node process spawning
+ * `/bin/true` n times, `concurrency` at once; its jobs per second.
+ */
+export async function nodeSpawnRate(n: number, concurrency: number): Promise<number> {
+  const code = `const {spawn}=require('child_process');let next=0;const t=performance.now();
+const w=async()=>{while(next<${n}){next++;await new Promise(r=>spawn('/bin/true',[],{stdio:'ignore'}).once('exit',r));}};
+Promise.all(Array.from({length:${concurrency}},w)).then(()=>console.log(${n}/((performance.now()-t)/1000)));`;
+  const out = await new Promise<string>((resolve, reject) => {
+    const c = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let o = '';
+    c.stdout!.on('data', (d: Buffer) => void (o += d.toString()));
+    c.once('exit', (st) =>
+      st === 0 ? resolve(o) : reject(new Error(`node spawning /bin/true exited ${st}`)),
+    );
+  });
+  return Number(out.trim());
+}
 
 /** Median system + user CPU (µs) of creating one small file in a fresh folder under `root` (left there). */
 export function fileCreateCost(root: string, n = 300): number {

@@ -1,12 +1,11 @@
 /**
- * What every system of `npm run bench peers` reports, and the probes they share: CPU of a
- * process by pid (/proc/PID/stat), the whole machine's (/proc/stat), a free port, and
- * a fresh small Node process spawning /bin/true (the baseline every ratio is taken to).
+ * What every system of `npm run bench peers` reports, and the probes they share (built on
+ * scripts/bench/machine.ts): CPU of a process and of its children by pid, the whole
+ * machine's, a free port, and Node alone spawning /bin/true (the baseline every ratio is
+ * taken to).
  */
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { machineTicks, TICK_MS } from './machine.js';
+import { childTicks, machineTicks, nodeSpawnRate, procStat, TICK_MS } from './machine.js';
 import { pct } from './util.js';
 
 export const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
@@ -45,18 +44,9 @@ export interface Result {
 }
 
 /** User and system clock ticks a live process has spent (all its threads; not its children). */
-export function procTicks(pid: number): { user: number; sys: number } {
-  const f = statFields(pid);
+function procTicks(pid: number): { user: number; sys: number } {
+  const f = procStat(pid);
   return { user: f[11]!, sys: f[12]! };
-}
-
-/** The fields of /proc/PID/stat after the command name (f[1] is the parent's pid). */
-function statFields(pid: number): number[] {
-  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return raw
-    .slice(raw.lastIndexOf(')') + 2)
-    .split(' ')
-    .map(Number);
 }
 
 /**
@@ -67,21 +57,11 @@ function statFields(pid: number): number[] {
  */
 export function treeTicks(parent: number, marker: string | null): number {
   if (marker === null) {
-    const f = statFields(parent);
+    const f = procStat(parent);
     return f[13]! + f[14]!;
   }
   let sum = 0;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const f = statFields(Number(name));
-      if (f[1] !== parent) continue;
-      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) continue;
-      sum += f[11]! + f[12]! + f[13]! + f[14]!;
-    } catch {
-      /* gone meanwhile */
-    }
-  }
+  for (const ticks of childTicks(parent, marker).values()) sum += ticks;
   return sum;
 }
 
@@ -134,19 +114,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Raw Node spawn, no queue: a fresh small node process spawning /bin/true JOBS times, 4 at once. */
-export async function rawSpawn(): Promise<Result> {
-  const code = `const {spawn}=require('child_process');let next=0;const t=performance.now();
-const w=async()=>{while(next<${JOBS}){next++;await new Promise(r=>spawn('/bin/true',[],{stdio:'ignore'}).once('exit',r));}};
-Promise.all(Array.from({length:${CONCURRENCY}},w)).then(()=>console.log(${JOBS}/((performance.now()-t)/1000)));`;
-  return measured({ server: [] }, async () => {
-    const out = await new Promise<string>((resolve, reject) => {
-      const c = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let o = '';
-      c.stdout!.on('data', (d: Buffer) => void (o += d.toString()));
-      c.once('exit', (st) => (st === 0 ? resolve(o) : reject(new Error(`raw spawn exited ${st}`))));
-    });
-    return { rate: Number(out.trim()), submit: [], starts: [] };
-  });
+export function rawSpawn(): Promise<Result> {
+  return measured({ server: [] }, async () => ({
+    rate: await nodeSpawnRate(JOBS, CONCURRENCY),
+    submit: [],
+    starts: [],
+  }));
 }
 
 /** min / median / max of a list, for the summary. */

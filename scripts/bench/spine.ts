@@ -18,6 +18,7 @@ import {
   launcherDelta,
   launcherTicks,
   machineTicks,
+  nodeSpawnRate,
   TICK_MS,
   wrapperPathRate,
 } from './machine.js';
@@ -25,22 +26,6 @@ import { figure, pct } from './util.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const CONCURRENCY = 4;
-
-/** Node alone: a fresh, small node process spawning `/bin/true` n times, 4 at once. */
-async function plainNodeSpawnRate(n: number): Promise<number> {
-  const code = `const {spawn}=require('child_process');let next=0;const t=performance.now();
-const w=async()=>{while(next<${n}){next++;await new Promise(r=>spawn('/bin/true',[],{stdio:'ignore'}).once('exit',r));}};
-Promise.all(Array.from({length:${CONCURRENCY}},w)).then(()=>console.log(${n}/((performance.now()-t)/1000)));`;
-  const out = await new Promise<string>((resolve, reject) => {
-    const c = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let o = '';
-    c.stdout!.on('data', (d: Buffer) => void (o += d.toString()));
-    c.once('exit', (code) =>
-      code === 0 ? resolve(o) : reject(new Error(`baseline exited ${code}`)),
-    );
-  });
-  return Number(out.trim());
-}
 
 /** Run scripts/bench/submitter.mjs: n form submissions by c keep-alive clients; its JSON output. */
 function runSubmitter(
@@ -155,7 +140,7 @@ export default async function (): Promise<void> {
   submitted.clear();
 
   // Throughput: JOBS jobs submitted at once by 8 clients, until the last is completed.
-  const plainBefore = await plainNodeSpawnRate(JOBS);
+  const plainBefore = await nodeSpawnRate(JOBS, CONCURRENCY);
   const rawBefore = await rawSpawnRate(JOBS);
   const createBefore = fileCreateCost(root);
   // The 8 clients run in a process of their own, as real clients do (in this process
@@ -176,20 +161,19 @@ export default async function (): Promise<void> {
   const rate = JOBS / ((burst.lastDone - t0) / 1000);
   const createAfter = fileCreateCost(root);
   const rawAfter = await rawSpawnRate(JOBS);
-  const plainAfter = await plainNodeSpawnRate(JOBS);
+  const plainAfter = await nodeSpawnRate(JOBS, CONCURRENCY);
   // Last: it leaves ~5,000 files (removed by `npm run bench` once every scenario has run).
   const wrapAlone = await wrapperPathRate(root, JOBS, CONCURRENCY);
   const raw = (rawBefore + rawAfter) / 2;
   const plain = (plainBefore + plainAfter) / 2;
   await svc.close();
   const { starts, ends } = lat;
-  const latencies2 = submitLat;
 
   console.log(
     `/bin/true jobs, running = ${CONCURRENCY}, every job durable; latencies from ${LAT} jobs submitted 25 ms apart`,
   );
-  figure('HTTP submit latency p50', pct(latencies2, 50), 'ms', '(target p99 < 20 ms)');
-  figure('HTTP submit latency p99', pct(latencies2, 99), 'ms');
+  figure('HTTP submit latency p50', pct(submitLat, 50), 'ms', '(target p99 < 20 ms)');
+  figure('HTTP submit latency p99', pct(submitLat, 99), 'ms');
   figure('submit → program start p50', pct(starts, 50), 'ms', '(target p50 < 15 ms)');
   figure('submit → program start p99', pct(starts, 99), 'ms');
   figure('program end → job in completed p50', pct(ends, 50), 'ms', '(target p50 < 50 ms)');

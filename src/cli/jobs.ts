@@ -1,5 +1,5 @@
 /**
- * The admin's job verbs: list, show, resubmit, cancel, fail, delete, sweep and
+ * The admin's job verbs: show, resubmit, cancel, fail, delete, sweep and
  * restart-unfinished. Thin: the work is in src/ops/admin.ts (shared with the web
  * dashboard). Each verb takes several ids, reports each one, and exits non-zero when any
  * id was unknown or refused, naming it and what to do.

@@ -1,5 +1,6 @@
 /** `jobdir list`: a module of its own, light to load (no service module, backend or web). */
 import { loadConfig } from '../config/index.js';
+import { formatAge } from '../config/duration.js';
 import { DEFAULT_LIST_STATES, listJobs } from '../ops/list.js';
 import { ALL_STATES, isState, type State } from '../states.js';
 import { openStore } from '../store/index.js';
@@ -7,15 +8,6 @@ import type { Command } from './commands.js';
 
 const out = (s: string) => void process.stdout.write(s + '\n');
 const err = (s: string) => void process.stderr.write(s + '\n');
-
-/** "3d 4h", "12m", "40s": an age for a table. */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.floor(s / 3600)}h${Math.round((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -56,7 +48,7 @@ export const listCommand: Command = {
           r.type,
           r.email || '-',
           r.submitted.slice(0, 19).replace('T', ' '),
-          formatAge(r.ageMs),
+          formatAge(r.ageMs, ''),
           r.failure.replace(/\s+/g, ' ').slice(0, 70),
         ]),
       ]),

@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import { userInfo } from 'node:os';
 import { createClient } from '../client/index.js';
 import { JobdirError } from '../errors.js';
-import { openSocketClient, submitLine } from '../socket/index.js';
+import { openSocketClient, readAnswer, submitLine } from '../socket/index.js';
 
 /** One job per line of `text`: its fields, with the line number for messages. */
 export function parseJobLines(
@@ -73,12 +73,10 @@ export async function submitFile(
           client.send(submitLine({ submitter: `local:${userInfo().username}`, ...fields })),
         ),
       );
-      replies.forEach((r, i) =>
-        say(
-          jobs[i]!.line,
-          r.startsWith('ACK ') ? { id: r.slice(4).trim() } : { error: r.replace(/^ERR /, '') },
-        ),
-      );
+      replies.forEach((r, i) => {
+        const { ok, text } = readAnswer(r);
+        say(jobs[i]!.line, ok ? { id: text } : { error: text });
+      });
     } finally {
       client.close();
     }

@@ -7,7 +7,7 @@
 import { userInfo } from 'node:os';
 import { JobdirError } from '../errors.js';
 import { FINAL_STATES, STATES } from '../states.js';
-import { openSocketClient, submitLine } from '../socket/index.js';
+import { openSocketClient, readAnswer, submitLine } from '../socket/index.js';
 
 /** Run the socket variant of `jobdir submit`. */
 export async function submitOverSocket(
@@ -32,10 +32,8 @@ export async function submitOverSocket(
   fields.submitter ??= `local:${userInfo().username}`;
   const client = await openSocketClient(path);
   try {
-    const reply = await client.send(submitLine(fields));
-    if (!reply.startsWith('ACK '))
-      throw new JobdirError(`the backend did not accept the job: ${reply.replace(/^ERR /, '')}`);
-    const id = reply.slice(4).trim();
+    const { ok, text: id } = readAnswer(await client.send(submitLine(fields)));
+    if (!ok) throw new JobdirError(`the backend did not accept the job: ${id}`);
     process.stdout.write(`${id}\n`);
     if (!wait) return 0;
     for (;;) {

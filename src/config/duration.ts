@@ -36,3 +36,12 @@ export function formatDuration(ms: number): string {
   if (s < 172800) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86400)} d`;
 }
+
+/** An age for a table: "40s", "12m", "3h 4m", "3d 4h" (`sep` between the two units). */
+export function formatAge(ms: number, sep = ' '): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172_800) return `${Math.floor(s / 3600)}h${sep}${Math.round((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${sep}${Math.floor((s % 86400) / 3600)}h`;
+}

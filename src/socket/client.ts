@@ -4,7 +4,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { ConflictError, JobdirError } from '../errors.js';
-import { encodeValue } from './protocol.js';
+import { encodeValue, readAnswer } from './protocol.js';
 
 /** One connection to the command socket. */
 export interface SocketClient {
@@ -101,7 +101,8 @@ export function socketCancel(path: string): (id: string, by: string) => Promise<
       if (code === 'ENOENT' || code === 'ECONNREFUSED') return null;
       throw err;
     }
-    if (reply.startsWith('ACK ')) return reply.slice(4).replace(/^\S+ /, '');
-    throw new ConflictError(reply.replace(/^ERR /, '').trim());
+    const { ok, text } = readAnswer(reply);
+    if (ok) return text.replace(/^\S+ /, '');
+    throw new ConflictError(text);
   };
 }

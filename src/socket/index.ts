@@ -14,6 +14,7 @@ import { validateSubmission, type ValidInput } from '../service/validate.js';
 import { STATES } from '../states.js';
 import { findJob, findJobIn, isJobId, readJob, type Store } from '../store/index.js';
 import { openSocketClient, socketRequest, submitLine, type SocketClient } from './client.js';
+import { readAnswer } from './protocol.js';
 import { type CommandSocket, startCommandSocket, type SocketOptions } from './server.js';
 
 export {
@@ -23,6 +24,7 @@ export {
   submitLine,
   type SocketClient,
 } from './client.js';
+export { readAnswer } from './protocol.js';
 export type { CommandSocket } from './server.js';
 
 /** Start the backend's command socket at cfg.general.socket. */
@@ -144,8 +146,9 @@ export function socketStartAfter(
         after: parent,
       }),
     );
-    if (reply.startsWith('ACK ')) return reply.slice(4).trim();
-    throw new ConflictError(reply.replace(/^ERR /, ''));
+    const { ok, text } = readAnswer(reply);
+    if (ok) return text;
+    throw new ConflictError(text);
   };
 }
 

@@ -91,6 +91,11 @@ export function answer(kind: 'ACK' | 'ERR', text: string): string {
   return `${kind} ${text.replace(/[\r\n]+/g, ' ').slice(0, 2000)}\n`;
 }
 
+/** An answer line read back (a client's side of `answer`): ACK or not, and the text after the word. */
+export function readAnswer(line: string): { ok: boolean; text: string } {
+  return { ok: line.startsWith('ACK '), text: line.replace(/^(ACK|ERR) /, '').trim() };
+}
+
 /** Percent-encode a value for a request line (what `jobdir submit --socket` sends). */
 export function encodeValue(v: string): string {
   return v.replace(/[%\s\u0000-\u001f\u007f]/g, (c) => encodeURIComponent(c));
