@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { checkTidy, launchBrowser, shot, type Size, sizedContexts } from './browser.js';
-import { freePort, ROOT, tempDir, waitFor } from './helpers.js';
+import { freePort, ROOT, submitJson, tempDir, waitFor } from './helpers.js';
 import { ADMIN, type MailingTestServer, startTestServer } from './server.js';
 
 describe('in a browser: form, results, email link, download, dashboard', () => {
@@ -188,15 +188,8 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
   });
 
   test('the dashboard shows a running job with its progress and pid, the queue behind it, and cancels the running one with its button', async () => {
-    const submit = async (name: string, steps: number) => {
-      const res = await fetch(`${svc.url}/api/jobs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'greet', name, steps: String(steps) }),
-      });
-      assert.equal(res.status, 201);
-      return ((await res.json()) as { id: string }).id;
-    };
+    const submit = (name: string, steps: number) =>
+      submitJson(svc.url, { type: 'greet', name, steps: String(steps) });
     const long = await submit('Bob', 100);
     const queued = await submit('Cy', 1);
     await waitFor(
