@@ -140,15 +140,17 @@ for (const kind of ENGINES) {
     test("a cluster job killed outside jobdir (no marker) fails after the grace period with the cluster's report", async () => {
       const id = idFromRedirect(await submitForm(svc.url, { type: 'sleep', seconds: '300' }));
       const dir = join(root, 'jobs/running', id);
-      await waitFor(() => existsSync(join(dir, 'RUNNING')), 60_000, 'job running on the cluster');
+      // The wrapper creates RUNNING, then writes its pid there: wait for the pid, not the file.
+      const pid = await waitFor(
+        async () =>
+          /^pid=(\d+)$/m.exec(await fs.readFile(join(dir, 'RUNNING'), 'utf8').catch(() => ''))?.[1],
+        60_000,
+        'job running on the cluster',
+      );
       const rec = await clusterRecord(dir);
       // Slurm: SIGKILL the wrapper itself (pid in RUNNING; this is a single-node cluster), as a node failure would.
       // Grid Engine: qdel, which KILLs a running job (no TERM first).
-      if (kind === 'slurm')
-        process.kill(
-          Number(/^pid=(\d+)$/m.exec(await fs.readFile(join(dir, 'RUNNING'), 'utf8'))![1]),
-          'SIGKILL',
-        );
+      if (kind === 'slurm') process.kill(Number(pid), 'SIGKILL');
       else execFileSync('qdel', [rec.id!], { env: SGE_ENV, stdio: 'pipe' });
       const c = await endedAs(root, id, 'failed', 60_000, 'job failed');
       assert.equal(c.result?.failure_kind, 'technical');
