@@ -171,6 +171,19 @@ export async function startSmtp({ refuse = 0 }: { refuse?: number } = {}): Promi
   };
 }
 
+/** The my-jobs link mailed to `email` (to anyone when none is given), once it has come. */
+export function myJobsLink(smtp: SmtpReceiver, email?: string): Promise<string> {
+  return waitFor(
+    () =>
+      smtp.messages
+        .filter((m) => !email || JSON.stringify(m.to).includes(email))
+        .map((m) => /Your jobs: (\S+)/.exec(m.text ?? '')?.[1])
+        .find(Boolean),
+    30_000,
+    'the my-jobs mail',
+  );
+}
+
 /** What a browser keeps of a page: its cookies as one Cookie header, and its forms' CSRF token. */
 export interface BrowserView {
   cookie: string;

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from './browser.js';
-import { freePort, waitFor } from './helpers.js';
+import { freePort, myJobsLink, waitFor } from './helpers.js';
 import { type Nginx, startNginx } from './nginx.js';
 import { ADMIN, closeAll, type MailingTestServer, startTestServer } from './server.js';
 
@@ -104,11 +104,7 @@ describe('in Chromium behind nginx with TLS and a path prefix', () => {
     await page.getByLabel('Email address').fill('ada@example.test');
     await page.getByRole('button', { name: 'Send me the link' }).click();
     await page.locator('#sent').waitFor();
-    const link = await waitFor(
-      () => svc.smtp.messages.map((m) => /Your jobs: (\S+)/.exec(m.text ?? '')?.[1]).find(Boolean),
-      30_000,
-      'the my-jobs mail',
-    );
+    const link = await myJobsLink(svc.smtp);
     assert.ok(link.startsWith(`${urltop}/my-jobs/`), link);
     await page.goto(link);
     await Promise.all([
