@@ -5,35 +5,19 @@
  * test-artifacts/e2e/.
  */
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { sweepOldJobs } from '../src/ops/sweep.js';
 import { silentLog } from '../src/log.js';
-import { FIXTURE_SERVICE, idFromRedirect, idsIn, ROOT, submitForm, waitFor } from './helpers.js';
+import { checkNoSideScroll, launchBrowser, shot, SIZES } from './browser.js';
+import { FIXTURE_SERVICE, idFromRedirect, idsIn, submitForm, waitFor } from './helpers.js';
 import { ADMIN, startTestServer, type TestServer } from './server.js';
-
-const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 describe('in a browser: the admin searches and opens what it finds', () => {
   let svc: TestServer;
   let browser: Browser;
   let archived = '';
   let completed = '';
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   before(async () => {
     svc = await startTestServer(
@@ -56,8 +40,7 @@ describe('in a browser: the admin searches and opens what it finds', () => {
       await submitForm(svc.url, { type: 'ok', text: 'new', email: 'ines@lab.example' }),
     );
     await ended(completed);
-    await fs.mkdir(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
@@ -65,10 +48,7 @@ describe('in a browser: the admin searches and opens what it finds', () => {
   });
 
   test('from the dashboard, "ines" finds the completed and the archived job, newest first; each opens its admin page', async () => {
-    const ctx = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      httpCredentials: ADMIN,
-    });
+    const ctx = await browser.newContext({ viewport: SIZES.desktop, httpCredentials: ADMIN });
     const page = await ctx.newPage();
     await page.goto(`${svc.url}/admin`);
     await page.getByLabel('Find a job').fill('ines');
@@ -106,10 +86,7 @@ describe('in a browser: the admin searches and opens what it finds', () => {
   });
 
   test('a bad query shows its message beside the box; on a phone the page does not scroll sideways', async () => {
-    const ctx = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      httpCredentials: ADMIN,
-    });
+    const ctx = await browser.newContext({ viewport: SIZES.phone, httpCredentials: ADMIN });
     const page = await ctx.newPage();
     const res = await page.goto(`${svc.url}/admin/jobs?q=${encodeURIComponent('stat:failed')}`);
     assert.equal(res?.status(), 400);
@@ -122,11 +99,7 @@ describe('in a browser: the admin searches and opens what it finds', () => {
       'stat:failed',
     );
     await page.goto(`${svc.url}/admin/jobs?q=ines`);
-    const [scroll, width] = await page.evaluate(() => [
-      document.documentElement.scrollWidth,
-      window.innerWidth,
-    ]);
-    assert.ok(scroll <= width, `the search page is ${scroll}px wide in a ${width}px window`);
+    await checkNoSideScroll(page, 'the search page (phone)');
     await shot(page, 'admin-search-phone');
     await ctx.close();
   });

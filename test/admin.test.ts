@@ -11,6 +11,7 @@ import { describe, test } from 'node:test';
 import {
   FIXTURE_SERVICE,
   idsIn,
+  inState,
   startSmtp,
   tempDir,
   waitFor,
@@ -71,9 +72,6 @@ async function root(extra: Record<string, Record<string, string | number>> = {})
   });
   return { dir, cfg, store: await storeOf(cfg), stateFile: join(dir, 'jobs/backend.state') };
 }
-
-const inState = (dir: string, state: string, id: string) => async () =>
-  (await idsIn(dir, state)).includes(id);
 
 describe('admin tools from a separate process while the backend runs', () => {
   test('resubmit moves a failed job back and the running backend runs it at once; the old failure stays in its history', async () => {

@@ -16,7 +16,10 @@ export interface BackendProcess {
   proc: ChildProcess;
   /** Resolves with the exit code, or the signal name, when it ends. */
   exited: Promise<number | string>;
+  /** Everything it wrote, stdout and stderr interleaved. */
   output(): string;
+  /** What it wrote on stderr alone. */
+  stderr(): string;
 }
 
 /**
@@ -40,8 +43,12 @@ export async function startBackend(
     },
   );
   let out = '';
+  let err = '';
   proc.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => void (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+    err += d.toString();
+  });
   const exited = new Promise<number | string>((r) =>
     proc.once('exit', (code, sig) => r(sig ?? code ?? -1)),
   );
@@ -58,7 +65,7 @@ export async function startBackend(
     proc.kill('SIGKILL');
     throw new Error(`${(err as Error).message}; it said:\n${out.slice(-2000)}`, { cause: err });
   }
-  return { proc, exited, output: () => out };
+  return { proc, exited, output: () => out, stderr: () => err };
 }
 
 /** Wait until no process holds the state-file lock. */

@@ -121,6 +121,11 @@ export async function checkTidy(page: Page, what: string): Promise<void> {
       .map((el) => el.outerHTML),
   );
   assert.deepEqual(unlabelled, [], `${what}: controls without a label`);
+  await checkNoSideScroll(page, what);
+}
+
+/** The page does not scroll sideways: it is no wider than its window. */
+export async function checkNoSideScroll(page: Page, what: string): Promise<void> {
   const [scroll, width] = await page.evaluate(() => [
     document.documentElement.scrollWidth,
     window.innerWidth,

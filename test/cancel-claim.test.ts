@@ -14,25 +14,16 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeJobConfig } from '../src/store/index.js';
-import { FIXTURE_SERVICE, idsIn, tempDir, waitFor, writeConfig } from './helpers.js';
+import {
+  FIXTURE_SERVICE,
+  inState,
+  postJson,
+  submitJson,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from './helpers.js';
 import { kill9, startBackend, urlOf } from './backend-process.js';
-
-async function post(url: string, body?: Record<string, string>): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
-}
-
-async function submit(base: string, body: Record<string, string>): Promise<string> {
-  const res = await post(`${base}/api/jobs`, body);
-  assert.equal(res.status, 201, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
-}
-
-const inState = (root: string, state: string, id: string) => async () =>
-  (await idsIn(root, state)).includes(id);
 
 describe('a queued job cancelled by another process as the backend admits it', () => {
   test('the run slot it was given is free again: the next job starts without a rescan', async () => {
@@ -49,13 +40,13 @@ describe('a queued job cancelled by another process as the backend admits it', (
       { args: ['--web-only'] },
     );
     try {
-      const blocker = await submit(urlOf(b), { type: 'sleep', seconds: '300' });
+      const blocker = await submitJson(urlOf(b), { type: 'sleep', seconds: '300' });
       await waitFor(inState(root, 'running', blocker), 20_000, 'the blocker running');
-      const queued = await submit(urlOf(web), { type: 'sleep', seconds: '300' });
+      const queued = await submitJson(urlOf(web), { type: 'sleep', seconds: '300' });
 
       // The web-only process writes its CANCEL marker, then is held before its rename.
       let answered = false;
-      const cancelling = post(`${urlOf(web)}/api/jobs/${queued}/cancel`).then(async (r) => {
+      const cancelling = postJson(`${urlOf(web)}/api/jobs/${queued}/cancel`).then(async (r) => {
         answered = true;
         assert.equal(r.status, 202, await r.text());
       });
@@ -66,7 +57,7 @@ describe('a queued job cancelled by another process as the backend admits it', (
       );
       // Meanwhile the slot comes free: the backend admits the queued job, sees its marker and
       // is held there, the job still in incoming/, while the held cancel renames it away.
-      assert.equal((await post(`${urlOf(b)}/api/jobs/${blocker}/cancel`)).status, 202);
+      assert.equal((await postJson(`${urlOf(b)}/api/jobs/${blocker}/cancel`)).status, 202);
       await waitFor(inState(root, 'failed', blocker), 20_000, 'the blocker cancelled');
       assert.ok(!answered, 'the slot came free while the cancel was held before its rename');
       await cancelling;
@@ -81,7 +72,7 @@ describe('a queued job cancelled by another process as the backend admits it', (
       assert.equal(existsSync(join(root, 'jobs/failed', queued, 'RUNNING')), false, 'never ran');
 
       // The next job takes the slot, with no rescan to come (check_minutes = 60).
-      const next = await submit(urlOf(web), { type: 'sleep', seconds: '1' });
+      const next = await submitJson(urlOf(web), { type: 'sleep', seconds: '1' });
       await waitFor(inState(root, 'completed', next), 30_000, 'the next job to complete').catch(
         (err: Error) => {
           throw new Error(`${err.message}; the backend said:\n${b.output().slice(-3000)}`);

@@ -14,25 +14,18 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeJobConfig } from '../src/store/index.js';
-import { FIXTURE_SERVICE, idsIn, JOBDIR_BIN, tempDir, waitFor, writeConfig } from './helpers.js';
+import {
+  FIXTURE_SERVICE,
+  idsIn,
+  inState,
+  JOBDIR_BIN,
+  postJson,
+  submitJson,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from './helpers.js';
 import { kill9, startBackend, urlOf } from './backend-process.js';
-
-async function post(url: string, body?: Record<string, string>): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
-}
-
-async function submit(base: string, body: Record<string, string>): Promise<string> {
-  const res = await post(`${base}/api/jobs`, body);
-  assert.equal(res.status, 201, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
-}
-
-const inState = (root: string, state: string, id: string) => async () =>
-  (await idsIn(root, state)).includes(id);
 
 /** `jobdir cancel ID` as the admin runs it: resolves with its exit code and output. */
 function cliCancel(cfg: string, id: string): Promise<{ code: number | null; out: string }> {
@@ -68,15 +61,15 @@ describe('cancelling a queued parent while a job is submitted to follow it', () 
           : null;
       try {
         const base = urlOf(b);
-        const blocker = await submit(base, { type: 'sleep', seconds: '300' });
+        const blocker = await submitJson(base, { type: 'sleep', seconds: '300' });
         await waitFor(inState(root, 'running', blocker), 20_000, 'the blocker running');
-        const parent = await submit(base, { type: 'true' });
+        const parent = await submitJson(base, { type: 'true' });
         await waitFor(inState(root, 'incoming', parent), 20_000, 'the parent queued');
 
         // The cancel writes its CANCEL marker, reads config.ini, then is held 3 s before its write.
         const cancelling =
           by !== 'jobdir cancel'
-            ? post(`${web ? urlOf(web) : base}/api/jobs/${parent}/cancel`).then(async (r) => {
+            ? postJson(`${web ? urlOf(web) : base}/api/jobs/${parent}/cancel`).then(async (r) => {
                 assert.equal(r.status, 202, await r.text());
               })
             : cliCancel(cfg, parent).then((r) => {
@@ -88,7 +81,7 @@ describe('cancelling a queued parent while a job is submitted to follow it', () 
           20_000,
           'the cancel under way',
         );
-        const res = await post(`${base}/api/jobs`, { type: 'true', after: parent });
+        const res = await postJson(`${base}/api/jobs`, { type: 'true', after: parent });
         const said = await res.text();
         await cancelling;
         await waitFor(inState(root, 'failed', parent), 20_000, 'the parent failed');
@@ -123,7 +116,7 @@ describe('cancelling a queued parent while a job is submitted to follow it', () 
           childCfg.result?.failure ?? '',
           new RegExp(`job ${parent}, which it was to follow, failed`),
         );
-        await post(`${base}/api/jobs/${blocker}/cancel`);
+        await postJson(`${base}/api/jobs/${blocker}/cancel`);
       } finally {
         web?.proc.kill('SIGKILL');
         await kill9(b, stateFile);

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { decodeJobConfig } from '../src/store/jobs.js';
 import { ALL_STATES } from '../src/states.js';
-import { idsIn, ROOT, type Sections, waitFor } from './helpers.js';
+import { idsIn, inState, ROOT, type Sections, waitFor } from './helpers.js';
 
 /** The engines, by the name a job type's `runner` gives them. */
 export const ENGINES = ['slurm', 'sge'] as const;
@@ -81,7 +81,7 @@ export async function jobConfig(root: string, state: string, id: string) {
 
 /** Wait up to `ms` until job `id` is in `state` (completed or failed), then read its config.ini. */
 export async function endedAs(root: string, id: string, state: string, ms: number, what: string) {
-  await waitFor(async () => (await idsIn(root, state)).includes(id), ms, what);
+  await waitFor(inState(root, state, id), ms, what);
   return jobConfig(root, state, id);
 }
 

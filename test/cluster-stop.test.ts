@@ -27,7 +27,7 @@ import {
   submitForm,
   waitFor,
 } from './helpers.js';
-import { type MailingTestServer, startTestServer } from './server.js';
+import { mailsAbout, mailsDelivered, type MailingTestServer, startTestServer } from './server.js';
 
 /** Cancel like a browser: the results page's form (CSRF token + cookie), then POST. */
 async function cancelViaForm(url: string, id: string): Promise<number> {
@@ -71,17 +71,8 @@ for (const kind of ENGINES) {
       assert.equal(existsSync(join(dir, 'RUNNING')), false);
       return { id, rec };
     };
-    const mailsFor = (id: string) =>
-      svc.smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
-    /** Every mail about the ended job was delivered: queued before the rename that ended it, gone from the queue once sent. */
-    const mailsDelivered = (id: string) =>
-      waitFor(
-        async () => (await fs.readdir(svc.store.mailq)).every((n) => !n.startsWith(`${id}.`)),
-        15_000,
-        `${id}'s mail queue flushed`,
-      );
     const recipients = (id: string) =>
-      mailsFor(id)
+      mailsAbout(svc, id)
         .map((m) => (m.to && 'text' in m.to ? m.to.text : ''))
         .sort();
     const active =
@@ -100,6 +91,15 @@ for (const kind of ENGINES) {
               return false;
             }
           };
+
+    /** A cancel from jobdir: the job ended as cancelled, its cluster job `cid` is gone, and only the user was mailed. */
+    const endedCancelled = async (id: string, cid: string) => {
+      const c = await endedAs(root, id, 'failed', 60_000, 'job cancelled');
+      assert.equal(c.result?.failure_kind, 'cancelled', c.result?.failure);
+      await waitFor(() => !active(cid), 30_000, 'cluster job gone');
+      await mailsDelivered(svc, id);
+      assert.deepEqual(recipients(id), ['user@example.test']);
+    };
 
     const ownCancels: [string, (id: string) => Promise<void>][] = [
       ['the results page', async (id) => assert.equal(await cancelViaForm(svc.url, id), 303)],
@@ -127,36 +127,30 @@ for (const kind of ENGINES) {
       test(`a cancel from ${via} stops the cluster job; it ends as cancelled and the admin is not mailed`, async () => {
         const { id, rec } = await runningJob();
         await cancel(id);
-        const c = await endedAs(root, id, 'failed', 60_000, 'job cancelled');
-        assert.equal(c.result?.failure_kind, 'cancelled', c.result?.failure);
-        await waitFor(() => !active(rec.id!), 30_000, 'cluster job gone');
-        await mailsDelivered(id);
-        assert.deepEqual(recipients(id), ['user@example.test']);
+        await endedCancelled(id, rec.id!);
       });
     }
 
     test('a cancel from the results page of a job still queued on the cluster ends it as cancelled; the admin is not mailed', async () => {
       const { id, rec } = await heldJob();
       assert.equal(await cancelViaForm(svc.url, id), 303);
-      const c = await endedAs(root, id, 'failed', 60_000, 'job cancelled');
-      assert.equal(c.result?.failure_kind, 'cancelled', c.result?.failure);
-      await waitFor(() => !active(rec.id!), 30_000, 'cluster job gone');
-      await mailsDelivered(id);
-      assert.deepEqual(recipients(id), ['user@example.test']);
+      await endedCancelled(id, rec.id!);
     });
 
     test("a cluster job killed outside jobdir (no marker) fails after the grace period with the cluster's report", async () => {
       const id = idFromRedirect(await submitForm(svc.url, { type: 'sleep', seconds: '300' }));
       const dir = join(root, 'jobs/running', id);
-      await waitFor(() => existsSync(join(dir, 'RUNNING')), 60_000, 'job running on the cluster');
+      // The wrapper creates RUNNING, then writes its pid there: wait for the pid, not the file.
+      const pid = await waitFor(
+        async () =>
+          /^pid=(\d+)$/m.exec(await fs.readFile(join(dir, 'RUNNING'), 'utf8').catch(() => ''))?.[1],
+        60_000,
+        'job running on the cluster',
+      );
       const rec = await clusterRecord(dir);
       // Slurm: SIGKILL the wrapper itself (pid in RUNNING; this is a single-node cluster), as a node failure would.
       // Grid Engine: qdel, which KILLs a running job (no TERM first).
-      if (kind === 'slurm')
-        process.kill(
-          Number(/^pid=(\d+)$/m.exec(await fs.readFile(join(dir, 'RUNNING'), 'utf8'))![1]),
-          'SIGKILL',
-        );
+      if (kind === 'slurm') process.kill(Number(pid), 'SIGKILL');
       else execFileSync('qdel', [rec.id!], { env: SGE_ENV, stdio: 'pipe' });
       const c = await endedAs(root, id, 'failed', 60_000, 'job failed');
       assert.equal(c.result?.failure_kind, 'technical');
@@ -205,9 +199,9 @@ for (const kind of ENGINES) {
       const c = await endedAs(root, id, 'failed', 60_000, 'job failed');
       assert.equal(c.result?.failure_kind, 'technical', c.result?.failure);
       assert.match(c.result?.failure ?? '', said);
-      await mailsDelivered(id);
+      await mailsDelivered(svc, id);
       assert.deepEqual(recipients(id), ['admin@example.test', 'user@example.test']);
-      const admin = mailsFor(id).find(
+      const admin = mailsAbout(svc, id).find(
         (m) => m.to && 'text' in m.to && m.to.text === 'admin@example.test',
       )!;
       assert.match(admin.subject ?? '', new RegExp(`job ${id} failed \\(technical\\)`));

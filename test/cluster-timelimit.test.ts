@@ -5,20 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  clusterSections,
-  endedAs,
-  ENGINES,
-  engineMissing,
-  REQUIRED,
-  stateOf,
-} from './cluster-engines.js';
+import { clusterSections, endedAs, ENGINES, engineSkip, stateOf } from './cluster-engines.js';
 import { idFromRedirect, submitForm, waitFor } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 
 for (const kind of ENGINES) {
-  const down = engineMissing(kind);
-  describe(`the ${kind} cluster's time limit`, { skip: REQUIRED ? false : down }, () => {
+  describe(`the ${kind} cluster's time limit`, { skip: engineSkip(kind) }, () => {
     let svc: TestServer;
     let longId = '';
     before(async () => {

@@ -9,23 +9,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Running } from '../src/cli/serve.js';
 import { decodeJobConfig } from '../src/store/index.js';
-import { idsIn, ROOT, tempDir, waitFor, writeConfig, JOBDIR_BIN } from './helpers.js';
+import { idsIn, ROOT, submitJson, tempDir, waitFor, writeConfig, JOBDIR_BIN } from './helpers.js';
 import { serveForTest, startTestServer, type TestServer } from './server.js';
 
 const CHAIN = join(ROOT, 'test/fixtures/chain-service.ts');
 const run = promisify(execFile);
-
-async function submit(svc: Running, body: Record<string, string>): Promise<string> {
-  const res = await fetch(`${svc.url}/api/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
-}
 
 async function ended(root: string, id: string): Promise<'completed' | 'failed'> {
   return waitFor(
@@ -62,7 +51,11 @@ describe('jobs that start jobs', () => {
   after(() => svc.close());
 
   test("a three-step follow_on chain runs each step once, in order, each reading the previous step's output", async () => {
-    const align = await submit(svc, { type: 'align', seq: 'ACGT', email: 'chain@example.test' });
+    const align = await submitJson(svc.url, {
+      type: 'align',
+      seq: 'ACGT',
+      email: 'chain@example.test',
+    });
     assert.equal(await ended(root, align), 'completed');
     const model = Object.keys((await configOf(root, 'completed', align)).children ?? {})[0]!;
     assert.ok(model, 'align records its follow-on');
@@ -117,7 +110,7 @@ describe('jobs that start jobs', () => {
   });
 
   test('a parent waits for its children, holding no run slot, and its postprocess sums their results', async () => {
-    const id = await submit(svc, { type: 'fanout', n: '6' });
+    const id = await submitJson(svc.url, { type: 'fanout', n: '6' });
     assert.equal(await ended(root, id), 'completed');
     assert.equal(await fs.readFile(join(root, 'jobs/completed', id, 'sum.txt'), 'utf8'), '91\n');
     const kids = Object.keys((await configOf(root, 'completed', id)).children ?? {});
@@ -127,7 +120,7 @@ describe('jobs that start jobs', () => {
   });
 
   test('a child that fails fails the parent that waited for it (no postprocess hook), naming the child', async () => {
-    const id = await submit(svc, { type: 'fanfail' });
+    const id = await submitJson(svc.url, { type: 'fanfail' });
     assert.equal(await ended(root, id), 'failed');
     const c = await configOf(root, 'failed', id);
     const failing = Object.entries(c.children ?? {}).find(([, v]) => v.startsWith('fail '))![0];
@@ -138,8 +131,8 @@ describe('jobs that start jobs', () => {
   });
 
   test('a fired child waits for its parent: it runs after the parent completes, and fails naming the parent when the parent fails', async () => {
-    const good = await submit(svc, { type: 'fires', ok: 'true' });
-    const bad = await submit(svc, { type: 'fires', ok: 'false' });
+    const good = await submitJson(svc.url, { type: 'fires', ok: 'true' });
+    const bad = await submitJson(svc.url, { type: 'fires', ok: 'false' });
     assert.equal(await ended(root, good), 'completed');
     assert.equal(await ended(root, bad), 'failed');
     const goodKid = Object.keys((await configOf(root, 'completed', good)).children ?? {})[0]!;
@@ -155,7 +148,7 @@ describe('jobs that start jobs', () => {
   });
 
   test('a fired child stays queued while its parent runs, and its page says what it waits for', async () => {
-    const id = await submit(svc, { type: 'slowfire' });
+    const id = await submitJson(svc.url, { type: 'slowfire' });
     const kid = await waitFor(
       async () => {
         const dir = (await idsIn(root, 'running')).includes(id) ? 'running' : null;
@@ -185,7 +178,7 @@ describe('jobs that start jobs', () => {
 
   for (const via of ['the API', 'jobdir cancel']) {
     test(`cancelling a parent that waits for its children (${via}) stops them, and the parent ends cancelled`, async () => {
-      const id = await submit(svc, { type: 'fannap' });
+      const id = await submitJson(svc.url, { type: 'fannap' });
       const kids = await waitFor(
         async () => {
           if (!(await idsIn(root, 'postprocessing')).includes(id)) return null;
@@ -220,7 +213,7 @@ describe('jobs that start jobs', () => {
   }
 
   test('a postprocess that always starts more children fails its job after 50 rounds instead of looping', async () => {
-    const id = await submit(svc, { type: 'forever' });
+    const id = await submitJson(svc.url, { type: 'forever' });
     assert.equal(await ended(root, id), 'failed');
     const c = await configOf(root, 'failed', id);
     assert.match(
@@ -231,8 +224,8 @@ describe('jobs that start jobs', () => {
   });
 
   test("the API's after=ID: a job waits for another to complete, fails naming it when it fails; bad ids are refused", async () => {
-    const first = await submit(svc, { type: 'nap' });
-    const next = await submit(svc, { type: 'score', seq: 'later', after: first });
+    const first = await submitJson(svc.url, { type: 'nap' });
+    const next = await submitJson(svc.url, { type: 'score', seq: 'later', after: first });
     assert.equal(
       ((await (await fetch(`${svc.url}/api/jobs/${next}`)).json()) as { state: string }).state,
       'incoming',
@@ -269,14 +262,14 @@ describe('jobs that start jobs', () => {
     assert.equal(unknown.status, 400);
     assert.match(JSON.stringify(await unknown.json()), /there is no job bcdfghjkmnpq to wait for/);
     assert.equal((await post({ type: 'score', after: 'x' })).status, 400);
-    const ok = await submit(svc, { type: 'align', seq: 'Q' });
+    const ok = await submitJson(svc.url, { type: 'align', seq: 'Q' });
     assert.equal(await ended(root, ok), 'completed');
-    const after = await submit(svc, { type: 'score', seq: 'done', after: ok });
+    const after = await submitJson(svc.url, { type: 'score', seq: 'done', after: ok });
     assert.equal(await ended(root, after), 'completed');
   });
 
   test('postprocess may start children in rounds and sees all of them at the end', async () => {
-    const id = await submit(svc, { type: 'rounds' });
+    const id = await submitJson(svc.url, { type: 'rounds' });
     assert.equal(await ended(root, id), 'completed');
     assert.equal(
       await fs.readFile(join(root, 'jobs/completed', id, 'rounds.txt'), 'utf8'),

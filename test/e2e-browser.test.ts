@@ -7,52 +7,16 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { freePort, ROOT, tempDir, waitFor } from './helpers.js';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { checkTidy, launchBrowser, shot, type Size, sizedContexts } from './browser.js';
+import { freePort, ROOT, submitJson, tempDir, waitFor } from './helpers.js';
 import { ADMIN, type MailingTestServer, startTestServer } from './server.js';
-
-const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
-const SIZES = {
-  desktop: { width: 1280, height: 800 },
-  phone: { width: 390, height: 844 },
-} as const;
-
-/** Every visible form control has a label; the page does not scroll sideways. */
-async function checkTidy(page: Page, what: string): Promise<void> {
-  const unlabelled = await page.evaluate(() =>
-    [...document.querySelectorAll('input:not([type=hidden]),select,textarea')]
-      .filter(
-        (el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label'),
-      )
-      .map((el) => el.outerHTML),
-  );
-  assert.deepEqual(unlabelled, [], `${what}: controls without a label`);
-  const [scroll, width] = await page.evaluate(() => [
-    document.documentElement.scrollWidth,
-    window.innerWidth,
-  ]);
-  assert.ok(scroll <= width, `${what}: the page is ${scroll}px wide in a ${width}px window`);
-}
 
 describe('in a browser: form, results, email link, download, dashboard', () => {
   let svc: MailingTestServer;
   let browser: Browser;
-  const contexts: Partial<Record<keyof typeof SIZES, BrowserContext>> = {};
+  let contexts: Record<Size, BrowserContext>;
   let flag: string;
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   before(async () => {
     const root = tempDir();
@@ -70,15 +34,8 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
       },
       { root, admin: true, mail: true, port },
     );
-    await fs.mkdir(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    for (const [name, viewport] of Object.entries(SIZES)) {
-      contexts[name as keyof typeof SIZES] = await browser.newContext({
-        viewport,
-        httpCredentials: ADMIN,
-        acceptDownloads: true,
-      });
-    }
+    browser = await launchBrowser();
+    contexts = await sizedContexts(browser, { httpCredentials: ADMIN });
   });
   after(async () => {
     await browser?.close();
@@ -88,7 +45,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
   let greetId = '';
 
   test('the form is filled and sent with the keyboard; the results page reloads itself and its progress bar moves until "Hello, Ada!"', async () => {
-    const page = await contexts.desktop!.newPage();
+    const page = await contexts.desktop.newPage();
     await page.goto(`${svc.url}/?type=greet`);
     await checkTidy(page, 'form (desktop)');
     await shot(page, 'form-desktop');
@@ -146,7 +103,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     assert.match(mail.subject ?? '', /completed/);
     const link = /Results: (\S+)/.exec(mail.text ?? '')?.[1];
     assert.equal(link, `${svc.url}/jobs/${greetId}`);
-    const page = await contexts.phone!.newPage();
+    const page = await contexts.phone.newPage();
     await page.goto(link!);
     assert.equal((await page.locator('#result').textContent())?.trim(), 'Hello, Ada!');
     await checkTidy(page, 'results (phone)');
@@ -158,7 +115,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
   });
 
   test('a failed job is resubmitted with its dashboard button, confirmed, and the live dashboard shows it complete', async () => {
-    const page = await contexts.desktop!.newPage();
+    const page = await contexts.desktop.newPage();
     await page.goto(`${svc.url}/?type=flaky`);
     await page.getByLabel('Note (optional)').fill('first try');
     await Promise.all([
@@ -217,7 +174,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     assert.equal(await page.locator('#state').textContent(), 'completed');
     assert.match((await page.locator('#log').textContent()) ?? '', /resubmitted/);
     await shot(page, 'admin-job-desktop');
-    const phone = await contexts.phone!.newPage();
+    const phone = await contexts.phone.newPage();
     await phone.goto(`${svc.url}/admin`);
     await checkTidy(phone, 'dashboard (phone)');
     await shot(phone, 'dashboard-phone');
@@ -231,15 +188,8 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
   });
 
   test('the dashboard shows a running job with its progress and pid, the queue behind it, and cancels the running one with its button', async () => {
-    const submit = async (name: string, steps: number) => {
-      const res = await fetch(`${svc.url}/api/jobs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'greet', name, steps: String(steps) }),
-      });
-      assert.equal(res.status, 201);
-      return ((await res.json()) as { id: string }).id;
-    };
+    const submit = (name: string, steps: number) =>
+      submitJson(svc.url, { type: 'greet', name, steps: String(steps) });
     const long = await submit('Bob', 100);
     const queued = await submit('Cy', 1);
     await waitFor(
@@ -252,7 +202,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
       30_000,
       'Bob running with progress',
     );
-    const page = await contexts.desktop!.newPage();
+    const page = await contexts.desktop.newPage();
     await page.goto(`${svc.url}/admin`);
     const run = page.locator(`#run-${long}`);
     await run.locator('progress').waitFor();
@@ -261,7 +211,7 @@ describe('in a browser: form, results, email link, download, dashboard', () => {
     assert.equal(await page.locator(`#queued-${queued} td`).first().textContent(), '1');
     await checkTidy(page, 'dashboard with a running job');
     await shot(page, 'dashboard-running-desktop');
-    const phone = await contexts.phone!.newPage();
+    const phone = await contexts.phone.newPage();
     await phone.goto(`${svc.url}/admin`);
     await checkTidy(phone, 'dashboard with a running job (phone)');
     await shot(phone, 'dashboard-running-phone');

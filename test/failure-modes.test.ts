@@ -7,12 +7,13 @@ import {
   FIXTURE_SERVICE,
   idFromRedirect,
   idsIn,
+  inState,
   submitForm,
   tempDir,
   waitFor,
   writeConfig,
 } from './helpers.js';
-import { type MailingTestServer, startTestServer } from './server.js';
+import { mailsAbout, mailsDelivered, type MailingTestServer, startTestServer } from './server.js';
 
 describe('one fixture program per failure mode, through a real server and a real SMTP receiver', () => {
   let svc: MailingTestServer;
@@ -23,38 +24,25 @@ describe('one fixture program per failure mode, through a real server and a real
   const submit = async (type: string, fields: Record<string, string> = {}) =>
     idFromRedirect(await submitForm(svc.url, { type, email: 'user@example.test', ...fields }));
   const ended = (id: string, state: 'completed' | 'failed') =>
-    waitFor(async () => (await idsIn(svc.root, state)).includes(id), 30_000, `${id} ${state}`);
-  const mailsFor = (id: string) =>
-    svc.smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
-  /**
-   * Every mail about an ended job has been delivered: its mails are queued (mailq/ID.*)
-   * before the rename that ends it, and leave the queue once the SMTP server took them.
-   */
-  const mailsDelivered = (id: string) =>
-    waitFor(
-      async () => (await fs.readdir(svc.store.mailq)).every((n) => !n.startsWith(`${id}.`)),
-      10_000,
-      `${id}'s mail queue flushed`,
-    );
-
+    waitFor(inState(svc.root, state, id), 30_000, `${id} ${state}`);
   test('a program that exits 1: FAILED, its error on the page, the user mailed, the admin not', async () => {
     const id = await submit('exit1');
     await ended(id, 'failed');
     const page = await (await fetch(`${svc.url}/jobs/${id}`)).text();
     assert.match(page, /the input makes no sense/);
-    await mailsDelivered(id);
+    await mailsDelivered(svc, id);
     assert.deepEqual(
-      mailsFor(id).map((m) => (m.to && 'text' in m.to ? m.to.text : '')),
+      mailsAbout(svc, id).map((m) => (m.to && 'text' in m.to ? m.to.text : '')),
       ['user@example.test'],
     );
-    assert.match(mailsFor(id)[0]!.subject ?? '', /failed/);
+    assert.match(mailsAbout(svc, id)[0]!.subject ?? '', /failed/);
   });
 
   test('a program killed by a signal is a technical failure: the admin gets a mail with the error', async () => {
     const id = await submit('killed');
     await ended(id, 'failed');
-    await waitFor(() => mailsFor(id).length >= 2, 10_000, 'user and admin mails');
-    const admin = mailsFor(id).find(
+    await waitFor(() => mailsAbout(svc, id).length >= 2, 10_000, 'user and admin mails');
+    const admin = mailsAbout(svc, id).find(
       (m) => m.to && 'text' in m.to && m.to.text === 'admin@example.test',
     );
     assert.ok(admin, 'admin mail');

@@ -10,16 +10,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createScheduler, type QueuedJob, type Scheduler } from '../src/scheduler/index.js';
 import { RankTree } from '../src/scheduler/rank-tree.js';
+import { free, ids, job } from './queued.js';
 
-let n = 0;
-const job = (submitter: string, submitted: number, type = 't'): QueuedJob => ({
-  id: `j${n++}`,
-  type,
-  submitted,
-  submitter,
-});
-const ids = (jobs: QueuedJob[]) => jobs.map((j) => j.id);
-const free = (s: Scheduler, id: string) => s.release(id, s.slotOf(id)!);
 /** Free slots one at a time (ending the running job `end(running)` picks) until the queue is empty. */
 function drain(
   s: Scheduler,
@@ -141,6 +133,7 @@ describe('positions (property)', () => {
           const s = createScheduler(limit, () => null);
           const running: QueuedJob[] = [];
           let now = 0;
+          let newcomers = 0;
           for (const e of steps) {
             const waiting = s.queued();
             if (e.kind === 'arrive') {
@@ -148,7 +141,7 @@ describe('positions (property)', () => {
               // who 5: a submitter never seen before
               const fresh = e.who === 5;
               const q = job(
-                fresh ? `new${n}` : `s${e.who}`,
+                fresh ? `new${newcomers++}` : `s${e.who}`,
                 e.back > 3 ? now - e.back : (now += e.dt),
               );
               const others = new Set(waiting.map((w) => w.submitter));

@@ -10,7 +10,7 @@ import { existsSync, promises as fs, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Running } from '../src/cli/serve.js';
-import { idsIn, ROOT, tempDir, waitFor } from './helpers.js';
+import { idsIn, ROOT, submitJson, tempDir, waitFor } from './helpers.js';
 import { readRuns } from './runs.js';
 import { ADMIN_AUTH, closeAll, serveForTest, startTestServer } from './server.js';
 
@@ -24,21 +24,14 @@ async function gatedService(limits: Record<string, string | number>, { admin = f
   const svc = await startTestServer({ general: { service: FAIR }, limits }, { admin });
   const { root, configFile } = svc;
   svcs.push(svc);
-  const submit = async (email: string) => {
-    const res = await fetch(`${svc.url}/api/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'count',
-        email,
-        log: join(outside, 'runs'),
-        seconds: 0,
-        gate: outside,
-      }),
+  const submit = (email: string) =>
+    submitJson(svc.url, {
+      type: 'count',
+      email,
+      log: join(outside, 'runs'),
+      seconds: 0,
+      gate: outside,
     });
-    assert.equal(res.status, 201, await res.clone().text());
-    return ((await res.json()) as { id: string }).id;
-  };
   const started = async () =>
     (await fs.readdir(outside)).filter((f) => f.endsWith('.started')).map((f) => f.slice(0, -8));
   const position = async (id: string) =>

@@ -1,7 +1,9 @@
 /**
  * Test helpers: a fresh data root per test, a config written for it, a real SMTP
- * receiver, and waiting on the filesystem. No mocks. (A listening server: server.ts.)
+ * receiver, waiting on the filesystem, and submitting as a browser or a script does. No
+ * mocks. (A listening server: server.ts.)
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -113,6 +115,10 @@ export async function idsIn(root: string, state: string): Promise<string[]> {
   );
 }
 
+/** A waitFor condition: job `id` is in the `state` folder of test root `root`. */
+export const inState = (root: string, state: string, id: string) => async (): Promise<boolean> =>
+  (await idsIn(root, state)).includes(id);
+
 /** How many jobs the state folders of a test root hold, all states together. */
 export async function jobCount(root: string): Promise<number> {
   return (await Promise.all(ALL_STATES.map((s) => idsIn(root, s)))).flat().length;
@@ -163,6 +169,19 @@ export async function startSmtp({ refuse = 0 }: { refuse?: number } = {}): Promi
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** The my-jobs link mailed to `email` (to anyone when none is given), once it has come. */
+export function myJobsLink(smtp: SmtpReceiver, email?: string): Promise<string> {
+  return waitFor(
+    () =>
+      smtp.messages
+        .filter((m) => !email || JSON.stringify(m.to).includes(email))
+        .map((m) => /Your jobs: (\S+)/.exec(m.text ?? '')?.[1])
+        .find(Boolean),
+    30_000,
+    'the my-jobs mail',
+  );
 }
 
 /** What a browser keeps of a page: its cookies as one Cookie header, and its forms' CSRF token. */
@@ -221,4 +240,20 @@ export function idFromRedirect(res: Response): string {
   if (res.status !== 303 || !m)
     throw new Error(`expected a 303 to /jobs/<id>, got ${res.status} ${loc}`);
   return m[1]!;
+}
+
+/** POST `body` to `url` as JSON, as a script calls the API. */
+export function postJson(url: string, body: object = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Submit a job through the JSON API of the service at `base` (a 201, or it throws): its id. */
+export async function submitJson(base: string, body: object): Promise<string> {
+  const res = await postJson(`${base}/api/jobs`, body);
+  assert.equal(res.status, 201, await res.clone().text());
+  return ((await res.json()) as { id: string }).id;
 }

@@ -1,18 +1,17 @@
 /** JOBDIR_LOG: the structured log on stderr, muted by `silent`, and a wrong value refused. */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { startBackend, urlOf } from './backend-process.js';
 import {
   idFromRedirect,
+  inState,
   ROOT,
   submitForm,
   tempDir,
   waitFor,
   writeConfig,
-  JOBDIR_BIN,
 } from './helpers.js';
 
 const run = promisify(execFile);
@@ -52,36 +51,14 @@ describe('JOBDIR_LOG', () => {
   test('jobdir serve with JOBDIR_LOG=silent runs a job and writes no log line', async () => {
     const root = tempDir();
     const cfg = await writeConfig(root);
-    const p = spawn(process.execPath, [JOBDIR_BIN, 'serve', '--config', cfg], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, JOBDIR_LOG: 'silent' },
-    });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => void (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => void (err += d.toString()));
-    const exited = new Promise((r) => p.once('exit', r));
+    const b = await startBackend(cfg, { JOBDIR_LOG: 'silent' });
     try {
-      await waitFor(
-        () => {
-          if (p.exitCode !== null) assert.fail(`serve exited: ${err}`);
-          return / is serving on http:/.test(out);
-        },
-        60_000,
-        'serving',
-      );
-      const url = / is serving on (http:\S+)/.exec(out)![1]!;
-      const id = idFromRedirect(await submitForm(url, { type: 'divide', x: '6', y: '3' }));
-      await waitFor(
-        async () => (await fs.readdir(join(root, 'jobs/completed'))).includes(id),
-        30_000,
-        'job completed',
-      );
+      const id = idFromRedirect(await submitForm(urlOf(b), { type: 'divide', x: '6', y: '3' }));
+      await waitFor(inState(root, 'completed', id), 30_000, 'job completed');
     } finally {
-      p.kill('SIGTERM');
-      await exited;
+      b.proc.kill('SIGTERM');
+      await b.exited;
     }
-    assert.equal(err, '', 'nothing on stderr');
+    assert.equal(b.stderr(), '', 'nothing on stderr');
   });
 });

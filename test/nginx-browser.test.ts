@@ -8,22 +8,11 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { freePort, waitFor } from './helpers.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
+import { freePort, myJobsLink, waitFor } from './helpers.js';
 import { type Nginx, startNginx } from './nginx.js';
 import { ADMIN, closeAll, type MailingTestServer, startTestServer } from './server.js';
-
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 describe('in Chromium behind nginx with TLS and a path prefix', () => {
   let nginx: Nginx;
@@ -61,7 +50,7 @@ describe('in Chromium behind nginx with TLS and a path prefix', () => {
       ],
       redirectPort!,
     );
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
@@ -115,11 +104,7 @@ describe('in Chromium behind nginx with TLS and a path prefix', () => {
     await page.getByLabel('Email address').fill('ada@example.test');
     await page.getByRole('button', { name: 'Send me the link' }).click();
     await page.locator('#sent').waitFor();
-    const link = await waitFor(
-      () => svc.smtp.messages.map((m) => /Your jobs: (\S+)/.exec(m.text ?? '')?.[1]).find(Boolean),
-      30_000,
-      'the my-jobs mail',
-    );
+    const link = await myJobsLink(svc.smtp);
     assert.ok(link.startsWith(`${urltop}/my-jobs/`), link);
     await page.goto(link);
     await Promise.all([

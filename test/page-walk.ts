@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Crawler, Opened } from './crawl.js';
-import { type SmtpReceiver, waitFor } from './helpers.js';
+import { myJobsLink, type SmtpReceiver, waitFor } from './helpers.js';
 
 /** What the walk leaves for its test to check beyond the crawler's lists. */
 export interface WalkResult {
@@ -117,15 +117,7 @@ export async function walkEveryPageKind(
   // My jobs: ask for the link, open the one mailed.
   const ask = await c.open(c.at('/my-jobs'));
   assert.equal((await c.post(c.at('/my-jobs'), { email }, ask)).res.status, 200);
-  const myJobs = await waitFor(
-    () =>
-      smtp.messages
-        .filter((m) => JSON.stringify(m.to).includes(email))
-        .map((m) => /Your jobs: (\S+)/.exec(m.text ?? '')?.[1])
-        .find(Boolean),
-    30_000,
-    'the my-jobs mail',
-  );
+  const myJobs = await myJobsLink(smtp, email);
   await c.open(myJobs);
   const token = myJobs.split('/').pop()!;
   await c.open(c.at(`/api/jobs?token=${token}`));

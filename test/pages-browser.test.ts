@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, openPage, pageKind, type Size, sizedContexts, SIZES } from './browser.js';
-import { freePort, ROOT, tempDir, waitFor } from './helpers.js';
+import { freePort, myJobsLink, ROOT, submitJson, tempDir, waitFor } from './helpers.js';
 import { ADMIN, type MailingTestServer, startTestServer } from './server.js';
 
 const SIZE_NAMES = Object.keys(SIZES) as Size[];
@@ -40,15 +40,7 @@ describe('in a browser: the demo pages as a user reads them', () => {
   let ctx: Record<Size, BrowserContext>;
   let gate = '';
 
-  const api = async (body: object) => {
-    const res = await fetch(`${svc.url}/api/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(res.status, 201);
-    return ((await res.json()) as { id: string }).id;
-  };
+  const api = (body: object) => submitJson(svc.url, body);
   const status = async (id: string) =>
     (await (await fetch(`${svc.url}/api/jobs/${id}`)).json()) as {
       state: string;
@@ -329,15 +321,7 @@ describe('in a browser: the demo pages as a user reads them', () => {
       await page.getByRole('button', { name: 'Send me the link' }).click();
       await page.locator('#sent').waitFor();
       await pageKind(page, 'my-jobs-sent', size);
-      const link = await waitFor(
-        () =>
-          svc.smtp.messages
-            .filter((m) => JSON.stringify(m.to).includes(email))
-            .map((m) => /Your jobs: (\S+)/.exec(m.text ?? '')?.[1])
-            .find(Boolean),
-        30_000,
-        'the my-jobs mail',
-      );
+      const link = await myJobsLink(svc.smtp, email);
       await page.goto(link);
       assert.equal(await page.locator(`#jobs a[href$="/jobs/${done}"]`).count(), 1);
       assert.equal(await page.locator('#jobs .state').first().textContent(), 'completed');

@@ -6,18 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { createScheduler, type QueuedJob, type Scheduler } from '../src/scheduler/index.js';
-
-let n = 0;
-const job = (submitter: string, submitted: number, type = 't'): QueuedJob => ({
-  id: `j${n++}`,
-  type,
-  submitted,
-  submitter,
-});
-const ids = (jobs: QueuedJob[]) => jobs.map((j) => j.id);
-/** Job `id`'s holder gives its slot back (the one it holds now). */
-const free = (s: Scheduler, id: string) => s.release(id, s.slotOf(id)!);
+import { createScheduler, type QueuedJob } from '../src/scheduler/index.js';
+import { free, ids, job } from './queued.js';
 
 describe('fair share', () => {
   test("A queues 50 jobs, then B one: B's job takes the next free slot", () => {

@@ -4,38 +4,29 @@
  * port); with the port urltop names, or a urltop that names none, it says nothing.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../src/config/index.js';
 import { portWarning } from '../src/cli/serve.js';
-import { freePort, JOBDIR_BIN, ROOT, tempDir, waitFor, writeConfig } from './helpers.js';
+import { startBackend, urlOf } from './backend-process.js';
+import { freePort, tempDir, writeConfig } from './helpers.js';
 
 /** Run `jobdir serve --port PORT` for `configFile` until it serves; its stderr lines that are not JSON log lines. */
 async function serveOnce(configFile: string, port: number): Promise<string[]> {
-  const p = spawn(
-    process.execPath,
-    [JOBDIR_BIN, 'serve', '--config', configFile, '--port', String(port)],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JOBDIR_LOG: 'silent' } },
+  const b = await startBackend(
+    configFile,
+    { JOBDIR_LOG: 'silent' },
+    { args: ['--port', String(port)] },
   );
-  let out = '';
-  let err = '';
-  p.stdout.on('data', (d: Buffer) => void (out += d.toString()));
-  p.stderr.on('data', (d: Buffer) => void (err += d.toString()));
-  const exited = new Promise((r) => p.once('exit', r));
   try {
-    await waitFor(
-      () => {
-        if (p.exitCode !== null) assert.fail(`serve exited: ${err}`);
-        return out.includes(` is serving on http://127.0.0.1:${port}`);
-      },
-      60_000,
-      'serving',
-    );
+    assert.equal(urlOf(b), `http://127.0.0.1:${port}`);
   } finally {
-    p.kill('SIGTERM');
-    await exited;
+    b.proc.kill('SIGTERM');
+    await b.exited;
   }
-  return err.split('\n').filter((l) => l && !l.startsWith('{'));
+  return b
+    .stderr()
+    .split('\n')
+    .filter((l) => l && !l.startsWith('{'));
 }
 
 describe('serve --port and urltop', () => {

@@ -3,11 +3,20 @@
  * (writeConfig), web + backend listening on a free port, and a close that waits for the
  * state lock to be let go. Every test that serves HTTP starts its server here.
  */
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import type { ParsedMail } from 'mailparser';
 import { startService, type Running } from '../src/cli/serve.js';
 import { type Log, silentLog } from '../src/log.js';
 import { setAdminUser } from '../src/web/security/admin-auth.js';
-import { type Sections, startSmtp, type SmtpReceiver, tempDir, writeConfig } from './helpers.js';
+import {
+  type Sections,
+  startSmtp,
+  type SmtpReceiver,
+  tempDir,
+  waitFor,
+  writeConfig,
+} from './helpers.js';
 
 /** The admin that `admin: true` writes into the server's credentials file. */
 export const ADMIN = { username: 'ada', password: 'correct horse battery' } as const;
@@ -102,4 +111,21 @@ export async function closeAll(
   } finally {
     clearInterval(keep);
   }
+}
+
+/** The mails the server's SMTP receiver got about job `id` (their X-Jobdir-Job header). */
+export function mailsAbout(svc: MailingTestServer, id: string): ParsedMail[] {
+  return svc.smtp.messages.filter((m) => m.headers.get('x-jobdir-job') === id);
+}
+
+/**
+ * Wait until every mail about the ended job `id` has been delivered: its mails are queued
+ * (mailq/ID.*) before the rename that ends it, and leave the queue once the SMTP server took them.
+ */
+export async function mailsDelivered(svc: TestServer, id: string): Promise<void> {
+  await waitFor(
+    async () => (await fs.readdir(svc.store.mailq)).every((n) => !n.startsWith(`${id}.`)),
+    15_000,
+    `${id}'s mail queue flushed`,
+  );
 }
