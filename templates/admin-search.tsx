@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The admin's job search (JSX): the query box, how it was read, a page of hits, the pager. */
 import type { SearchPage } from '../src/ops/search.js';
-import { AdminNav, iso } from './admin-tables.js';
+import { AdminNav, iso, JobCell } from './admin-tables.js';
 import { AdminStyle } from './admin.js';
 import { Layout } from './layout.js';
 import type { Frame } from './views.js';
@@ -140,9 +140,7 @@ function Hits({ base, v, r }: { base: string; v: SearchView; r: SearchPage }) {
         </tr>
         {r.hits.map((h) => (
           <tr id={`hit-${h.id}`} class="hit">
-            <td data-label="Job">
-              <a href={under(base, `/admin/jobs/${h.id}`)}>{h.id}</a>
-            </td>
+            <JobCell id={h.id} base={base} />
             <td data-label="State">
               <span class={`state ${h.state}`}>{h.state}</span>
               {v.failures[h.id] ? <div class="err-text muted">{v.failures[h.id]}</div> : ''}

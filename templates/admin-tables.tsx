@@ -79,6 +79,15 @@ export function ActionButton({
 
 type Row<K extends 'running' | 'queue' | 'failures'> = DashboardData[K][number];
 
+/** A table's first cell: the job's id, linking to its admin page. */
+export function JobCell({ id, base }: { id: string; base: string }) {
+  return (
+    <td data-label="Job">
+      <a href={under(base, `/admin/jobs/${id}`)}>{id}</a>
+    </td>
+  );
+}
+
 function Progress({ r }: { r: Row<'running'> }) {
   if (!r.progress) return <>–</>;
   const pct = r.progress.fraction === null ? null : Math.round(r.progress.fraction * 100);
@@ -116,9 +125,7 @@ export function RunningTable({ d, csrf, base }: { d: DashboardData; csrf: string
         </tr>
         {d.running.map((r) => (
           <tr id={`run-${r.id}`}>
-            <td data-label="Job">
-              <a href={under(base, `/admin/jobs/${r.id}`)}>{r.id}</a>
-            </td>
+            <JobCell id={r.id} base={base} />
             <td data-label="Type">{r.type}</td>
             <td data-label="State">
               {r.state}
@@ -194,9 +201,7 @@ export function QueueTables({ d, csrf, base }: { d: DashboardData; csrf: string;
               {d.queue.map((q: Row<'queue'>) => (
                 <tr id={`queued-${q.id}`}>
                   <td data-label="#">{q.position}</td>
-                  <td data-label="Job">
-                    <a href={under(base, `/admin/jobs/${q.id}`)}>{q.id}</a>
-                  </td>
+                  <JobCell id={q.id} base={base} />
                   <td data-label="Type">{q.type}</td>
                   <td data-label="Submitter">{q.submitter || '(unknown)'}</td>
                   <td data-label="Submitted">{iso(q.submitted)}</td>
@@ -237,9 +242,7 @@ export function FailuresTable({ d, csrf, base }: { d: DashboardData; csrf: strin
         </tr>
         {d.failures.map((f: Row<'failures'>) => (
           <tr id={`failed-${f.id}`}>
-            <td data-label="Job">
-              <a href={under(base, `/admin/jobs/${f.id}`)}>{f.id}</a>
-            </td>
+            <JobCell id={f.id} base={base} />
             <td data-label="Type">{f.type}</td>
             <td data-label="Failed at (UTC)">{iso(f.finished)}</td>
             <td data-label="Error" class="err-text">
