@@ -3,6 +3,7 @@
 import type { DashboardData } from '../src/ops/dashboard.js';
 import { under } from '../src/config/urltop.js';
 import { STATES } from '../src/states.js';
+import { formatAge } from '../src/ops/list.js';
 
 /** The admin actions the dashboard offers, with what the confirm page says of each. */
 export const ADMIN_ACTIONS = {
@@ -40,13 +41,7 @@ export const iso = (ms: number | null) =>
   ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '–';
 
 /** "3d 4h", "12m", "40s". */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
-}
+const duration = (ms: number) => formatAge(ms, ' ');
 
 /** A one-button form posting `action` for job `id` (the confirm page follows). */
 export function ActionButton({

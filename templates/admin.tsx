@@ -16,7 +16,7 @@ import { Layout } from './layout.js';
 import type { Frame } from './views.js';
 import { under } from '../src/config/urltop.js';
 
-export { ADMIN_ACTIONS, duration, type AdminAction } from './admin-tables.js';
+export { ADMIN_ACTIONS, type AdminAction } from './admin-tables.js';
 
 /** The admin pages' own style, on top of the layout's. */
 export const ADMIN_CSS = `

@@ -1,21 +1,12 @@
 /** `jobdir list`: a module of its own, light to load (no service module, backend or web). */
 import { loadConfig } from '../config/index.js';
-import { DEFAULT_LIST_STATES, listJobs } from '../ops/list.js';
+import { DEFAULT_LIST_STATES, formatAge, listJobs } from '../ops/list.js';
 import { ALL_STATES, isState, type State } from '../states.js';
 import { openStore } from '../store/index.js';
 import type { Command } from './commands.js';
 
 const out = (s: string) => void process.stdout.write(s + '\n');
 const err = (s: string) => void process.stderr.write(s + '\n');
-
-/** "3d 4h", "12m", "40s": an age for a table. */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.floor(s / 3600)}h${Math.round((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

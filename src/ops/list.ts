@@ -18,6 +18,15 @@ export interface JobRow {
   failure: string;
 }
 
+/** An age for a table: "40s", "12m", "3h4m", "2d4h"; `gap` goes between hours and minutes, days and hours. */
+export function formatAge(ms: number, gap = ''): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172_800) return `${Math.floor(s / 3600)}h${gap}${Math.round((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${gap}${Math.floor((s % 86400) / 3600)}h`;
+}
+
 /** What `list` shows when no state is named: everything not completed or archived. */
 export const DEFAULT_LIST_STATES: readonly State[] = [...ACTIVE_STATES, STATES.FAILED];
 
