@@ -3,7 +3,7 @@
  * One job as an admin sees it (JSX): what `jobdir show` prints, the parameters it was
  * submitted with, its log, its files (each a download for the admin) and the actions.
  */
-import { ActionButton, AdminNav, type AdminAction } from './admin-tables.js';
+import { ActionButton, AdminNav, type AdminAction, CardTable } from './admin-tables.js';
 import { AdminStyle } from './admin.js';
 import { Layout } from './layout.js';
 import type { Frame } from './views.js';
@@ -165,27 +165,20 @@ function Log({ j }: { j: AdminJobView }) {
 /** Every entry of the job directory with its size. */
 function Files({ j }: { j: AdminJobView }) {
   return (
-    <div class="scroll cards">
-      <table id="files">
-        <tr class="head">
-          <th>Name</th>
-          <th>Size</th>
-          <th>Modified (UTC)</th>
+    <CardTable id="files" heads={['Name', 'Size', 'Modified (UTC)']}>
+      {j.files.map((f) => (
+        <tr>
+          <td data-label="Name">
+            {f.url ? <a href={f.url}>{f.name}</a> : f.name}
+            {f.kind === 'file' ? '' : <span class="muted"> ({f.kind})</span>}
+          </td>
+          <td data-label="Size">{f.kind === 'file' ? size(f.size) : '–'}</td>
+          <td data-label="Modified (UTC)">
+            {new Date(f.modified).toISOString().slice(0, 19).replace('T', ' ')}
+          </td>
         </tr>
-        {j.files.map((f) => (
-          <tr>
-            <td data-label="Name">
-              {f.url ? <a href={f.url}>{f.name}</a> : f.name}
-              {f.kind === 'file' ? '' : <span class="muted"> ({f.kind})</span>}
-            </td>
-            <td data-label="Size">{f.kind === 'file' ? size(f.size) : '–'}</td>
-            <td data-label="Modified (UTC)">
-              {new Date(f.modified).toISOString().slice(0, 19).replace('T', ' ')}
-            </td>
-          </tr>
-        ))}
-      </table>
-    </div>
+      ))}
+    </CardTable>
   );
 }
 

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The admin's job search (JSX): the query box, how it was read, a page of hits, the pager. */
 import type { SearchPage } from '../src/ops/search.js';
-import { AdminNav, iso } from './admin-tables.js';
+import { AdminNav, CardTable, iso, JobCell } from './admin-tables.js';
 import { AdminStyle } from './admin.js';
 import { Layout } from './layout.js';
 import type { Frame } from './views.js';
@@ -128,33 +128,25 @@ function Pager({ base, q, r }: { base: string; q: string; r: SearchPage }) {
 /** The table of hits, one row per job (cards on a phone). */
 function Hits({ base, v, r }: { base: string; v: SearchView; r: SearchPage }) {
   return (
-    <div class="scroll cards">
-      <table id="hits" aria-label="Jobs found">
-        <tr class="head">
-          <th>Job</th>
-          <th>State</th>
-          <th>Type</th>
-          <th>Email</th>
-          <th>Submitted (UTC)</th>
-          <th>Ended (UTC)</th>
+    <CardTable
+      id="hits"
+      label="Jobs found"
+      heads={['Job', 'State', 'Type', 'Email', 'Submitted (UTC)', 'Ended (UTC)']}
+    >
+      {r.hits.map((h) => (
+        <tr id={`hit-${h.id}`} class="hit">
+          <JobCell id={h.id} base={base} />
+          <td data-label="State">
+            <span class={`state ${h.state}`}>{h.state}</span>
+            {v.failures[h.id] ? <div class="err-text muted">{v.failures[h.id]}</div> : ''}
+          </td>
+          <td data-label="Type">{h.type ?? '…'}</td>
+          <td data-label="Email">{h.email === null ? '…' : h.email || '–'}</td>
+          <td data-label="Submitted (UTC)">{iso(h.submitted)}</td>
+          <td data-label="Ended (UTC)">{iso(h.finished)}</td>
         </tr>
-        {r.hits.map((h) => (
-          <tr id={`hit-${h.id}`} class="hit">
-            <td data-label="Job">
-              <a href={under(base, `/admin/jobs/${h.id}`)}>{h.id}</a>
-            </td>
-            <td data-label="State">
-              <span class={`state ${h.state}`}>{h.state}</span>
-              {v.failures[h.id] ? <div class="err-text muted">{v.failures[h.id]}</div> : ''}
-            </td>
-            <td data-label="Type">{h.type ?? '…'}</td>
-            <td data-label="Email">{h.email === null ? '…' : h.email || '–'}</td>
-            <td data-label="Submitted (UTC)">{iso(h.submitted)}</td>
-            <td data-label="Ended (UTC)">{iso(h.finished)}</td>
-          </tr>
-        ))}
-      </table>
-    </div>
+      ))}
+    </CardTable>
   );
 }
 

@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The dashboard's tables of running, queued and failed jobs, and the admin action buttons (JSX). */
+import type { Child } from 'hono/jsx';
 import type { DashboardData } from '../src/ops/dashboard.js';
 import { formatAge } from '../src/config/duration.js';
 import { under } from '../src/config/urltop.js';
@@ -71,6 +72,46 @@ export function ActionButton({
 
 type Row<K extends 'running' | 'queue' | 'failures'> = DashboardData[K][number];
 
+/**
+ * A table of the admin pages that turns into cards on a phone: a head row of `heads` (each
+ * cell of a row names its column in data-label, shown on the card), then the rows.
+ */
+export function CardTable({
+  id,
+  label,
+  labelledBy,
+  heads,
+  children,
+}: {
+  id: string;
+  label?: string;
+  labelledBy?: string;
+  heads: string[];
+  children?: Child;
+}) {
+  return (
+    <div class="scroll cards">
+      <table id={id} aria-labelledby={labelledBy} aria-label={label}>
+        <tr class="head">
+          {heads.map((h) => (
+            <th>{h}</th>
+          ))}
+        </tr>
+        {children}
+      </table>
+    </div>
+  );
+}
+
+/** A table's first cell: the job's id, linking to its admin page. */
+export function JobCell({ id, base }: { id: string; base: string }) {
+  return (
+    <td data-label="Job">
+      <a href={under(base, `/admin/jobs/${id}`)}>{id}</a>
+    </td>
+  );
+}
+
 function Progress({ r }: { r: Row<'running'> }) {
   if (!r.progress) return <>–</>;
   const pct = r.progress.fraction === null ? null : Math.round(r.progress.fraction * 100);
@@ -95,47 +136,38 @@ function Progress({ r }: { r: Row<'running'> }) {
 export function RunningTable({ d, csrf, base }: { d: DashboardData; csrf: string; base: string }) {
   if (!d.running.length) return <p>No job is running.</p>;
   return (
-    <div class="scroll cards">
-      <table id="running" aria-labelledby="running-h">
-        <tr class="head">
-          <th>Job</th>
-          <th>Type</th>
-          <th>State</th>
-          <th>Run time</th>
-          <th>Progress</th>
-          <th>Where</th>
-          <th>Actions</th>
+    <CardTable
+      id="running"
+      labelledBy="running-h"
+      heads={['Job', 'Type', 'State', 'Run time', 'Progress', 'Where', 'Actions']}
+    >
+      {d.running.map((r) => (
+        <tr id={`run-${r.id}`}>
+          <JobCell id={r.id} base={base} />
+          <td data-label="Type">{r.type}</td>
+          <td data-label="State">
+            {r.state}
+            {r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}
+            {r.cancelRequested ? ' · stop requested' : ''}
+          </td>
+          <td data-label="Run time">{r.started ? formatAge(d.now - r.started) : '–'}</td>
+          <td data-label="Progress">
+            <Progress r={r} />
+          </td>
+          <td data-label="Where">{r.where || '–'}</td>
+          <td data-label="Actions">
+            {r.state === STATES.RUNNING || r.state === STATES.PREPROCESSING ? (
+              <>
+                <ActionButton id={r.id} action="cancel" csrf={csrf} base={base} />
+                <ActionButton id={r.id} action="fail" csrf={csrf} base={base} />
+              </>
+            ) : (
+              ''
+            )}
+          </td>
         </tr>
-        {d.running.map((r) => (
-          <tr id={`run-${r.id}`}>
-            <td data-label="Job">
-              <a href={under(base, `/admin/jobs/${r.id}`)}>{r.id}</a>
-            </td>
-            <td data-label="Type">{r.type}</td>
-            <td data-label="State">
-              {r.state}
-              {r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}
-              {r.cancelRequested ? ' · stop requested' : ''}
-            </td>
-            <td data-label="Run time">{r.started ? formatAge(d.now - r.started) : '–'}</td>
-            <td data-label="Progress">
-              <Progress r={r} />
-            </td>
-            <td data-label="Where">{r.where || '–'}</td>
-            <td data-label="Actions">
-              {r.state === STATES.RUNNING || r.state === STATES.PREPROCESSING ? (
-                <>
-                  <ActionButton id={r.id} action="cancel" csrf={csrf} base={base} />
-                  <ActionButton id={r.id} action="fail" csrf={csrf} base={base} />
-                </>
-              ) : (
-                ''
-              )}
-            </td>
-          </tr>
-        ))}
-      </table>
-    </div>
+      ))}
+    </CardTable>
   );
 }
 
@@ -145,22 +177,19 @@ export function QueueTables({ d, csrf, base }: { d: DashboardData; csrf: string;
     <>
       {d.submitters.length ? (
         <>
-          <div class="scroll cards">
-            <table id="submitters" aria-label="Jobs per submitter">
-              <tr class="head">
-                <th>Submitter</th>
-                <th>Waiting</th>
-                <th>Running</th>
+          <CardTable
+            id="submitters"
+            label="Jobs per submitter"
+            heads={['Submitter', 'Waiting', 'Running']}
+          >
+            {d.submitters.slice(0, 50).map((s) => (
+              <tr class="submitter">
+                <td data-label="Submitter">{s.submitter || '(unknown)'}</td>
+                <td data-label="Waiting">{s.queued}</td>
+                <td data-label="Running">{s.running}</td>
               </tr>
-              {d.submitters.slice(0, 50).map((s) => (
-                <tr class="submitter">
-                  <td data-label="Submitter">{s.submitter || '(unknown)'}</td>
-                  <td data-label="Waiting">{s.queued}</td>
-                  <td data-label="Running">{s.running}</td>
-                </tr>
-              ))}
-            </table>
-          </div>
+            ))}
+          </CardTable>
           {d.submitters.length > 50 ? (
             <p class="muted">and {d.submitters.length - 50} more submitters.</p>
           ) : (
@@ -172,35 +201,26 @@ export function QueueTables({ d, csrf, base }: { d: DashboardData; csrf: string;
       )}
       {d.queue.length ? (
         <>
-          <div class="scroll cards">
-            <table id="queue" aria-labelledby="queue-h">
-              <tr class="head">
-                <th>#</th>
-                <th>Job</th>
-                <th>Type</th>
-                <th>Submitter</th>
-                <th>Submitted</th>
-                <th>Waiting</th>
-                <th>Actions</th>
+          <CardTable
+            id="queue"
+            labelledBy="queue-h"
+            heads={['#', 'Job', 'Type', 'Submitter', 'Submitted', 'Waiting', 'Actions']}
+          >
+            {d.queue.map((q: Row<'queue'>) => (
+              <tr id={`queued-${q.id}`}>
+                <td data-label="#">{q.position}</td>
+                <JobCell id={q.id} base={base} />
+                <td data-label="Type">{q.type}</td>
+                <td data-label="Submitter">{q.submitter || '(unknown)'}</td>
+                <td data-label="Submitted">{iso(q.submitted)}</td>
+                <td data-label="Waiting">{formatAge(d.now - q.submitted)}</td>
+                <td data-label="Actions">
+                  <ActionButton id={q.id} action="cancel" csrf={csrf} base={base} />
+                  <ActionButton id={q.id} action="delete" csrf={csrf} base={base} />
+                </td>
               </tr>
-              {d.queue.map((q: Row<'queue'>) => (
-                <tr id={`queued-${q.id}`}>
-                  <td data-label="#">{q.position}</td>
-                  <td data-label="Job">
-                    <a href={under(base, `/admin/jobs/${q.id}`)}>{q.id}</a>
-                  </td>
-                  <td data-label="Type">{q.type}</td>
-                  <td data-label="Submitter">{q.submitter || '(unknown)'}</td>
-                  <td data-label="Submitted">{iso(q.submitted)}</td>
-                  <td data-label="Waiting">{formatAge(d.now - q.submitted)}</td>
-                  <td data-label="Actions">
-                    <ActionButton id={q.id} action="cancel" csrf={csrf} base={base} />
-                    <ActionButton id={q.id} action="delete" csrf={csrf} base={base} />
-                  </td>
-                </tr>
-              ))}
-            </table>
-          </div>
+            ))}
+          </CardTable>
           {d.queueTotal > d.queue.length ? (
             <p class="muted">and {d.queueTotal - d.queue.length} more.</p>
           ) : (
@@ -218,40 +238,33 @@ export function QueueTables({ d, csrf, base }: { d: DashboardData; csrf: string;
 export function FailuresTable({ d, csrf, base }: { d: DashboardData; csrf: string; base: string }) {
   if (!d.failures.length) return <p>No failed jobs.</p>;
   return (
-    <div class="scroll cards">
-      <table id="failures" aria-labelledby="failures-h">
-        <tr class="head">
-          <th>Job</th>
-          <th>Type</th>
-          <th>Failed at (UTC)</th>
-          <th>Error</th>
-          <th>Actions</th>
+    <CardTable
+      id="failures"
+      labelledBy="failures-h"
+      heads={['Job', 'Type', 'Failed at (UTC)', 'Error', 'Actions']}
+    >
+      {d.failures.map((f: Row<'failures'>) => (
+        <tr id={`failed-${f.id}`}>
+          <JobCell id={f.id} base={base} />
+          <td data-label="Type">{f.type}</td>
+          <td data-label="Failed at (UTC)">{iso(f.finished)}</td>
+          <td data-label="Error" class="err-text">
+            {f.failure}
+            {f.kind ? (
+              <>
+                {' '}
+                <span class="muted">({f.kind})</span>
+              </>
+            ) : (
+              ''
+            )}
+          </td>
+          <td data-label="Actions">
+            <ActionButton id={f.id} action="resubmit" csrf={csrf} base={base} />
+            <ActionButton id={f.id} action="delete" csrf={csrf} base={base} />
+          </td>
         </tr>
-        {d.failures.map((f: Row<'failures'>) => (
-          <tr id={`failed-${f.id}`}>
-            <td data-label="Job">
-              <a href={under(base, `/admin/jobs/${f.id}`)}>{f.id}</a>
-            </td>
-            <td data-label="Type">{f.type}</td>
-            <td data-label="Failed at (UTC)">{iso(f.finished)}</td>
-            <td data-label="Error" class="err-text">
-              {f.failure}
-              {f.kind ? (
-                <>
-                  {' '}
-                  <span class="muted">({f.kind})</span>
-                </>
-              ) : (
-                ''
-              )}
-            </td>
-            <td data-label="Actions">
-              <ActionButton id={f.id} action="resubmit" csrf={csrf} base={base} />
-              <ActionButton id={f.id} action="delete" csrf={csrf} base={base} />
-            </td>
-          </tr>
-        ))}
-      </table>
-    </div>
+      ))}
+    </CardTable>
   );
 }

@@ -1,10 +1,21 @@
 /** @jsxRuntime automatic @jsxImportSource jobdir */
 /** The facts under a job's results (JSX): when it was submitted, started and ended; its parameters. */
+import type { Child } from 'hono/jsx';
 import { formatBytes } from './form-fields.js';
 import { formatElapsed, LocalTime } from './time.js';
 import type { JobPageExtras, JobPageView, ParameterView } from './views.js';
 
 type View = JobPageView & JobPageExtras;
+
+/** One row of the times table: what, then when (or how long). */
+function Fact({ k, id, children }: { k: string; id: string; children?: Child }) {
+  return (
+    <tr>
+      <th scope="row">{k}</th>
+      <td id={id}>{children}</td>
+    </tr>
+  );
+}
 
 /** Submitted, started (after how long in the queue), ended (after how long a run). */
 export function Times({ v }: { v: View }) {
@@ -13,42 +24,32 @@ export function Times({ v }: { v: View }) {
     <>
       <h2 id="times-h">Times</h2>
       <table id="times" aria-labelledby="times-h">
-        <tr>
-          <th scope="row">Submitted</th>
-          <td id="submitted">
-            <LocalTime iso={v.submitted} />
-          </td>
-        </tr>
+        <Fact k="Submitted" id="submitted">
+          <LocalTime iso={v.submitted} />
+        </Fact>
         {v.started ? (
-          <tr>
-            <th scope="row">Started</th>
-            <td id="started">
-              <LocalTime iso={v.started} />
-              {v.waited !== null ? (
-                <span class="aside"> · waited {formatElapsed(v.waited)}</span>
-              ) : (
-                ''
-              )}
-            </td>
-          </tr>
+          <Fact k="Started" id="started">
+            <LocalTime iso={v.started} />
+            {v.waited !== null ? (
+              <span class="aside"> · waited {formatElapsed(v.waited)}</span>
+            ) : (
+              ''
+            )}
+          </Fact>
         ) : (
           ''
         )}
         {v.finished ? (
-          <tr>
-            <th scope="row">Ended</th>
-            <td id="finished">
-              <LocalTime iso={v.finished} />
-            </td>
-          </tr>
+          <Fact k="Ended" id="finished">
+            <LocalTime iso={v.finished} />
+          </Fact>
         ) : (
           ''
         )}
         {v.ran !== null ? (
-          <tr>
-            <th scope="row">{running ? 'Running for' : 'Ran'}</th>
-            <td id="ran">{formatElapsed(v.ran)}</td>
-          </tr>
+          <Fact k={running ? 'Running for' : 'Ran'} id="ran">
+            {formatElapsed(v.ran)}
+          </Fact>
         ) : (
           ''
         )}

@@ -25,7 +25,6 @@ import {
   JOB_FILES,
   type Markers,
   readJob,
-  readJobLogTail,
   readMarkers,
   readTail,
   type Store,
@@ -66,8 +65,12 @@ export interface JobDetails {
   stderrTail: string;
 }
 
-/** Look at one job; throws NotFoundError naming the id. */
-export async function showJob(env: AdminEnv, id: string): Promise<JobDetails> {
+/** Look at one job (the last `logBytes` of its jobdir.log); throws NotFoundError naming the id. */
+export async function showJob(
+  env: AdminEnv,
+  id: string,
+  { logBytes = 3000 } = {},
+): Promise<JobDetails> {
   const job = await readJob(await requireJob(env, id));
   const markers = await readMarkers(job.dir);
   let where: string | null = null;
@@ -84,7 +87,7 @@ export async function showJob(env: AdminEnv, id: string): Promise<JobDetails> {
     attempts: job.run.attempts || markers.running?.attempt || 0,
     history: Object.values(job.config.history ?? {}),
     failure: job.result.failure ?? null,
-    logTail: await readJobLogTail(job, 3000),
+    logTail: await readTail(job.dir, JOB_FILES.LOG, logBytes),
     stdoutTail: await readTail(job.dir, JOB_FILES.STDOUT, 2000),
     stderrTail: await readTail(job.dir, JOB_FILES.STDERR, 2000),
   };

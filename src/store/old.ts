@@ -1,7 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import type { State } from '../states.js';
-import { JOB_FILES } from './files.js';
 import { isENOENT } from './fsutil.js';
 import {
   type JobConfig,
@@ -69,10 +67,4 @@ export async function appendHistory(
     h[String(Object.keys(h).length + 1)] = line.replace(/[\r\n]+/g, ' ');
     mutate?.(c);
   });
-}
-
-/** The last `max` bytes of the job's framework log (jobdir.log), '' when absent. */
-export async function readJobLogTail(ref: JobRef, max = 4000): Promise<string> {
-  const text = await fs.readFile(join(ref.dir, JOB_FILES.LOG), 'utf8').catch(() => '');
-  return text.slice(-max);
 }

@@ -145,7 +145,6 @@ export function createApp(o: WebOptions): Hono {
   app.route('/jdispatcher', jdispatcherRoutes({ ...o, guards }));
 
   const csrfToken = (c: Context): string => issueCsrf(c, site);
-  const checkCsrf = verifyCsrf;
 
   const showForm = async (
     c: Context,
@@ -204,7 +203,7 @@ export function createApp(o: WebOptions): Hono {
       const values: Record<string, string> = Object.create(null);
       for (const [k, one] of Object.entries(raw))
         if (typeof one === 'string' && one.length <= 10_000) values[k] = one;
-      checkCsrf(c, raw.csrf);
+      verifyCsrf(c, raw.csrf);
       let valid;
       try {
         valid = validateSubmission(service, raw, ['csrf']);

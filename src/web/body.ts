@@ -150,7 +150,8 @@ function readIncoming(
   });
 }
 
-const mediaType = (c: Context) =>
+/** The request's media type, lower case, without parameters ('' when none is sent). */
+export const mediaType = (c: Context): string =>
   (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 
 /**

@@ -67,6 +67,8 @@ export async function jobView(
     }
   }
   const files = final ? await listResultFiles(job, type?.downloads, cfg.web.maxDownloadBytes) : [];
+  // Where each child is (one lookup each): listed below, and a cancel that stops children needs one unfinished.
+  const children = store && job.config.children ? await childStates(store, job.config) : [];
   const submitted = Date.parse(s.submitted) || Date.now();
   return {
     id: job.id,
@@ -89,21 +91,15 @@ export async function jobView(
       policy.stop === 'claim' ||
       policy.stop === 'mark' ||
       policy.stop === 'signal' ||
-      (policy.stop === 'children' &&
-        !!store &&
-        !!job.config.children &&
-        unfinishedWaited(await childStates(store, job.config)).length > 0),
+      (policy.stop === 'children' && unfinishedWaited(children).length > 0),
     csrf,
     refresh: final ? null : refreshSeconds(Date.now() - submitted),
     parent: s.parent || null,
     waitsForParent: s.afterParent && job.state === STATES.INCOMING,
-    children:
-      store && job.config.children
-        ? (await childStates(store, job.config)).map((c) => ({
-            id: c.id,
-            type: c.type,
-            state: c.ref?.state ?? (c.gone ? EXPIRED : STATES.INCOMING),
-          }))
-        : [],
+    children: children.map((c) => ({
+      id: c.id,
+      type: c.type,
+      state: c.ref?.state ?? (c.gone ? EXPIRED : STATES.INCOMING),
+    })),
   };
 }

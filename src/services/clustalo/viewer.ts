@@ -44,7 +44,8 @@ function groups(text: string): string {
 
 interface Prepared {
   a: Alignment;
-  names: string[];
+  /** Each row's name as it starts every line of the row, padded: made once, written in every block. */
+  heads: string[];
   nameWidth: number;
   numberWidth: number;
   classes: string[] | null;
@@ -66,11 +67,9 @@ function blocks(p: Prepared, width: number): string {
       const part = row.slice(at, at + width);
       const residues = part.replace(/[-.]/g, '').length;
       counts[i]! += residues;
-      const name = `<span class="aln-name" title="${escapeHtml(a.names[i]!)}">${escapeHtml(p.names[i]!)}</span>`;
-      const pad = ' '.repeat(p.nameWidth - [...p.names[i]!].length + 2);
       // Every row of a block has the same columns: the counts line up after two spaces.
       const number = residues ? String(counts[i]).padStart(p.numberWidth) : '';
-      return `${name}${pad}${segment(part, p.classes?.[i]?.slice(at, at + width) ?? null)}  ${number}`;
+      return `${p.heads[i]}${segment(part, p.classes?.[i]?.slice(at, at + width) ?? null)}  ${number}`;
     });
     if (a.conservation !== null)
       lines.push(
@@ -119,10 +118,14 @@ export function alignmentViewer(a: Alignment, protein: boolean): string {
   const many = cells > MANY_CELLS;
   const names = shortNames(a.names);
   const longest = Math.max(...a.rows.map((r) => r.replace(/[-.]/g, '').length));
+  const nameWidth = Math.max(...names.map((n) => [...n].length));
   const p: Prepared = {
     a,
-    names,
-    nameWidth: Math.max(...names.map((n) => [...n].length)),
+    heads: names.map(
+      (n, i) =>
+        `<span class="aln-name" title="${escapeHtml(a.names[i]!)}">${escapeHtml(n)}</span>${' '.repeat(nameWidth - [...n].length + 2)}`,
+    ),
+    nameWidth,
     numberWidth: String(longest).length,
     classes: protein && !many ? clustalxClasses(a.rows) : null,
   };

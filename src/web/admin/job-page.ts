@@ -2,18 +2,13 @@ import type { Config } from '../../config/index.js';
 import { under } from '../../config/urltop.js';
 import type { JobDetails } from '../../ops/admin.js';
 import type { Service } from '../../service/types.js';
-import { JOB_FILES, listJobFiles, readTail } from '../../store/index.js';
+import { JOB_FILES, listJobFiles } from '../../store/index.js';
 import type { AdminJobView, LogLine, Parameter } from '../../../templates/admin-job.js';
-import { POLICY, type State } from '../../states.js';
-import type { AdminAction } from '../../../templates/admin-tables.js';
+import { POLICY } from '../../states.js';
+import { uploadName } from '../job-page.js';
 
-/** The actions that make sense for a job in `state` (its row of the states' policy). */
-export function actionsFor(state: State): AdminAction[] {
-  return [...POLICY[state].admin];
-}
-
-/** How much of jobdir.log the page shows (the end; the whole file is a download). */
-const LOG_BYTES = 64 * 1024;
+/** How much of jobdir.log the page shows (the end; the whole file is a download): showJob's logBytes. */
+export const LOG_BYTES = 64 * 1024;
 
 /** One jobdir.log line (a JSON object per event) as time, event and the rest. */
 function logLine(text: string): LogLine {
@@ -61,7 +56,7 @@ export async function adminJobView(
       parameters.push({
         name,
         label,
-        value: value.replace(new RegExp(`^input-${name}-`), ''),
+        value: uploadName(name, value),
         file: size === undefined ? { size: null, url: null } : { size, url: fileUrl(value) },
       });
     } else parameters.push({ name, label, value, file: null });
@@ -71,9 +66,8 @@ export async function adminJobView(
     if (!fields.some(([n]) => n === name))
       parameters.push({ name, label: name, value, file: null });
 
-  const log = await readTail(job.dir, JOB_FILES.LOG, LOG_BYTES);
   const logSize = sizeOf.get(JOB_FILES.LOG) ?? 0;
-  const lines = log.split('\n').filter(Boolean);
+  const lines = d.logTail.split('\n').filter(Boolean);
   // A cut log starts mid-line: drop the piece.
   if (logSize > LOG_BYTES) lines.shift();
   return {
@@ -96,7 +90,8 @@ export async function adminJobView(
       ...f,
       url: f.kind === 'file' && f.size <= o.cfg.web.maxDownloadBytes ? fileUrl(f.name) : null,
     })),
-    actions: actionsFor(job.state),
+    // The actions that make sense in its state (its row of the states' policy).
+    actions: [...POLICY[job.state].admin],
     csrf,
   };
 }

@@ -37,7 +37,7 @@ import {
 } from '../../../templates/admin.js';
 import { adminJobPage } from '../../../templates/admin-job.js';
 import { fileResponse } from '../download.js';
-import { adminJobView } from './job-page.js';
+import { adminJobView, LOG_BYTES } from './job-page.js';
 import { bodyLimit, readForm, SMALL_BODY_BYTES } from '../body.js';
 import { issueCsrf, verifyCsrf } from '../security/csrf.js';
 import { LIVE_JS } from './live.js';
@@ -187,7 +187,7 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
   });
 
   app.get('/jobs/:id', async (c) => {
-    const d = await showJob(env(), c.req.param('id'));
+    const d = await showJob(env(), c.req.param('id'), { logBytes: LOG_BYTES });
     c.header('Cache-Control', 'no-store');
     return c.html(
       adminJobPage(

@@ -7,7 +7,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { InputError, NotFoundError, UnsupportedMediaError } from '../../errors.js';
 import type { Upload } from '../../service/validate.js';
-import { bodyLimit, readBody, readForm, readJson, SMALL_BODY_BYTES } from '../body.js';
+import { bodyLimit, mediaType, readBody, readForm, readJson, SMALL_BODY_BYTES } from '../body.js';
 import { assertEnforceable, type Schema, validate } from './schema.js';
 
 /** What the API says of a job it does not know (and of anything else under /jobs/). */
@@ -81,7 +81,7 @@ async function readInput(c: Context, r: ApiRoute): Promise<ApiInput> {
     // Nothing to read, but a script may send something: it is held to the small limit and dropped.
     if (r.method === 'post') await readBody(c);
   } else {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = mediaType(c);
     if (type === 'application/json' && r.body.json) {
       const parsed = await readJson(c);
       if (Array.isArray(parsed) && r.body.many) {

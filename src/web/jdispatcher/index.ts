@@ -11,7 +11,7 @@ import type { Log } from '../../log.js';
 import type { Service } from '../../service/types.js';
 import { type Upload, validateSubmission } from '../../service/validate.js';
 import { STATES } from '../../states.js';
-import { bodyLimit, type BodyLimit, readForm, submissionLimit } from '../body.js';
+import { bodyLimit, type BodyLimit, mediaType, readForm, submissionLimit } from '../body.js';
 import type { Guards } from '../security/guards.js';
 import { type SubmitEnv, submitValid } from '../submit.js';
 import { fieldOf, parameterDetailsXml, parametersXml } from './parameters.js';
@@ -148,7 +148,7 @@ export function jdispatcherRoutes(o: JdispatcherOptions): Hono {
     o.guards.submitLimit,
     async (c) => {
       const type = toolOf(service, param(c, 'tool'));
-      const media = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      const media = mediaType(c);
       if (media !== 'application/x-www-form-urlencoded' && media !== 'multipart/form-data') {
         throw new NotAFormError(
           'Send the parameters as a form: application/x-www-form-urlencoded, or multipart/form-data with files.',
