@@ -171,9 +171,9 @@ export function createBackend({
   /** Drive job `id` if it is in `state` now (the caller holds its lock); false when it moved on. */
   async function driveFound(id: string, state: State): Promise<boolean> {
     const ref = here(core, id, state);
-    if (ref) await drive(core, ref);
-    else if (state === STATES.RUNNING) core.runWatch.unwatch(id); // moved on: its watch with it
-    return ref !== null && here(core, id, state) !== null;
+    if (ref) return (await drive(core, ref)).state === state; // where the drive left it
+    if (state === STATES.RUNNING) core.runWatch.unwatch(id); // moved on: its watch with it
+    return false;
   }
   /** driveFound under the job's lock. */
   const driveIn = (id: string, state: State) => core.lock.run(id, () => driveFound(id, state));
@@ -376,8 +376,10 @@ export function createBackend({
           throw new ConflictError(`job ${parent} has failed; nothing would start after it`);
         const job = await readJob(ref);
         const n = childrenOf(job.config).length;
-        await startChildren(core, ref, job, `after:${n}`, [{ ...request, wait: false }]);
-        return childrenOf((await readJob(ref)).config)[n]!.id;
+        const [id] = await startChildren(core, ref, job, `after:${n}`, [
+          { ...request, wait: false },
+        ]);
+        return id!;
       }),
   };
   return self;
