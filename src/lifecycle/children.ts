@@ -99,9 +99,9 @@ export function wakeRelatives(core: Core, job: Job): void {
 
 /** INCOMING → FINALIZING → FAILED for a fired child whose parent failed (or is gone). */
 async function failDependent(core: Core, id: string, parent: string): Promise<void> {
-  const ref = await here(core, id, STATES.INCOMING);
+  const ref = here(core, id, STATES.INCOMING);
   if (!ref) return;
-  core.scheduler.dequeue(id);
+  // The driver takes it out of the queue as it leaves incoming/.
   await core.drive(ref, {
     to: STATES.FINALIZING,
     failure: {
