@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.js';
 import { isLocked } from '../src/ops/statefile.js';
 import { createJob, openStore, type Store } from '../src/store/index.js';
-import { waitFor, JOBDIR_BIN } from './helpers.js';
+import { idsIn, waitFor, JOBDIR_BIN } from './helpers.js';
 
 /** A `jobdir serve` child process. */
 export interface BackendProcess {
@@ -69,6 +69,26 @@ export async function waitUnlocked(stateFile: string): Promise<void> {
     'the state-file lock to be released',
   );
 }
+
+/** POST `body` as JSON to `url`. */
+export async function post(url: string, body?: Record<string, string>): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+}
+
+/** Submit a job through the API at `base`; asserts 201 and resolves with its id. */
+export async function submit(base: string, body: Record<string, string>): Promise<string> {
+  const res = await post(`${base}/api/jobs`, body);
+  assert.equal(res.status, 201, await res.clone().text());
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** For waitFor: is job `id` in `state`'s folder of data root `root`? */
+export const inState = (root: string, state: string, id: string) => async () =>
+  (await idsIn(root, state)).includes(id);
 
 /** The URL a `jobdir serve` process said it serves on. */
 export function urlOf(b: BackendProcess): string {

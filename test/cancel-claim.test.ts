@@ -14,25 +14,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeJobConfig } from '../src/store/index.js';
-import { FIXTURE_SERVICE, idsIn, tempDir, waitFor, writeConfig } from './helpers.js';
-import { kill9, startBackend, urlOf } from './backend-process.js';
-
-async function post(url: string, body?: Record<string, string>): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
-}
-
-async function submit(base: string, body: Record<string, string>): Promise<string> {
-  const res = await post(`${base}/api/jobs`, body);
-  assert.equal(res.status, 201, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
-}
-
-const inState = (root: string, state: string, id: string) => async () =>
-  (await idsIn(root, state)).includes(id);
+import { FIXTURE_SERVICE, tempDir, waitFor, writeConfig } from './helpers.js';
+import { inState, kill9, post, startBackend, submit, urlOf } from './backend-process.js';
 
 describe('a queued job cancelled by another process as the backend admits it', () => {
   test('the run slot it was given is free again: the next job starts without a rescan', async () => {

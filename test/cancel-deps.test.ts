@@ -15,24 +15,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeJobConfig } from '../src/store/index.js';
 import { FIXTURE_SERVICE, idsIn, JOBDIR_BIN, tempDir, waitFor, writeConfig } from './helpers.js';
-import { kill9, startBackend, urlOf } from './backend-process.js';
-
-async function post(url: string, body?: Record<string, string>): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
-}
-
-async function submit(base: string, body: Record<string, string>): Promise<string> {
-  const res = await post(`${base}/api/jobs`, body);
-  assert.equal(res.status, 201, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
-}
-
-const inState = (root: string, state: string, id: string) => async () =>
-  (await idsIn(root, state)).includes(id);
+import { inState, kill9, post, startBackend, submit, urlOf } from './backend-process.js';
 
 /** `jobdir cancel ID` as the admin runs it: resolves with its exit code and output. */
 function cliCancel(cfg: string, id: string): Promise<{ code: number | null; out: string }> {
