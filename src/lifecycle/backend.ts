@@ -3,20 +3,14 @@ import type { Config } from '../config/index.js';
 import { ConflictError, messageOf, NotFoundError } from '../errors.js';
 import { createMailer, type Mailer } from '../mail/queue.js';
 import { jobWrapper, type Runner, runnerRegistry } from '../runners/index.js';
-import {
-  createScheduler,
-  type QueuedJob,
-  type Scheduler,
-  submitterOf,
-} from '../scheduler/index.js';
+import { createScheduler, type QueuedJob, type Scheduler } from '../scheduler/index.js';
 import type { ChildRequest, Service } from '../service/types.js';
-import { ALL_STATES, POLICY, STATES, type State } from '../states.js';
+import { POLICY, STATES, type State } from '../states.js';
 import {
   cleanStaging,
   findJob,
   JOB_FILES,
   type JobRef,
-  listState,
   readJob,
   rebuildIndexes,
   type Store,
@@ -25,12 +19,13 @@ import { childrenOf } from '../store/deps.js';
 import { type JobWatcher, watchJobs } from '../watcher/index.js';
 import { type Log, silentLog } from '../log.js';
 import { type StopEnv, stopJob, type StopOutcome } from './cancel.js';
-import { queueableFromDisk, queueFromDisk, startChildren } from './children.js';
+import { queueFromDisk, startChildren } from './children.js';
 import { clusterTracker } from './cluster.js';
 import { type Core, here, safely } from './core.js';
 import { checkFollowOn } from './deps.js';
 import { drive, launchQueued, type Next } from './driver.js';
 import { keyedLock } from './lock.js';
+import { countRunning, driveFound, rescanJobs } from './rescan.js';
 
 /** What a backend needs. */
 export interface BackendOptions {
@@ -95,7 +90,8 @@ export interface Backend {
 
 /**
  * Create a backend for one service: the wiring (watcher, timers, launcher recovery) and
- * the commands; the steps of a job's life are in launch.ts, finish.ts and children.ts.
+ * the commands; the steps of a job's life are in launch.ts, finish.ts and children.ts, the
+ * rescan of the folders in rescan.ts.
  */
 export function createBackend({
   cfg,
@@ -168,15 +164,9 @@ export function createBackend({
     },
   };
 
-  /** Drive job `id` if it is in `state` now (the caller holds its lock); false when it moved on. */
-  async function driveFound(id: string, state: State): Promise<boolean> {
-    const ref = here(core, id, state);
-    if (ref) await drive(core, ref);
-    else if (state === STATES.RUNNING) core.runWatch.unwatch(id); // moved on: its watch with it
-    return ref !== null && here(core, id, state) !== null;
-  }
   /** driveFound under the job's lock. */
-  const driveIn = (id: string, state: State) => core.lock.run(id, () => driveFound(id, state));
+  const driveIn = (id: string, state: State) =>
+    core.lock.run(id, () => driveFound(core, id, state));
   let counted = false;
   const { scheduler, mailer, lock } = core;
   let watcher: JobWatcher | null = null;
@@ -211,67 +201,7 @@ export function createBackend({
 
   async function rescan(): Promise<void> {
     handedOver.clear();
-    // Up to 16 jobs at once (each under its own lock): their fsyncs overlap, so recovering
-    // 1,000 interrupted jobs takes a fraction of doing them one after another.
-    const each = async (state: State, fn: (id: string) => Promise<void>) => {
-      const ids = await listState(store, state);
-      let next = 0;
-      const worker = async () => {
-        while (next < ids.length) {
-          const id = ids[next++]!;
-          if (POLICY[state].found !== 'queue' && lock.busy(id)) continue;
-          await safely(
-            core,
-            `rescan ${state}`,
-            id,
-            lock.run(id, () => fn(id)),
-          );
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(16, ids.length) }, worker));
-    };
-    // Each state's folder in lifecycle order, as its policy says (src/states.ts).
-    for (const state of ALL_STATES) {
-      const found = POLICY[state].found;
-      if (found === 'queue') {
-        // The waiting jobs are queued in submission order, as if they had just arrived one by
-        // one: the fair share's turns are derived from that (scheduler/turns.ts), ties included.
-        const waiting: QueuedJob[] = [];
-        await each(state, async (id) => {
-          const q = await queueableFromDisk(core, id);
-          if (q) waiting.push(q);
-        });
-        waiting.sort((a, b) => a.submitted - b.submitted);
-        // In one tick: a job moved out of incoming/ since it was read is not queued (a cancel dequeues after its move).
-        for (const q of waiting) if (here(core, q.id, state)) scheduler.enqueue(q);
-      } else if (found === 'unprepare') {
-        // A job this backend is not preparing (it holds no slot here) never ran: the driver
-        // puts it back in the queue. It may be admitted before the running jobs are judged:
-        // each of them holds its slot already (count, then admit).
-        await each(state, async (id) => {
-          const ref = here(core, id, state);
-          if (ref && !scheduler.isActive(id)) await drive(core, ref, { to: STATES.INCOMING });
-        });
-      } else if (found === 'drive') {
-        // The driver's step for the state, as found.
-        await each(state, (id) => driveFound(id, state).then(() => {}));
-      }
-    }
-    core.pump();
-    await mailer.flush();
-  }
-
-  /**
-   * Before anything is admitted (start): every job in running/ holds a run slot of its type
-   * until the driver has judged it, so jobs that ended while no backend ran never free slots
-   * that live ones still hold (count, then admit).
-   */
-  async function countRunning(): Promise<void> {
-    for (const id of await listState(store, STATES.RUNNING)) {
-      const ref = here(core, id, STATES.RUNNING);
-      const job = ref && (await readJob(ref).catch(() => null));
-      if (job) scheduler.activate(id, job.settings.type, submitterOf(job.settings));
-    }
+    await rescanJobs(core);
   }
 
   const stopEnv: StopEnv = {
@@ -313,7 +243,7 @@ export function createBackend({
         },
         cfg.backend.watchPollMs,
       );
-      await countRunning();
+      await countRunning(core);
       counted = true;
       await rescan();
       // Indexes are derived: rebuilt in the background, after the backend is ready.
@@ -376,8 +306,10 @@ export function createBackend({
           throw new ConflictError(`job ${parent} has failed; nothing would start after it`);
         const job = await readJob(ref);
         const n = childrenOf(job.config).length;
-        await startChildren(core, ref, job, `after:${n}`, [{ ...request, wait: false }]);
-        return childrenOf((await readJob(ref)).config)[n]!.id;
+        const [id] = await startChildren(core, ref, job, `after:${n}`, [
+          { ...request, wait: false },
+        ]);
+        return id!;
       }),
   };
   return self;

@@ -6,6 +6,7 @@ import { POLICY, STATES, type State } from '../states.js';
 import {
   appendJobLog,
   findJob,
+  findJobIn,
   type Job,
   type JobRef,
   readJob,
@@ -74,7 +75,7 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
         case 'claim': {
           // The claim, under the job's lock. Still queued once the lock is ours, or look again.
           const done = await (env.lock ?? unlocked)(id, async () => {
-            if ((await findJob(env.store, id))?.state !== STATES.INCOMING) return null;
+            if (!findJobIn(env.store, id, STATES.INCOMING)) return null;
             await writeCancel(ref.dir, req.by, req);
             wrote = true;
             const f = cancelFailure({ at: Date.now(), ...req }, true);
@@ -205,10 +206,11 @@ export async function stopJob(env: StopEnv, id: string, req: StopRequest): Promi
 /** No lock: no backend runs in this process (see StopEnv.lock). */
 const unlocked = <T>(_id: string, fn: () => Promise<T>): Promise<T> => fn();
 
+/** Wait up to `ms` for job `id` to leave `from` (one stat a look); false when it is still there. */
 async function waitUntilMoved(env: StopEnv, id: string, from: State, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
-    if ((await findJob(env.store, id))?.state !== from) return true;
+    if (!findJobIn(env.store, id, from)) return true;
     if (Date.now() > end) return false;
     await new Promise((r) => setTimeout(r, 50));
   }

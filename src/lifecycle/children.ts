@@ -2,7 +2,7 @@ import { failpoint } from '../config/failpoint.js';
 import { type QueuedJob, queuedJob } from '../scheduler/index.js';
 import type { ChildRequest } from '../service/types.js';
 import { STATES } from '../states.js';
-import { appendJobLog, type Job, type JobRef, readJob } from '../store/index.js';
+import { appendJobLog, type Job, type JobRef, jobWith, readJob } from '../store/index.js';
 import { childrenOf, ensureChildren, parentGate, recordChildren } from '../store/deps.js';
 import { type Core, here, safely } from './core.js';
 import { childRecords } from './deps.js';
@@ -45,7 +45,8 @@ export async function queueableFromDisk(core: Core, id: string): Promise<QueuedJ
 
 /**
  * Record children of `parent` (durably, in its config.ini), then create them and queue
- * them. Asking again after a crash names the same ids, so nothing is made twice.
+ * them. Asking again after a crash names the same ids, so nothing is made twice. Resolves
+ * with the ids of the children asked for, in order.
  */
 export async function startChildren(
   core: Core,
@@ -53,13 +54,13 @@ export async function startChildren(
   job: Job,
   stage: string,
   requests: ChildRequest[],
-): Promise<void> {
+): Promise<string[]> {
   const records = childRecords(core.service, core.store, job, stage, requests);
-  await recordChildren(parent, records);
+  const config = await recordChildren(parent, records);
   failpoint('children:recorded');
   const made = await ensureChildren(
     core.store,
-    await readJob(parent),
+    jobWith(parent, config),
     core.service.name,
     (id, fn) => core.lock.run(id, fn),
   );
@@ -74,6 +75,7 @@ export async function startChildren(
     made: made.length,
   });
   made.forEach((id) => admitChild(core, id));
+  return records.map((r) => r.id);
 }
 
 /** Queue a child just made (its own lock: never under its parent's). */
@@ -97,9 +99,9 @@ export function wakeRelatives(core: Core, job: Job): void {
 
 /** INCOMING → FINALIZING → FAILED for a fired child whose parent failed (or is gone). */
 async function failDependent(core: Core, id: string, parent: string): Promise<void> {
-  const ref = await here(core, id, STATES.INCOMING);
+  const ref = here(core, id, STATES.INCOMING);
   if (!ref) return;
-  core.scheduler.dequeue(id);
+  // The driver takes it out of the queue as it leaves incoming/.
   await core.drive(ref, {
     to: STATES.FINALIZING,
     failure: {

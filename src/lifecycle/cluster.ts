@@ -2,7 +2,7 @@ import type { Runner } from '../runners/index.js';
 import type { ClusterReport } from '../runners/types.js';
 import { readClusterRecord } from '../store/cluster.js';
 import type { JobRef, Markers } from '../store/index.js';
-import { cancelFailure, type Failure } from './failure.js';
+import type { Failure } from './failure.js';
 
 /** What to do with a cluster job that the cluster says is gone and that left no marker. */
 export type GoneVerdict =
@@ -21,8 +21,8 @@ const SETTLE_MS = 60_000;
 
 /**
  * The failure the cluster's own words describe, when the cluster ended the job; null
- * otherwise. Asked only about a run without jobdir's CANCEL request (whenGone and
- * explainEnd see to that): jobdir writes CANCEL before it calls scancel or qdel, so a
+ * otherwise. Asked only about a run without jobdir's CANCEL request (explainEnd sees to
+ * that, and judgeRun ends a run with CANCEL before whenGone): jobdir writes CANCEL before it calls scancel or qdel, so a
  * cancel the cluster reports here is one nobody in jobdir asked for (a cluster
  * administrator, a preemption, a limit), a technical failure the administrator hears of.
  */
@@ -85,15 +85,16 @@ export function clusterTracker(graceMs: number) {
     seen(id: string): void {
       goneSince.delete(id);
     },
-    /** The cluster says the job is gone and there is no SUCCESS/ERROR: requeue, wait or fail. */
+    /**
+     * The cluster says the job is gone and there is no SUCCESS/ERROR nor CANCEL (judgeRun
+     * ends jobdir's own stop as a cancel before asking): requeue, wait or fail.
+     */
     async whenGone(
       ref: JobRef,
       m: Markers,
       runner: Runner,
       now = Date.now(),
     ): Promise<GoneVerdict> {
-      // jobdir's own stop (the caller ends such a job before asking): a cancel, whatever the cluster says.
-      if (m.cancel) return { action: 'fail', failure: cancelFailure(m.cancel) };
       const rec = await readClusterRecord(ref.dir);
       if (!rec || !rec.clusterId) return { action: 'requeue' };
       const since = goneSince.get(ref.id) ?? now;

@@ -103,14 +103,6 @@ const STEPS: { readonly [S in State]: Step<S> | null } = {
   [STATES.ARCHIVED]: null,
 };
 
-/** Where a job waits, or where only the backend puts it: not where another process takes it. */
-const OURS: ReadonlySet<State> = new Set([
-  STATES.INCOMING,
-  STATES.PREPROCESSING,
-  STATES.RUNNING,
-  STATES.POSTPROCESSING,
-]);
-
 /**
  * May job `ref` (in the folder of ref.state) go through `to`'s step without entering its
  * folder? Only when a declared transition from where it is runs over `to`, the job's type
@@ -214,7 +206,16 @@ export async function launchQueued(core: Core, q: Admitted): Promise<void> {
     if (!now || !POLICY[now.state].holdsSlot) {
       if (core.scheduler.release(q.id, q.slot)) core.pump();
     }
-    if (err instanceof NotFoundError || (isENOENT(err) && !(now && OURS.has(now.state)))) return;
+    if (err instanceof NotFoundError || (isENOENT(err) && takenAway(now))) return;
     throw err;
   }
+}
+
+/**
+ * Gone, or where another process's stop put it (its claim moves a queued job on to
+ * finalizing/, past the states a stop still acts on): not where this backend's drive from
+ * incoming/ leaves a job it failed on.
+ */
+function takenAway(now: JobRef | null): boolean {
+  return !now || POLICY[now.state].stop === 'finishing' || POLICY[now.state].ended;
 }

@@ -12,7 +12,7 @@ import { queueAdminFailureMail } from '../mail/messages.js';
 import { createMailer } from '../mail/queue.js';
 import { runnerKind, runnerRegistry } from '../runners/index.js';
 import type { Service } from '../service/types.js';
-import { ACTIVE_STATES, FINAL_STATES, STATES } from '../states.js';
+import { FINAL_STATES, POLICY, STATES } from '../states.js';
 import {
   appendHistory,
   appendJobLog,
@@ -215,11 +215,7 @@ export async function failJob(
  */
 export async function deleteJob(env: AdminEnv, id: string): Promise<void> {
   let ref = await requireJob(env, id);
-  if (
-    ref.state !== STATES.POSTPROCESSING &&
-    ref.state !== STATES.FINALIZING &&
-    ACTIVE_STATES.includes(ref.state)
-  ) {
+  if (POLICY[ref.state].admin.includes('cancel')) {
     await cancelJob(env, id).catch(() => {});
     const end = Date.now() + env.cfg.backend.killGraceMs + 10_000;
     while (Date.now() < end) {

@@ -108,8 +108,12 @@ export function startBackendSocket(
         return `${id} ${ref.state}`;
       },
       async cancel(id, by = 'a local script') {
-        if (!isJobId(id) || !(await findJob(store, id))) throw noJob();
-        return `${id} ${(await backend.cancel(id, by)).message}`;
+        if (!isJobId(id)) throw noJob();
+        // The stop looks the job up itself (requireJob): its NotFoundError is this one's.
+        const done = await backend.cancel(id, by).catch((err: unknown) => {
+          throw err instanceof NotFoundError ? noJob() : err;
+        });
+        return `${id} ${done.message}`;
       },
       async notify(id) {
         // The usual case costs one stat: the job is in incoming/ and the backend's watcher,

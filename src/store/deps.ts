@@ -68,13 +68,14 @@ export function childId(parentId: string, stage: string, index: number, length: 
 
 /**
  * Record children in the parent's config.ini (durable; ids already recorded are kept as
- * they are). Returns the parent's records after the merge.
+ * they are). Returns the parent's config.ini as written (what its caller, holding the
+ * parent's lock, would otherwise read back).
  */
 export async function recordChildren(
   parent: JobRef,
   children: readonly ChildRecord[],
-): Promise<ChildRecord[]> {
-  const config = await updateJobConfig(parent, (c) => {
+): Promise<JobConfig> {
+  return updateJobConfig(parent, (c) => {
     c.children ??= {};
     for (const ch of children) {
       if (c.children[ch.id] !== undefined) continue;
@@ -82,7 +83,6 @@ export async function recordChildren(
       c[`child ${ch.id}`] = { ...ch.inputs };
     }
   });
-  return childrenOf(config);
 }
 
 /**
