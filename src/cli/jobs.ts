@@ -149,14 +149,7 @@ export const jobCommands: Record<string, Command> = {
     help: 'cancel queued or running jobs (they end as failed, "cancelled"; the user is mailed)',
     async run({ config, args }) {
       const env = await openAdminEnv(config);
-      // A backend that listens cancels, under the job's lock (see socketCancel); else here.
-      const { socket } = env.cfg.general;
-      const viaBackend = socket ? (await import('../socket/client.js')).socketCancel(socket) : null;
-      return eachId(
-        'cancel',
-        args,
-        async (id) => (await viaBackend?.(id, ADMIN)) ?? (await cancelJob(env, id, ADMIN)).message,
-      );
+      return eachId('cancel', args, async (id) => (await cancelJob(env, id, ADMIN)).message);
     },
   },
   fail: {

@@ -16,12 +16,7 @@ import { createApp } from '../web/app.js';
 import { loadSecret } from '../web/secret.js';
 import { loadAdminCredentials } from '../web/security/admin-auth.js';
 import { myJobsUrl } from '../web/security/tokens.js';
-import {
-  socketNotifier,
-  socketCancel,
-  socketStartAfter,
-  startBackendSocket,
-} from '../socket/index.js';
+import { socketNotifier, socketStartAfter, startBackendSocket } from '../socket/index.js';
 
 /** A running service: web + backend in one process. */
 export interface Running {
@@ -132,7 +127,6 @@ export async function startService(
         ? socketStartAfter(cfg.general.socket)
         : undefined,
     cancel: backend ? async (id, by) => void (await backend.cancel(id, by)) : undefined,
-    socketCancel: !backend && cfg.general.socket ? socketCancel(cfg.general.socket) : undefined,
     queuePosition: backend ? (id) => backend.scheduler.position(id) : undefined,
   });
   const server = await new Promise<ServerType>((resolve, reject) => {

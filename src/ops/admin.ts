@@ -11,6 +11,7 @@ import type { Log } from '../log.js';
 import { queueAdminFailureMail } from '../mail/messages.js';
 import { createMailer } from '../mail/queue.js';
 import { runnerKind, runnerRegistry } from '../runners/index.js';
+import { socketCancel } from '../socket/client.js';
 import type { Service } from '../service/types.js';
 import { FINAL_STATES, POLICY, STATES } from '../states.js';
 import {
@@ -165,6 +166,12 @@ export async function cancelJob(
   by = ADMIN,
   { wait = true }: { wait?: boolean } = {},
 ): Promise<StopOutcome> {
+  // Without a backend in this process, the backend listening on the socket cancels, under
+  // the job's lock (see socketCancel); only when none listens does this process cancel.
+  const socket = env.backend ? undefined : env.cfg.general.socket;
+  const said = socket ? await socketCancel(socket)(id, by) : null;
+  if (said !== null)
+    return { state: (await findJob(env.store, id))?.state ?? STATES.FAILED, message: said };
   return stopJob(stopEnv(env), id, { by, mode: 'cancel', notify: true, wait });
 }
 

@@ -40,8 +40,6 @@ export interface WebOptions extends SubmitEnv {
   startAfter?: (parent: string, request: ChildRequest) => Promise<string>;
   /** Cancel a job (same process); otherwise the web writes the request (as the dashboard does) and the backend acts. */
   cancel?: (id: string, by: string) => Promise<void>;
-  /** Web-only: cancel through the backend's socket (web/cancel.ts); false when none listens. */
-  socketCancel?: (id: string, by: string) => Promise<string | null>;
   /** Jobs ahead of `id` in the queue, when known. */
   queuePosition?: (id: string) => number | null;
   /** Largest submission body accepted (default: the service's derived need, capped by [web] max_body). */
@@ -123,7 +121,6 @@ export function createApp(o: WebOptions): Hono {
       census,
       catalog: createCatalog(store, census),
       backend: o.backend ?? null,
-      socketCancel: o.socketCancel,
       frame,
     }),
   );

@@ -21,12 +21,6 @@ export interface WebCancelOptions {
   log: Log;
   /** The backend in this process cancels; without one the web takes the dashboard's path. */
   cancel?: (id: string, by: string) => Promise<void>;
-  /**
-   * Without one (web-only), the backend's socket when there is one: asked first, so the
-   * backend, under its per-job lock, is the one writer of the job's config.ini; null when
-   * no backend listens.
-   */
-  socketCancel?: (id: string, by: string) => Promise<string | null>;
 }
 
 /** How the web cancels a job, and whether it can. */
@@ -42,8 +36,9 @@ const UNAVAILABLE =
 const DENIED = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /**
- * The backend in this process when there is one, or its socket; otherwise (`serve --web-only`, no backend listening) the path
- * the dashboard takes: lifecycle's cancelJob writes a durable CANCEL marker and stops the
+ * The backend in this process when there is one; otherwise (`serve --web-only`) the path the
+ * dashboard takes, ops' cancelJob: the backend listening on the socket cancels, or, when none
+ * listens, cancelJob writes a durable CANCEL marker and stops the
  * wrapper's process group, and the backend, wherever it runs, ends the job as cancelled
  * (a queued job is finished here at once). A web process that may not write the job's
  * folder (another user) cannot cancel: the page hides the button and the route says 503.
@@ -54,7 +49,6 @@ export function webCancel(o: WebCancelOptions): WebCancel {
   return {
     async cancel(id, by) {
       try {
-        if (typeof (await o.socketCancel?.(id, by)) === 'string') return;
         // As the in-process backend does: once the request is durable, not after the kill grace.
         await cancelJob(env, id, by, { wait: false });
       } catch (err) {

@@ -54,8 +54,6 @@ export interface AdminRoutesOptions {
   /** The index of every job behind the search (src/store/catalog.ts). */
   catalog: Catalog;
   backend?: Backend | null;
-  /** Web-only: the backend's socket cancels (see socketCancel), when one listens. */
-  socketCancel?: (id: string, by: string) => Promise<string | null>;
   frame: Frame;
   /** How often an open dashboard is sent a fresh panel (default 2 s). */
   liveMs?: number;
@@ -235,9 +233,8 @@ export function adminRoutes(o: AdminRoutesOptions): Hono<{ Variables: { adminUse
     const user = c.get('adminUser');
     const by = `${ADMIN} (${user})`;
     if (act === 'resubmit') await resubmitJob(env(), id);
-    else if (act === 'cancel') {
-      if ((await o.socketCancel?.(id, by)) == null) await cancelJob(env(), id, by);
-    } else if (act === 'fail') await failJob(env(), id);
+    else if (act === 'cancel') await cancelJob(env(), id, by);
+    else if (act === 'fail') await failJob(env(), id);
     else await deleteJob(env(), id);
     o.log('admin_action', { job: id, action: act, user, was: ref.state });
     return c.redirect(site.to(`/admin?done=${act}&job=${id}`), 303);
