@@ -97,7 +97,7 @@ function Row({ k, v, class: cls }: { k: string; v: string | number; class?: stri
 function Parameters({ j }: { j: AdminJobView }) {
   if (!j.parameters.length) return <p>This job type takes no parameters.</p>;
   return (
-    <div class="scroll" tabindex={0} role="region" aria-label="Parameters">
+    <div class="pairs">
       <table id="parameters">
         {j.parameters.map((p) => (
           <tr>
@@ -189,21 +189,19 @@ export function adminJobPage(f: Frame, j: AdminJobView): string {
       <AdminStyle />
       <AdminNav base={f.base} />
       <h1>Job {j.id}</h1>
-      <div class="scroll" tabindex={0} role="region" aria-label="The job's facts">
-        <table>
-          <tr>
-            <th>State</th>
-            <td id="state">{j.state}</td>
-          </tr>
-          <Row k="Directory" v={j.dir} />
-          {Object.entries(j.settings).map(([k, v]) => (
-            <Row k={k} v={v} />
-          ))}
-          <Row k="Attempts" v={j.attempts} />
-          {j.where ? <Row k="Where" v={j.where} /> : ''}
-          {j.failure ? <Row k="Failure" v={j.failure} class="err-text" /> : ''}
-        </table>
-      </div>
+      <table class="pairs">
+        <tr>
+          <th>State</th>
+          <td id="state">{j.state}</td>
+        </tr>
+        <Row k="Directory" v={j.dir} />
+        {Object.entries(j.settings).map(([k, v]) => (
+          <Row k={k} v={v} />
+        ))}
+        <Row k="Attempts" v={j.attempts} />
+        {j.where ? <Row k="Where" v={j.where} /> : ''}
+        {j.failure ? <Row k="Failure" v={j.failure} class="err-text" /> : ''}
+      </table>
       {j.actions.length ? (
         <div class="actions">
           {j.actions.map((a) => (

@@ -27,6 +27,7 @@ margin:0;list-style:none}
 .tiles li{background:#fff;border:1px solid #dde;border-radius:6px;padding:.5rem .7rem}
 .tiles b{display:block;font-size:1.5rem}
 .scroll{overflow-x:auto}.scroll table{min-width:36rem}
+.pairs td{overflow-wrap:anywhere}
 td form{display:inline;margin:0 .25rem .25rem 0}
 td button{padding:.3rem .7rem;font-size:.9rem}
 button.danger{background:#b00020}
